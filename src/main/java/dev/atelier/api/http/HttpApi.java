@@ -1,0 +1,145 @@
+package dev.atelier.api.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.atelier.core.AtelierException;
+import dev.atelier.core.ErrorCode;
+import dev.atelier.core.auth.Authenticator;
+import dev.atelier.core.auth.Caller;
+import dev.atelier.core.auth.SignedRequest;
+import io.javalin.Javalin;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import io.javalin.http.Handler;
+import io.javalin.http.HttpResponseException;
+import io.javalin.json.JavalinJackson;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP adapter: Javalin on Jetty with virtual threads. Every response is JSON and carries an
+ * {@code X-Request-Id}; every route under {@code /v1} is authenticated, and every handler checks that the
+ * project in its path is one of the caller's.
+ */
+public final class HttpApi {
+    private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
+    private static final Logger access = LoggerFactory.getLogger("atelier.access");
+    static final String CALLER = "atelier.caller";
+    private static final String ERROR_WRITTEN = "atelier.error";
+    private static final long MAX_BODY_BYTES = 1024 * 1024;
+
+    private final Javalin app;
+
+    public HttpApi(String host, int port, Authenticator authenticator, NotebookRoutes notebooks,
+                   BooleanSupplier ready) {
+        ObjectMapper mapper = Json.mapper();
+        this.app = Javalin.create(cfg -> configure(cfg, host, port, mapper, authenticator, notebooks, ready));
+    }
+
+    public HttpApi start() {
+        app.start();
+        return this;
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    public void stop() {
+        app.stop();
+    }
+
+    private static void configure(JavalinConfig cfg, String host, int port, ObjectMapper mapper,
+                                  Authenticator authenticator, NotebookRoutes notebooks, BooleanSupplier ready) {
+        cfg.startup.showJavalinBanner = false;
+        cfg.startup.showOldJavalinVersionWarning = false;
+        cfg.concurrency.useVirtualThreads = true;
+        cfg.jetty.host = host;
+        cfg.jetty.port = port;
+        cfg.jsonMapper(new JavalinJackson(mapper, true));
+        cfg.http.defaultContentType = "application/json";
+        cfg.http.maxRequestSize = MAX_BODY_BYTES;
+        cfg.http.prefer405over404 = true;
+        cfg.requestLogger.http((ctx, ms) -> access.info("{} {} {} {} {}ms", ctx.attribute("request-id"),
+                ctx.method(), ctx.path(), ctx.statusCode(), Math.round(ms)));
+
+        var routes = cfg.routes;
+        routes.before(ctx -> {
+            String id = UUID.randomUUID().toString();
+            ctx.attribute("request-id", id);
+            ctx.header("X-Request-Id", id);
+            ctx.contentType("application/json");
+        });
+        routes.before("/v1/*", ctx -> ctx.attribute(CALLER, authenticator.authenticate(new SignedRequest(
+                ctx.method().name(), ctx.req().getRequestURI(), ctx.req().getQueryString(),
+                name -> ctx.req().getHeader(name), ctx.bodyAsBytes()))));
+
+        routes.get("/health/live", ctx -> ctx.json(Map.of("status", "live")));
+        routes.get("/health/ready", ctx -> {
+            boolean ok = ready.getAsBoolean();
+            ctx.status(ok ? 200 : 503).json(Map.of("status", ok ? "ready" : "starting"));
+        });
+        notebooks.register(routes);
+
+        routes.exception(AtelierException.class, (e, ctx) -> writeError(ctx, e.errorCode(), e.getMessage()));
+        routes.exception(HttpResponseException.class, (e, ctx) -> {
+            switch (e.getStatus()) {
+                case 404 -> writeError(ctx, ErrorCode.ROUTE_NOT_FOUND,
+                        "no such API: " + ctx.method() + " " + ctx.path());
+                case 405 -> writeError(ctx, ErrorCode.METHOD_NOT_ALLOWED,
+                        ctx.method() + " is not allowed on " + ctx.path());
+                case 413 -> writeError(ctx, ErrorCode.PAYLOAD_TOO_LARGE,
+                        "the request body is larger than " + MAX_BODY_BYTES + " bytes");
+                default -> writeError(ctx, ErrorCode.INVALID_PAYLOAD, e.getMessage());
+            }
+        });
+        routes.exception(Exception.class, (e, ctx) -> {
+            log.error("request {} {} {} failed", ctx.attribute("request-id"), ctx.method(), ctx.path(), e);
+            writeError(ctx, ErrorCode.INTERNAL, "internal error; quote request id "
+                    + ctx.attribute("request-id") + " when reporting it");
+        });
+        routes.error(404, ctx -> {
+            if (ctx.attribute(ERROR_WRITTEN) == null) {
+                writeError(ctx, ErrorCode.ROUTE_NOT_FOUND, "no such API: " + ctx.method() + " " + ctx.path());
+            }
+        });
+        routes.error(405, ctx -> {
+            if (ctx.attribute(ERROR_WRITTEN) == null) {
+                writeError(ctx, ErrorCode.METHOD_NOT_ALLOWED, ctx.method() + " is not allowed on " + ctx.path());
+            }
+        });
+    }
+
+    static void writeError(Context ctx, ErrorCode code, String message) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error_code", code.code());
+        body.put("error_msg", message);
+        Object requestId = ctx.attribute("request-id");
+        if (requestId != null) {
+            body.put("request_id", requestId);
+        }
+        ctx.attribute(ERROR_WRITTEN, true);
+        ctx.status(code.httpStatus()).json(body);
+    }
+
+    /** The authenticated caller of this request, after checking that the path's project is theirs. */
+    static Caller caller(Context ctx) {
+        Caller caller = ctx.attribute(CALLER);
+        if (caller == null) {
+            throw new AtelierException(ErrorCode.AUTH_MISSING, "the request is not authenticated");
+        }
+        caller.requireProject(ctx.pathParam("project_id"));
+        return caller;
+    }
+
+    static Handler secured(Handler h) {
+        return ctx -> {
+            caller(ctx);
+            h.handle(ctx);
+        };
+    }
+
+}

@@ -1,0 +1,126 @@
+package dev.atelier.api.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeType;
+import com.fasterxml.jackson.databind.node.NullNode;
+import dev.atelier.core.AtelierException;
+import dev.atelier.core.ErrorCode;
+
+/**
+ * Typed access to a JSON request body that names the offending field in every error. Unknown fields are
+ * ignored; a JSON null counts as absent.
+ */
+final class RequestBody {
+    private final JsonNode node;
+    private final String prefix;
+
+    private RequestBody(JsonNode node, String prefix) {
+        this.node = node;
+        this.prefix = prefix;
+    }
+
+    static RequestBody parse(ObjectMapper mapper, byte[] body) {
+        if (body == null || body.length == 0) {
+            throw new AtelierException(ErrorCode.INVALID_PAYLOAD, "the request needs a JSON object body");
+        }
+        JsonNode node;
+        try {
+            node = mapper.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw new AtelierException(ErrorCode.INVALID_PAYLOAD, "the request body is not valid JSON: "
+                    + e.getOriginalMessage());
+        } catch (java.io.IOException e) {
+            throw new AtelierException(ErrorCode.INVALID_PAYLOAD, "the request body cannot be read");
+        }
+        if (node == null || !node.isObject()) {
+            throw new AtelierException(ErrorCode.INVALID_PAYLOAD, "the request body must be a JSON object");
+        }
+        return new RequestBody(node, "");
+    }
+
+    String string(String field) {
+        JsonNode v = value(field);
+        if (v == null) {
+            return null;
+        }
+        if (!v.isTextual()) {
+            throw wrongType(field, "a string", v);
+        }
+        return v.textValue();
+    }
+
+    Integer integer(String field) {
+        JsonNode v = value(field);
+        if (v == null) {
+            return null;
+        }
+        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+            throw wrongType(field, "an integer", v);
+        }
+        return v.intValue();
+    }
+
+    Long longValue(String field) {
+        JsonNode v = value(field);
+        if (v == null) {
+            return null;
+        }
+        if (!v.isIntegralNumber() || !v.canConvertToLong()) {
+            throw wrongType(field, "an integer", v);
+        }
+        return v.longValue();
+    }
+
+    RequestBody object(String field) {
+        JsonNode v = value(field);
+        if (v == null) {
+            return null;
+        }
+        if (!v.isObject()) {
+            throw wrongType(field, "an object", v);
+        }
+        return new RequestBody(v, prefix + field + ".");
+    }
+
+    /** The items of an array of objects; empty when absent. */
+    java.util.List<RequestBody> objects(String field) {
+        JsonNode v = value(field);
+        if (v == null) {
+            return java.util.List.of();
+        }
+        if (!v.isArray()) {
+            throw wrongType(field, "an array", v);
+        }
+        java.util.List<RequestBody> items = new java.util.ArrayList<>();
+        for (int i = 0; i < v.size(); i++) {
+            if (!v.get(i).isObject()) {
+                throw wrongType(field + "[" + i + "]", "an object", v.get(i));
+            }
+            items.add(new RequestBody(v.get(i), prefix + field + "[" + i + "]."));
+        }
+        return items;
+    }
+
+    private JsonNode value(String field) {
+        JsonNode v = node.get(field);
+        return v == null || v instanceof NullNode ? null : v;
+    }
+
+    private AtelierException wrongType(String field, String expected, JsonNode actual) {
+        return new AtelierException(ErrorCode.WRONG_TYPE, prefix + field + " must be " + expected + ", not "
+                + describe(actual.getNodeType()));
+    }
+
+    private static String describe(JsonNodeType type) {
+        return switch (type) {
+            case STRING -> "a string";
+            case NUMBER -> "a number";
+            case BOOLEAN -> "a boolean";
+            case ARRAY -> "an array";
+            case OBJECT -> "an object";
+            default -> type.name().toLowerCase(java.util.Locale.ROOT);
+        };
+    }
+}

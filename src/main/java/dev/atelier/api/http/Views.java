@@ -1,0 +1,87 @@
+package dev.atelier.api.http;
+
+import dev.atelier.core.model.Flavor;
+import dev.atelier.core.model.Image;
+import dev.atelier.core.model.Instance;
+import dev.atelier.core.model.InstanceStatus;
+import dev.atelier.core.model.Lease;
+import dev.atelier.core.model.Progress;
+import dev.atelier.core.model.Volume;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** The v1 response shapes (reference §2.24), field names and JSON types exactly as clients expect them. */
+final class Views {
+    private Views() {
+    }
+
+    record NotebookResp(String id, String name, String description, String status, String feature, String flavor,
+                        ImageView image, LeaseView lease, VolumeView volume, List<Object> dataVolumes,
+                        List<Object> endpoints, String url, String token, List<JobProgress> actionProgress,
+                        String failReason, String workspaceId, List<String> billingItems, String userId,
+                        List<Object> tags, long createAt, long updateAt) {
+    }
+
+    record ImageView(String id, String name, String namespace, String tag, String swrPath, String description,
+                     String arch, List<String> devServices, String origin, List<String> resourceCategories,
+                     String serviceType, String status, String type, String visibility, String workspaceId,
+                     List<Object> tags, long createAt, long updateAt) {
+    }
+
+    record LeaseView(long createAt, long duration, boolean enable, String type, long updateAt) {
+    }
+
+    record VolumeView(String category, String ownership, int capacity, String mountPath, String status) {
+    }
+
+    record JobProgress(String notebookId, int step, String status, String description, String stepDescription) {
+    }
+
+    record FlavorView(String id, String name, String arch, String category, String description, String feature,
+                      boolean free, boolean soldOut, int vcpus, long memory, List<String> storages,
+                      Map<String, Object> billing, String evsMaxSize) {
+    }
+
+    /** The paged envelope of §1.5; flavor lists also carry the items under {@code flavors}. */
+    record Page<T>(int current, List<T> data, List<T> flavors, int pages, int size, long total) {
+        static <T> Page<T> of(List<T> items, int offset, int limit, long total) {
+            int size = limit;
+            int pages = size == 0 ? 0 : (int) ((total + size - 1) / size);
+            return new Page<>(size == 0 ? 0 : offset / size, items, null, pages, size, total);
+        }
+
+        Page<T> withFlavors() {
+            return new Page<>(current, data, data, pages, size, total);
+        }
+    }
+
+    static NotebookResp notebook(Instance i, Image image) {
+        List<JobProgress> progress = new ArrayList<>();
+        for (int step = Progress.STEPS; step >= 1; step--) {
+            String d = Progress.description(step);
+            progress.add(new JobProgress(i.id(), step, i.progress().step(step).name(), d, d));
+        }
+        Lease l = i.lease();
+        Volume v = i.volume();
+        boolean running = i.status() == InstanceStatus.RUNNING;
+        return new NotebookResp(i.id(), i.name(), i.description(), i.status().name(), i.feature(), i.flavorId(),
+                image == null ? null : image(image),
+                new LeaseView(l.createAt(), l.durationMs(), l.enabled(), l.type(), l.updateAt()),
+                new VolumeView(v.category(), v.ownership(), v.capacityGb(), Volume.MOUNT_PATH, "MOUNTED"),
+                List.of(), List.of(), i.url(), i.token(), progress, i.failReason(), i.workspaceId(),
+                running ? List.of("COMPUTE") : List.of(), i.ownerId(), List.of(), i.createAt(), i.updateAt());
+    }
+
+    static ImageView image(Image m) {
+        return new ImageView(m.id(), m.name(), m.namespace(), m.tag(), m.swrPath(), m.description(), m.arch(),
+                m.devServices(), "CUSTOMIZE", m.resourceCategories(), m.serviceType(), "ACTIVE", m.type(),
+                m.visibility(), m.workspaceId(), List.of(), m.createAt(), m.updateAt());
+    }
+
+    static FlavorView flavor(Flavor f) {
+        return new FlavorView(f.id(), f.name(), f.arch(), f.category(), f.description(), f.feature(), f.free(), false,
+                f.vcpus(), f.memoryMib() * 1024, f.storages(), Map.of("code", f.id(), "unit_num", 1),
+                Integer.toString(f.evsMaxSizeGb()));
+    }
+}

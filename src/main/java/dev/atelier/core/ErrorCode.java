@@ -1,0 +1,48 @@
+package dev.atelier.core;
+
+/**
+ * Every error Atelier reports, with the HTTP status and the ModelArts {@code error_code} it maps to
+ * (reference §5.2; choices where the reference leaves room are recorded in docs/api-compatibility.md).
+ */
+public enum ErrorCode {
+    AUTH_MISSING(401, "ModelArts.0201"),
+    AUTH_MALFORMED(401, "ModelArts.0206"),
+    AUTH_EXPIRED(401, "ModelArts.0207"),
+    AUTH_BAD_SIGNATURE(401, "ModelArts.0208"),
+    PROJECT_FORBIDDEN(403, "ModelArts.0210"),
+
+    INVALID_PAYLOAD(400, "ModelArts.6400"),
+    MISSING_PROPERTY(400, "ModelArts.6335"),
+    WRONG_TYPE(400, "ModelArts.6332"),
+    INVALID_VALUE(400, "ModelArts.6336"),
+    ILLEGAL_CHARACTER(400, "ModelArts.6334"),
+    INVALID_PARAMETER(400, "ModelArts.0107"),
+    FLAVOR_NOT_SUPPORTED(400, "ModelArts.6323"),
+    IMAGE_NOT_FOUND(400, "ModelArts.6797"),
+    EVS_SIZE_OUT_OF_RANGE(400, "ModelArts.6331"),
+    DURATION_OUT_OF_RANGE(400, "ModelArts.6349"),
+
+    NOT_FOUND(400, "ModelArts.6404"),
+    ROUTE_NOT_FOUND(404, "ModelArts.6404"),
+    METHOD_NOT_ALLOWED(405, "ModelArts.0101"),
+    PAYLOAD_TOO_LARGE(413, "ModelArts.6400"),
+    ILLEGAL_STATE(400, "ModelArts.6357"),
+
+    INTERNAL(500, "ModelArts.6102");
+
+    private final int httpStatus;
+    private final String code;
+
+    ErrorCode(int httpStatus, String code) {
+        this.httpStatus = httpStatus;
+        this.code = code;
+    }
+
+    public int httpStatus() {
+        return httpStatus;
+    }
+
+    public String code() {
+        return code;
+    }
+}

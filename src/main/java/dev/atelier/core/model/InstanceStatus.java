@@ -1,0 +1,35 @@
+package dev.atelier.core.model;
+
+import java.util.EnumSet;
+import java.util.Set;
+
+/** The v1 notebook statuses, spelled exactly as the ModelArts API spells them. */
+public enum InstanceStatus {
+    INIT, CREATING, STARTING, STOPPING, DELETING, SNAPSHOTTING,
+    RUNNING, STOPPED,
+    CREATE_FAILED, START_FAILED, DELETE_FAILED, ERROR,
+    DELETED, FROZEN;
+
+    private static final Set<InstanceStatus> TRANSITIONAL =
+            EnumSet.of(INIT, CREATING, STARTING, STOPPING, DELETING, SNAPSHOTTING);
+    private static final Set<InstanceStatus> FAILED =
+            EnumSet.of(CREATE_FAILED, START_FAILED, DELETE_FAILED, ERROR);
+
+    public boolean isTransitional() {
+        return TRANSITIONAL.contains(this);
+    }
+
+    public boolean isFailed() {
+        return FAILED.contains(this);
+    }
+
+    /** Parses a status the way clients send it: case-insensitively. Returns null when unknown. */
+    public static InstanceStatus parse(String value) {
+        for (InstanceStatus s : values()) {
+            if (s.name().equalsIgnoreCase(value)) {
+                return s;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,61 @@
+package dev.atelier.core.model;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The four steps of a create or start job: 1 prepare storage, 2 prepare compute resources,
+ * 3 configure network, 4 initialise instance.
+ */
+public record Progress(List<StepStatus> steps) {
+
+    public static final int STEPS = 4;
+    private static final String[] DESCRIPTIONS = {
+        "prepare storage", "prepare compute resources", "configure network", "initialize instance"
+    };
+
+    public Progress {
+        if (steps.size() != STEPS) {
+            throw new IllegalArgumentException("a job has exactly " + STEPS + " steps");
+        }
+        steps = List.copyOf(steps);
+    }
+
+    public static Progress waiting() {
+        return new Progress(List.of(StepStatus.WAITING, StepStatus.WAITING, StepStatus.WAITING, StepStatus.WAITING));
+    }
+
+    /** @param step 1-based step number */
+    public StepStatus step(int step) {
+        return steps.get(step - 1);
+    }
+
+    public Progress with(int step, StepStatus status) {
+        List<StepStatus> copy = new ArrayList<>(steps);
+        copy.set(step - 1, status);
+        return new Progress(copy);
+    }
+
+    /** Marks the first step that has not completed as failed. */
+    public Progress failCurrent() {
+        for (int i = 1; i <= STEPS; i++) {
+            if (step(i) != StepStatus.COMPLETED) {
+                return with(i, StepStatus.FAILED);
+            }
+        }
+        return this;
+    }
+
+    public static String description(int step) {
+        return DESCRIPTIONS[step - 1];
+    }
+
+    /** Compact form for storage, e.g. {@code COMPLETED,PROCESSING,WAITING,WAITING}. */
+    public String encode() {
+        return String.join(",", steps.stream().map(Enum::name).toList());
+    }
+
+    public static Progress decode(String encoded) {
+        return new Progress(java.util.Arrays.stream(encoded.split(",")).map(StepStatus::valueOf).toList());
+    }
+}

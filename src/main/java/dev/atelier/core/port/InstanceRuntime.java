@@ -1,0 +1,67 @@
+package dev.atelier.core.port;
+
+import dev.atelier.core.model.Flavor;
+import dev.atelier.core.model.Image;
+import dev.atelier.core.model.StepStatus;
+import dev.atelier.core.model.Volume;
+import java.util.Map;
+
+/**
+ * Where instances really run. Deliberately small: launch, poll, stop, release. The runtime keeps nothing in
+ * memory that matters: everything it needs to find a server again is in the state map it returns, which
+ * the core persists with the instance. Every method is idempotent.
+ */
+public interface InstanceRuntime {
+
+    /**
+     * Prepares storage, compute and network and starts the server, reporting steps 1–3 as it goes. Returns
+     * without waiting for the server to be ready; {@link #poll} says when it is.
+     * @throws RuntimeFailure when a step fails; the message says why
+     */
+    Launch launch(LaunchSpec spec, ProgressListener progress);
+
+    /** Looks at a launched server; {@code token} is the instance token it was launched with. */
+    Health poll(String instanceId, String token, Map<String, String> state);
+
+    /** Stops the server gracefully (then forcibly), with everything it started. No-op when already gone. */
+    void stop(String instanceId, Map<String, String> state);
+
+    /** Removes the instance's storage and every file of it. */
+    void release(String instanceId);
+
+    record LaunchSpec(String instanceId, String token, Image image, Flavor flavor, Volume volume) {
+    }
+
+    record Launch(Map<String, String> state, String url) {
+    }
+
+    interface ProgressListener {
+        void step(int step, StepStatus status);
+    }
+
+    enum Phase { STARTING, READY, FAILED }
+
+    record Health(Phase phase, String reason) {
+        public static Health ready() {
+            return new Health(Phase.READY, null);
+        }
+
+        public static Health starting() {
+            return new Health(Phase.STARTING, null);
+        }
+
+        public static Health failed(String reason) {
+            return new Health(Phase.FAILED, reason);
+        }
+    }
+
+    class RuntimeFailure extends RuntimeException {
+        public RuntimeFailure(String message) {
+            super(message);
+        }
+
+        public RuntimeFailure(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}

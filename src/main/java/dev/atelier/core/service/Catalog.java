@@ -1,0 +1,54 @@
+package dev.atelier.core.service;
+
+import dev.atelier.core.model.Flavor;
+import dev.atelier.core.model.Image;
+import java.util.List;
+import java.util.Optional;
+
+/** The flavors and images instances can be created from. */
+public final class Catalog {
+
+    /** The built-in image: Debian's Jupyter packages ({@code jupyter-server} with the classic notebook UI). */
+    public static final String DEBIAN_JUPYTER_IMAGE_ID = "5e2b4d57-1c1a-4f6e-9d0a-7f1c6a0e3b21";
+
+    private final List<Flavor> flavors;
+    private final List<Image> images;
+
+    public Catalog(List<Flavor> flavors, List<Image> images) {
+        this.flavors = List.copyOf(flavors);
+        this.images = List.copyOf(images);
+    }
+
+    /** The catalogue a server starts with when the operator configured nothing else. */
+    public static Catalog builtIn(String jupyterCommand) {
+        List<Flavor> flavors = List.of(
+                new Flavor("modelarts.vm.cpu.2u", "CPU: 2 vCPUs 8 GB", "CPU", "x86_64",
+                        "General computing, 2 vCPUs, 8 GB memory", "NOTEBOOK", false, 2, 8192,
+                        List.of("EVS"), 4096),
+                new Flavor("modelarts.vm.cpu.8u", "CPU: 8 vCPUs 32 GB", "CPU", "x86_64",
+                        "General computing, 8 vCPUs, 32 GB memory", "NOTEBOOK", false, 8, 32768,
+                        List.of("EVS"), 4096));
+        List<Image> images = List.of(new Image(DEBIAN_JUPYTER_IMAGE_ID, "debian-jupyter", "atelier", "12",
+                "atelier/debian-jupyter:12",
+                "Debian 12 with jupyter-server 1.23, ipykernel and the classic notebook UI", "x86_64", "BUILD_IN",
+                "PUBLIC", List.of("NOTEBOOK"), List.of("CPU"), "DEV", "0", 1_700_000_000_000L,
+                1_700_000_000_000L, jupyterCommand));
+        return new Catalog(flavors, images);
+    }
+
+    public List<Flavor> flavors() {
+        return flavors;
+    }
+
+    public List<Image> images() {
+        return images;
+    }
+
+    public Optional<Flavor> flavor(String id) {
+        return flavors.stream().filter(f -> f.id().equals(id)).findFirst();
+    }
+
+    public Optional<Image> image(String id) {
+        return images.stream().filter(i -> i.id().equals(id)).findFirst();
+    }
+}

@@ -1,0 +1,232 @@
+package dev.atelier.core.service;
+
+import dev.atelier.core.model.DesiredState;
+import dev.atelier.core.model.Instance;
+import dev.atelier.core.model.InstanceStatus;
+import dev.atelier.core.model.Progress;
+import dev.atelier.core.model.StepStatus;
+import dev.atelier.core.port.InstanceRuntime;
+import dev.atelier.core.port.InstanceRuntime.Health;
+import dev.atelier.core.port.InstanceRuntime.RuntimeFailure;
+import dev.atelier.core.port.InstanceStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Converges every instance's actual state towards its desired state, level-triggered: each pass reads the
+ * instance and the runtime afresh, takes at most one step, writes the status only when it changed
+ * (compare-and-set on the version) and says when to look again. Nothing lives only in memory, so a restart
+ * at any point resumes from what is stored: a server that survived is found again by {@code poll}.
+ */
+public final class Reconciler {
+    private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
+    static final String LAUNCHED_AT = "launched_at";
+
+    private final InstanceStore store;
+    private final InstanceRuntime runtime;
+    private final Catalog catalog;
+    private final Clock clock;
+    private final Duration startTimeout;
+    private final Duration readyPoll;
+    private final Duration healthPoll;
+    private final WorkQueue queue = new WorkQueue();
+    private final List<Thread> workers = new ArrayList<>();
+
+    public Reconciler(InstanceStore store, InstanceRuntime runtime, Catalog catalog, Clock clock,
+                      Duration startTimeout, Duration readyPoll, Duration healthPoll) {
+        this.store = store;
+        this.runtime = runtime;
+        this.catalog = catalog;
+        this.clock = clock;
+        this.startTimeout = startTimeout;
+        this.readyPoll = readyPoll;
+        this.healthPoll = healthPoll;
+    }
+
+    public void start(int workerCount) {
+        for (int i = 0; i < workerCount; i++) {
+            workers.add(Thread.ofVirtual().name("reconciler-" + i).start(this::work));
+        }
+        store.activeIds().forEach(queue::add);
+    }
+
+    public void stop() {
+        queue.shutdown();
+        workers.forEach(Thread::interrupt);
+        for (Thread t : workers) {
+            try {
+                t.join(Duration.ofSeconds(10));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** Asks for the instance to be looked at soon. */
+    public void enqueue(String id) {
+        queue.add(id);
+    }
+
+    private void work() {
+        while (true) {
+            String id;
+            try {
+                id = queue.take();
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (id == null) {
+                return;
+            }
+            try {
+                reconcile(id).ifPresent(after -> queue.addAfter(id, after.toMillis()));
+            } catch (RuntimeException e) {
+                log.error("reconciling instance {} failed; retrying", id, e);
+                queue.addAfter(id, 1000);
+            } finally {
+                queue.done(id);
+            }
+        }
+    }
+
+    /** One pass over one instance. Returns when to look at it again, if at all. */
+    Optional<Duration> reconcile(String id) {
+        Optional<Instance> found = store.get(id);
+        if (found.isEmpty()) {
+            return Optional.empty();
+        }
+        Instance inst = found.get();
+        if (inst.desired() == DesiredState.DELETED) {
+            return delete(inst);
+        }
+        if (inst.desired() == DesiredState.RUNNING) {
+            return switch (inst.status()) {
+                case INIT, CREATING, STARTING -> bringUp(inst);
+                case RUNNING -> watch(inst);
+                default -> Optional.empty();
+            };
+        }
+        return Optional.empty();
+    }
+
+    private Optional<Duration> delete(Instance inst) {
+        if (!inst.runtimeState().isEmpty()) {
+            runtime.stop(inst.id(), inst.runtimeState());
+        }
+        runtime.release(inst.id());
+        if (store.delete(inst.id(), inst.version())) {
+            log.info("instance {} deleted", inst.id());
+            return Optional.empty();
+        }
+        return Optional.of(Duration.ZERO); // changed meanwhile: look again
+    }
+
+    private Optional<Duration> bringUp(Instance inst) {
+        InstanceStatus failed = inst.status() == InstanceStatus.STARTING
+                ? InstanceStatus.START_FAILED : InstanceStatus.CREATE_FAILED;
+        if (inst.runtimeState().isEmpty()) {
+            return launch(inst, failed);
+        }
+        Health health = runtime.poll(inst.id(), inst.token(), inst.runtimeState());
+        switch (health.phase()) {
+            case READY -> {
+                Instance running = inst.withStatus(InstanceStatus.RUNNING,
+                        inst.progress().with(4, StepStatus.COMPLETED), null)
+                        .withLease(inst.lease().restartedAt(clock.millis()));
+                write(inst, running);
+                log.info("instance {} is running at {}", inst.id(), inst.url());
+                return Optional.of(healthPoll);
+            }
+            case STARTING -> {
+                long launchedAt = Long.parseLong(inst.runtimeState().getOrDefault(LAUNCHED_AT, "0"));
+                if (clock.millis() - launchedAt < startTimeout.toMillis()) {
+                    return Optional.of(readyPoll);
+                }
+                return fail(inst, failed, "the notebook server did not become ready within "
+                        + startTimeout.toSeconds() + " s");
+            }
+            default -> {
+                return fail(inst, failed, health.reason());
+            }
+        }
+    }
+
+    private Optional<Duration> launch(Instance inst, InstanceStatus failed) {
+        AtomicReference<Instance> latest = new AtomicReference<>(inst);
+        try {
+            var spec = new InstanceRuntime.LaunchSpec(inst.id(), inst.token(),
+                    catalog.image(inst.imageId()).orElseThrow(() -> new RuntimeFailure("image " + inst.imageId()
+                            + " is no longer in the catalogue")),
+                    catalog.flavor(inst.flavorId()).orElseThrow(() -> new RuntimeFailure("flavor "
+                            + inst.flavorId() + " is no longer in the catalogue")),
+                    inst.volume());
+            var launch = runtime.launch(spec, (step, status) -> {
+                Instance cur = latest.get();
+                Instance next = cur.withProgress(cur.progress().with(step, status));
+                latest.set(write(cur, next).orElseThrow(() -> new ConcurrentChange(inst.id())));
+            });
+            Map<String, String> state = new java.util.HashMap<>(launch.state());
+            state.put(LAUNCHED_AT, Long.toString(clock.millis()));
+            Instance cur = latest.get();
+            Instance launched = cur.withRuntime(state, launch.url())
+                    .withProgress(cur.progress().with(4, StepStatus.PROCESSING));
+            if (write(cur, launched).isEmpty()) {
+                // someone changed the instance while we launched; stop what we started and look again
+                runtime.stop(inst.id(), state);
+                return Optional.of(Duration.ZERO);
+            }
+            return Optional.of(readyPoll);
+        } catch (ConcurrentChange e) {
+            return Optional.of(Duration.ZERO);
+        } catch (RuntimeFailure e) {
+            log.warn("instance {} failed to launch: {}", inst.id(), e.getMessage());
+            Instance cur = latest.get();
+            write(cur, cur.withStatus(failed, cur.progress().failCurrent(), e.getMessage()));
+            return Optional.empty();
+        }
+    }
+
+    private Optional<Duration> watch(Instance inst) {
+        Health health = runtime.poll(inst.id(), inst.token(), inst.runtimeState());
+        if (health.phase() == InstanceRuntime.Phase.FAILED) {
+            log.warn("instance {} stopped answering: {}", inst.id(), health.reason());
+            runtime.stop(inst.id(), inst.runtimeState());
+            write(inst, inst.withStatus(InstanceStatus.ERROR, inst.progress(), health.reason()));
+            return Optional.empty();
+        }
+        return Optional.of(healthPoll);
+    }
+
+    private Optional<Duration> fail(Instance inst, InstanceStatus failed, String reason) {
+        log.warn("instance {} failed: {}", inst.id(), reason);
+        runtime.stop(inst.id(), inst.runtimeState());
+        write(inst, inst.withStatus(failed, inst.progress().failCurrent(), reason));
+        return Optional.empty();
+    }
+
+    /** Writes only a real change; empty when another writer changed the instance first. */
+    private Optional<Instance> write(Instance current, Instance next) {
+        if (!next.differsFrom(current)) {
+            return Optional.of(current);
+        }
+        Optional<Instance> written = store.update(next, clock.millis());
+        if (written.isEmpty()) {
+            queue.add(current.id());
+        }
+        return written;
+    }
+
+    private static final class ConcurrentChange extends RuntimeException {
+        ConcurrentChange(String id) {
+            super("instance " + id + " changed concurrently", null, false, false);
+        }
+    }
+}

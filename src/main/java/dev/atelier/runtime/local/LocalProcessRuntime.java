@@ -1,0 +1,227 @@
+package dev.atelier.runtime.local;
+
+import dev.atelier.core.model.StepStatus;
+import dev.atelier.core.port.InstanceRuntime;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs each instance as a {@code jupyter-server} process on 127.0.0.1 with its own port, token, base URL,
+ * home directory and log file. The process runs in a session of its own, so it outlives a restart of the
+ * control plane and is found again by {@link #poll}.
+ *
+ * <p>Layout under {@code <data-dir>/instances/<id>/}: the directory itself is the instance's home,
+ * {@code work/} its volume (the server's root dir, reported as {@code /home/ma-user/work/}), {@code .atelier/}
+ * the server's log and Jupyter's runtime files.
+ */
+public final class LocalProcessRuntime implements InstanceRuntime {
+    private static final Logger log = LoggerFactory.getLogger(LocalProcessRuntime.class);
+    private static final String PID = "pid";
+    private static final String PORT = "port";
+    private static final String BASE_URL = "base_url";
+    private static final int LOG_TAIL_LINES = 15;
+
+    private final Path instancesDir;
+    private final Duration stopGrace;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+
+    public LocalProcessRuntime(Path dataDir, Duration stopGrace) {
+        this.instancesDir = dataDir.resolve("instances");
+        this.stopGrace = stopGrace;
+    }
+
+    @Override
+    public Launch launch(LaunchSpec spec, ProgressListener progress) {
+        Path home = home(spec.instanceId());
+        Path work = home.resolve("work");
+        Path meta = home.resolve(".atelier");
+
+        progress.step(1, StepStatus.PROCESSING);
+        try {
+            Files.createDirectories(instancesDir);
+            Files.createDirectories(home, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectories(work);
+            Files.createDirectories(meta);
+        } catch (IOException e) {
+            throw new RuntimeFailure("cannot prepare storage for the instance: " + e.getMessage(), e);
+        }
+        progress.step(1, StepStatus.COMPLETED);
+
+        progress.step(2, StepStatus.PROCESSING);
+        Path jupyter = Path.of(spec.image().jupyterCommand());
+        if (!Files.isExecutable(jupyter)) {
+            throw new RuntimeFailure("the image's notebook server " + jupyter + " is not installed on this host "
+                    + "(Debian: apt-get install jupyter-server python3-ipykernel python3-nbclassic)");
+        }
+        int port = freePort();
+        progress.step(2, StepStatus.COMPLETED);
+
+        progress.step(3, StepStatus.PROCESSING);
+        String baseUrl = "/notebook/" + spec.instanceId() + "/";
+        progress.step(3, StepStatus.COMPLETED);
+
+        List<String> command = new ArrayList<>();
+        if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
+            command.add("/usr/bin/setsid");
+        }
+        command.addAll(List.of(jupyter.toString(), "--no-browser", "--allow-root", "--ip=127.0.0.1",
+                "--port=" + port, "--port-retries=0", "--ServerApp.base_url=" + baseUrl,
+                "--ServerApp.root_dir=" + work, "--ServerApp.default_url=/tree"));
+        ProcessBuilder pb = new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(meta.resolve("jupyter.log").toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        Map<String, String> env = pb.environment();
+        env.clear();
+        env.put("PATH", "/usr/local/bin:/usr/bin:/bin");
+        env.put("HOME", home.toString());
+        env.put("LANG", "C.UTF-8");
+        env.put("JUPYTER_TOKEN", spec.token());
+        env.put("JUPYTER_CONFIG_DIR", home.resolve(".jupyter").toString());
+        env.put("JUPYTER_DATA_DIR", home.resolve(".local/share/jupyter").toString());
+        env.put("JUPYTER_RUNTIME_DIR", meta.resolve("runtime").toString());
+        env.put("IPYTHONDIR", home.resolve(".ipython").toString());
+        Process process;
+        try {
+            process = pb.start();
+        } catch (IOException e) {
+            throw new RuntimeFailure("cannot start the notebook server: " + e.getMessage(), e);
+        }
+        log.info("instance {}: started jupyter-server pid {} on 127.0.0.1:{}", spec.instanceId(), process.pid(), port);
+        return new Launch(Map.of(PID, Long.toString(process.pid()), PORT, Integer.toString(port), BASE_URL, baseUrl),
+                "http://127.0.0.1:" + port + baseUrl + "tree");
+    }
+
+    @Override
+    public Health poll(String instanceId, String token, Map<String, String> state) {
+        Optional<ProcessHandle> process = ours(instanceId, state);
+        if (process.isEmpty()) {
+            return Health.failed("the notebook server exited. " + logTail(instanceId, token));
+        }
+        try {
+            HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + state.get(PORT)
+                            + state.get(BASE_URL) + "api/status"))
+                    .header("Authorization", "token " + token).timeout(Duration.ofSeconds(2)).GET().build();
+            int status = http.send(req, HttpResponse.BodyHandlers.discarding()).statusCode();
+            return status == 200 ? Health.ready() : Health.starting();
+        } catch (IOException e) {
+            return Health.starting();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Health.starting();
+        }
+    }
+
+    @Override
+    public void stop(String instanceId, Map<String, String> state) {
+        ours(instanceId, state).ifPresent(p -> terminate(instanceId, p));
+    }
+
+    @Override
+    public void release(String instanceId) {
+        Path home = home(instanceId);
+        // anything still running from the instance's directory goes first
+        ProcessHandle.allProcesses().filter(p -> commandLine(p.pid()).contains(home.toString()))
+                .forEach(p -> terminate(instanceId, p));
+        deleteTree(home);
+    }
+
+    /** The instance's home directory on the host. */
+    public Path home(String instanceId) {
+        if (!instanceId.matches("[0-9a-f-]{36}")) {
+            throw new IllegalArgumentException("not an instance id: " + instanceId);
+        }
+        return instancesDir.resolve(instanceId);
+    }
+
+    private void terminate(String instanceId, ProcessHandle p) {
+        List<ProcessHandle> family = new ArrayList<>(p.descendants().toList());
+        p.destroy(); // SIGTERM: jupyter-server shuts its kernels down and exits
+        try {
+            p.onExit().get(stopGrace.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            log.warn("instance {}: pid {} did not exit within {} s; killing it", instanceId, p.pid(),
+                    stopGrace.toSeconds());
+            p.destroyForcibly();
+        }
+        family.addAll(p.descendants().toList());
+        family.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+        log.info("instance {}: stopped pid {}", instanceId, p.pid());
+    }
+
+    /** The live process recorded in {@code state}, if it is still the instance's server (pids get reused). */
+    private Optional<ProcessHandle> ours(String instanceId, Map<String, String> state) {
+        String pid = state.get(PID);
+        if (pid == null) {
+            return Optional.empty();
+        }
+        return ProcessHandle.of(Long.parseLong(pid)).filter(ProcessHandle::isAlive)
+                .filter(p -> commandLine(p.pid()).contains("/notebook/" + instanceId + "/"));
+    }
+
+    private static String commandLine(long pid) {
+        try {
+            return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")),
+                    StandardCharsets.UTF_8).replace('\0', ' ');
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** The last lines of the server's log, with the instance token blanked out. */
+    String logTail(String instanceId, String token) {
+        Path file = home(instanceId).resolve(".atelier/jupyter.log");
+        try {
+            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            String tail = String.join("\n", lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size()));
+            return "Last lines of its log:\n" + tail.replace(token, "<token>");
+        } catch (IOException e) {
+            return "Its log could not be read: " + e.getMessage();
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new RuntimeFailure("no free port on 127.0.0.1: " + e.getMessage(), e);
+        }
+    }
+
+    private static void deleteTree(Path root) {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (NoSuchFileException ignored) {
+                    // removed meanwhile
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove " + root, e);
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package dev.atelier.server;
+
+import dev.atelier.api.http.HttpApi;
+import dev.atelier.api.http.NotebookRoutes;
+import dev.atelier.core.auth.Authenticator;
+import dev.atelier.core.auth.SecretBox;
+import dev.atelier.core.service.Catalog;
+import dev.atelier.core.service.InstanceService;
+import dev.atelier.core.service.Reconciler;
+import dev.atelier.runtime.local.LocalProcessRuntime;
+import dev.atelier.store.sql.Database;
+import dev.atelier.store.sql.SqlIdentityStore;
+import dev.atelier.store.sql.SqlInstanceStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The composition root: the one place that chooses the adapters and wires them to the core. */
+public final class Atelier implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Atelier.class);
+
+    private final ServerConfig config;
+    private final Database database;
+    private final Reconciler reconciler;
+    private final HttpApi http;
+    private final Path credentialsFile;
+    private volatile boolean ready;
+
+    private Atelier(ServerConfig config) {
+        this.config = config;
+        Clock clock = Clock.systemUTC();
+        try {
+            if (!Files.isDirectory(config.dataDir())) {
+                // the data dir holds the database, the server key and every volume: private to the server's user
+                Files.createDirectories(config.dataDir(), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the data dir " + config.dataDir(), e);
+        }
+        this.database = Database.open(config.effectiveDatabaseUrl());
+        var identities = new SqlIdentityStore(database);
+        var instanceStore = new SqlInstanceStore(database);
+        SecretBox secrets = Bootstrap.serverKey(config.dataDir());
+        this.credentialsFile = Bootstrap.administrator(config.dataDir(), identities, secrets, clock.millis());
+
+        Catalog catalog = Catalog.builtIn(config.jupyterCommand());
+        var runtime = new LocalProcessRuntime(config.dataDir(), config.stopGrace());
+        var instances = new InstanceService(instanceStore, catalog, clock);
+        this.reconciler = new Reconciler(instanceStore, runtime, catalog, clock, config.startTimeout(),
+                Duration.ofMillis(25), Duration.ofSeconds(5));
+        instances.onChange(reconciler::enqueue);
+        this.http = new HttpApi(config.host(), config.port(), new Authenticator(identities, secrets, clock),
+                new NotebookRoutes(instances, catalog), () -> ready);
+    }
+
+    /** Opens the store, starts the reconciler and the HTTP API; returns once requests are accepted. */
+    public static Atelier start(ServerConfig config) {
+        Atelier atelier = new Atelier(config);
+        try {
+            atelier.reconciler.start(config.reconcilerWorkers());
+            atelier.http.start();
+        } catch (RuntimeException e) {
+            atelier.close();
+            throw e;
+        }
+        atelier.ready = true;
+        log.info("Atelier is listening on http://{}:{} (data dir {})", config.host(), atelier.port(),
+                config.dataDir().toAbsolutePath());
+        return atelier;
+    }
+
+    public int port() {
+        return http.port();
+    }
+
+    public String apiUrl() {
+        String host = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
+        return "http://" + host + ":" + port();
+    }
+
+    /** The credentials file written on first start, or null when the data dir already had users. */
+    public Path credentialsFile() {
+        return credentialsFile;
+    }
+
+    /**
+     * Stops accepting requests and stops the reconciler. Instances keep running: the next start finds them
+     * again.
+     */
+    @Override
+    public void close() {
+        ready = false;
+        try {
+            http.stop();
+        } finally {
+            reconciler.stop();
+            database.close();
+        }
+        log.info("Atelier stopped");
+    }
+}

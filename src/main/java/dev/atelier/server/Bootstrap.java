@@ -1,0 +1,95 @@
+package dev.atelier.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.atelier.core.auth.SecretBox;
+import dev.atelier.core.port.IdentityStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** First-start set-up: the server key, and an administrator with a project and an access key. */
+final class Bootstrap {
+    static final String CREDENTIALS_FILE = "credentials.json";
+    static final String SERVER_KEY_FILE = "server.key";
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final String AK_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    private static final String SK_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+    private Bootstrap() {
+    }
+
+    /** Reads the server key from the data dir, creating it (mode 0600) on first start. */
+    static SecretBox serverKey(Path dataDir) {
+        Path file = dataDir.resolve(SERVER_KEY_FILE);
+        try {
+            if (!Files.exists(file)) {
+                writePrivate(file, HexFormat.of().formatHex(SecretBox.newKey()));
+            }
+            return new SecretBox(HexFormat.of().parseHex(Files.readString(file).trim()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read or create the server key " + file, e);
+        }
+    }
+
+    /**
+     * Creates the administrator, their project and an access key when the store has no users yet, and writes
+     * them to {@code credentials.json} (mode 0600). Returns the file when it was written.
+     */
+    static Path administrator(Path dataDir, IdentityStore identities, SecretBox secrets, long now) {
+        if (identities.hasUsers()) {
+            return null;
+        }
+        String userId = HexFormat.of().formatHex(randomBytes(16));
+        String projectId = HexFormat.of().formatHex(randomBytes(16));
+        String accessKey = random(AK_CHARS, 20);
+        String secretKey = random(SK_CHARS, 40);
+        identities.createUser(userId, "admin", now);
+        identities.createProject(projectId, "default", now);
+        identities.addMember(projectId, userId, "admin");
+        identities.createAccessKey(accessKey, userId, secrets.seal(secretKey), now);
+
+        Map<String, String> creds = new LinkedHashMap<>();
+        creds.put("user_id", userId);
+        creds.put("user_name", "admin");
+        creds.put("project_id", projectId);
+        creds.put("access_key", accessKey);
+        creds.put("secret_key", secretKey);
+        Path file = dataDir.resolve(CREDENTIALS_FILE);
+        try {
+            Files.deleteIfExists(file);
+            writePrivate(file, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(creds)
+                    + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+        return file;
+    }
+
+    private static void writePrivate(Path file, String content) throws IOException {
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(file, content, StandardOpenOption.TRUNCATE_EXISTING);
+    }
+
+    private static byte[] randomBytes(int n) {
+        byte[] b = new byte[n];
+        RANDOM.nextBytes(b);
+        return b;
+    }
+
+    private static String random(String alphabet, int length) {
+        StringBuilder sb = new StringBuilder(length);
+        for (int i = 0; i < length; i++) {
+            sb.append(alphabet.charAt(RANDOM.nextInt(alphabet.length())));
+        }
+        return sb.toString();
+    }
+
+}

@@ -1,0 +1,88 @@
+package dev.atelier.server;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The {@code atelier} command line. No logger here: logging is set up once the data dir is known. */
+@Command(name = "atelier", mixinStandardHelpOptions = true, version = "atelier 0.1.0",
+        description = "Self-hosted Jupyter notebook instances behind the ModelArts DevEnviron API.",
+        subcommands = {Main.Serve.class, ApiCommand.class})
+public final class Main {
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Main()).execute(args));
+    }
+
+    @Command(name = "serve", mixinStandardHelpOptions = true,
+            description = "Start the server with embedded defaults (SQLite in the data dir, local process runtime).")
+    static final class Serve implements Callable<Integer> {
+        @Option(names = "--data-dir", defaultValue = "${env:ATELIER_DATA_DIR:-./atelier-data}",
+                description = "Data directory: database, instance volumes, logs (env ATELIER_DATA_DIR; default ${DEFAULT-VALUE}).")
+        Path dataDir;
+
+        @Option(names = "--host", defaultValue = "${env:ATELIER_HOST:-127.0.0.1}",
+                description = "Address to listen on (env ATELIER_HOST; default ${DEFAULT-VALUE}).")
+        String host;
+
+        @Option(names = "--port", defaultValue = "${env:ATELIER_PORT:-8080}",
+                description = "Port to listen on; 0 picks a free one (env ATELIER_PORT; default ${DEFAULT-VALUE}).")
+        int port;
+
+        @Option(names = "--database-url", defaultValue = "${env:ATELIER_DATABASE_URL}",
+                description = "JDBC URL, e.g. jdbc:postgresql://127.0.0.1:5432/atelier?user=atelier&password=... "
+                        + "(env ATELIER_DATABASE_URL; default: SQLite file atelier.db in the data dir).")
+        String databaseUrl;
+
+        @Override
+        public Integer call() throws Exception {
+            if (port < 0 || port > 65535) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--port must be 0 to 65535");
+            }
+            System.setProperty("atelier.log.dir", dataDir.resolve("logs").toAbsolutePath().toString());
+            Atelier atelier;
+            try {
+                atelier = Atelier.start(ServerConfig.defaults(dataDir, host, port, databaseUrl));
+            } catch (RuntimeException e) {
+                System.err.println("atelier: cannot start: " + rootMessage(e));
+                return 1;
+            }
+            CountDownLatch stopped = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                atelier.close();
+                stopped.countDown();
+            }, "shutdown"));
+            printWelcome(atelier);
+            stopped.await();
+            return 0;
+        }
+
+        private void printWelcome(Atelier atelier) {
+            Path creds = dataDir.resolve(Bootstrap.CREDENTIALS_FILE).toAbsolutePath();
+            System.out.println();
+            System.out.println("Atelier API: " + atelier.apiUrl());
+            if (atelier.credentialsFile() != null) {
+                System.out.println("Administrator credentials written to " + creds + " (mode 0600).");
+            } else {
+                System.out.println("Credentials: " + creds);
+            }
+            System.out.println("Try it (signs the request with those credentials):");
+            String dd = dataDir.toString().equals("./atelier-data") ? "" : " --data-dir " + dataDir;
+            System.out.println("  bin/atelier api" + dd + " --url " + atelier.apiUrl() + " GET /v1/{project_id}/notebooks");
+            System.out.println("Stop with Ctrl-C. Running instances keep running and are found again on the next start.");
+            System.out.println();
+        }
+    }
+
+    static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        String m = t.getMessage();
+        return m == null ? t.getClass().getSimpleName() : m;
+    }
+}

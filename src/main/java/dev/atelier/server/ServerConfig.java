@@ -1,0 +1,22 @@
+package dev.atelier.server;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** Everything a server is started with. Built by the CLI from options and environment variables. */
+public record ServerConfig(Path dataDir, String host, int port, String databaseUrl, String jupyterCommand,
+                           Duration startTimeout, Duration stopGrace, int reconcilerWorkers) {
+
+    public static final String DEFAULT_JUPYTER = "/usr/bin/jupyter-server";
+
+    public static ServerConfig defaults(Path dataDir, String host, int port, String databaseUrl) {
+        return new ServerConfig(dataDir, host, port, databaseUrl, DEFAULT_JUPYTER, Duration.ofSeconds(60),
+                Duration.ofSeconds(10), 4);
+    }
+
+    /** The JDBC URL in force: the one given, else an SQLite file in the data dir. */
+    public String effectiveDatabaseUrl() {
+        return databaseUrl != null && !databaseUrl.isBlank() ? databaseUrl
+                : "jdbc:sqlite:" + dataDir.resolve("atelier.db").toAbsolutePath();
+    }
+}

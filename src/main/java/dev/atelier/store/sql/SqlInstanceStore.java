@@ -1,0 +1,163 @@
+package dev.atelier.store.sql;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.atelier.core.model.DesiredState;
+import dev.atelier.core.model.Instance;
+import dev.atelier.core.model.InstanceStatus;
+import dev.atelier.core.model.Lease;
+import dev.atelier.core.model.Progress;
+import dev.atelier.core.model.Volume;
+import dev.atelier.core.port.InstanceStore;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.Query;
+import org.jdbi.v3.core.statement.SqlStatement;
+import org.jdbi.v3.core.statement.StatementContext;
+
+/** {@link InstanceStore} on SQL (SQLite or PostgreSQL, same statements). */
+public final class SqlInstanceStore implements InstanceStore {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final TypeReference<Map<String, String>> STATE = new TypeReference<>() { };
+    private static final String COLUMNS = "id, project_id, owner_id, workspace_id, name, description, feature, "
+            + "flavor_id, image_id, volume_category, volume_ownership, volume_capacity, lease_create_at, "
+            + "lease_duration, lease_enabled, lease_type, lease_update_at, lease_requested, desired_state, status, "
+            + "progress, fail_reason, token, url, runtime_state, create_at, update_at, version";
+    private static final String ACTIVE = "'INIT','CREATING','STARTING','STOPPING','DELETING','SNAPSHOTTING','RUNNING'";
+
+    private final Jdbi jdbi;
+
+    public SqlInstanceStore(Database db) {
+        this.jdbi = db.jdbi();
+    }
+
+    @Override
+    public void insert(Instance i) {
+        jdbi.useHandle(h -> bindAll(h.createUpdate("INSERT INTO instances (" + COLUMNS + ") VALUES (:id, :project_id, "
+                + ":owner_id, :workspace_id, :name, :description, :feature, :flavor_id, :image_id, :volume_category, "
+                + ":volume_ownership, :volume_capacity, :lease_create_at, :lease_duration, :lease_enabled, "
+                + ":lease_type, :lease_update_at, :lease_requested, :desired_state, :status, :progress, "
+                + ":fail_reason, :token, :url, :runtime_state, :create_at, :update_at, :version)"), i).execute());
+    }
+
+    @Override
+    public Optional<Instance> get(String id) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT " + COLUMNS + " FROM instances WHERE id = :id")
+                .bind("id", id).map(SqlInstanceStore::map).findOne());
+    }
+
+    @Override
+    public Optional<Instance> update(Instance i, long now) {
+        Instance next = i.withUpdate(now, i.version() + 1);
+        int rows = jdbi.withHandle(h -> bindAll(h.createUpdate("UPDATE instances SET name = :name, "
+                + "description = :description, flavor_id = :flavor_id, image_id = :image_id, "
+                + "volume_capacity = :volume_capacity, lease_create_at = :lease_create_at, "
+                + "lease_duration = :lease_duration, lease_enabled = :lease_enabled, lease_type = :lease_type, "
+                + "lease_update_at = :lease_update_at, lease_requested = :lease_requested, "
+                + "desired_state = :desired_state, status = :status, progress = :progress, "
+                + "fail_reason = :fail_reason, token = :token, url = :url, runtime_state = :runtime_state, "
+                + "update_at = :update_at, version = :version WHERE id = :id AND version = :expected"), next)
+                .bind("expected", i.version()).execute());
+        return rows == 1 ? Optional.of(next) : Optional.empty();
+    }
+
+    @Override
+    public boolean delete(String id, long version) {
+        return jdbi.withHandle(h -> h.createUpdate("DELETE FROM instances WHERE id = :id AND version = :version")
+                .bind("id", id).bind("version", version).execute()) == 1;
+    }
+
+    @Override
+    public InstancePage list(InstanceQuery q) {
+        StringBuilder where = new StringBuilder(" WHERE project_id = :project_id");
+        if (q.ownerId() != null) {
+            where.append(" AND owner_id = :owner_id");
+        }
+        if (q.nameContains() != null) {
+            where.append(" AND name LIKE :name ESCAPE '\\'");
+        }
+        if (q.status() != null) {
+            where.append(" AND status = :status");
+        }
+        return jdbi.withHandle(h -> {
+            long total = bindQuery(h.createQuery("SELECT COUNT(*) FROM instances" + where), q)
+                    .mapTo(Long.class).one();
+            List<Instance> items = bindQuery(h.createQuery("SELECT " + COLUMNS + " FROM instances" + where
+                    + " ORDER BY create_at DESC, id DESC LIMIT :limit OFFSET :offset"), q)
+                    .bind("limit", q.limit()).bind("offset", q.offset())
+                    .map(SqlInstanceStore::map).list();
+            return new InstancePage(items, total);
+        });
+    }
+
+    @Override
+    public List<String> activeIds() {
+        return jdbi.withHandle(h -> h.createQuery("SELECT id FROM instances WHERE status IN (" + ACTIVE
+                + ") OR desired_state = 'DELETED'").mapTo(String.class).list());
+    }
+
+    private static Query bindQuery(Query query, InstanceQuery q) {
+        query.bind("project_id", q.projectId());
+        if (q.ownerId() != null) {
+            query.bind("owner_id", q.ownerId());
+        }
+        if (q.nameContains() != null) {
+            query.bind("name", "%" + q.nameContains().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%");
+        }
+        if (q.status() != null) {
+            query.bind("status", q.status());
+        }
+        return query;
+    }
+
+    private static <S extends SqlStatement<S>> S bindAll(S s, Instance i) {
+        return s.bind("id", i.id()).bind("project_id", i.projectId()).bind("owner_id", i.ownerId())
+                .bind("workspace_id", i.workspaceId()).bind("name", i.name()).bind("description", i.description())
+                .bind("feature", i.feature()).bind("flavor_id", i.flavorId()).bind("image_id", i.imageId())
+                .bind("volume_category", i.volume().category()).bind("volume_ownership", i.volume().ownership())
+                .bind("volume_capacity", i.volume().capacityGb())
+                .bind("lease_create_at", i.lease().createAt()).bind("lease_duration", i.lease().durationMs())
+                .bind("lease_enabled", i.lease().enabled() ? 1 : 0).bind("lease_type", i.lease().type())
+                .bind("lease_update_at", i.lease().updateAt()).bind("lease_requested", i.lease().requestedMs())
+                .bind("desired_state", i.desired().name()).bind("status", i.status().name())
+                .bind("progress", i.progress().encode()).bind("fail_reason", i.failReason())
+                .bind("token", i.token()).bind("url", i.url()).bind("runtime_state", toJson(i.runtimeState()))
+                .bind("create_at", i.createAt()).bind("update_at", i.updateAt()).bind("version", i.version());
+    }
+
+    private static Instance map(ResultSet rs, StatementContext ctx) throws SQLException {
+        return new Instance(rs.getString("id"), rs.getString("project_id"), rs.getString("owner_id"),
+                rs.getString("workspace_id"), rs.getString("name"), rs.getString("description"),
+                rs.getString("feature"), rs.getString("flavor_id"), rs.getString("image_id"),
+                new Volume(rs.getString("volume_category"), rs.getString("volume_ownership"),
+                        rs.getInt("volume_capacity")),
+                new Lease(rs.getLong("lease_create_at"), rs.getLong("lease_duration"), rs.getInt("lease_enabled") != 0,
+                        rs.getString("lease_type"), rs.getLong("lease_update_at"), rs.getLong("lease_requested")),
+                DesiredState.valueOf(rs.getString("desired_state")), InstanceStatus.valueOf(rs.getString("status")),
+                Progress.decode(rs.getString("progress")), rs.getString("fail_reason"), rs.getString("token"),
+                rs.getString("url"), fromJson(rs.getString("runtime_state")), rs.getLong("create_at"),
+                rs.getLong("update_at"), rs.getLong("version"));
+    }
+
+    private static String toJson(Map<String, String> state) {
+        try {
+            return JSON.writeValueAsString(state);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Map<String, String> fromJson(String json) {
+        try {
+            return JSON.readValue(json, STATE);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("corrupt runtime_state", e);
+        }
+    }
+
+}

@@ -1,0 +1,122 @@
+package dev.atelier.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.atelier.support.Jupyter;
+import dev.atelier.support.Processes;
+import dev.atelier.support.SignedClient;
+import dev.atelier.support.SignedClient.Response;
+import dev.atelier.support.TestServer;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The walking skeleton, end to end with real processes: an SDK-signed create becomes a live Jupyter server
+ * that runs code, and a delete leaves nothing behind. Runs once on SQLite and once on PostgreSQL.
+ */
+abstract class NotebookLifecycleTest {
+
+    @TempDir
+    Path dataDir;
+
+    abstract TestServer startServer(Path dataDir);
+
+    @Test
+    void createdInstanceRunsCodeAndDeleteLeavesNothingBehind() throws Exception {
+        try (TestServer server = startServer(dataDir)) {
+            SignedClient api = server.client();
+
+            Response created = api.post("/v1/{project_id}/notebooks", TestServer.createBody("walking-skeleton"));
+            assertThat(created.status()).as(created.body()).isEqualTo(200);
+            JsonNode nb = created.json();
+            String id = nb.get("id").asText();
+            assertThat(id).matches("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+            assertThat(nb.get("status").asText()).isEqualTo("CREATING");
+            String token = nb.get("token").asText();
+            assertThat(token).hasSizeGreaterThanOrEqualTo(32);
+            List<Integer> steps = new ArrayList<>();
+            nb.get("action_progress").forEach(s -> steps.add(s.get("step").asInt()));
+            assertThat(steps).containsExactly(4, 3, 2, 1);
+
+            JsonNode running = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> api.get("/v1/{project_id}/notebooks/" + id).json(),
+                            n -> n.get("status").asText().equals("RUNNING"));
+            running.get("action_progress").forEach(s -> assertThat(s.get("status").asText()).isEqualTo("COMPLETED"));
+            assertThat(running.get("volume").get("mount_path").asText()).isEqualTo("/home/ma-user/work/");
+            String url = running.get("url").asText();
+            assertThat(url).startsWith("http://127.0.0.1:").endsWith("/tree").contains(id);
+
+            Jupyter jupyter = new Jupyter(url, token);
+            HttpResponse<String> page = jupyter.get("tree?token=" + token, false);
+            assertThat(page.statusCode()).isEqualTo(200);
+            assertThat(page.body()).contains("<title>Home");
+            assertThat(jupyter.get("api/status", true).statusCode()).isEqualTo(200);
+            assertThat(jupyter.get("api/status", false).statusCode()).isEqualTo(403);
+            assertThat(jupyter.execute("print(6 * 7)")).isEqualTo("42\n");
+
+            Path home = server.dataDir().resolve("instances").resolve(id);
+            assertThat(home.resolve("work")).isDirectory();
+            assertThat(Processes.matching("/notebook/" + id + "/")).isNotEmpty();
+
+            Response deleted = api.delete("/v1/{project_id}/notebooks/" + id);
+            assertThat(deleted.status()).isEqualTo(200);
+            assertThat(deleted.json().get("status").asText()).isEqualTo("DELETING");
+
+            Response gone = await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> api.get("/v1/{project_id}/notebooks/" + id), r -> r.status() != 200);
+            assertThat(gone.status()).isEqualTo(400);
+            assertThat(gone.errorCode()).isEqualTo("ModelArts.6404");
+            assertThat(Processes.matching(home.toString())).isEmpty();
+            assertThat(Files.exists(home)).isFalse();
+            assertThat(api.get("/v1/{project_id}/notebooks").json().get("total").asLong()).isZero();
+        }
+    }
+
+    @Test
+    void instancesSurviveAServerRestartAndAreAdoptedNotDuplicated() {
+        try (TestServer server = startServer(dataDir)) {
+            SignedClient api = server.client();
+            String id = api.post("/v1/{project_id}/notebooks", TestServer.createBody("survivor")).json()
+                    .get("id").asText();
+            Function<SignedClient, String> status = c -> c.get("/v1/{project_id}/notebooks/" + id).json()
+                    .get("status").asText();
+            await().atMost(Duration.ofSeconds(30)).until(() -> status.apply(api).equals("RUNNING"));
+            List<ProcessHandle> before = Processes.matching("/notebook/" + id + "/");
+
+            server.stopServer();
+            server.start();
+            SignedClient again = server.client();
+            // the restarted reconciler polls the surviving server and keeps it
+            await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(5))
+                    .until(() -> status.apply(again).equals("RUNNING"));
+            assertThat(Processes.matching("/notebook/" + id + "/")).extracting(ProcessHandle::pid)
+                    .containsExactlyElementsOf(before.stream().map(ProcessHandle::pid).toList());
+
+            again.delete("/v1/{project_id}/notebooks/" + id);
+            await().atMost(Duration.ofSeconds(20)).until(() -> Processes.matching("/notebook/" + id + "/").isEmpty());
+        }
+    }
+}
+
+class NotebookLifecycleOnSqliteTest extends NotebookLifecycleTest {
+    @Override
+    TestServer startServer(Path dataDir) {
+        return TestServer.sqlite(dataDir);
+    }
+}
+
+class NotebookLifecycleOnPostgresTest extends NotebookLifecycleTest {
+    @Override
+    TestServer startServer(Path dataDir) {
+        return TestServer.postgres(dataDir);
+    }
+}

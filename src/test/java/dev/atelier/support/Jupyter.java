@@ -1,0 +1,107 @@
+package dev.atelier.support;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+
+/** Talks to a notebook server the way the notebook UI does: Jupyter's REST API and the kernel WebSocket. */
+public final class Jupyter {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final String base;
+    private final String token;
+
+    /** @param treeUrl the instance's {@code url} (ends with {@code tree}) */
+    public Jupyter(String treeUrl, String token) {
+        this.base = treeUrl.substring(0, treeUrl.length() - "tree".length());
+        this.token = token;
+    }
+
+    public HttpResponse<String> get(String path, boolean withToken) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10));
+        if (withToken) {
+            b.header("Authorization", "token " + token);
+        }
+        return http.send(b.GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Starts a kernel, runs {@code code} in it and returns what it printed on stdout. */
+    public String execute(String code) throws Exception {
+        HttpResponse<String> created = http.send(HttpRequest.newBuilder(URI.create(base + "api/kernels"))
+                .header("Authorization", "token " + token).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"python3\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (created.statusCode() != 201) {
+            throw new AssertionError("kernel not created: " + created.statusCode() + " " + created.body());
+        }
+        String kernelId = JSON.readTree(created.body()).get("id").asText();
+        String msgId = UUID.randomUUID().toString();
+        StringBuilder stdout = new StringBuilder();
+        CompletableFuture<String> done = new CompletableFuture<>();
+        WebSocket ws = http.newWebSocketBuilder().header("Authorization", "token " + token)
+                .connectTimeout(Duration.ofSeconds(10))
+                .buildAsync(URI.create(base.replaceFirst("^http", "ws") + "api/kernels/" + kernelId + "/channels"),
+                        new WebSocket.Listener() {
+                            private final StringBuilder frame = new StringBuilder();
+
+                            @Override
+                            public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
+                                frame.append(data);
+                                if (last) {
+                                    handle(frame.toString());
+                                    frame.setLength(0);
+                                }
+                                socket.request(1);
+                                return null;
+                            }
+
+                            private void handle(String text) {
+                                try {
+                                    JsonNode msg = JSON.readTree(text);
+                                    if (!msgId.equals(msg.path("parent_header").path("msg_id").asText())) {
+                                        return;
+                                    }
+                                    String type = msg.path("msg_type").asText();
+                                    if (type.equals("stream") && msg.path("content").path("name").asText().equals("stdout")) {
+                                        stdout.append(msg.path("content").path("text").asText());
+                                    } else if (type.equals("error")) {
+                                        done.completeExceptionally(new AssertionError("kernel error: " + msg.path("content")));
+                                    } else if (type.equals("status")
+                                            && msg.path("content").path("execution_state").asText().equals("idle")) {
+                                        done.complete(stdout.toString());
+                                    }
+                                } catch (Exception e) {
+                                    done.completeExceptionally(e);
+                                }
+                            }
+                        }).get(10, TimeUnit.SECONDS);
+        ObjectNode header = JSON.createObjectNode().put("msg_id", msgId).put("username", "test")
+                .put("session", UUID.randomUUID().toString()).put("msg_type", "execute_request")
+                .put("version", "5.3").put("date", Instant.now().toString());
+        ObjectNode msg = JSON.createObjectNode();
+        msg.set("header", header);
+        msg.set("parent_header", JSON.createObjectNode());
+        msg.set("metadata", JSON.createObjectNode());
+        msg.set("content", JSON.createObjectNode().put("code", code).put("silent", false).put("store_history", true)
+                .put("allow_stdin", false).put("stop_on_error", true).set("user_expressions", JSON.createObjectNode()));
+        msg.put("channel", "shell");
+        msg.set("buffers", JSON.createArrayNode());
+        ws.sendText(JSON.writeValueAsString(msg), true).get(10, TimeUnit.SECONDS);
+        try {
+            return done.get(60, TimeUnit.SECONDS);
+        } finally {
+            ws.abort();
+        }
+    }
+}

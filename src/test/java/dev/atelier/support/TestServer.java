@@ -1,0 +1,99 @@
+package dev.atelier.support;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.atelier.server.Atelier;
+import dev.atelier.server.ServerConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * A real Atelier server on a free port of 127.0.0.1, with its own data dir, started in this JVM. Closing it
+ * also kills any notebook server left behind under its data dir, so no test leaks a process.
+ */
+public final class TestServer implements AutoCloseable {
+    public static final String IMAGE_ID = dev.atelier.core.service.Catalog.DEBIAN_JUPYTER_IMAGE_ID;
+    public static final String FLAVOR = "modelarts.vm.cpu.2u";
+
+    private final Path dataDir;
+    private final String databaseUrl;
+    private final String jupyterCommand;
+    private Atelier atelier;
+
+    private TestServer(Path dataDir, String databaseUrl, String jupyterCommand) {
+        this.dataDir = dataDir;
+        this.databaseUrl = databaseUrl;
+        this.jupyterCommand = jupyterCommand;
+    }
+
+    public static TestServer sqlite(Path dataDir) {
+        return new TestServer(dataDir, null, ServerConfig.DEFAULT_JUPYTER).start();
+    }
+
+    public static TestServer postgres(Path dataDir) {
+        return new TestServer(dataDir, Postgres.freshSchemaUrl(), ServerConfig.DEFAULT_JUPYTER).start();
+    }
+
+    public static TestServer of(Path dataDir, String databaseUrl, String jupyterCommand) {
+        return new TestServer(dataDir, databaseUrl, jupyterCommand).start();
+    }
+
+    /** Starts (or restarts, after {@link #stopServer}) the server on the same data dir and database. */
+    public TestServer start() {
+        atelier = Atelier.start(new ServerConfig(dataDir, "127.0.0.1", 0, databaseUrl, jupyterCommand,
+                Duration.ofSeconds(30), Duration.ofSeconds(5), 4));
+        return this;
+    }
+
+    /** Stops the control plane only; instances keep running, as after a restart of the server. */
+    public void stopServer() {
+        atelier.close();
+        atelier = null;
+    }
+
+    public String url() {
+        return atelier.apiUrl();
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    public JsonNode credentials() {
+        try {
+            return new ObjectMapper().readTree(Files.readString(dataDir.resolve("credentials.json"),
+                    StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public SignedClient client() {
+        JsonNode c = credentials();
+        return new SignedClient(url(), c.get("project_id").asText(), c.get("access_key").asText(),
+                c.get("secret_key").asText());
+    }
+
+    public static String createBody(String name) {
+        return "{\"name\":\"" + name + "\",\"description\":\"test instance\",\"feature\":\"NOTEBOOK\","
+                + "\"flavor\":\"" + FLAVOR + "\",\"image_id\":\"" + IMAGE_ID + "\","
+                + "\"volume\":{\"category\":\"EVS\",\"ownership\":\"MANAGED\",\"capacity\":5},"
+                + "\"lease\":{\"duration\":3600000,\"type\":\"timing\"}}";
+    }
+
+    @Override
+    public void close() {
+        if (atelier != null) {
+            stopServer();
+        }
+        String marker = dataDir.toAbsolutePath().toString();
+        Processes.matching(marker).forEach(ProcessHandle::destroyForcibly);
+        if (databaseUrl != null && databaseUrl.contains("currentSchema=")) {
+            Postgres.dropSchemaOf(databaseUrl);
+        }
+    }
+}
