@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.UnaryOperator;
 
 /**
  * A client that signs every request with the official Huawei Cloud SDK signer ({@code AKSKSigner}, the one
@@ -62,17 +61,20 @@ public final class SignedClient {
     }
 
     public Response send(String method, String pathAndQuery, String body) {
-        return send(method, pathAndQuery, body, h -> h);
+        return send(method, pathAndQuery, body, body, null);
     }
 
-    /** Signs, lets {@code tamper} change the signed headers, then sends {@code body}. */
-    public Response send(String method, String pathAndQuery, String body, UnaryOperator<Map<String, String>> tamper) {
-        return sendRaw(method, pathAndQuery, body, body, tamper);
+    /** Signs with {@code X-Sdk-Date} set to {@code sdkDate} instead of now. */
+    public Response sendDated(String method, String pathAndQuery, String sdkDate) {
+        return send(method, pathAndQuery, null, null, sdkDate);
     }
 
     /** Signs {@code signedBody} but sends {@code sentBody}. */
-    public Response sendRaw(String method, String pathAndQuery, String signedBody, String sentBody,
-                            UnaryOperator<Map<String, String>> tamper) {
+    public Response sendTampered(String method, String pathAndQuery, String signedBody, String sentBody) {
+        return send(method, pathAndQuery, signedBody, sentBody, null);
+    }
+
+    private Response send(String method, String pathAndQuery, String signedBody, String sentBody, String sdkDate) {
         String path = pathAndQuery.replace("{project_id}", projectId);
         String query = null;
         int q = path.indexOf('?');
@@ -88,15 +90,21 @@ public final class SignedClient {
         if (query != null) {
             for (String pair : query.split("&")) {
                 String[] kv = pair.split("=", 2);
-                builder.addQueryParam(kv[0], new ArrayList<>(List.of(kv.length > 1 ? kv[1] : "")));
+                // the signer takes decoded values and encodes them itself; the wire carries them as given
+                builder.addQueryParam(decode(kv[0]), new ArrayList<>(List.of(kv.length > 1 ? decode(kv[1]) : "")));
             }
         }
         if (signedBody != null) {
             builder.withBodyAsString(signedBody);
         }
+        if (sdkDate != null) {
+            builder.addHeader("X-Sdk-Date", sdkDate);
+        }
         BasicCredentials creds = new BasicCredentials().withAk(accessKey).withSk(secretKey).withProjectId(projectId);
         Map<String, String> signed = new LinkedHashMap<>(AKSKSigner.getInstance().sign(builder.build(), creds));
-        signed = tamper.apply(signed);
+        if (sdkDate != null) {
+            signed.put("X-Sdk-Date", sdkDate);
+        }
 
         HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(endpoint + path + (query == null ? "" : "?" + query)))
                 .method(method, sentBody == null ? HttpRequest.BodyPublishers.noBody()
@@ -119,6 +127,10 @@ public final class SignedClient {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    private static String decode(String s) {
+        return java.net.URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
     }
 
     public record Response(int status, String body, String contentType, String requestId) {

@@ -1,0 +1,162 @@
+package dev.atelier.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.atelier.support.SignedClient;
+import dev.atelier.support.SignedClient.Response;
+import dev.atelier.support.TestServer;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Bad input gets a 4xx with a ModelArts error that names the field: never a 500, never a stack trace. */
+class BadInputTest {
+    private static final String IMAGE = TestServer.IMAGE_ID;
+    private static final String VOLUME = "\"volume\":{\"category\":\"EVS\",\"ownership\":\"MANAGED\"}";
+
+    @TempDir
+    static Path dataDir;
+    static TestServer server;
+    static SignedClient api;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.sqlite(dataDir);
+        api = server.client();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    static Stream<Arguments> badCreates() {
+        String ok = "\"flavor\":\"modelarts.vm.cpu.2u\",\"image_id\":\"" + IMAGE + "\"," + VOLUME;
+        return Stream.of(
+                Arguments.of("", "ModelArts.6400", "JSON object body"),
+                Arguments.of("{\"name\":", "ModelArts.6400", "not valid JSON"),
+                Arguments.of("[1,2]", "ModelArts.6400", "JSON object"),
+                Arguments.of("{\"name\":\"a\"} trailing", "ModelArts.6400", "not valid JSON"),
+                Arguments.of("{" + ok + "}", "ModelArts.6335", "name is required"),
+                Arguments.of("{\"name\":42," + ok + "}", "ModelArts.6332", "name must be a string"),
+                Arguments.of("{\"name\":\"has space\"," + ok + "}", "ModelArts.6336", "name must be"),
+                Arguments.of("{\"name\":\"" + "n".repeat(129) + "\"," + ok + "}", "ModelArts.6336", "name must be"),
+                Arguments.of("{\"name\":\"a\",\"description\":\"<b>\"," + ok + "}", "ModelArts.6334", "description"),
+                Arguments.of("{\"name\":\"a\",\"image_id\":\"" + IMAGE + "\"," + VOLUME + "}", "ModelArts.6335",
+                        "flavor is required"),
+                Arguments.of("{\"name\":\"a\",\"flavor\":\"modelarts.vm.gpu.none\",\"image_id\":\"" + IMAGE + "\","
+                        + VOLUME + "}", "ModelArts.6323", "modelarts.vm.gpu.none"),
+                Arguments.of("{\"name\":\"a\",\"flavor\":\"modelarts.vm.cpu.2u\",\"image_id\":\"nope\"," + VOLUME
+                        + "}", "ModelArts.6797", "image_id nope"),
+                Arguments.of("{\"name\":\"a\",\"flavor\":\"modelarts.vm.cpu.2u\",\"image_id\":\"" + IMAGE + "\"}",
+                        "ModelArts.6335", "volume is required"),
+                Arguments.of("{\"name\":\"a\",\"flavor\":\"modelarts.vm.cpu.2u\",\"image_id\":\"" + IMAGE
+                        + "\",\"volume\":\"EVS\"}", "ModelArts.6332", "volume must be an object"),
+                Arguments.of("{\"name\":\"a\",\"flavor\":\"modelarts.vm.cpu.2u\",\"image_id\":\"" + IMAGE
+                        + "\",\"volume\":{\"category\":\"EVS\",\"ownership\":\"MANAGED\",\"capacity\":\"5\"}}",
+                        "ModelArts.6332", "volume.capacity must be an integer"),
+                Arguments.of("{\"name\":\"a\",\"flavor\":\"modelarts.vm.cpu.2u\",\"image_id\":\"" + IMAGE
+                        + "\",\"volume\":{\"category\":\"EVS\",\"ownership\":\"MANAGED\",\"capacity\":5000}}",
+                        "ModelArts.6331", "volume.capacity"),
+                Arguments.of("{\"name\":\"a\",\"flavor\":\"modelarts.vm.cpu.2u\",\"image_id\":\"" + IMAGE
+                        + "\",\"volume\":{\"ownership\":\"MANAGED\"}}", "ModelArts.6335", "volume.category"),
+                Arguments.of("{\"name\":\"a\"," + ok + ",\"duration\":60000}", "ModelArts.6349", "duration"),
+                Arguments.of("{\"name\":\"a\"," + ok + ",\"lease\":{\"type\":\"sometimes\"}}", "ModelArts.6336",
+                        "lease.type"),
+                Arguments.of("{\"name\":\"a\"," + ok + ",\"workspace_id\":\"NOT-A-WORKSPACE\"}", "ModelArts.6336",
+                        "workspace_id"),
+                Arguments.of("{\"name\":\"a\"," + ok + ",\"feature\":\"GRATIS\"}", "ModelArts.6336", "feature"));
+    }
+
+    @ParameterizedTest(name = "[{index}] {0}")
+    @MethodSource("badCreates")
+    void aBadCreateIsRefusedWithACodeAndAMessageNamingTheField(String body, String code, String message) {
+        Response r = api.post("/v1/{project_id}/notebooks", body);
+        assertThat(r.status()).as(r.body()).isEqualTo(400);
+        assertThat(r.contentType()).startsWith("application/json");
+        assertThat(r.requestId()).isNotBlank();
+        assertThat(r.errorCode()).isEqualTo(code);
+        assertThat(r.json().get("error_msg").asText()).contains(message);
+        assertThat(r.body()).doesNotContain("Exception").doesNotContain("\tat ");
+    }
+
+    @Test
+    void refusedCreatesLeaveNoInstanceBehind() {
+        badCreates().forEach(a -> api.post("/v1/{project_id}/notebooks", (String) a.get()[0]));
+        assertThat(api.get("/v1/{project_id}/notebooks").json().get("total").asLong()).isZero();
+    }
+
+    @Test
+    void unknownFieldsAndLowerCaseEnumsAreAccepted() {
+        Response r = api.post("/v1/{project_id}/notebooks", "{\"name\":\"tolerant\",\"flavor\":\"modelarts.vm.cpu.2u\","
+                + "\"image_id\":\"" + IMAGE + "\",\"feature\":\"notebook\",\"env_variables\":{\"A\":\"b\"},"
+                + "\"volume\":{\"category\":\"evs\",\"ownership\":\"managed\",\"capacity\":5}}");
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        assertThat(r.json().get("volume").get("category").asText()).isEqualTo("EVS");
+        api.delete("/v1/{project_id}/notebooks/" + r.json().get("id").asText());
+    }
+
+    @Test
+    void badListParametersAreRefused() {
+        for (String query : new String[] {"limit=0", "limit=abc", "offset=-1", "status=SLEEPING",
+                "name=" + "x".repeat(129)}) {
+            Response r = api.get("/v1/{project_id}/notebooks?" + query);
+            assertThat(r.status()).as(query).isEqualTo(400);
+            assertThat(r.errorCode()).as(query).isEqualTo("ModelArts.0107");
+        }
+    }
+
+    @Test
+    void anUnknownInstanceIsNotFoundTheWayClientsExpect() {
+        Response r = api.get("/v1/{project_id}/notebooks/7f1d1f2e-0000-4000-8000-000000000000");
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.errorCode()).isEqualTo("ModelArts.6404");
+        Response d = api.delete("/v1/{project_id}/notebooks/7f1d1f2e-0000-4000-8000-000000000000");
+        assertThat(d.status()).isEqualTo(400);
+        assertThat(d.errorCode()).isEqualTo("ModelArts.6404");
+    }
+
+    @Test
+    void unknownRoutesAndMethodsGetJsonErrors() {
+        Response route = api.get("/v1/{project_id}/nothing-here");
+        assertThat(route.status()).isEqualTo(404);
+        assertThat(route.errorCode()).isEqualTo("ModelArts.6404");
+        assertThat(route.contentType()).startsWith("application/json");
+        Response method = api.send("PATCH", "/v1/{project_id}/notebooks", "{}");
+        assertThat(method.status()).isEqualTo(405);
+        assertThat(method.contentType()).startsWith("application/json");
+        assertThat(method.requestId()).isNotBlank();
+    }
+
+    @Test
+    void flavorsCarryTheirItemsUnderDataAndFlavorsWithTheTypesTheSdkExpects() {
+        Response r = api.get("/v1/{project_id}/notebooks/flavors");
+        assertThat(r.status()).isEqualTo(200);
+        var body = r.json();
+        assertThat(body.get("data")).isEqualTo(body.get("flavors"));
+        var f = body.get("data").get(0);
+        assertThat(f.get("vcpus").isInt()).isTrue();
+        assertThat(f.get("memory").isIntegralNumber()).isTrue();
+        assertThat(f.get("evs_max_size").isTextual()).isTrue();
+        assertThat(f.get("arch").asText()).isEqualTo("x86_64");
+        assertThat(api.get("/v1/{project_id}/notebooks/flavors?category=GPU").json().get("total").asLong()).isZero();
+        assertThat(api.get("/v1/{project_id}/notebooks/flavors?category=TPU").status()).isEqualTo(400);
+    }
+
+    @Test
+    void theImageCatalogueHasTheDebianJupyterImage() {
+        var body = api.get("/v1/{project_id}/images").json();
+        assertThat(body.get("total").asLong()).isEqualTo(1);
+        assertThat(body.get("size").asInt()).isEqualTo(200);
+        var image = body.get("data").get(0);
+        assertThat(image.get("id").asText()).isEqualTo(IMAGE);
+        assertThat(image.get("type").asText()).isEqualTo("BUILD_IN");
+        assertThat(image.get("create_at").isIntegralNumber()).isTrue();
+    }
+}

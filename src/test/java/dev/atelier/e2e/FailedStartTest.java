@@ -1,0 +1,62 @@
+package dev.atelier.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.atelier.support.SignedClient;
+import dev.atelier.support.TestServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A notebook server that cannot start ends the create in CREATE_FAILED with a reason that says why. */
+class FailedStartTest {
+    @TempDir
+    Path dataDir;
+
+    @Test
+    void aServerThatExitsAtStartFailsTheCreateWithTheLastLinesOfItsLog() throws Exception {
+        Path script = dataDir.resolve("broken-jupyter");
+        Files.writeString(script, "#!/bin/sh\necho 'starting up'\necho 'fatal: the kernel of truth is missing' >&2\n"
+                + "exit 3\n");
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+        try (TestServer server = TestServer.of(dataDir.resolve("data"), null, script.toString())) {
+            SignedClient api = server.client();
+            String id = api.post("/v1/{project_id}/notebooks", TestServer.createBody("doomed")).json().get("id").asText();
+            JsonNode nb = await().atMost(Duration.ofSeconds(20))
+                    .until(() -> api.get("/v1/{project_id}/notebooks/" + id).json(),
+                            n -> !n.get("status").asText().equals("CREATING"));
+            assertThat(nb.get("status").asText()).isEqualTo("CREATE_FAILED");
+            assertThat(nb.get("fail_reason").asText()).contains("exited").contains("the kernel of truth is missing");
+            Map<Integer, String> steps = new HashMap<>();
+            nb.get("action_progress").forEach(s -> steps.put(s.get("step").asInt(), s.get("status").asText()));
+            assertThat(steps).containsEntry(1, "COMPLETED").containsEntry(3, "COMPLETED").containsEntry(4, "FAILED");
+
+            // a failed instance can be deleted, and then nothing of it remains
+            assertThat(api.delete("/v1/{project_id}/notebooks/" + id).status()).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(10)).until(() -> api.get("/v1/{project_id}/notebooks/" + id).status() == 400);
+            assertThat(server.dataDir().resolve("instances").resolve(id)).doesNotExist();
+        }
+    }
+
+    @Test
+    void aMissingNotebookServerFailsAtTheComputeStepAndSaysWhatToInstall() {
+        try (TestServer server = TestServer.of(dataDir, null, "/nonexistent/jupyter-server")) {
+            SignedClient api = server.client();
+            String id = api.post("/v1/{project_id}/notebooks", TestServer.createBody("nothing")).json().get("id").asText();
+            JsonNode nb = await().atMost(Duration.ofSeconds(20))
+                    .until(() -> api.get("/v1/{project_id}/notebooks/" + id).json(),
+                            n -> n.get("status").asText().equals("CREATE_FAILED"));
+            assertThat(nb.get("fail_reason").asText()).contains("/nonexistent/jupyter-server").contains("apt-get install");
+            Map<Integer, String> steps = new HashMap<>();
+            nb.get("action_progress").forEach(s -> steps.put(s.get("step").asInt(), s.get("status").asText()));
+            assertThat(steps).containsEntry(1, "COMPLETED").containsEntry(2, "FAILED").containsEntry(4, "WAITING");
+        }
+    }
+}

@@ -1,0 +1,169 @@
+package dev.atelier.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.atelier.core.model.DesiredState;
+import dev.atelier.core.model.Instance;
+import dev.atelier.core.model.InstanceStatus;
+import dev.atelier.core.model.Lease;
+import dev.atelier.core.model.Progress;
+import dev.atelier.core.model.StepStatus;
+import dev.atelier.core.model.Volume;
+import dev.atelier.core.port.InstanceStore;
+import dev.atelier.core.port.InstanceStore.InstanceQuery;
+import dev.atelier.store.sql.Database;
+import dev.atelier.store.sql.SqlIdentityStore;
+import dev.atelier.store.sql.SqlInstanceStore;
+import dev.atelier.support.Postgres;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What every store must do, run against SQLite and PostgreSQL. */
+abstract class InstanceStoreContractTest {
+    @TempDir
+    Path dir;
+    String url;
+    Database db;
+    InstanceStore store;
+
+    abstract String databaseUrl(Path dir);
+
+    @BeforeEach
+    void open() {
+        url = databaseUrl(dir);
+        db = Database.open(url);
+        store = new SqlInstanceStore(db);
+    }
+
+    @AfterEach
+    void close() {
+        db.close();
+        if (url.contains("currentSchema=")) {
+            Postgres.dropSchemaOf(url);
+        }
+    }
+
+    static Instance instance(String project, String name, long createdAt) {
+        return new Instance(UUID.randomUUID().toString(), project, "owner-1", "0", name, "d", "NOTEBOOK",
+                "modelarts.vm.cpu.2u", "img", new Volume("EVS", "MANAGED", 5),
+                Lease.requested(createdAt, null, Lease.TIMING), DesiredState.RUNNING, InstanceStatus.CREATING,
+                Progress.waiting(), null, "tok", null, Map.of(), createdAt, createdAt, 1);
+    }
+
+    @Test
+    void anInsertedInstanceReadsBackEqual() {
+        Instance i = instance("p1", "alpha", 1000).withRuntime(Map.of("pid", "42", "port", "8888"), "http://x/tree")
+                .withStatus(InstanceStatus.CREATE_FAILED, Progress.waiting().with(1, StepStatus.COMPLETED)
+                        .with(2, StepStatus.FAILED), "no port");
+        store.insert(i);
+        assertThat(store.get(i.id())).contains(i);
+        assertThat(store.get("missing")).isEmpty();
+    }
+
+    @Test
+    void anUpdateBasedOnAStaleVersionLosesAndChangesNothing() {
+        Instance i = instance("p1", "alpha", 1000);
+        store.insert(i);
+        Instance first = store.update(i.withStatus(InstanceStatus.RUNNING, i.progress(), null), 2000).orElseThrow();
+        assertThat(first.version()).isEqualTo(2);
+        assertThat(first.updateAt()).isEqualTo(2000);
+        assertThat(store.update(i.withDesired(DesiredState.DELETED, InstanceStatus.DELETING), 3000)).isEmpty();
+        assertThat(store.get(i.id())).contains(first);
+    }
+
+    @Test
+    void deleteComparesTheVersionToo() {
+        Instance i = instance("p1", "alpha", 1000);
+        store.insert(i);
+        assertThat(store.delete(i.id(), 7)).isFalse();
+        assertThat(store.delete(i.id(), 1)).isTrue();
+        assertThat(store.get(i.id())).isEmpty();
+    }
+
+    @Test
+    void listFiltersByProjectNameAndStatusNewestFirstWithPaging() {
+        for (int n = 0; n < 5; n++) {
+            store.insert(instance("p1", "train-" + n, 1000 + n));
+        }
+        store.insert(instance("p1", "other_x", 900));
+        store.insert(instance("p2", "train-9", 5000));
+        Instance failed = instance("p1", "train%literal", 800).withStatus(InstanceStatus.ERROR, Progress.waiting(), "x");
+        store.insert(failed);
+
+        var all = store.list(new InstanceQuery("p1", null, null, null, 0, 100));
+        assertThat(all.total()).isEqualTo(7);
+        assertThat(all.items()).extracting(Instance::name).containsExactly("train-4", "train-3", "train-2",
+                "train-1", "train-0", "other_x", "train%literal");
+
+        var page = store.list(new InstanceQuery("p1", null, "train-", null, 2, 2));
+        assertThat(page.total()).isEqualTo(5);
+        assertThat(page.items()).extracting(Instance::name).containsExactly("train-2", "train-1");
+
+        assertThat(store.list(new InstanceQuery("p1", null, "%", null, 0, 10)).items())
+                .extracting(Instance::name).containsExactly("train%literal");
+        assertThat(store.list(new InstanceQuery("p1", null, "_", null, 0, 10)).items())
+                .extracting(Instance::name).containsExactly("other_x");
+        assertThat(store.list(new InstanceQuery("p1", null, null, "ERROR", 0, 10)).items()).containsExactly(failed);
+        var beyond = store.list(new InstanceQuery("p1", null, null, null, 50, 10));
+        assertThat(beyond.items()).isEmpty();
+        assertThat(beyond.total()).isEqualTo(7);
+    }
+
+    @Test
+    void activeIdsAreTheInstancesTheReconcilerMustVisit() {
+        Instance creating = instance("p1", "a", 1);
+        Instance failed = instance("p1", "b", 2).withStatus(InstanceStatus.CREATE_FAILED, Progress.waiting(), "x");
+        Instance failedToDelete = instance("p1", "c", 3).withStatus(InstanceStatus.ERROR, Progress.waiting(), "x")
+                .withDesired(DesiredState.DELETED, InstanceStatus.ERROR);
+        store.insert(creating);
+        store.insert(failed);
+        store.insert(failedToDelete);
+        assertThat(store.activeIds()).containsExactlyInAnyOrder(creating.id(), failedToDelete.id());
+    }
+
+    @Test
+    void identitiesRoundTrip() {
+        var ids = new SqlIdentityStore(db);
+        assertThat(ids.hasUsers()).isFalse();
+        ids.createUser("u1", "alice", 1);
+        ids.createProject("p1", "team", 1);
+        ids.addMember("p1", "u1", "admin");
+        ids.createAccessKey("AK1", "u1", "sealed", 1);
+        assertThat(ids.hasUsers()).isTrue();
+        assertThat(ids.projectsOf("u1")).containsExactly("p1");
+        assertThat(ids.findAccessKey("AK1")).hasValueSatisfying(k -> {
+            assertThat(k.userId()).isEqualTo("u1");
+            assertThat(k.sealedSecret()).isEqualTo("sealed");
+            assertThat(k.enabled()).isTrue();
+        });
+        assertThat(ids.findAccessKey("AK2")).isEmpty();
+    }
+
+    @Test
+    void migratingTwiceIsANoOp() {
+        store.insert(instance("p1", "kept", 1));
+        try (Database again = Database.open(url)) {
+            assertThat(new SqlInstanceStore(again).list(new InstanceQuery("p1", null, null, null, 0, 10)).total())
+                    .isEqualTo(1);
+        }
+    }
+}
+
+class SqliteInstanceStoreTest extends InstanceStoreContractTest {
+    @Override
+    String databaseUrl(Path dir) {
+        return "jdbc:sqlite:" + dir.resolve("test.db");
+    }
+}
+
+class PostgresInstanceStoreTest extends InstanceStoreContractTest {
+    @Override
+    String databaseUrl(Path dir) {
+        return Postgres.freshSchemaUrl();
+    }
+}
