@@ -11,9 +11,6 @@ import dev.atelier.runtime.local.LocalProcessRuntime;
 import dev.atelier.store.sql.Database;
 import dev.atelier.store.sql.SqlIdentityStore;
 import dev.atelier.store.sql.SqlInstanceStore;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -34,15 +31,7 @@ public final class Atelier implements AutoCloseable {
     private Atelier(ServerConfig config) {
         this.config = config;
         Clock clock = Clock.systemUTC();
-        try {
-            if (!Files.isDirectory(config.dataDir())) {
-                // the data dir holds the database, the server key and every volume: private to the server's user
-                Files.createDirectories(config.dataDir(), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the data dir " + config.dataDir(), e);
-        }
+        Bootstrap.dataDir(config.dataDir());
         this.database = Database.open(config.effectiveDatabaseUrl());
         var identities = new SqlIdentityStore(database);
         var instanceStore = new SqlInstanceStore(database);

@@ -26,6 +26,18 @@ final class Bootstrap {
     private Bootstrap() {
     }
 
+    /** Creates the data dir, private to the server's user: it holds the database, the server key and every volume. */
+    static void dataDir(Path dataDir) {
+        try {
+            if (!Files.isDirectory(dataDir)) {
+                Files.createDirectories(dataDir, PosixFilePermissions.asFileAttribute(
+                        PosixFilePermissions.fromString("rwx------")));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the data dir " + dataDir, e);
+        }
+    }
+
     /** Reads the server key from the data dir, creating it (mode 0600) on first start. */
     static SecretBox serverKey(Path dataDir) {
         Path file = dataDir.resolve(SERVER_KEY_FILE);

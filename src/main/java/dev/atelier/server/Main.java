@@ -42,6 +42,12 @@ public final class Main {
             if (port < 0 || port > 65535) {
                 throw new CommandLine.ParameterException(new CommandLine(this), "--port must be 0 to 65535");
             }
+            try {
+                Bootstrap.dataDir(dataDir); // before logging starts, which creates <data-dir>/logs
+            } catch (RuntimeException e) {
+                System.err.println("atelier: cannot start: " + rootMessage(e));
+                return 1;
+            }
             System.setProperty("atelier.log.dir", dataDir.resolve("logs").toAbsolutePath().toString());
             Atelier atelier;
             try {

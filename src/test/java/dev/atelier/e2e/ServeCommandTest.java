@@ -1,0 +1,135 @@
+package dev.atelier.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The CLI as a user runs it: a real {@code atelier serve} process, its output, its files, SIGTERM. */
+class ServeCommandTest {
+    private static final Pattern API_URL = Pattern.compile("Atelier API: (http://127\\.0\\.0\\.1:\\d+)");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void serveCreatesPrivateCredentialsAnswersReadyAndStopsCleanlyOnSigterm() throws Exception {
+        Path dataDir = dir.resolve("data");
+        Served first = serve(Map.of("ATELIER_DATA_DIR", dataDir.toString()), "--port", "0");
+        try {
+            assertThat(first.output()).anyMatch(l -> l.contains("credentials written to " + dataDir.toAbsolutePath()
+                    .resolve("credentials.json")));
+            assertThat(first.output()).anyMatch(l -> l.contains("bin/atelier api"));
+            Path creds = dataDir.resolve("credentials.json");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(creds))).isEqualTo("rw-------");
+            assertThat(Files.readString(creds)).contains("\"project_id\"", "\"access_key\"", "\"secret_key\"");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dataDir))).isEqualTo("rwx------");
+
+            HttpResponse<String> ready = HttpClient.newHttpClient().send(
+                    HttpRequest.newBuilder(URI.create(first.url() + "/health/ready")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(ready.statusCode()).isEqualTo(200);
+
+            Process api = java(Map.of(), "api", "--data-dir", dataDir.toString(), "--url", first.url(), "GET",
+                    "/v1/{project_id}/notebooks?limit=10");
+            String printed = new String(api.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(api.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(api.exitValue()).as(printed).isZero();
+            assertThat(printed).contains("\"total\" : 0");
+
+            String secret = Files.readString(creds).replaceAll("(?s).*\"secret_key\" : \"([^\"]+)\".*", "$1");
+            first.process().toHandle().destroy(); // SIGTERM, keeping our end of its output open
+            assertThat(first.process().waitFor(15, TimeUnit.SECONDS)).isTrue();
+            assertThat(first.process().exitValue()).as(String.join("\n", first.output())).isIn(0, 143);
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                    assertThat(first.output()).anyMatch(l -> l.contains("Atelier stopped")));
+            String log = Files.readString(dataDir.resolve("logs/atelier.log"));
+            assertThat(log).contains("Atelier is listening").doesNotContain(secret);
+        } finally {
+            first.process().destroyForcibly();
+        }
+
+        Served second = serve(Map.of(), "--data-dir", dataDir.toString(), "--port", "0");
+        try {
+            assertThat(second.output()).noneMatch(l -> l.contains("credentials written"));
+        } finally {
+            second.process().destroy();
+            second.process().waitFor(15, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void aBadDatabaseUrlIsReportedInOneLineAndTheServerExits() throws Exception {
+        Process p = java(Map.of(), "serve", "--data-dir", dir.toString(), "--port", "0", "--database-url",
+                "jdbc:mysql://nowhere/db");
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isEqualTo(1);
+        assertThat(err).contains("atelier: cannot start: unsupported database URL").doesNotContain("\tat ");
+    }
+
+    record Served(Process process, String url, List<String> output) {
+    }
+
+    private Served serve(Map<String, String> env, String... args) throws IOException {
+        List<String> all = new ArrayList<>(List.of("serve"));
+        all.addAll(List.of(args));
+        Process p = java(env, true, all.toArray(String[]::new));
+        List<String> lines = Collections.synchronizedList(new ArrayList<>());
+        Thread.ofVirtual().start(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                    lines.add(line);
+                }
+            } catch (IOException ignored) {
+                // process ended
+            }
+        });
+        String url = await().atMost(Duration.ofSeconds(60)).until(() -> {
+            synchronized (lines) {
+                for (String l : lines) {
+                    Matcher m = API_URL.matcher(l);
+                    if (m.find()) {
+                        return m.group(1);
+                    }
+                }
+            }
+            return null;
+        }, u -> u != null);
+        return new Served(p, url, lines);
+    }
+
+    private Process java(Map<String, String> env, String... args) throws IOException {
+        return java(env, false, args);
+    }
+
+    private Process java(Map<String, String> env, boolean mergeStderr, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                "dev.atelier.server.Main"));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(mergeStderr);
+        pb.environment().putAll(env);
+        return pb.start();
+    }
+}
