@@ -1,0 +1,157 @@
+import dev.atelier.core.auth.Authenticator;
+import dev.atelier.core.auth.SdkHmacSha256;
+import dev.atelier.server.Atelier;
+import dev.atelier.server.ServerConfig;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * create→RUNNING latency through Atelier next to a bare jupyter-server start, measured in the same run and
+ * interleaved (bare, Atelier, bare, …) so that machine noise hits both alike. Both are polled every 10 ms.
+ * Prints KEY=VALUE lines. Usage: bench/run start-latency [N]; the first argument is a scratch directory
+ */
+public class StartLatency {
+    static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    static final Pattern FIELD = Pattern.compile("\"(id|status)\"\\s*:\\s*\"([^\"]+)\"");
+
+    public static void main(String[] args) throws Exception {
+        Path dir = Path.of(args[0]);
+        int n = args.length > 1 ? Integer.parseInt(args[1]) : 10;
+        Atelier atelier = Atelier.start(new ServerConfig(dir.resolve("data"), "127.0.0.1", 0, null,
+                ServerConfig.DEFAULT_JUPYTER, Duration.ofSeconds(60), Duration.ofSeconds(10), 4));
+        try {
+            var creds = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(dir.resolve("data/credentials.json").toFile());
+            Client api = new Client(atelier.apiUrl(), creds.get("project_id").asText(),
+                    creds.get("access_key").asText(), creds.get("secret_key").asText());
+            List<Double> bare = new ArrayList<>();
+            List<Double> through = new ArrayList<>();
+            bareStart(dir, 0); // warm the page cache for both
+            for (int i = 0; i < n; i++) {
+                bare.add(bareStart(dir, i + 1));
+                through.add(atelierStart(api, i));
+            }
+            report("bare_start", bare);
+            report("create_to_running", through);
+            System.out.printf("create_to_running_p50_ratio=%.2f%n", p(through, 50) / p(bare, 50));
+            System.out.println("samples=" + n);
+        } finally {
+            atelier.close();
+        }
+        System.exit(0);
+    }
+
+    static double bareStart(Path dir, int i) throws Exception {
+        Path root = Files.createDirectories(dir.resolve("bare-" + i));
+        int port;
+        try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        String base = "/notebook/bare-" + i + "/";
+        ProcessBuilder pb = new ProcessBuilder("/usr/bin/jupyter-server", "--no-browser", "--allow-root",
+                "--ip=127.0.0.1", "--port=" + port, "--port-retries=0", "--ServerApp.base_url=" + base,
+                "--ServerApp.root_dir=" + root).redirectErrorStream(true)
+                .redirectOutput(root.resolve("log").toFile());
+        pb.environment().clear();
+        pb.environment().putAll(Map.of("PATH", "/usr/bin:/bin", "HOME", root.toString(), "JUPYTER_TOKEN", "t" + i,
+                "JUPYTER_RUNTIME_DIR", root.resolve("rt").toString()));
+        long t0 = System.nanoTime();
+        Process p = pb.start();
+        HttpRequest status = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + base + "api/status"))
+                .header("Authorization", "token t" + i).build();
+        while (true) {
+            try {
+                if (HTTP.send(status, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    break;
+                }
+            } catch (java.io.IOException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(10);
+        }
+        double ms = (System.nanoTime() - t0) / 1e6;
+        p.destroy();
+        p.waitFor();
+        return ms;
+    }
+
+    static double atelierStart(Client api, int i) throws Exception {
+        String body = "{\"name\":\"bench-" + i + "\",\"flavor\":\"modelarts.vm.cpu.2u\",\"image_id\":\""
+                + dev.atelier.core.service.Catalog.DEBIAN_JUPYTER_IMAGE_ID
+                + "\",\"volume\":{\"category\":\"EVS\",\"ownership\":\"MANAGED\",\"capacity\":5}}";
+        long t0 = System.nanoTime();
+        String id = field(api.send("POST", "/notebooks", body), "id");
+        while (true) {
+            String status = field(api.send("GET", "/notebooks/" + id, null), "status");
+            if (status.equals("RUNNING")) {
+                break;
+            }
+            if (status.endsWith("FAILED")) {
+                throw new IllegalStateException("instance " + id + " failed");
+            }
+            Thread.sleep(10);
+        }
+        double ms = (System.nanoTime() - t0) / 1e6;
+        api.send("DELETE", "/notebooks/" + id, null);
+        while (api.send("GET", "/notebooks/" + id, null).contains("\"RUNNING\"")
+                || api.send("GET", "/notebooks/" + id, null).contains("\"DELETING\"")) {
+            Thread.sleep(20);
+        }
+        return ms;
+    }
+
+    static String field(String json, String name) {
+        Matcher m = FIELD.matcher(json);
+        while (m.find()) {
+            if (m.group(1).equals(name)) {
+                return m.group(2);
+            }
+        }
+        throw new IllegalStateException("no " + name + " in " + json);
+    }
+
+    static void report(String key, List<Double> ms) {
+        System.out.printf("%s_p50_ms=%.0f%n%s_min_ms=%.0f%n%s_max_ms=%.0f%n", key, p(ms, 50), key,
+                Collections.min(ms), key, Collections.max(ms));
+    }
+
+    static double p(List<Double> values, int pct) {
+        List<Double> s = new ArrayList<>(values);
+        Collections.sort(s);
+        return s.get(Math.min(s.size() - 1, (int) Math.ceil(pct / 100.0 * s.size()) - 1));
+    }
+
+    record Client(String url, String project, String ak, String sk) {
+        String send(String method, String path, String body) throws Exception {
+            URI uri = URI.create(url + "/v1/" + project + path);
+            byte[] bytes = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
+            Map<String, String> h = new TreeMap<>();
+            h.put("host", uri.getHost() + ":" + uri.getPort());
+            h.put("x-sdk-date", ZonedDateTime.now(ZoneOffset.UTC).format(Authenticator.SDK_DATE));
+            List<String> signed = List.copyOf(h.keySet());
+            String sig = SdkHmacSha256.signature(sk.getBytes(StandardCharsets.UTF_8), SdkHmacSha256.stringToSign(
+                    h.get("x-sdk-date"), SdkHmacSha256.canonicalRequest(method, uri.getRawPath(), null, signed,
+                            h::get, SdkHmacSha256.sha256Hex(bytes))));
+            HttpRequest req = HttpRequest.newBuilder(uri).method(method, HttpRequest.BodyPublishers.ofByteArray(bytes))
+                    .header("Content-Type", "application/json").header("X-Sdk-Date", h.get("x-sdk-date"))
+                    .header("Authorization", "SDK-HMAC-SHA256 Access=" + ak + ", SignedHeaders="
+                            + String.join(";", signed) + ", Signature=" + sig).build();
+            return HTTP.send(req, HttpResponse.BodyHandlers.ofString()).body();
+        }
+    }
+}
