@@ -67,7 +67,7 @@ public final class Main {
         }
 
         private void printWelcome(Atelier atelier) {
-            Path creds = dataDir.resolve(Bootstrap.CREDENTIALS_FILE).toAbsolutePath();
+            Path creds = dataDir.resolve(Bootstrap.CREDENTIALS_FILE).toAbsolutePath().normalize();
             System.out.println();
             System.out.println("Atelier API: " + atelier.apiUrl());
             if (atelier.credentialsFile() != null) {

@@ -7,6 +7,10 @@ import java.time.Duration;
 public record ServerConfig(Path dataDir, String host, int port, String databaseUrl, String jupyterCommand,
                            Duration startTimeout, Duration stopGrace, int reconcilerWorkers) {
 
+    public ServerConfig {
+        dataDir = dataDir.toAbsolutePath().normalize();
+    }
+
     public static final String DEFAULT_JUPYTER = "/usr/bin/jupyter-server";
 
     public static ServerConfig defaults(Path dataDir, String host, int port, String databaseUrl) {

@@ -38,7 +38,7 @@ class ServeCommandTest {
         Served first = serve(Map.of("ATELIER_DATA_DIR", dataDir.toString()), "--port", "0");
         try {
             assertThat(first.output()).anyMatch(l -> l.contains("credentials written to " + dataDir.toAbsolutePath()
-                    .resolve("credentials.json")));
+                    .resolve("credentials.json") + " "));
             assertThat(first.output()).anyMatch(l -> l.contains("bin/atelier api"));
             Path creds = dataDir.resolve("credentials.json");
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(creds))).isEqualTo("rw-------");
@@ -69,9 +69,18 @@ class ServeCommandTest {
             first.process().destroyForcibly();
         }
 
-        Served second = serve(Map.of(), "--data-dir", dataDir.toString(), "--port", "0");
+        // again, as a user would type it: a data dir relative to the working directory
+        Served second = serve(Map.of(), "--data-dir", "data", "--port", "0");
         try {
             assertThat(second.output()).noneMatch(l -> l.contains("credentials written"));
+            String created = apiCall(second.url(), "POST", "/v1/{project_id}/notebooks", "--data",
+                    dev.atelier.support.TestServer.createBody("relative"));
+            String id = created.replaceAll("(?s).*?\"id\" : \"([^\"]+)\".*", "$1");
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() ->
+                    apiCall(second.url(), "GET", "/v1/{project_id}/notebooks/" + id), s -> s.contains("\"RUNNING\""));
+            assertThat(dataDir.resolve("instances").resolve(id).resolve("work")).isDirectory();
+            apiCall(second.url(), "DELETE", "/v1/{project_id}/notebooks/" + id);
+            await().atMost(Duration.ofSeconds(30)).until(() -> !Files.exists(dataDir.resolve("instances").resolve(id)));
         } finally {
             second.process().destroy();
             second.process().waitFor(15, TimeUnit.SECONDS);
@@ -86,6 +95,18 @@ class ServeCommandTest {
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).isEqualTo(1);
         assertThat(err).contains("atelier: cannot start: unsupported database URL").doesNotContain("\tat ");
+    }
+
+    /** Runs {@code atelier api} against the relative data dir; returns what it printed, failing on an error. */
+    private String apiCall(String url, String... args) throws Exception {
+        List<String> all = new ArrayList<>(List.of("api", "--data-dir", "data", "--url", url));
+        all.addAll(List.of(args));
+        Process p = java(Map.of(), all.toArray(String[]::new));
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(err).isZero();
+        return out;
     }
 
     record Served(Process process, String url, List<String> output) {

@@ -47,7 +47,8 @@ public final class LocalProcessRuntime implements InstanceRuntime {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
     public LocalProcessRuntime(Path dataDir, Duration stopGrace) {
-        this.instancesDir = dataDir.resolve("instances");
+        // absolute: the server's root dir is handed to a process that runs in another working directory
+        this.instancesDir = dataDir.toAbsolutePath().normalize().resolve("instances");
         this.stopGrace = stopGrace;
     }
 
