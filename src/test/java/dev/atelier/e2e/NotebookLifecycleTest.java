@@ -59,6 +59,7 @@ abstract class NotebookLifecycleTest {
             HttpResponse<String> page = jupyter.get("tree?token=" + token, false);
             assertThat(page.statusCode()).isEqualTo(200);
             assertThat(page.body()).contains("<title>Home");
+            assertThat(page.body()).as("no Quit button: instances stop through the API").doesNotContain("id=\"shutdown\"");
             assertThat(jupyter.get("api/status", true).statusCode()).isEqualTo(200);
             assertThat(jupyter.get("api/status", false).statusCode()).isEqualTo(403);
             assertThat(jupyter.execute("print(6 * 7)")).isEqualTo("42\n");

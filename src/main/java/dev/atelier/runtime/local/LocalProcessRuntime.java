@@ -88,7 +88,9 @@ public final class LocalProcessRuntime implements InstanceRuntime {
         }
         command.addAll(List.of(jupyter.toString(), "--no-browser", "--allow-root", "--ip=127.0.0.1",
                 "--port=" + port, "--port-retries=0", "--ServerApp.base_url=" + baseUrl,
-                "--ServerApp.root_dir=" + work, "--ServerApp.default_url=/tree"));
+                "--ServerApp.root_dir=" + work, "--ServerApp.default_url=/tree",
+                // the instance lives as long as Atelier says, not until someone clicks Quit
+                "--ServerApp.quit_button=False"));
         ProcessBuilder pb = new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(meta.resolve("jupyter.log").toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
