@@ -2,39 +2,19 @@ package dev.atelier.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.atelier.support.SignedClient;
+import dev.atelier.support.SharedServer;
 import dev.atelier.support.SignedClient.Response;
 import dev.atelier.support.TestServer;
-import java.nio.file.Path;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Bad input gets a 4xx with a ModelArts error that names the field: never a 500, never a stack trace. */
-class BadInputTest {
+class BadInputTest extends SharedServer {
     private static final String IMAGE = TestServer.IMAGE_ID;
     private static final String VOLUME = "\"volume\":{\"category\":\"EVS\",\"ownership\":\"MANAGED\"}";
-
-    @TempDir
-    static Path dataDir;
-    static TestServer server;
-    static SignedClient api;
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.sqlite(dataDir);
-        api = server.client();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     static Stream<Arguments> badCreates() {
         String ok = "\"flavor\":\"modelarts.vm.cpu.2u\",\"image_id\":\"" + IMAGE + "\"," + VOLUME;

@@ -2,41 +2,21 @@ package dev.atelier.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.atelier.support.SignedClient;
+import dev.atelier.support.SharedServer;
 import dev.atelier.support.SignedClient.Response;
 import dev.atelier.support.TestServer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** AK/SK verification against requests signed by the official SDK signer. */
-class SignatureTest {
+class SignatureTest extends SharedServer {
     private static final DateTimeFormatter SDK_DATE = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'");
-
-    @TempDir
-    static Path dataDir;
-    static TestServer server;
-    static SignedClient api;
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.sqlite(dataDir);
-        api = server.client();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     @Test
     void aCorrectlySignedRequestIsAccepted() {
