@@ -22,11 +22,22 @@ public enum ErrorCode {
     EVS_SIZE_OUT_OF_RANGE(400, "ModelArts.6331"),
     DURATION_OUT_OF_RANGE(400, "ModelArts.6349"),
 
+    UNSUPPORTED_SORT(400, "ModelArts.6303"),
+    FLAVOR_NOT_SWITCHABLE(400, "ModelArts.6792"),
+    FLAVOR_FEATURE_MISMATCH(400, "ModelArts.6870"),
+    DUPLICATE_IMAGE(400, "ModelArts.6737"),
+    QUOTA_EXCEEDED(400, "ModelArts.6302"),
+
     NOT_FOUND(400, "ModelArts.6404"),
     ROUTE_NOT_FOUND(404, "ModelArts.6404"),
     METHOD_NOT_ALLOWED(405, "ModelArts.0101"),
     PAYLOAD_TOO_LARGE(413, "ModelArts.6400"),
     ILLEGAL_STATE(400, "ModelArts.6357"),
+    INSTANCE_STARTING(400, "ModelArts.6306"),
+    INSTANCE_STOPPING(400, "ModelArts.6308"),
+    INSTANCE_FROZEN(400, "ModelArts.6326"),
+    NOT_RUNNING(400, "ModelArts.6327"),
+    NOT_MODIFIABLE_NOW(400, "ModelArts.6347"),
 
     INTERNAL(500, "ModelArts.6102");
 

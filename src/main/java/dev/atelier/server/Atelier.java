@@ -28,9 +28,8 @@ public final class Atelier implements AutoCloseable {
     private final Path credentialsFile;
     private volatile boolean ready;
 
-    private Atelier(ServerConfig config) {
+    private Atelier(ServerConfig config, Clock clock) {
         this.config = config;
-        Clock clock = Clock.systemUTC();
         Bootstrap.dataDir(config.dataDir());
         this.database = Database.open(config.effectiveDatabaseUrl());
         var identities = new SqlIdentityStore(database);
@@ -42,15 +41,23 @@ public final class Atelier implements AutoCloseable {
         var runtime = new LocalProcessRuntime(config.dataDir(), config.stopGrace());
         var instances = new InstanceService(instanceStore, catalog, clock);
         this.reconciler = new Reconciler(instanceStore, runtime, catalog, clock, config.startTimeout(),
-                Duration.ofMillis(25), Duration.ofSeconds(5));
+                Duration.ofMillis(25), config.healthInterval());
         instances.onChange(reconciler::enqueue);
-        this.http = new HttpApi(config.host(), config.port(), new Authenticator(identities, secrets, clock),
+        this.http = new HttpApi(config.host(), config.port(), new Authenticator(identities, secrets, Clock.systemUTC()),
                 new NotebookRoutes(instances, catalog), () -> ready);
     }
 
     /** Opens the store, starts the reconciler and the HTTP API; returns once requests are accepted. */
     public static Atelier start(ServerConfig config) {
-        Atelier atelier = new Atelier(config);
+        return start(config, Clock.systemUTC());
+    }
+
+    /**
+     * As {@link #start(ServerConfig)}, with the clock the lifecycle measures deadlines (leases) on. Signature
+     * dates are always checked against the system clock: they are about the client's clock, not ours.
+     */
+    public static Atelier start(ServerConfig config, Clock clock) {
+        Atelier atelier = new Atelier(config, clock);
         try {
             atelier.reconciler.start(config.reconcilerWorkers());
             atelier.http.start();

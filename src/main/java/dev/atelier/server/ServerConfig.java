@@ -5,7 +5,8 @@ import java.time.Duration;
 
 /** Everything a server is started with. Built by the CLI from options and environment variables. */
 public record ServerConfig(Path dataDir, String host, int port, String databaseUrl, String jupyterCommand,
-                           Duration startTimeout, Duration stopGrace, int reconcilerWorkers) {
+                           Duration startTimeout, Duration stopGrace, Duration healthInterval,
+                           int reconcilerWorkers) {
 
     public ServerConfig {
         dataDir = dataDir.toAbsolutePath().normalize();
@@ -15,7 +16,7 @@ public record ServerConfig(Path dataDir, String host, int port, String databaseU
 
     public static ServerConfig defaults(Path dataDir, String host, int port, String databaseUrl) {
         return new ServerConfig(dataDir, host, port, databaseUrl, DEFAULT_JUPYTER, Duration.ofSeconds(60),
-                Duration.ofSeconds(10), 4);
+                Duration.ofSeconds(10), Duration.ofSeconds(5), 4);
     }
 
     /** The JDBC URL in force: the one given, else an SQLite file in the data dir. */

@@ -22,6 +22,7 @@ public final class TestServer implements AutoCloseable {
     private final Path dataDir;
     private final String databaseUrl;
     private final String jupyterCommand;
+    private final MovableClock clock = new MovableClock();
     private Atelier atelier;
 
     private TestServer(Path dataDir, String databaseUrl, String jupyterCommand) {
@@ -45,7 +46,7 @@ public final class TestServer implements AutoCloseable {
     /** Starts (or restarts, after {@link #stopServer}) the server on the same data dir and database. */
     public TestServer start() {
         atelier = Atelier.start(new ServerConfig(dataDir, "127.0.0.1", 0, databaseUrl, jupyterCommand,
-                Duration.ofSeconds(30), Duration.ofSeconds(5), 4));
+                Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofMillis(500), 4), clock);
         return this;
     }
 
@@ -53,6 +54,11 @@ public final class TestServer implements AutoCloseable {
     public void stopServer() {
         atelier.close();
         atelier = null;
+    }
+
+    /** The server's lifecycle clock; moving it forward makes leases run out. */
+    public MovableClock clock() {
+        return clock;
     }
 
     public String url() {

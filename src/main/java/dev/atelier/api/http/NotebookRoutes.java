@@ -10,6 +10,7 @@ import dev.atelier.core.port.InstanceStore.InstancePage;
 import dev.atelier.core.service.Catalog;
 import dev.atelier.core.service.CreateInstance;
 import dev.atelier.core.service.InstanceService;
+import dev.atelier.core.service.UpdateInstance;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.util.Arrays;
@@ -37,7 +38,13 @@ public final class NotebookRoutes {
         routes.post(base + "/notebooks", this::create);
         routes.get(base + "/notebooks", HttpApi.secured(this::list));
         routes.get(base + "/notebooks/{id}", HttpApi.secured(this::show));
+        routes.put(base + "/notebooks/{id}", HttpApi.secured(this::update));
         routes.delete(base + "/notebooks/{id}", HttpApi.secured(this::delete));
+        routes.post(base + "/notebooks/{id}/start", HttpApi.secured(this::start));
+        routes.post(base + "/notebooks/{id}/stop", HttpApi.secured(this::stop));
+        routes.get(base + "/notebooks/{id}/lease", HttpApi.secured(this::showLease));
+        routes.patch(base + "/notebooks/{id}/lease", HttpApi.secured(this::renewLease));
+        routes.get(base + "/notebooks/{id}/flavors", HttpApi.secured(this::switchableFlavors));
         routes.get(base + "/images", HttpApi.secured(this::listImages));
     }
 
@@ -98,6 +105,48 @@ public final class NotebookRoutes {
         ctx.json(view(instances.delete(ctx.pathParam("project_id"), ctx.pathParam("id"))));
     }
 
+    private void update(Context ctx) {
+        RequestBody body = RequestBody.parse(mapper, ctx.bodyAsBytes());
+        UpdateInstance req = new UpdateInstance(body.string("name"), body.string("description"),
+                body.string("flavor"), body.string("image_id"), body.integer("storage_new_size"),
+                !body.objects("endpoints").isEmpty());
+        ctx.json(view(instances.update(ctx.pathParam("project_id"), ctx.pathParam("id"), req)));
+    }
+
+    private void start(Context ctx) {
+        ctx.json(view(instances.start(ctx.pathParam("project_id"), ctx.pathParam("id"), longParam(ctx, "duration"),
+                ctx.queryParam("type"))));
+    }
+
+    private void stop(Context ctx) {
+        ctx.json(view(instances.stop(ctx.pathParam("project_id"), ctx.pathParam("id"))));
+    }
+
+    private void showLease(Context ctx) {
+        ctx.json(Views.lease(instances.show(ctx.pathParam("project_id"), ctx.pathParam("id")).lease()));
+    }
+
+    private void renewLease(Context ctx) {
+        Long duration = longParam(ctx, "duration");
+        String type = null;
+        if (duration == null) {
+            // the body is optional: the SDK sends either a LeaseReq body or ?duration= with an empty body
+            byte[] raw = ctx.bodyAsBytes();
+            if (raw.length > 0) {
+                RequestBody body = RequestBody.parse(mapper, raw);
+                duration = body.longValue("duration");
+                type = body.string("type");
+            }
+        }
+        ctx.json(Views.lease(instances.renewLease(ctx.pathParam("project_id"), ctx.pathParam("id"), duration, type)));
+    }
+
+    private void switchableFlavors(Context ctx) {
+        var all = instances.switchableFlavors(ctx.pathParam("project_id"), ctx.pathParam("id")).stream()
+                .map(Views::flavor).toList();
+        pagedFlavors(ctx, all);
+    }
+
     private void listFlavors(Context ctx) {
         String category = ctx.queryParam("category");
         if (category != null && !List.of("CPU", "GPU", "ASCEND").contains(category.toUpperCase(Locale.ROOT))) {
@@ -106,6 +155,10 @@ public final class NotebookRoutes {
         var all = catalog.flavors().stream()
                 .filter(f -> category == null || f.category().equalsIgnoreCase(category))
                 .map(Views::flavor).toList();
+        pagedFlavors(ctx, all);
+    }
+
+    private static void pagedFlavors(Context ctx, List<Views.FlavorView> all) {
         int offset = intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE);
         int limit = intParam(ctx, "limit", Math.max(all.size(), 1), 1, Integer.MAX_VALUE);
         ctx.json(Views.Page.of(page(all, offset, limit), offset, limit, all.size()).withFlavors());
@@ -128,6 +181,18 @@ public final class NotebookRoutes {
             return List.of();
         }
         return all.subList(offset, (int) Math.min(all.size(), (long) offset + limit));
+    }
+
+    private static Long longParam(Context ctx, String name) {
+        String raw = ctx.queryParam(name);
+        if (raw == null || raw.isEmpty()) {
+            return null;
+        }
+        try {
+            return Long.parseLong(raw);
+        } catch (NumberFormatException e) {
+            throw new AtelierException(ErrorCode.INVALID_PARAMETER, name + " must be an integer");
+        }
     }
 
     private static int intParam(Context ctx, String name, int defaultValue, int min, int max) {

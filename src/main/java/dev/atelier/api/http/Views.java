@@ -67,10 +67,14 @@ final class Views {
         boolean running = i.status() == InstanceStatus.RUNNING;
         return new NotebookResp(i.id(), i.name(), i.description(), i.status().name(), i.feature(), i.flavorId(),
                 image == null ? null : image(image),
-                new LeaseView(l.createAt(), l.durationMs(), l.enabled(), l.type(), l.updateAt()),
+                lease(l),
                 new VolumeView(v.category(), v.ownership(), v.capacityGb(), Volume.MOUNT_PATH, "MOUNTED"),
                 List.of(), List.of(), i.url(), i.token(), progress, i.failReason(), i.workspaceId(),
                 running ? List.of("COMPUTE") : List.of(), i.ownerId(), List.of(), i.createAt(), i.updateAt());
+    }
+
+    static LeaseView lease(Lease l) {
+        return new LeaseView(l.createAt(), l.durationMs(), l.enabled(), l.type(), l.updateAt());
     }
 
     static ImageView image(Image m) {

@@ -38,6 +38,19 @@ public record Instance(
                 volume, lease, desired, status, progress, failReason, token, newUrl, state, createAt, updateAt, version);
     }
 
+    public Instance withSpec(String newName, String newDescription, String newFlavorId, String newImageId,
+                             Volume newVolume) {
+        return new Instance(id, projectId, ownerId, workspaceId, newName, newDescription, feature, newFlavorId,
+                newImageId, newVolume, lease, desired, status, progress, failReason, token, url, runtimeState,
+                createAt, updateAt, version);
+    }
+
+    public Instance withToken(String newToken) {
+        return new Instance(id, projectId, ownerId, workspaceId, name, description, feature, flavorId, imageId,
+                volume, lease, desired, status, progress, failReason, newToken, url, runtimeState, createAt, updateAt,
+                version);
+    }
+
     public Instance withLease(Lease l) {
         return new Instance(id, projectId, ownerId, workspaceId, name, description, feature, flavorId, imageId,
                 volume, l, desired, status, progress, failReason, token, url, runtimeState, createAt, updateAt, version);

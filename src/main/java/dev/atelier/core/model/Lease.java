@@ -19,6 +19,16 @@ public record Lease(long createAt, long durationMs, boolean enabled, String type
         return new Lease(createAt, requested, enabled, type, createAt, requested);
     }
 
+    /** This lease with what {@code requested} asks for: enabled, type and requested duration. */
+    public Lease requesting(Lease requested) {
+        return new Lease(createAt, durationMs, requested.enabled, requested.type, updateAt, requested.requestedMs);
+    }
+
+    /** The auto-stop deadline in epoch ms. */
+    public long deadline() {
+        return createAt + durationMs;
+    }
+
     /** Restarts the countdown at {@code now}: the new deadline is {@code now + requestedMs}. */
     public Lease restartedAt(long now) {
         return new Lease(createAt, (now - createAt) + requestedMs, enabled, type, now, requestedMs);

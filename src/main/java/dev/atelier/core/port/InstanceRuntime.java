@@ -41,17 +41,18 @@ public interface InstanceRuntime {
 
     enum Phase { STARTING, READY, FAILED }
 
-    record Health(Phase phase, String reason) {
-        public static Health ready() {
-            return new Health(Phase.READY, null);
+    /** What a poll found; {@code lastActivity} (epoch ms) is the server's last user activity, when known. */
+    record Health(Phase phase, String reason, Long lastActivity) {
+        public static Health ready(Long lastActivity) {
+            return new Health(Phase.READY, null, lastActivity);
         }
 
         public static Health starting() {
-            return new Health(Phase.STARTING, null);
+            return new Health(Phase.STARTING, null, null);
         }
 
         public static Health failed(String reason) {
-            return new Health(Phase.FAILED, reason);
+            return new Health(Phase.FAILED, reason, null);
         }
     }
 

@@ -19,6 +19,7 @@ import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 
 /**
@@ -32,6 +33,7 @@ public final class InstanceService {
     private static final Pattern FORBIDDEN_IN_DESCRIPTION = Pattern.compile("[&<>\"'/]");
     private static final int MIN_EVS_GB = 5;
     private static final int DEFAULT_EVS_GB = 5;
+    private static final int MAX_EVS_GB = 4096;
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final InstanceStore store;
@@ -51,34 +53,18 @@ public final class InstanceService {
     }
 
     public Instance create(Caller caller, String projectId, CreateInstance req) {
-        String name = required(req.name(), "name");
-        if (!NAME.matcher(name).matches()) {
-            throw new AtelierException(ErrorCode.INVALID_VALUE,
-                    "name must be 1 to 128 characters of letters, digits, '-' and '_'");
-        }
-        String description = req.description() == null ? "" : req.description();
-        if (description.length() > 512) {
-            throw new AtelierException(ErrorCode.INVALID_VALUE, "description must be at most 512 characters");
-        }
-        if (FORBIDDEN_IN_DESCRIPTION.matcher(description).find()) {
-            throw new AtelierException(ErrorCode.ILLEGAL_CHARACTER,
-                    "description must not contain any of & < > \" ' /");
-        }
+        String name = checkName(required(req.name(), "name"));
+        String description = checkDescription(req.description() == null ? "" : req.description());
         String feature = upper(req.feature(), "NOTEBOOK");
         if (!feature.equals("NOTEBOOK") && !feature.equals("DEFAULT")) {
             throw new AtelierException(ErrorCode.INVALID_VALUE, "feature must be NOTEBOOK or DEFAULT");
         }
-        String flavorId = required(req.flavorId(), "flavor");
-        Flavor flavor = catalog.flavor(flavorId).orElseThrow(() -> new AtelierException(
-                ErrorCode.FLAVOR_NOT_SUPPORTED, "flavor " + flavorId + " is not supported: see GET /v1/"
-                + projectId + "/notebooks/flavors"));
+        Flavor flavor = flavor(projectId, required(req.flavorId(), "flavor"));
         if (!flavor.feature().equals(feature)) {
-            throw new AtelierException(ErrorCode.INVALID_VALUE,
-                    "flavor " + flavorId + " is for feature " + flavor.feature() + ", not " + feature);
+            throw new AtelierException(ErrorCode.FLAVOR_FEATURE_MISMATCH,
+                    "flavor " + flavor.id() + " is for feature " + flavor.feature() + ", not " + feature);
         }
-        String imageId = required(req.imageId(), "image_id");
-        catalog.image(imageId).orElseThrow(() -> new AtelierException(ErrorCode.IMAGE_NOT_FOUND,
-                "image_id " + imageId + " does not name an image: see GET /v1/" + projectId + "/images"));
+        String imageId = image(projectId, required(req.imageId(), "image_id"));
         String workspaceId = req.workspaceId() == null ? "0" : req.workspaceId();
         if (!WORKSPACE.matcher(workspaceId).matches()) {
             throw new AtelierException(ErrorCode.INVALID_VALUE,
@@ -95,7 +81,7 @@ public final class InstanceService {
                     "endpoints: SSH access is not available on this server yet; omit the SSH endpoint");
         }
         Volume volume = volume(req, flavor);
-        Lease lease = lease(req, clock.millis());
+        Lease lease = lease(req.durationMs(), req.leaseType(), clock.millis());
 
         long now = clock.millis();
         Instance instance = new Instance(UUID.randomUUID().toString(), projectId, caller.userId(), workspaceId,
@@ -119,12 +105,102 @@ public final class InstanceService {
 
     /** Records that the instance is to be deleted; returns it with status DELETING. */
     public Instance delete(String projectId, String id) {
+        return mutate(projectId, id, Transitions.Operation.DELETE,
+                i -> i.withDesired(DesiredState.DELETED, InstanceStatus.DELETING));
+    }
+
+    /**
+     * Records that the instance is to run again; returns it with status STARTING and a new token. The auto-stop
+     * countdown restarts with {@code durationMs} (null: one hour; -1: no auto stop) of type {@code leaseType}.
+     */
+    public Instance start(String projectId, String id, Long durationMs, String leaseType) {
+        Lease requested = lease(durationMs, leaseType, 0);
+        long now = clock.millis();
+        return mutate(projectId, id, Transitions.Operation.START, i -> i
+                .withDesired(DesiredState.RUNNING, InstanceStatus.STARTING)
+                .withStatus(InstanceStatus.STARTING, Progress.waiting(), null)
+                .withToken(newToken())
+                .withLease(i.lease().requesting(requested).restartedAt(now)));
+    }
+
+    /** Records that the instance is to stop; returns it with status STOPPING. */
+    public Instance stop(String projectId, String id) {
+        long now = clock.millis();
+        return mutate(projectId, id, Transitions.Operation.STOP, i -> i
+                .withDesired(DesiredState.STOPPED, InstanceStatus.STOPPING)
+                .withStatus(InstanceStatus.STOPPING, i.progress(), null)
+                .withLease(i.lease().restartedAt(now)));
+    }
+
+    /** Restarts the auto-stop countdown of a running instance: the new deadline is now + duration. */
+    public Lease renewLease(String projectId, String id, Long durationMs, String leaseType) {
+        Lease requested = lease(durationMs, leaseType, 0);
+        long now = clock.millis();
+        return mutate(projectId, id, Transitions.Operation.RENEW_LEASE,
+                i -> i.withLease(i.lease().requesting(requested).restartedAt(now))).lease();
+    }
+
+    /** Changes what the user may change (reference §2.5); each field is checked against the instance's status. */
+    public Instance update(String projectId, String id, UpdateInstance req) {
+        String name = req.name() == null ? null : checkName(req.name());
+        String description = req.description() == null ? null : checkDescription(req.description());
+        Flavor newFlavor = req.flavorId() == null ? null : flavor(projectId, req.flavorId());
+        String newImage = req.imageId() == null ? null : image(projectId, req.imageId());
+        if (req.endpointsGiven()) {
+            throw new AtelierException(ErrorCode.INVALID_VALUE,
+                    "endpoints: SSH access is not available on this server yet");
+        }
+        Instance current = show(projectId, id);
+        Transitions.Operation op = newFlavor != null || newImage != null ? Transitions.Operation.UPDATE_SPEC
+                : req.storageNewSizeGb() != null ? Transitions.Operation.RESIZE_VOLUME
+                : Transitions.Operation.UPDATE_DESCRIPTION;
+        if (newFlavor != null && req.storageNewSizeGb() != null) {
+            Transitions.check(Transitions.Operation.RESIZE_VOLUME, current);
+        }
+        return mutate(projectId, id, op, i -> {
+            Flavor target = newFlavor != null ? newFlavor : catalog.flavor(i.flavorId()).orElse(null);
+            if (newFlavor != null && !switchable(i, newFlavor)) {
+                throw new AtelierException(ErrorCode.FLAVOR_NOT_SWITCHABLE, "instance " + id
+                        + " cannot switch to flavor " + newFlavor.id() + ": see GET .../notebooks/" + id + "/flavors");
+            }
+            Volume volume = i.volume();
+            if (req.storageNewSizeGb() != null) {
+                int size = req.storageNewSizeGb();
+                int max = target == null ? MAX_EVS_GB : target.evsMaxSizeGb();
+                if (size < volume.capacityGb() || size > max) {
+                    throw new AtelierException(ErrorCode.EVS_SIZE_OUT_OF_RANGE, "storage_new_size must be between "
+                            + volume.capacityGb() + " (the current size; volumes only grow) and " + max + " GB");
+                }
+                volume = new Volume(volume.category(), volume.ownership(), size);
+            }
+            return i.withSpec(name != null ? name : i.name(), description != null ? description : i.description(),
+                    newFlavor != null ? newFlavor.id() : i.flavorId(), newImage != null ? newImage : i.imageId(),
+                    volume);
+        });
+    }
+
+    /** The flavors an instance may switch to: same feature and category as its own, on the same architecture. */
+    public java.util.List<Flavor> switchableFlavors(String projectId, String id) {
+        Instance i = show(projectId, id);
+        return catalog.flavors().stream().filter(f -> switchable(i, f)).toList();
+    }
+
+    private boolean switchable(Instance i, Flavor target) {
+        Flavor own = catalog.flavor(i.flavorId()).orElse(null);
+        return own == null ? target.feature().equals(i.feature())
+                : target.feature().equals(own.feature()) && target.category().equals(own.category())
+                && target.arch().equals(own.arch());
+    }
+
+    /**
+     * Applies {@code change} to the current record if {@code op} is legal in its status, retrying on a
+     * concurrent write, and tells the reconciler.
+     */
+    Instance mutate(String projectId, String id, Transitions.Operation op, UnaryOperator<Instance> change) {
         while (true) {
             Instance current = show(projectId, id);
-            if (current.desired() == DesiredState.DELETED) {
-                throw new AtelierException(ErrorCode.ILLEGAL_STATE, "instance " + id + " is already being deleted");
-            }
-            var written = store.update(current.withDesired(DesiredState.DELETED, InstanceStatus.DELETING), clock.millis());
+            Transitions.check(op, current);
+            var written = store.update(change.apply(current), clock.millis());
             if (written.isPresent()) {
                 onChange.accept(id);
                 return written.get();
@@ -153,9 +229,9 @@ public final class InstanceService {
         return new Volume(category, ownership, capacity);
     }
 
-    private static Lease lease(CreateInstance req, long now) {
-        Long duration = req.durationMs();
-        String type = upper(req.leaseType(), Lease.TIMING);
+    /** A lease as the user asked for it (validated); its countdown starts when the instance runs. */
+    private static Lease lease(Long duration, String leaseType, long now) {
+        String type = upper(leaseType, Lease.TIMING);
         if (!type.equals(Lease.TIMING) && !type.equals(Lease.IDLE)) {
             throw new AtelierException(ErrorCode.INVALID_VALUE, "lease.type must be timing or idle");
         }
@@ -164,6 +240,36 @@ public final class InstanceService {
                     "duration must be -1 (no auto stop) or between 3600000 and 259200000 ms");
         }
         return Lease.requested(now, duration, type);
+    }
+
+    private Flavor flavor(String projectId, String flavorId) {
+        return catalog.flavor(flavorId).orElseThrow(() -> new AtelierException(ErrorCode.FLAVOR_NOT_SUPPORTED,
+                "flavor " + flavorId + " is not supported: see GET /v1/" + projectId + "/notebooks/flavors"));
+    }
+
+    private String image(String projectId, String imageId) {
+        return catalog.image(imageId).map(dev.atelier.core.model.Image::id).orElseThrow(() -> new AtelierException(
+                ErrorCode.IMAGE_NOT_FOUND, "image_id " + imageId + " does not name an image: see GET /v1/"
+                + projectId + "/images"));
+    }
+
+    private static String checkName(String name) {
+        if (!NAME.matcher(name).matches()) {
+            throw new AtelierException(ErrorCode.INVALID_VALUE,
+                    "name must be 1 to 128 characters of letters, digits, '-' and '_'");
+        }
+        return name;
+    }
+
+    private static String checkDescription(String description) {
+        if (description.length() > 512) {
+            throw new AtelierException(ErrorCode.INVALID_VALUE, "description must be at most 512 characters");
+        }
+        if (FORBIDDEN_IN_DESCRIPTION.matcher(description).find()) {
+            throw new AtelierException(ErrorCode.ILLEGAL_CHARACTER,
+                    "description must not contain any of & < > \" ' /");
+        }
+        return description;
     }
 
     private static String required(String value, String field) {

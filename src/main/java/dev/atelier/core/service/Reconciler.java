@@ -3,6 +3,7 @@ package dev.atelier.core.service;
 import dev.atelier.core.model.DesiredState;
 import dev.atelier.core.model.Instance;
 import dev.atelier.core.model.InstanceStatus;
+import dev.atelier.core.model.Lease;
 import dev.atelier.core.model.Progress;
 import dev.atelier.core.model.StepStatus;
 import dev.atelier.core.port.InstanceRuntime;
@@ -11,6 +12,7 @@ import dev.atelier.core.port.InstanceRuntime.RuntimeFailure;
 import dev.atelier.core.port.InstanceStore;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -114,6 +116,16 @@ public final class Reconciler {
                 default -> Optional.empty();
             };
         }
+        return inst.status() == InstanceStatus.STOPPING ? stopNow(inst) : Optional.empty();
+    }
+
+    private Optional<Duration> stopNow(Instance inst) {
+        if (!inst.runtimeState().isEmpty()) {
+            runtime.stop(inst.id(), inst.runtimeState());
+        }
+        write(inst, inst.withStatus(InstanceStatus.STOPPED, inst.progress(), inst.failReason())
+                .withRuntime(Map.of(), inst.url()));
+        log.info("instance {} stopped", inst.id());
         return Optional.empty();
     }
 
@@ -199,16 +211,38 @@ public final class Reconciler {
         if (health.phase() == InstanceRuntime.Phase.FAILED) {
             log.warn("instance {} stopped answering: {}", inst.id(), health.reason());
             runtime.stop(inst.id(), inst.runtimeState());
-            write(inst, inst.withStatus(InstanceStatus.ERROR, inst.progress(), health.reason()));
+            write(inst, inst.withStatus(InstanceStatus.ERROR, inst.progress(), health.reason())
+                    .withRuntime(Map.of(), inst.url()));
             return Optional.empty();
         }
+        long now = clock.millis();
+        Lease lease = inst.lease();
+        if (lease.enabled() && lease.type().equals(Lease.TIMING)) {
+            if (now >= lease.deadline()) {
+                return autoStop(inst, "auto-stopped: its lease ran out at " + Instant.ofEpochMilli(lease.deadline()));
+            }
+            return Optional.of(Duration.ofMillis(Math.min(healthPoll.toMillis(), lease.deadline() - now)));
+        }
+        if (lease.enabled() && lease.type().equals(Lease.IDLE) && health.lastActivity() != null) {
+            long idleSince = Math.max(health.lastActivity(), lease.updateAt());
+            if (now - idleSince >= lease.requestedMs()) {
+                return autoStop(inst, "auto-stopped: idle since " + Instant.ofEpochMilli(idleSince));
+            }
+        }
         return Optional.of(healthPoll);
+    }
+
+    private Optional<Duration> autoStop(Instance inst, String reason) {
+        log.info("instance {} {}", inst.id(), reason);
+        write(inst, inst.withDesired(DesiredState.STOPPED, InstanceStatus.STOPPING)
+                .withStatus(InstanceStatus.STOPPING, inst.progress(), reason));
+        return Optional.of(Duration.ZERO);
     }
 
     private Optional<Duration> fail(Instance inst, InstanceStatus failed, String reason) {
         log.warn("instance {} failed: {}", inst.id(), reason);
         runtime.stop(inst.id(), inst.runtimeState());
-        write(inst, inst.withStatus(failed, inst.progress().failCurrent(), reason));
+        write(inst, inst.withStatus(failed, inst.progress().failCurrent(), reason).withRuntime(Map.of(), inst.url()));
         return Optional.empty();
     }
 

@@ -125,13 +125,29 @@ public final class LocalProcessRuntime implements InstanceRuntime {
             HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + state.get(PORT)
                             + state.get(BASE_URL) + "api/status"))
                     .header("Authorization", "token " + token).timeout(Duration.ofSeconds(2)).GET().build();
-            int status = http.send(req, HttpResponse.BodyHandlers.discarding()).statusCode();
-            return status == 200 ? Health.ready() : Health.starting();
+            HttpResponse<String> resp = http.send(req, HttpResponse.BodyHandlers.ofString());
+            return resp.statusCode() == 200 ? Health.ready(lastActivity(resp.body())) : Health.starting();
         } catch (IOException e) {
             return Health.starting();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Health.starting();
+        }
+    }
+
+    private static final java.util.regex.Pattern LAST_ACTIVITY =
+            java.util.regex.Pattern.compile("\"last_activity\"\\s*:\\s*\"([^\"]+)\"");
+
+    /** Jupyter's {@code last_activity} from {@code /api/status} (polling it does not change it). */
+    static Long lastActivity(String statusJson) {
+        var m = LAST_ACTIVITY.matcher(statusJson);
+        if (!m.find()) {
+            return null;
+        }
+        try {
+            return java.time.OffsetDateTime.parse(m.group(1)).toInstant().toEpochMilli();
+        } catch (java.time.format.DateTimeParseException e) {
+            return null;
         }
     }
 

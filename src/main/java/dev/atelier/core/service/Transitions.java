@@ -1,0 +1,72 @@
+package dev.atelier.core.service;
+
+import static dev.atelier.core.model.InstanceStatus.CREATE_FAILED;
+import static dev.atelier.core.model.InstanceStatus.DELETE_FAILED;
+import static dev.atelier.core.model.InstanceStatus.ERROR;
+import static dev.atelier.core.model.InstanceStatus.RUNNING;
+import static dev.atelier.core.model.InstanceStatus.STARTING;
+import static dev.atelier.core.model.InstanceStatus.START_FAILED;
+import static dev.atelier.core.model.InstanceStatus.STOPPED;
+
+import dev.atelier.core.AtelierException;
+import dev.atelier.core.ErrorCode;
+import dev.atelier.core.model.Instance;
+import dev.atelier.core.model.InstanceStatus;
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * Which user operation is legal in which status (reference §6.2), and the error for the others. One
+ * table, consulted by every operation, so that no operation silently does nothing.
+ */
+public final class Transitions {
+
+    public enum Operation {
+        START(EnumSet.of(STOPPED, START_FAILED, ERROR)),
+        STOP(EnumSet.of(RUNNING, STARTING)),
+        DELETE(EnumSet.of(InstanceStatus.INIT, InstanceStatus.CREATING, STARTING, RUNNING,
+                InstanceStatus.STOPPING, STOPPED, InstanceStatus.SNAPSHOTTING, CREATE_FAILED, START_FAILED,
+                DELETE_FAILED, ERROR)),
+        UPDATE_DESCRIPTION(EnumSet.of(RUNNING, STOPPED, CREATE_FAILED, START_FAILED, DELETE_FAILED, ERROR)),
+        UPDATE_SPEC(EnumSet.of(STOPPED)),
+        RESIZE_VOLUME(EnumSet.of(RUNNING, STOPPED)),
+        RENEW_LEASE(EnumSet.of(RUNNING)),
+        ATTACH_STORAGE(EnumSet.of(RUNNING)),
+        CREATE_IMAGE(EnumSet.of(RUNNING));
+
+        private final Set<InstanceStatus> allowed;
+
+        Operation(Set<InstanceStatus> allowed) {
+            this.allowed = allowed;
+        }
+
+        public boolean allowedIn(InstanceStatus status) {
+            return allowed.contains(status);
+        }
+    }
+
+    private Transitions() {
+    }
+
+    /** Throws the documented error when {@code op} is not legal for the instance now. */
+    public static void check(Operation op, Instance instance) {
+        InstanceStatus s = instance.status();
+        if (op.allowedIn(s)) {
+            return;
+        }
+        String what = "cannot " + op.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + " instance "
+                + instance.id() + " while it is " + s;
+        if (s == InstanceStatus.FROZEN) {
+            throw new AtelierException(ErrorCode.INSTANCE_FROZEN, what);
+        }
+        ErrorCode code = switch (op) {
+            case UPDATE_SPEC, RESIZE_VOLUME -> ErrorCode.NOT_MODIFIABLE_NOW;
+            case RENEW_LEASE, ATTACH_STORAGE, CREATE_IMAGE -> ErrorCode.NOT_RUNNING;
+            // "already in the target state" and "another operation in progress" are both 6357, which
+            // Terraform reads as "already stopped" on stop
+            case START -> s == InstanceStatus.STOPPING ? ErrorCode.INSTANCE_STOPPING : ErrorCode.ILLEGAL_STATE;
+            default -> s == STARTING && op != Operation.STOP ? ErrorCode.INSTANCE_STARTING : ErrorCode.ILLEGAL_STATE;
+        };
+        throw new AtelierException(code, what);
+    }
+}
