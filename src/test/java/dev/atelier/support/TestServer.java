@@ -24,6 +24,7 @@ public final class TestServer implements AutoCloseable {
     private final String jupyterCommand;
     private final MovableClock clock = new MovableClock();
     private Atelier atelier;
+    private dev.atelier.store.sql.Database database;
 
     private TestServer(Path dataDir, String databaseUrl, String jupyterCommand) {
         this.dataDir = dataDir;
@@ -61,6 +62,15 @@ public final class TestServer implements AutoCloseable {
         return clock;
     }
 
+    /** The server's own store, opened a second time, to seed records a test cannot reach through the API. */
+    public dev.atelier.core.port.InstanceStore store() {
+        if (database == null) {
+            database = dev.atelier.store.sql.Database.open(databaseUrl != null ? databaseUrl
+                    : "jdbc:sqlite:" + dataDir.toAbsolutePath().resolve("atelier.db"));
+        }
+        return new dev.atelier.store.sql.SqlInstanceStore(database);
+    }
+
     public String url() {
         return atelier.apiUrl();
     }
@@ -93,6 +103,9 @@ public final class TestServer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (database != null) {
+            database.close();
+        }
         if (atelier != null) {
             stopServer();
         }
