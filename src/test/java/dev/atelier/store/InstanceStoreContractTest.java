@@ -16,6 +16,7 @@ import dev.atelier.store.sql.SqlIdentityStore;
 import dev.atelier.store.sql.SqlInstanceStore;
 import dev.atelier.support.Postgres;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
@@ -95,23 +96,56 @@ abstract class InstanceStoreContractTest {
         Instance failed = instance("p1", "train%literal", 800).withStatus(InstanceStatus.ERROR, Progress.waiting(), "x");
         store.insert(failed);
 
-        var all = store.list(new InstanceQuery("p1", null, null, null, 0, 100));
+        var all = store.list(query("p1", null, null, 0, 100));
         assertThat(all.total()).isEqualTo(7);
         assertThat(all.items()).extracting(Instance::name).containsExactly("train-4", "train-3", "train-2",
                 "train-1", "train-0", "other_x", "train%literal");
 
-        var page = store.list(new InstanceQuery("p1", null, "train-", null, 2, 2));
+        var page = store.list(query("p1", "train-", null, 2, 2));
         assertThat(page.total()).isEqualTo(5);
         assertThat(page.items()).extracting(Instance::name).containsExactly("train-2", "train-1");
 
-        assertThat(store.list(new InstanceQuery("p1", null, "%", null, 0, 10)).items())
+        assertThat(store.list(query("p1", "%", null, 0, 10)).items())
                 .extracting(Instance::name).containsExactly("train%literal");
-        assertThat(store.list(new InstanceQuery("p1", null, "_", null, 0, 10)).items())
+        assertThat(store.list(query("p1", "_", null, 0, 10)).items())
                 .extracting(Instance::name).containsExactly("other_x");
-        assertThat(store.list(new InstanceQuery("p1", null, null, "ERROR", 0, 10)).items()).containsExactly(failed);
-        var beyond = store.list(new InstanceQuery("p1", null, null, null, 50, 10));
+        assertThat(store.list(query("p1", null, "ERROR", 0, 10)).items()).containsExactly(failed);
+        var beyond = store.list(query("p1", null, null, 50, 10));
         assertThat(beyond.items()).isEmpty();
         assertThat(beyond.total()).isEqualTo(7);
+    }
+
+    static InstanceQuery query(String project, String name, String status, int offset, int limit) {
+        return new InstanceQuery(project, null, name, status, null, null, null, null, null,
+                List.of(new InstanceStore.Sort("create_at", false)), offset, limit);
+    }
+
+    @Test
+    void listSortsByEveryFieldBothWaysWithIdBreakingTies() {
+        Instance b = instance("p1", "b", 10);
+        Instance a1 = instance("p1", "a", 20);
+        Instance a2 = instance("p1", "a", 20);
+        Instance c = instance("p1", "c", 5).withSpec("c", "d", "modelarts.vm.cpu.8u", "img", b.volume());
+        for (Instance i : List.of(b, a1, a2, c)) {
+            store.insert(i);
+        }
+        String lowA = a1.id().compareTo(a2.id()) < 0 ? a1.id() : a2.id();
+        String highA = lowA.equals(a1.id()) ? a2.id() : a1.id();
+        var byName = store.list(new InstanceQuery("p1", null, null, null, null, null, null, null, null,
+                List.of(new InstanceStore.Sort("name", true)), 0, 10)).items();
+        assertThat(byName).extracting(Instance::id).containsExactly(lowA, highA, b.id(), c.id());
+        var byNameDesc = store.list(new InstanceQuery("p1", null, null, null, null, null, null, null, null,
+                List.of(new InstanceStore.Sort("name", false)), 0, 10)).items();
+        assertThat(byNameDesc).extracting(Instance::id).containsExactly(c.id(), b.id(), highA, lowA);
+        var byFlavorThenCreated = store.list(new InstanceQuery("p1", null, null, null, null, null, null, null, null,
+                List.of(new InstanceStore.Sort("flavor", true), new InstanceStore.Sort("create_at", true)), 0, 10))
+                .items();
+        assertThat(byFlavorThenCreated).extracting(Instance::id).containsExactly(b.id(), lowA, highA, c.id());
+        var filtered = store.list(new InstanceQuery("p1", "owner-1", null, null, "NOTEBOOK", "0",
+                "modelarts.vm.cpu.8u", "img", c.id(), List.of(), 0, 10));
+        assertThat(filtered.items()).containsExactly(c);
+        assertThat(store.list(new InstanceQuery("p1", "someone-else", null, null, null, null, null, null, null,
+                List.of(), 0, 10)).total()).isZero();
     }
 
     @Test
@@ -148,7 +182,7 @@ abstract class InstanceStoreContractTest {
     void migratingTwiceIsANoOp() {
         store.insert(instance("p1", "kept", 1));
         try (Database again = Database.open(url)) {
-            assertThat(new SqlInstanceStore(again).list(new InstanceQuery("p1", null, null, null, 0, 10)).total())
+            assertThat(new SqlInstanceStore(again).list(query("p1", null, null, 0, 10)).total())
                     .isEqualTo(1);
         }
     }

@@ -5,15 +5,14 @@ import dev.atelier.core.ErrorCode;
 import dev.atelier.core.auth.Caller;
 import dev.atelier.core.model.Image;
 import dev.atelier.core.model.Instance;
-import dev.atelier.core.model.InstanceStatus;
 import dev.atelier.core.port.InstanceStore.InstancePage;
 import dev.atelier.core.service.Catalog;
 import dev.atelier.core.service.CreateInstance;
 import dev.atelier.core.service.InstanceService;
+import dev.atelier.core.service.ListInstances;
 import dev.atelier.core.service.UpdateInstance;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -36,7 +35,8 @@ public final class NotebookRoutes {
         String base = "/v1/{project_id}";
         routes.get(base + "/notebooks/flavors", HttpApi.secured(this::listFlavors));
         routes.post(base + "/notebooks", this::create);
-        routes.get(base + "/notebooks", HttpApi.secured(this::list));
+        routes.get(base + "/notebooks", ctx -> list(ctx, false));
+        routes.get(base + "/notebooks/all", ctx -> list(ctx, true));
         routes.get(base + "/notebooks/{id}", HttpApi.secured(this::show));
         routes.put(base + "/notebooks/{id}", HttpApi.secured(this::update));
         routes.delete(base + "/notebooks/{id}", HttpApi.secured(this::delete));
@@ -76,25 +76,22 @@ public final class NotebookRoutes {
         ctx.json(view(created));
     }
 
-    private void list(Context ctx) {
+    private void list(Context ctx, boolean all) {
         int offset = intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE);
         int limit = intParam(ctx, "limit", DEFAULT_NOTEBOOK_LIMIT, 1, MAX_LIMIT);
-        String name = ctx.queryParam("name");
-        if (name != null && name.length() > 128) {
-            throw new AtelierException(ErrorCode.INVALID_PARAMETER, "name must be at most 128 characters");
-        }
-        String statusParam = ctx.queryParam("status");
-        InstanceStatus status = null;
-        if (statusParam != null && !statusParam.isEmpty()) {
-            status = InstanceStatus.parse(statusParam);
-            if (status == null) {
-                throw new AtelierException(ErrorCode.INVALID_PARAMETER, "status must be one of "
-                        + Arrays.toString(InstanceStatus.values()));
-            }
-        }
-        InstancePage page = instances.list(ctx.pathParam("project_id"), name == null || name.isEmpty() ? null : name,
-                status, offset, limit);
+        String workspace = query(ctx, "workspace_id");
+        ListInstances req = new ListInstances(query(ctx, "name"), query(ctx, "status"), query(ctx, "feature"),
+                query(ctx, "owner"), query(ctx, "pool_id"), workspace != null ? workspace : query(ctx, "workspaceId"),
+                query(ctx, "flavor"), query(ctx, "image_id"), query(ctx, "id"), query(ctx, "sort_key"),
+                query(ctx, "sort_dir"), offset, limit);
+        InstancePage page = instances.list(HttpApi.caller(ctx), ctx.pathParam("project_id"), req, all);
         ctx.json(Views.Page.of(page.items().stream().map(this::view).toList(), offset, limit, page.total()));
+    }
+
+    /** A query parameter, with an empty value counting as absent. */
+    private static String query(Context ctx, String name) {
+        String v = ctx.queryParam(name);
+        return v == null || v.isEmpty() ? null : v;
     }
 
     private void show(Context ctx) {

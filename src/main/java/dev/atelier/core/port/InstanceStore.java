@@ -25,7 +25,25 @@ public interface InstanceStore {
     /** Ids of instances the reconciler has to look at: transitional, running, or desired to be deleted. */
     List<String> activeIds();
 
-    record InstanceQuery(String projectId, String ownerId, String nameContains, String status, int offset, int limit) {
+    /**
+     * A filtered, sorted page of one project's instances. Null filters do not filter. {@code sort} names
+     * fields of {@link #SORTABLE}; ties are broken by id.
+     */
+    record InstanceQuery(String projectId, String ownerId, String nameContains, String status, String feature,
+                         String workspaceId, String flavorId, String imageId, String id, List<Sort> sort,
+                         int offset, int limit) {
+
+        public static final List<String> SORTABLE = List.of("create_at", "update_at", "name", "status", "flavor",
+                "id");
+
+        /** The plainest query: everything in a project, newest first. */
+        public static InstanceQuery all(String projectId, int offset, int limit) {
+            return new InstanceQuery(projectId, null, null, null, null, null, null, null, null,
+                    List.of(new Sort("create_at", false)), offset, limit);
+        }
+    }
+
+    record Sort(String field, boolean ascending) {
     }
 
     record InstancePage(List<Instance> items, long total) {

@@ -30,6 +30,7 @@ public final class InstanceService {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,128}");
     private static final Pattern WORKSPACE = Pattern.compile("0|[0-9a-z]{32}");
+    private static final Pattern POOL = Pattern.compile("[a-z][a-z0-9-]{3,63}");
     private static final Pattern FORBIDDEN_IN_DESCRIPTION = Pattern.compile("[&<>\"'/]");
     private static final int MIN_EVS_GB = 5;
     private static final int DEFAULT_EVS_GB = 5;
@@ -98,9 +99,66 @@ public final class InstanceService {
                 .orElseThrow(() -> new AtelierException(ErrorCode.NOT_FOUND, "instance " + id + " does not exist"));
     }
 
-    public InstancePage list(String projectId, String nameContains, InstanceStatus status, int offset, int limit) {
-        return store.list(new InstanceQuery(projectId, null, nameContains, status == null ? null : status.name(),
-                offset, limit));
+    /**
+     * A page of the project's instances. {@code all} is ListAllNotebooks: every instance of the project (or
+     * of {@code owner}); otherwise only the caller's (or {@code owner}'s).
+     */
+    public InstancePage list(Caller caller, String projectId, ListInstances req, boolean all) {
+        if (req.name() != null && req.name().length() > 128) {
+            throw new AtelierException(ErrorCode.INVALID_PARAMETER, "name must be at most 128 characters");
+        }
+        String status = null;
+        if (req.status() != null) {
+            InstanceStatus s = InstanceStatus.parse(req.status());
+            if (s == null) {
+                throw new AtelierException(ErrorCode.INVALID_PARAMETER, "status must be one of "
+                        + java.util.Arrays.toString(InstanceStatus.values()));
+            }
+            status = s.name();
+        }
+        String feature = upper(req.feature(), null);
+        if (feature != null && !feature.equals("NOTEBOOK") && !feature.equals("DEFAULT")) {
+            throw new AtelierException(ErrorCode.INVALID_PARAMETER, "feature must be NOTEBOOK or DEFAULT");
+        }
+        String workspaceId = req.workspaceId() == null ? "0" : req.workspaceId();
+        if (!WORKSPACE.matcher(workspaceId).matches()) {
+            throw new AtelierException(ErrorCode.INVALID_PARAMETER,
+                    "workspace_id must be \"0\" or 32 characters of lower-case letters and digits");
+        }
+        if (req.poolId() != null && !POOL.matcher(req.poolId()).matches()) {
+            throw new AtelierException(ErrorCode.INVALID_PARAMETER,
+                    "pool_id must be 4 to 64 lower-case letters, digits and '-', starting with a letter");
+        }
+        boolean ascending = false;
+        if (req.sortDir() != null) {
+            String dir = req.sortDir().toUpperCase(Locale.ROOT);
+            if (!dir.equals("ASC") && !dir.equals("DESC")) {
+                throw new AtelierException(ErrorCode.INVALID_PARAMETER, "sort_dir must be ASC or DESC");
+            }
+            ascending = dir.equals("ASC");
+        }
+        java.util.List<InstanceStore.Sort> sort = new java.util.ArrayList<>();
+        if (req.sortKey() != null) {
+            if (req.sortKey().length() > 128) {
+                throw new AtelierException(ErrorCode.INVALID_PARAMETER, "sort_key must be at most 128 characters");
+            }
+            for (String key : req.sortKey().split(",")) {
+                String field = key.trim().toLowerCase(Locale.ROOT);
+                if (!InstanceQuery.SORTABLE.contains(field)) {
+                    throw new AtelierException(ErrorCode.UNSUPPORTED_SORT, "sorting by '" + key.trim()
+                            + "' is not supported; sort_key takes " + String.join(", ", InstanceQuery.SORTABLE));
+                }
+                sort.add(new InstanceStore.Sort(field, ascending));
+            }
+        } else {
+            sort.add(new InstanceStore.Sort("create_at", ascending));
+        }
+        if (req.poolId() != null) {
+            return new InstancePage(java.util.List.of(), 0); // no dedicated pools exist on this server
+        }
+        String owner = req.owner() != null ? req.owner() : all ? null : caller.userId();
+        return store.list(new InstanceQuery(projectId, owner, req.name(), status, feature, workspaceId, req.flavor(),
+                req.imageId(), req.id(), sort, req.offset(), req.limit()));
     }
 
     /** Records that the instance is to be deleted; returns it with status DELETING. */

@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.core.statement.Query;
 import org.jdbi.v3.core.statement.SqlStatement;
 import org.jdbi.v3.core.statement.StatementContext;
 
@@ -31,9 +30,12 @@ public final class SqlInstanceStore implements InstanceStore {
     private static final String ACTIVE = "'INIT','CREATING','STARTING','STOPPING','DELETING','SNAPSHOTTING','RUNNING'";
 
     private final Jdbi jdbi;
+    /** Text sorts by code point on both databases (PostgreSQL's default collation would not). */
+    private final String binaryCollation;
 
     public SqlInstanceStore(Database db) {
         this.jdbi = db.jdbi();
+        this.binaryCollation = db.isSqlite() ? "" : " COLLATE \"C\"";
     }
 
     @Override
@@ -74,45 +76,59 @@ public final class SqlInstanceStore implements InstanceStore {
 
     @Override
     public InstancePage list(InstanceQuery q) {
+        Map<String, Object> params = new java.util.LinkedHashMap<>();
         StringBuilder where = new StringBuilder(" WHERE project_id = :project_id");
-        if (q.ownerId() != null) {
-            where.append(" AND owner_id = :owner_id");
-        }
+        params.put("project_id", q.projectId());
+        filter(where, params, "owner_id", q.ownerId());
+        filter(where, params, "status", q.status());
+        filter(where, params, "feature", q.feature());
+        filter(where, params, "workspace_id", q.workspaceId());
+        filter(where, params, "flavor_id", q.flavorId());
+        filter(where, params, "image_id", q.imageId());
+        filter(where, params, "id", q.id());
         if (q.nameContains() != null) {
             where.append(" AND name LIKE :name ESCAPE '\\'");
+            params.put("name", "%" + q.nameContains().replace("\\", "\\\\").replace("%", "\\%")
+                    .replace("_", "\\_") + "%");
         }
-        if (q.status() != null) {
-            where.append(" AND status = :status");
+        StringBuilder order = new StringBuilder(" ORDER BY ");
+        for (InstanceStore.Sort sort : q.sort()) {
+            order.append(column(sort.field())).append(sort.ascending() ? " ASC, " : " DESC, ");
         }
+        boolean lastAscending = !q.sort().isEmpty() && q.sort().get(q.sort().size() - 1).ascending();
+        order.append("id").append(lastAscending ? " ASC" : " DESC");
         return jdbi.withHandle(h -> {
-            long total = bindQuery(h.createQuery("SELECT COUNT(*) FROM instances" + where), q)
+            long total = h.createQuery("SELECT COUNT(*) FROM instances" + where).bindMap(params)
                     .mapTo(Long.class).one();
-            List<Instance> items = bindQuery(h.createQuery("SELECT " + COLUMNS + " FROM instances" + where
-                    + " ORDER BY create_at DESC, id DESC LIMIT :limit OFFSET :offset"), q)
+            List<Instance> items = total <= q.offset() ? List.of()
+                    : h.createQuery("SELECT " + COLUMNS + " FROM instances" + where + order
+                            + " LIMIT :limit OFFSET :offset").bindMap(params)
                     .bind("limit", q.limit()).bind("offset", q.offset())
                     .map(SqlInstanceStore::map).list();
             return new InstancePage(items, total);
         });
     }
 
+    private static void filter(StringBuilder where, Map<String, Object> params, String column, String value) {
+        if (value != null) {
+            where.append(" AND ").append(column).append(" = :").append(column);
+            params.put(column, value);
+        }
+    }
+
+    private String column(String sortField) {
+        return switch (sortField) {
+            case "create_at", "update_at", "id" -> sortField;
+            case "name", "status" -> sortField + binaryCollation;
+            case "flavor" -> "flavor_id" + binaryCollation;
+            default -> throw new IllegalArgumentException("not sortable: " + sortField);
+        };
+    }
+
     @Override
     public List<String> activeIds() {
         return jdbi.withHandle(h -> h.createQuery("SELECT id FROM instances WHERE status IN (" + ACTIVE
                 + ") OR desired_state = 'DELETED'").mapTo(String.class).list());
-    }
-
-    private static Query bindQuery(Query query, InstanceQuery q) {
-        query.bind("project_id", q.projectId());
-        if (q.ownerId() != null) {
-            query.bind("owner_id", q.ownerId());
-        }
-        if (q.nameContains() != null) {
-            query.bind("name", "%" + q.nameContains().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%");
-        }
-        if (q.status() != null) {
-            query.bind("status", q.status());
-        }
-        return query;
     }
 
     private static <S extends SqlStatement<S>> S bindAll(S s, Instance i) {
