@@ -27,6 +27,7 @@ public enum ErrorCode {
     FLAVOR_FEATURE_MISMATCH(400, "ModelArts.6870"),
     DUPLICATE_IMAGE(400, "ModelArts.6737"),
     QUOTA_EXCEEDED(400, "ModelArts.6302"),
+    WORKSPACE_QUOTA_EXCEEDED(400, "ModelArts.0113"),
 
     NOT_FOUND(400, "ModelArts.6404"),
     ROUTE_NOT_FOUND(404, "ModelArts.6404"),

@@ -39,7 +39,7 @@ public final class Atelier implements AutoCloseable {
 
         Catalog catalog = Catalog.builtIn(config.jupyterCommand());
         var runtime = new LocalProcessRuntime(config.dataDir(), config.stopGrace());
-        var instances = new InstanceService(instanceStore, catalog, clock);
+        var instances = new InstanceService(instanceStore, catalog, clock, InstanceService.DEFAULT_NOTEBOOK_QUOTA);
         this.reconciler = new Reconciler(instanceStore, runtime, catalog, clock, config.startTimeout(),
                 Duration.ofMillis(25), config.healthInterval());
         instances.onChange(reconciler::enqueue);

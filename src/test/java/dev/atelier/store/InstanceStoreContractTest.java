@@ -161,6 +161,32 @@ abstract class InstanceStoreContractTest {
     }
 
     @Test
+    void tagsAreUpsertedRemovedAggregatedCountedAndGoWithTheInstance() {
+        Instance a = instance("p1", "a", 1);
+        Instance b = instance("p1", "b", 2);
+        store.insert(a);
+        store.insert(b);
+        store.putTags(a.id(), Map.of("team", "vision", "Zone", "eu"));
+        store.putTags(a.id(), Map.of("team", "nlp"));
+        store.putTags(b.id(), Map.of("team", "vision"));
+        assertThat(store.tags(List.of(a.id(), b.id(), "none"))).containsOnlyKeys(a.id(), b.id());
+        assertThat(store.tags(List.of(a.id())).get(a.id())).containsExactly(Map.entry("Zone", "eu"),
+                Map.entry("team", "nlp"));
+        assertThat(store.projectTags("p1", "0")).containsExactly(Map.entry("Zone", List.of("eu")),
+                Map.entry("team", List.of("nlp", "vision")));
+        store.removeTags(a.id(), new java.util.HashMap<>(Map.of("Zone", "other")));
+        java.util.Map<String, String> byKey = new java.util.HashMap<>();
+        byKey.put("team", null);
+        store.removeTags(a.id(), byKey);
+        assertThat(store.tags(List.of(a.id())).get(a.id())).containsExactly(Map.entry("Zone", "eu"));
+        assertThat(store.countOwned("p1", "owner-1", "NOTEBOOK")).isEqualTo(2);
+        store.update(b.withDesired(DesiredState.DELETED, InstanceStatus.DELETING), 5);
+        assertThat(store.countOwned("p1", "owner-1", "NOTEBOOK")).isEqualTo(1);
+        assertThat(store.delete(a.id(), 1)).isTrue();
+        assertThat(store.tags(List.of(a.id()))).isEmpty();
+    }
+
+    @Test
     void identitiesRoundTrip() {
         var ids = new SqlIdentityStore(db);
         assertThat(ids.hasUsers()).isFalse();

@@ -34,6 +34,7 @@ public final class NotebookRoutes {
     void register(RoutesConfig routes) {
         String base = "/v1/{project_id}";
         routes.get(base + "/notebooks/flavors", HttpApi.secured(this::listFlavors));
+        routes.get(base + "/notebooks/tags", HttpApi.secured(this::projectTags));
         routes.post(base + "/notebooks", this::create);
         routes.get(base + "/notebooks", ctx -> list(ctx, false));
         routes.get(base + "/notebooks/all", ctx -> list(ctx, true));
@@ -45,6 +46,9 @@ public final class NotebookRoutes {
         routes.get(base + "/notebooks/{id}/lease", HttpApi.secured(this::showLease));
         routes.patch(base + "/notebooks/{id}/lease", HttpApi.secured(this::renewLease));
         routes.get(base + "/notebooks/{id}/flavors", HttpApi.secured(this::switchableFlavors));
+        routes.post(base + "/notebooks/{id}/tags/create", HttpApi.secured(ctx -> changeTags(ctx, true)));
+        routes.delete(base + "/notebooks/{id}/tags/delete", HttpApi.secured(ctx -> changeTags(ctx, false)));
+        routes.get(base + "/authoring/features/{feature}", HttpApi.secured(this::feature));
         routes.get(base + "/images", HttpApi.secured(this::listImages));
     }
 
@@ -85,7 +89,9 @@ public final class NotebookRoutes {
                 query(ctx, "flavor"), query(ctx, "image_id"), query(ctx, "id"), query(ctx, "sort_key"),
                 query(ctx, "sort_dir"), offset, limit);
         InstancePage page = instances.list(HttpApi.caller(ctx), ctx.pathParam("project_id"), req, all);
-        ctx.json(Views.Page.of(page.items().stream().map(this::view).toList(), offset, limit, page.total()));
+        var tags = instances.tags(page.items().stream().map(Instance::id).toList());
+        ctx.json(Views.Page.of(page.items().stream().map(i -> view(i, tags.getOrDefault(i.id(), java.util.Map.of())))
+                .toList(), offset, limit, page.total()));
     }
 
     /** A query parameter, with an empty value counting as absent. */
@@ -144,6 +150,41 @@ public final class NotebookRoutes {
         pagedFlavors(ctx, all);
     }
 
+    private void changeTags(Context ctx, boolean create) {
+        RequestBody body = RequestBody.parse(mapper, ctx.bodyAsBytes());
+        java.util.Map<String, String> tags = new java.util.LinkedHashMap<>();
+        for (RequestBody tag : body.objects("tags")) {
+            String key = tag.string("key");
+            if (key == null) {
+                throw new AtelierException(ErrorCode.MISSING_PROPERTY, "tags[].key is required");
+            }
+            String value = tag.string("value");
+            if (create && value == null) {
+                throw new AtelierException(ErrorCode.MISSING_PROPERTY, "tags[].value is required");
+            }
+            tags.put(key, value);
+        }
+        if (create) {
+            instances.tag(ctx.pathParam("project_id"), ctx.pathParam("id"), tags);
+        } else {
+            instances.untag(ctx.pathParam("project_id"), ctx.pathParam("id"), tags);
+        }
+        ctx.status(204);
+    }
+
+    private void projectTags(Context ctx) {
+        var tags = instances.projectTags(ctx.pathParam("project_id"), query(ctx, "workspace_id"));
+        ctx.json(java.util.Map.of("tags", tags.entrySet().stream()
+                .map(e -> new Views.TagValues(e.getKey(), e.getValue())).toList()));
+    }
+
+    private void feature(Context ctx) {
+        Caller caller = HttpApi.caller(ctx);
+        var quota = instances.quota(ctx.pathParam("project_id"), caller.userId(), ctx.pathParam("feature"));
+        ctx.json(new Views.Feature(caller.userId() + "-" + quota.feature(), quota.feature(), true, quota.limit(),
+                quota.used(), caller.userId()));
+    }
+
     private void listFlavors(Context ctx) {
         String category = ctx.queryParam("category");
         if (category != null && !List.of("CPU", "GPU", "ASCEND").contains(category.toUpperCase(Locale.ROOT))) {
@@ -169,8 +210,12 @@ public final class NotebookRoutes {
     }
 
     private Views.NotebookResp view(Instance i) {
+        return view(i, instances.tags(List.of(i.id())).getOrDefault(i.id(), java.util.Map.of()));
+    }
+
+    private Views.NotebookResp view(Instance i, java.util.Map<String, String> tags) {
         Image image = catalog.image(i.imageId()).orElse(null);
-        return Views.notebook(i, image);
+        return Views.notebook(i, image, tags);
     }
 
     private static <T> List<T> page(List<T> all, int offset, int limit) {

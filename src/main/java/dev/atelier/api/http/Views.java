@@ -20,7 +20,16 @@ final class Views {
                         ImageView image, LeaseView lease, VolumeView volume, List<Object> dataVolumes,
                         List<Object> endpoints, String url, String token, List<JobProgress> actionProgress,
                         String failReason, String workspaceId, List<String> billingItems, String userId,
-                        List<Object> tags, long createAt, long updateAt) {
+                        List<Tag> tags, long createAt, long updateAt) {
+    }
+
+    record Tag(String key, String value) {
+    }
+
+    record TagValues(String key, List<String> values) {
+    }
+
+    record Feature(String id, String name, boolean enabled, int quota, long used, String userId) {
     }
 
     record ImageView(String id, String name, String namespace, String tag, String swrPath, String description,
@@ -56,7 +65,7 @@ final class Views {
         }
     }
 
-    static NotebookResp notebook(Instance i, Image image) {
+    static NotebookResp notebook(Instance i, Image image, Map<String, String> tags) {
         List<JobProgress> progress = new ArrayList<>();
         for (int step = Progress.STEPS; step >= 1; step--) {
             String d = Progress.description(step);
@@ -70,7 +79,9 @@ final class Views {
                 lease(l),
                 new VolumeView(v.category(), v.ownership(), v.capacityGb(), Volume.MOUNT_PATH, "MOUNTED"),
                 List.of(), List.of(), i.url(), i.token(), progress, i.failReason(), i.workspaceId(),
-                running ? List.of("COMPUTE") : List.of(), i.ownerId(), List.of(), i.createAt(), i.updateAt());
+                running ? List.of("COMPUTE") : List.of(), i.ownerId(),
+                tags.entrySet().stream().map(e -> new Tag(e.getKey(), e.getValue())).toList(), i.createAt(),
+                i.updateAt());
     }
 
     static LeaseView lease(Lease l) {

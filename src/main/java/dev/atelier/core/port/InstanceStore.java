@@ -1,7 +1,9 @@
 package dev.atelier.core.port;
 
 import dev.atelier.core.model.Instance;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** Persistence of instances. Every write after the insert is a compare-and-set on {@link Instance#version()}. */
@@ -21,6 +23,21 @@ public interface InstanceStore {
     boolean delete(String id, long version);
 
     InstancePage list(InstanceQuery query);
+
+    /** The tags of each of {@code instanceIds} that has any, in key order. */
+    Map<String, Map<String, String>> tags(Collection<String> instanceIds);
+
+    /** Sets tags on an instance, overwriting the values of keys it has. */
+    void putTags(String instanceId, Map<String, String> tags);
+
+    /** Removes tags by key; with a value, only where the value matches. Unknown keys are ignored. */
+    void removeTags(String instanceId, Map<String, String> keysAndOptionalValues);
+
+    /** Every tag key of the project's instances with its distinct values, sorted. */
+    Map<String, List<String>> projectTags(String projectId, String workspaceId);
+
+    /** How many instances the owner has of a feature, not counting those being deleted. */
+    long countOwned(String projectId, String ownerId, String feature);
 
     /** Ids of instances the reconciler has to look at: transitional, running, or desired to be deleted. */
     List<String> activeIds();

@@ -27,7 +27,10 @@ public final class Catalog {
                         List.of("EVS"), 4096),
                 new Flavor("modelarts.vm.cpu.8u", "CPU: 8 vCPUs 32 GB", "CPU", "x86_64",
                         "General computing, 8 vCPUs, 32 GB memory", "NOTEBOOK", false, 8, 32768,
-                        List.of("EVS"), 4096));
+                        List.of("EVS"), 4096),
+                new Flavor("modelarts.vm.cpu.free", "CPU: 1 vCPU 4 GB (free)", "CPU", "x86_64",
+                        "Free CodeLab flavor, 1 vCPU, 4 GB memory; one instance per user", "DEFAULT", true, 1, 4096,
+                        List.of("EVS"), 5));
         List<Image> images = List.of(new Image(DEBIAN_JUPYTER_IMAGE_ID, "debian-jupyter", "atelier", "12",
                 "atelier/debian-jupyter:12",
                 "Debian 12 with jupyter-server 1.23, ipykernel and the classic notebook UI", "x86_64", "BUILD_IN",

@@ -37,15 +37,24 @@ public final class InstanceService {
     private static final int MAX_EVS_GB = 4096;
     private static final SecureRandom RANDOM = new SecureRandom();
 
+    /** How many NOTEBOOK instances one user may have unless the operator says otherwise. */
+    public static final int DEFAULT_NOTEBOOK_QUOTA = 100;
+    private static final int MAX_TAGS = 20;
+    private static final Pattern TAG_KEY = Pattern.compile("[\\p{L}\\p{N}_.:=+\\-@]([\\p{L}\\p{N} _.:=+\\-@]{0,126}"
+            + "[\\p{L}\\p{N}_.:=+\\-@])?");
+    private static final Pattern TAG_VALUE = Pattern.compile("[\\p{L}\\p{N} _.:=+\\-@/]{0,255}");
+
     private final InstanceStore store;
     private final Catalog catalog;
     private final Clock clock;
+    private final int notebookQuota;
     private volatile java.util.function.Consumer<String> onChange = id -> { };
 
-    public InstanceService(InstanceStore store, Catalog catalog, Clock clock) {
+    public InstanceService(InstanceStore store, Catalog catalog, Clock clock, int notebookQuota) {
         this.store = store;
         this.catalog = catalog;
         this.clock = clock;
+        this.notebookQuota = notebookQuota;
     }
 
     /** Called with an instance id whenever the desired state of that instance changed. */
@@ -83,6 +92,14 @@ public final class InstanceService {
         }
         Volume volume = volume(req, flavor);
         Lease lease = lease(req.durationMs(), req.leaseType(), clock.millis());
+        Quota quota = quota(projectId, caller.userId(), feature);
+        if (quota.used() >= quota.limit()) {
+            throw feature.equals("DEFAULT")
+                    ? new AtelierException(ErrorCode.QUOTA_EXCEEDED, "a user may have only " + quota.limit()
+                    + " free (DEFAULT) instance; delete the one you have first")
+                    : new AtelierException(ErrorCode.WORKSPACE_QUOTA_EXCEEDED, "notebook quota exhausted: "
+                    + quota.used() + " of " + quota.limit() + " NOTEBOOK instances in use");
+        }
 
         long now = clock.millis();
         Instance instance = new Instance(UUID.randomUUID().toString(), projectId, caller.userId(), workspaceId,
@@ -196,6 +213,62 @@ public final class InstanceService {
         long now = clock.millis();
         return mutate(projectId, id, Transitions.Operation.RENEW_LEASE,
                 i -> i.withLease(i.lease().requesting(requested).restartedAt(now))).lease();
+    }
+
+    /** A user's quota of a feature and how much of it is used. */
+    public record Quota(String feature, int limit, long used) {
+    }
+
+    public Quota quota(String projectId, String userId, String feature) {
+        String f = upper(feature, "NOTEBOOK");
+        int limit = switch (f) {
+            case "DEFAULT" -> 1;
+            case "NOTEBOOK" -> notebookQuota;
+            default -> throw new AtelierException(ErrorCode.INVALID_PARAMETER, "feature must be NOTEBOOK or DEFAULT");
+        };
+        return new Quota(f, limit, store.countOwned(projectId, userId, f));
+    }
+
+    /** Sets tags on an instance (an existing key gets the new value); at most 20 per instance. */
+    public void tag(String projectId, String id, Map<String, String> tags) {
+        Instance i = show(projectId, id);
+        tags.forEach(InstanceService::checkTag);
+        Map<String, String> merged = new java.util.HashMap<>(tags(java.util.List.of(i.id())).getOrDefault(i.id(),
+                Map.of()));
+        merged.putAll(tags);
+        if (merged.size() > MAX_TAGS) {
+            throw new AtelierException(ErrorCode.INVALID_VALUE, "an instance can have at most " + MAX_TAGS + " tags");
+        }
+        store.putTags(i.id(), tags);
+    }
+
+    /** Removes tags by key (and value, where given); unknown keys are ignored. */
+    public void untag(String projectId, String id, Map<String, String> keysAndOptionalValues) {
+        store.removeTags(show(projectId, id).id(), keysAndOptionalValues);
+    }
+
+    public Map<String, Map<String, String>> tags(java.util.Collection<String> instanceIds) {
+        return store.tags(instanceIds);
+    }
+
+    public Map<String, java.util.List<String>> projectTags(String projectId, String workspaceId) {
+        String w = workspaceId == null ? "0" : workspaceId;
+        if (!WORKSPACE.matcher(w).matches()) {
+            throw new AtelierException(ErrorCode.INVALID_PARAMETER,
+                    "workspace_id must be \"0\" or 32 characters of lower-case letters and digits");
+        }
+        return store.projectTags(projectId, w);
+    }
+
+    private static void checkTag(String key, String value) {
+        if (key == null || !TAG_KEY.matcher(key).matches() || key.startsWith("_sys_")) {
+            throw new AtelierException(ErrorCode.INVALID_VALUE, "tag key '" + key + "' must be 1 to 128 letters, "
+                    + "digits, spaces and _ . : = + - @, not start or end with a space, and not start with _sys_");
+        }
+        if (value == null || !TAG_VALUE.matcher(value).matches()) {
+            throw new AtelierException(ErrorCode.INVALID_VALUE, "tag value of '" + key + "' must be at most 255 "
+                    + "letters, digits, spaces and _ . : = + - @ /");
+        }
     }
 
     /** Changes what the user may change (reference §2.5); each field is checked against the instance's status. */

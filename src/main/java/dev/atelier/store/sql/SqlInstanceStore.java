@@ -12,6 +12,7 @@ import dev.atelier.core.model.Volume;
 import dev.atelier.core.port.InstanceStore;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -70,8 +71,66 @@ public final class SqlInstanceStore implements InstanceStore {
 
     @Override
     public boolean delete(String id, long version) {
-        return jdbi.withHandle(h -> h.createUpdate("DELETE FROM instances WHERE id = :id AND version = :version")
-                .bind("id", id).bind("version", version).execute()) == 1;
+        return jdbi.inTransaction(h -> {
+            boolean deleted = h.createUpdate("DELETE FROM instances WHERE id = :id AND version = :version")
+                    .bind("id", id).bind("version", version).execute() == 1;
+            if (deleted) {
+                h.createUpdate("DELETE FROM instance_tags WHERE instance_id = :id").bind("id", id).execute();
+            }
+            return deleted;
+        });
+    }
+
+    @Override
+    public Map<String, Map<String, String>> tags(Collection<String> instanceIds) {
+        if (instanceIds.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, Map<String, String>> out = new java.util.HashMap<>();
+        jdbi.useHandle(h -> h.createQuery("SELECT instance_id, tag_key, tag_value FROM instance_tags "
+                        + "WHERE instance_id IN (<ids>) ORDER BY tag_key" + binaryCollation)
+                .bindList("ids", List.copyOf(instanceIds))
+                .map((rs, ctx) -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3)})
+                .forEach(r -> out.computeIfAbsent(r[0], k -> new java.util.LinkedHashMap<>()).put(r[1], r[2])));
+        return out;
+    }
+
+    @Override
+    public void putTags(String instanceId, Map<String, String> tags) {
+        jdbi.useTransaction(h -> tags.forEach((k, v) -> {
+            h.createUpdate("DELETE FROM instance_tags WHERE instance_id = :id AND tag_key = :k")
+                    .bind("id", instanceId).bind("k", k).execute();
+            h.createUpdate("INSERT INTO instance_tags (instance_id, tag_key, tag_value) VALUES (:id, :k, :v)")
+                    .bind("id", instanceId).bind("k", k).bind("v", v).execute();
+        }));
+    }
+
+    @Override
+    public void removeTags(String instanceId, Map<String, String> keysAndOptionalValues) {
+        jdbi.useTransaction(h -> keysAndOptionalValues.forEach((k, v) -> h.createUpdate(
+                        "DELETE FROM instance_tags WHERE instance_id = :id AND tag_key = :k"
+                                + (v == null ? "" : " AND tag_value = :v"))
+                .bind("id", instanceId).bind("k", k).bind("v", v).execute()));
+    }
+
+    @Override
+    public Map<String, List<String>> projectTags(String projectId, String workspaceId) {
+        Map<String, java.util.SortedSet<String>> sorted = new java.util.TreeMap<>();
+        jdbi.useHandle(h -> h.createQuery("SELECT DISTINCT t.tag_key, t.tag_value FROM instance_tags t "
+                        + "JOIN instances i ON i.id = t.instance_id WHERE i.project_id = :p AND i.workspace_id = :w")
+                .bind("p", projectId).bind("w", workspaceId)
+                .map((rs, ctx) -> new String[] {rs.getString(1), rs.getString(2)})
+                .forEach(r -> sorted.computeIfAbsent(r[0], k -> new java.util.TreeSet<>()).add(r[1])));
+        Map<String, List<String>> out = new java.util.LinkedHashMap<>();
+        sorted.forEach((k, v) -> out.put(k, List.copyOf(v)));
+        return out;
+    }
+
+    @Override
+    public long countOwned(String projectId, String ownerId, String feature) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM instances WHERE project_id = :p "
+                        + "AND owner_id = :o AND feature = :f AND desired_state <> 'DELETED'")
+                .bind("p", projectId).bind("o", ownerId).bind("f", feature).mapTo(Long.class).one());
     }
 
     @Override

@@ -1,0 +1,109 @@
+package dev.atelier.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.atelier.support.SignedClient;
+import dev.atelier.support.SignedClient.Response;
+import dev.atelier.support.TestServer;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Notebook tags (reference §2.14) and the per-user feature quota (§2.21). */
+class TagsAndQuotaTest {
+    @TempDir
+    static Path dataDir;
+    static TestServer server;
+    static SignedClient api;
+
+    @BeforeAll
+    static void start() {
+        // no notebook server installed: creates fail fast, which is all these tests need
+        server = TestServer.of(dataDir, null, "/nonexistent/jupyter-server");
+        api = server.client();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    static String create(String name) {
+        Response r = api.post("/v1/{project_id}/notebooks", TestServer.createBody(name));
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        return r.json().get("id").asText();
+    }
+
+    @Test
+    void tagsAreUpsertedByKeyShownOnTheInstanceAggregatedAndDeleted() {
+        String a = create("tagged-a");
+        String b = create("tagged-b");
+        Response created = api.post("/v1/{project_id}/notebooks/" + a + "/tags/create",
+                "{\"tags\":[{\"key\":\"team\",\"value\":\"vision\"},{\"key\":\"cost centre\",\"value\":\"42/7\"}]}");
+        assertThat(created.status()).as(created.body()).isEqualTo(204);
+        assertThat(created.body()).isEmpty();
+        api.post("/v1/{project_id}/notebooks/" + a + "/tags/create", "{\"tags\":[{\"key\":\"team\",\"value\":\"nlp\"}]}");
+        api.post("/v1/{project_id}/notebooks/" + b + "/tags/create", "{\"tags\":[{\"key\":\"team\",\"value\":\"vision\"}]}");
+
+        JsonNode shown = api.get("/v1/{project_id}/notebooks/" + a).json().get("tags");
+        assertThat(shown.toString()).isEqualTo("[{\"key\":\"cost centre\",\"value\":\"42/7\"},{\"key\":\"team\",\"value\":\"nlp\"}]");
+        JsonNode listed = api.get("/v1/{project_id}/notebooks?id=" + a).json().get("data").get(0).get("tags");
+        assertThat(listed).isEqualTo(shown);
+
+        JsonNode all = api.get("/v1/{project_id}/notebooks/tags").json();
+        assertThat(all.toString()).isEqualTo("{\"tags\":[{\"key\":\"cost centre\",\"values\":[\"42/7\"]},"
+                + "{\"key\":\"team\",\"values\":[\"nlp\",\"vision\"]}]}");
+
+        Response deleted = api.send("DELETE", "/v1/{project_id}/notebooks/" + a + "/tags/delete",
+                "{\"tags\":[{\"key\":\"team\"},{\"key\":\"nope\"},{\"key\":\"cost centre\",\"value\":\"other\"}]}");
+        assertThat(deleted.status()).isEqualTo(204);
+        assertThat(api.get("/v1/{project_id}/notebooks/" + a).json().get("tags").toString())
+                .isEqualTo("[{\"key\":\"cost centre\",\"value\":\"42/7\"}]");
+
+        for (String bad : new String[] {"{\"tags\":[{\"key\":\" lead\",\"value\":\"x\"}]}",
+                "{\"tags\":[{\"key\":\"_sys_x\",\"value\":\"x\"}]}", "{\"tags\":[{\"key\":\"k\",\"value\":\"<x>\"}]}",
+                "{\"tags\":[{\"value\":\"x\"}]}", "{\"tags\":\"team\"}"}) {
+            Response r = api.post("/v1/{project_id}/notebooks/" + a + "/tags/create", bad);
+            assertThat(r.status()).as(bad).isEqualTo(400);
+        }
+        assertThat(api.post("/v1/{project_id}/notebooks/7f1d1f2e-0000-4000-8000-000000000000/tags/create",
+                "{\"tags\":[]}").errorCode()).isEqualTo("ModelArts.6404");
+    }
+
+    @Test
+    void aUserMayHaveOneFreeInstanceAndTheFeatureApiReportsIt() {
+        String free = "{\"name\":\"free\",\"feature\":\"DEFAULT\",\"flavor\":\"modelarts.vm.cpu.free\",\"image_id\":\""
+                + TestServer.IMAGE_ID + "\",\"volume\":{\"category\":\"EVS\",\"ownership\":\"MANAGED\",\"capacity\":5}}";
+        JsonNode before = api.get("/v1/{project_id}/authoring/features/DEFAULT").json();
+        assertThat(before.get("quota").asInt()).isEqualTo(1);
+        assertThat(before.get("used").asInt()).isZero();
+
+        Response first = api.post("/v1/{project_id}/notebooks", free);
+        assertThat(first.status()).as(first.body()).isEqualTo(200);
+        Response second = api.post("/v1/{project_id}/notebooks", free);
+        assertThat(second.status()).isEqualTo(400);
+        assertThat(second.errorCode()).isEqualTo("ModelArts.6302");
+        assertThat(api.get("/v1/{project_id}/authoring/features/DEFAULT").json().get("used").asInt()).isEqualTo(1);
+
+        Response wrongFlavor = api.post("/v1/{project_id}/notebooks", free.replace("modelarts.vm.cpu.free",
+                "modelarts.vm.cpu.2u"));
+        assertThat(wrongFlavor.errorCode()).isEqualTo("ModelArts.6870");
+
+        String id = first.json().get("id").asText();
+        api.delete("/v1/{project_id}/notebooks/" + id);
+        await().atMost(Duration.ofSeconds(10)).until(() -> api.get("/v1/{project_id}/notebooks/" + id).status() == 400);
+        assertThat(api.post("/v1/{project_id}/notebooks", free).status()).isEqualTo(200);
+
+        JsonNode notebook = api.get("/v1/{project_id}/authoring/features/NOTEBOOK").json();
+        assertThat(notebook.get("name").asText()).isEqualTo("NOTEBOOK");
+        assertThat(notebook.get("enabled").asBoolean()).isTrue();
+        assertThat(notebook.get("quota").isInt()).isTrue();
+        assertThat(notebook.get("user_id").asText()).isEqualTo(server.credentials().get("user_id").asText());
+        assertThat(api.get("/v1/{project_id}/authoring/features/GOLD").errorCode()).isEqualTo("ModelArts.0107");
+    }
+}
