@@ -24,6 +24,7 @@ public enum ErrorCode {
 
     UNSUPPORTED_SORT(400, "ModelArts.6303"),
     FLAVOR_NOT_SWITCHABLE(400, "ModelArts.6792"),
+    FLAVOR_SOLD_OUT(400, "ModelArts.6329"),
     FLAVOR_FEATURE_MISMATCH(400, "ModelArts.6870"),
     DUPLICATE_IMAGE(400, "ModelArts.6737"),
     QUOTA_EXCEEDED(400, "ModelArts.6302"),

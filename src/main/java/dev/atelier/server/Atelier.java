@@ -31,13 +31,21 @@ public final class Atelier implements AutoCloseable {
     private Atelier(ServerConfig config, Clock clock) {
         this.config = config;
         Bootstrap.dataDir(config.dataDir());
+        // configuration first: a mistake in it must not leave anything open
+        Catalog catalog = new Catalog(FlavorFile.load(config.dataDir(), Catalog.builtInFlavors()),
+                Catalog.builtInImages(config.jupyterCommand()));
         this.database = Database.open(config.effectiveDatabaseUrl());
         var identities = new SqlIdentityStore(database);
         var instanceStore = new SqlInstanceStore(database);
-        SecretBox secrets = Bootstrap.serverKey(config.dataDir());
-        this.credentialsFile = Bootstrap.administrator(config.dataDir(), identities, secrets, clock.millis());
+        SecretBox secrets;
+        try {
+            secrets = Bootstrap.serverKey(config.dataDir());
+            this.credentialsFile = Bootstrap.administrator(config.dataDir(), identities, secrets, clock.millis());
+        } catch (RuntimeException e) {
+            database.close();
+            throw e;
+        }
 
-        Catalog catalog = Catalog.builtIn(config.jupyterCommand());
         var runtime = new LocalProcessRuntime(config.dataDir(), config.stopGrace());
         var instances = new InstanceService(instanceStore, catalog, clock, InstanceService.DEFAULT_NOTEBOOK_QUOTA);
         this.reconciler = new Reconciler(instanceStore, runtime, catalog, clock, config.startTimeout(),

@@ -49,7 +49,13 @@ final class Views {
 
     record FlavorView(String id, String name, String arch, String category, String description, String feature,
                       boolean free, boolean soldOut, int vcpus, long memory, List<String> storages,
-                      Map<String, Object> billing, String evsMaxSize) {
+                      Map<String, Object> billing, String evsMaxSize, GpuView gpu, AscendView ascend) {
+    }
+
+    record GpuView(int gpu, String gpuMemory, String type) {
+    }
+
+    record AscendView(int npu, String npuMemory, String type, String aiCore, String aiCpu, String typeAlias) {
     }
 
     /** The paged envelope of §1.5; flavor lists also carry the items under {@code flavors}. */
@@ -95,8 +101,11 @@ final class Views {
     }
 
     static FlavorView flavor(Flavor f) {
-        return new FlavorView(f.id(), f.name(), f.arch(), f.category(), f.description(), f.feature(), f.free(), false,
-                f.vcpus(), f.memoryMib() * 1024, f.storages(), Map.of("code", f.id(), "unit_num", 1),
-                Integer.toString(f.evsMaxSizeGb()));
+        var a = f.ascend();
+        return new FlavorView(f.id(), f.name(), f.arch(), f.category(), f.description(), f.feature(), f.free(),
+                f.soldOut(), f.vcpus(), f.memoryMib() * 1024, f.storages(), Map.of("code", f.id(), "unit_num", 1),
+                Integer.toString(f.evsMaxSizeGb()),
+                f.gpu() == null ? null : new GpuView(f.gpu().count(), f.gpu().memory(), f.gpu().type()),
+                a == null ? null : new AscendView(a.npu(), a.npuMemory(), a.type(), a.aiCore(), a.aiCpu(), a.typeAlias()));
     }
 }

@@ -2,7 +2,35 @@ package dev.atelier.core.model;
 
 import java.util.List;
 
-/** A compute size. Memory in MiB. */
+/**
+ * A compute size. Memory in MiB. {@code gpu} and {@code ascend} describe accelerators (null when none);
+ * {@code soldOut} flavors are listed but cannot be used.
+ */
 public record Flavor(String id, String name, String category, String arch, String description, String feature,
-                     boolean free, int vcpus, long memoryMib, List<String> storages, int evsMaxSizeGb) {
+                     boolean free, int vcpus, long memoryMib, List<String> storages, int evsMaxSizeGb, Gpu gpu,
+                     Ascend ascend, boolean soldOut) {
+
+    public Flavor {
+        storages = List.copyOf(storages);
+    }
+
+    /** A CPU-only flavor that is on sale. */
+    public static Flavor cpu(String id, String name, String description, String feature, boolean free, int vcpus,
+                             long memoryMib, int evsMaxSizeGb) {
+        return new Flavor(id, name, "CPU", "x86_64", description, feature, free, vcpus, memoryMib, List.of("EVS"),
+                evsMaxSizeGb, null, null, false);
+    }
+
+    public Flavor withSoldOut(boolean value) {
+        return new Flavor(id, name, category, arch, description, feature, free, vcpus, memoryMib, storages,
+                evsMaxSizeGb, gpu, ascend, value);
+    }
+
+    /** GPUs of a flavor: count, memory per card (e.g. "32GB") and card type. */
+    public record Gpu(int count, String memory, String type) {
+    }
+
+    /** Ascend NPUs of a flavor. */
+    public record Ascend(int npu, String npuMemory, String type, String aiCore, String aiCpu, String typeAlias) {
+    }
 }

@@ -21,22 +21,28 @@ public final class Catalog {
 
     /** The catalogue a server starts with when the operator configured nothing else. */
     public static Catalog builtIn(String jupyterCommand) {
-        List<Flavor> flavors = List.of(
-                new Flavor("modelarts.vm.cpu.2u", "CPU: 2 vCPUs 8 GB", "CPU", "x86_64",
-                        "General computing, 2 vCPUs, 8 GB memory", "NOTEBOOK", false, 2, 8192,
-                        List.of("EVS"), 4096),
-                new Flavor("modelarts.vm.cpu.8u", "CPU: 8 vCPUs 32 GB", "CPU", "x86_64",
-                        "General computing, 8 vCPUs, 32 GB memory", "NOTEBOOK", false, 8, 32768,
-                        List.of("EVS"), 4096),
-                new Flavor("modelarts.vm.cpu.free", "CPU: 1 vCPU 4 GB (free)", "CPU", "x86_64",
-                        "Free CodeLab flavor, 1 vCPU, 4 GB memory; one instance per user", "DEFAULT", true, 1, 4096,
-                        List.of("EVS"), 5));
+        return new Catalog(builtInFlavors(), builtInImages(jupyterCommand));
+    }
+
+    /** The flavors a server offers when the operator configured none. */
+    public static List<Flavor> builtInFlavors() {
+        return List.of(
+                Flavor.cpu("modelarts.vm.cpu.2u", "CPU: 2 vCPUs 8 GB", "General computing, 2 vCPUs, 8 GB memory",
+                        "NOTEBOOK", false, 2, 8192, 4096),
+                Flavor.cpu("modelarts.vm.cpu.8u", "CPU: 8 vCPUs 32 GB", "General computing, 8 vCPUs, 32 GB memory",
+                        "NOTEBOOK", false, 8, 32768, 4096),
+                Flavor.cpu("modelarts.vm.cpu.free", "CPU: 1 vCPU 4 GB (free)",
+                        "Free CodeLab flavor, 1 vCPU, 4 GB memory; one instance per user", "DEFAULT", true, 1, 4096, 5));
+    }
+
+    /** The built-in images: one, Debian's Jupyter packages. */
+    public static List<Image> builtInImages(String jupyterCommand) {
         List<Image> images = List.of(new Image(DEBIAN_JUPYTER_IMAGE_ID, "debian-jupyter", "atelier", "12",
                 "atelier/debian-jupyter:12",
                 "Debian 12 with jupyter-server 1.23, ipykernel and the classic notebook UI", "x86_64", "BUILD_IN",
                 "PUBLIC", List.of("NOTEBOOK"), List.of("CPU"), "DEV", "0", 1_700_000_000_000L,
                 1_700_000_000_000L, jupyterCommand));
-        return new Catalog(flavors, images);
+        return images;
     }
 
     public List<Flavor> flavors() {

@@ -374,8 +374,13 @@ public final class InstanceService {
     }
 
     private Flavor flavor(String projectId, String flavorId) {
-        return catalog.flavor(flavorId).orElseThrow(() -> new AtelierException(ErrorCode.FLAVOR_NOT_SUPPORTED,
+        Flavor f = catalog.flavor(flavorId).orElseThrow(() -> new AtelierException(ErrorCode.FLAVOR_NOT_SUPPORTED,
                 "flavor " + flavorId + " is not supported: see GET /v1/" + projectId + "/notebooks/flavors"));
+        if (f.soldOut()) {
+            throw new AtelierException(ErrorCode.FLAVOR_SOLD_OUT, "flavor " + flavorId + " is sold out: this server "
+                    + "has no free " + f.category() + " resources for it");
+        }
+        return f;
     }
 
     private String image(String projectId, String imageId) {

@@ -1,0 +1,88 @@
+package dev.atelier.server;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import dev.atelier.core.model.Flavor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The operator's flavor catalogue: {@code <data-dir>/flavors.json}, a JSON array that replaces the built-in
+ * flavors when present. GPU and Ascend flavors are offered as sold out on a host without such devices.
+ */
+final class FlavorFile {
+    static final String FILE = "flavors.json";
+    private static final Set<String> CATEGORIES = Set.of("CPU", "GPU", "ASCEND");
+
+    record Entry(String id, String name, String category, String arch, String description, String feature,
+                 Boolean free, Integer vcpus, Long memoryMib, List<String> storages, Integer evsMaxSizeGb,
+                 Flavor.Gpu gpu, Flavor.Ascend ascend, Boolean soldOut) {
+    }
+
+    private FlavorFile() {
+    }
+
+    static List<Flavor> load(Path dataDir, List<Flavor> builtIn) {
+        Path file = dataDir.resolve(FILE);
+        List<Flavor> flavors = Files.exists(file) ? read(file) : builtIn;
+        boolean gpus = Files.exists(Path.of("/dev/nvidia0"));
+        boolean npus = Files.exists(Path.of("/dev/davinci0"));
+        return flavors.stream().map(f -> f.category().equals("GPU") && !gpus || f.category().equals("ASCEND") && !npus
+                ? f.withSoldOut(true) : f).toList();
+    }
+
+    private static List<Flavor> read(Path file) {
+        ObjectMapper json = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+        Entry[] entries;
+        try {
+            entries = json.readValue(file.toFile(), Entry[].class);
+        } catch (JsonMappingException e) {
+            throw new IllegalArgumentException(file + ": " + e.getOriginalMessage() + " at " + e.getPathReference());
+        } catch (IOException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage());
+        }
+        List<Flavor> out = new ArrayList<>();
+        Set<String> ids = new HashSet<>();
+        for (int n = 0; n < entries.length; n++) {
+            Entry e = entries[n];
+            String where = file + " entry " + n + ": ";
+            if (e.id() == null || e.id().isBlank() || !ids.add(e.id())) {
+                throw new IllegalArgumentException(where + "needs a unique id");
+            }
+            String category = e.category() == null ? "CPU" : e.category().toUpperCase(Locale.ROOT);
+            if (!CATEGORIES.contains(category)) {
+                throw new IllegalArgumentException(where + "category must be CPU, GPU or ASCEND");
+            }
+            if (category.equals("GPU") && e.gpu() == null || category.equals("ASCEND") && e.ascend() == null) {
+                throw new IllegalArgumentException(where + category + " flavors need a "
+                        + category.toLowerCase(Locale.ROOT) + " object");
+            }
+            if (e.vcpus() == null || e.vcpus() < 1 || e.memoryMib() == null || e.memoryMib() < 1) {
+                throw new IllegalArgumentException(where + "vcpus and memory_mib must be positive");
+            }
+            String feature = e.feature() == null ? "NOTEBOOK" : e.feature().toUpperCase(Locale.ROOT);
+            if (!feature.equals("NOTEBOOK") && !feature.equals("DEFAULT")) {
+                throw new IllegalArgumentException(where + "feature must be NOTEBOOK or DEFAULT");
+            }
+            out.add(new Flavor(e.id(), e.name() == null ? e.id() : e.name(), category,
+                    e.arch() == null ? "x86_64" : e.arch().toLowerCase(Locale.ROOT),
+                    e.description() == null ? "" : e.description(), feature, Boolean.TRUE.equals(e.free()),
+                    e.vcpus(), e.memoryMib(), e.storages() == null ? List.of("EVS") : e.storages(),
+                    e.evsMaxSizeGb() == null ? 4096 : e.evsMaxSizeGb(), e.gpu(), e.ascend(),
+                    Boolean.TRUE.equals(e.soldOut())));
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException(file + " lists no flavor");
+        }
+        return out;
+    }
+}
