@@ -10,6 +10,7 @@ public enum ErrorCode {
     AUTH_EXPIRED(401, "ModelArts.0207"),
     AUTH_BAD_SIGNATURE(401, "ModelArts.0208"),
     PROJECT_FORBIDDEN(403, "ModelArts.0210"),
+    FORBIDDEN(403, "ModelArts.0108"),
 
     INVALID_PAYLOAD(400, "ModelArts.6400"),
     MISSING_PROPERTY(400, "ModelArts.6335"),

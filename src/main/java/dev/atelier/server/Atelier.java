@@ -1,15 +1,19 @@
 package dev.atelier.server;
 
 import dev.atelier.api.http.HttpApi;
+import dev.atelier.api.http.ImageRoutes;
 import dev.atelier.api.http.NotebookRoutes;
 import dev.atelier.core.auth.Authenticator;
 import dev.atelier.core.auth.SecretBox;
 import dev.atelier.core.service.Catalog;
+import dev.atelier.core.service.ImageService;
 import dev.atelier.core.service.InstanceService;
 import dev.atelier.core.service.Reconciler;
+import dev.atelier.runtime.local.LocalImages;
 import dev.atelier.runtime.local.LocalProcessRuntime;
 import dev.atelier.store.sql.Database;
 import dev.atelier.store.sql.SqlIdentityStore;
+import dev.atelier.store.sql.SqlImageStore;
 import dev.atelier.store.sql.SqlInstanceStore;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -32,8 +36,7 @@ public final class Atelier implements AutoCloseable {
         this.config = config;
         Bootstrap.dataDir(config.dataDir());
         // configuration first: a mistake in it must not leave anything open
-        Catalog catalog = new Catalog(FlavorFile.load(config.dataDir(), Catalog.builtInFlavors()),
-                Catalog.builtInImages(config.jupyterCommand()));
+        Catalog catalog = new Catalog(FlavorFile.load(config.dataDir(), Catalog.builtInFlavors()));
         this.database = Database.open(config.effectiveDatabaseUrl());
         var identities = new SqlIdentityStore(database);
         var instanceStore = new SqlInstanceStore(database);
@@ -47,12 +50,15 @@ public final class Atelier implements AutoCloseable {
         }
 
         var runtime = new LocalProcessRuntime(config.dataDir(), config.stopGrace());
-        var instances = new InstanceService(instanceStore, catalog, clock, InstanceService.DEFAULT_NOTEBOOK_QUOTA);
-        this.reconciler = new Reconciler(instanceStore, runtime, catalog, clock, config.startTimeout(),
+        var images = new ImageService(Catalog.builtInImages(config.jupyterCommand()), new SqlImageStore(database),
+                new LocalImages(config.dataDir(), runtime), clock);
+        var instances = new InstanceService(instanceStore, catalog, images, clock,
+                InstanceService.DEFAULT_NOTEBOOK_QUOTA);
+        this.reconciler = new Reconciler(instanceStore, runtime, catalog, images, clock, config.startTimeout(),
                 Duration.ofMillis(25), config.healthInterval());
         instances.onChange(reconciler::enqueue);
         this.http = new HttpApi(config.host(), config.port(), new Authenticator(identities, secrets, Clock.systemUTC()),
-                new NotebookRoutes(instances, catalog), () -> ready);
+                new NotebookRoutes(instances, catalog, images), new ImageRoutes(images), () -> ready);
     }
 
     /** Opens the store, starts the reconciler and the HTTP API; returns once requests are accepted. */

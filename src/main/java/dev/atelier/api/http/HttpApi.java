@@ -33,10 +33,10 @@ public final class HttpApi {
 
     private final Javalin app;
 
-    public HttpApi(String host, int port, Authenticator authenticator, NotebookRoutes notebooks,
+    public HttpApi(String host, int port, Authenticator authenticator, NotebookRoutes notebooks, ImageRoutes images,
                    BooleanSupplier ready) {
         ObjectMapper mapper = Json.mapper();
-        this.app = Javalin.create(cfg -> configure(cfg, host, port, mapper, authenticator, notebooks, ready));
+        this.app = Javalin.create(cfg -> configure(cfg, host, port, mapper, authenticator, notebooks, images, ready));
     }
 
     public HttpApi start() {
@@ -53,7 +53,8 @@ public final class HttpApi {
     }
 
     private static void configure(JavalinConfig cfg, String host, int port, ObjectMapper mapper,
-                                  Authenticator authenticator, NotebookRoutes notebooks, BooleanSupplier ready) {
+                                  Authenticator authenticator, NotebookRoutes notebooks, ImageRoutes images,
+                                  BooleanSupplier ready) {
         cfg.startup.showJavalinBanner = false;
         cfg.startup.showOldJavalinVersionWarning = false;
         cfg.concurrency.useVirtualThreads = true;
@@ -83,6 +84,7 @@ public final class HttpApi {
             ctx.status(ok ? 200 : 503).json(Map.of("status", ok ? "ready" : "starting"));
         });
         notebooks.register(routes);
+        images.register(routes);
 
         routes.exception(AtelierException.class, (e, ctx) -> writeError(ctx, e.errorCode(), e.getMessage()));
         routes.exception(HttpResponseException.class, (e, ctx) -> {

@@ -7,6 +7,7 @@ import dev.atelier.core.model.Image;
 import dev.atelier.core.model.Instance;
 import dev.atelier.core.port.InstanceStore.InstancePage;
 import dev.atelier.core.service.Catalog;
+import dev.atelier.core.service.ImageService;
 import dev.atelier.core.service.CreateInstance;
 import dev.atelier.core.service.InstanceService;
 import dev.atelier.core.service.ListInstances;
@@ -20,15 +21,16 @@ import java.util.Locale;
 public final class NotebookRoutes {
     private static final int DEFAULT_NOTEBOOK_LIMIT = 10;
     private static final int MAX_LIMIT = 1000;
-    private static final int DEFAULT_IMAGE_LIMIT = 200;
 
     private final InstanceService instances;
     private final Catalog catalog;
+    private final ImageService images;
     private final com.fasterxml.jackson.databind.ObjectMapper mapper = Json.mapper();
 
-    public NotebookRoutes(InstanceService instances, Catalog catalog) {
+    public NotebookRoutes(InstanceService instances, Catalog catalog, ImageService images) {
         this.instances = instances;
         this.catalog = catalog;
+        this.images = images;
     }
 
     void register(RoutesConfig routes) {
@@ -49,7 +51,7 @@ public final class NotebookRoutes {
         routes.post(base + "/notebooks/{id}/tags/create", HttpApi.secured(ctx -> changeTags(ctx, true)));
         routes.delete(base + "/notebooks/{id}/tags/delete", HttpApi.secured(ctx -> changeTags(ctx, false)));
         routes.get(base + "/authoring/features/{feature}", HttpApi.secured(this::feature));
-        routes.get(base + "/images", HttpApi.secured(this::listImages));
+        routes.post(base + "/notebooks/{id}/create-image", HttpApi.secured(this::saveImage));
     }
 
     private void create(Context ctx) {
@@ -95,7 +97,7 @@ public final class NotebookRoutes {
     }
 
     /** A query parameter, with an empty value counting as absent. */
-    private static String query(Context ctx, String name) {
+    static String query(Context ctx, String name) {
         String v = ctx.queryParam(name);
         return v == null || v.isEmpty() ? null : v;
     }
@@ -202,11 +204,12 @@ public final class NotebookRoutes {
         ctx.json(Views.Page.of(page(all, offset, limit), offset, limit, all.size()).withFlavors());
     }
 
-    private void listImages(Context ctx) {
-        int offset = intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE);
-        int limit = intParam(ctx, "limit", DEFAULT_IMAGE_LIMIT, 1, Integer.MAX_VALUE);
-        var all = catalog.images().stream().map(Views::image).toList();
-        ctx.json(Views.Page.of(page(all, offset, limit), offset, limit, all.size()));
+    private void saveImage(Context ctx) {
+        byte[] raw = ctx.bodyAsBytes();
+        RequestBody body = RequestBody.parse(mapper, raw.length == 0 ? "{}".getBytes() : raw);
+        ctx.json(Views.image(instances.saveImage(ctx.pathParam("project_id"), ctx.pathParam("id"),
+                body.string("name"), body.string("namespace"), body.string("tag"), body.string("description"),
+                body.string("workspace_id"))));
     }
 
     private Views.NotebookResp view(Instance i) {
@@ -214,11 +217,11 @@ public final class NotebookRoutes {
     }
 
     private Views.NotebookResp view(Instance i, java.util.Map<String, String> tags) {
-        Image image = catalog.image(i.imageId()).orElse(null);
+        Image image = images.find(i.imageId()).orElse(null);
         return Views.notebook(i, image, tags);
     }
 
-    private static <T> List<T> page(List<T> all, int offset, int limit) {
+    static <T> List<T> page(List<T> all, int offset, int limit) {
         if (offset >= all.size()) {
             return List.of();
         }
@@ -237,7 +240,7 @@ public final class NotebookRoutes {
         }
     }
 
-    private static int intParam(Context ctx, String name, int defaultValue, int min, int max) {
+    static int intParam(Context ctx, String name, int defaultValue, int min, int max) {
         String raw = ctx.queryParam(name);
         if (raw == null || raw.isEmpty()) {
             return defaultValue;

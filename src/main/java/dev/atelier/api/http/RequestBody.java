@@ -84,6 +84,25 @@ final class RequestBody {
         return new RequestBody(v, prefix + field + ".");
     }
 
+    /** The items of an array of strings; empty when absent. */
+    java.util.List<String> strings(String field) {
+        JsonNode v = value(field);
+        if (v == null) {
+            return java.util.List.of();
+        }
+        if (!v.isArray()) {
+            throw wrongType(field, "an array", v);
+        }
+        java.util.List<String> items = new java.util.ArrayList<>();
+        for (int i = 0; i < v.size(); i++) {
+            if (!v.get(i).isTextual()) {
+                throw wrongType(field + "[" + i + "]", "a string", v.get(i));
+            }
+            items.add(v.get(i).textValue());
+        }
+        return items;
+    }
+
     /** The items of an array of objects; empty when absent. */
     java.util.List<RequestBody> objects(String field) {
         JsonNode v = value(field);

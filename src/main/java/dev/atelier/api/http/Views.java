@@ -34,8 +34,13 @@ final class Views {
 
     record ImageView(String id, String name, String namespace, String tag, String swrPath, String description,
                      String arch, List<String> devServices, String origin, List<String> resourceCategories,
-                     String serviceType, String status, String type, String visibility, String workspaceId,
-                     List<Object> tags, long createAt, long updateAt) {
+                     List<String> supportResCategories, String serviceType, long size, String status,
+                     String statusMessage, String type, String visibility, String workspaceId, List<Object> tags,
+                     long createAt, long updateAt) {
+    }
+
+    record GroupView(String id, String name, String namespace, long createAt, long updateAt, int versionCount,
+                     String description) {
     }
 
     record LeaseView(long createAt, long duration, boolean enable, String type, long updateAt) {
@@ -96,8 +101,9 @@ final class Views {
 
     static ImageView image(Image m) {
         return new ImageView(m.id(), m.name(), m.namespace(), m.tag(), m.swrPath(), m.description(), m.arch(),
-                m.devServices(), "CUSTOMIZE", m.resourceCategories(), m.serviceType(), "ACTIVE", m.type(),
-                m.visibility(), m.workspaceId(), List.of(), m.createAt(), m.updateAt());
+                m.devServices(), m.origin(), m.resourceCategories(), m.resourceCategories(), m.serviceType(),
+                m.sizeKb(), m.status(), m.statusMessage(), m.type(), m.visibility(), m.workspaceId(), List.of(),
+                m.createAt(), m.updateAt());
     }
 
     static FlavorView flavor(Flavor f) {

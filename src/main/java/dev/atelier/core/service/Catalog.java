@@ -5,23 +5,16 @@ import dev.atelier.core.model.Image;
 import java.util.List;
 import java.util.Optional;
 
-/** The flavors and images instances can be created from. */
+/** The flavors instances can be created with, and the built-in images. */
 public final class Catalog {
 
     /** The built-in image: Debian's Jupyter packages ({@code jupyter-server} with the classic notebook UI). */
     public static final String DEBIAN_JUPYTER_IMAGE_ID = "5e2b4d57-1c1a-4f6e-9d0a-7f1c6a0e3b21";
 
     private final List<Flavor> flavors;
-    private final List<Image> images;
 
-    public Catalog(List<Flavor> flavors, List<Image> images) {
+    public Catalog(List<Flavor> flavors) {
         this.flavors = List.copyOf(flavors);
-        this.images = List.copyOf(images);
-    }
-
-    /** The catalogue a server starts with when the operator configured nothing else. */
-    public static Catalog builtIn(String jupyterCommand) {
-        return new Catalog(builtInFlavors(), builtInImages(jupyterCommand));
     }
 
     /** The flavors a server offers when the operator configured none. */
@@ -37,11 +30,11 @@ public final class Catalog {
 
     /** The built-in images: one, Debian's Jupyter packages. */
     public static List<Image> builtInImages(String jupyterCommand) {
-        List<Image> images = List.of(new Image(DEBIAN_JUPYTER_IMAGE_ID, "debian-jupyter", "atelier", "12",
+        List<Image> images = List.of(new Image(DEBIAN_JUPYTER_IMAGE_ID, null, "0", "debian-jupyter", "atelier", "12",
                 "atelier/debian-jupyter:12",
-                "Debian 12 with jupyter-server 1.23, ipykernel and the classic notebook UI", "x86_64", "BUILD_IN",
-                "PUBLIC", List.of("NOTEBOOK"), List.of("CPU"), "DEV", "0", 1_700_000_000_000L,
-                1_700_000_000_000L, jupyterCommand));
+                "Debian 12 with jupyter-server 1.23, ipykernel and the classic notebook UI", "x86_64", Image.BUILD_IN,
+                "PUBLIC", "CUSTOMIZE", List.of("NOTEBOOK"), List.of("CPU"), "DEV", Image.ACTIVE, null, 0,
+                jupyterCommand, null, null, 1_700_000_000_000L, 1_700_000_000_000L));
         return images;
     }
 
@@ -49,15 +42,8 @@ public final class Catalog {
         return flavors;
     }
 
-    public List<Image> images() {
-        return images;
-    }
-
     public Optional<Flavor> flavor(String id) {
         return flavors.stream().filter(f -> f.id().equals(id)).findFirst();
     }
 
-    public Optional<Image> image(String id) {
-        return images.stream().filter(i -> i.id().equals(id)).findFirst();
-    }
 }

@@ -46,13 +46,15 @@ public final class InstanceService {
 
     private final InstanceStore store;
     private final Catalog catalog;
+    private final ImageService images;
     private final Clock clock;
     private final int notebookQuota;
     private volatile java.util.function.Consumer<String> onChange = id -> { };
 
-    public InstanceService(InstanceStore store, Catalog catalog, Clock clock, int notebookQuota) {
+    public InstanceService(InstanceStore store, Catalog catalog, ImageService images, Clock clock, int notebookQuota) {
         this.store = store;
         this.catalog = catalog;
+        this.images = images;
         this.clock = clock;
         this.notebookQuota = notebookQuota;
     }
@@ -271,6 +273,27 @@ public final class InstanceService {
         }
     }
 
+    /**
+     * Starts saving a running instance as a new private image (reference §2.13): the image is returned in
+     * status INIT and the instance goes SNAPSHOTTING until the reconciler has saved it.
+     */
+    public dev.atelier.core.model.Image saveImage(String projectId, String id, String name, String namespace,
+                                                  String tag, String description, String workspaceId) {
+        Instance current = show(projectId, id);
+        Transitions.check(Transitions.Operation.CREATE_IMAGE, current);
+        var source = images.find(current.imageId()).orElseThrow(() -> new AtelierException(ErrorCode.IMAGE_NOT_FOUND,
+                "the image of instance " + id + " no longer exists"));
+        var image = images.beginSave(projectId, source, id, name, namespace, tag, description, workspaceId);
+        try {
+            mutate(projectId, id, Transitions.Operation.CREATE_IMAGE,
+                    i -> i.withStatus(InstanceStatus.SNAPSHOTTING, i.progress(), null));
+        } catch (AtelierException e) {
+            images.abandonSave(image, "the instance changed before saving began: " + e.getMessage());
+            throw e;
+        }
+        return image;
+    }
+
     /** Changes what the user may change (reference §2.5); each field is checked against the instance's status. */
     public Instance update(String projectId, String id, UpdateInstance req) {
         String name = req.name() == null ? null : checkName(req.name());
@@ -384,9 +407,15 @@ public final class InstanceService {
     }
 
     private String image(String projectId, String imageId) {
-        return catalog.image(imageId).map(dev.atelier.core.model.Image::id).orElseThrow(() -> new AtelierException(
+        var image = images.find(imageId).filter(i -> i.visibleTo(projectId)).orElseThrow(() -> new AtelierException(
                 ErrorCode.IMAGE_NOT_FOUND, "image_id " + imageId + " does not name an image: see GET /v1/"
                 + projectId + "/images"));
+        if (!image.status().equals(dev.atelier.core.model.Image.ACTIVE)) {
+            throw new AtelierException(ErrorCode.IMAGE_NOT_FOUND, "image " + imageId + " is " + image.status()
+                    + (image.statusMessage() == null ? "" : ": " + image.statusMessage()) + "; only ACTIVE images "
+                    + "can be used");
+        }
+        return image.id();
     }
 
     private static String checkName(String name) {

@@ -34,6 +34,7 @@ public final class Reconciler {
     private final InstanceStore store;
     private final InstanceRuntime runtime;
     private final Catalog catalog;
+    private final ImageService images;
     private final Clock clock;
     private final Duration startTimeout;
     private final Duration readyPoll;
@@ -41,11 +42,12 @@ public final class Reconciler {
     private final WorkQueue queue = new WorkQueue();
     private final List<Thread> workers = new ArrayList<>();
 
-    public Reconciler(InstanceStore store, InstanceRuntime runtime, Catalog catalog, Clock clock,
+    public Reconciler(InstanceStore store, InstanceRuntime runtime, Catalog catalog, ImageService images, Clock clock,
                       Duration startTimeout, Duration readyPoll, Duration healthPoll) {
         this.store = store;
         this.runtime = runtime;
         this.catalog = catalog;
+        this.images = images;
         this.clock = clock;
         this.startTimeout = startTimeout;
         this.readyPoll = readyPoll;
@@ -113,6 +115,7 @@ public final class Reconciler {
             return switch (inst.status()) {
                 case INIT, CREATING, STARTING -> bringUp(inst);
                 case RUNNING -> watch(inst);
+                case SNAPSHOTTING -> snapshot(inst);
                 default -> Optional.empty();
             };
         }
@@ -129,7 +132,17 @@ public final class Reconciler {
         return Optional.empty();
     }
 
+    private Optional<Duration> snapshot(Instance inst) {
+        images.pendingSave(inst.id()).ifPresent(image -> {
+            log.info("instance {}: saving image {}", inst.id(), image.id());
+            images.completeSave(image);
+        });
+        write(inst, inst.withStatus(InstanceStatus.RUNNING, inst.progress(), null));
+        return Optional.of(Duration.ZERO);
+    }
+
     private Optional<Duration> delete(Instance inst) {
+        images.pendingSave(inst.id()).ifPresent(image -> images.abandonSave(image, "the instance was deleted"));
         if (!inst.runtimeState().isEmpty()) {
             runtime.stop(inst.id(), inst.runtimeState());
         }
@@ -175,8 +188,8 @@ public final class Reconciler {
         AtomicReference<Instance> latest = new AtomicReference<>(inst);
         try {
             var spec = new InstanceRuntime.LaunchSpec(inst.id(), inst.token(),
-                    catalog.image(inst.imageId()).orElseThrow(() -> new RuntimeFailure("image " + inst.imageId()
-                            + " is no longer in the catalogue")),
+                    images.find(inst.imageId()).orElseThrow(() -> new RuntimeFailure("image " + inst.imageId()
+                            + " no longer exists")),
                     catalog.flavor(inst.flavorId()).orElseThrow(() -> new RuntimeFailure("flavor "
                             + inst.flavorId() + " is no longer in the catalogue")),
                     inst.volume());

@@ -3,7 +3,6 @@ package dev.atelier.runtime.local;
 import dev.atelier.core.model.StepStatus;
 import dev.atelier.core.port.InstanceRuntime;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -12,17 +11,14 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,6 +57,14 @@ public final class LocalProcessRuntime implements InstanceRuntime {
         progress.step(1, StepStatus.PROCESSING);
         try {
             Files.createDirectories(instancesDir);
+            if (!Files.exists(home) && spec.image().skeleton() != null) {
+                // an instance of a saved image starts with what its source instance's user had installed
+                Path staging = instancesDir.resolve("." + spec.instanceId() + ".new");
+                Trees.delete(staging);
+                Trees.copy(Path.of(spec.image().skeleton()), staging, LocalImages.NOT_SAVED);
+                Files.setPosixFilePermissions(staging, PosixFilePermissions.fromString("rwx------"));
+                Files.move(staging, home, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            }
             Files.createDirectories(home, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             Files.createDirectories(work);
             Files.createDirectories(meta);
@@ -162,7 +166,8 @@ public final class LocalProcessRuntime implements InstanceRuntime {
         // anything still running from the instance's directory goes first
         ProcessHandle.allProcesses().filter(p -> commandLine(p.pid()).contains(home.toString()))
                 .forEach(p -> terminate(instanceId, p));
-        deleteTree(home);
+        Trees.delete(home);
+        Trees.delete(instancesDir.resolve("." + instanceId + ".new"));
     }
 
     /** The instance's home directory on the host. */
@@ -224,23 +229,6 @@ public final class LocalProcessRuntime implements InstanceRuntime {
             return s.getLocalPort();
         } catch (IOException e) {
             throw new RuntimeFailure("no free port on 127.0.0.1: " + e.getMessage(), e);
-        }
-    }
-
-    private static void deleteTree(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (NoSuchFileException ignored) {
-                    // removed meanwhile
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot remove " + root, e);
         }
     }
 }

@@ -1,0 +1,69 @@
+package dev.atelier.runtime.local;
+
+import dev.atelier.core.port.ImageBuilder;
+import dev.atelier.core.port.InstanceRuntime.RuntimeFailure;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+
+/**
+ * What an image is for the local runtime. A registered image {@code namespace/name:tag} is the Python
+ * environment at {@code <data-dir>/images/<namespace>/<name>/<tag>/} (it must have {@code bin/jupyter-server}).
+ * A saved image is its source image's environment plus a copy of the source instance's home directory without
+ * the work volume — what {@code pip install --user} installed under {@code ~/.local}, Jupyter and IPython
+ * configuration, shell start-up files — kept at {@code <data-dir>/images/saved/<image-id>/home/}, which seeds
+ * the home of every instance created from it.
+ */
+public final class LocalImages implements ImageBuilder {
+    /** Top-level entries of a home that are not part of a saved image: the volume and Atelier's own files. */
+    static final Set<String> NOT_SAVED = Set.of("work", ".atelier");
+
+    private final Path imagesDir;
+    private final LocalProcessRuntime runtime;
+
+    public LocalImages(Path dataDir, LocalProcessRuntime runtime) {
+        this.imagesDir = dataDir.toAbsolutePath().normalize().resolve("images");
+        this.runtime = runtime;
+    }
+
+    @Override
+    public Located locate(String namespace, String name, String tag) {
+        Path env = imagesDir.resolve(namespace).resolve(name).resolve(tag).normalize();
+        if (!env.startsWith(imagesDir) || namespace.equals("saved")) {
+            return new Located(null, "not a valid image location: " + namespace + "/" + name + ":" + tag);
+        }
+        Path server = env.resolve("bin/jupyter-server");
+        return Files.isExecutable(server) ? new Located(server.toString(), null)
+                : new Located(null, "no environment with bin/jupyter-server at " + env + " on this host");
+    }
+
+    @Override
+    public Saved save(String instanceId, String imageId) {
+        Path home = runtime.home(instanceId);
+        if (!Files.isDirectory(home)) {
+            throw new RuntimeFailure("the instance has no home directory to save");
+        }
+        Path target = skeleton(imageId);
+        try {
+            Trees.delete(target);
+            long bytes = Trees.copy(home, target, NOT_SAVED);
+            return new Saved(target.toString(), (bytes + 1023) / 1024);
+        } catch (IOException | RuntimeException e) {
+            Trees.delete(target);
+            throw new RuntimeFailure("cannot copy the instance's home: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void discard(String imageId) {
+        Trees.delete(skeleton(imageId).getParent());
+    }
+
+    private Path skeleton(String imageId) {
+        if (!imageId.matches("[0-9a-f-]{36}")) {
+            throw new IllegalArgumentException("not an image id: " + imageId);
+        }
+        return imagesDir.resolve("saved").resolve(imageId).resolve("home");
+    }
+}
