@@ -9,12 +9,14 @@ import dev.atelier.core.service.Catalog;
 import dev.atelier.core.service.ImageService;
 import dev.atelier.core.service.InstanceService;
 import dev.atelier.core.service.Reconciler;
+import dev.atelier.core.service.StorageService;
 import dev.atelier.runtime.local.LocalImages;
 import dev.atelier.runtime.local.LocalProcessRuntime;
 import dev.atelier.store.sql.Database;
 import dev.atelier.store.sql.SqlIdentityStore;
 import dev.atelier.store.sql.SqlImageStore;
 import dev.atelier.store.sql.SqlInstanceStore;
+import dev.atelier.store.sql.SqlMountStore;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -49,16 +51,19 @@ public final class Atelier implements AutoCloseable {
             throw e;
         }
 
-        var runtime = new LocalProcessRuntime(config.dataDir(), config.stopGrace());
+        var runtime = new LocalProcessRuntime(config.dataDir(), config.objectStoreDir(), config.stopGrace());
         var images = new ImageService(Catalog.builtInImages(config.jupyterCommand()), new SqlImageStore(database),
                 new LocalImages(config.dataDir(), runtime), clock);
         var instances = new InstanceService(instanceStore, catalog, images, clock,
                 InstanceService.DEFAULT_NOTEBOOK_QUOTA);
-        this.reconciler = new Reconciler(instanceStore, runtime, catalog, images, clock, config.startTimeout(),
-                Duration.ofMillis(25), config.healthInterval());
+        var mounts = new SqlMountStore(database);
+        var storage = new StorageService(instances, mounts, clock);
+        this.reconciler = new Reconciler(instanceStore, runtime, catalog, images, mounts, clock,
+                config.startTimeout(), Duration.ofMillis(25), config.healthInterval());
         instances.onChange(reconciler::enqueue);
+        storage.onChange(reconciler::enqueue);
         this.http = new HttpApi(config.host(), config.port(), new Authenticator(identities, secrets, Clock.systemUTC()),
-                new NotebookRoutes(instances, catalog, images), new ImageRoutes(images), () -> ready);
+                new NotebookRoutes(instances, catalog, images, storage), new ImageRoutes(images), () -> ready);
     }
 
     /** Opens the store, starts the reconciler and the HTTP API; returns once requests are accepted. */

@@ -19,6 +19,11 @@ public record ServerConfig(Path dataDir, String host, int port, String databaseU
                 Duration.ofSeconds(10), Duration.ofSeconds(5), 4);
     }
 
+    /** The local object store that {@code obs://} storage paths map to. */
+    public java.nio.file.Path objectStoreDir() {
+        return dataDir.resolve("obs");
+    }
+
     /** The JDBC URL in force: the one given, else an SQLite file in the data dir. */
     public String effectiveDatabaseUrl() {
         return databaseUrl != null && !databaseUrl.isBlank() ? databaseUrl

@@ -11,6 +11,7 @@ import dev.atelier.core.service.ImageService;
 import dev.atelier.core.service.CreateInstance;
 import dev.atelier.core.service.InstanceService;
 import dev.atelier.core.service.ListInstances;
+import dev.atelier.core.service.StorageService;
 import dev.atelier.core.service.UpdateInstance;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -25,12 +26,14 @@ public final class NotebookRoutes {
     private final InstanceService instances;
     private final Catalog catalog;
     private final ImageService images;
+    private final StorageService storage;
     private final com.fasterxml.jackson.databind.ObjectMapper mapper = Json.mapper();
 
-    public NotebookRoutes(InstanceService instances, Catalog catalog, ImageService images) {
+    public NotebookRoutes(InstanceService instances, Catalog catalog, ImageService images, StorageService storage) {
         this.instances = instances;
         this.catalog = catalog;
         this.images = images;
+        this.storage = storage;
     }
 
     void register(RoutesConfig routes) {
@@ -52,6 +55,15 @@ public final class NotebookRoutes {
         routes.delete(base + "/notebooks/{id}/tags/delete", HttpApi.secured(ctx -> changeTags(ctx, false)));
         routes.get(base + "/authoring/features/{feature}", HttpApi.secured(this::feature));
         routes.post(base + "/notebooks/{id}/create-image", HttpApi.secured(this::saveImage));
+        routes.post(base + "/notebooks/{id}/storage", HttpApi.secured(this::attach));
+        routes.get(base + "/notebooks/{id}/storage", HttpApi.secured(ctx -> {
+            var all = storage.list(ctx.pathParam("project_id"), ctx.pathParam("id")).stream().map(Views::mount).toList();
+            ctx.json(Views.Page.of(all, 0, Math.max(all.size(), 1), all.size()));
+        }));
+        routes.get(base + "/notebooks/{id}/storage/{storage_id}", HttpApi.secured(ctx -> ctx.json(Views.mount(
+                storage.show(ctx.pathParam("project_id"), ctx.pathParam("id"), ctx.pathParam("storage_id"))))));
+        routes.delete(base + "/notebooks/{id}/storage/{storage_id}", HttpApi.secured(ctx -> ctx.json(Views.mount(
+                storage.detach(ctx.pathParam("project_id"), ctx.pathParam("id"), ctx.pathParam("storage_id"))))));
     }
 
     private void create(Context ctx) {
@@ -204,6 +216,12 @@ public final class NotebookRoutes {
         ctx.json(Views.Page.of(page(all, offset, limit), offset, limit, all.size()).withFlavors());
     }
 
+    private void attach(Context ctx) {
+        RequestBody body = RequestBody.parse(mapper, ctx.bodyAsBytes());
+        ctx.json(Views.mount(storage.attach(ctx.pathParam("project_id"), ctx.pathParam("id"), body.string("category"),
+                body.string("mount_path"), body.string("uri"))));
+    }
+
     private void saveImage(Context ctx) {
         byte[] raw = ctx.bodyAsBytes();
         RequestBody body = RequestBody.parse(mapper, raw.length == 0 ? "{}".getBytes() : raw);
@@ -218,7 +236,7 @@ public final class NotebookRoutes {
 
     private Views.NotebookResp view(Instance i, java.util.Map<String, String> tags) {
         Image image = images.find(i.imageId()).orElse(null);
-        return Views.notebook(i, image, tags);
+        return Views.notebook(i, image, tags, storage.mountsOf(i.id()));
     }
 
     static <T> List<T> page(List<T> all, int offset, int limit) {

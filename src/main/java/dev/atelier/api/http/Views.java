@@ -26,6 +26,19 @@ final class Views {
     record Tag(String key, String value) {
     }
 
+    /** A dynamic mount as the storage API shows it ({@code DataVolumesRes}). */
+    record MountView(String id, String category, String mountPath, String uri, String status, String failureReason,
+                     String mountType) {
+    }
+
+    /** A mount as an instance's {@code data_volumes} shows it ({@code VolumeResponse}: note {@code url}). */
+    record DataVolume(String category, String mountPath, String url, String status, String mountType) {
+    }
+
+    static MountView mount(dev.atelier.core.model.Mount m) {
+        return new MountView(m.id(), m.category(), m.mountPath(), m.uri(), m.status(), m.failureReason(), "DYNAMIC");
+    }
+
     record TagValues(String key, List<String> values) {
     }
 
@@ -76,7 +89,8 @@ final class Views {
         }
     }
 
-    static NotebookResp notebook(Instance i, Image image, Map<String, String> tags) {
+    static NotebookResp notebook(Instance i, Image image, Map<String, String> tags,
+                                 List<dev.atelier.core.model.Mount> mounts) {
         List<JobProgress> progress = new ArrayList<>();
         for (int step = Progress.STEPS; step >= 1; step--) {
             String d = Progress.description(step);
@@ -89,7 +103,8 @@ final class Views {
                 image == null ? null : image(image),
                 lease(l),
                 new VolumeView(v.category(), v.ownership(), v.capacityGb(), Volume.MOUNT_PATH, "MOUNTED"),
-                List.of(), List.of(), i.url(), i.token(), progress, i.failReason(), i.workspaceId(),
+                mounts.stream().map(m -> (Object) new DataVolume(m.category(), m.mountPath(), m.uri(), m.status(),
+                        "DYNAMIC")).toList(), List.of(), i.url(), i.token(), progress, i.failReason(), i.workspaceId(),
                 running ? List.of("COMPUTE") : List.of(), i.ownerId(),
                 tags.entrySet().stream().map(e -> new Tag(e.getKey(), e.getValue())).toList(), i.createAt(),
                 i.updateAt());

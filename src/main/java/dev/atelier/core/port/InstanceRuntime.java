@@ -26,8 +26,18 @@ public interface InstanceRuntime {
     /** Stops the server gracefully (then forcibly), with everything it started. No-op when already gone. */
     void stop(String instanceId, Map<String, String> state);
 
-    /** Removes the instance's storage and every file of it. */
+    /** Removes the instance's storage and every file of it (never the data of attached storage). */
     void release(String instanceId);
+
+    /**
+     * Makes the storage at {@code uri} (e.g. {@code obs://bucket/dir/}) appear at {@code mountPath} in the
+     * running instance.
+     * @throws RuntimeFailure when it cannot; the message says why
+     */
+    void attach(String instanceId, String mountPath, String uri);
+
+    /** Removes what {@link #attach} made appear; the storage's data stays. */
+    void detach(String instanceId, String mountPath);
 
     record LaunchSpec(String instanceId, String token, Image image, Flavor flavor, Volume volume) {
     }

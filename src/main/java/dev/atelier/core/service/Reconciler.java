@@ -35,6 +35,7 @@ public final class Reconciler {
     private final InstanceRuntime runtime;
     private final Catalog catalog;
     private final ImageService images;
+    private final dev.atelier.core.port.MountStore mounts;
     private final Clock clock;
     private final Duration startTimeout;
     private final Duration readyPoll;
@@ -42,8 +43,10 @@ public final class Reconciler {
     private final WorkQueue queue = new WorkQueue();
     private final List<Thread> workers = new ArrayList<>();
 
-    public Reconciler(InstanceStore store, InstanceRuntime runtime, Catalog catalog, ImageService images, Clock clock,
-                      Duration startTimeout, Duration readyPoll, Duration healthPoll) {
+    public Reconciler(InstanceStore store, InstanceRuntime runtime, Catalog catalog, ImageService images,
+                      dev.atelier.core.port.MountStore mounts, Clock clock, Duration startTimeout, Duration readyPoll,
+                      Duration healthPoll) {
+        this.mounts = mounts;
         this.store = store;
         this.runtime = runtime;
         this.catalog = catalog;
@@ -119,6 +122,10 @@ public final class Reconciler {
                 default -> Optional.empty();
             };
         }
+        if (inst.status() == InstanceStatus.STOPPED) {
+            reconcileMounts(inst); // a detach asked for while stopped
+            return Optional.empty();
+        }
         return inst.status() == InstanceStatus.STOPPING ? stopNow(inst) : Optional.empty();
     }
 
@@ -147,6 +154,7 @@ public final class Reconciler {
             runtime.stop(inst.id(), inst.runtimeState());
         }
         runtime.release(inst.id());
+        mounts.deleteOfInstance(inst.id());
         if (store.delete(inst.id(), inst.version())) {
             log.info("instance {} deleted", inst.id());
             return Optional.empty();
@@ -228,6 +236,7 @@ public final class Reconciler {
                     .withRuntime(Map.of(), inst.url()));
             return Optional.empty();
         }
+        reconcileMounts(inst);
         long now = clock.millis();
         Lease lease = inst.lease();
         if (lease.enabled() && lease.type().equals(Lease.TIMING)) {
@@ -243,6 +252,26 @@ public final class Reconciler {
             }
         }
         return Optional.of(healthPoll);
+    }
+
+    /** Mounts what is MOUNTING and unmounts what is UNMOUNTING on a running instance. */
+    private void reconcileMounts(Instance inst) {
+        for (var mount : mounts.ofInstance(inst.id())) {
+            try {
+                if (mount.status().equals(StorageService.MOUNTING)) {
+                    runtime.attach(inst.id(), mount.mountPath(), mount.uri());
+                    mounts.update(mount.withStatus(StorageService.MOUNTED, null, clock.millis()));
+                } else if (mount.status().equals(StorageService.UNMOUNTING)) {
+                    runtime.detach(inst.id(), mount.mountPath());
+                    mounts.delete(mount.id());
+                }
+            } catch (RuntimeFailure e) {
+                String failed = mount.status().equals(StorageService.MOUNTING) ? "MOUNT_FAILED" : "UNMOUNT_FAILED";
+                log.warn("instance {}: {} of {} failed: {}", inst.id(), mount.status(), mount.mountPath(),
+                        e.getMessage());
+                mounts.update(mount.withStatus(failed, e.getMessage(), clock.millis()));
+            }
+        }
     }
 
     private Optional<Duration> autoStop(Instance inst, String reason) {

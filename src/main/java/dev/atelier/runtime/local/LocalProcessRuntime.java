@@ -39,12 +39,17 @@ public final class LocalProcessRuntime implements InstanceRuntime {
     private static final int LOG_TAIL_LINES = 15;
 
     private final Path instancesDir;
+    private final Path objectStoreDir;
     private final Duration stopGrace;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
-    public LocalProcessRuntime(Path dataDir, Duration stopGrace) {
+    /**
+     * @param objectStoreDir the local object store: {@code obs://bucket/dir/} is {@code <objectStoreDir>/bucket/dir/}
+     */
+    public LocalProcessRuntime(Path dataDir, Path objectStoreDir, Duration stopGrace) {
         // absolute: the server's root dir is handed to a process that runs in another working directory
         this.instancesDir = dataDir.toAbsolutePath().normalize().resolve("instances");
+        this.objectStoreDir = objectStoreDir.toAbsolutePath().normalize();
         this.stopGrace = stopGrace;
     }
 
@@ -168,6 +173,69 @@ public final class LocalProcessRuntime implements InstanceRuntime {
                 .forEach(p -> terminate(instanceId, p));
         Trees.delete(home);
         Trees.delete(instancesDir.resolve("." + instanceId + ".new"));
+    }
+
+    /**
+     * Links {@code <work>/data/<name>} to the object-store directory of {@code uri}: the notebook sees the mount
+     * {@code /data/<name>/} as the folder {@code data/<name>} of its tree. Deleting the instance removes the
+     * link, never the data.
+     */
+    @Override
+    public void attach(String instanceId, String mountPath, String uri) {
+        Path link = mountLink(instanceId, mountPath);
+        Path target = objectStorePath(uri);
+        Path bucket = objectStoreDir.resolve(objectStoreDir.relativize(target).getName(0));
+        if (!Files.isDirectory(bucket)) {
+            throw new RuntimeFailure("bucket " + bucket.getFileName() + " does not exist in the object store ("
+                    + objectStoreDir + ")");
+        }
+        try {
+            Files.createDirectories(target);
+            Files.createDirectories(link.getParent());
+            if (Files.isSymbolicLink(link)) {
+                if (Files.readSymbolicLink(link).equals(target)) {
+                    return;
+                }
+                throw new RuntimeFailure(mountPath + " is already in use by another mount");
+            }
+            if (Files.exists(link)) {
+                throw new RuntimeFailure(mountPath + " already exists in the instance's work directory");
+            }
+            Files.createSymbolicLink(link, target);
+        } catch (IOException e) {
+            throw new RuntimeFailure("cannot mount " + uri + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void detach(String instanceId, String mountPath) {
+        Path link = mountLink(instanceId, mountPath);
+        try {
+            if (Files.isSymbolicLink(link)) {
+                Files.delete(link);
+            }
+        } catch (IOException e) {
+            throw new RuntimeFailure("cannot unmount " + mountPath + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Path mountLink(String instanceId, String mountPath) {
+        String name = mountPath.replaceAll("^/data/|/$", "");
+        if (!name.matches("[A-Za-z0-9_-]+")) {
+            throw new RuntimeFailure("mount path must look like /data/<name>/");
+        }
+        return home(instanceId).resolve("work").resolve("data").resolve(name);
+    }
+
+    private Path objectStorePath(String uri) {
+        if (!uri.startsWith("obs://")) {
+            throw new RuntimeFailure("only obs:// storage can be mounted here");
+        }
+        Path target = objectStoreDir.resolve(uri.substring("obs://".length())).normalize();
+        if (!target.startsWith(objectStoreDir) || target.equals(objectStoreDir)) {
+            throw new RuntimeFailure("not an object-store path: " + uri);
+        }
+        return target;
     }
 
     /** The instance's home directory on the host. */
