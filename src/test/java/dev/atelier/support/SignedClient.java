@@ -64,6 +64,11 @@ public final class SignedClient {
         return send(method, pathAndQuery, body, body, null);
     }
 
+    /** Sends with the given Content-Type header (which the SDK does not sign). */
+    public Response sendWithContentType(String method, String pathAndQuery, String body, String contentType) {
+        return send(method, pathAndQuery, body, body, null, contentType);
+    }
+
     /** Signs with {@code X-Sdk-Date} set to {@code sdkDate} instead of now. */
     public Response sendDated(String method, String pathAndQuery, String sdkDate) {
         return send(method, pathAndQuery, null, null, sdkDate);
@@ -75,6 +80,11 @@ public final class SignedClient {
     }
 
     private Response send(String method, String pathAndQuery, String signedBody, String sentBody, String sdkDate) {
+        return send(method, pathAndQuery, signedBody, sentBody, sdkDate, "application/json");
+    }
+
+    private Response send(String method, String pathAndQuery, String signedBody, String sentBody, String sdkDate,
+                          String contentType) {
         String path = pathAndQuery.replace("{project_id}", projectId);
         String query = null;
         int q = path.indexOf('?');
@@ -109,7 +119,7 @@ public final class SignedClient {
         HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(endpoint + path + (query == null ? "" : "?" + query)))
                 .method(method, sentBody == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(sentBody, StandardCharsets.UTF_8))
-                .header("Content-Type", "application/json")
+                .header("Content-Type", contentType)
                 .header("User-Agent", "huaweicloud-usdk-java/3.0")
                 .header("X-Project-Id", projectId);
         signed.forEach((k, v) -> {
