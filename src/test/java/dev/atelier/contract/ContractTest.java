@@ -50,7 +50,7 @@ class ContractTest {
     static final Shape MOUNT = Shape.of("DataVolumesRes", "id", "s", "category", "s", "mount_path", "s", "uri", "s",
             "status", "s", "failure_reason", "s?", "mount_type", "s");
     static final Shape GROUP = Shape.of("ImageGroup", "id", "s", "name", "s", "namespace", "s", "create_at", "l",
-            "update_at", "l", "version_count", "i", "description", "s");
+            "update_at", "l", "version_count", "i", "description", "s", "read_me", "s?");
     static final Shape FEATURE = Shape.of("Feature", "id", "s", "name", "s", "enabled", "b", "quota", "i", "used", "l",
             "user_id", "s");
     static final Shape ERROR = Shape.of("Error", "error_code", "s", "error_msg", "s", "request_id", "s");
@@ -192,7 +192,12 @@ class ContractTest {
         IMAGE.check(ok(api.post("/v1/{project_id}/images/" + imageId + "/sync", null)));
         JsonNode registered = ok(api.post("/v1/{project_id}/images", "{\"swr_path\":\"swr.example.com/team/env:1\"}"));
         IMAGE.check(registered);
-        page(GROUP).check(ok(api.get("/v1/{project_id}/images/group")));
+        JsonNode groups = ok(api.get("/v1/{project_id}/images/group"));
+        page(GROUP).check(groups);
+        String groupId = groups.get("data").get(0).get("id").asText();
+        JsonNode updated = ok(api.send("PUT", "/v1/{project_id}/images/group/" + groupId, "{\"read_me\":\"# hello\"}"));
+        GROUP.check(updated);
+        assertThat(updated.get("read_me").asText()).isEqualTo("# hello");
         IMAGE.check(ok(api.send("DELETE", "/v1/{project_id}/images/" + registered.get("id").asText(),
                 "{\"is_force\":false}")));
     }

@@ -45,7 +45,8 @@ class ImagesTest {
                     "{\"swr_path\":\"swr.example.com/team/pyenv:1.0\",\"arch\":\"X86_64\",\"description\":\"mine\"}");
             assertThat(registered.status()).as(registered.body()).isEqualTo(200);
             JsonNode image = registered.json();
-            String id = image.get("id").asText();
+            String first = image.get("id").asText();
+            String id = first;
             assertThat(image.get("name").asText()).isEqualTo("pyenv");
             assertThat(image.get("namespace").asText()).isEqualTo("team");
             assertThat(image.get("tag").asText()).isEqualTo("1.0");
@@ -79,6 +80,21 @@ class ImagesTest {
                     .asInt()).isZero();
             JsonNode groups = api.get("/v1/{project_id}/images/group").json();
             assertThat(groups.get("total").asInt()).isEqualTo(2);
+            JsonNode pyenvGroup = api.get("/v1/{project_id}/images/group?name=pyenv").json().get("data").get(0);
+            assertThat(pyenvGroup.get("version_count").asInt()).isEqualTo(1);
+            Response groupDeleted = api.delete("/v1/{project_id}/images/group/" + pyenvGroup.get("id").asText());
+            assertThat(groupDeleted.status()).as(groupDeleted.body()).isEqualTo(200);
+            assertThat(api.get("/v1/{project_id}/images/group").json().get("total").asInt()).isEqualTo(1);
+            assertThat(api.delete("/v1/{project_id}/images/group/" + pyenvGroup.get("id").asText()).errorCode())
+                    .isEqualTo("ModelArts.6404");
+            // registering again after the group is gone works, and a group with a built-in image cannot be deleted
+            String again = api.post("/v1/{project_id}/images", "{\"swr_path\":\"swr.example.com/team/pyenv:1.0\"}")
+                    .json().get("id").asText();
+            String builtInGroup = api.get("/v1/{project_id}/images/group?type=BUILD_IN").json().get("data").get(0)
+                    .get("id").asText();
+            assertThat(api.delete("/v1/{project_id}/images/group/" + builtInGroup).errorCode())
+                    .isEqualTo("ModelArts.0108");
+            id = again;
 
             Response builtIn = api.delete("/v1/{project_id}/images/" + TestServer.IMAGE_ID);
             assertThat(builtIn.status()).isEqualTo(403);

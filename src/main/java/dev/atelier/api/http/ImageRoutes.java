@@ -21,6 +21,11 @@ public final class ImageRoutes {
     void register(RoutesConfig routes) {
         String base = "/v1/{project_id}/images";
         routes.get(base + "/group", HttpApi.secured(this::listGroups));
+        routes.put(base + "/group/{id}", HttpApi.secured(ctx -> {
+            byte[] raw = ctx.bodyAsBytes();
+            String readMe = raw.length == 0 ? null : RequestBody.parse(mapper, raw).string("read_me");
+            ctx.json(group(images.updateGroup(ctx.pathParam("project_id"), ctx.pathParam("id"), readMe)));
+        }));
         routes.delete(base + "/group/{id}", HttpApi.secured(ctx -> ctx.json(group(
                 images.deleteGroup(ctx.pathParam("project_id"), ctx.pathParam("id"))))));
         routes.get(base, HttpApi.secured(this::list));
@@ -73,6 +78,6 @@ public final class ImageRoutes {
 
     private static Views.GroupView group(ImageService.Group g) {
         return new Views.GroupView(g.id(), g.name(), g.namespace(), g.createAt(), g.updateAt(), g.versionCount(),
-                g.description());
+                g.description(), g.readMe());
     }
 }

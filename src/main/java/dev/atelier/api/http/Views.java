@@ -53,7 +53,7 @@ final class Views {
     }
 
     record GroupView(String id, String name, String namespace, long createAt, long updateAt, int versionCount,
-                     String description) {
+                     String description, String readMe) {
     }
 
     record LeaseView(long createAt, long duration, boolean enable, String type, long updateAt) {

@@ -18,6 +18,11 @@ public interface ImageStore {
     /** Images of the project and public images of other projects. */
     List<Image> visibleTo(String projectId);
 
+    /** The project's read-me of an image group, if it wrote one. */
+    Optional<String> readMe(String projectId, String groupId);
+
+    void putReadMe(String projectId, String groupId, String readMe);
+
     /** The image being saved from an instance, if a save is in progress. */
     Optional<Image> pendingSave(String instanceId);
 }

@@ -204,7 +204,7 @@ public final class ImageService {
 
     /** Images aggregated by namespace and name (§2.20). */
     public record Group(String id, String name, String namespace, long createAt, long updateAt, int versionCount,
-                        String description) {
+                        String description, String readMe) {
     }
 
     public List<Group> groups(String projectId, String name, boolean fuzzy, String namespace, String type,
@@ -216,17 +216,34 @@ public final class ImageService {
         return byGroup.entrySet().stream().map(e -> {
             List<Image> versions = e.getValue();
             Image newest = versions.stream().max(Comparator.comparingLong(Image::updateAt)).orElseThrow();
-            return new Group(groupId(e.getKey()), newest.name(), newest.namespace(),
+            String id = groupId(e.getKey());
+            return new Group(id, newest.name(), newest.namespace(),
                     versions.stream().mapToLong(Image::createAt).min().orElse(0), newest.updateAt(), versions.size(),
-                    newest.description());
+                    newest.description(), store.readMe(projectId, id).orElse(null));
         }).toList();
+    }
+
+    private Group group(String projectId, String groupId) {
+        return groups(projectId, null, true, null, null, null).stream().filter(g -> g.id().equals(groupId))
+                .findFirst().orElseThrow(() -> new AtelierException(ErrorCode.NOT_FOUND,
+                        "image group " + groupId + " does not exist"));
+    }
+
+    /** Sets the project's read-me of a group (§2.20b); returns the updated group. */
+    public Group updateGroup(String projectId, String groupId, String readMe) {
+        group(projectId, groupId);
+        if (readMe != null) {
+            if (readMe.length() > 30_000) {
+                throw new AtelierException(ErrorCode.INVALID_VALUE, "read_me must be at most 30000 characters");
+            }
+            store.putReadMe(projectId, groupId, readMe);
+        }
+        return group(projectId, groupId);
     }
 
     /** Deletes every version of a group the project owns; returns the group as it was. */
     public Group deleteGroup(String projectId, String groupId) {
-        Group group = groups(projectId, null, true, null, null, null).stream().filter(g -> g.id().equals(groupId))
-                .findFirst().orElseThrow(() -> new AtelierException(ErrorCode.NOT_FOUND,
-                        "image group " + groupId + " does not exist"));
+        Group group = group(projectId, groupId);
         List<Image> versions = visible(projectId).stream()
                 .filter(i -> i.namespace().equals(group.namespace()) && i.name().equals(group.name())).toList();
         if (versions.stream().anyMatch(i -> i.builtIn() || !i.projectId().equals(projectId))) {

@@ -62,6 +62,22 @@ public final class SqlImageStore implements ImageStore {
                 .map(SqlImageStore::map).findFirst());
     }
 
+    @Override
+    public Optional<String> readMe(String projectId, String groupId) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT read_me FROM image_group_read_me WHERE project_id = :p "
+                + "AND group_id = :g").bind("p", projectId).bind("g", groupId).mapTo(String.class).findOne());
+    }
+
+    @Override
+    public void putReadMe(String projectId, String groupId, String readMe) {
+        jdbi.useTransaction(h -> {
+            h.createUpdate("DELETE FROM image_group_read_me WHERE project_id = :p AND group_id = :g")
+                    .bind("p", projectId).bind("g", groupId).execute();
+            h.createUpdate("INSERT INTO image_group_read_me (project_id, group_id, read_me) VALUES (:p, :g, :r)")
+                    .bind("p", projectId).bind("g", groupId).bind("r", readMe).execute();
+        });
+    }
+
     private static <S extends SqlStatement<S>> S bind(S s, Image i) {
         return s.bind("id", i.id()).bind("project_id", i.projectId()).bind("workspace_id", i.workspaceId())
                 .bind("name", i.name()).bind("namespace", i.namespace()).bind("tag", i.tag())
