@@ -103,9 +103,11 @@ public final class NotebookRoutes {
                 query(ctx, "flavor"), query(ctx, "image_id"), query(ctx, "id"), query(ctx, "sort_key"),
                 query(ctx, "sort_dir"), offset, limit);
         InstancePage page = instances.list(HttpApi.caller(ctx), ctx.pathParam("project_id"), req, all);
-        var tags = instances.tags(page.items().stream().map(Instance::id).toList());
-        ctx.json(Views.Page.of(page.items().stream().map(i -> view(i, tags.getOrDefault(i.id(), java.util.Map.of())))
-                .toList(), offset, limit, page.total()));
+        var ids = page.items().stream().map(Instance::id).toList();
+        var tags = instances.tags(ids);
+        var mounts = storage.mountsOf(ids);
+        ctx.json(Views.Page.of(page.items().stream().map(i -> view(i, tags.getOrDefault(i.id(), java.util.Map.of()),
+                mounts.getOrDefault(i.id(), List.of()))).toList(), offset, limit, page.total()));
     }
 
     /** A query parameter, with an empty value counting as absent. */
@@ -231,12 +233,14 @@ public final class NotebookRoutes {
     }
 
     private Views.NotebookResp view(Instance i) {
-        return view(i, instances.tags(List.of(i.id())).getOrDefault(i.id(), java.util.Map.of()));
+        return view(i, instances.tags(List.of(i.id())).getOrDefault(i.id(), java.util.Map.of()),
+                storage.mountsOf(i.id()));
     }
 
-    private Views.NotebookResp view(Instance i, java.util.Map<String, String> tags) {
+    private Views.NotebookResp view(Instance i, java.util.Map<String, String> tags,
+                                    List<dev.atelier.core.model.Mount> mounts) {
         Image image = images.find(i.imageId()).orElse(null);
-        return Views.notebook(i, image, tags, storage.mountsOf(i.id()));
+        return Views.notebook(i, image, tags, mounts);
     }
 
     static <T> List<T> page(List<T> all, int offset, int limit) {

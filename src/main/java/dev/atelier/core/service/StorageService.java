@@ -83,6 +83,11 @@ public final class StorageService {
         return mounts.ofInstance(instanceId);
     }
 
+    /** The mounts of many instances at once, for rendering a list. */
+    public java.util.Map<String, List<Mount>> mountsOf(java.util.Collection<String> instanceIds) {
+        return mounts.ofInstances(instanceIds);
+    }
+
     public Mount show(String projectId, String instanceId, String mountId) {
         instances.show(projectId, instanceId);
         return mounts.get(mountId).filter(m -> m.instanceId().equals(instanceId)).orElseThrow(() ->

@@ -37,7 +37,9 @@ public final class Database implements AutoCloseable {
         }
         HikariDataSource ds = new HikariDataSource(cfg);
         try {
-            Flyway.configure().dataSource(ds).locations("classpath:db/migration").load().migrate();
+            // common migrations, plus the few a database needs of its own (db/vendor/postgresql)
+            Flyway.configure().dataSource(ds).locations("classpath:db/migration",
+                    sqlite ? "classpath:db/vendor/sqlite" : "classpath:db/vendor/postgresql").load().migrate();
         } catch (RuntimeException e) {
             ds.close();
             throw e;

@@ -1,0 +1,192 @@
+import dev.atelier.core.auth.Authenticator;
+import dev.atelier.core.auth.SdkHmacSha256;
+import dev.atelier.core.model.DesiredState;
+import dev.atelier.core.model.Instance;
+import dev.atelier.core.model.InstanceStatus;
+import dev.atelier.core.model.Lease;
+import dev.atelier.core.model.Progress;
+import dev.atelier.core.model.Volume;
+import dev.atelier.server.Atelier;
+import dev.atelier.server.ServerConfig;
+import dev.atelier.store.sql.Database;
+import dev.atelier.store.sql.SqlInstanceStore;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+
+/**
+ * List latency through the signed API with N instance records seeded straight into the store (SQLite, or the
+ * database given as the third argument). Sequential requests from one client on loopback; prints KEY=VALUE.
+ * Usage: bench/run list-scale [N] [jdbc-url]; the first argument is a scratch directory.
+ */
+public class ListScale {
+
+    public static void main(String[] args) throws Exception {
+        Path dir = Path.of(args[0]);
+        int n = args.length > 1 ? Integer.parseInt(args[1]) : 100_000;
+        String url = args.length > 2 ? args[2] : null;
+        Atelier atelier = Atelier.start(new ServerConfig(dir.resolve("data"), "127.0.0.1", 0, url,
+                ServerConfig.DEFAULT_JUPYTER, Duration.ofSeconds(60), Duration.ofSeconds(10), Duration.ofSeconds(5), 4));
+        try {
+            var creds = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(dir.resolve("data/credentials.json").toFile());
+            String project = creds.get("project_id").asText();
+            String me = creds.get("user_id").asText();
+            long t0 = System.nanoTime();
+            try (Database db = Database.open(url != null ? url : "jdbc:sqlite:" + dir.resolve("data/atelier.db"))) {
+                seed(db, project, me, n);
+                db.jdbi().useHandle(h -> h.execute("ANALYZE")); // as autovacuum would after a bulk load
+            }
+            System.out.printf("records=%d%nseed_s=%.1f%n", n, (System.nanoTime() - t0) / 1e9);
+            Client api = new Client(atelier.apiUrl(), project, creds.get("access_key").asText(),
+                    creds.get("secret_key").asText());
+            measure(api, "show", "/notebooks/" + firstId(api));
+            measure(api, "list_mine_limit10", "/notebooks");
+            measure(api, "list_all_limit50", "/notebooks/all?limit=50");
+            measure(api, "list_status_limit50", "/notebooks?status=RUNNING&limit=50");
+            measure(api, "list_page_deep_limit50", "/notebooks/all?limit=50&offset=" + (n / 2));
+            measure(api, "list_name_substring_limit50", "/notebooks?name=nb-4242&limit=50");
+            measure(api, "list_sort_name_limit50", "/notebooks/all?sort_key=name&sort_dir=ASC&limit=50");
+        } finally {
+            atelier.close();
+        }
+        System.exit(0);
+    }
+
+    static void seed(Database db, String project, String me, int n) {
+        var statuses = new InstanceStatus[] {InstanceStatus.STOPPED, InstanceStatus.CREATE_FAILED, InstanceStatus.ERROR,
+                InstanceStatus.RUNNING};
+        long base = System.currentTimeMillis() - n * 1000L;
+        db.jdbi().useTransaction(h -> {
+            var store = new SqlInstanceStore(db);
+            for (int i = 0; i < n; i++) {
+                // RUNNING rows are seeded as desired STOPPED so that the reconciler leaves them alone
+                InstanceStatus s = statuses[i % statuses.length];
+                String owner = i % 10 == 0 ? me : "user-" + (i % 10);
+                store.insert(new Instance(UUID.randomUUID().toString(), project, owner, "0", "nb-" + i, "",
+                        "NOTEBOOK", "modelarts.vm.cpu.2u", dev.atelier.core.service.Catalog.DEBIAN_JUPYTER_IMAGE_ID,
+                        new Volume("EVS", "MANAGED", 5), Lease.requested(base + i * 1000L, null, Lease.TIMING),
+                        DesiredState.STOPPED, s, Progress.waiting(), null, "t", null, Map.of(), base + i * 1000L,
+                        base + i * 1000L, 1));
+            }
+        });
+    }
+
+    static String firstId(Client api) throws Exception {
+        String body = api.send("GET", "/notebooks?limit=10", null);
+        int i = body.indexOf("\"id\":\"") + 6;
+        return body.substring(i, body.indexOf('"', i));
+    }
+
+    static void measure(Client api, String key, String path) throws Exception {
+        for (int i = 0; i < 20; i++) {
+            api.send("GET", path, null); // warm up
+        }
+        List<Double> ms = new ArrayList<>();
+        long end = System.nanoTime() + 10_000_000_000L;
+        while (ms.size() < 300 && System.nanoTime() < end) {
+            long t = System.nanoTime();
+            api.send("GET", path, null);
+            ms.add((System.nanoTime() - t) / 1e6);
+        }
+        Collections.sort(ms);
+        System.out.printf("%s_p50_ms=%.2f%n%s_p99_ms=%.2f%n", key, ms.get(ms.size() / 2), key,
+                ms.get((int) Math.ceil(ms.size() * 0.99) - 1));
+    }
+
+    /**
+     * A minimal HTTP/1.1 client on one kept-alive socket: the JDK client's own overhead (about 2 ms a request on
+     * 2 cores) would otherwise dominate what is measured.
+     */
+    static final class Client {
+        final String url;
+        final String project;
+        final String ak;
+        final String sk;
+        java.net.Socket socket;
+        java.io.BufferedInputStream in;
+
+        Client(String url, String project, String ak, String sk) {
+            this.url = url;
+            this.project = project;
+            this.ak = ak;
+            this.sk = sk;
+        }
+
+        String send(String method, String pathAndQuery, String body) throws Exception {
+            URI uri = URI.create(url + "/v1/" + project + pathAndQuery);
+            byte[] bytes = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
+            Map<String, String> h = new TreeMap<>();
+            h.put("host", uri.getHost() + ":" + uri.getPort());
+            h.put("x-sdk-date", ZonedDateTime.now(ZoneOffset.UTC).format(Authenticator.SDK_DATE));
+            List<String> signed = List.copyOf(h.keySet());
+            String sig = SdkHmacSha256.signature(sk.getBytes(StandardCharsets.UTF_8), SdkHmacSha256.stringToSign(
+                    h.get("x-sdk-date"), SdkHmacSha256.canonicalRequest(method, uri.getRawPath(), uri.getRawQuery(),
+                            signed, h::get, SdkHmacSha256.sha256Hex(bytes))));
+            if (socket == null) {
+                socket = new java.net.Socket(uri.getHost(), uri.getPort());
+                socket.setTcpNoDelay(true);
+                in = new java.io.BufferedInputStream(socket.getInputStream());
+            }
+            String head = method + " " + uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery())
+                    + " HTTP/1.1\r\nHost: " + h.get("host") + "\r\nContent-Type: application/json\r\nX-Sdk-Date: "
+                    + h.get("x-sdk-date") + "\r\nAuthorization: SDK-HMAC-SHA256 Access=" + ak + ", SignedHeaders="
+                    + String.join(";", signed) + ", Signature=" + sig + "\r\nContent-Length: " + bytes.length
+                    + "\r\n\r\n";
+            var out = socket.getOutputStream();
+            out.write(head.getBytes(StandardCharsets.US_ASCII));
+            out.write(bytes);
+            out.flush();
+            String status = line();
+            int length = 0;
+            boolean chunked = false;
+            for (String l; !(l = line()).isEmpty(); ) {
+                String lower = l.toLowerCase(java.util.Locale.ROOT);
+                if (lower.startsWith("content-length:")) {
+                    length = Integer.parseInt(l.substring(15).trim());
+                } else if (lower.startsWith("transfer-encoding:") && lower.contains("chunked")) {
+                    chunked = true;
+                }
+            }
+            byte[] raw;
+            if (chunked) {
+                var buf = new java.io.ByteArrayOutputStream();
+                for (int size; (size = Integer.parseInt(line().trim(), 16)) > 0; ) {
+                    buf.write(in.readNBytes(size));
+                    line();
+                }
+                line();
+                raw = buf.toByteArray();
+            } else {
+                raw = in.readNBytes(length);
+            }
+            String resp = new String(raw, StandardCharsets.UTF_8);
+            if (!status.contains(" 200 ")) {
+                throw new IllegalStateException(pathAndQuery + " -> " + status + " " + resp);
+            }
+            return resp;
+        }
+
+        private String line() throws java.io.IOException {
+            StringBuilder sb = new StringBuilder();
+            for (int c; (c = in.read()) != '\n'; ) {
+                if (c < 0) {
+                    throw new java.io.EOFException();
+                }
+                if (c != '\r') {
+                    sb.append((char) c);
+                }
+            }
+            return sb.toString();
+        }
+    }
+}
