@@ -124,5 +124,7 @@ class ListSemanticsTest extends SharedServer {
         assertThat(api.get("/v1/{project_id}/notebooks?sort_dir=UP").errorCode()).isEqualTo("ModelArts.0107");
         assertThat(api.get("/v1/{project_id}/notebooks?feature=PAID").errorCode()).isEqualTo("ModelArts.0107");
         assertThat(api.get("/v1/{project_id}/notebooks?pool_id=X").errorCode()).isEqualTo("ModelArts.0107");
+        assertThat(api.get("/v1/{project_id}/notebooks?tags=team").errorCode()).isEqualTo("ModelArts.0107");
+        assertThat(api.get("/v1/{project_id}/notebooks?billing=COMPUTE").errorCode()).isEqualTo("ModelArts.0107");
     }
 }

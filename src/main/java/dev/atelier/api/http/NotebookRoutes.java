@@ -95,6 +95,13 @@ public final class NotebookRoutes {
     }
 
     private void list(Context ctx, boolean all) {
+        for (String unsupported : List.of("tags", "billing")) {
+            if (query(ctx, unsupported) != null) {
+                // refusing beats silently ignoring a filter and returning a list that looks filtered
+                throw new AtelierException(ErrorCode.INVALID_PARAMETER, "the " + unsupported
+                        + " filter is not supported by this server");
+            }
+        }
         int offset = intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE);
         int limit = intParam(ctx, "limit", DEFAULT_NOTEBOOK_LIMIT, 1, MAX_LIMIT);
         String workspace = query(ctx, "workspace_id");
