@@ -42,6 +42,20 @@ public enum ErrorCode {
     NOT_RUNNING(400, "ModelArts.6327"),
     NOT_MODIFIABLE_NOW(400, "ModelArts.6347"),
 
+    // the legacy (demanager) API's own codes
+    LEGACY_PARAMETER(400, "ModelArts.0104"),
+    LEGACY_NOT_FOUND(400, "ModelArts.6309"),
+    LEGACY_NAME_EXISTS(400, "ModelArts.6301"),
+    LEGACY_MUST_STOP_FIRST(400, "ModelArts.6304"),
+    LEGACY_ALREADY_RUNNING(400, "ModelArts.6305"),
+    LEGACY_ALREADY_STOPPED(400, "ModelArts.6307"),
+    LEGACY_STORAGE_MISSING(400, "ModelArts.6316"),
+    LEGACY_OBS_PATH_MISSING(400, "ModelArts.6317"),
+    LEGACY_PATH_NOT_DIRECTORY(400, "ModelArts.6318"),
+    LEGACY_PATH_IS_BUCKET(400, "ModelArts.6358"),
+    LEGACY_STORAGE_UNSUPPORTED(400, "ModelArts.6324"),
+    LEGACY_AUTO_STOP_WITHOUT_DURATION(400, "ModelArts.6348"),
+
     INTERNAL(500, "ModelArts.6102");
 
     private final int httpStatus;

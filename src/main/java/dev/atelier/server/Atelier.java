@@ -2,6 +2,7 @@ package dev.atelier.server;
 
 import dev.atelier.api.http.HttpApi;
 import dev.atelier.api.http.ImageRoutes;
+import dev.atelier.api.http.LegacyRoutes;
 import dev.atelier.api.http.NotebookRoutes;
 import dev.atelier.core.auth.Authenticator;
 import dev.atelier.core.auth.SecretBox;
@@ -63,7 +64,8 @@ public final class Atelier implements AutoCloseable {
         instances.onChange(reconciler::enqueue);
         storage.onChange(reconciler::enqueue);
         this.http = new HttpApi(config.host(), config.port(), new Authenticator(identities, secrets, Clock.systemUTC()),
-                new NotebookRoutes(instances, catalog, images, storage), new ImageRoutes(images), () -> ready);
+                new NotebookRoutes(instances, catalog, images, storage), new ImageRoutes(images),
+                new LegacyRoutes(instances, images, catalog, identities, clock), () -> ready);
     }
 
     /** Opens the store, starts the reconciler and the HTTP API; returns once requests are accepted. */

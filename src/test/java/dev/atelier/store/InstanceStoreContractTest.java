@@ -116,7 +116,7 @@ abstract class InstanceStoreContractTest {
     }
 
     static InstanceQuery query(String project, String name, String status, int offset, int limit) {
-        return new InstanceQuery(project, null, name, status, null, null, null, null, null,
+        return new InstanceQuery(project, null, name, status == null ? null : List.of(status), null, null, null, null, null,
                 List.of(new InstanceStore.Sort("create_at", false)), offset, limit);
     }
 
@@ -141,7 +141,7 @@ abstract class InstanceStoreContractTest {
                 List.of(new InstanceStore.Sort("flavor", true), new InstanceStore.Sort("create_at", true)), 0, 10))
                 .items();
         assertThat(byFlavorThenCreated).extracting(Instance::id).containsExactly(b.id(), lowA, highA, c.id());
-        var filtered = store.list(new InstanceQuery("p1", "owner-1", null, null, "NOTEBOOK", "0",
+        var filtered = store.list(new InstanceQuery("p1", "owner-1", null, List.of("CREATING", "RUNNING"), "NOTEBOOK", "0",
                 "modelarts.vm.cpu.8u", "img", c.id(), List.of(), 0, 10));
         assertThat(filtered.items()).containsExactly(c);
         assertThat(store.list(new InstanceQuery("p1", "someone-else", null, null, null, null, null, null, null,

@@ -88,6 +88,30 @@ public final class TestServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Adds a user to the administrator's project, with an access key, straight through the store (there is no
+     * user API yet), and returns a client signing as that user.
+     */
+    public SignedClient addUser(String name) {
+        store(); // opens the database
+        var identities = new dev.atelier.store.sql.SqlIdentityStore(database);
+        JsonNode admin = credentials();
+        String userId = java.util.UUID.randomUUID().toString().replace("-", "");
+        String ak = ("AK" + userId).substring(0, 20).toUpperCase(java.util.Locale.ROOT);
+        String sk = java.util.UUID.randomUUID().toString();
+        byte[] key;
+        try {
+            key = java.util.HexFormat.of().parseHex(Files.readString(dataDir.resolve("server.key")).trim());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        long now = System.currentTimeMillis();
+        identities.createUser(userId, name, now);
+        identities.addMember(admin.get("project_id").asText(), userId, "member");
+        identities.createAccessKey(ak, userId, new dev.atelier.core.auth.SecretBox(key).seal(sk), now);
+        return new SignedClient(url(), admin.get("project_id").asText(), ak, sk);
+    }
+
     public SignedClient client() {
         JsonNode c = credentials();
         return new SignedClient(url(), c.get("project_id").asText(), c.get("access_key").asText(),

@@ -34,9 +34,10 @@ public final class HttpApi {
     private final Javalin app;
 
     public HttpApi(String host, int port, Authenticator authenticator, NotebookRoutes notebooks, ImageRoutes images,
-                   BooleanSupplier ready) {
+                   LegacyRoutes legacy, BooleanSupplier ready) {
         ObjectMapper mapper = Json.mapper();
-        this.app = Javalin.create(cfg -> configure(cfg, host, port, mapper, authenticator, notebooks, images, ready));
+        this.app = Javalin.create(cfg -> configure(cfg, host, port, mapper, authenticator, notebooks, images, legacy,
+                ready));
     }
 
     public HttpApi start() {
@@ -54,7 +55,7 @@ public final class HttpApi {
 
     private static void configure(JavalinConfig cfg, String host, int port, ObjectMapper mapper,
                                   Authenticator authenticator, NotebookRoutes notebooks, ImageRoutes images,
-                                  BooleanSupplier ready) {
+                                  LegacyRoutes legacy, BooleanSupplier ready) {
         cfg.startup.showJavalinBanner = false;
         cfg.startup.showOldJavalinVersionWarning = false;
         cfg.concurrency.useVirtualThreads = true;
@@ -85,6 +86,7 @@ public final class HttpApi {
         });
         notebooks.register(routes);
         images.register(routes);
+        legacy.register(routes);
 
         routes.exception(AtelierException.class, (e, ctx) -> writeError(ctx, e.errorCode(), e.getMessage()));
         routes.exception(HttpResponseException.class, (e, ctx) -> {
@@ -116,9 +118,16 @@ public final class HttpApi {
     }
 
     static void writeError(Context ctx, ErrorCode code, String message) {
+        boolean legacy = ctx.path().contains("/demanager/");
+        if (legacy && code == ErrorCode.NOT_FOUND) {
+            code = ErrorCode.LEGACY_NOT_FOUND;
+        }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("error_code", code.code());
         body.put("error_msg", message);
+        if (legacy) {
+            body.put("error_message", message); // the legacy pages name it so; older ones error_msg
+        }
         Object requestId = ctx.attribute("request-id");
         if (requestId != null) {
             body.put("request_id", requestId);

@@ -62,6 +62,17 @@ final class RequestBody {
         return v.intValue();
     }
 
+    Boolean bool(String field) {
+        JsonNode v = value(field);
+        if (v == null) {
+            return null;
+        }
+        if (!v.isBoolean()) {
+            throw wrongType(field, "a boolean", v);
+        }
+        return v.booleanValue();
+    }
+
     Long longValue(String field) {
         JsonNode v = value(field);
         if (v == null) {

@@ -24,6 +24,18 @@ public record Lease(long createAt, long durationMs, boolean enabled, String type
         return new Lease(createAt, durationMs, requested.enabled, requested.type, updateAt, requested.requestedMs);
     }
 
+    /**
+     * Auto stop as the legacy API sets it: switching it off takes effect at once; a new duration applies from
+     * the next start, unless auto stop was off, in which case the countdown starts now.
+     */
+    public Lease withAutoStop(Long requestedMsOrDisabled, long now) {
+        if (requestedMsOrDisabled == null || requestedMsOrDisabled == -1L) {
+            return new Lease(createAt, durationMs, false, type, now, requestedMs);
+        }
+        Lease next = new Lease(createAt, durationMs, true, TIMING, now, requestedMsOrDisabled);
+        return enabled ? next : next.restartedAt(now);
+    }
+
     /** The auto-stop deadline in epoch ms. */
     public long deadline() {
         return createAt + durationMs;

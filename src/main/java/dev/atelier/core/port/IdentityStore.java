@@ -20,6 +20,8 @@ public interface IdentityStore {
 
     Set<String> projectsOf(String userId);
 
+    Optional<String> userName(String userId);
+
     record AccessKeyRecord(String accessKey, String userId, String sealedSecret, boolean enabled) {
     }
 }

@@ -43,10 +43,11 @@ public interface InstanceStore {
     List<String> activeIds();
 
     /**
-     * A filtered, sorted page of one project's instances. Null filters do not filter. {@code sort} names
+     * A filtered, sorted page of one project's instances. Null filters do not filter; {@code statuses} matches
+     * any of its values. {@code sort} names
      * fields of {@link #SORTABLE}; ties are broken by id.
      */
-    record InstanceQuery(String projectId, String ownerId, String nameContains, String status, String feature,
+    record InstanceQuery(String projectId, String ownerId, String nameContains, List<String> statuses, String feature,
                          String workspaceId, String flavorId, String imageId, String id, List<Sort> sort,
                          int offset, int limit) {
 

@@ -113,8 +113,16 @@ public final class InstanceService {
         return instance;
     }
 
+    /** The legacy API's prefix: {@code DE-<uuid>} there names the instance {@code <uuid>} here. */
+    public static final String LEGACY_PREFIX = "DE-";
+
+    /** An instance id as stored, whichever API's form it was given in. */
+    public static String canonicalId(String id) {
+        return id != null && id.startsWith(LEGACY_PREFIX) ? id.substring(LEGACY_PREFIX.length()) : id;
+    }
+
     public Instance show(String projectId, String id) {
-        return store.get(id).filter(i -> i.projectId().equals(projectId))
+        return store.get(canonicalId(id)).filter(i -> i.projectId().equals(projectId))
                 .orElseThrow(() -> new AtelierException(ErrorCode.NOT_FOUND, "instance " + id + " does not exist"));
     }
 
@@ -176,8 +184,8 @@ public final class InstanceService {
             return new InstancePage(java.util.List.of(), 0); // no dedicated pools exist on this server
         }
         String owner = req.owner() != null ? req.owner() : all ? null : caller.userId();
-        return store.list(new InstanceQuery(projectId, owner, req.name(), status, feature, workspaceId, req.flavor(),
-                req.imageId(), req.id(), sort, req.offset(), req.limit()));
+        return store.list(new InstanceQuery(projectId, owner, req.name(), status == null ? null : java.util.List.of(status), feature, workspaceId, req.flavor(),
+                req.imageId(), canonicalId(req.id()), sort, req.offset(), req.limit()));
     }
 
     /** Records that the instance is to be deleted; returns it with status DELETING. */
@@ -283,7 +291,7 @@ public final class InstanceService {
         Transitions.check(Transitions.Operation.CREATE_IMAGE, current);
         var source = images.find(current.imageId()).orElseThrow(() -> new AtelierException(ErrorCode.IMAGE_NOT_FOUND,
                 "the image of instance " + id + " no longer exists"));
-        var image = images.beginSave(projectId, source, id, name, namespace, tag, description, workspaceId);
+        var image = images.beginSave(projectId, source, current.id(), name, namespace, tag, description, workspaceId);
         try {
             mutate(projectId, id, Transitions.Operation.CREATE_IMAGE,
                     i -> i.withStatus(InstanceStatus.SNAPSHOTTING, i.progress(), null));
@@ -292,6 +300,26 @@ public final class InstanceService {
             throw e;
         }
         return image;
+    }
+
+    /** Whether the project has an instance of that name (the legacy API wants names unique). */
+    public boolean nameTaken(String projectId, String name) {
+        return store.list(new InstanceQuery(projectId, null, name, null, null, null, null, null, null,
+                java.util.List.of(), 0, 1000)).items().stream().anyMatch(i -> i.name().equals(name)
+                && i.desired() != DesiredState.DELETED);
+    }
+
+    /** A query the caller has already been authorised for (the legacy list builds its own). */
+    public InstancePage query(InstanceQuery query) {
+        return store.list(query);
+    }
+
+    /** Sets auto stop the legacy way (see {@link Lease#withAutoStop}); {@code -1} switches it off. */
+    public Instance setAutoStop(String projectId, String id, long requestedMsOrDisabled) {
+        lease(requestedMsOrDisabled, Lease.TIMING, 0);
+        long now = clock.millis();
+        return mutate(projectId, id, Transitions.Operation.UPDATE_DESCRIPTION,
+                i -> i.withLease(i.lease().withAutoStop(requestedMsOrDisabled, now)));
     }
 
     /** Changes what the user may change (reference §2.5); each field is checked against the instance's status. */
@@ -356,7 +384,7 @@ public final class InstanceService {
             Transitions.check(op, current);
             var written = store.update(change.apply(current), clock.millis());
             if (written.isPresent()) {
-                onChange.accept(id);
+                onChange.accept(current.id());
                 return written.get();
             }
         }

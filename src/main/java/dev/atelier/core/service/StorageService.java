@@ -39,6 +39,7 @@ public final class StorageService {
 
     public Mount attach(String projectId, String instanceId, String category, String mountPath, String uri) {
         Instance instance = instances.show(projectId, instanceId);
+        instanceId = instance.id();
         String c = category == null ? "OBS" : category.toUpperCase(Locale.ROOT);
         if (!c.equals("OBS") && !c.equals("OBSFS") && !c.equals("EFS")) {
             throw new AtelierException(ErrorCode.INVALID_VALUE, "category must be OBS, OBSFS or EFS");
@@ -74,8 +75,7 @@ public final class StorageService {
     }
 
     public List<Mount> list(String projectId, String instanceId) {
-        instances.show(projectId, instanceId);
-        return mounts.ofInstance(instanceId);
+        return mounts.ofInstance(instances.show(projectId, instanceId).id());
     }
 
     /** The mounts of an instance, for rendering it (no access check: the caller already has the instance). */
@@ -89,8 +89,8 @@ public final class StorageService {
     }
 
     public Mount show(String projectId, String instanceId, String mountId) {
-        instances.show(projectId, instanceId);
-        return mounts.get(mountId).filter(m -> m.instanceId().equals(instanceId)).orElseThrow(() ->
+        String id = instances.show(projectId, instanceId).id();
+        return mounts.get(mountId).filter(m -> m.instanceId().equals(id)).orElseThrow(() ->
                 new AtelierException(ErrorCode.NOT_FOUND, "storage " + mountId + " is not mounted on instance "
                         + instanceId));
     }
@@ -102,7 +102,7 @@ public final class StorageService {
         }
         Mount next = mount.withStatus(UNMOUNTING, null, clock.millis());
         mounts.update(next);
-        onChange.accept(instanceId);
+        onChange.accept(mount.instanceId());
         return next;
     }
 }

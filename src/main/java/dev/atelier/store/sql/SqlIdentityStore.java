@@ -53,6 +53,12 @@ public final class SqlIdentityStore implements IdentityStore {
     }
 
     @Override
+    public Optional<String> userName(String userId) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT name FROM users WHERE id = :u").bind("u", userId)
+                .mapTo(String.class).findOne());
+    }
+
+    @Override
     public Set<String> projectsOf(String userId) {
         return new HashSet<>(jdbi.withHandle(h -> h.createQuery("SELECT project_id FROM project_members "
                 + "WHERE user_id = :u").bind("u", userId).mapTo(String.class).list()));

@@ -139,7 +139,17 @@ public final class SqlInstanceStore implements InstanceStore {
         StringBuilder where = new StringBuilder(" WHERE project_id = :project_id");
         params.put("project_id", q.projectId());
         filter(where, params, "owner_id", q.ownerId());
-        filter(where, params, "status", q.status());
+        if (q.statuses() != null) {
+            if (q.statuses().isEmpty()) {
+                return new InstancePage(List.of(), 0);
+            }
+            where.append(" AND status IN (");
+            for (int i = 0; i < q.statuses().size(); i++) {
+                where.append(i == 0 ? "" : ", ").append(":status").append(i);
+                params.put("status" + i, q.statuses().get(i));
+            }
+            where.append(")");
+        }
         filter(where, params, "feature", q.feature());
         filter(where, params, "workspace_id", q.workspaceId());
         filter(where, params, "flavor_id", q.flavorId());

@@ -1,4 +1,4 @@
-package dev.atelier.contract;
+package dev.atelier.support;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -13,7 +13,7 @@ import java.util.Map;
  * Types: {@code s} string, {@code i} 32-bit integer, {@code l} integer, {@code b} boolean, {@code a} array,
  * {@code o} object; a trailing {@code ?} marks a field that may be absent.
  */
-final class Shape {
+public final class Shape {
     private final String name;
     private final Map<String, String> fields = new LinkedHashMap<>();
     private final Map<String, Shape> nested = new LinkedHashMap<>();
@@ -22,7 +22,7 @@ final class Shape {
         this.name = name;
     }
 
-    static Shape of(String name, String... pairs) {
+    public static Shape of(String name, String... pairs) {
         Shape s = new Shape(name);
         for (int i = 0; i < pairs.length; i += 2) {
             s.fields.put(pairs[i], pairs[i + 1]);
@@ -31,12 +31,12 @@ final class Shape {
     }
 
     /** The objects of {@code field} (an object, or an array of objects) must have {@code shape}. */
-    Shape with(String field, Shape shape) {
+    public Shape with(String field, Shape shape) {
         nested.put(field, shape);
         return this;
     }
 
-    void check(JsonNode node) {
+    public void check(JsonNode node) {
         assertThat(node.isObject()).as(name + " is an object: " + node).isTrue();
         for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
             String f = it.next();

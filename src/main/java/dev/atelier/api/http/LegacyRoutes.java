@@ -1,0 +1,323 @@
+package dev.atelier.api.http;
+
+import dev.atelier.core.AtelierException;
+import dev.atelier.core.ErrorCode;
+import dev.atelier.core.auth.Caller;
+import dev.atelier.core.model.Image;
+import dev.atelier.core.model.Instance;
+import dev.atelier.core.model.InstanceStatus;
+import dev.atelier.core.port.IdentityStore;
+import dev.atelier.core.port.InstanceStore;
+import dev.atelier.core.port.InstanceStore.InstanceQuery;
+import dev.atelier.core.service.Catalog;
+import dev.atelier.core.service.CreateInstance;
+import dev.atelier.core.service.ImageService;
+import dev.atelier.core.service.InstanceService;
+import dev.atelier.core.service.UpdateInstance;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The legacy DevEnviron API (reference §4, seed 004) as a second view of the same instances: an instance
+ * created here is {@code DE-<uuid>}, the same instance is {@code <uuid>} in v1, and both APIs accept both forms.
+ */
+public final class LegacyRoutes {
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+    private static final Pattern BUCKET_ROOT = Pattern.compile("/?[^/]+/?");
+    private static final long MIN_AUTO_STOP_S = 3600;
+    private static final long MAX_AUTO_STOP_S = 86400;
+    /** Profiles of the documented CPU Python 3 engines, all served by the built-in Jupyter image. */
+    private static final Set<String> PYTHON3_PROFILES = Set.of("Multi-Engine 1.0 (python3)-cpu",
+            "Multi-Engine 2.0 (python3)", "Python3");
+
+    private final InstanceService instances;
+    private final ImageService images;
+    private final Catalog catalog;
+    private final IdentityStore identities;
+    private final Clock clock;
+    private final com.fasterxml.jackson.databind.ObjectMapper mapper = Json.mapper();
+
+    public LegacyRoutes(InstanceService instances, ImageService images, Catalog catalog, IdentityStore identities,
+                        Clock clock) {
+        this.instances = instances;
+        this.images = images;
+        this.catalog = catalog;
+        this.identities = identities;
+        this.clock = clock;
+    }
+
+    void register(RoutesConfig routes) {
+        String base = "/v1/{project_id}/demanager/instances";
+        routes.post(base, this::create);
+        routes.get(base, this::list);
+        routes.get(base + "/{id}", HttpApi.secured(ctx -> ctx.json(view(show(ctx)))));
+        routes.put(base + "/{id}", HttpApi.secured(this::modify));
+        routes.delete(base + "/{id}", HttpApi.secured(this::delete));
+        routes.post(base + "/{id}/action", HttpApi.secured(this::action));
+        routes.get(base + "/{id}/token", HttpApi.secured(ctx -> ctx.json(Map.of("token", show(ctx).token()))));
+    }
+
+    private Instance show(Context ctx) {
+        return notFoundAsLegacy(() -> instances.show(ctx.pathParam("project_id"), ctx.pathParam("id")));
+    }
+
+    private void create(Context ctx) {
+        Caller caller = HttpApi.caller(ctx);
+        String projectId = ctx.pathParam("project_id");
+        RequestBody body = RequestBody.parse(mapper, ctx.bodyAsBytes());
+        String name = body.string("name");
+        if (name == null) {
+            throw new AtelierException(ErrorCode.MISSING_PROPERTY, "name is required");
+        }
+        if (!NAME.matcher(name).matches()) {
+            throw new AtelierException(ErrorCode.INVALID_VALUE,
+                    "name must be 1 to 64 characters of letters, digits, '-' and '_'");
+        }
+        String profileId = body.string("profile_id");
+        if (profileId == null) {
+            throw new AtelierException(ErrorCode.MISSING_PROPERTY, "profile_id is required");
+        }
+        String flavor = body.string("flavor");
+        RequestBody spec = body.object("spec");
+        if (spec == null) {
+            throw new AtelierException(ErrorCode.MISSING_PROPERTY, "spec is required");
+        }
+        RequestBody storage = spec.object("storage");
+        if (storage == null) {
+            throw new AtelierException(ErrorCode.LEGACY_STORAGE_MISSING, "spec.storage is required");
+        }
+        Integer volumeSize = storageSize(storage);
+        Long autoStopMs = autoStop(spec.object("auto_stop"));
+        RequestBody workspace = body.object("workspace");
+        RequestBody pool = body.object("pool");
+        String imageId = profile(projectId, profileId);
+        if (instances.nameTaken(projectId, name)) {
+            throw new AtelierException(ErrorCode.LEGACY_NAME_EXISTS, "an instance named " + name + " already exists");
+        }
+        String feature = flavor == null ? null : catalog.flavor(flavor).map(f -> f.feature()).orElse(null);
+        Instance created = instances.create(caller, projectId, new CreateInstance(name, body.string("description"),
+                feature, flavor, imageId, workspace == null ? null : workspace.string("id"), true, "EVS", "MANAGED",
+                volumeSize, autoStopMs == null ? -1L : autoStopMs, "timing", false,
+                pool == null ? null : pool.string("id")));
+        ctx.json(view(created));
+    }
+
+    private void list(Context ctx) {
+        Caller caller = HttpApi.caller(ctx);
+        String deType = ctx.queryParam("de_type");
+        if (deType == null) {
+            throw legacyParameter("de_type is required (Notebook)");
+        }
+        if (!deType.equals("Notebook")) {
+            throw legacyParameter("de_type must be Notebook");
+        }
+        String provision = NotebookRoutes.query(ctx, "provision_type");
+        if (provision != null && !provision.equals("Docker")) {
+            throw legacyParameter("provision_type must be Docker");
+        }
+        String status = NotebookRoutes.query(ctx, "status");
+        List<String> statuses = null;
+        if (status != null) {
+            statuses = LegacyViews.V1_STATUSES.get(status);
+            if (statuses == null) {
+                throw legacyParameter("status must be one of " + new java.util.TreeSet<>(
+                        LegacyViews.V1_STATUSES.keySet()));
+            }
+        }
+        String sortBy = NotebookRoutes.query(ctx, "sortby");
+        String field = sortBy == null || sortBy.equals("name") ? "name"
+                : sortBy.equals("creation_timestamp") ? "create_at" : null;
+        if (field == null) {
+            throw legacyParameter("sortby must be name or creation_timestamp");
+        }
+        String order = NotebookRoutes.query(ctx, "order");
+        if (order != null && !order.equals("asc") && !order.equals("desc")) {
+            throw legacyParameter("order must be asc or desc");
+        }
+        boolean ascending = order == null || order.equals("asc");
+        int offset = nonNegative(ctx, "offset");
+        int limit = nonNegative(ctx, "limit");
+        String showSelf = NotebookRoutes.query(ctx, "show_self");
+        if (showSelf != null && !showSelf.equalsIgnoreCase("true") && !showSelf.equalsIgnoreCase("false")) {
+            throw legacyParameter("show_self must be true or false");
+        }
+        boolean self = showSelf == null || showSelf.equalsIgnoreCase("true");
+        String workspace = NotebookRoutes.query(ctx, "workspace_id");
+        String aiProject = NotebookRoutes.query(ctx, "ai_project");
+        String pool = NotebookRoutes.query(ctx, "pool_id");
+        if (pool != null || aiProject != null && !aiProject.equals("default-ai-project")) {
+            statuses = List.of(); // no dedicated pools, and every instance is in the default AI project
+        }
+        InstanceStore.InstancePage page = instances.query(new InstanceQuery(ctx.pathParam("project_id"),
+                self ? caller.userId() : null, null, statuses, null, workspace == null ? "0" : workspace, null, null,
+                null, List.of(new InstanceStore.Sort(field, ascending)), offset,
+                limit == 0 ? Integer.MAX_VALUE : limit));
+        ctx.json(new LegacyViews.ListResult(page.total(), page.items().stream().map(this::view).toList()));
+    }
+
+    private void modify(Context ctx) {
+        String projectId = ctx.pathParam("project_id");
+        Instance current = show(ctx);
+        RequestBody body = RequestBody.parse(mapper, ctx.bodyAsBytes());
+        String description = body.string("description");
+        RequestBody spec = body.object("spec");
+        RequestBody autoStop = spec == null ? null : spec.object("auto_stop");
+        Long autoStopMs = autoStop(autoStop);
+        Instance updated = current;
+        if (description != null) {
+            updated = instances.update(projectId, current.id(), new UpdateInstance(null, description, null, null, null,
+                    false));
+        }
+        if (autoStop != null) {
+            updated = instances.setAutoStop(projectId, current.id(), autoStopMs == null ? -1L : autoStopMs);
+        }
+        ctx.json(view(updated));
+    }
+
+    private void delete(Context ctx) {
+        Instance current = show(ctx);
+        if (current.status() == InstanceStatus.RUNNING || current.status() == InstanceStatus.STARTING) {
+            throw new AtelierException(ErrorCode.LEGACY_MUST_STOP_FIRST, "instance " + ctx.pathParam("id")
+                    + " is " + LegacyViews.status(current.status()) + "; stop it before deleting it");
+        }
+        instances.delete(ctx.pathParam("project_id"), current.id());
+        ctx.json(Map.of("instance_id", ctx.pathParam("id")));
+    }
+
+    private void action(Context ctx) {
+        Instance current = show(ctx);
+        String action = RequestBody.parse(mapper, ctx.bodyAsBytes()).string("action");
+        if (action == null) {
+            throw new AtelierException(ErrorCode.MISSING_PROPERTY, "action is required");
+        }
+        String projectId = ctx.pathParam("project_id");
+        Instance after = switch (action) {
+            case "start" -> {
+                if (current.status() == InstanceStatus.RUNNING) {
+                    throw new AtelierException(ErrorCode.LEGACY_ALREADY_RUNNING, "instance is already running");
+                }
+                var lease = current.lease();
+                yield instances.start(projectId, current.id(), lease.enabled() ? lease.requestedMs() : -1L, "timing");
+            }
+            case "stop" -> {
+                if (current.status() == InstanceStatus.STOPPED) {
+                    throw new AtelierException(ErrorCode.LEGACY_ALREADY_STOPPED, "instance is already stopped");
+                }
+                yield instances.stop(projectId, current.id());
+            }
+            case "restart", "queue", "dequeue" -> throw new AtelierException(ErrorCode.LEGACY_PARAMETER, "action "
+                    + action + " is not supported by this server (free instances start without queuing; restart is "
+                    + "stop, then start)");
+            default -> throw legacyParameter("action must be start, stop, restart, queue or dequeue");
+        };
+        ctx.json(new LegacyViews.ActionResult(LegacyViews.status(after.status()), LegacyViews.status(current.status())));
+    }
+
+    private LegacyViews.LegacyInstance view(Instance i) {
+        Image image = images.find(i.imageId()).orElse(null);
+        return LegacyViews.instance(i, image, catalog.flavor(i.flavorId()).orElse(null),
+                identities.userName(i.ownerId()).orElse(i.ownerId()), clock.millis()); // a removed user: its id
+    }
+
+    /** The image a profile names: an image id, or one of the documented CPU Python 3 profiles. */
+    private String profile(String projectId, String profileId) {
+        if (PYTHON3_PROFILES.contains(profileId)) {
+            return dev.atelier.core.service.Catalog.DEBIAN_JUPYTER_IMAGE_ID;
+        }
+        return images.find(profileId).filter(m -> m.visibleTo(projectId)).map(Image::id).orElseThrow(() ->
+                new AtelierException(ErrorCode.IMAGE_NOT_FOUND, "profile_id " + profileId + " is not available on "
+                        + "this server; use an image id from GET /v1/" + projectId + "/images or one of "
+                        + new java.util.TreeSet<>(PYTHON3_PROFILES)));
+    }
+
+    /** Checks {@code spec.storage}; returns the EVS size in GB (null: default). */
+    private static Integer storageSize(RequestBody storage) {
+        String type = storage.string("type");
+        if (type == null) {
+            throw new AtelierException(ErrorCode.LEGACY_STORAGE_MISSING, "spec.storage.type is required");
+        }
+        RequestBody location = storage.object("location");
+        switch (type) {
+            case "evs" -> {
+                return location == null ? null : location.integer("volume_size");
+            }
+            case "obs", "obsfs" -> {
+                String path = location == null ? null : location.string("path");
+                if (path == null) {
+                    throw new AtelierException(ErrorCode.LEGACY_OBS_PATH_MISSING,
+                            "spec.storage.location.path is required for " + type + " storage");
+                }
+                if (type.equals("obs") && !path.endsWith("/")) {
+                    throw new AtelierException(ErrorCode.LEGACY_PATH_NOT_DIRECTORY,
+                            "spec.storage.location.path must end with '/'");
+                }
+                if (type.equals("obs") && BUCKET_ROOT.matcher(path).matches()) {
+                    throw new AtelierException(ErrorCode.LEGACY_PATH_IS_BUCKET,
+                            "spec.storage.location.path must be a directory in a bucket, not the bucket itself");
+                }
+                throw new AtelierException(ErrorCode.LEGACY_STORAGE_UNSUPPORTED, "storage type " + type
+                        + " is not available as a work volume on this server; use evs (and attach OBS paths "
+                        + "through the v1 storage API)");
+            }
+            default -> throw new AtelierException(ErrorCode.LEGACY_STORAGE_UNSUPPORTED,
+                    "spec.storage.type must be obs, obsfs or evs");
+        }
+    }
+
+    /** Checks an {@code auto_stop} object; returns its duration in ms, or null when auto stop is off. */
+    private static Long autoStop(RequestBody autoStop) {
+        if (autoStop == null) {
+            return null;
+        }
+        Boolean enable = autoStop.bool("enable");
+        Long seconds = autoStop.longValue("duration");
+        if (enable == null || !enable) {
+            return null;
+        }
+        if (seconds == null) {
+            throw new AtelierException(ErrorCode.LEGACY_AUTO_STOP_WITHOUT_DURATION,
+                    "spec.auto_stop.duration is required when auto stop is enabled");
+        }
+        if (seconds < MIN_AUTO_STOP_S || seconds > MAX_AUTO_STOP_S) {
+            throw new AtelierException(ErrorCode.DURATION_OUT_OF_RANGE,
+                    "spec.auto_stop.duration must be between 3600 and 86400 seconds");
+        }
+        return seconds * 1000;
+    }
+
+    private static int nonNegative(Context ctx, String name) {
+        String raw = NotebookRoutes.query(ctx, name);
+        if (raw == null) {
+            return 0;
+        }
+        try {
+            int v = Integer.parseInt(raw);
+            if (v < 0) {
+                throw new NumberFormatException();
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw legacyParameter(name + " must be a non-negative integer");
+        }
+    }
+
+    private static AtelierException legacyParameter(String message) {
+        return new AtelierException(ErrorCode.LEGACY_PARAMETER, message);
+    }
+
+    private static <T> T notFoundAsLegacy(java.util.function.Supplier<T> s) {
+        try {
+            return s.get();
+        } catch (AtelierException e) {
+            if (e.errorCode() == ErrorCode.NOT_FOUND) {
+                throw new AtelierException(ErrorCode.LEGACY_NOT_FOUND, e.getMessage());
+            }
+            throw e;
+        }
+    }
+}

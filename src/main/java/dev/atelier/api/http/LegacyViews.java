@@ -1,0 +1,180 @@
+package dev.atelier.api.http;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.atelier.core.model.Flavor;
+import dev.atelier.core.model.Image;
+import dev.atelier.core.model.Instance;
+import dev.atelier.core.model.InstanceStatus;
+import dev.atelier.core.model.Lease;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The legacy (demanager) shapes of reference §4.3 and seed 004: a second rendering of the same instances.
+ * Members without a value are written as JSON null, as the examples show them.
+ */
+final class LegacyViews {
+    private LegacyViews() {
+    }
+
+    /** The v1 status seen through the legacy API (reference §3.2). */
+    static String status(InstanceStatus s) {
+        return switch (s) {
+            case INIT, CREATING -> "CREATING";
+            case STARTING -> "STARTING";
+            case RUNNING, SNAPSHOTTING -> "RUNNING";
+            case STOPPING -> "STOPPING";
+            case STOPPED -> "STOPPED";
+            case CREATE_FAILED -> "CREATE_FAILED";
+            case START_FAILED -> "START_FAILED";
+            case DELETING, DELETED -> "DELETED";
+            case DELETE_FAILED, ERROR, FROZEN -> "UNAVAILABLE";
+        };
+    }
+
+    /** Every legacy status, and the v1 statuses that show as it (none, for the states Atelier never enters). */
+    static final Map<String, List<String>> V1_STATUSES = Map.ofEntries(
+            Map.entry("CREATE_QUEUING", List.of()), Map.entry("CREATING", List.of("INIT", "CREATING")),
+            Map.entry("CREATE_FAILED", List.of("CREATE_FAILED")), Map.entry("START_QUEUING", List.of()),
+            Map.entry("READY_TO_START", List.of()), Map.entry("STARTING", List.of("STARTING")),
+            Map.entry("RESTARTING", List.of()), Map.entry("START_FAILED", List.of("START_FAILED")),
+            Map.entry("RUNNING", List.of("RUNNING", "SNAPSHOTTING")), Map.entry("STOPPING", List.of("STOPPING")),
+            Map.entry("STOPPED", List.of("STOPPED")),
+            Map.entry("UNAVAILABLE", List.of("DELETE_FAILED", "ERROR", "FROZEN")),
+            Map.entry("DELETED", List.of("DELETING", "DELETED")), Map.entry("RESIZING", List.of()),
+            Map.entry("RESIZE_FAILED", List.of()));
+
+    static final Set<String> FAILED = Set.of("CREATE_FAILED", "START_FAILED", "UNAVAILABLE");
+
+    record ActionResult(String currentStatus, String previousState) {
+    }
+
+    record ListResult(long totalCount, List<LegacyInstance> instances) {
+    }
+
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    record LegacyInstance(String id, String name, String description, String status, String creationTimestamp,
+                          String latestUpdateTimestamp, Profile profile, String flavor, FlavorDetails flavorDetails,
+                          Object pool, Spec spec, Map<String, String> workspace, Map<String, String> aiProject,
+                          String errorCode, Object queuingInfo, Map<String, String> user, Object repository) {
+    }
+
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    record Profile(String id, String name, String description, String deType, String flavorType, Provision provision,
+                   Map<String, String> labels) {
+    }
+
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    record Provision(String type, ProvisionSpec spec, Map<String, String> annotations) {
+    }
+
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    record ProvisionSpec(String engine, Map<String, Object> params) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record FlavorDetails(String name, String status, List<String> storageList, boolean isPermitted, String type,
+                         Map<String, Object> params, String promoType, Integer storeTime) {
+    }
+
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    record Spec(Storage storage, Object extendStorage, AutoStop autoStop, Map<String, String> annotations,
+                FailedReasons failedReasons, Object extendParams, Object repository) {
+    }
+
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    record Storage(String type, Map<String, Object> location) {
+    }
+
+    /** {@code stop_timestamp} and {@code remain_time} only while running. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record AutoStop(boolean enable, Long duration, boolean prompt, Long stopTimestamp, Long remainTime) {
+    }
+
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    record FailedReasons(String code, String message, Map<String, String> detail) {
+    }
+
+    static LegacyInstance instance(Instance i, Image image, Flavor flavor, String userName, long now) {
+        String status = status(i.status());
+        Lease l = i.lease();
+        boolean running = i.status() == InstanceStatus.RUNNING;
+        AutoStop autoStop = new AutoStop(l.enabled(), l.enabled() ? l.requestedMs() / 1000 : null, true,
+                running && l.enabled() ? l.deadline() : null,
+                running && l.enabled() ? Math.max(0, (l.deadline() - now) / 1000) : null);
+        Map<String, Object> location = new LinkedHashMap<>();
+        location.put("path", null);
+        location.put("volume_size", i.volume().capacityGb());
+        location.put("volume_unit", "GB");
+        location.put("mount_path", "/home/ma-user/work");
+        location.put("access_modes", null);
+        Map<String, String> annotations = new LinkedHashMap<>();
+        annotations.put("target_domain", running && i.url() != null ? i.url().replaceAll("^(https?://[^/]+).*", "$1") : "");
+        annotations.put("url", running && i.url() != null ? i.url() : "");
+        boolean failed = FAILED.contains(status);
+        FailedReasons reasons = failed ? new FailedReasons(errorCode(i.status()), i.failReason(), Map.of()) : null;
+        Map<String, String> user = new LinkedHashMap<>();
+        user.put("id", i.ownerId());
+        user.put("name", userName);
+        return new LegacyInstance(InstanceServiceIds.legacy(i.id()), i.name(), i.description(), status,
+                Long.toString(i.createAt()), Long.toString(i.updateAt()), profile(image), i.flavorId(),
+                flavor == null ? null : flavorDetails(flavor), null,
+                new Spec(new Storage("evs", location), null, autoStop, annotations, reasons, null, null),
+                Map.of("id", i.workspaceId()), Map.of("id", "default-ai-project"),
+                failed ? errorCode(i.status()) : null, null, user, null);
+    }
+
+    private static String errorCode(InstanceStatus s) {
+        return s == InstanceStatus.CREATE_FAILED ? "ModelArts.6200" : s == InstanceStatus.START_FAILED
+                ? "ModelArts.6360" : "ModelArts.6102";
+    }
+
+    static Profile profile(Image m) {
+        if (m == null) {
+            return null;
+        }
+        Map<String, Object> params = new LinkedHashMap<>();
+        params.put("namespace", m.namespace());
+        params.put("image_name", m.name());
+        params.put("image_tag", m.tag());
+        params.put("annotations", null);
+        return new Profile(m.id(), m.name(), m.description(), "Notebook", "CPU",
+                new Provision("Docker", new ProvisionSpec("CCE", params),
+                        Map.of("category", m.name(), "type", m.builtIn() ? "system" : "custom")), Map.of());
+    }
+
+    static FlavorDetails flavorDetails(Flavor f) {
+        Map<String, Object> params = new LinkedHashMap<>();
+        params.put("CPU", f.vcpus());
+        params.put("memory", (f.memoryMib() / 1024) + "GiB");
+        if (f.gpu() != null) {
+            params.put("GPU", f.gpu().count());
+            params.put("graphics_memory", f.gpu().memory());
+            params.put("gpu_type", f.gpu().type());
+        }
+        if (f.ascend() != null) {
+            params.put("NPU", f.ascend().npu());
+            params.put("graphics_memory", f.ascend().npuMemory());
+            params.put("type", f.ascend().typeAlias());
+        }
+        String type = switch (f.category()) {
+            case "ASCEND" -> "Ascend";
+            default -> f.category();
+        };
+        return new FlavorDetails(f.id(), f.soldOut() ? "soldOut" : "onSale",
+                f.storages().stream().map(s -> s.toLowerCase(java.util.Locale.ROOT)).toList(), true, type, params,
+                f.free() ? "Free" : "NoDiscount", -1);
+    }
+
+    /** The ids of the two views: {@code DE-<uuid>} in the legacy API for {@code <uuid>} in v1. */
+    static final class InstanceServiceIds {
+        private InstanceServiceIds() {
+        }
+
+        static String legacy(String id) {
+            return dev.atelier.core.service.InstanceService.LEGACY_PREFIX + id;
+        }
+    }
+}
