@@ -33,7 +33,7 @@ public class StartLatency {
         Path dir = Path.of(args[0]);
         int n = args.length > 1 ? Integer.parseInt(args[1]) : 10;
         Atelier atelier = Atelier.start(new ServerConfig(dir.resolve("data"), "127.0.0.1", 0, null,
-                ServerConfig.DEFAULT_JUPYTER, Duration.ofSeconds(60), Duration.ofSeconds(10), Duration.ofSeconds(5), 4));
+                ServerConfig.DEFAULT_JUPYTER, Duration.ofSeconds(60), Duration.ofSeconds(10), Duration.ofSeconds(5), 4, false, false));
         try {
             var creds = new com.fasterxml.jackson.databind.ObjectMapper()
                     .readTree(dir.resolve("data/credentials.json").toFile());

@@ -52,7 +52,9 @@ public final class Atelier implements AutoCloseable {
             throw e;
         }
 
-        var runtime = new LocalProcessRuntime(config.dataDir(), config.objectStoreDir(), config.stopGrace());
+        var runtime = new LocalProcessRuntime(config.dataDir(), config.objectStoreDir(), config.stopGrace(),
+                config.sandbox(), config.requireIsolation());
+        log.info("host capabilities: {}", runtime.capabilities());
         var images = new ImageService(Catalog.builtInImages(config.jupyterCommand()), new SqlImageStore(database),
                 new LocalImages(config.dataDir(), runtime), clock);
         var instances = new InstanceService(instanceStore, catalog, images, clock,
@@ -65,7 +67,8 @@ public final class Atelier implements AutoCloseable {
         storage.onChange(reconciler::enqueue);
         this.http = new HttpApi(config.host(), config.port(), new Authenticator(identities, secrets, Clock.systemUTC()),
                 new NotebookRoutes(instances, catalog, images, storage), new ImageRoutes(images),
-                new LegacyRoutes(instances, images, catalog, identities, clock), () -> ready);
+                new LegacyRoutes(instances, images, catalog, identities, clock), () -> ready,
+                runtime::capabilities);
     }
 
     /** Opens the store, starts the reconciler and the HTTP API; returns once requests are accepted. */

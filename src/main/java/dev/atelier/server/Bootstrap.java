@@ -33,6 +33,11 @@ final class Bootstrap {
                 Files.createDirectories(dataDir, PosixFilePermissions.asFileAttribute(
                         PosixFilePermissions.fromString("rwx------")));
             }
+            Path logs = dataDir.resolve("logs");
+            if (!Files.exists(logs)) {
+                Files.createDirectories(logs, PosixFilePermissions.asFileAttribute(
+                        PosixFilePermissions.fromString("rwx------")));
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the data dir " + dataDir, e);
         }

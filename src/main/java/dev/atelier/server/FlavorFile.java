@@ -24,7 +24,7 @@ final class FlavorFile {
 
     record Entry(String id, String name, String category, String arch, String description, String feature,
                  Boolean free, Integer vcpus, Long memoryMib, List<String> storages, Integer evsMaxSizeGb,
-                 Flavor.Gpu gpu, Flavor.Ascend ascend, Boolean soldOut) {
+                 Flavor.Gpu gpu, Flavor.Ascend ascend, Boolean soldOut, Integer maxProcesses) {
     }
 
     private FlavorFile() {
@@ -78,7 +78,8 @@ final class FlavorFile {
                     e.description() == null ? "" : e.description(), feature, Boolean.TRUE.equals(e.free()),
                     e.vcpus(), e.memoryMib(), e.storages() == null ? List.of("EVS") : e.storages(),
                     e.evsMaxSizeGb() == null ? 4096 : e.evsMaxSizeGb(), e.gpu(), e.ascend(),
-                    Boolean.TRUE.equals(e.soldOut())));
+                    Boolean.TRUE.equals(e.soldOut()),
+                    e.maxProcesses() == null ? Flavor.DEFAULT_MAX_PROCESSES : e.maxProcesses()));
         }
         if (out.isEmpty()) {
             throw new IllegalArgumentException(file + " lists no flavor");

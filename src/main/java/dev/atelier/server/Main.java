@@ -37,6 +37,15 @@ public final class Main {
                         + "(env ATELIER_DATABASE_URL; default: SQLite file atelier.db in the data dir).")
         String databaseUrl;
 
+        @Option(names = "--sandbox", defaultValue = "${env:ATELIER_SANDBOX:-false}",
+                description = "Run every instance in a bubblewrap sandbox under its own uid, with its flavor's CPU, "
+                        + "memory and process limits (needs root, bubblewrap and cgroups; env ATELIER_SANDBOX).")
+        boolean sandbox;
+
+        @Option(names = "--require-isolation", defaultValue = "${env:ATELIER_REQUIRE_ISOLATION:-false}",
+                description = "Refuse to start instances that cannot be sandboxed (env ATELIER_REQUIRE_ISOLATION).")
+        boolean requireIsolation;
+
         @Override
         public Integer call() throws Exception {
             if (port < 0 || port > 65535) {
@@ -51,7 +60,8 @@ public final class Main {
             System.setProperty("atelier.log.dir", dataDir.resolve("logs").toAbsolutePath().toString());
             Atelier atelier;
             try {
-                atelier = Atelier.start(ServerConfig.defaults(dataDir, host, port, databaseUrl));
+                atelier = Atelier.start(ServerConfig.defaults(dataDir, host, port, databaseUrl)
+                        .withIsolation(sandbox || requireIsolation, requireIsolation));
             } catch (RuntimeException e) {
                 System.err.println("atelier: cannot start: " + rootMessage(e));
                 return 1;

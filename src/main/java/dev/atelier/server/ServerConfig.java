@@ -6,7 +6,7 @@ import java.time.Duration;
 /** Everything a server is started with. Built by the CLI from options and environment variables. */
 public record ServerConfig(Path dataDir, String host, int port, String databaseUrl, String jupyterCommand,
                            Duration startTimeout, Duration stopGrace, Duration healthInterval,
-                           int reconcilerWorkers) {
+                           int reconcilerWorkers, boolean sandbox, boolean requireIsolation) {
 
     public ServerConfig {
         dataDir = dataDir.toAbsolutePath().normalize();
@@ -16,7 +16,12 @@ public record ServerConfig(Path dataDir, String host, int port, String databaseU
 
     public static ServerConfig defaults(Path dataDir, String host, int port, String databaseUrl) {
         return new ServerConfig(dataDir, host, port, databaseUrl, DEFAULT_JUPYTER, Duration.ofSeconds(60),
-                Duration.ofSeconds(10), Duration.ofSeconds(5), 4);
+                Duration.ofSeconds(10), Duration.ofSeconds(5), 4, false, false);
+    }
+
+    public ServerConfig withIsolation(boolean sandboxInstances, boolean require) {
+        return new ServerConfig(dataDir, host, port, databaseUrl, jupyterCommand, startTimeout, stopGrace,
+                healthInterval, reconcilerWorkers, sandboxInstances, require);
     }
 
     /** The local object store that {@code obs://} storage paths map to. */

@@ -69,6 +69,11 @@ public final class Jupyter {
                             private void handle(String text) {
                                 try {
                                     JsonNode msg = JSON.readTree(text);
+                                    if (msg.path("msg_type").asText().equals("status") && msg.path("content")
+                                            .path("execution_state").asText().matches("restarting|dead")) {
+                                        done.completeExceptionally(new KernelDied());
+                                        return;
+                                    }
                                     if (!msgId.equals(msg.path("parent_header").path("msg_id").asText())) {
                                         return;
                                     }
@@ -100,8 +105,23 @@ public final class Jupyter {
         ws.sendText(JSON.writeValueAsString(msg), true).get(10, TimeUnit.SECONDS);
         try {
             return done.get(60, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof KernelDied died) {
+                throw died;
+            }
+            throw e;
         } finally {
             ws.abort();
+            // kernels are shut down after use: each holds processes and memory a sandbox counts
+            http.send(HttpRequest.newBuilder(URI.create(base + "api/kernels/" + kernelId))
+                    .header("Authorization", "token " + token).DELETE().build(), HttpResponse.BodyHandlers.discarding());
+        }
+    }
+
+    /** The kernel running the code died (for example killed for exceeding a memory limit). */
+    public static final class KernelDied extends RuntimeException {
+        KernelDied() {
+            super("the kernel died");
         }
     }
 }

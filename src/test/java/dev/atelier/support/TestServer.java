@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * A real Atelier server on a free port of 127.0.0.1, with its own data dir, started in this JVM. Closing it
@@ -26,28 +27,54 @@ public final class TestServer implements AutoCloseable {
     private Atelier atelier;
     private dev.atelier.store.sql.Database database;
 
-    private TestServer(Path dataDir, String databaseUrl, String jupyterCommand) {
+    private final boolean sandbox;
+
+    private TestServer(Path dataDir, String databaseUrl, String jupyterCommand, boolean sandbox) {
         this.dataDir = dataDir;
         this.databaseUrl = databaseUrl;
         this.jupyterCommand = jupyterCommand;
+        this.sandbox = sandbox;
+    }
+
+    /** A server that runs every instance in a sandbox with its flavor's limits. */
+    public static TestServer sandboxed(Path dataDir) {
+        return new TestServer(dataDir, null, ServerConfig.DEFAULT_JUPYTER, true).start();
     }
 
     public static TestServer sqlite(Path dataDir) {
-        return new TestServer(dataDir, null, ServerConfig.DEFAULT_JUPYTER).start();
+        return new TestServer(dataDir, null, ServerConfig.DEFAULT_JUPYTER, false).start();
     }
 
     public static TestServer postgres(Path dataDir) {
-        return new TestServer(dataDir, Postgres.freshSchemaUrl(), ServerConfig.DEFAULT_JUPYTER).start();
+        return new TestServer(dataDir, Postgres.freshSchemaUrl(), ServerConfig.DEFAULT_JUPYTER, false).start();
     }
 
     public static TestServer of(Path dataDir, String databaseUrl, String jupyterCommand) {
-        return new TestServer(dataDir, databaseUrl, jupyterCommand).start();
+        return new TestServer(dataDir, databaseUrl, jupyterCommand, false).start();
+    }
+
+    /** Removes the cgroups of this server's instances that their instances did not live to remove. */
+    private void removeCgroups() {
+        Path instances = dataDir.resolve("instances");
+        if (!Files.isDirectory(instances)) {
+            return;
+        }
+        try (var homes = Files.list(instances)) {
+            for (Path home : homes.toList()) {
+                for (String controller : List.of("memory", "cpu", "pids")) {
+                    Files.deleteIfExists(Path.of("/sys/fs/cgroup", controller, "atelier", home.getFileName().toString()));
+                }
+                Files.deleteIfExists(Path.of("/sys/fs/cgroup/atelier", home.getFileName().toString()));
+            }
+        } catch (IOException e) {
+            // best effort
+        }
     }
 
     /** Starts (or restarts, after {@link #stopServer}) the server on the same data dir and database. */
     public TestServer start() {
         atelier = Atelier.start(new ServerConfig(dataDir, "127.0.0.1", 0, databaseUrl, jupyterCommand,
-                Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofMillis(500), 4), clock);
+                Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofMillis(500), 4, sandbox, false), clock);
         return this;
     }
 
@@ -134,7 +161,10 @@ public final class TestServer implements AutoCloseable {
             stopServer();
         }
         String marker = dataDir.toAbsolutePath().toString();
-        Processes.matching(marker).forEach(ProcessHandle::destroyForcibly);
+        List<ProcessHandle> left = Processes.matching(marker);
+        left.forEach(ProcessHandle::destroyForcibly);
+        left.forEach(p -> p.onExit().join());
+        removeCgroups();
         if (databaseUrl != null && databaseUrl.contains("currentSchema=")) {
             Postgres.dropSchemaOf(databaseUrl);
         }

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,10 +35,10 @@ public final class HttpApi {
     private final Javalin app;
 
     public HttpApi(String host, int port, Authenticator authenticator, NotebookRoutes notebooks, ImageRoutes images,
-                   LegacyRoutes legacy, BooleanSupplier ready) {
+                   LegacyRoutes legacy, BooleanSupplier ready, Supplier<Map<String, Object>> capabilities) {
         ObjectMapper mapper = Json.mapper();
         this.app = Javalin.create(cfg -> configure(cfg, host, port, mapper, authenticator, notebooks, images, legacy,
-                ready));
+                ready, capabilities));
     }
 
     public HttpApi start() {
@@ -55,7 +56,8 @@ public final class HttpApi {
 
     private static void configure(JavalinConfig cfg, String host, int port, ObjectMapper mapper,
                                   Authenticator authenticator, NotebookRoutes notebooks, ImageRoutes images,
-                                  LegacyRoutes legacy, BooleanSupplier ready) {
+                                  LegacyRoutes legacy, BooleanSupplier ready,
+                                  Supplier<Map<String, Object>> capabilities) {
         cfg.startup.showJavalinBanner = false;
         cfg.startup.showOldJavalinVersionWarning = false;
         cfg.concurrency.useVirtualThreads = true;
@@ -82,7 +84,8 @@ public final class HttpApi {
         routes.get("/health/live", ctx -> ctx.json(Map.of("status", "live")));
         routes.get("/health/ready", ctx -> {
             boolean ok = ready.getAsBoolean();
-            ctx.status(ok ? 200 : 503).json(Map.of("status", ok ? "ready" : "starting"));
+            ctx.status(ok ? 200 : 503).json(Map.of("status", ok ? "ready" : "starting",
+                    "capabilities", capabilities.get()));
         });
         notebooks.register(routes);
         images.register(routes);

@@ -8,7 +8,10 @@ import java.util.List;
  */
 public record Flavor(String id, String name, String category, String arch, String description, String feature,
                      boolean free, int vcpus, long memoryMib, List<String> storages, int evsMaxSizeGb, Gpu gpu,
-                     Ascend ascend, boolean soldOut) {
+                     Ascend ascend, boolean soldOut, int maxProcesses) {
+
+    /** Processes (and threads) an instance may have at once where the runtime enforces it. */
+    public static final int DEFAULT_MAX_PROCESSES = 1024;
 
     public Flavor {
         storages = List.copyOf(storages);
@@ -18,12 +21,12 @@ public record Flavor(String id, String name, String category, String arch, Strin
     public static Flavor cpu(String id, String name, String description, String feature, boolean free, int vcpus,
                              long memoryMib, int evsMaxSizeGb) {
         return new Flavor(id, name, "CPU", "x86_64", description, feature, free, vcpus, memoryMib, List.of("EVS"),
-                evsMaxSizeGb, null, null, false);
+                evsMaxSizeGb, null, null, false, DEFAULT_MAX_PROCESSES);
     }
 
     public Flavor withSoldOut(boolean value) {
         return new Flavor(id, name, category, arch, description, feature, free, vcpus, memoryMib, storages,
-                evsMaxSizeGb, gpu, ascend, value);
+                evsMaxSizeGb, gpu, ascend, value, maxProcesses);
     }
 
     /** GPUs of a flavor: count, memory per card (e.g. "32GB") and card type. */

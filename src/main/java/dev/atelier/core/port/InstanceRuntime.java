@@ -51,18 +51,22 @@ public interface InstanceRuntime {
 
     enum Phase { STARTING, READY, FAILED }
 
-    /** What a poll found; {@code lastActivity} (epoch ms) is the server's last user activity, when known. */
-    record Health(Phase phase, String reason, Long lastActivity) {
-        public static Health ready(Long lastActivity) {
-            return new Health(Phase.READY, null, lastActivity);
+    /**
+     * What a poll found; {@code lastActivity} (epoch ms) is the server's last user activity, when known;
+     * {@code notice} something the user should know about a server that still runs (e.g. a process killed for
+     * using too much memory).
+     */
+    record Health(Phase phase, String reason, Long lastActivity, String notice) {
+        public static Health ready(Long lastActivity, String notice) {
+            return new Health(Phase.READY, null, lastActivity, notice);
         }
 
         public static Health starting() {
-            return new Health(Phase.STARTING, null, null);
+            return new Health(Phase.STARTING, null, null, null);
         }
 
         public static Health failed(String reason) {
-            return new Health(Phase.FAILED, reason, null);
+            return new Health(Phase.FAILED, reason, null, null);
         }
     }
 

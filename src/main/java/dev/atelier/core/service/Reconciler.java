@@ -237,6 +237,11 @@ public final class Reconciler {
             return Optional.empty();
         }
         reconcileMounts(inst);
+        if (health.notice() != null && !health.notice().equals(inst.failReason())) {
+            log.warn("instance {}: {}", inst.id(), health.notice());
+            write(inst, inst.withStatus(inst.status(), inst.progress(), health.notice()));
+            return Optional.of(Duration.ZERO);
+        }
         long now = clock.millis();
         Lease lease = inst.lease();
         if (lease.enabled() && lease.type().equals(Lease.TIMING)) {

@@ -36,21 +36,92 @@ public final class LocalProcessRuntime implements InstanceRuntime {
     private static final String PID = "pid";
     private static final String PORT = "port";
     private static final String BASE_URL = "base_url";
+    private static final String UID = "uid";
+    private static final String SANDBOX = "sandbox";
+    private static final String CGROUP = "cgroup";
     private static final int LOG_TAIL_LINES = 15;
 
     private final Path instancesDir;
     private final Path objectStoreDir;
     private final Duration stopGrace;
+    private final boolean sandboxed;
+    private final boolean requireIsolation;
+    private final Cgroups cgroups;
+    private final String isolationProblem;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
     /**
      * @param objectStoreDir the local object store: {@code obs://bucket/dir/} is {@code <objectStoreDir>/bucket/dir/}
      */
     public LocalProcessRuntime(Path dataDir, Path objectStoreDir, Duration stopGrace) {
+        this(dataDir, objectStoreDir, stopGrace, false, false);
+    }
+
+    /**
+     * @param sandbox run every instance in a sandbox with cgroup limits, where the host can
+     * @param requireIsolation refuse to start instances when it cannot
+     */
+    public LocalProcessRuntime(Path dataDir, Path objectStoreDir, Duration stopGrace, boolean sandbox,
+                               boolean requireIsolation) {
         // absolute: the server's root dir is handed to a process that runs in another working directory
         this.instancesDir = dataDir.toAbsolutePath().normalize().resolve("instances");
         this.objectStoreDir = objectStoreDir.toAbsolutePath().normalize();
         this.stopGrace = stopGrace;
+        this.requireIsolation = requireIsolation;
+        String problem = sandbox || requireIsolation ? Sandbox.problem() : "the sandbox is not enabled (--sandbox)";
+        if (problem == null) {
+            problem = Sandbox.untraversable(instancesDir.getParent());
+        }
+        Cgroups groups = problem == null ? Cgroups.detect() : null;
+        if (problem == null && groups == null) {
+            problem = "this host has no usable cgroups with memory, cpu and pids controllers";
+        }
+        this.isolationProblem = problem;
+        this.sandboxed = problem == null;
+        this.cgroups = groups;
+        if (sandbox && !sandboxed) {
+            log.warn("instances run without isolation: {}", problem);
+        }
+        if (sandboxed) {
+            // an instance's uid must reach its home to bind it (traverse, not list): 0711 on the way there
+            try {
+                Files.createDirectories(instancesDir);
+                for (Path dir : List.of(instancesDir.getParent(), instancesDir)) {
+                    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
+                }
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("cannot prepare " + instancesDir + " for sandboxes", e);
+            }
+        }
+    }
+
+    /** What this runtime can enforce on this host, for the operator. */
+    public Map<String, Object> capabilities() {
+        Map<String, Object> c = new java.util.LinkedHashMap<>();
+        c.put("sandbox", sandboxed ? "bubblewrap" : "none");
+        c.put("cgroups", cgroups == null ? "none" : cgroups.version().name().toLowerCase(java.util.Locale.ROOT));
+        c.put("isolation_required", requireIsolation);
+        if (!sandboxed) {
+            c.put("isolation_problem", isolationProblem);
+        }
+        c.put("gpus", Files.exists(Path.of("/dev/nvidia0")));
+        return c;
+    }
+
+    /** Something to tell the user about a running instance: processes its memory limit killed. */
+    private String notice(String instanceId, Map<String, String> state) {
+        if (cgroups == null || !state.containsKey(CGROUP)) {
+            return null;
+        }
+        long kills = cgroups.oomKills(instanceId);
+        return kills == 0 ? null : kills + " process(es) of this instance were killed for exceeding its flavor's "
+                + "memory limit; the notebook server still runs";
+    }
+
+    /** A registered image's environment outside /usr has to be visible (read-only) inside the sandbox. */
+    private static Path imageEnvironment(Path jupyter) {
+        Path env = jupyter.toAbsolutePath().getParent().getParent();
+        return env.startsWith("/usr") ? null : env;
     }
 
     @Override
@@ -91,37 +162,68 @@ public final class LocalProcessRuntime implements InstanceRuntime {
         String baseUrl = "/notebook/" + spec.instanceId() + "/";
         progress.step(3, StepStatus.COMPLETED);
 
-        List<String> command = new ArrayList<>();
-        if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
-            command.add("/usr/bin/setsid");
-        }
-        command.addAll(List.of(jupyter.toString(), "--no-browser", "--allow-root", "--ip=127.0.0.1",
+        // inside a sandbox the instance's home is /home/ma-user; outside it is the home's host path
+        Path seenHome = sandboxed ? Path.of(Sandbox.HOME) : home;
+        List<String> server = List.of(jupyter.toString(), "--no-browser", "--allow-root", "--ip=127.0.0.1",
                 "--port=" + port, "--port-retries=0", "--ServerApp.base_url=" + baseUrl,
-                "--ServerApp.root_dir=" + work, "--ServerApp.default_url=/tree",
+                "--ServerApp.root_dir=" + seenHome.resolve("work"), "--ServerApp.default_url=/tree",
                 // the instance lives as long as Atelier says, not until someone clicks Quit
-                "--ServerApp.quit_button=False"));
+                "--ServerApp.quit_button=False");
+        List<String> command = new ArrayList<>();
+        Map<String, String> extraState = new java.util.HashMap<>();
+        if (sandboxed) {
+            try {
+                int uid = Sandbox.uidFor(instancesDir, home);
+                Sandbox.chown(meta, uid);
+                for (Path own : List.of(home, work)) {
+                    Files.setAttribute(own, "unix:uid", uid, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                    Files.setAttribute(own, "unix:gid", uid, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                }
+                List<Path> groups = cgroups == null ? List.of() : cgroups.create(spec.instanceId(),
+                        spec.flavor().memoryMib() * 1024 * 1024, spec.flavor().vcpus(), spec.flavor().maxProcesses());
+                command.addAll(Sandbox.wrap(server, home, uid, groups, imageEnvironment(jupyter)));
+                extraState.put(UID, Integer.toString(uid));
+                extraState.put(SANDBOX, "bubblewrap");
+                if (cgroups != null) {
+                    extraState.put(CGROUP, cgroups.version().name());
+                }
+            } catch (IOException e) {
+                throw new RuntimeFailure("cannot prepare the sandbox: " + e.getMessage(), e);
+            }
+        } else {
+            if (requireIsolation) {
+                throw new RuntimeFailure("this server requires isolation, and this host cannot provide it: "
+                        + isolationProblem);
+            }
+            if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
+                command.add("/usr/bin/setsid");
+            }
+            command.addAll(server);
+        }
         ProcessBuilder pb = new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(meta.resolve("jupyter.log").toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         Map<String, String> env = pb.environment();
         env.clear();
         env.put("PATH", "/usr/local/bin:/usr/bin:/bin");
-        env.put("HOME", home.toString());
+        env.put("HOME", seenHome.toString());
         env.put("LANG", "C.UTF-8");
         env.put("JUPYTER_TOKEN", spec.token());
-        env.put("JUPYTER_CONFIG_DIR", home.resolve(".jupyter").toString());
-        env.put("JUPYTER_DATA_DIR", home.resolve(".local/share/jupyter").toString());
-        env.put("JUPYTER_RUNTIME_DIR", meta.resolve("runtime").toString());
-        env.put("IPYTHONDIR", home.resolve(".ipython").toString());
+        env.put("JUPYTER_CONFIG_DIR", seenHome.resolve(".jupyter").toString());
+        env.put("JUPYTER_DATA_DIR", seenHome.resolve(".local/share/jupyter").toString());
+        env.put("JUPYTER_RUNTIME_DIR", seenHome.resolve(".atelier/runtime").toString());
+        env.put("IPYTHONDIR", seenHome.resolve(".ipython").toString());
         Process process;
         try {
             process = pb.start();
         } catch (IOException e) {
             throw new RuntimeFailure("cannot start the notebook server: " + e.getMessage(), e);
         }
-        log.info("instance {}: started jupyter-server pid {} on 127.0.0.1:{}", spec.instanceId(), process.pid(), port);
-        return new Launch(Map.of(PID, Long.toString(process.pid()), PORT, Integer.toString(port), BASE_URL, baseUrl),
-                "http://127.0.0.1:" + port + baseUrl + "tree");
+        log.info("instance {}: started jupyter-server pid {} on 127.0.0.1:{}{}", spec.instanceId(), process.pid(), port,
+                sandboxed ? " in a sandbox as uid " + extraState.get(UID) : "");
+        Map<String, String> state = new java.util.HashMap<>(extraState);
+        state.putAll(Map.of(PID, Long.toString(process.pid()), PORT, Integer.toString(port), BASE_URL, baseUrl));
+        return new Launch(state, "http://127.0.0.1:" + port + baseUrl + "tree");
     }
 
     @Override
@@ -135,7 +237,8 @@ public final class LocalProcessRuntime implements InstanceRuntime {
                             + state.get(BASE_URL) + "api/status"))
                     .header("Authorization", "token " + token).timeout(Duration.ofSeconds(2)).GET().build();
             HttpResponse<String> resp = http.send(req, HttpResponse.BodyHandlers.ofString());
-            return resp.statusCode() == 200 ? Health.ready(lastActivity(resp.body())) : Health.starting();
+            return resp.statusCode() == 200 ? Health.ready(lastActivity(resp.body()), notice(instanceId, state))
+                    : Health.starting();
         } catch (IOException e) {
             return Health.starting();
         } catch (InterruptedException e) {
@@ -173,6 +276,9 @@ public final class LocalProcessRuntime implements InstanceRuntime {
                 .forEach(p -> terminate(instanceId, p));
         Trees.delete(home);
         Trees.delete(instancesDir.resolve("." + instanceId + ".new"));
+        if (cgroups != null) {
+            cgroups.remove(instanceId);
+        }
     }
 
     /**
@@ -248,7 +354,14 @@ public final class LocalProcessRuntime implements InstanceRuntime {
 
     private void terminate(String instanceId, ProcessHandle p) {
         List<ProcessHandle> family = new ArrayList<>(p.descendants().toList());
-        p.destroy(); // SIGTERM: jupyter-server shuts its kernels down and exits
+        // SIGTERM to the notebook server itself (inside a sandbox, not to bubblewrap, which would just kill it):
+        // jupyter-server shuts its kernels down and exits, and its sandbox ends with it
+        String marker = "/notebook/" + instanceId + "/";
+        ProcessHandle server = java.util.stream.Stream.concat(java.util.stream.Stream.of(p), family.stream())
+                .filter(h -> !List.of("bwrap", "sh", "setpriv", "setsid").contains(comm(h.pid())))
+                .filter(h -> commandLine(h.pid()).contains(marker))
+                .findFirst().orElse(p);
+        server.destroy();
         try {
             p.onExit().get(stopGrace.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
@@ -258,7 +371,18 @@ public final class LocalProcessRuntime implements InstanceRuntime {
         }
         family.addAll(p.descendants().toList());
         family.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+        if (cgroups != null) {
+            cgroups.remove(instanceId);
+        }
         log.info("instance {}: stopped pid {}", instanceId, p.pid());
+    }
+
+    private static String comm(long pid) {
+        try {
+            return Files.readString(Path.of("/proc", Long.toString(pid), "comm")).trim();
+        } catch (IOException e) {
+            return "";
+        }
     }
 
     /** The live process recorded in {@code state}, if it is still the instance's server (pids get reused). */

@@ -24,6 +24,9 @@ public final class Database implements AutoCloseable {
             throw new IllegalArgumentException("unsupported database URL (use jdbc:sqlite:<file> or "
                     + "jdbc:postgresql://host:port/db): " + redact(jdbcUrl));
         }
+        if (sqlite) {
+            privateFile(jdbcUrl.substring("jdbc:sqlite:".length()));
+        }
         HikariConfig cfg = new HikariConfig();
         cfg.setJdbcUrl(jdbcUrl);
         cfg.setPoolName(sqlite ? "sqlite" : "postgresql");
@@ -45,6 +48,22 @@ public final class Database implements AutoCloseable {
             throw e;
         }
         return new Database(ds, sqlite);
+    }
+
+    /**
+     * Creates the database file readable by its owner only, even where its directory must be traversable by
+     * others; SQLite gives its WAL and shared-memory files the same mode.
+     */
+    private static void privateFile(String path) {
+        java.nio.file.Path file = java.nio.file.Path.of(path.contains("?") ? path.substring(0, path.indexOf('?')) : path);
+        try {
+            if (!java.nio.file.Files.exists(file)) {
+                java.nio.file.Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // let SQLite report what is wrong with the path
+        }
     }
 
     public Jdbi jdbi() {

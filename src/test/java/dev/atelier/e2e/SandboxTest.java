@@ -1,0 +1,176 @@
+package dev.atelier.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.atelier.support.Jupyter;
+import dev.atelier.support.SignedClient;
+import dev.atelier.support.TestServer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Sandboxed instances, tried from inside their kernels: what one instance can see of the host and of another
+ * instance, and whether its flavor's memory, CPU and process limits hold.
+ */
+class SandboxTest {
+    /** One small flavor for the limits, one large for the instance that must not see the other's files. */
+    static final String FLAVORS = """
+            [
+              {"id": "tiny", "vcpus": 1, "memory_mib": 256, "max_processes": 120},
+              {"id": "roomy", "vcpus": 2, "memory_mib": 4096}
+            ]
+            """;
+
+    @TempDir
+    static Path dataDir;
+    static TestServer server;
+    static SignedClient api;
+    static String tiny;
+    static String roomy;
+    static Jupyter tinyJupyter;
+    static Jupyter roomyJupyter;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/bwrap")),
+                "bubblewrap is not installed (bin/atelier installs it)");
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+                "sandboxes with their own uids and cgroup limits need the server to run as root");
+        Files.writeString(dataDir.resolve("flavors.json"), FLAVORS);
+        server = TestServer.sandboxed(dataDir);
+        api = server.client();
+        tiny = create("tiny");
+        roomy = create("roomy");
+        tinyJupyter = running(tiny);
+        roomyJupyter = running(roomy);
+    }
+
+    static String create(String flavor) {
+        return api.post("/v1/{project_id}/notebooks", TestServer.createBody(flavor).replace(TestServer.FLAVOR, flavor))
+                .json().get("id").asText();
+    }
+
+    static Jupyter running(String id) {
+        JsonNode nb = StartStopLeaseTest.awaitStatus(api, id, "RUNNING");
+        return new Jupyter(nb.get("url").asText(), nb.get("token").asText());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Test
+    void theServerReportsWhatItEnforces() throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create(server.url() + "/health/ready")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.body()).contains("\"sandbox\":\"bubblewrap\"").contains("\"cgroups\":\"v");
+    }
+
+    @Test
+    void anInstanceSeesNeitherTheHostsFilesNorAnotherInstance() throws Exception {
+        Path otherHome = server.dataDir().resolve("instances").resolve(roomy);
+        String out = tinyJupyter.execute(String.join("\n",
+                "import os",
+                "print(os.getuid(), os.getcwd())",
+                "print(os.path.exists(" + py(otherHome.toString()) + "), os.path.exists(" + py(server.dataDir().toString())
+                        + "), os.path.exists(" + py(server.dataDir().resolve("atelier.db").toString()) + "))",
+                "comms = [open(f'/proc/{p}/comm').read().strip() for p in os.listdir('/proc') if p.isdigit()]",
+                "print(len(comms) < 50, 'java' in comms)",
+                "try:",
+                "    open('/usr/lib/intruder', 'w')",
+                "    print('wrote /usr')",
+                "except OSError:",
+                "    print('read-only')",
+                "open('/tmp/tiny-secret', 'w').write('x')",
+                "print(sorted(os.listdir('/home')))"));
+        // its own pid namespace: a handful of processes, none of them the server's
+        assertThat(out).isEqualTo("1000 /home/ma-user/work\nFalse False False\nTrue False\nread-only\n['ma-user']\n");
+        assertThat(roomyJupyter.execute("import os\nprint(os.path.exists('/tmp/tiny-secret'))")).isEqualTo("False\n");
+
+        int tinyUid = (Integer) Files.getAttribute(server.dataDir().resolve("instances").resolve(tiny),
+                "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        int roomyUid = (Integer) Files.getAttribute(otherHome, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        assertThat(tinyUid).isGreaterThanOrEqualTo(200_000).isNotEqualTo(roomyUid);
+        assertThat(Files.getPosixFilePermissions(server.dataDir().resolve("atelier.db")).toString())
+                .doesNotContain("OTHERS").doesNotContain("GROUP");
+    }
+
+    @Test
+    void aKernelOverItsMemoryLimitIsKilledAndTheInstanceSaysSo() throws Exception {
+        assertThatThrownBy(() -> tinyJupyter.execute("hog = bytearray(600 * 1024 * 1024)\nhog[::4096] = b'x' * "
+                + "len(hog[::4096])\nprint('survived')")).isInstanceOf(Jupyter.KernelDied.class);
+        JsonNode nb = await().atMost(Duration.ofSeconds(15)).until(() ->
+                api.get("/v1/{project_id}/notebooks/" + tiny).json(), n -> n.path("fail_reason").asText()
+                .contains("memory"));
+        assertThat(nb.get("status").asText()).isEqualTo("RUNNING");
+    }
+
+    @Test
+    void theCpuQuotaHoldsABusyLoopToOneCore() throws Exception {
+        String out = roomyJupyter.execute("print('unused')"); // warm up the other instance's kernel
+        assertThat(out).isEqualTo("unused\n");
+        String ratio = tinyJupyter.execute(String.join("\n",
+                "import multiprocessing, os, time",
+                "def spin(seconds):",
+                "    end = time.time() + seconds",
+                "    while time.time() < end: pass",
+                "t = time.time()",
+                "ps = [multiprocessing.Process(target=spin, args=(2,)) for _ in range(2)]",
+                "[p.start() for p in ps]; [p.join() for p in ps]",
+                "wall = time.time() - t",
+                "c = os.times()",
+                "print(round((c.children_user + c.children_system) / wall, 2))"));
+        // two busy processes get about one core between them, not two
+        assertThat(Double.parseDouble(ratio.trim())).isLessThan(1.3);
+    }
+
+    @Test
+    void theProcessLimitHolds() throws Exception {
+        String out = tinyJupyter.execute(String.join("\n",
+                "import subprocess",
+                "procs = []",
+                "try:",
+                "    for _ in range(200):",
+                "        procs.append(subprocess.Popen(['sleep', '30']))",
+                "    print('started all 200')",
+                "except OSError as e:",
+                "    print('refused after', len(procs))",
+                "finally:",
+                "    [p.kill() for p in procs]"));
+        assertThat(out).startsWith("refused after ");
+        // the notebook server's and the kernel's own threads count too
+        assertThat(Integer.parseInt(out.trim().substring("refused after ".length()))).isLessThan(120);
+    }
+
+    @Test
+    void stoppingShutsTheServerDownGracefully() throws Exception {
+        String id = create("roomy");
+        running(id);
+        api.post("/v1/{project_id}/notebooks/" + id + "/stop", null);
+        StartStopLeaseTest.awaitStatus(api, id, "STOPPED");
+        String log = Files.readString(server.dataDir().resolve("instances").resolve(id).resolve(".atelier/jupyter.log"));
+        assertThat(log).contains("received signal 15, stopping").contains("Shutting down");
+        api.delete("/v1/{project_id}/notebooks/" + id);
+    }
+
+    private static String py(String s) {
+        return "'" + s.replace("'", "\\'") + "'";
+    }
+}
