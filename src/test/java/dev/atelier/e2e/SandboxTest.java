@@ -160,6 +160,52 @@ class SandboxTest {
     }
 
     @Test
+    void theVolumeHasAHardCapacity() throws Exception {
+        String out = roomyJupyter.execute(String.join("\n",
+                "import os, shutil",
+                "print(round(shutil.disk_usage('.').total / 2**30))",
+                "fd = os.open('big', os.O_CREAT | os.O_WRONLY)",
+                "try:",
+                "    os.posix_fallocate(fd, 0, 6 * 2**30)",
+                "    print('allocated 6 GB')",
+                "except OSError as e:",
+                "    print(e.strerror)",
+                "finally:",
+                "    os.close(fd); os.remove('big')"));
+        assertThat(out).isEqualTo("5\nNo space left on device\n");
+    }
+
+    @Test
+    void attachedStorageWorksInsideTheSandboxAndSurvivesTheInstance() throws Exception {
+        Path bucket = Files.createDirectories(server.dataDir().resolve("obs/shared/in"));
+        Files.writeString(bucket.resolve("hello.txt"), "from the object store");
+        String id = create("roomy");
+        Jupyter jupyter = running(id);
+        String base = "/v1/{project_id}/notebooks/" + id + "/storage";
+        String mount = api.post(base, "{\"category\":\"OBS\",\"mount_path\":\"/data/in/\","
+                + "\"uri\":\"obs://shared/in/\"}").json().get("id").asText();
+        DynamicStorageTest.awaitMount(api, base + "/" + mount, "MOUNTED");
+        assertThat(jupyter.execute("print(open('data/in/hello.txt').read())\nopen('data/in/out.txt', 'w').write('x')"))
+                .isEqualTo("from the object store\n");
+        assertThat(bucket.resolve("out.txt")).hasContent("x");
+
+        // across a stop and start the storage comes back
+        api.post("/v1/{project_id}/notebooks/" + id + "/stop", null);
+        StartStopLeaseTest.awaitStatus(api, id, "STOPPED");
+        api.post("/v1/{project_id}/notebooks/" + id + "/start", null);
+        Jupyter again = running(id);
+        DynamicStorageTest.awaitMount(api, base + "/" + mount, "MOUNTED");
+        assertThat(again.execute("print(open('data/in/out.txt').read())")).isEqualTo("x\n");
+
+        api.delete("/v1/{project_id}/notebooks/" + id);
+        await().atMost(Duration.ofSeconds(20)).until(() ->
+                !Files.exists(server.dataDir().resolve("instances").resolve(id)));
+        assertThat(bucket.resolve("hello.txt")).hasContent("from the object store");
+        assertThat(bucket.resolve("out.txt")).hasContent("x");
+        assertThat(server.dataDir().resolve("volumes").resolve(id + ".ext4")).doesNotExist();
+    }
+
+    @Test
     void stoppingShutsTheServerDownGracefully() throws Exception {
         String id = create("roomy");
         running(id);

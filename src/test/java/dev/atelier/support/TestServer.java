@@ -53,6 +53,23 @@ public final class TestServer implements AutoCloseable {
         return new TestServer(dataDir, databaseUrl, jupyterCommand, false).start();
     }
 
+    /** Unmounts what sandboxed instances left mounted under the data dir, deepest first, so it can be deleted. */
+    private void unmountAll() {
+        String root = dataDir.toAbsolutePath().normalize() + "/";
+        try {
+            List<String> points = Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+                    .map(l -> l.split(" ")[4]).filter(p -> p.startsWith(root))
+                    .sorted(java.util.Comparator.comparingInt(String::length).reversed()).toList();
+            for (String p : points) {
+                new ProcessBuilder("umount", "-l", p).inheritIO().start().waitFor();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Removes the cgroups of this server's instances that their instances did not live to remove. */
     private void removeCgroups() {
         Path instances = dataDir.resolve("instances");
@@ -165,6 +182,7 @@ public final class TestServer implements AutoCloseable {
         left.forEach(ProcessHandle::destroyForcibly);
         left.forEach(p -> p.onExit().join());
         removeCgroups();
+        unmountAll();
         if (databaseUrl != null && databaseUrl.contains("currentSchema=")) {
             Postgres.dropSchemaOf(databaseUrl);
         }

@@ -123,7 +123,7 @@ public final class Reconciler {
             };
         }
         if (inst.status() == InstanceStatus.STOPPED) {
-            reconcileMounts(inst); // a detach asked for while stopped
+            reconcileMounts(inst, false); // a detach asked for while stopped; mounts wait for the next run
             return Optional.empty();
         }
         return inst.status() == InstanceStatus.STOPPING ? stopNow(inst) : Optional.empty();
@@ -135,6 +135,9 @@ public final class Reconciler {
         }
         write(inst, inst.withStatus(InstanceStatus.STOPPED, inst.progress(), inst.failReason())
                 .withRuntime(Map.of(), inst.url()));
+        // storage attached to the instance is mounted again when it next runs
+        mounts.ofInstance(inst.id()).stream().filter(m -> m.status().equals(StorageService.MOUNTED))
+                .forEach(m -> mounts.update(m.withStatus(StorageService.MOUNTING, null, clock.millis())));
         log.info("instance {} stopped", inst.id());
         return Optional.empty();
     }
@@ -236,7 +239,7 @@ public final class Reconciler {
                     .withRuntime(Map.of(), inst.url()));
             return Optional.empty();
         }
-        reconcileMounts(inst);
+        reconcileMounts(inst, true);
         if (health.notice() != null && !health.notice().equals(inst.failReason())) {
             log.warn("instance {}: {}", inst.id(), health.notice());
             write(inst, inst.withStatus(inst.status(), inst.progress(), health.notice()));
@@ -259,11 +262,11 @@ public final class Reconciler {
         return Optional.of(healthPoll);
     }
 
-    /** Mounts what is MOUNTING and unmounts what is UNMOUNTING on a running instance. */
-    private void reconcileMounts(Instance inst) {
+    /** Unmounts what is UNMOUNTING and, on a running instance, mounts what is MOUNTING. */
+    private void reconcileMounts(Instance inst, boolean running) {
         for (var mount : mounts.ofInstance(inst.id())) {
             try {
-                if (mount.status().equals(StorageService.MOUNTING)) {
+                if (running && mount.status().equals(StorageService.MOUNTING)) {
                     runtime.attach(inst.id(), mount.mountPath(), mount.uri());
                     mounts.update(mount.withStatus(StorageService.MOUNTED, null, clock.millis()));
                 } else if (mount.status().equals(StorageService.UNMOUNTING)) {

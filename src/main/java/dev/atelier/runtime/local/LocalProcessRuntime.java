@@ -47,6 +47,7 @@ public final class LocalProcessRuntime implements InstanceRuntime {
     private final boolean sandboxed;
     private final boolean requireIsolation;
     private final Cgroups cgroups;
+    private final boolean loopVolumes;
     private final String isolationProblem;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
@@ -79,6 +80,7 @@ public final class LocalProcessRuntime implements InstanceRuntime {
         this.isolationProblem = problem;
         this.sandboxed = problem == null;
         this.cgroups = groups;
+        this.loopVolumes = sandboxed && HostMounts.loopVolumesAvailable();
         if (sandbox && !sandboxed) {
             log.warn("instances run without isolation: {}", problem);
         }
@@ -100,12 +102,47 @@ public final class LocalProcessRuntime implements InstanceRuntime {
         Map<String, Object> c = new java.util.LinkedHashMap<>();
         c.put("sandbox", sandboxed ? "bubblewrap" : "none");
         c.put("cgroups", cgroups == null ? "none" : cgroups.version().name().toLowerCase(java.util.Locale.ROOT));
+        c.put("volumes", loopVolumes ? "loop-mounted ext4 (capacity enforced)" : "directories (capacity not enforced)");
         c.put("isolation_required", requireIsolation);
         if (!sandboxed) {
             c.put("isolation_problem", isolationProblem);
         }
         c.put("gpus", Files.exists(Path.of("/dev/nvidia0")));
         return c;
+    }
+
+    /**
+     * Gives the home to the instance's own uid and prepares its storage: the capacity-capped volume at
+     * {@code work} (where loop mounts are available) and the shared mount point for dynamic storage.
+     */
+    private int prepareSandboxStorage(LaunchSpec spec, Path home, Path work, Path meta) throws IOException {
+        int uid = Sandbox.uidFor(instancesDir, home);
+        Sandbox.chown(meta, uid);
+        if (loopVolumes) {
+            HostMounts.mountVolume(volumeImage(spec.instanceId()), work, spec.volume().capacityGb(), uid);
+        }
+        Path data = Files.createDirectories(work.resolve("data"));
+        for (Path own : List.of(home, work, data)) {
+            Files.setAttribute(own, "unix:uid", uid, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            Files.setAttribute(own, "unix:gid", uid, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        }
+        HostMounts.sharedMountPoint(data);
+        return uid;
+    }
+
+    private Path volumeImage(String instanceId) {
+        return instancesDir.resolveSibling("volumes").resolve(instanceId + ".ext4");
+    }
+
+    /** The instance's sandbox uid, if it was ever launched in a sandbox. */
+    private java.util.OptionalInt sandboxUidOf(String instanceId) {
+        try {
+            int owner = (Integer) Files.getAttribute(home(instanceId), "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            return owner >= Sandbox.FIRST_UID && owner < Sandbox.FIRST_UID + Sandbox.UIDS
+                    ? java.util.OptionalInt.of(owner) : java.util.OptionalInt.empty();
+        } catch (IOException e) {
+            return java.util.OptionalInt.empty();
+        }
     }
 
     /** Something to tell the user about a running instance: processes its memory limit killed. */
@@ -129,6 +166,7 @@ public final class LocalProcessRuntime implements InstanceRuntime {
         Path home = home(spec.instanceId());
         Path work = home.resolve("work");
         Path meta = home.resolve(".atelier");
+        int sandboxUid = -1;
 
         progress.step(1, StepStatus.PROCESSING);
         try {
@@ -144,6 +182,9 @@ public final class LocalProcessRuntime implements InstanceRuntime {
             Files.createDirectories(home, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             Files.createDirectories(work);
             Files.createDirectories(meta);
+            if (sandboxed) {
+                sandboxUid = prepareSandboxStorage(spec, home, work, meta);
+            }
         } catch (IOException e) {
             throw new RuntimeFailure("cannot prepare storage for the instance: " + e.getMessage(), e);
         }
@@ -173,12 +214,7 @@ public final class LocalProcessRuntime implements InstanceRuntime {
         Map<String, String> extraState = new java.util.HashMap<>();
         if (sandboxed) {
             try {
-                int uid = Sandbox.uidFor(instancesDir, home);
-                Sandbox.chown(meta, uid);
-                for (Path own : List.of(home, work)) {
-                    Files.setAttribute(own, "unix:uid", uid, java.nio.file.LinkOption.NOFOLLOW_LINKS);
-                    Files.setAttribute(own, "unix:gid", uid, java.nio.file.LinkOption.NOFOLLOW_LINKS);
-                }
+                int uid = sandboxUid;
                 List<Path> groups = cgroups == null ? List.of() : cgroups.create(spec.instanceId(),
                         spec.flavor().memoryMib() * 1024 * 1024, spec.flavor().vcpus(), spec.flavor().maxProcesses());
                 command.addAll(Sandbox.wrap(server, home, uid, groups, imageEnvironment(jupyter)));
@@ -274,8 +310,15 @@ public final class LocalProcessRuntime implements InstanceRuntime {
         // anything still running from the instance's directory goes first
         ProcessHandle.allProcesses().filter(p -> commandLine(p.pid()).contains(home.toString()))
                 .forEach(p -> terminate(instanceId, p));
+        // never delete through a mount: that would delete attached storage's data, or fail half-way
+        HostMounts.unmountAll(home);
         Trees.delete(home);
         Trees.delete(instancesDir.resolve("." + instanceId + ".new"));
+        try {
+            Files.deleteIfExists(volumeImage(instanceId));
+        } catch (IOException e) {
+            throw new RuntimeFailure("cannot remove the volume of " + instanceId + ": " + e.getMessage(), e);
+        }
         if (cgroups != null) {
             cgroups.remove(instanceId);
         }
@@ -295,6 +338,11 @@ public final class LocalProcessRuntime implements InstanceRuntime {
             throw new RuntimeFailure("bucket " + bucket.getFileName() + " does not exist in the object store ("
                     + objectStoreDir + ")");
         }
+        var uid = sandboxed ? sandboxUidOf(instanceId) : java.util.OptionalInt.empty();
+        if (uid.isPresent()) {
+            attachInSandbox(link, target, uid.getAsInt(), mountPath);
+            return;
+        }
         try {
             Files.createDirectories(target);
             Files.createDirectories(link.getParent());
@@ -313,10 +361,40 @@ public final class LocalProcessRuntime implements InstanceRuntime {
         }
     }
 
+    /**
+     * In a sandbox a link to a host path would point nowhere: the storage is bind-mounted below the shared mount
+     * point instead, and the instance's uid gets read-write access to it through ACLs.
+     */
+    private void attachInSandbox(Path mountPoint, Path target, int uid, String mountPath) {
+        try {
+            Files.createDirectories(target);
+            if (Files.isSymbolicLink(mountPoint) || Files.exists(mountPoint) && !Files.isDirectory(mountPoint)) {
+                throw new RuntimeFailure(mountPath + " already exists in the instance's work directory");
+            }
+            if (HostMounts.mounted(mountPoint)) {
+                return;
+            }
+            Files.createDirectories(mountPoint);
+            Files.setAttribute(mountPoint, "unix:uid", uid, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            if (Files.isExecutable(Path.of("/usr/bin/setfacl"))) {
+                HostMounts.run("/usr/bin/setfacl", "-R", "-m", "u:" + uid + ":rwX,d:u:" + uid + ":rwX",
+                        target.toString());
+            }
+            HostMounts.bind(target, mountPoint);
+        } catch (IOException e) {
+            throw new RuntimeFailure("cannot mount " + target + ": " + e.getMessage(), e);
+        }
+    }
+
     @Override
     public void detach(String instanceId, String mountPath) {
         Path link = mountLink(instanceId, mountPath);
         try {
+            if (HostMounts.mounted(link)) {
+                HostMounts.unmount(link);
+                Files.deleteIfExists(link);
+                return;
+            }
             if (Files.isSymbolicLink(link)) {
                 Files.delete(link);
             }
@@ -373,6 +451,9 @@ public final class LocalProcessRuntime implements InstanceRuntime {
         family.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
         if (cgroups != null) {
             cgroups.remove(instanceId);
+        }
+        if (sandboxed) {
+            HostMounts.unmountAll(home(instanceId)); // volume and storage go with the server; the next start remounts
         }
         log.info("instance {}: stopped pid {}", instanceId, p.pid());
     }

@@ -1,0 +1,151 @@
+package dev.atelier.runtime.local;
+
+import dev.atelier.core.port.InstanceRuntime.RuntimeFailure;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Mounts on the host for sandboxed instances: a capacity-capped ext4 volume (a sparse image, loop-mounted)
+ * as the work directory, a shared mount point for dynamic storage (so that storage attached later appears
+ * inside a running sandbox), and bind mounts of object-store directories. Needs root.
+ */
+final class HostMounts {
+    private static final long GB = 1024L * 1024 * 1024;
+
+    private HostMounts() {
+    }
+
+    /** Whether this host can make loop-mounted volumes. */
+    static boolean loopVolumesAvailable() {
+        return Files.isExecutable(Path.of("/usr/sbin/mkfs.ext4")) && Files.isExecutable(Path.of("/usr/sbin/resize2fs"))
+                && Files.exists(Path.of("/dev/loop-control")) && "root".equals(System.getProperty("user.name"));
+    }
+
+    /**
+     * Creates (or grows to {@code capacityGb}) the instance's volume image, owned inside by {@code uid}, and
+     * mounts it at {@code work} unless it is mounted already.
+     */
+    static void mountVolume(Path image, Path work, int capacityGb, int uid) {
+        try {
+            if (!Files.isDirectory(image.getParent())) {
+                // the images hold users' files: the server's alone
+                Files.createDirectories(image.getParent(), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+            }
+            long size = capacityGb * GB;
+            if (!Files.exists(image)) {
+                try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
+                    f.setLength(size); // sparse: only what is written takes disk space
+                }
+                run("mkfs.ext4", "-F", "-q", "-m", "0", "-E", "root_owner=" + uid + ":" + uid, image.toString());
+            } else if (Files.size(image) < size && !mounted(work)) {
+                try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
+                    f.setLength(size);
+                }
+                run("e2fsck", "-f", "-y", "-p", image.toString());
+                run("resize2fs", image.toString());
+            }
+            if (!mounted(work)) {
+                run("mount", "-o", "loop,nosuid,nodev", image.toString(), work.toString());
+            }
+        } catch (IOException e) {
+            throw new RuntimeFailure("cannot prepare the volume: " + e.getMessage(), e);
+        }
+    }
+
+    /** Makes {@code dir} a shared mount point: what is mounted below it later reaches sandboxes started before. */
+    static void sharedMountPoint(Path dir) {
+        if (!mounted(dir)) {
+            run("mount", "--bind", dir.toString(), dir.toString());
+            run("mount", "--make-shared", dir.toString());
+        }
+    }
+
+    static void bind(Path source, Path target) {
+        if (!mounted(target)) {
+            run("mount", "--bind", source.toString(), target.toString());
+        }
+    }
+
+    static void unmount(Path target) {
+        if (mounted(target)) {
+            run("umount", target.toString());
+        }
+    }
+
+    /**
+     * Unmounts everything at or below {@code root}, deepest first. Throws when something stays mounted: the
+     * caller must then not delete {@code root}, or it would delete what the mounts show.
+     */
+    static void unmountAll(Path root) {
+        for (Path p : mountsUnder(root)) {
+            try {
+                run("umount", p.toString());
+            } catch (RuntimeFailure e) {
+                run("umount", "-l", p.toString()); // lazily, once nothing uses it any more
+            }
+        }
+        if (!mountsUnder(root).isEmpty()) {
+            throw new RuntimeFailure("still mounted below " + root + ": " + mountsUnder(root));
+        }
+    }
+
+    static boolean mounted(Path p) {
+        return mountPoints().contains(p.toAbsolutePath().normalize().toString());
+    }
+
+    static List<Path> mountsUnder(Path root) {
+        String r = root.toAbsolutePath().normalize().toString();
+        List<Path> out = new ArrayList<>();
+        for (String m : mountPoints()) {
+            if (m.equals(r) || m.startsWith(r + "/")) {
+                out.add(Path.of(m));
+            }
+        }
+        out.sort(Comparator.comparingInt((Path p) -> p.getNameCount()).reversed());
+        return out;
+    }
+
+    private static List<String> mountPoints() {
+        List<String> points = new ArrayList<>();
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.UTF_8)) {
+                String[] f = line.split(" ");
+                if (f.length > 4) {
+                    points.add(f[4].replace("\\040", " "));
+                }
+            }
+        } catch (IOException e) {
+            throw new RuntimeFailure("cannot read the mount table: " + e.getMessage(), e);
+        }
+        return points;
+    }
+
+    /** Runs a host command; fails with its output when it does not succeed. */
+    static String run(String... command) {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new RuntimeFailure(command[0] + " did not finish");
+            }
+            if (p.exitValue() != 0) {
+                throw new RuntimeFailure(String.join(" ", command) + " failed: " + out);
+            }
+            return out;
+        } catch (IOException e) {
+            throw new RuntimeFailure("cannot run " + command[0] + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RuntimeFailure("interrupted while running " + command[0]);
+        }
+    }
+}
