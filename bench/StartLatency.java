@@ -32,8 +32,10 @@ public class StartLatency {
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
         int n = args.length > 1 ? Integer.parseInt(args[1]) : 10;
+        boolean sandbox = args.length > 2 && args[2].equals("sandbox");
         Atelier atelier = Atelier.start(new ServerConfig(dir.resolve("data"), "127.0.0.1", 0, null,
-                ServerConfig.DEFAULT_JUPYTER, Duration.ofSeconds(60), Duration.ofSeconds(10), Duration.ofSeconds(5), 4, false, false));
+                ServerConfig.DEFAULT_JUPYTER, Duration.ofSeconds(60), Duration.ofSeconds(10), Duration.ofSeconds(5), 4, sandbox,
+                false));
         try {
             var creds = new com.fasterxml.jackson.databind.ObjectMapper()
                     .readTree(dir.resolve("data/credentials.json").toFile());
@@ -50,10 +52,17 @@ public class StartLatency {
             report("create_to_running", through);
             System.out.printf("create_to_running_p50_ratio=%.2f%n", p(through, 50) / p(bare, 50));
             System.out.println("samples=" + n);
+            System.out.println("sandbox=" + atelierSandbox(atelier));
         } finally {
             atelier.close();
         }
         System.exit(0);
+    }
+
+    static String atelierSandbox(Atelier atelier) throws Exception {
+        String body = HTTP.send(java.net.http.HttpRequest.newBuilder(URI.create(atelier.apiUrl() + "/health/ready"))
+                .build(), HttpResponse.BodyHandlers.ofString()).body();
+        return body.contains("\"sandbox\":\"bubblewrap\"") ? "bubblewrap" : "none";
     }
 
     static double bareStart(Path dir, int i) throws Exception {

@@ -37,9 +37,12 @@ public final class Main {
                         + "(env ATELIER_DATABASE_URL; default: SQLite file atelier.db in the data dir).")
         String databaseUrl;
 
-        @Option(names = "--sandbox", defaultValue = "${env:ATELIER_SANDBOX:-false}",
+        @Option(names = "--sandbox", negatable = true, defaultValue = "${env:ATELIER_SANDBOX:-true}",
+                fallbackValue = "true",
                 description = "Run every instance in a bubblewrap sandbox under its own uid, with its flavor's CPU, "
-                        + "memory and process limits (needs root, bubblewrap and cgroups; env ATELIER_SANDBOX).")
+                        + "memory and process limits and a capacity-capped volume, where the host allows (root, "
+                        + "bubblewrap, cgroups); otherwise instances run unsandboxed and the server says why. "
+                        + "On by default; --no-sandbox turns it off (env ATELIER_SANDBOX).")
         boolean sandbox;
 
         @Option(names = "--require-isolation", defaultValue = "${env:ATELIER_REQUIRE_ISOLATION:-false}",

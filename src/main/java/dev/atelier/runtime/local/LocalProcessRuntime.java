@@ -155,6 +155,27 @@ public final class LocalProcessRuntime implements InstanceRuntime {
                 + "memory limit; the notebook server still runs";
     }
 
+    /**
+     * The host GPUs a GPU flavor gets: the first {@code count} of /dev/nvidia0..N. (Sharing GPUs among
+     * instances is not arbitrated yet: two instances of a GPU flavor get the same devices.)
+     */
+    private static List<Integer> gpusFor(LaunchSpec spec) {
+        if (spec.flavor().gpu() == null) {
+            return List.of();
+        }
+        List<Integer> found = new ArrayList<>();
+        for (int i = 0; i < 64 && found.size() < spec.flavor().gpu().count(); i++) {
+            if (Files.exists(Path.of("/dev/nvidia" + i))) {
+                found.add(i);
+            }
+        }
+        if (found.size() < spec.flavor().gpu().count()) {
+            throw new RuntimeFailure("flavor " + spec.flavor().id() + " needs " + spec.flavor().gpu().count()
+                    + " GPU(s) and this host has " + found.size());
+        }
+        return found;
+    }
+
     /** A registered image's environment outside /usr has to be visible (read-only) inside the sandbox. */
     private static Path imageEnvironment(Path jupyter) {
         Path env = jupyter.toAbsolutePath().getParent().getParent();
@@ -217,7 +238,7 @@ public final class LocalProcessRuntime implements InstanceRuntime {
                 int uid = sandboxUid;
                 List<Path> groups = cgroups == null ? List.of() : cgroups.create(spec.instanceId(),
                         spec.flavor().memoryMib() * 1024 * 1024, spec.flavor().vcpus(), spec.flavor().maxProcesses());
-                command.addAll(Sandbox.wrap(server, home, uid, groups, imageEnvironment(jupyter)));
+                command.addAll(Sandbox.wrap(server, home, uid, groups, imageEnvironment(jupyter), gpusFor(spec)));
                 extraState.put(UID, Integer.toString(uid));
                 extraState.put(SANDBOX, "bubblewrap");
                 if (cgroups != null) {

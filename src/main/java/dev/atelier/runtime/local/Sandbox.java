@@ -111,7 +111,8 @@ final class Sandbox {
      * The command that joins {@code cgroups} (as root, before dropping privileges), becomes {@code uid} and runs
      * {@code command} in the sandbox, with {@code home} at /home/ma-user.
      */
-    static List<String> wrap(List<String> command, Path home, int uid, List<Path> cgroups, Path imageEnvironment) {
+    static List<String> wrap(List<String> command, Path home, int uid, List<Path> cgroups, Path imageEnvironment,
+                             List<Integer> gpus) {
         List<String> out = new ArrayList<>();
         StringBuilder join = new StringBuilder();
         for (Path g : cgroups) {
@@ -129,6 +130,20 @@ final class Sandbox {
                 "--bind", home.toString(), HOME, "--chdir", HOME + "/work"));
         if (imageEnvironment != null) {
             out.addAll(List.of("--ro-bind", imageEnvironment.toString(), imageEnvironment.toString()));
+        }
+        if (!gpus.isEmpty()) {
+            // the flavor's GPUs and the driver's control devices, nothing else of the host's /dev
+            for (String dev : List.of("/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/nvidia-uvm-tools")) {
+                if (Files.exists(Path.of(dev))) {
+                    out.addAll(List.of("--dev-bind", dev, dev));
+                }
+            }
+            List<String> visible = new ArrayList<>();
+            for (int i = 0; i < gpus.size(); i++) {
+                out.addAll(List.of("--dev-bind", "/dev/nvidia" + gpus.get(i), "/dev/nvidia" + i));
+                visible.add(Integer.toString(i));
+            }
+            out.addAll(List.of("--setenv", "CUDA_VISIBLE_DEVICES", String.join(",", visible)));
         }
         out.addAll(command);
         return out;
