@@ -206,6 +206,33 @@ class SandboxTest {
     }
 
     @Test
+    void aStoppedInstancesVolumeGrowsAtItsNextStart() throws Exception {
+        String id = create("roomy");
+        running(id);
+        api.post("/v1/{project_id}/notebooks/" + id + "/stop", null);
+        StartStopLeaseTest.awaitStatus(api, id, "STOPPED");
+        var grown = api.send("PUT", "/v1/{project_id}/notebooks/" + id, "{\"storage_new_size\":7}");
+        assertThat(grown.status()).as(grown.body()).isEqualTo(200);
+        api.post("/v1/{project_id}/notebooks/" + id + "/start", null);
+        Jupyter jupyter = running(id);
+        assertThat(jupyter.execute("import shutil\nprint(round(shutil.disk_usage('.').total / 2**30))"))
+                .isEqualTo("7\n");
+        api.delete("/v1/{project_id}/notebooks/" + id);
+    }
+
+    @Test
+    void requiredIsolationThatTheHostCannotGiveRefusesTheInstance(@TempDir Path elsewhere) {
+        // a data dir below a directory other users cannot traverse: no sandbox can reach its homes
+        try (TestServer strict = TestServer.requiringIsolation(elsewhere.resolve("private/data"))) {
+            SignedClient client = strict.client();
+            String id = client.post("/v1/{project_id}/notebooks", TestServer.createBody("strict")).json()
+                    .get("id").asText();
+            JsonNode nb = StartStopLeaseTest.awaitStatus(client, id, "CREATE_FAILED");
+            assertThat(nb.get("fail_reason").asText()).contains("requires isolation").contains("traversable");
+        }
+    }
+
+    @Test
     void stoppingShutsTheServerDownGracefully() throws Exception {
         String id = create("roomy");
         running(id);

@@ -28,12 +28,20 @@ public final class TestServer implements AutoCloseable {
     private dev.atelier.store.sql.Database database;
 
     private final boolean sandbox;
+    private boolean requireIsolation;
 
     private TestServer(Path dataDir, String databaseUrl, String jupyterCommand, boolean sandbox) {
         this.dataDir = dataDir;
         this.databaseUrl = databaseUrl;
         this.jupyterCommand = jupyterCommand;
         this.sandbox = sandbox;
+    }
+
+    /** A server that must sandbox its instances and refuses those it cannot. */
+    public static TestServer requiringIsolation(Path dataDir) {
+        TestServer s = new TestServer(dataDir, null, ServerConfig.DEFAULT_JUPYTER, true);
+        s.requireIsolation = true;
+        return s.start();
     }
 
     /** A server that runs every instance in a sandbox with its flavor's limits. */
@@ -91,7 +99,7 @@ public final class TestServer implements AutoCloseable {
     /** Starts (or restarts, after {@link #stopServer}) the server on the same data dir and database. */
     public TestServer start() {
         atelier = Atelier.start(new ServerConfig(dataDir, "127.0.0.1", 0, databaseUrl, jupyterCommand,
-                Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofMillis(500), 4, sandbox, false), clock);
+                Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofMillis(500), 4, sandbox, requireIsolation), clock);
         return this;
     }
 
