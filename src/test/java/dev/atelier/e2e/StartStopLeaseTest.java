@@ -126,6 +126,24 @@ class StartStopLeaseTest {
     }
 
     @Test
+    void aVolumeThatIsAPlainDirectoryIsMeasuredAndOverCapacityReported() throws Exception {
+        try (TestServer server = TestServer.sqlite(dataDir)) { // unsandboxed: the volume is a directory
+            SignedClient api = server.client();
+            String id = api.post("/v1/{project_id}/notebooks", TestServer.createBody("overfull")).json()
+                    .get("id").asText();
+            JsonNode running = awaitStatus(api, id, "RUNNING");
+            new Jupyter(running.get("url").asText(), running.get("token").asText())
+                    .execute("open('big', 'wb').truncate(6 * 2**30)");
+            JsonNode nb = await().atMost(Duration.ofSeconds(25)).pollInterval(Duration.ofMillis(500)).until(() ->
+                    api.get("/v1/{project_id}/notebooks/" + id).json(),
+                    n -> n.path("fail_reason").asText().contains("capacity"));
+            assertThat(nb.get("fail_reason").asText()).contains("6.0 GB").contains("5 GB");
+            assertThat(nb.get("status").asText()).isEqualTo("RUNNING");
+            api.delete("/v1/{project_id}/notebooks/" + id);
+        }
+    }
+
+    @Test
     void updatesFollowTheStatusRules() {
         try (TestServer server = TestServer.sqlite(dataDir)) {
             SignedClient api = server.client();

@@ -39,6 +39,8 @@ public final class LocalProcessRuntime implements InstanceRuntime {
     private static final String UID = "uid";
     private static final String SANDBOX = "sandbox";
     private static final String CGROUP = "cgroup";
+    /** The capacity of a volume that is a plain directory, measured instead of enforced. */
+    private static final String UNCAPPED_GB = "uncapped_capacity_gb";
     private static final int LOG_TAIL_LINES = 15;
 
     private final Path instancesDir;
@@ -147,12 +149,43 @@ public final class LocalProcessRuntime implements InstanceRuntime {
 
     /** Something to tell the user about a running instance: processes its memory limit killed. */
     private String notice(String instanceId, Map<String, String> state) {
-        if (cgroups == null || !state.containsKey(CGROUP)) {
+        if (cgroups != null && state.containsKey(CGROUP)) {
+            long kills = cgroups.oomKills(instanceId);
+            if (kills > 0) {
+                return kills + " process(es) of this instance were killed for exceeding its flavor's memory limit; "
+                        + "the notebook server still runs";
+            }
+        }
+        String capacity = state.get(UNCAPPED_GB);
+        return capacity == null ? null : overCapacity(instanceId, Integer.parseInt(capacity));
+    }
+
+    /** When a volume is a plain directory its capacity cannot be enforced; it is measured every 10 s. */
+    private final Map<String, Long> lastMeasured = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private String overCapacity(String instanceId, int capacityGb) {
+        long now = System.currentTimeMillis();
+        Long last = lastMeasured.get(instanceId);
+        if (last != null && now - last < 10_000) {
             return null;
         }
-        long kills = cgroups.oomKills(instanceId);
-        return kills == 0 ? null : kills + " process(es) of this instance were killed for exceeding its flavor's "
-                + "memory limit; the notebook server still runs";
+        lastMeasured.put(instanceId, now);
+        long used;
+        try (var files = Files.walk(home(instanceId).resolve("work"))) {
+            used = files.filter(f -> Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)).mapToLong(f -> {
+                try {
+                    return Files.size(f);
+                } catch (IOException e) {
+                    return 0;
+                }
+            }).sum();
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return null;
+        }
+        long capacity = capacityGb * 1024L * 1024 * 1024;
+        return used <= capacity ? null : String.format(java.util.Locale.ROOT, "the work volume holds %.1f GB, more "
+                + "than its %d GB capacity, which this host cannot enforce; please free space",
+                used / (1024.0 * 1024 * 1024), capacityGb);
     }
 
     /**
@@ -279,6 +312,9 @@ public final class LocalProcessRuntime implements InstanceRuntime {
         log.info("instance {}: started jupyter-server pid {} on 127.0.0.1:{}{}", spec.instanceId(), process.pid(), port,
                 sandboxed ? " in a sandbox as uid " + extraState.get(UID) : "");
         Map<String, String> state = new java.util.HashMap<>(extraState);
+        if (!loopVolumes) {
+            state.put(UNCAPPED_GB, Integer.toString(spec.volume().capacityGb()));
+        }
         state.putAll(Map.of(PID, Long.toString(process.pid()), PORT, Integer.toString(port), BASE_URL, baseUrl));
         return new Launch(state, "http://127.0.0.1:" + port + baseUrl + "tree");
     }
