@@ -35,7 +35,8 @@ public class ListScale {
         int n = args.length > 1 ? Integer.parseInt(args[1]) : 100_000;
         String url = args.length > 2 ? args[2] : null;
         Atelier atelier = Atelier.start(new ServerConfig(dir.resolve("data"), "127.0.0.1", 0, url,
-                ServerConfig.DEFAULT_JUPYTER, Duration.ofSeconds(60), Duration.ofSeconds(10), Duration.ofSeconds(5), 4, false, false));
+                ServerConfig.DEFAULT_JUPYTER, Duration.ofSeconds(60), Duration.ofSeconds(10), Duration.ofSeconds(5), ServerConfig.DEFAULT_RECONCILER_WORKERS, false,
+                false));
         try {
             var creds = new com.fasterxml.jackson.databind.ObjectMapper()
                     .readTree(dir.resolve("data/credentials.json").toFile());

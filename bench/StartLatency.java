@@ -27,6 +27,10 @@ import java.util.regex.Pattern;
  */
 public class StartLatency {
     static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    /** Ten clients polling every 10 ms would themselves load the 2 cores they measure: poll less often then. */
+    static final int CONCURRENT_POLL_MS = 100;
+    static final List<Double> STOPS = Collections.synchronizedList(new ArrayList<>());
+    static final List<Double> DELETES = Collections.synchronizedList(new ArrayList<>());
     static final Pattern FIELD = Pattern.compile("\"(id|status)\"\\s*:\\s*\"([^\"]+)\"");
 
     public static void main(String[] args) throws Exception {
@@ -34,7 +38,7 @@ public class StartLatency {
         int n = args.length > 1 ? Integer.parseInt(args[1]) : 10;
         boolean sandbox = args.length > 2 && args[2].equals("sandbox");
         Atelier atelier = Atelier.start(new ServerConfig(dir.resolve("data"), "127.0.0.1", 0, null,
-                ServerConfig.DEFAULT_JUPYTER, Duration.ofSeconds(60), Duration.ofSeconds(10), Duration.ofSeconds(5), 4, sandbox,
+                ServerConfig.DEFAULT_JUPYTER, Duration.ofSeconds(60), Duration.ofSeconds(10), Duration.ofSeconds(5), ServerConfig.DEFAULT_RECONCILER_WORKERS, sandbox,
                 false));
         try {
             var creds = new com.fasterxml.jackson.databind.ObjectMapper()
@@ -51,6 +55,46 @@ public class StartLatency {
             report("bare_start", bare);
             report("create_to_running", through);
             System.out.printf("create_to_running_p50_ratio=%.2f%n", p(through, 50) / p(bare, 50));
+            report("stop_to_stopped", STOPS);
+            report("delete_to_gone", DELETES);
+
+            // the same number at once: all bare servers, then all creates, each timed until the last is ready
+            int together = Math.min(n, 10);
+            long t0 = System.nanoTime();
+            List<Thread> threads = new ArrayList<>();
+            for (int i = 0; i < together; i++) {
+                int k = 100 + i;
+                threads.add(Thread.ofVirtual().start(() -> {
+                    try {
+                        bareStart(dir, k);
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }));
+            }
+            for (Thread t : threads) {
+                t.join();
+            }
+            double bareTogether = (System.nanoTime() - t0) / 1e6;
+            t0 = System.nanoTime();
+            threads.clear();
+            for (int i = 0; i < together; i++) {
+                int k = 200 + i;
+                threads.add(Thread.ofVirtual().start(() -> {
+                    try {
+                        atelierStart(api, k);
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }));
+            }
+            for (Thread t : threads) {
+                t.join();
+            }
+            double atelierTogether = (System.nanoTime() - t0) / 1e6;
+            System.out.printf("concurrent=%d%nbare_concurrent_all_ready_ms=%.0f%ncreate_concurrent_all_running_ms=%.0f%n"
+                    + "create_concurrent_ratio=%.2f%n", together, bareTogether, atelierTogether,
+                    atelierTogether / bareTogether);
             System.out.println("samples=" + n);
             System.out.println("sandbox=" + atelierSandbox(atelier));
         } finally {
@@ -91,7 +135,7 @@ public class StartLatency {
             } catch (java.io.IOException notYet) {
                 // not listening yet
             }
-            Thread.sleep(10);
+            Thread.sleep(i >= 100 ? CONCURRENT_POLL_MS : 10);
         }
         double ms = (System.nanoTime() - t0) / 1e6;
         p.destroy();
@@ -113,13 +157,24 @@ public class StartLatency {
             if (status.endsWith("FAILED")) {
                 throw new IllegalStateException("instance " + id + " failed");
             }
-            Thread.sleep(10);
+            Thread.sleep(i >= 100 ? CONCURRENT_POLL_MS : 10);
         }
         double ms = (System.nanoTime() - t0) / 1e6;
+        if (i < 100) { // sequential runs also time stop and delete
+            long s0 = System.nanoTime();
+            api.send("POST", "/notebooks/" + id + "/stop", null);
+            while (!field(api.send("GET", "/notebooks/" + id, null), "status").equals("STOPPED")) {
+                Thread.sleep(10);
+            }
+            STOPS.add((System.nanoTime() - s0) / 1e6);
+        }
+        long d0 = System.nanoTime();
         api.send("DELETE", "/notebooks/" + id, null);
-        while (api.send("GET", "/notebooks/" + id, null).contains("\"RUNNING\"")
-                || api.send("GET", "/notebooks/" + id, null).contains("\"DELETING\"")) {
-            Thread.sleep(20);
+        while (api.send("GET", "/notebooks/" + id, null).contains("\"id\"")) {
+            Thread.sleep(10);
+        }
+        if (i < 100) {
+            DELETES.add((System.nanoTime() - d0) / 1e6);
         }
         return ms;
     }

@@ -13,10 +13,15 @@ public record ServerConfig(Path dataDir, String host, int port, String databaseU
     }
 
     public static final String DEFAULT_JUPYTER = "/usr/bin/jupyter-server";
+    /**
+     * Reconciler workers (virtual threads). A pass can wait up to a poll's timeout on a busy notebook server, so
+     * there are enough of them that instances starting together do not wait for each other.
+     */
+    public static final int DEFAULT_RECONCILER_WORKERS = 16;
 
     public static ServerConfig defaults(Path dataDir, String host, int port, String databaseUrl) {
         return new ServerConfig(dataDir, host, port, databaseUrl, DEFAULT_JUPYTER, Duration.ofSeconds(60),
-                Duration.ofSeconds(10), Duration.ofSeconds(5), 4, false, false);
+                Duration.ofSeconds(10), Duration.ofSeconds(5), DEFAULT_RECONCILER_WORKERS, false, false);
     }
 
     public ServerConfig withIsolation(boolean sandboxInstances, boolean require) {

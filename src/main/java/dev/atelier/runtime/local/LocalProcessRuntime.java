@@ -328,7 +328,7 @@ public final class LocalProcessRuntime implements InstanceRuntime {
         try {
             HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + state.get(PORT)
                             + state.get(BASE_URL) + "api/status"))
-                    .header("Authorization", "token " + token).timeout(Duration.ofSeconds(2)).GET().build();
+                    .header("Authorization", "token " + token).timeout(Duration.ofMillis(800)).GET().build();
             HttpResponse<String> resp = http.send(req, HttpResponse.BodyHandlers.ofString());
             return resp.statusCode() == 200 ? Health.ready(lastActivity(resp.body()), notice(instanceId, state))
                     : Health.starting();
