@@ -233,12 +233,66 @@ class SandboxTest {
     }
 
     @Test
+    void aLinkPlantedInAttachedStorageCannotLeadTheServerOutOfTheObjectStore() throws Exception {
+        Files.createDirectories(server.dataDir().resolve("obs/planted/dir"));
+        String base = "/v1/{project_id}/notebooks/" + roomy + "/storage";
+        String first = api.post(base, "{\"category\":\"OBS\",\"mount_path\":\"/data/p/\","
+                + "\"uri\":\"obs://planted/dir/\"}").json().get("id").asText();
+        DynamicStorageTest.awaitMount(api, base + "/" + first, "MOUNTED");
+        // inside the sandbox the user plants a link to a host directory in the shared storage
+        roomyJupyter.execute("import os\nos.symlink('/etc', 'data/p/evil')");
+        String second = api.post(base, "{\"category\":\"OBS\",\"mount_path\":\"/data/q/\","
+                + "\"uri\":\"obs://planted/dir/evil/\"}").json().get("id").asText();
+        JsonNode failed = DynamicStorageTest.awaitMount(api, base + "/" + second, "MOUNT_FAILED");
+        assertThat(failed.get("failure_reason").asText()).contains("outside the object store");
+        String acl = new String(new ProcessBuilder("getfacl", "-p", "/etc").start().getInputStream().readAllBytes());
+        assertThat(acl).doesNotContain("user:2");
+        api.delete(base + "/" + first);
+        api.delete(base + "/" + second);
+    }
+
+    @Test
+    void aSandboxedInstanceIsSavedWithItsUsersRightsAndItsImageWorks() throws Exception {
+        roomyJupyter.execute("import os, site\nd = os.path.join(site.getusersitepackages(), 'sandboxed_probe')\n"
+                + "os.makedirs(d, exist_ok=True)\nopen(os.path.join(d, '__init__.py'), 'w').write('X = 7\\n')\n"
+                + "os.symlink('/etc/hostname', os.path.expanduser('~/a-link'))");
+        String image = api.post("/v1/{project_id}/notebooks/" + roomy + "/create-image",
+                "{\"name\":\"sandboxed\",\"namespace\":\"team\",\"tag\":\"v1\"}").json().get("id").asText();
+        JsonNode saved = await().atMost(Duration.ofSeconds(30)).until(() ->
+                api.get("/v1/{project_id}/images/" + image).json(), i -> !i.get("status").asText().matches(
+                "INIT|CREATING"));
+        assertThat(saved.get("status").asText()).as(saved.toString()).isEqualTo("ACTIVE");
+        Path skeleton = server.dataDir().resolve("images/saved").resolve(image).resolve("home");
+        assertThat(Files.isSymbolicLink(skeleton.resolve("a-link"))).isTrue();
+        assertThat((Integer) Files.getAttribute(skeleton, "unix:uid", LinkOption.NOFOLLOW_LINKS)).isZero();
+        StartStopLeaseTest.awaitStatus(api, roomy, "RUNNING");
+
+        String copy = api.post("/v1/{project_id}/notebooks", TestServer.createBody("copy")
+                .replace(TestServer.FLAVOR, "roomy").replace(TestServer.IMAGE_ID, image)).json().get("id").asText();
+        assertThat(running(copy).execute("import sandboxed_probe\nprint(sandboxed_probe.X)")).isEqualTo("7\n");
+        api.delete("/v1/{project_id}/notebooks/" + copy);
+    }
+
+    @Test
+    void theUserCannotSwapTheirVolumeForALink() throws Exception {
+        String out = roomyJupyter.execute(String.join("\n",
+                "import os",
+                "try:",
+                "    os.rename('/home/ma-user/work', '/home/ma-user/elsewhere')",
+                "    print('renamed')",
+                "except OSError as e:",
+                "    print('refused')",
+                "print(os.path.exists('/home/ma-user/.atelier'))"));
+        assertThat(out).isEqualTo("refused\nFalse\n");
+    }
+
+    @Test
     void stoppingShutsTheServerDownGracefully() throws Exception {
         String id = create("roomy");
         running(id);
         api.post("/v1/{project_id}/notebooks/" + id + "/stop", null);
         StartStopLeaseTest.awaitStatus(api, id, "STOPPED");
-        String log = Files.readString(server.dataDir().resolve("instances").resolve(id).resolve(".atelier/jupyter.log"));
+        String log = Files.readString(server.dataDir().resolve("instance-logs").resolve(id + ".log"));
         assertThat(log).contains("received signal 15, stopping").contains("Shutting down");
         api.delete("/v1/{project_id}/notebooks/" + id);
     }

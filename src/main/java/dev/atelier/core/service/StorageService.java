@@ -58,9 +58,10 @@ public final class StorageService {
         if (uri == null) {
             throw new AtelierException(ErrorCode.MISSING_PROPERTY, "uri is required");
         }
-        if (!uri.matches("obs://[a-z0-9][a-z0-9.-]{1,62}/([^/]+/)*") || uri.contains("/../") || uri.length() > 256) {
+        if (!uri.matches("obs://[a-z0-9][a-z0-9.-]{1,62}/([A-Za-z0-9_.-]+/)*") || uri.contains("/../")
+                || uri.contains("/./") || uri.length() > 256) {
             throw new AtelierException(ErrorCode.INVALID_VALUE,
-                    "uri must look like obs://<bucket>/<dir>/ and end with '/'");
+                    "uri must look like obs://<bucket>/<dir>/ (letters, digits, '.', '-', '_') and end with '/'");
         }
         Transitions.check(Transitions.Operation.ATTACH_STORAGE, instance);
         if (mounts.ofInstance(instanceId).stream().anyMatch(m -> m.mountPath().equals(mountPath))) {

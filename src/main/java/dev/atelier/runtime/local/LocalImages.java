@@ -47,11 +47,44 @@ public final class LocalImages implements ImageBuilder {
         Path target = skeleton(imageId);
         try {
             Trees.delete(target);
-            long bytes = Trees.copy(home, target, NOT_SAVED);
+            int owner = (Integer) Files.getAttribute(home, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            long bytes;
+            if (owner >= Sandbox.FIRST_UID && owner < Sandbox.FIRST_UID + Sandbox.UIDS) {
+                bytes = copyAsOwner(home, target, owner);
+            } else {
+                bytes = Trees.copy(home, target, NOT_SAVED);
+            }
             return new Saved(target.toString(), (bytes + 1023) / 1024);
         } catch (IOException | RuntimeException e) {
             Trees.delete(target);
             throw new RuntimeFailure("cannot copy the instance's home: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A sandboxed instance's home is the user's, and changes while it runs: it is copied with the user's own
+     * rights (so a link swapped in mid-copy can reach nothing the user could not read anyway), then handed to
+     * root. Links are copied as links.
+     */
+    private static long copyAsOwner(Path home, Path target, int uid) throws IOException {
+        Files.createDirectories(target);
+        Files.setAttribute(target, "unix:uid", uid, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        StringBuilder excludes = new StringBuilder();
+        for (String name : NOT_SAVED) {
+            excludes.append(" --exclude=./").append(name);
+        }
+        HostMounts.run(Sandbox.SETPRIV, "--reuid=" + uid, "--regid=" + uid, "--clear-groups", "/bin/sh", "-c",
+                "cd \"$1\" && tar" + excludes + " -cf - . | tar -C \"$2\" -xpf -", "atelier-save", home.toString(),
+                target.toString());
+        Sandbox.chown(target, 0);
+        try (var files = Files.walk(target)) {
+            return files.filter(f -> Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)).mapToLong(f -> {
+                try {
+                    return Files.size(f);
+                } catch (IOException e) {
+                    return 0;
+                }
+            }).sum();
         }
     }
 

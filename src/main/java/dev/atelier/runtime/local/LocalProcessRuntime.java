@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * control plane and is found again by {@link #poll}.
  *
  * <p>Layout under {@code <data-dir>/instances/<id>/}: the directory itself is the instance's home,
- * {@code work/} its volume (the server's root dir, reported as {@code /home/ma-user/work/}), {@code .atelier/}
+ * {@code work/} its volume (the server's root dir, reported as {@code /home/ma-user/work/}), the server's log in {@code <data-dir>/instance-logs/}
+ * (out of the user's reach),
  * the server's log and Jupyter's runtime files.
  */
 public final class LocalProcessRuntime implements InstanceRuntime {
@@ -117,19 +118,39 @@ public final class LocalProcessRuntime implements InstanceRuntime {
      * Gives the home to the instance's own uid and prepares its storage: the capacity-capped volume at
      * {@code work} (where loop mounts are available) and the shared mount point for dynamic storage.
      */
-    private int prepareSandboxStorage(LaunchSpec spec, Path home, Path work, Path meta) throws IOException {
+    private int prepareSandboxStorage(LaunchSpec spec, Path home, Path work) throws IOException {
+        // the user's processes are all gone now, but they may have left links where directories were: root must
+        // never mount or chown through a path the user controls
+        if (!Files.isDirectory(work, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            throw new RuntimeFailure("the instance's work directory is no longer a directory (was it replaced by a "
+                    + "link?); delete the instance");
+        }
         int uid = Sandbox.uidFor(instancesDir, home);
-        Sandbox.chown(meta, uid);
         if (loopVolumes) {
             HostMounts.mountVolume(volumeImage(spec.instanceId()), work, spec.volume().capacityGb(), uid);
         }
-        Path data = Files.createDirectories(work.resolve("data"));
-        for (Path own : List.of(home, work, data)) {
+        for (Path own : List.of(home, work)) {
             Files.setAttribute(own, "unix:uid", uid, java.nio.file.LinkOption.NOFOLLOW_LINKS);
             Files.setAttribute(own, "unix:gid", uid, java.nio.file.LinkOption.NOFOLLOW_LINKS);
         }
-        HostMounts.sharedMountPoint(data);
+        // attached storage is mounted below a root-owned directory outside the user's tree, shared so that what
+        // is mounted there later appears in the sandbox (at /home/ma-user/work/data)
+        Path mounts = mountsDir(spec.instanceId());
+        Files.createDirectories(mounts.getParent());
+        Files.setPosixFilePermissions(mounts.getParent(), PosixFilePermissions.fromString("rwx--x--x"));
+        Files.createDirectories(mounts);
+        HostMounts.sharedMountPoint(mounts);
         return uid;
+    }
+
+    /** Where storage attached to a sandboxed instance is mounted on the host. */
+    private Path mountsDir(String instanceId) {
+        return instancesDir.resolveSibling("mounts").resolve(instanceId);
+    }
+
+    /** The notebook server's log: the server's, out of the user's reach. */
+    private Path logFile(String instanceId) {
+        return instancesDir.resolveSibling("instance-logs").resolve(instanceId + ".log");
     }
 
     private Path volumeImage(String instanceId) {
@@ -219,7 +240,6 @@ public final class LocalProcessRuntime implements InstanceRuntime {
     public Launch launch(LaunchSpec spec, ProgressListener progress) {
         Path home = home(spec.instanceId());
         Path work = home.resolve("work");
-        Path meta = home.resolve(".atelier");
         int sandboxUid = -1;
 
         progress.step(1, StepStatus.PROCESSING);
@@ -235,9 +255,10 @@ public final class LocalProcessRuntime implements InstanceRuntime {
             }
             Files.createDirectories(home, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             Files.createDirectories(work);
-            Files.createDirectories(meta);
+            Files.createDirectories(logFile(spec.instanceId()).getParent(),
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             if (sandboxed) {
-                sandboxUid = prepareSandboxStorage(spec, home, work, meta);
+                sandboxUid = prepareSandboxStorage(spec, home, work);
             }
         } catch (IOException e) {
             throw new RuntimeFailure("cannot prepare storage for the instance: " + e.getMessage(), e);
@@ -271,7 +292,8 @@ public final class LocalProcessRuntime implements InstanceRuntime {
                 int uid = sandboxUid;
                 List<Path> groups = cgroups == null ? List.of() : cgroups.create(spec.instanceId(),
                         spec.flavor().memoryMib() * 1024 * 1024, spec.flavor().vcpus(), spec.flavor().maxProcesses());
-                command.addAll(Sandbox.wrap(server, home, uid, groups, imageEnvironment(jupyter), gpusFor(spec)));
+                command.addAll(Sandbox.wrap(server, home, mountsDir(spec.instanceId()), uid, groups,
+                        imageEnvironment(jupyter), gpusFor(spec)));
                 extraState.put(UID, Integer.toString(uid));
                 extraState.put(SANDBOX, "bubblewrap");
                 if (cgroups != null) {
@@ -291,7 +313,7 @@ public final class LocalProcessRuntime implements InstanceRuntime {
             command.addAll(server);
         }
         ProcessBuilder pb = new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(meta.resolve("jupyter.log").toFile()))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile(spec.instanceId()).toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         Map<String, String> env = pb.environment();
         env.clear();
@@ -301,7 +323,7 @@ public final class LocalProcessRuntime implements InstanceRuntime {
         env.put("JUPYTER_TOKEN", spec.token());
         env.put("JUPYTER_CONFIG_DIR", seenHome.resolve(".jupyter").toString());
         env.put("JUPYTER_DATA_DIR", seenHome.resolve(".local/share/jupyter").toString());
-        env.put("JUPYTER_RUNTIME_DIR", seenHome.resolve(".atelier/runtime").toString());
+        env.put("JUPYTER_RUNTIME_DIR", sandboxed ? "/tmp/.jupyter-runtime" : home.resolve(".atelier/runtime").toString());
         env.put("IPYTHONDIR", seenHome.resolve(".ipython").toString());
         Process process;
         try {
@@ -359,6 +381,19 @@ public final class LocalProcessRuntime implements InstanceRuntime {
     @Override
     public void stop(String instanceId, Map<String, String> state) {
         ours(instanceId, state).ifPresent(p -> terminate(instanceId, p));
+        cleanUp(instanceId);
+    }
+
+    /**
+     * What a stopped instance must not keep, whether it stopped, crashed or never got going: its mounts (the next
+     * run mounts again) and its cgroups.
+     */
+    private void cleanUp(String instanceId) {
+        if (cgroups != null) {
+            cgroups.remove(instanceId);
+        }
+        HostMounts.unmountAll(mountsDir(instanceId));
+        HostMounts.unmountAll(home(instanceId));
     }
 
     @Override
@@ -368,16 +403,15 @@ public final class LocalProcessRuntime implements InstanceRuntime {
         ProcessHandle.allProcesses().filter(p -> commandLine(p.pid()).contains(home.toString()))
                 .forEach(p -> terminate(instanceId, p));
         // never delete through a mount: that would delete attached storage's data, or fail half-way
-        HostMounts.unmountAll(home);
+        cleanUp(instanceId);
         Trees.delete(home);
+        Trees.delete(mountsDir(instanceId));
         Trees.delete(instancesDir.resolve("." + instanceId + ".new"));
         try {
             Files.deleteIfExists(volumeImage(instanceId));
+            Files.deleteIfExists(logFile(instanceId));
         } catch (IOException e) {
             throw new RuntimeFailure("cannot remove the volume of " + instanceId + ": " + e.getMessage(), e);
-        }
-        if (cgroups != null) {
-            cgroups.remove(instanceId);
         }
     }
 
@@ -397,7 +431,7 @@ public final class LocalProcessRuntime implements InstanceRuntime {
         }
         var uid = sandboxed ? sandboxUidOf(instanceId) : java.util.OptionalInt.empty();
         if (uid.isPresent()) {
-            attachInSandbox(link, target, uid.getAsInt(), mountPath);
+            attachInSandbox(mountsDir(instanceId).resolve(link.getFileName()), target, uid.getAsInt(), mountPath);
             return;
         }
         try {
@@ -425,31 +459,35 @@ public final class LocalProcessRuntime implements InstanceRuntime {
     private void attachInSandbox(Path mountPoint, Path target, int uid, String mountPath) {
         try {
             Files.createDirectories(target);
-            if (Files.isSymbolicLink(mountPoint) || Files.exists(mountPoint) && !Files.isDirectory(mountPoint)) {
-                throw new RuntimeFailure(mountPath + " already exists in the instance's work directory");
+            // the object store is writable by instances: resolve every link now, and only mount what really lies
+            // inside the store (what could still change afterwards is limited to what the uid may read anyway)
+            Path real = target.toRealPath();
+            if (!real.startsWith(objectStoreDir.toRealPath()) || real.equals(objectStoreDir.toRealPath())) {
+                throw new RuntimeFailure(mountPath + ": the storage path leads outside the object store");
             }
             if (HostMounts.mounted(mountPoint)) {
                 return;
             }
-            Files.createDirectories(mountPoint);
-            Files.setAttribute(mountPoint, "unix:uid", uid, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            Files.createDirectories(mountPoint); // below a root-owned directory: no user can put a link here
             if (Files.isExecutable(Path.of("/usr/bin/setfacl"))) {
-                HostMounts.run("/usr/bin/setfacl", "-R", "-m", "u:" + uid + ":rwX,d:u:" + uid + ":rwX",
-                        target.toString());
+                // -P: walk the tree physically, never following a link to elsewhere
+                HostMounts.run("/usr/bin/setfacl", "-P", "-R", "-m", "u:" + uid + ":rwX,d:u:" + uid + ":rwX",
+                        real.toString());
             }
-            HostMounts.bind(target, mountPoint);
+            HostMounts.bind(real, mountPoint);
         } catch (IOException e) {
-            throw new RuntimeFailure("cannot mount " + target + ": " + e.getMessage(), e);
+            throw new RuntimeFailure("cannot mount " + mountPath + ": " + e.getMessage(), e);
         }
     }
 
     @Override
     public void detach(String instanceId, String mountPath) {
         Path link = mountLink(instanceId, mountPath);
+        Path mountPoint = mountsDir(instanceId).resolve(link.getFileName());
         try {
-            if (HostMounts.mounted(link)) {
-                HostMounts.unmount(link);
-                Files.deleteIfExists(link);
+            if (HostMounts.mounted(mountPoint)) {
+                HostMounts.unmount(mountPoint);
+                Files.deleteIfExists(mountPoint);
                 return;
             }
             if (Files.isSymbolicLink(link)) {
@@ -506,12 +544,6 @@ public final class LocalProcessRuntime implements InstanceRuntime {
         }
         family.addAll(p.descendants().toList());
         family.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
-        if (cgroups != null) {
-            cgroups.remove(instanceId);
-        }
-        if (sandboxed) {
-            HostMounts.unmountAll(home(instanceId)); // volume and storage go with the server; the next start remounts
-        }
         log.info("instance {}: stopped pid {}", instanceId, p.pid());
     }
 
@@ -544,7 +576,7 @@ public final class LocalProcessRuntime implements InstanceRuntime {
 
     /** The last lines of the server's log, with the instance token blanked out. */
     String logTail(String instanceId, String token) {
-        Path file = home(instanceId).resolve(".atelier/jupyter.log");
+        Path file = logFile(instanceId);
         try {
             List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
             String tail = String.join("\n", lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size()));

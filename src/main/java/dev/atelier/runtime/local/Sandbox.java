@@ -111,8 +111,8 @@ final class Sandbox {
      * The command that joins {@code cgroups} (as root, before dropping privileges), becomes {@code uid} and runs
      * {@code command} in the sandbox, with {@code home} at /home/ma-user.
      */
-    static List<String> wrap(List<String> command, Path home, int uid, List<Path> cgroups, Path imageEnvironment,
-                             List<Integer> gpus) {
+    static List<String> wrap(List<String> command, Path home, Path mounts, int uid, List<Path> cgroups,
+                             Path imageEnvironment, List<Integer> gpus) {
         List<String> out = new ArrayList<>();
         StringBuilder join = new StringBuilder();
         for (Path g : cgroups) {
@@ -127,7 +127,8 @@ final class Sandbox {
                 "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin", "--symlink", "usr/lib", "/lib",
                 "--symlink", "usr/lib64", "/lib64",
                 "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
-                "--bind", home.toString(), HOME, "--chdir", HOME + "/work"));
+                "--bind", home.toString(), HOME, "--bind", mounts.toString(), HOME + "/work/data",
+                "--chdir", HOME + "/work"));
         if (imageEnvironment != null) {
             out.addAll(List.of("--ro-bind", imageEnvironment.toString(), imageEnvironment.toString()));
         }
