@@ -51,7 +51,9 @@ class BadInputTest extends SharedServer {
                         "lease.type"),
                 Arguments.of("{\"name\":\"a\"," + ok + ",\"workspace_id\":\"NOT-A-WORKSPACE\"}", "ModelArts.6336",
                         "workspace_id"),
-                Arguments.of("{\"name\":\"a\"," + ok + ",\"feature\":\"GRATIS\"}", "ModelArts.6336", "feature"));
+                Arguments.of("{\"name\":\"a\"," + ok + ",\"feature\":\"GRATIS\"}", "ModelArts.6336", "feature"),
+                Arguments.of("{\"name\":\"a\"," + ok + ",\"description\":\"x\\u0000y\"}", "ModelArts.6336",
+                        "description must not contain a NUL"));
     }
 
     @ParameterizedTest(name = "[{index}] {0}")
@@ -84,7 +86,7 @@ class BadInputTest extends SharedServer {
 
     @Test
     void badListParametersAreRefused() {
-        for (String query : new String[] {"limit=0", "limit=abc", "offset=-1", "status=SLEEPING",
+        for (String query : new String[] {"limit=0", "limit=abc", "offset=-1", "status=SLEEPING", "owner=a%00b",
                 "name=" + "x".repeat(129)}) {
             Response r = api.get("/v1/{project_id}/notebooks?" + query);
             assertThat(r.status()).as(query).isEqualTo(400);

@@ -41,6 +41,42 @@ class SignatureTest extends SharedServer {
     }
 
     @Test
+    void aContentHashHeaderCannotStandInForTheBody() {
+        String body = TestServer.createBody("hashed");
+        String otherHash = dev.atelier.core.auth.SdkHmacSha256.sha256Hex("{}".getBytes());
+        // signed, but not the hash of the body sent
+        Response signedWrong = api.sendWithHeader("POST", "/v1/{project_id}/notebooks", body, body,
+                "X-Sdk-Content-Sha256", otherHash, true);
+        assertThat(signedWrong.status()).isEqualTo(401);
+        assertThat(signedWrong.errorCode()).isEqualTo("ModelArts.0208");
+        // not signed: ignored, the body's own hash is used (and the signature over it holds)
+        Response unsigned = api.sendWithHeader("GET", "/v1/{project_id}/notebooks", null, null,
+                "X-Sdk-Content-Sha256", otherHash, false);
+        assertThat(unsigned.status()).as(unsigned.body()).isEqualTo(200);
+        // a replayed signature with the header added and another body
+        Response replayed = api.sendWithHeader("POST", "/v1/{project_id}/notebooks", body,
+                TestServer.createBody("replayed"), "X-Sdk-Content-Sha256", "UNSIGNED-PAYLOAD", false);
+        assertThat(replayed.status()).isEqualTo(401);
+    }
+
+    @Test
+    void aMalformedPercentEncodingIsABadRequest() throws Exception {
+        // no signer produces this, so the request is made by hand: a real key, a date in range, any signature
+        // (and over a plain socket: the JDK's URI refuses to build it)
+        String ak = server.credentials().get("access_key").asText();
+        URI base = URI.create(server.url());
+        try (java.net.Socket socket = new java.net.Socket(base.getHost(), base.getPort())) {
+            socket.getOutputStream().write(("GET /v1/" + api.projectId() + "/notebooks?name=%zz HTTP/1.1\r\n"
+                    + "Host: " + base.getHost() + ":" + base.getPort() + "\r\nX-Sdk-Date: " + minutesAgo(0) + "\r\n"
+                    + "Authorization: SDK-HMAC-SHA256 Access=" + ak + ", SignedHeaders=host;x-sdk-date, Signature="
+                    + "0".repeat(64) + "\r\nConnection: close\r\n\r\n").getBytes());
+            String response = new String(socket.getInputStream().readAllBytes());
+            assertThat(response).startsWith("HTTP/1.1 400").contains("percent-encoding")
+                    .containsIgnoringCase("Content-Type: application/json");
+        }
+    }
+
+    @Test
     void aWrongSecretKeyIsRefused() {
         Response r = api.withSecretKey("not-the-secret-key-not-the-secret-key-00").get("/v1/{project_id}/notebooks");
         assertThat(r.status()).isEqualTo(401);

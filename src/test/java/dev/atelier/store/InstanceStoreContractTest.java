@@ -105,6 +105,7 @@ abstract class InstanceStoreContractTest {
         assertThat(page.total()).isEqualTo(5);
         assertThat(page.items()).extracting(Instance::name).containsExactly("train-2", "train-1");
 
+        assertThat(store.list(query("p1", "TRAIN", null, 0, 10)).total()).as("names match case-sensitively").isZero();
         assertThat(store.list(query("p1", "%", null, 0, 10)).items())
                 .extracting(Instance::name).containsExactly("train%literal");
         assertThat(store.list(query("p1", "_", null, 0, 10)).items())

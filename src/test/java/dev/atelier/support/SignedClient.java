@@ -69,6 +69,22 @@ public final class SignedClient {
         return send(method, pathAndQuery, body, body, null, contentType);
     }
 
+    /**
+     * Sends {@code sentBody} with an extra header; when {@code signIt} the header is part of what is signed
+     * (over {@code signedBody}), otherwise it is added after signing.
+     */
+    public Response sendWithHeader(String method, String pathAndQuery, String signedBody, String sentBody,
+                                   String header, String value, boolean signIt) {
+        extraHeader = new String[] {header, value, Boolean.toString(signIt)};
+        try {
+            return send(method, pathAndQuery, signedBody, sentBody, null);
+        } finally {
+            extraHeader = null;
+        }
+    }
+
+    private String[] extraHeader;
+
     /** Signs with {@code X-Sdk-Date} set to {@code sdkDate} instead of now. */
     public Response sendDated(String method, String pathAndQuery, String sdkDate) {
         return send(method, pathAndQuery, null, null, sdkDate);
@@ -110,6 +126,9 @@ public final class SignedClient {
         if (sdkDate != null) {
             builder.addHeader("X-Sdk-Date", sdkDate);
         }
+        if (extraHeader != null && Boolean.parseBoolean(extraHeader[2])) {
+            builder.addHeader(extraHeader[0], extraHeader[1]);
+        }
         BasicCredentials creds = new BasicCredentials().withAk(accessKey).withSk(secretKey).withProjectId(projectId);
         Map<String, String> signed = new LinkedHashMap<>(AKSKSigner.getInstance().sign(builder.build(), creds));
         if (sdkDate != null) {
@@ -127,6 +146,9 @@ public final class SignedClient {
                 req.header(k, v);
             }
         });
+        if (extraHeader != null) {
+            req.header(extraHeader[0], extraHeader[1]);
+        }
         try {
             HttpResponse<String> resp = http.send(req.build(), HttpResponse.BodyHandlers.ofString());
             return new Response(resp.statusCode(), resp.body(), resp.headers().firstValue("Content-Type").orElse(null),

@@ -120,6 +120,9 @@ public final class NotebookRoutes {
     /** A query parameter, with an empty value counting as absent. */
     static String query(Context ctx, String name) {
         String v = ctx.queryParam(name);
+        if (v != null && v.indexOf('\0') >= 0) {
+            throw new AtelierException(ErrorCode.INVALID_PARAMETER, name + " must not contain a NUL character");
+        }
         return v == null || v.isEmpty() ? null : v;
     }
 

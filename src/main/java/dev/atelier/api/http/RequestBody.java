@@ -48,6 +48,9 @@ final class RequestBody {
         if (!v.isTextual()) {
             throw wrongType(field, "a string", v);
         }
+        if (v.textValue().indexOf('\0') >= 0) {
+            throw new AtelierException(ErrorCode.INVALID_VALUE, prefix + field + " must not contain a NUL character");
+        }
         return v.textValue();
     }
 

@@ -66,10 +66,23 @@ public final class Authenticator {
                 .filter(IdentityStore.AccessKeyRecord::enabled)
                 .orElseThrow(() -> new AtelierException(ErrorCode.AUTH_MALFORMED, "unknown or disabled access key"));
 
-        String contentSha = req.header().apply("x-sdk-content-sha256");
-        String payloadHash = contentSha != null ? contentSha : SdkHmacSha256.sha256Hex(req.body());
-        String canonical = SdkHmacSha256.canonicalRequest(req.method(), req.rawPath(), req.rawQuery(), signedHeaders,
-                req.header(), payloadHash);
+        // X-Sdk-Content-Sha256 counts only when it is signed, and then only as UNSIGNED-PAYLOAD (the client's
+        // choice not to sign the body) or as the body's real hash: otherwise a captured request could be replayed
+        // with another body
+        String bodyHash = SdkHmacSha256.sha256Hex(req.body());
+        String contentSha = signedHeaders.contains("x-sdk-content-sha256") ? req.header().apply("x-sdk-content-sha256")
+                : null;
+        if (contentSha != null && !contentSha.equals("UNSIGNED-PAYLOAD") && !contentSha.equalsIgnoreCase(bodyHash)) {
+            throw new AtelierException(ErrorCode.AUTH_BAD_SIGNATURE, "X-Sdk-Content-Sha256 does not match the body");
+        }
+        String payloadHash = contentSha != null ? contentSha : bodyHash;
+        String canonical;
+        try {
+            canonical = SdkHmacSha256.canonicalRequest(req.method(), req.rawPath(), req.rawQuery(), signedHeaders,
+                    req.header(), payloadHash);
+        } catch (IllegalArgumentException e) {
+            throw new AtelierException(ErrorCode.INVALID_PARAMETER, "the request URL has a malformed percent-encoding");
+        }
         String expected = SdkHmacSha256.signature(secrets.open(key.sealedSecret()).getBytes(StandardCharsets.UTF_8),
                 SdkHmacSha256.stringToSign(sdkDate, canonical));
         if (!MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII),

@@ -29,6 +29,7 @@ public final class ImageService {
     private static final Set<String> SERVICES = Set.of("NOTEBOOK", "SSH", "AI_FLOW", "MA_STUDIO", "TENSOR_BOARD",
             "WEB_IDE");
     private static final Set<String> VISIBILITIES = Set.of("PRIVATE", "PUBLIC");
+    private static final Pattern WORKSPACE = Pattern.compile("0|[0-9a-z]{32}");
 
     private final List<Image> builtIn;
     private final ImageStore store;
@@ -108,7 +109,7 @@ public final class ImageService {
                 "resource_category");
         List<String> services = allOf(req.services(), List.of("NOTEBOOK", "SSH"), SERVICES, "services");
         String description = description(req.description());
-        String workspaceId = req.workspaceId() == null ? "0" : req.workspaceId();
+        String workspaceId = workspace(req.workspaceId());
         requireUnique(projectId, namespace, name, tag);
 
         ImageBuilder.Located env = builder.locate(namespace, name, tag);
@@ -132,7 +133,7 @@ public final class ImageService {
         checkNames(name, ns, t, null);
         requireUnique(projectId, ns, name, t);
         long now = clock.millis();
-        Image image = new Image(UUID.randomUUID().toString(), projectId, workspaceId == null ? "0" : workspaceId, name,
+        Image image = new Image(UUID.randomUUID().toString(), projectId, workspace(workspaceId), name,
                 ns, t, "atelier/" + ns + "/" + name + ":" + t, description(description), source.arch(),
                 Image.DEDICATED, "PRIVATE", "IMAGE_SAVE", source.devServices(), source.resourceCategories(),
                 source.serviceType(), "INIT", null, 0, source.jupyterCommand(), null, instanceId, now, now);
@@ -169,6 +170,9 @@ public final class ImageService {
         }
         if (!image.projectId().equals(projectId)) {
             throw new AtelierException(ErrorCode.FORBIDDEN, "image " + id + " belongs to another project");
+        }
+        if (image.status().equals("INIT") || image.status().equals("CREATING")) {
+            throw new AtelierException(ErrorCode.ILLEGAL_STATE, "image " + id + " is still being saved");
         }
         store.delete(id);
         builder.discard(id);
@@ -281,6 +285,15 @@ public final class ImageService {
             throw new AtelierException(ErrorCode.INVALID_VALUE, prefix + "tag must be 1 to 64 letters, digits, "
                     + "'-', '_' and '.'");
         }
+    }
+
+    private static String workspace(String w) {
+        String ws = w == null ? "0" : w;
+        if (!WORKSPACE.matcher(ws).matches()) {
+            throw new AtelierException(ErrorCode.INVALID_VALUE,
+                    "workspace_id must be \"0\" or 32 characters of lower-case letters and digits");
+        }
+        return ws;
     }
 
     private static String description(String d) {

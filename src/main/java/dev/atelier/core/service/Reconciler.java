@@ -64,9 +64,12 @@ public final class Reconciler {
         store.activeIds().forEach(queue::add);
     }
 
+    /**
+     * Stops taking work and lets passes in progress finish (interrupting them would turn a launch cut short into
+     * a failed instance); instances themselves keep running.
+     */
     public void stop() {
         queue.shutdown();
-        workers.forEach(Thread::interrupt);
         for (Thread t : workers) {
             try {
                 t.join(Duration.ofSeconds(10));
@@ -119,7 +122,10 @@ public final class Reconciler {
                 case INIT, CREATING, STARTING -> bringUp(inst);
                 case RUNNING -> watch(inst);
                 case SNAPSHOTTING -> snapshot(inst);
-                default -> Optional.empty();
+                default -> {
+                    reconcileMounts(inst, false); // failed: detaches are carried out, mounts wait for a run
+                    yield Optional.empty();
+                }
             };
         }
         if (inst.status() == InstanceStatus.STOPPED) {
@@ -135,9 +141,7 @@ public final class Reconciler {
         }
         write(inst, inst.withStatus(InstanceStatus.STOPPED, inst.progress(), inst.failReason())
                 .withRuntime(Map.of(), inst.url()));
-        // storage attached to the instance is mounted again when it next runs
-        mounts.ofInstance(inst.id()).stream().filter(m -> m.status().equals(StorageService.MOUNTED))
-                .forEach(m -> mounts.update(m.withStatus(StorageService.MOUNTING, null, clock.millis())));
+        remountOnNextRun(inst);
         log.info("instance {} stopped", inst.id());
         return Optional.empty();
     }
@@ -221,9 +225,11 @@ public final class Reconciler {
             }
             return Optional.of(readyPoll);
         } catch (ConcurrentChange e) {
+            runtime.stop(inst.id(), Map.of()); // undo what the launch had prepared
             return Optional.of(Duration.ZERO);
         } catch (RuntimeFailure e) {
             log.warn("instance {} failed to launch: {}", inst.id(), e.getMessage());
+            runtime.stop(inst.id(), Map.of());
             Instance cur = latest.get();
             write(cur, cur.withStatus(failed, cur.progress().failCurrent(), e.getMessage()));
             return Optional.empty();
@@ -237,6 +243,7 @@ public final class Reconciler {
             runtime.stop(inst.id(), inst.runtimeState());
             write(inst, inst.withStatus(InstanceStatus.ERROR, inst.progress(), health.reason())
                     .withRuntime(Map.of(), inst.url()));
+            remountOnNextRun(inst);
             return Optional.empty();
         }
         reconcileMounts(inst, true);
@@ -262,6 +269,12 @@ public final class Reconciler {
         return Optional.of(healthPoll);
     }
 
+    /** The server is gone and its mounts with it: storage attached to the instance is mounted again when it next runs. */
+    private void remountOnNextRun(Instance inst) {
+        mounts.ofInstance(inst.id()).stream().filter(m -> m.status().equals(StorageService.MOUNTED))
+                .forEach(m -> mounts.update(m.withStatus(StorageService.MOUNTING, null, clock.millis())));
+    }
+
     /** Unmounts what is UNMOUNTING and, on a running instance, mounts what is MOUNTING. */
     private void reconcileMounts(Instance inst, boolean running) {
         for (var mount : mounts.ofInstance(inst.id())) {
@@ -273,7 +286,7 @@ public final class Reconciler {
                     runtime.detach(inst.id(), mount.mountPath());
                     mounts.delete(mount.id());
                 }
-            } catch (RuntimeFailure e) {
+            } catch (RuntimeException e) { // whatever goes wrong with one mount must not stop the instance's pass
                 String failed = mount.status().equals(StorageService.MOUNTING) ? "MOUNT_FAILED" : "UNMOUNT_FAILED";
                 log.warn("instance {}: {} of {} failed: {}", inst.id(), mount.status(), mount.mountPath(),
                         e.getMessage());
@@ -293,6 +306,7 @@ public final class Reconciler {
         log.warn("instance {} failed: {}", inst.id(), reason);
         runtime.stop(inst.id(), inst.runtimeState());
         write(inst, inst.withStatus(failed, inst.progress().failCurrent(), reason).withRuntime(Map.of(), inst.url()));
+        remountOnNextRun(inst);
         return Optional.empty();
     }
 

@@ -37,6 +37,8 @@ public final class Database implements AutoCloseable {
             cfg.addDataSourceProperty("journal_mode", "WAL");
             cfg.addDataSourceProperty("synchronous", "NORMAL");
             cfg.addDataSourceProperty("foreign_keys", "true");
+            // LIKE matches case-sensitively, as on PostgreSQL: the same filter gives the same list on both
+            cfg.addDataSourceProperty("case_sensitive_like", "true");
         }
         HikariDataSource ds = new HikariDataSource(cfg);
         try {
