@@ -29,11 +29,14 @@ import java.util.UUID;
  * Usage: bench/run list-scale [N] [jdbc-url]; the first argument is a scratch directory.
  */
 public class ListScale {
+    static int ITERATIONS = 300;
 
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
         int n = args.length > 1 ? Integer.parseInt(args[1]) : 100_000;
-        String url = args.length > 2 ? args[2] : null;
+        int iterations = args.length > 3 ? Integer.parseInt(args[3]) : 300;
+        ITERATIONS = iterations;
+        String url = args.length > 2 && !args[2].equals("sqlite") ? args[2] : null;
         Atelier atelier = Atelier.start(new ServerConfig(dir.resolve("data"), "127.0.0.1", 0, url,
                 ServerConfig.DEFAULT_JUPYTER, Duration.ofSeconds(60), Duration.ofSeconds(10), Duration.ofSeconds(5), ServerConfig.DEFAULT_RECONCILER_WORKERS, false,
                 false));
@@ -42,34 +45,99 @@ public class ListScale {
                     .readTree(dir.resolve("data/credentials.json").toFile());
             String project = creds.get("project_id").asText();
             String me = creds.get("user_id").asText();
-            long t0 = System.nanoTime();
-            try (Database db = Database.open(url != null ? url : "jdbc:sqlite:" + dir.resolve("data/atelier.db"))) {
-                seed(db, project, me, n);
-                db.jdbi().useHandle(h -> h.execute("ANALYZE")); // as autovacuum would after a bulk load
-            }
-            System.out.printf("records=%d%nseed_s=%.1f%n", n, (System.nanoTime() - t0) / 1e9);
             Client api = new Client(atelier.apiUrl(), project, creds.get("access_key").asText(),
                     creds.get("secret_key").asText());
-            measure(api, "show", "/notebooks/" + firstId(api));
-            measure(api, "list_mine_limit10", "/notebooks");
-            measure(api, "list_all_limit50", "/notebooks/all?limit=50");
-            measure(api, "list_status_limit50", "/notebooks?status=RUNNING&limit=50");
-            measure(api, "list_page_deep_limit50", "/notebooks/all?limit=50&offset=" + (n / 2));
-            measure(api, "list_name_substring_limit50", "/notebooks?name=nb-4242&limit=50");
-            measure(api, "list_sort_name_limit50", "/notebooks/all?sort_key=name&sort_dir=ASC&limit=50");
+            int seeded = 0;
+            for (int size : sizes(n)) {
+                long t0 = System.nanoTime();
+                try (Database db = Database.open(url != null ? url : "jdbc:sqlite:" + dir.resolve("data/atelier.db"))) {
+                    seed(db, project, me, seeded, size - seeded);
+                    db.jdbi().useHandle(h -> h.execute("ANALYZE")); // as autovacuum would after a bulk load
+                }
+                seeded = size;
+                String k = "at" + size + "_";
+                System.out.printf("%sseed_s=%.1f%n", k, (System.nanoTime() - t0) / 1e9);
+                String show = "/notebooks/" + firstId(api);
+                measure(api, k + "show", show);
+                measure(api, k + "list_mine_limit10", "/notebooks");
+                measure(api, k + "list_all_limit50", "/notebooks/all?limit=50");
+                measure(api, k + "list_status_limit50", "/notebooks?status=RUNNING&limit=50");
+                measure(api, k + "list_name_substring_limit50", "/notebooks?name=nb-4242&limit=50");
+                measure(api, k + "list_sort_name_limit50", "/notebooks/all?sort_key=name&sort_dir=ASC&limit=50");
+                throughput(atelier.apiUrl(), project, creds, k + "show", show);
+                throughput(atelier.apiUrl(), project, creds, k + "list_limit50_status", "/notebooks?status=RUNNING&limit=50");
+                if (size == 10_000 || size == n && n < 10_000) {
+                    System.gc();
+                    System.out.println(k + "rss_mib=" + rssMib()); // server and load generator share this JVM
+                }
+            }
         } finally {
             atelier.close();
         }
         System.exit(0);
     }
 
-    static void seed(Database db, String project, String me, int n) {
+    /** The sizes measured on the way to {@code n}: 1k, 10k and 100k as far as {@code n} goes, and {@code n}. */
+    static List<Integer> sizes(int n) {
+        List<Integer> out = new ArrayList<>();
+        for (int s : new int[] {1_000, 10_000, 100_000}) {
+            if (s < n) {
+                out.add(s);
+            }
+        }
+        out.add(n);
+        return out;
+    }
+
+    static long rssMib() throws Exception {
+        for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
+            }
+        }
+        return -1;
+    }
+
+    /** Requests per second and p99 from 8 connections for 5 s (bounded: the loop stops by itself). */
+    static void throughput(String url, String project, com.fasterxml.jackson.databind.JsonNode creds, String key,
+                           String path) throws Exception {
+        int connections = 8;
+        long end = System.nanoTime() + 5_000_000_000L;
+        List<Double> all = Collections.synchronizedList(new ArrayList<>());
+        List<Thread> threads = new ArrayList<>();
+        for (int c = 0; c < connections; c++) {
+            threads.add(Thread.ofPlatform().start(() -> {
+                Client client = new Client(url, project, creds.get("access_key").asText(),
+                        creds.get("secret_key").asText());
+                List<Double> mine = new ArrayList<>();
+                try {
+                    while (System.nanoTime() < end) {
+                        long t = System.nanoTime();
+                        client.send("GET", path, null);
+                        mine.add((System.nanoTime() - t) / 1e6);
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+                all.addAll(mine);
+            }));
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        List<Double> ms = new ArrayList<>(all);
+        Collections.sort(ms);
+        System.out.printf("%s_rps=%.0f%n%s_p99_ms_under_load=%.2f%n", key, ms.size() / 5.0, key,
+                ms.get((int) Math.ceil(ms.size() * 0.99) - 1));
+    }
+
+    static void seed(Database db, String project, String me, int from, int n) {
         var statuses = new InstanceStatus[] {InstanceStatus.STOPPED, InstanceStatus.CREATE_FAILED, InstanceStatus.ERROR,
                 InstanceStatus.RUNNING};
         long base = System.currentTimeMillis() - n * 1000L;
         db.jdbi().useTransaction(h -> {
             var store = new SqlInstanceStore(db);
-            for (int i = 0; i < n; i++) {
+            for (int i = from; i < from + n; i++) {
                 // RUNNING rows are seeded as desired STOPPED so that the reconciler leaves them alone
                 InstanceStatus s = statuses[i % statuses.length];
                 String owner = i % 10 == 0 ? me : "user-" + (i % 10);
@@ -94,7 +162,7 @@ public class ListScale {
         }
         List<Double> ms = new ArrayList<>();
         long end = System.nanoTime() + 10_000_000_000L;
-        while (ms.size() < 300 && System.nanoTime() < end) {
+        while (ms.size() < ITERATIONS && System.nanoTime() < end) {
             long t = System.nanoTime();
             api.send("GET", path, null);
             ms.add((System.nanoTime() - t) / 1e6);

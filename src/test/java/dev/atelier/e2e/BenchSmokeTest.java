@@ -1,0 +1,52 @@
+package dev.atelier.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The benchmarks under bench/ at toy sizes, so that they cannot rot unnoticed. Not a measurement. */
+class BenchSmokeTest {
+    @TempDir
+    Path dir;
+
+    static List<String> run(Path scratch, String program, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-Datelier.log.dir=" + scratch.resolve("logs"),
+                "-cp", System.getProperty("java.class.path"), Path.of("bench", program).toString(), scratch.toString()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(180, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+        return out.lines().filter(l -> l.matches("[a-z_0-9]+=\\S+")).toList();
+    }
+
+    @Test
+    void theStartBenchmarkRunsAndReportsEveryFigure() throws Exception {
+        List<String> lines = run(dir, "StartLatency.java", "1");
+        assertThat(lines).anyMatch(l -> l.startsWith("create_to_running_p50_ratio="))
+                .anyMatch(l -> l.startsWith("stop_to_stopped_p50_ms=")).anyMatch(l -> l.startsWith("delete_to_gone_p50_ms="))
+                .anyMatch(l -> l.startsWith("create_concurrent_ratio="));
+    }
+
+    @Test
+    void theListBenchmarkRunsAndReportsEveryFigure() throws Exception {
+        List<String> lines = run(dir, "ListScale.java", "300", "sqlite", "20");
+        assertThat(lines).anyMatch(l -> l.startsWith("at300_show_p99_ms=")).anyMatch(l -> l.startsWith("at300_show_rps="))
+                .anyMatch(l -> l.startsWith("at300_list_all_limit50_p99_ms=")).anyMatch(l -> l.startsWith("at300_rss_mib="));
+    }
+
+    @Test
+    void theBenchScriptIsValidShell() throws Exception {
+        Process p = new ProcessBuilder("bash", "-n", "bench/run").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+    }
+}
