@@ -1,5 +1,4 @@
-import dev.atelier.core.auth.Authenticator;
-import dev.atelier.core.auth.SdkHmacSha256;
+import dev.atelier.core.auth.SdkSigner;
 import dev.atelier.core.model.DesiredState;
 import dev.atelier.core.model.Instance;
 import dev.atelier.core.model.InstanceStatus;
@@ -14,13 +13,10 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.UUID;
 
 /**
@@ -194,22 +190,16 @@ public class ListScale {
         String send(String method, String pathAndQuery, String body) throws Exception {
             URI uri = URI.create(url + "/v1/" + project + pathAndQuery);
             byte[] bytes = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
-            Map<String, String> h = new TreeMap<>();
-            h.put("host", uri.getHost() + ":" + uri.getPort());
-            h.put("x-sdk-date", ZonedDateTime.now(ZoneOffset.UTC).format(Authenticator.SDK_DATE));
-            List<String> signed = List.copyOf(h.keySet());
-            String sig = SdkHmacSha256.signature(sk.getBytes(StandardCharsets.UTF_8), SdkHmacSha256.stringToSign(
-                    h.get("x-sdk-date"), SdkHmacSha256.canonicalRequest(method, uri.getRawPath(), uri.getRawQuery(),
-                            signed, h::get, SdkHmacSha256.sha256Hex(bytes))));
+            Map<String, String> auth = new SdkSigner(ak, sk).sign(method, uri, bytes, null);
             if (socket == null) {
                 socket = new java.net.Socket(uri.getHost(), uri.getPort());
                 socket.setTcpNoDelay(true);
                 in = new java.io.BufferedInputStream(socket.getInputStream());
             }
             String head = method + " " + uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery())
-                    + " HTTP/1.1\r\nHost: " + h.get("host") + "\r\nContent-Type: application/json\r\nX-Sdk-Date: "
-                    + h.get("x-sdk-date") + "\r\nAuthorization: SDK-HMAC-SHA256 Access=" + ak + ", SignedHeaders="
-                    + String.join(";", signed) + ", Signature=" + sig + "\r\nContent-Length: " + bytes.length
+                    + " HTTP/1.1\r\nHost: " + uri.getHost() + ":" + uri.getPort()
+                    + "\r\nContent-Type: application/json\r\nX-Sdk-Date: " + auth.get("X-Sdk-Date")
+                    + "\r\nAuthorization: " + auth.get("Authorization") + "\r\nContent-Length: " + bytes.length
                     + "\r\n\r\n";
             var out = socket.getOutputStream();
             out.write(head.getBytes(StandardCharsets.US_ASCII));

@@ -1,5 +1,4 @@
-import dev.atelier.core.auth.Authenticator;
-import dev.atelier.core.auth.SdkHmacSha256;
+import dev.atelier.core.auth.SdkSigner;
 import dev.atelier.server.Atelier;
 import dev.atelier.server.ServerConfig;
 import java.net.URI;
@@ -10,13 +9,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -60,38 +56,20 @@ public class StartLatency {
 
             // the same number at once: all bare servers, then all creates, each timed until the last is ready
             int together = Math.min(n, 10);
-            long t0 = System.nanoTime();
-            List<Thread> threads = new ArrayList<>();
-            for (int i = 0; i < together; i++) {
-                int k = 100 + i;
-                threads.add(Thread.ofVirtual().start(() -> {
-                    try {
-                        bareStart(dir, k);
-                    } catch (Exception e) {
-                        throw new IllegalStateException(e);
-                    }
-                }));
-            }
-            for (Thread t : threads) {
-                t.join();
-            }
-            double bareTogether = (System.nanoTime() - t0) / 1e6;
-            t0 = System.nanoTime();
-            threads.clear();
-            for (int i = 0; i < together; i++) {
-                int k = 200 + i;
-                threads.add(Thread.ofVirtual().start(() -> {
-                    try {
-                        atelierStart(api, k);
-                    } catch (Exception e) {
-                        throw new IllegalStateException(e);
-                    }
-                }));
-            }
-            for (Thread t : threads) {
-                t.join();
-            }
-            double atelierTogether = (System.nanoTime() - t0) / 1e6;
+            double bareTogether = allAtOnce(together, k -> {
+                try {
+                    bareStart(dir, 100 + k);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            double atelierTogether = allAtOnce(together, k -> {
+                try {
+                    atelierStart(api, 200 + k);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
             System.out.printf("concurrent=%d%nbare_concurrent_all_ready_ms=%.0f%ncreate_concurrent_all_running_ms=%.0f%n"
                     + "create_concurrent_ratio=%.2f%n", together, bareTogether, atelierTogether,
                     atelierTogether / bareTogether);
@@ -204,18 +182,25 @@ public class StartLatency {
         String send(String method, String path, String body) throws Exception {
             URI uri = URI.create(url + "/v1/" + project + path);
             byte[] bytes = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
-            Map<String, String> h = new TreeMap<>();
-            h.put("host", uri.getHost() + ":" + uri.getPort());
-            h.put("x-sdk-date", ZonedDateTime.now(ZoneOffset.UTC).format(Authenticator.SDK_DATE));
-            List<String> signed = List.copyOf(h.keySet());
-            String sig = SdkHmacSha256.signature(sk.getBytes(StandardCharsets.UTF_8), SdkHmacSha256.stringToSign(
-                    h.get("x-sdk-date"), SdkHmacSha256.canonicalRequest(method, uri.getRawPath(), null, signed,
-                            h::get, SdkHmacSha256.sha256Hex(bytes))));
-            HttpRequest req = HttpRequest.newBuilder(uri).method(method, HttpRequest.BodyPublishers.ofByteArray(bytes))
-                    .header("Content-Type", "application/json").header("X-Sdk-Date", h.get("x-sdk-date"))
-                    .header("Authorization", "SDK-HMAC-SHA256 Access=" + ak + ", SignedHeaders="
-                            + String.join(";", signed) + ", Signature=" + sig).build();
-            return HTTP.send(req, HttpResponse.BodyHandlers.ofString()).body();
+            HttpRequest.Builder req = HttpRequest.newBuilder(uri)
+                    .method(method, HttpRequest.BodyPublishers.ofByteArray(bytes))
+                    .header("Content-Type", "application/json");
+            new SdkSigner(ak, sk).sign(method, uri, bytes, null).forEach(req::header);
+            return HTTP.send(req.build(), HttpResponse.BodyHandlers.ofString()).body();
         }
+    }
+
+    /** Runs {@code count} tasks at once and returns how long until the last one finished, in ms. */
+    static double allAtOnce(int count, java.util.function.IntConsumer task) throws InterruptedException {
+        long t0 = System.nanoTime();
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            int k = i;
+            threads.add(Thread.ofVirtual().start(() -> task.accept(k)));
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        return (System.nanoTime() - t0) / 1e6;
     }
 }

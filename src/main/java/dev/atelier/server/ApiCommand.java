@@ -3,8 +3,7 @@ package dev.atelier.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.atelier.core.auth.Authenticator;
-import dev.atelier.core.auth.SdkHmacSha256;
+import dev.atelier.core.auth.SdkSigner;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -12,12 +11,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
-import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -62,24 +56,11 @@ final class ApiCommand implements Callable<Integer> {
         URI uri = URI.create(url.replaceAll("/+$", "") + target);
         byte[] body = data == null ? new byte[0] : data.getBytes(StandardCharsets.UTF_8);
 
-        Map<String, String> headers = new TreeMap<>();
-        headers.put("host", uri.getPort() < 0 ? uri.getHost() : uri.getHost() + ":" + uri.getPort());
-        headers.put("x-sdk-date", ZonedDateTime.now(ZoneOffset.UTC).format(Authenticator.SDK_DATE));
-        headers.put("x-project-id", projectId);
-        List<String> signed = List.copyOf(headers.keySet());
-        String canonical = SdkHmacSha256.canonicalRequest(method, uri.getRawPath(), uri.getRawQuery(), signed,
-                headers::get, SdkHmacSha256.sha256Hex(body));
-        String signature = SdkHmacSha256.signature(
-                creds.path("secret_key").asText().getBytes(StandardCharsets.UTF_8),
-                SdkHmacSha256.stringToSign(headers.get("x-sdk-date"), canonical));
-
         HttpRequest.Builder req = HttpRequest.newBuilder(uri)
                 .method(method.toUpperCase(Locale.ROOT), HttpRequest.BodyPublishers.ofByteArray(body))
-                .header("Content-Type", "application/json")
-                .header("X-Sdk-Date", headers.get("x-sdk-date"))
-                .header("X-Project-Id", projectId)
-                .header("Authorization", SdkHmacSha256.ALGORITHM + " Access=" + creds.path("access_key").asText()
-                        + ", SignedHeaders=" + String.join(";", signed) + ", Signature=" + signature);
+                .header("Content-Type", "application/json");
+        new SdkSigner(creds.path("access_key").asText(), creds.path("secret_key").asText())
+                .sign(method.toUpperCase(Locale.ROOT), uri, body, projectId).forEach(req::header);
         HttpResponse<String> resp;
         try (HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
             resp = client.send(req.build(), HttpResponse.BodyHandlers.ofString());

@@ -10,33 +10,27 @@ import dev.atelier.core.model.Lease;
 import dev.atelier.core.model.Progress;
 import dev.atelier.core.model.Volume;
 import dev.atelier.support.Shape;
+import dev.atelier.support.SharedServerWithoutNotebooks;
 import dev.atelier.support.SignedClient;
 import dev.atelier.support.SignedClient.Response;
 import dev.atelier.support.TestServer;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** The legacy list (seed 004): every parameter of its Table 2 against a known population of two users. */
-class LegacyListTest {
-    @TempDir
-    static Path dataDir;
-    static TestServer server;
+class LegacyListTest extends SharedServerWithoutNotebooks {
     static SignedClient alice;
     static SignedClient bob;
 
     @BeforeAll
     static void seed() {
-        server = TestServer.of(dataDir, null, "/nonexistent/jupyter-server");
-        alice = server.client();
+        alice = api;
         bob = server.addUser("bob");
         String aliceId = server.credentials().get("user_id").asText();
         String project = alice.projectId();
@@ -59,11 +53,6 @@ class LegacyListTest {
                 "modelarts.vm.cpu.2u", TestServer.IMAGE_ID, new Volume("EVS", "MANAGED", 5),
                 Lease.requested(at, null, Lease.TIMING), DesiredState.STOPPED, status, Progress.waiting(),
                 status == InstanceStatus.ERROR ? "it broke" : null, "t", null, Map.of(), at, at, 1));
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
     }
 
     static List<String> names(SignedClient c, String query) {

@@ -4,35 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.atelier.support.SharedServerWithoutNotebooks;
 import dev.atelier.support.SignedClient;
 import dev.atelier.support.SignedClient.Response;
 import dev.atelier.support.TestServer;
-import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Notebook tags (reference §2.14) and the per-user feature quota (§2.21). */
-class TagsAndQuotaTest {
-    @TempDir
-    static Path dataDir;
-    static TestServer server;
-    static SignedClient api;
-
-    @BeforeAll
-    static void start() {
-        // no notebook server installed: creates fail fast, which is all these tests need
-        server = TestServer.of(dataDir, null, "/nonexistent/jupyter-server");
-        api = server.client();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
-
+class TagsAndQuotaTest extends SharedServerWithoutNotebooks {
     static String create(String name) {
         Response r = api.post("/v1/{project_id}/notebooks", TestServer.createBody(name));
         assertThat(r.status()).as(r.body()).isEqualTo(200);

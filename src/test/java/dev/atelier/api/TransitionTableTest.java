@@ -8,16 +8,13 @@ import dev.atelier.core.model.InstanceStatus;
 import dev.atelier.core.model.Lease;
 import dev.atelier.core.model.Progress;
 import dev.atelier.core.model.Volume;
+import dev.atelier.support.SharedServerWithoutNotebooks;
 import dev.atelier.support.SignedClient;
 import dev.atelier.support.SignedClient.Response;
 import dev.atelier.support.TestServer;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -27,23 +24,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * answer the documented code. Instances are seeded straight into the store in each status; the server has no
  * notebook server installed, so accepted starts fail fast instead of starting Jupyter.
  */
-class TransitionTableTest {
-    @TempDir
-    static Path dataDir;
-    static TestServer server;
-    static SignedClient api;
-
-    @BeforeAll
-    static void start() {
-        server = TestServer.of(dataDir, null, "/nonexistent/jupyter-server");
-        api = server.client();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
-
+class TransitionTableTest extends SharedServerWithoutNotebooks {
     enum Op {
         START("POST", "/start", null),
         STOP("POST", "/stop", null),
