@@ -18,10 +18,15 @@ public record ServerConfig(Path dataDir, String host, int port, String databaseU
      * there are enough of them that instances starting together do not wait for each other.
      */
     public static final int DEFAULT_RECONCILER_WORKERS = 16;
+    /**
+     * How often a running instance is looked at: with the 3 s a server may stay silent, a server that dies or
+     * hangs is found within 5 s.
+     */
+    public static final Duration DEFAULT_HEALTH_INTERVAL = Duration.ofSeconds(2);
 
     public static ServerConfig defaults(Path dataDir, String host, int port, String databaseUrl) {
         return new ServerConfig(dataDir, host, port, databaseUrl, DEFAULT_JUPYTER, Duration.ofSeconds(60),
-                Duration.ofSeconds(10), Duration.ofSeconds(5), DEFAULT_RECONCILER_WORKERS, false, false);
+                Duration.ofSeconds(10), DEFAULT_HEALTH_INTERVAL, DEFAULT_RECONCILER_WORKERS, false, false);
     }
 
     public ServerConfig withIsolation(boolean sandboxInstances, boolean require) {

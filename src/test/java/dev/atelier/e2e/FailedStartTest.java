@@ -46,6 +46,34 @@ class FailedStartTest {
     }
 
     @Test
+    void aRunningServerThatDiesOrHangsIsFoundWithinSecondsAndTheInstanceGoesToError() throws Exception {
+        try (TestServer server = TestServer.sqlite(dataDir)) {
+            SignedClient api = server.client();
+            String dies = api.post("/v1/{project_id}/notebooks", TestServer.createBody("dies")).json().get("id").asText();
+            String hangs = api.post("/v1/{project_id}/notebooks", TestServer.createBody("hangs")).json().get("id").asText();
+            StartStopLeaseTest.awaitStatus(api, dies, "RUNNING");
+            StartStopLeaseTest.awaitStatus(api, hangs, "RUNNING");
+
+            dev.atelier.support.Processes.matching("/notebook/" + dies + "/").forEach(ProcessHandle::destroyForcibly);
+            for (ProcessHandle p : dev.atelier.support.Processes.matching("/notebook/" + hangs + "/")) {
+                new ProcessBuilder("kill", "-STOP", Long.toString(p.pid())).start().waitFor();
+            }
+            long t0 = System.nanoTime();
+            JsonNode dead = await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() ->
+                    api.get("/v1/{project_id}/notebooks/" + dies).json(), n -> n.get("status").asText().equals("ERROR"));
+            assertThat(dead.get("fail_reason").asText()).contains("exited");
+            JsonNode hung = await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() ->
+                    api.get("/v1/{project_id}/notebooks/" + hangs).json(), n -> n.get("status").asText().equals("ERROR"));
+            assertThat(hung.get("fail_reason").asText()).contains("stopped answering");
+            // found within the 3 s a server may stay silent plus a poll or two (the test server polls every 0.5 s)
+            assertThat((System.nanoTime() - t0) / 1e9).isLessThan(6);
+            // then the hung server is stopped (forcibly, once the grace period is out)
+            await().atMost(Duration.ofSeconds(20)).until(() ->
+                    dev.atelier.support.Processes.matching("/notebook/" + hangs + "/").isEmpty());
+        }
+    }
+
+    @Test
     void aMissingNotebookServerFailsAtTheComputeStepAndSaysWhatToInstall() {
         try (TestServer server = TestServer.of(dataDir, null, "/nonexistent/jupyter-server")) {
             SignedClient api = server.client();

@@ -30,6 +30,8 @@ import org.slf4j.LoggerFactory;
 public final class Reconciler {
     private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
     static final String LAUNCHED_AT = "launched_at";
+    /** How long a running server may leave health polls unanswered before it counts as failed. */
+    static final Duration UNANSWERED_LIMIT = Duration.ofSeconds(3);
 
     private final InstanceStore store;
     private final InstanceRuntime runtime;
@@ -41,6 +43,8 @@ public final class Reconciler {
     private final Duration readyPoll;
     private final Duration healthPoll;
     private final WorkQueue queue = new WorkQueue();
+    /** When each running instance's server stopped answering polls (in memory: it only times a short wait). */
+    private final Map<String, Long> silentSince = new java.util.concurrent.ConcurrentHashMap<>();
     private final List<Thread> workers = new ArrayList<>();
 
     public Reconciler(InstanceStore store, InstanceRuntime runtime, Catalog catalog, ImageService images,
@@ -123,6 +127,11 @@ public final class Reconciler {
                 case RUNNING -> watch(inst);
                 case SNAPSHOTTING -> snapshot(inst);
                 default -> {
+                    if (!inst.runtimeState().isEmpty()) { // failed with a server (or what is left of it) still there
+                        runtime.stop(inst.id(), inst.runtimeState());
+                        write(inst, inst.withRuntime(Map.of(), inst.url()));
+                        remountOnNextRun(inst);
+                    }
                     reconcileMounts(inst, false); // failed: detaches are carried out, mounts wait for a run
                     yield Optional.empty();
                 }
@@ -238,13 +247,21 @@ public final class Reconciler {
 
     private Optional<Duration> watch(Instance inst) {
         Health health = runtime.poll(inst.id(), inst.token(), inst.runtimeState());
+        if (health.phase() == InstanceRuntime.Phase.STARTING) {
+            // a running server that does not answer: hung, or too busy to answer. Given a little time, then failed
+            long since = silentSince.computeIfAbsent(inst.id(), k -> clock.millis());
+            long silent = clock.millis() - since;
+            if (silent < UNANSWERED_LIMIT.toMillis()) {
+                return Optional.of(Duration.ofMillis(Math.min(healthPoll.toMillis(), 1000)));
+            }
+            health = Health.failed("the notebook server stopped answering (no reply for " + silent / 1000 + " s)");
+        }
+        silentSince.remove(inst.id());
         if (health.phase() == InstanceRuntime.Phase.FAILED) {
-            log.warn("instance {} stopped answering: {}", inst.id(), health.reason());
-            runtime.stop(inst.id(), inst.runtimeState());
-            write(inst, inst.withStatus(InstanceStatus.ERROR, inst.progress(), health.reason())
-                    .withRuntime(Map.of(), inst.url()));
-            remountOnNextRun(inst);
-            return Optional.empty();
+            // say so at once; stopping what is left (a hung server waits out the grace period) is the next pass
+            log.warn("instance {} failed: {}", inst.id(), health.reason());
+            write(inst, inst.withStatus(InstanceStatus.ERROR, inst.progress(), health.reason()));
+            return Optional.of(Duration.ZERO);
         }
         reconcileMounts(inst, true);
         if (health.notice() != null && !health.notice().equals(inst.failReason())) {
