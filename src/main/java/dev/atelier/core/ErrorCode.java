@@ -56,6 +56,7 @@ public enum ErrorCode {
     LEGACY_STORAGE_UNSUPPORTED(400, "ModelArts.6324"),
     LEGACY_AUTO_STOP_WITHOUT_DURATION(400, "ModelArts.6348"),
 
+    UNAVAILABLE(503, "ModelArts.6101"),
     INTERNAL(500, "ModelArts.6102");
 
     private final int httpStatus;

@@ -68,7 +68,7 @@ public final class Atelier implements AutoCloseable {
         this.http = new HttpApi(config.host(), config.port(), new Authenticator(identities, secrets, Clock.systemUTC()),
                 new NotebookRoutes(instances, catalog, images, storage), new ImageRoutes(images),
                 new LegacyRoutes(instances, images, catalog, identities, clock), () -> ready,
-                runtime::capabilities);
+                runtime::capabilities, Database::unavailable);
     }
 
     /** Opens the store, starts the reconciler and the HTTP API; returns once requests are accepted. */

@@ -35,10 +35,11 @@ public final class HttpApi {
     private final Javalin app;
 
     public HttpApi(String host, int port, Authenticator authenticator, NotebookRoutes notebooks, ImageRoutes images,
-                   LegacyRoutes legacy, BooleanSupplier ready, Supplier<Map<String, Object>> capabilities) {
+                   LegacyRoutes legacy, BooleanSupplier ready, Supplier<Map<String, Object>> capabilities,
+                   java.util.function.Predicate<Throwable> storeUnavailable) {
         ObjectMapper mapper = Json.mapper();
         this.app = Javalin.create(cfg -> configure(cfg, host, port, mapper, authenticator, notebooks, images, legacy,
-                ready, capabilities));
+                ready, capabilities, storeUnavailable));
     }
 
     public HttpApi start() {
@@ -57,7 +58,8 @@ public final class HttpApi {
     private static void configure(JavalinConfig cfg, String host, int port, ObjectMapper mapper,
                                   Authenticator authenticator, NotebookRoutes notebooks, ImageRoutes images,
                                   LegacyRoutes legacy, BooleanSupplier ready,
-                                  Supplier<Map<String, Object>> capabilities) {
+                                  Supplier<Map<String, Object>> capabilities,
+                                  java.util.function.Predicate<Throwable> storeUnavailable) {
         cfg.startup.showJavalinBanner = false;
         cfg.startup.showOldJavalinVersionWarning = false;
         cfg.concurrency.useVirtualThreads = true;
@@ -104,6 +106,13 @@ public final class HttpApi {
             }
         });
         routes.exception(Exception.class, (e, ctx) -> {
+            if (storeUnavailable.test(e)) {
+                log.warn("request {} {} {}: the database is unavailable: {}", ctx.attribute("request-id"),
+                        ctx.method(), ctx.path(), e.getMessage());
+                ctx.header("Retry-After", "5");
+                writeError(ctx, ErrorCode.UNAVAILABLE, "the service's database is unavailable; retry later");
+                return;
+            }
             log.error("request {} {} {} failed", ctx.attribute("request-id"), ctx.method(), ctx.path(), e);
             writeError(ctx, ErrorCode.INTERNAL, "internal error; quote request id "
                     + ctx.attribute("request-id") + " when reporting it");

@@ -32,6 +32,9 @@ public final class Database implements AutoCloseable {
         cfg.setPoolName(sqlite ? "sqlite" : "postgresql");
         cfg.setMaximumPoolSize(sqlite ? 4 : 10);
         cfg.setInitializationFailTimeout(10_000);
+        // a request waits at most this long for a connection: an unreachable database answers 503 soon
+        cfg.setConnectionTimeout(5_000);
+        cfg.setValidationTimeout(2_000);
         if (sqlite) {
             cfg.setConnectionInitSql("PRAGMA busy_timeout = 10000");
             cfg.addDataSourceProperty("journal_mode", "WAL");
@@ -74,6 +77,19 @@ public final class Database implements AutoCloseable {
 
     public boolean isSqlite() {
         return sqlite;
+    }
+
+    /** Whether {@code e} says the database could not be reached (as opposed to a statement that failed). */
+    public static boolean unavailable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.sql.SQLTransientConnectionException
+                    || t instanceof org.jdbi.v3.core.ConnectionException
+                    || t instanceof java.sql.SQLException sql && sql.getSQLState() != null
+                    && sql.getSQLState().startsWith("08")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static String redact(String url) {
