@@ -83,6 +83,28 @@ abstract class NotebookLifecycleTest {
     }
 
     @Test
+    void whatIsLeftOfAnInstanceWithoutARecordIsRemovedAtStart() {
+        try (TestServer server = startServer(dataDir)) {
+            SignedClient api = server.client();
+            String id = api.post("/v1/{project_id}/notebooks", TestServer.createBody("orphan")).json()
+                    .get("id").asText();
+            await().atMost(Duration.ofSeconds(30)).until(() -> api.get("/v1/{project_id}/notebooks/" + id).json()
+                    .get("status").asText().equals("RUNNING"));
+            server.stopServer();
+            var store = server.store();
+            var record = store.get(id).orElseThrow();
+            assertThat(store.delete(id, record.version())).isTrue(); // as if a crash lost the record
+            Path home = server.dataDir().resolve("instances").resolve(id);
+            assertThat(home).isDirectory();
+            assertThat(Processes.matching("/notebook/" + id + "/")).isNotEmpty();
+
+            server.start();
+            assertThat(Processes.matching("/notebook/" + id + "/")).isEmpty();
+            assertThat(Files.exists(home)).isFalse();
+        }
+    }
+
+    @Test
     void instancesSurviveAServerRestartAndAreAdoptedNotDuplicated() {
         try (TestServer server = startServer(dataDir)) {
             SignedClient api = server.client();

@@ -26,6 +26,9 @@ public interface InstanceRuntime {
     /** Stops the server gracefully (then forcibly), with everything it started. No-op when already gone. */
     void stop(String instanceId, Map<String, String> state);
 
+    /** Ids of every instance this runtime finds traces of on its host: files, processes, mounts. */
+    java.util.Set<String> instancesOnHost();
+
     /** Removes the instance's storage and every file of it (never the data of attached storage). */
     void release(String instanceId);
 

@@ -62,10 +62,28 @@ public final class Reconciler {
     }
 
     public void start(int workerCount) {
+        removeOrphans();
         for (int i = 0; i < workerCount; i++) {
             workers.add(Thread.ofVirtual().name("reconciler-" + i).start(this::work));
         }
         store.activeIds().forEach(queue::add);
+    }
+
+    /**
+     * What the runtime finds of instances the store no longer knows (a crash between removing the files and the
+     * record, or a record removed by hand) is removed: processes, mounts, files.
+     */
+    private void removeOrphans() {
+        for (String id : runtime.instancesOnHost()) {
+            if (store.get(id).isEmpty()) {
+                log.warn("instance {} has no record: removing what is left of it on this host", id);
+                try {
+                    runtime.release(id);
+                } catch (RuntimeException e) {
+                    log.error("could not remove orphaned instance {}", id, e);
+                }
+            }
+        }
     }
 
     /**

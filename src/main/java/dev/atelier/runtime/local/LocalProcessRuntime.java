@@ -397,6 +397,33 @@ public final class LocalProcessRuntime implements InstanceRuntime {
     }
 
     @Override
+    public java.util.Set<String> instancesOnHost() {
+        java.util.Set<String> ids = new java.util.TreeSet<>();
+        java.util.regex.Pattern id = java.util.regex.Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+        for (Path dir : List.of(instancesDir, instancesDir.resolveSibling("mounts"), instancesDir.resolveSibling("volumes"),
+                instancesDir.resolveSibling("instance-logs"))) {
+            if (Files.isDirectory(dir)) {
+                try (var entries = Files.list(dir)) {
+                    entries.map(p -> p.getFileName().toString().replaceAll("\\.(ext4|log)$", ""))
+                            .filter(n -> id.matcher(n).matches()).forEach(ids::add);
+                } catch (IOException e) {
+                    log.warn("cannot list {}: {}", dir, e.getMessage());
+                }
+            }
+        }
+        java.util.regex.Pattern server = java.util.regex.Pattern.compile("--ServerApp.base_url=/notebook/(" + id.pattern()
+                + ")/.*--ServerApp.root_dir=(\\S+)");
+        ProcessHandle.allProcesses().forEach(p -> {
+            var m = server.matcher(commandLine(p.pid()));
+            // only this data dir's servers (the root dir is under it, or /home/ma-user/work in a sandbox of ours)
+            if (m.find() && (m.group(2).startsWith(instancesDir.toString()) || Files.exists(instancesDir.resolve(m.group(1))))) {
+                ids.add(m.group(1));
+            }
+        });
+        return ids;
+    }
+
+    @Override
     public void release(String instanceId) {
         Path home = home(instanceId);
         // anything still running from the instance's directory goes first
