@@ -150,7 +150,7 @@ abstract class InstanceStoreContractTest {
     }
 
     @Test
-    void activeIdsAreTheInstancesTheReconcilerMustVisit() {
+    void aReplicaClaimsWhatTheReconcilerMustVisitAndAnotherTakesOverOnlyWhenTheClaimLapses() {
         Instance creating = instance("p1", "a", 1);
         Instance failed = instance("p1", "b", 2).withStatus(InstanceStatus.CREATE_FAILED, Progress.waiting(), "x");
         Instance failedToDelete = instance("p1", "c", 3).withStatus(InstanceStatus.ERROR, Progress.waiting(), "x")
@@ -158,7 +158,14 @@ abstract class InstanceStoreContractTest {
         store.insert(creating);
         store.insert(failed);
         store.insert(failedToDelete);
-        assertThat(store.activeIds()).containsExactlyInAnyOrder(creating.id(), failedToDelete.id());
+        assertThat(store.claimActive("r1", 1000, 2000)).containsExactlyInAnyOrder(creating.id(), failedToDelete.id());
+        assertThat(store.claimActive("r2", 1500, 2500)).isEmpty();
+        assertThat(store.claim(creating.id(), "r2", 1500, 2500)).isFalse();
+        assertThat(store.claim(creating.id(), "r1", 1500, 2500)).isTrue(); // renewing its own
+        assertThat(store.claim(failed.id(), "r2", 1500, 2500)).isTrue(); // nobody held it
+        // r1 stops renewing: once its claims lapse, r2 takes them
+        assertThat(store.claimActive("r2", 3000, 4000)).containsExactlyInAnyOrder(creating.id(), failedToDelete.id());
+        assertThat(store.claim(creating.id(), "r1", 3500, 4500)).isFalse();
     }
 
     @Test

@@ -39,8 +39,17 @@ public interface InstanceStore {
     /** How many instances the owner has of a feature, not counting those being deleted. */
     long countOwned(String projectId, String ownerId, String feature);
 
-    /** Ids of instances the reconciler has to look at: transitional, running, or desired to be deleted. */
-    List<String> activeIds();
+    /**
+     * Claims, for {@code replica} until {@code until}, every instance the reconciler must look at that no other
+     * replica holds a live claim on; renews the claims it already holds. Returns the ids it holds now.
+     */
+    List<String> claimActive(String replica, long now, long until);
+
+    /** Gives up every claim of {@code replica} (it is shutting down): other replicas take over at once. */
+    void releaseClaims(String replica);
+
+    /** Claims one instance (free, lapsed, or already {@code replica}'s); true when {@code replica} holds it now. */
+    boolean claim(String id, String replica, long now, long until);
 
     /**
      * A filtered, sorted page of one project's instances. Null filters do not filter; {@code statuses} matches

@@ -30,6 +30,10 @@ import org.slf4j.LoggerFactory;
 public final class Reconciler {
     private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
     static final String LAUNCHED_AT = "launched_at";
+    /** How long a claim on an instance holds without renewal: a replica that dies hands over within it. */
+    static final Duration CLAIM_TTL = Duration.ofSeconds(8);
+    static final Duration CLAIM_RENEWAL = Duration.ofSeconds(2);
+
     /** How long a running server may leave health polls unanswered before it counts as failed. */
     static final Duration UNANSWERED_LIMIT = Duration.ofSeconds(3);
 
@@ -43,6 +47,9 @@ public final class Reconciler {
     private final Duration readyPoll;
     private final Duration healthPoll;
     private final WorkQueue queue = new WorkQueue();
+    private final String replicaId = java.util.UUID.randomUUID().toString();
+    private final AtomicReference<Thread> heartbeat = new AtomicReference<>();
+    private volatile boolean stopping;
     /** When each running instance's server stopped answering polls (in memory: it only times a short wait). */
     private final Map<String, Long> silentSince = new java.util.concurrent.ConcurrentHashMap<>();
     private final List<Thread> workers = new ArrayList<>();
@@ -66,7 +73,27 @@ public final class Reconciler {
         for (int i = 0; i < workerCount; i++) {
             workers.add(Thread.ofVirtual().name("reconciler-" + i).start(this::work));
         }
-        store.activeIds().forEach(queue::add);
+        heartbeat.set(Thread.ofVirtual().name("reconciler-claims").start(this::renewClaims));
+    }
+
+    /**
+     * Every {@link #CLAIM_RENEWAL}: renew this replica's claims, take over lapsed ones (a replica that died) and
+     * look at every instance it holds (level-triggered: changes made through another replica are seen here).
+     */
+    private void renewClaims() {
+        while (!stopping) {
+            try {
+                long now = System.currentTimeMillis(); // claims are between replicas: wall-clock time
+                store.claimActive(replicaId, now, now + CLAIM_TTL.toMillis()).forEach(queue::add);
+            } catch (RuntimeException e) {
+                log.warn("cannot renew claims (the database may be unavailable): {}", e.getMessage());
+            }
+            try {
+                Thread.sleep(CLAIM_RENEWAL);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
     }
 
     /**
@@ -91,6 +118,11 @@ public final class Reconciler {
      * a failed instance); instances themselves keep running.
      */
     public void stop() {
+        stopping = true;
+        Thread beat = heartbeat.get();
+        if (beat != null) {
+            beat.interrupt(); // only sleeps between renewals
+        }
         queue.shutdown();
         for (Thread t : workers) {
             try {
@@ -99,6 +131,11 @@ public final class Reconciler {
                 Thread.currentThread().interrupt();
                 return;
             }
+        }
+        try {
+            store.releaseClaims(replicaId); // a restart, or another replica, carries on at once
+        } catch (RuntimeException e) {
+            log.warn("cannot release claims; they lapse within {} s: {}", CLAIM_TTL.toSeconds(), e.getMessage());
         }
     }
 
@@ -131,6 +168,10 @@ public final class Reconciler {
 
     /** One pass over one instance. Returns when to look at it again, if at all. */
     Optional<Duration> reconcile(String id) {
+        long now = System.currentTimeMillis();
+        if (!store.claim(id, replicaId, now, now + CLAIM_TTL.toMillis())) {
+            return Optional.empty(); // another replica drives it; its renewals look at it
+        }
         Optional<Instance> found = store.get(id);
         if (found.isEmpty()) {
             return Optional.empty();

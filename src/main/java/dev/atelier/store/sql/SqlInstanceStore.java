@@ -195,9 +195,28 @@ public final class SqlInstanceStore implements InstanceStore {
     }
 
     @Override
-    public List<String> activeIds() {
-        return jdbi.withHandle(h -> h.createQuery("SELECT id FROM instances WHERE status IN (" + ACTIVE
-                + ") OR desired_state = 'DELETED'").mapTo(String.class).list());
+    public List<String> claimActive(String replica, long now, long until) {
+        return jdbi.inTransaction(h -> {
+            h.createUpdate("UPDATE instances SET claimed_by = :r, claimed_until = :until WHERE (status IN (" + ACTIVE
+                    + ") OR desired_state = 'DELETED') AND (claimed_by = :r OR claimed_by IS NULL OR claimed_until < :now)")
+                    .bind("r", replica).bind("until", until).bind("now", now).execute();
+            return h.createQuery("SELECT id FROM instances WHERE claimed_by = :r AND claimed_until >= :now AND (status IN ("
+                    + ACTIVE + ") OR desired_state = 'DELETED')").bind("r", replica).bind("now", now)
+                    .mapTo(String.class).list();
+        });
+    }
+
+    @Override
+    public void releaseClaims(String replica) {
+        jdbi.useHandle(h -> h.createUpdate("UPDATE instances SET claimed_by = NULL, claimed_until = 0 "
+                + "WHERE claimed_by = :r").bind("r", replica).execute());
+    }
+
+    @Override
+    public boolean claim(String id, String replica, long now, long until) {
+        return jdbi.withHandle(h -> h.createUpdate("UPDATE instances SET claimed_by = :r, claimed_until = :until "
+                        + "WHERE id = :id AND (claimed_by = :r OR claimed_by IS NULL OR claimed_until < :now)")
+                .bind("r", replica).bind("until", until).bind("now", now).bind("id", id).execute()) == 1;
     }
 
     private static <S extends SqlStatement<S>> S bindAll(S s, Instance i) {
