@@ -26,8 +26,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Random lifecycle operations while the server (a real process, killed with SIGKILL) and notebook servers are
- * killed at random moments; then the invariants: every instance converges, within seconds of the last fault,
+ * Random lifecycle operations, sent to either of two replicas (real processes on one PostgreSQL), while
+ * replicas (SIGKILL, then restarted) and notebook servers are killed at random moments; then the invariants: every instance converges, within seconds of the last fault,
  * to a stable state; a running one has exactly one notebook server; nothing is left of deleted ones.
  * Bounded for CI; {@code ATELIER_FAULT_OPS} and {@code ATELIER_FAULT_SEED} make longer or other runs.
  */
@@ -36,20 +36,26 @@ class FaultInjectionTest {
 
     @TempDir
     Path dataDir;
-    final AtomicReference<Process> server = new AtomicReference<>();
+    /** Two replicas on one PostgreSQL and one data dir; a killed one is restarted in its slot. */
+    final Process[] replicas = new Process[2];
+    final SignedClient[] clients = new SignedClient[2];
+    String databaseUrl;
 
     @Test
     void afterRandomFaultsEveryInstanceConvergesAndNothingLeaks() throws Exception {
-        int ops = Integer.parseInt(System.getenv().getOrDefault("ATELIER_FAULT_OPS", "30"));
-        long seed = Long.parseLong(System.getenv().getOrDefault("ATELIER_FAULT_SEED", "20261123"));
+        int ops = Integer.parseInt(System.getenv().getOrDefault("ATELIER_FAULT_OPS", "40"));
+        long seed = Long.parseLong(System.getenv().getOrDefault("ATELIER_FAULT_SEED", "1"));
         Random random = new Random(seed);
         int serverKills = 0;
         int notebookKills = 0;
+        databaseUrl = dev.atelier.support.Postgres.freshSchemaUrl();
         try {
-            SignedClient api = startServer();
+            startReplica(0);
+            startReplica(1);
             List<String> ids = new ArrayList<>();
             for (int i = 0; i < ops; i++) {
                 int dice = random.nextInt(100);
+                SignedClient api = clients[random.nextInt(2)]; // any replica answers the API
                 try {
                     if (dice < 25 && ids.size() < 4) {
                         ids.add(api.post("/v1/{project_id}/notebooks", TestServer.createBody("f" + i)).json()
@@ -68,18 +74,19 @@ class FaultInjectionTest {
                         nb.forEach(ProcessHandle::destroyForcibly);
                         notebookKills += nb.isEmpty() ? 0 : 1;
                     } else if (dice < 92) {
-                        server.get().toHandle().destroyForcibly(); // kill -9, wherever it is
-                        server.get().waitFor();
+                        int victim = random.nextInt(2);
+                        replicas[victim].toHandle().destroyForcibly(); // kill -9, wherever it is
+                        replicas[victim].waitFor();
                         serverKills++;
                         Thread.sleep(random.nextInt(500));
-                        api = startServer();
+                        startReplica(victim);
                     }
                 } catch (RuntimeException | AssertionError expected) {
                     // refused operations (illegal state) and requests cut by a kill are part of the game
                 }
                 Thread.sleep(random.nextInt(400));
             }
-            SignedClient client = api;
+            SignedClient client = clients[0];
             long lastFault = System.nanoTime();
             // converged: no instance in a transitional state any more
             await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> {
@@ -114,14 +121,16 @@ class FaultInjectionTest {
                             .as("no home without an instance").allMatch(known::contains);
                 }
             });
-            System.out.printf("fault_injection ops=%d seed=%d server_kills=%d notebook_kills=%d instances=%d "
+            System.out.printf("fault_injection ops=%d seed=%d replica_kills=%d notebook_kills=%d instances=%d "
                     + "converged_s=%.1f%n", ops, seed, serverKills, notebookKills, known.size(), convergeSeconds);
         } finally {
-            Process p = server.get();
-            if (p != null) {
-                p.toHandle().destroyForcibly();
+            for (Process p : replicas) {
+                if (p != null) {
+                    p.toHandle().destroyForcibly();
+                }
             }
             Processes.matching(dataDir.toString()).forEach(ProcessHandle::destroyForcibly);
+            dev.atelier.support.Postgres.dropSchemaOf(databaseUrl);
         }
     }
 
@@ -129,12 +138,13 @@ class FaultInjectionTest {
         return ids.get(random.nextInt(ids.size()));
     }
 
-    private SignedClient startServer() throws Exception {
+    private void startReplica(int slot) throws Exception {
         Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                "dev.atelier.server.Main", "serve", "--no-sandbox", "--port", "0", "--data-dir", dataDir.toString())
+                "dev.atelier.server.Main", "serve", "--no-sandbox", "--port", "0", "--data-dir", dataDir.toString(),
+                "--database-url", databaseUrl)
                 .redirectErrorStream(true).start();
-        server.set(p);
+        replicas[slot] = p;
         Pattern api = Pattern.compile("Atelier API: (http://127\\.0\\.0\\.1:\\d+)");
         AtomicReference<String> url = new AtomicReference<>();
         Thread.ofVirtual().start(() -> {
@@ -151,7 +161,7 @@ class FaultInjectionTest {
         });
         await().atMost(Duration.ofSeconds(60)).until(() -> url.get() != null);
         JsonNode creds = new ObjectMapper().readTree(dataDir.resolve("credentials.json").toFile());
-        return new SignedClient(url.get(), creds.get("project_id").asText(), creds.get("access_key").asText(),
+        clients[slot] = new SignedClient(url.get(), creds.get("project_id").asText(), creds.get("access_key").asText(),
                 creds.get("secret_key").asText());
     }
 }
