@@ -107,6 +107,36 @@ class ImagesTest {
     }
 
     @Test
+    void aSaveCutShortByACrashIsFinishedAfterTheRestart() throws Exception {
+        try (TestServer server = TestServer.sqlite(dataDir)) {
+            SignedClient api = server.client();
+            String id = createFrom(api, "crashy", TestServer.IMAGE_ID);
+            awaitStatus(api, id, "RUNNING");
+            server.stopServer();
+            // what a crash right after the create-image call leaves: the instance SNAPSHOTTING, the image INIT
+            var store = server.store();
+            var inst = store.get(id).orElseThrow();
+            store.update(inst.withStatus(dev.atelier.core.model.InstanceStatus.SNAPSHOTTING, inst.progress(), null),
+                    System.currentTimeMillis()).orElseThrow();
+            var builtIn = dev.atelier.core.service.Catalog.builtInImages("/usr/bin/jupyter-server").get(0);
+            String imageId = java.util.UUID.randomUUID().toString();
+            long now = System.currentTimeMillis();
+            server.images().insert(new dev.atelier.core.model.Image(imageId, api.projectId(), "0", "crashy", "team",
+                    "v1", "atelier/team/crashy:v1", "", "x86_64", "DEDICATED", "PRIVATE", "IMAGE_SAVE",
+                    builtIn.devServices(), builtIn.resourceCategories(), "DEV", "INIT", null, 0,
+                    builtIn.jupyterCommand(), null, id, now, now));
+
+            server.start();
+            SignedClient again = server.client();
+            JsonNode image = await().atMost(Duration.ofSeconds(30)).until(() ->
+                    again.get("/v1/{project_id}/images/" + imageId).json(), i -> i.get("status").asText().equals("ACTIVE"));
+            assertThat(server.dataDir().resolve("images/saved").resolve(imageId).resolve("home")).isDirectory();
+            awaitStatus(again, id, "RUNNING");
+            again.delete("/v1/{project_id}/notebooks/" + id);
+        }
+    }
+
+    @Test
     void aSavedImageCarriesWhatTheUserInstalledButNotTheirWorkVolume() throws Exception {
         try (TestServer server = TestServer.sqlite(dataDir)) {
             SignedClient api = server.client();

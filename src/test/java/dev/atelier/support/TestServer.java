@@ -123,6 +123,12 @@ public final class TestServer implements AutoCloseable {
         return new dev.atelier.store.sql.SqlInstanceStore(database);
     }
 
+    /** The server's image store, opened a second time (see {@link #store()}). */
+    public dev.atelier.core.port.ImageStore images() {
+        store();
+        return new dev.atelier.store.sql.SqlImageStore(database);
+    }
+
     public String url() {
         return atelier.apiUrl();
     }
