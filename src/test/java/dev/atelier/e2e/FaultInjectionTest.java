@@ -6,11 +6,9 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.atelier.support.Processes;
+import dev.atelier.support.ServeProcess;
 import dev.atelier.support.SignedClient;
 import dev.atelier.support.TestServer;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,9 +17,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -139,29 +134,11 @@ class FaultInjectionTest {
     }
 
     private void startReplica(int slot) throws Exception {
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                "dev.atelier.server.Main", "serve", "--no-sandbox", "--port", "0", "--data-dir", dataDir.toString(),
-                "--database-url", databaseUrl)
-                .redirectErrorStream(true).start();
-        replicas[slot] = p;
-        Pattern api = Pattern.compile("Atelier API: (http://127\\.0\\.0\\.1:\\d+)");
-        AtomicReference<String> url = new AtomicReference<>();
-        Thread.ofVirtual().start(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = r.readLine()) != null; ) {
-                    Matcher m = api.matcher(line);
-                    if (m.find()) {
-                        url.set(m.group(1));
-                    }
-                }
-            } catch (Exception ignored) {
-                // killed
-            }
-        });
-        await().atMost(Duration.ofSeconds(60)).until(() -> url.get() != null);
+        ServeProcess p = ServeProcess.start(dataDir, java.util.Map.of(), List.of("--no-sandbox", "--port", "0",
+                "--data-dir", dataDir.toString(), "--database-url", databaseUrl));
+        replicas[slot] = p.process();
         JsonNode creds = new ObjectMapper().readTree(dataDir.resolve("credentials.json").toFile());
-        clients[slot] = new SignedClient(url.get(), creds.get("project_id").asText(), creds.get("access_key").asText(),
+        clients[slot] = new SignedClient(p.url(), creds.get("project_id").asText(), creds.get("access_key").asText(),
                 creds.get("secret_key").asText());
     }
 }

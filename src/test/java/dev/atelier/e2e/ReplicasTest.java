@@ -5,18 +5,12 @@ import static org.awaitility.Awaitility.await;
 
 import dev.atelier.support.Postgres;
 import dev.atelier.support.Processes;
+import dev.atelier.support.ServeProcess;
 import dev.atelier.support.SignedClient;
 import dev.atelier.support.TestServer;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,9 +25,11 @@ class ReplicasTest {
     @Test
     void aReplicaThatDiesHandsItsInstancesOverWithinTenSeconds() throws Exception {
         String url = Postgres.freshSchemaUrl();
-        Process first = startReplica(url);
+        ServeProcess replica = ServeProcess.start(dataDir, java.util.Map.of(), List.of("--no-sandbox", "--port", "0",
+                "--data-dir", dataDir.toString(), "--database-url", url));
+        Process first = replica.process();
         try {
-            String firstUrl = apiUrl(first);
+            String firstUrl = replica.url();
             var creds = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
                     dataDir.resolve("credentials.json").toFile());
             SignedClient viaFirst = new SignedClient(firstUrl, creds.get("project_id").asText(),
@@ -65,38 +61,5 @@ class ReplicasTest {
         } finally {
             first.destroyForcibly();
         }
-    }
-
-    private Process startReplica(String url) throws Exception {
-        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                "dev.atelier.server.Main", "serve", "--no-sandbox", "--port", "0", "--data-dir", dataDir.toString(),
-                "--database-url", url);
-        return new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    }
-
-    private static String apiUrl(Process p) throws Exception {
-        Pattern api = Pattern.compile("Atelier API: (http://127\\.0\\.0\\.1:\\d+)");
-        List<String> lines = Collections.synchronizedList(new ArrayList<>());
-        Thread.ofVirtual().start(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = r.readLine()) != null; ) {
-                    lines.add(line);
-                }
-            } catch (Exception ignored) {
-                // the process ended
-            }
-        });
-        return await().atMost(Duration.ofSeconds(60)).until(() -> {
-            synchronized (lines) {
-                for (String l : lines) {
-                    Matcher m = api.matcher(l);
-                    if (m.find()) {
-                        return m.group(1);
-                    }
-                }
-            }
-            return null;
-        }, u -> u != null);
     }
 }

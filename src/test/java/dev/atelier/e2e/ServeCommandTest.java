@@ -3,9 +3,7 @@ package dev.atelier.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,26 +14,22 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import dev.atelier.support.ServeProcess;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The CLI as a user runs it: a real {@code atelier serve} process, its output, its files, SIGTERM. */
 class ServeCommandTest {
-    private static final Pattern API_URL = Pattern.compile("Atelier API: (http://127\\.0\\.0\\.1:\\d+)");
-
     @TempDir
     Path dir;
 
     @Test
     void serveCreatesPrivateCredentialsAnswersReadyAndStopsCleanlyOnSigterm() throws Exception {
         Path dataDir = dir.resolve("data");
-        Served first = serve(Map.of("ATELIER_DATA_DIR", dataDir.toString()), "--port", "0");
+        ServeProcess first = serve(Map.of("ATELIER_DATA_DIR", dataDir.toString()), "--port", "0");
         try {
             assertThat(first.output()).anyMatch(l -> l.contains("credentials written to " + dataDir.toAbsolutePath()
                     .resolve("credentials.json") + " "));
@@ -70,7 +64,7 @@ class ServeCommandTest {
         }
 
         // again, as a user would type it: a data dir relative to the working directory
-        Served second = serve(Map.of(), "--data-dir", "data", "--port", "0");
+        ServeProcess second = serve(Map.of(), "--data-dir", "data", "--port", "0");
         try {
             assertThat(second.output()).noneMatch(l -> l.contains("credentials written"));
             String created = apiCall(second.url(), "POST", "/v1/{project_id}/notebooks", "--data",
@@ -109,48 +103,11 @@ class ServeCommandTest {
         return out;
     }
 
-    record Served(Process process, String url, List<String> output) {
-    }
-
-    private Served serve(Map<String, String> env, String... args) throws IOException {
-        List<String> all = new ArrayList<>(List.of("serve"));
-        all.addAll(List.of(args));
-        Process p = java(env, true, all.toArray(String[]::new));
-        List<String> lines = Collections.synchronizedList(new ArrayList<>());
-        Thread.ofVirtual().start(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = r.readLine()) != null; ) {
-                    lines.add(line);
-                }
-            } catch (IOException ignored) {
-                // process ended
-            }
-        });
-        String url = await().atMost(Duration.ofSeconds(60)).until(() -> {
-            synchronized (lines) {
-                for (String l : lines) {
-                    Matcher m = API_URL.matcher(l);
-                    if (m.find()) {
-                        return m.group(1);
-                    }
-                }
-            }
-            return null;
-        }, u -> u != null);
-        return new Served(p, url, lines);
+    private ServeProcess serve(Map<String, String> env, String... args) throws IOException {
+        return ServeProcess.start(dir, env, List.of(args));
     }
 
     private Process java(Map<String, String> env, String... args) throws IOException {
-        return java(env, false, args);
-    }
-
-    private Process java(Map<String, String> env, boolean mergeStderr, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                "dev.atelier.server.Main"));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(mergeStderr);
-        pb.environment().putAll(env);
-        return pb.start();
+        return ServeProcess.java(dir, env, false, List.of(args));
     }
 }
