@@ -12,7 +12,6 @@ import dev.atelier.store.sql.SqlInstanceStore;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -33,9 +32,9 @@ public class ListScale {
         int iterations = args.length > 3 ? Integer.parseInt(args[3]) : 300;
         ITERATIONS = iterations;
         String url = args.length > 2 && !args[2].equals("sqlite") ? args[2] : null;
-        Atelier atelier = Atelier.start(new ServerConfig(dir.resolve("data"), "127.0.0.1", 0, url,
-                ServerConfig.DEFAULT_JUPYTER, Duration.ofSeconds(60), Duration.ofSeconds(10), Duration.ofSeconds(5), ServerConfig.DEFAULT_RECONCILER_WORKERS, false,
-                false));
+        // the server as bin/atelier runs it: its defaults
+        Atelier atelier = Atelier.start(ServerConfig.defaults(dir.resolve("data"), "127.0.0.1", 0, url)
+                .withIsolation(false, false));
         try {
             var creds = new com.fasterxml.jackson.databind.ObjectMapper()
                     .readTree(dir.resolve("data/credentials.json").toFile());

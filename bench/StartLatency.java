@@ -8,7 +8,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -33,9 +32,9 @@ public class StartLatency {
         Path dir = Path.of(args[0]);
         int n = args.length > 1 ? Integer.parseInt(args[1]) : 10;
         boolean sandbox = args.length > 2 && args[2].equals("sandbox");
-        Atelier atelier = Atelier.start(new ServerConfig(dir.resolve("data"), "127.0.0.1", 0, null,
-                ServerConfig.DEFAULT_JUPYTER, Duration.ofSeconds(60), Duration.ofSeconds(10), Duration.ofSeconds(5), ServerConfig.DEFAULT_RECONCILER_WORKERS, sandbox,
-                false));
+        // the server as bin/atelier runs it: its defaults
+        Atelier atelier = Atelier.start(ServerConfig.defaults(dir.resolve("data"), "127.0.0.1", 0, null)
+                .withIsolation(sandbox, false));
         try {
             var creds = new com.fasterxml.jackson.databind.ObjectMapper()
                     .readTree(dir.resolve("data/credentials.json").toFile());

@@ -128,7 +128,7 @@ class ImagesTest {
 
             server.start();
             SignedClient again = server.client();
-            JsonNode image = await().atMost(Duration.ofSeconds(30)).until(() ->
+            await().atMost(Duration.ofSeconds(30)).until(() ->
                     again.get("/v1/{project_id}/images/" + imageId).json(), i -> i.get("status").asText().equals("ACTIVE"));
             assertThat(server.dataDir().resolve("images/saved").resolve(imageId).resolve("home")).isDirectory();
             awaitStatus(again, id, "RUNNING");

@@ -317,10 +317,8 @@ public final class Reconciler {
         }
         silentSince.remove(inst.id());
         if (health.phase() == InstanceRuntime.Phase.FAILED) {
-            // say so at once; stopping what is left (a hung server waits out the grace period) is the next pass
-            log.warn("instance {} failed: {}", inst.id(), health.reason());
-            write(inst, inst.withStatus(InstanceStatus.ERROR, inst.progress(), health.reason()));
-            return Optional.of(Duration.ZERO);
+            // stopping what is left (a hung server waits out the grace period) is the next pass
+            return fail(inst, InstanceStatus.ERROR, health.reason());
         }
         reconcileMounts(inst, true);
         if (health.notice() != null && !health.notice().equals(inst.failReason())) {
@@ -378,12 +376,11 @@ public final class Reconciler {
         return Optional.of(Duration.ZERO);
     }
 
+    /** Reports the failure at once; the next pass stops what is left, as for any failed instance. */
     private Optional<Duration> fail(Instance inst, InstanceStatus failed, String reason) {
         log.warn("instance {} failed: {}", inst.id(), reason);
-        runtime.stop(inst.id(), inst.runtimeState());
-        write(inst, inst.withStatus(failed, inst.progress().failCurrent(), reason).withRuntime(Map.of(), inst.url()));
-        remountOnNextRun(inst);
-        return Optional.empty();
+        write(inst, inst.withStatus(failed, inst.progress().failCurrent(), reason));
+        return Optional.of(Duration.ZERO);
     }
 
     /** Writes only a real change; empty when another writer changed the instance first. */
