@@ -496,11 +496,14 @@ public final class LocalProcessRuntime implements InstanceRuntime {
                 return;
             }
             Files.createDirectories(mountPoint); // below a root-owned directory: no user can put a link here
-            if (Files.isExecutable(Path.of("/usr/bin/setfacl"))) {
-                // -P: walk the tree physically, never following a link to elsewhere
-                HostMounts.run("/usr/bin/setfacl", "-P", "-R", "-m", "u:" + uid + ":rwX,d:u:" + uid + ":rwX",
-                        real.toString());
+            if (!Files.isExecutable(Path.of("/usr/bin/setfacl"))) {
+                // without it the sandboxed uid could read the storage but not write it: say so, never half-work
+                throw new RuntimeFailure("cannot mount " + mountPath + " writable for the sandboxed instance: "
+                        + "/usr/bin/setfacl is missing (install the acl package)");
             }
+            // -P: walk the tree physically, never following a link to elsewhere
+            HostMounts.run("/usr/bin/setfacl", "-P", "-R", "-m", "u:" + uid + ":rwX,d:u:" + uid + ":rwX",
+                    real.toString());
             HostMounts.bind(real, mountPoint);
         } catch (IOException e) {
             throw new RuntimeFailure("cannot mount " + mountPath + ": " + e.getMessage(), e);
