@@ -9,6 +9,11 @@ public enum ErrorCode {
     AUTH_MALFORMED(401, "ModelArts.0206"),
     AUTH_EXPIRED(401, "ModelArts.0207"),
     AUTH_BAD_SIGNATURE(401, "ModelArts.0208"),
+    TOKEN_EXPIRED(401, "ModelArts.0202"),
+    TOKEN_INVALID(401, "ModelArts.0203"),
+    TOKEN_NOT_SCOPED(400, "ModelArts.0204"),
+    SIGN_IN_FAILED(401, "ModelArts.0206"),
+    TOO_MANY_SIGN_INS(429, "ModelArts.6101"),
     PROJECT_FORBIDDEN(403, "ModelArts.0210"),
     FORBIDDEN(403, "ModelArts.0108"),
 
@@ -32,6 +37,7 @@ public enum ErrorCode {
     WORKSPACE_QUOTA_EXCEEDED(400, "ModelArts.0113"),
 
     NOT_FOUND(400, "ModelArts.6404"),
+    NAME_TAKEN(400, "ModelArts.6301"),
     ROUTE_NOT_FOUND(404, "ModelArts.6404"),
     METHOD_NOT_ALLOWED(405, "ModelArts.0101"),
     PAYLOAD_TOO_LARGE(413, "ModelArts.6400"),

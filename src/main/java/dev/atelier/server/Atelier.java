@@ -1,11 +1,15 @@
 package dev.atelier.server;
 
 import dev.atelier.api.http.HttpApi;
+import dev.atelier.api.http.IdentityRoutes;
 import dev.atelier.api.http.ImageRoutes;
 import dev.atelier.api.http.LegacyRoutes;
 import dev.atelier.api.http.NotebookRoutes;
 import dev.atelier.core.auth.Authenticator;
 import dev.atelier.core.auth.SecretBox;
+import dev.atelier.core.auth.SignInLimiter;
+import dev.atelier.core.service.IdentityService;
+import dev.atelier.store.sql.SqlAuditStore;
 import dev.atelier.core.service.Catalog;
 import dev.atelier.core.service.ImageService;
 import dev.atelier.core.service.InstanceService;
@@ -27,6 +31,8 @@ import org.slf4j.LoggerFactory;
 /** The composition root: the one place that chooses the adapters and wires them to the core. */
 public final class Atelier implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Atelier.class);
+    /** While the server runs, its API URL, for the administration commands to find it. */
+    static final String ENDPOINT_FILE = "endpoint";
 
     private final ServerConfig config;
     private final Database database;
@@ -43,10 +49,15 @@ public final class Atelier implements AutoCloseable {
         this.database = Database.open(config.effectiveDatabaseUrl());
         var identities = new SqlIdentityStore(database);
         var instanceStore = new SqlInstanceStore(database);
+        var limiter = new SignInLimiter(config.signInLimitPerUser(), config.signInLimitPerAddress(),
+                SignInLimiter.DEFAULT_WINDOW, Clock.systemUTC());
         SecretBox secrets;
+        IdentityService identity;
         try {
             secrets = Bootstrap.serverKey(config.dataDir());
-            this.credentialsFile = Bootstrap.administrator(config.dataDir(), identities, secrets, clock.millis());
+            identity = new IdentityService(identities, secrets, instanceStore, new SqlAuditStore(database), limiter,
+                    clock);
+            this.credentialsFile = Bootstrap.administrator(config.dataDir(), identity);
         } catch (RuntimeException e) {
             database.close();
             throw e;
@@ -65,9 +76,11 @@ public final class Atelier implements AutoCloseable {
                 config.startTimeout(), Duration.ofMillis(25), config.healthInterval());
         instances.onChange(reconciler::enqueue);
         storage.onChange(reconciler::enqueue);
-        this.http = new HttpApi(config.host(), config.port(), new Authenticator(identities, secrets, Clock.systemUTC()),
+        this.http = new HttpApi(config.host(), config.port(),
+                new Authenticator(identities, secrets, Clock.systemUTC(), clock, limiter), identity,
                 new NotebookRoutes(instances, catalog, images, storage), new ImageRoutes(images),
-                new LegacyRoutes(instances, images, catalog, identities, clock), () -> ready,
+                new LegacyRoutes(instances, images, catalog, identities, clock), new IdentityRoutes(identity),
+                () -> ready,
                 runtime::capabilities, Database::unavailable);
     }
 
@@ -90,9 +103,19 @@ public final class Atelier implements AutoCloseable {
             throw e;
         }
         atelier.ready = true;
+        atelier.writeEndpoint();
         log.info("Atelier is listening on http://{}:{} (data dir {})", config.host(), atelier.port(),
                 config.dataDir().toAbsolutePath());
         return atelier;
+    }
+
+    private void writeEndpoint() {
+        try {
+            java.nio.file.Files.writeString(config.dataDir().resolve(ENDPOINT_FILE), apiUrl() + "\n");
+        } catch (java.io.IOException e) {
+            log.warn("cannot write {}: the admin commands will not find this server without --url",
+                    config.dataDir().resolve(ENDPOINT_FILE), e);
+        }
     }
 
     public int port() {
@@ -116,6 +139,11 @@ public final class Atelier implements AutoCloseable {
     @Override
     public void close() {
         ready = false;
+        try {
+            java.nio.file.Files.deleteIfExists(config.dataDir().resolve(ENDPOINT_FILE));
+        } catch (java.io.IOException e) {
+            log.warn("cannot remove {}", config.dataDir().resolve(ENDPOINT_FILE), e);
+        }
         try {
             http.stop();
         } finally {

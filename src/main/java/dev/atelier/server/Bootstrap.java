@@ -3,14 +3,13 @@ package dev.atelier.server;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.atelier.core.auth.SecretBox;
-import dev.atelier.core.port.IdentityStore;
+import dev.atelier.core.service.IdentityService;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -19,9 +18,6 @@ import java.util.Map;
 final class Bootstrap {
     static final String CREDENTIALS_FILE = "credentials.json";
     static final String SERVER_KEY_FILE = "server.key";
-    private static final SecureRandom RANDOM = new SecureRandom();
-    private static final String AK_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    private static final String SK_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
     private Bootstrap() {
     }
@@ -60,25 +56,19 @@ final class Bootstrap {
      * Creates the administrator, their project and an access key when the store has no users yet, and writes
      * them to {@code credentials.json} (mode 0600). Returns the file when it was written.
      */
-    static Path administrator(Path dataDir, IdentityStore identities, SecretBox secrets, long now) {
-        if (identities.hasUsers()) {
+    static Path administrator(Path dataDir, IdentityService identity) {
+        var admin = identity.bootstrap().orElse(null);
+        if (admin == null) {
             return null;
         }
-        String userId = HexFormat.of().formatHex(randomBytes(16));
-        String projectId = HexFormat.of().formatHex(randomBytes(16));
-        String accessKey = random(AK_CHARS, 20);
-        String secretKey = random(SK_CHARS, 40);
-        identities.createUser(userId, "admin", now);
-        identities.createProject(projectId, "default", now);
-        identities.addMember(projectId, userId, "admin");
-        identities.createAccessKey(accessKey, userId, secrets.seal(secretKey), now);
-
         Map<String, String> creds = new LinkedHashMap<>();
-        creds.put("user_id", userId);
-        creds.put("user_name", "admin");
-        creds.put("project_id", projectId);
-        creds.put("access_key", accessKey);
-        creds.put("secret_key", secretKey);
+        creds.put("user_id", admin.user().id());
+        creds.put("user_name", admin.user().name());
+        creds.put("password", admin.password());
+        creds.put("project_id", admin.project().id());
+        creds.put("project_name", admin.project().name());
+        creds.put("access_key", admin.accessKey());
+        creds.put("secret_key", admin.secretKey());
         Path file = dataDir.resolve(CREDENTIALS_FILE);
         try {
             Files.deleteIfExists(file);
@@ -93,20 +83,6 @@ final class Bootstrap {
     private static void writePrivate(Path file, String content) throws IOException {
         Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(file, content, StandardOpenOption.TRUNCATE_EXISTING);
-    }
-
-    private static byte[] randomBytes(int n) {
-        byte[] b = new byte[n];
-        RANDOM.nextBytes(b);
-        return b;
-    }
-
-    private static String random(String alphabet, int length) {
-        StringBuilder sb = new StringBuilder(length);
-        for (int i = 0; i < length; i++) {
-            sb.append(alphabet.charAt(RANDOM.nextInt(alphabet.length())));
-        }
-        return sb.toString();
     }
 
 }

@@ -10,7 +10,8 @@ import picocli.CommandLine.Option;
 /** The {@code atelier} command line. No logger here: logging is set up once the data dir is known. */
 @Command(name = "atelier", mixinStandardHelpOptions = true, version = "atelier 0.1.0",
         description = "Self-hosted Jupyter notebook instances behind the ModelArts DevEnviron API.",
-        subcommands = {Main.Serve.class, ApiCommand.class})
+        subcommands = {Main.Serve.class, ApiCommand.class, AdminCommands.User.class, AdminCommands.Key.class,
+                AdminCommands.Project.class, AdminCommands.Audit.class})
 public final class Main {
 
     public static void main(String[] args) {

@@ -1,15 +1,25 @@
 package dev.atelier.server;
 
+import dev.atelier.core.auth.SignInLimiter;
 import java.nio.file.Path;
 import java.time.Duration;
 
 /** Everything a server is started with. Built by the CLI from options and environment variables. */
 public record ServerConfig(Path dataDir, String host, int port, String databaseUrl, String jupyterCommand,
                            Duration startTimeout, Duration stopGrace, Duration healthInterval,
-                           int reconcilerWorkers, boolean sandbox, boolean requireIsolation) {
+                           int reconcilerWorkers, boolean sandbox, boolean requireIsolation,
+                           int signInLimitPerUser, int signInLimitPerAddress) {
 
     public ServerConfig {
         dataDir = dataDir.toAbsolutePath().normalize();
+    }
+
+    public ServerConfig(Path dataDir, String host, int port, String databaseUrl, String jupyterCommand,
+                        Duration startTimeout, Duration stopGrace, Duration healthInterval, int reconcilerWorkers,
+                        boolean sandbox, boolean requireIsolation) {
+        this(dataDir, host, port, databaseUrl, jupyterCommand, startTimeout, stopGrace, healthInterval,
+                reconcilerWorkers, sandbox, requireIsolation, SignInLimiter.DEFAULT_PER_USER,
+                SignInLimiter.DEFAULT_PER_ADDRESS);
     }
 
     public static final String DEFAULT_JUPYTER = "/usr/bin/jupyter-server";
@@ -31,7 +41,14 @@ public record ServerConfig(Path dataDir, String host, int port, String databaseU
 
     public ServerConfig withIsolation(boolean sandboxInstances, boolean require) {
         return new ServerConfig(dataDir, host, port, databaseUrl, jupyterCommand, startTimeout, stopGrace,
-                healthInterval, reconcilerWorkers, sandboxInstances, require);
+                healthInterval, reconcilerWorkers, sandboxInstances, require, signInLimitPerUser,
+                signInLimitPerAddress);
+    }
+
+    /** How many failed sign-ins within 15 minutes lock out a user, and a client address. */
+    public ServerConfig withSignInLimits(int perUser, int perAddress) {
+        return new ServerConfig(dataDir, host, port, databaseUrl, jupyterCommand, startTimeout, stopGrace,
+                healthInterval, reconcilerWorkers, sandbox, requireIsolation, perUser, perAddress);
     }
 
     /** The local object store that {@code obs://} storage paths map to. */

@@ -12,6 +12,7 @@ import dev.atelier.core.model.Volume;
 import dev.atelier.core.port.InstanceStore;
 import dev.atelier.core.port.InstanceStore.InstanceQuery;
 import dev.atelier.store.sql.Database;
+import dev.atelier.core.port.IdentityStore;
 import dev.atelier.store.sql.SqlIdentityStore;
 import dev.atelier.store.sql.SqlInstanceStore;
 import dev.atelier.support.Postgres;
@@ -203,7 +204,19 @@ abstract class InstanceStoreContractTest {
         ids.addMember("p1", "u1", "admin");
         ids.createAccessKey("AK1", "u1", "sealed", 1);
         assertThat(ids.hasUsers()).isTrue();
-        assertThat(ids.projectsOf("u1")).containsExactly("p1");
+        assertThat(ids.rolesOf("u1")).containsExactly(java.util.Map.entry("p1", "admin"));
+        ids.addMember("p1", "u1", "member"); // a second add changes the role
+        assertThat(ids.rolesOf("u1")).containsExactly(java.util.Map.entry("p1", "member"));
+        assertThat(ids.user("alice")).hasValueSatisfying(u -> {
+            assertThat(u.id()).isEqualTo("u1");
+            assertThat(u.enabled()).isTrue();
+            assertThat(u.serviceAdmin()).isFalse();
+            assertThat(u.passwordHash()).isNull();
+        });
+        ids.createToken("hash1", "u1", "p1", 10, 20);
+        assertThat(ids.findToken("hash1")).contains(new IdentityStore.TokenRecord("u1", "p1", 10, 20));
+        assertThat(ids.deleteExpiredTokens(21)).isEqualTo(1);
+        assertThat(ids.findToken("hash1")).isEmpty();
         assertThat(ids.findAccessKey("AK1")).hasValueSatisfying(k -> {
             assertThat(k.userId()).isEqualTo("u1");
             assertThat(k.sealedSecret()).isEqualTo("sealed");

@@ -40,6 +40,10 @@ public final class SignedClient {
         return projectId;
     }
 
+    public String accessKey() {
+        return accessKey;
+    }
+
     public SignedClient withSecretKey(String sk) {
         return new SignedClient(endpoint, projectId, accessKey, sk);
     }
@@ -152,7 +156,8 @@ public final class SignedClient {
         try {
             HttpResponse<String> resp = http.send(req.build(), HttpResponse.BodyHandlers.ofString());
             return new Response(resp.statusCode(), resp.body(), resp.headers().firstValue("Content-Type").orElse(null),
-                    resp.headers().firstValue("X-Request-Id").orElse(null));
+                    resp.headers().firstValue("X-Request-Id").orElse(null), null,
+                    resp.headers().firstValue("Retry-After").orElse(null));
         } catch (IOException e) {
             throw new IllegalStateException(e);
         } catch (InterruptedException e) {
@@ -165,7 +170,8 @@ public final class SignedClient {
         return java.net.URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
     }
 
-    public record Response(int status, String body, String contentType, String requestId) {
+    public record Response(int status, String body, String contentType, String requestId, String subjectToken,
+                           String retryAfter) {
         public JsonNode json() {
             try {
                 return JSON.readTree(body);

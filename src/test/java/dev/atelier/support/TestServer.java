@@ -29,6 +29,8 @@ public final class TestServer implements AutoCloseable {
 
     private final boolean sandbox;
     private boolean requireIsolation;
+    private int signInLimitPerUser = dev.atelier.core.auth.SignInLimiter.DEFAULT_PER_USER;
+    private int signInLimitPerAddress = dev.atelier.core.auth.SignInLimiter.DEFAULT_PER_ADDRESS;
 
     private TestServer(Path dataDir, String databaseUrl, String jupyterCommand, boolean sandbox) {
         this.dataDir = dataDir;
@@ -55,6 +57,14 @@ public final class TestServer implements AutoCloseable {
 
     public static TestServer postgres(Path dataDir) {
         return new TestServer(dataDir, Postgres.freshSchemaUrl(), ServerConfig.DEFAULT_JUPYTER, false).start();
+    }
+
+    /** A server without notebook servers whose sign-in lockouts start after the given numbers of failures. */
+    public static TestServer withSignInLimits(Path dataDir, int perUser, int perAddress) {
+        TestServer s = new TestServer(dataDir, null, "/nonexistent/jupyter-server", false);
+        s.signInLimitPerUser = perUser;
+        s.signInLimitPerAddress = perAddress;
+        return s.start();
     }
 
     public static TestServer of(Path dataDir, String databaseUrl, String jupyterCommand) {
@@ -99,7 +109,8 @@ public final class TestServer implements AutoCloseable {
     /** Starts (or restarts, after {@link #stopServer}) the server on the same data dir and database. */
     public TestServer start() {
         atelier = Atelier.start(new ServerConfig(dataDir, "127.0.0.1", 0, databaseUrl, jupyterCommand,
-                Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofMillis(500), 4, sandbox, requireIsolation), clock);
+                Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofMillis(500), 4, sandbox, requireIsolation,
+                signInLimitPerUser, signInLimitPerAddress), clock);
         return this;
     }
 
@@ -127,6 +138,12 @@ public final class TestServer implements AutoCloseable {
     public dev.atelier.core.port.ImageStore images() {
         store();
         return new dev.atelier.store.sql.SqlImageStore(database);
+    }
+
+    /** The server's identity store, opened a second time (see {@link #store()}). */
+    public dev.atelier.core.port.IdentityStore identities() {
+        store();
+        return new dev.atelier.store.sql.SqlIdentityStore(database);
     }
 
     public String url() {

@@ -12,8 +12,12 @@ import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import io.javalin.http.HttpResponseException;
 import io.javalin.json.JavalinJackson;
+import dev.atelier.core.port.AuditStore;
+import dev.atelier.core.service.IdentityService;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -22,24 +26,30 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP adapter: Javalin on Jetty with virtual threads. Every response is JSON and carries an
- * {@code X-Request-Id}; every route under {@code /v1} is authenticated, and every handler checks that the
- * project in its path is one of the caller's.
+ * {@code X-Request-Id}; every route under {@code /v1} and {@code /admin} is authenticated, every handler checks
+ * that the project in its path is one of the caller's, and every state-changing call is audited.
  */
 public final class HttpApi {
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
     private static final Logger access = LoggerFactory.getLogger("atelier.access");
     static final String CALLER = "atelier.caller";
+    static final String AUDIT_USER = "atelier.audit.user";
+    private static final String IDENTITY = "atelier.identity";
+    private static final Set<String> READ_ONLY = Set.of("GET", "HEAD", "OPTIONS");
+    private static final java.util.regex.Pattern PROJECT_IN_PATH = java.util.regex.Pattern.compile(
+            "^/v1/([^/]+)/");
     private static final String ERROR_WRITTEN = "atelier.error";
     private static final long MAX_BODY_BYTES = 1024 * 1024;
 
     private final Javalin app;
 
-    public HttpApi(String host, int port, Authenticator authenticator, NotebookRoutes notebooks, ImageRoutes images,
-                   LegacyRoutes legacy, BooleanSupplier ready, Supplier<Map<String, Object>> capabilities,
+    public HttpApi(String host, int port, Authenticator authenticator, IdentityService identity,
+                   NotebookRoutes notebooks, ImageRoutes images, LegacyRoutes legacy, IdentityRoutes identityRoutes,
+                   BooleanSupplier ready, Supplier<Map<String, Object>> capabilities,
                    java.util.function.Predicate<Throwable> storeUnavailable) {
         ObjectMapper mapper = Json.mapper();
-        this.app = Javalin.create(cfg -> configure(cfg, host, port, mapper, authenticator, notebooks, images, legacy,
-                ready, capabilities, storeUnavailable));
+        this.app = Javalin.create(cfg -> configure(cfg, host, port, mapper, authenticator, identity, notebooks, images,
+                legacy, identityRoutes, ready, capabilities, storeUnavailable));
     }
 
     public HttpApi start() {
@@ -56,8 +66,9 @@ public final class HttpApi {
     }
 
     private static void configure(JavalinConfig cfg, String host, int port, ObjectMapper mapper,
-                                  Authenticator authenticator, NotebookRoutes notebooks, ImageRoutes images,
-                                  LegacyRoutes legacy, BooleanSupplier ready,
+                                  Authenticator authenticator, IdentityService identity, NotebookRoutes notebooks,
+                                  ImageRoutes images, LegacyRoutes legacy, IdentityRoutes identityRoutes,
+                                  BooleanSupplier ready,
                                   Supplier<Map<String, Object>> capabilities,
                                   java.util.function.Predicate<Throwable> storeUnavailable) {
         cfg.startup.showJavalinBanner = false;
@@ -79,9 +90,20 @@ public final class HttpApi {
             ctx.header("X-Request-Id", id);
             ctx.contentType("application/json");
         });
-        routes.before("/v1/*", ctx -> ctx.attribute(CALLER, authenticator.authenticate(new SignedRequest(
-                ctx.method().name(), ctx.req().getRequestURI(), ctx.req().getQueryString(),
-                name -> ctx.req().getHeader(name), ctx.bodyAsBytes()))));
+        for (String secured : List.of("/v1/*", "/admin/*")) {
+            routes.before(secured, ctx -> {
+                ctx.attribute(IDENTITY, identity);
+                ctx.attribute(CALLER, authenticator.authenticate(new SignedRequest(ctx.method().name(),
+                        ctx.req().getRequestURI(), ctx.req().getQueryString(), name -> ctx.req().getHeader(name),
+                        ctx.bodyAsBytes()), ctx.ip()));
+            });
+        }
+        // every state-changing call is audited, whatever its outcome (after-handlers run after errors too)
+        routes.after(ctx -> {
+            if (!READ_ONLY.contains(ctx.method().name()) && ctx.attribute("request-id") != null) {
+                audit(identity, ctx);
+            }
+        });
 
         routes.get("/health/live", ctx -> ctx.json(Map.of("status", "live")));
         routes.get("/health/ready", ctx -> {
@@ -92,8 +114,14 @@ public final class HttpApi {
         notebooks.register(routes);
         images.register(routes);
         legacy.register(routes);
+        identityRoutes.register(routes);
 
-        routes.exception(AtelierException.class, (e, ctx) -> writeError(ctx, e.errorCode(), e.getMessage()));
+        routes.exception(AtelierException.class, (e, ctx) -> {
+            if (e.retryAfter() != null) {
+                ctx.header("Retry-After", Long.toString(Math.max(1, e.retryAfter().toSeconds())));
+            }
+            writeError(ctx, e.errorCode(), e.getMessage());
+        });
         routes.exception(HttpResponseException.class, (e, ctx) -> {
             switch (e.getStatus()) {
                 case 404 -> writeError(ctx, ErrorCode.ROUTE_NOT_FOUND,
@@ -144,17 +172,30 @@ public final class HttpApi {
         if (requestId != null) {
             body.put("request_id", requestId);
         }
-        ctx.attribute(ERROR_WRITTEN, true);
+        ctx.attribute(ERROR_WRITTEN, code.code());
         ctx.status(code.httpStatus()).json(body);
     }
 
     /** The authenticated caller of this request, after checking that the path's project is theirs. */
     static Caller caller(Context ctx) {
+        Caller caller = authenticated(ctx);
+        String projectId = ctx.pathParam("project_id");
+        caller.requireProject(projectId);
+        if (!caller.projects().contains(projectId)) { // a service administrator's: the project must exist
+            IdentityService identity = ctx.attribute(IDENTITY);
+            if (identity == null || !identity.projectExists(projectId)) {
+                throw new AtelierException(ErrorCode.PROJECT_FORBIDDEN, "project " + projectId + " does not exist");
+            }
+        }
+        return caller;
+    }
+
+    /** The authenticated caller, for routes outside a project. */
+    static Caller authenticated(Context ctx) {
         Caller caller = ctx.attribute(CALLER);
         if (caller == null) {
             throw new AtelierException(ErrorCode.AUTH_MISSING, "the request is not authenticated");
         }
-        caller.requireProject(ctx.pathParam("project_id"));
         return caller;
     }
 
@@ -163,6 +204,40 @@ public final class HttpApi {
             caller(ctx);
             h.handle(ctx);
         };
+    }
+
+    /** Routes that change what the whole project shares (images): project administrators only. */
+    static Handler administered(Handler h) {
+        return ctx -> {
+            caller(ctx).requireProjectAdministrator(ctx.pathParam("project_id"), "change the project's images");
+            h.handle(ctx);
+        };
+    }
+
+    /** Who tried which state change, from where, and how it ended; never a credential or a body. */
+    private static void audit(IdentityService identity, Context ctx) {
+        Caller caller = ctx.attribute(CALLER);
+        String path = ctx.path();
+        String project = null;
+        java.util.regex.Matcher m = PROJECT_IN_PATH.matcher(path);
+        if (m.find()) {
+            project = m.group(1);
+        }
+        String userName = caller != null ? caller.userName() : ctx.attribute(AUDIT_USER);
+        String error = ctx.attribute(ERROR_WRITTEN);
+        try {
+            identity.record(new AuditStore.AuditEvent(ctx.attribute("request-id"), System.currentTimeMillis(),
+                    caller == null ? null : caller.userId(), userName, caller == null ? null : caller.credential(),
+                    ctx.ip(), ctx.method().name(), path, project, ctx.statusCode(), error));
+        } catch (RuntimeException e) {
+            log.error("request {} {} {}: cannot write its audit entry", ctx.attribute("request-id"), ctx.method(),
+                    path, e);
+            if (ctx.statusCode() < 400) {
+                // an unaudited change must not look like a success to the client
+                writeError(ctx, ErrorCode.UNAVAILABLE, "the change was made but could not be audited; "
+                        + "the service's database is unavailable");
+            }
+        }
     }
 
 }

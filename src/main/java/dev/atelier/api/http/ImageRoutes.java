@@ -21,20 +21,20 @@ public final class ImageRoutes {
     void register(RoutesConfig routes) {
         String base = "/v1/{project_id}/images";
         routes.get(base + "/group", HttpApi.secured(this::listGroups));
-        routes.put(base + "/group/{id}", HttpApi.secured(ctx -> {
+        routes.put(base + "/group/{id}", HttpApi.administered(ctx -> {
             byte[] raw = ctx.bodyAsBytes();
             String readMe = raw.length == 0 ? null : RequestBody.parse(mapper, raw).string("read_me");
             ctx.json(group(images.updateGroup(ctx.pathParam("project_id"), ctx.pathParam("id"), readMe)));
         }));
-        routes.delete(base + "/group/{id}", HttpApi.secured(ctx -> ctx.json(group(
+        routes.delete(base + "/group/{id}", HttpApi.administered(ctx -> ctx.json(group(
                 images.deleteGroup(ctx.pathParam("project_id"), ctx.pathParam("id"))))));
         routes.get(base, HttpApi.secured(this::list));
         routes.post(base, HttpApi.secured(this::registerImage));
         routes.get(base + "/{id}", HttpApi.secured(ctx -> ctx.json(Views.image(
                 images.show(ctx.pathParam("project_id"), ctx.pathParam("id"))))));
-        routes.delete(base + "/{id}", HttpApi.secured(ctx -> ctx.json(Views.image(
+        routes.delete(base + "/{id}", HttpApi.administered(ctx -> ctx.json(Views.image(
                 images.delete(ctx.pathParam("project_id"), ctx.pathParam("id"))))));
-        routes.post(base + "/{id}/sync", HttpApi.secured(ctx -> ctx.json(Views.image(
+        routes.post(base + "/{id}/sync", HttpApi.administered(ctx -> ctx.json(Views.image(
                 images.sync(ctx.pathParam("project_id"), ctx.pathParam("id"))))));
     }
 

@@ -51,15 +51,23 @@ public final class LegacyRoutes {
         this.clock = clock;
     }
 
+    /** Instance routes: the caller must own the instance or administer its project. */
+    private io.javalin.http.Handler own(io.javalin.http.Handler h) {
+        return ctx -> {
+            instances.authorize(HttpApi.caller(ctx), ctx.pathParam("project_id"), ctx.pathParam("id"));
+            h.handle(ctx);
+        };
+    }
+
     void register(RoutesConfig routes) {
         String base = "/v1/{project_id}/demanager/instances";
         routes.post(base, this::create);
         routes.get(base, this::list);
-        routes.get(base + "/{id}", HttpApi.secured(ctx -> ctx.json(view(show(ctx)))));
-        routes.put(base + "/{id}", HttpApi.secured(this::modify));
-        routes.delete(base + "/{id}", HttpApi.secured(this::delete));
-        routes.post(base + "/{id}/action", HttpApi.secured(this::action));
-        routes.get(base + "/{id}/token", HttpApi.secured(ctx -> ctx.json(Map.of("token", show(ctx).token()))));
+        routes.get(base + "/{id}", own(ctx -> ctx.json(view(show(ctx)))));
+        routes.put(base + "/{id}", own(this::modify));
+        routes.delete(base + "/{id}", own(this::delete));
+        routes.post(base + "/{id}/action", own(this::action));
+        routes.get(base + "/{id}/token", own(ctx -> ctx.json(Map.of("token", show(ctx).token()))));
     }
 
     private Instance show(Context ctx) {
@@ -146,7 +154,9 @@ public final class LegacyRoutes {
         if (showSelf != null && !showSelf.equalsIgnoreCase("true") && !showSelf.equalsIgnoreCase("false")) {
             throw legacyParameter("show_self must be true or false");
         }
-        boolean self = showSelf == null || showSelf.equalsIgnoreCase("true");
+        // show_self=false shows the whole project to its administrators; members only ever see their own
+        boolean self = showSelf == null || showSelf.equalsIgnoreCase("true")
+                || !caller.administers(ctx.pathParam("project_id"));
         String workspace = NotebookRoutes.query(ctx, "workspace_id");
         String aiProject = NotebookRoutes.query(ctx, "ai_project");
         String pool = NotebookRoutes.query(ctx, "pool_id");

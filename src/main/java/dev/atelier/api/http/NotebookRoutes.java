@@ -43,27 +43,35 @@ public final class NotebookRoutes {
         routes.post(base + "/notebooks", this::create);
         routes.get(base + "/notebooks", ctx -> list(ctx, false));
         routes.get(base + "/notebooks/all", ctx -> list(ctx, true));
-        routes.get(base + "/notebooks/{id}", HttpApi.secured(this::show));
-        routes.put(base + "/notebooks/{id}", HttpApi.secured(this::update));
-        routes.delete(base + "/notebooks/{id}", HttpApi.secured(this::delete));
-        routes.post(base + "/notebooks/{id}/start", HttpApi.secured(this::start));
-        routes.post(base + "/notebooks/{id}/stop", HttpApi.secured(this::stop));
-        routes.get(base + "/notebooks/{id}/lease", HttpApi.secured(this::showLease));
-        routes.patch(base + "/notebooks/{id}/lease", HttpApi.secured(this::renewLease));
-        routes.get(base + "/notebooks/{id}/flavors", HttpApi.secured(this::switchableFlavors));
-        routes.post(base + "/notebooks/{id}/tags/create", HttpApi.secured(ctx -> changeTags(ctx, true)));
-        routes.delete(base + "/notebooks/{id}/tags/delete", HttpApi.secured(ctx -> changeTags(ctx, false)));
+        routes.get(base + "/notebooks/{id}", own(this::show));
+        routes.put(base + "/notebooks/{id}", own(this::update));
+        routes.delete(base + "/notebooks/{id}", own(this::delete));
+        routes.post(base + "/notebooks/{id}/start", own(this::start));
+        routes.post(base + "/notebooks/{id}/stop", own(this::stop));
+        routes.get(base + "/notebooks/{id}/lease", own(this::showLease));
+        routes.patch(base + "/notebooks/{id}/lease", own(this::renewLease));
+        routes.get(base + "/notebooks/{id}/flavors", own(this::switchableFlavors));
+        routes.post(base + "/notebooks/{id}/tags/create", own(ctx -> changeTags(ctx, true)));
+        routes.delete(base + "/notebooks/{id}/tags/delete", own(ctx -> changeTags(ctx, false)));
         routes.get(base + "/authoring/features/{feature}", HttpApi.secured(this::feature));
-        routes.post(base + "/notebooks/{id}/create-image", HttpApi.secured(this::saveImage));
-        routes.post(base + "/notebooks/{id}/storage", HttpApi.secured(this::attach));
-        routes.get(base + "/notebooks/{id}/storage", HttpApi.secured(ctx -> {
+        routes.post(base + "/notebooks/{id}/create-image", own(this::saveImage));
+        routes.post(base + "/notebooks/{id}/storage", own(this::attach));
+        routes.get(base + "/notebooks/{id}/storage", own(ctx -> {
             var all = storage.list(ctx.pathParam("project_id"), ctx.pathParam("id")).stream().map(Views::mount).toList();
             ctx.json(Views.Page.of(all, 0, Math.max(all.size(), 1), all.size()));
         }));
-        routes.get(base + "/notebooks/{id}/storage/{storage_id}", HttpApi.secured(ctx -> ctx.json(Views.mount(
+        routes.get(base + "/notebooks/{id}/storage/{storage_id}", own(ctx -> ctx.json(Views.mount(
                 storage.show(ctx.pathParam("project_id"), ctx.pathParam("id"), ctx.pathParam("storage_id"))))));
-        routes.delete(base + "/notebooks/{id}/storage/{storage_id}", HttpApi.secured(ctx -> ctx.json(Views.mount(
+        routes.delete(base + "/notebooks/{id}/storage/{storage_id}", own(ctx -> ctx.json(Views.mount(
                 storage.detach(ctx.pathParam("project_id"), ctx.pathParam("id"), ctx.pathParam("storage_id"))))));
+    }
+
+    /** Instance routes: the caller must own the instance or administer its project. */
+    private io.javalin.http.Handler own(io.javalin.http.Handler h) {
+        return ctx -> {
+            instances.authorize(HttpApi.caller(ctx), ctx.pathParam("project_id"), ctx.pathParam("id"));
+            h.handle(ctx);
+        };
     }
 
     private void create(Context ctx) {

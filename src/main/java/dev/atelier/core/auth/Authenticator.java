@@ -19,7 +19,12 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Verifies AK/SK-signed requests exactly as the official SDK signs them (reference §1.4). */
+/**
+ * Authenticates a request by either credential real clients send (reference §1.4): an AK/SK signature
+ * ({@code SDK-HMAC-SHA256}, verified exactly as the official SDK signs), or a project-scoped token from
+ * {@code POST /v3/auth/tokens} in {@code X-Auth-Token} (or {@code Authorization: Bearer}). Nothing is cached:
+ * disabling a user or an access key, or removing a membership, counts from the next request.
+ */
 public final class Authenticator {
 
     public static final Duration MAX_CLOCK_SKEW = Duration.ofMinutes(15);
@@ -30,24 +35,62 @@ public final class Authenticator {
 
     private final IdentityStore identities;
     private final SecretBox secrets;
-    private final Clock clock;
+    private final Clock signatureClock;
+    private final Clock tokenClock;
+    private final SignInLimiter limiter;
 
-    public Authenticator(IdentityStore identities, SecretBox secrets, Clock clock) {
+    /**
+     * {@code signatureClock} judges X-Sdk-Date (the client's clock against real time); {@code tokenClock}
+     * judges token expiry, on the same clock that issued them.
+     */
+    public Authenticator(IdentityStore identities, SecretBox secrets, Clock signatureClock, Clock tokenClock,
+                         SignInLimiter limiter) {
         this.identities = identities;
         this.secrets = secrets;
-        this.clock = clock;
+        this.signatureClock = signatureClock;
+        this.tokenClock = tokenClock;
+        this.limiter = limiter;
     }
 
-    public Caller authenticate(SignedRequest req) {
+    public Caller authenticate(SignedRequest req, String address) {
         String authorization = req.header().apply("authorization");
-        if (authorization == null || authorization.isBlank()) {
-            throw new AtelierException(ErrorCode.AUTH_MISSING,
-                    "the request is not authenticated: sign it with an access key (Authorization: SDK-HMAC-SHA256 ...)");
+        String token = req.header().apply("x-auth-token");
+        if ((token == null || token.isBlank()) && authorization != null
+                && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            token = authorization.substring(7).trim();
         }
+        if (token != null && !token.isBlank()) {
+            return byToken(token.trim(), address);
+        }
+        if (authorization == null || authorization.isBlank()) {
+            throw new AtelierException(ErrorCode.AUTH_MISSING, "the request is not authenticated: sign it with an "
+                    + "access key (Authorization: SDK-HMAC-SHA256 ...) or send a token (X-Auth-Token)");
+        }
+        return bySignature(req, authorization, address);
+    }
+
+    private Caller byToken(String token, String address) {
+        refuseIfLockedOut(null, address);
+        IdentityStore.TokenRecord record = identities.findToken(tokenHash(token)).orElse(null);
+        IdentityStore.User user = record == null ? null
+                : identities.user(record.userId()).filter(IdentityStore.User::enabled).orElse(null);
+        if (record == null || user == null) {
+            limiter.failed(null, address);
+            throw new AtelierException(ErrorCode.TOKEN_INVALID, "the token is not valid: it is unknown, or its user "
+                    + "was disabled; sign in again (POST /v3/auth/tokens)");
+        }
+        if (record.expiresAt() <= tokenClock.millis()) {
+            throw new AtelierException(ErrorCode.TOKEN_EXPIRED, "the token has expired; sign in again "
+                    + "(POST /v3/auth/tokens)");
+        }
+        return caller(user, "token", record.projectId());
+    }
+
+    private Caller bySignature(SignedRequest req, String authorization, String address) {
         Matcher m = AUTHORIZATION.matcher(authorization.trim());
         if (!m.matches()) {
             throw new AtelierException(ErrorCode.AUTH_MALFORMED,
-                    "the Authorization header is not an SDK-HMAC-SHA256 signature");
+                    "the Authorization header is neither an SDK-HMAC-SHA256 signature nor a Bearer token");
         }
         String accessKey = m.group(1) != null ? m.group(1) : m.group(2);
         List<String> signedHeaders = new ArrayList<>(Arrays.asList(m.group(3).toLowerCase(Locale.ROOT).split(";")));
@@ -62,9 +105,16 @@ public final class Authenticator {
         }
         checkDate(sdkDate);
 
+        refuseIfLockedOut(null, address);
         IdentityStore.AccessKeyRecord key = identities.findAccessKey(accessKey)
-                .filter(IdentityStore.AccessKeyRecord::enabled)
-                .orElseThrow(() -> new AtelierException(ErrorCode.AUTH_MALFORMED, "unknown or disabled access key"));
+                .filter(IdentityStore.AccessKeyRecord::enabled).orElse(null);
+        IdentityStore.User user = key == null ? null
+                : identities.user(key.userId()).filter(IdentityStore.User::enabled).orElse(null);
+        if (user == null) {
+            limiter.failed(null, address);
+            throw new AtelierException(ErrorCode.AUTH_MALFORMED, "unknown or disabled access key");
+        }
+        refuseIfLockedOut(user.id(), address);
 
         // X-Sdk-Content-Sha256 counts only when it is signed, and then only as UNSIGNED-PAYLOAD (the client's
         // choice not to sign the body) or as the body's real hash: otherwise a captured request could be replayed
@@ -87,10 +137,28 @@ public final class Authenticator {
                 SdkHmacSha256.stringToSign(sdkDate, canonical));
         if (!MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII),
                 signature.getBytes(StandardCharsets.US_ASCII))) {
+            limiter.failed(user.id(), address);
             throw new AtelierException(ErrorCode.AUTH_BAD_SIGNATURE,
                     "the request signature does not match: check the secret key and what was signed");
         }
-        return new Caller(key.userId(), key.accessKey(), identities.projectsOf(key.userId()));
+        return caller(user, key.accessKey(), null);
+    }
+
+    private Caller caller(IdentityStore.User user, String credential, String tokenProject) {
+        return new Caller(user.id(), user.name(), credential, user.serviceAdmin(), identities.rolesOf(user.id()),
+                tokenProject);
+    }
+
+    private void refuseIfLockedOut(String userId, String address) {
+        limiter.lockedOut(userId, address).ifPresent(wait -> {
+            throw new AtelierException(ErrorCode.TOO_MANY_SIGN_INS, "too many failed sign-ins from this user or "
+                    + "address; retry in " + wait.toSeconds() + " s").retryAfter(wait);
+        });
+    }
+
+    /** How a token is stored and looked up: its SHA-256, so that the store never holds a usable token. */
+    public static String tokenHash(String token) {
+        return SdkHmacSha256.sha256Hex(token.getBytes(StandardCharsets.UTF_8));
     }
 
     private void checkDate(String sdkDate) {
@@ -100,7 +168,7 @@ public final class Authenticator {
         } catch (DateTimeParseException e) {
             throw new AtelierException(ErrorCode.AUTH_MALFORMED, "X-Sdk-Date must look like 20240101T120000Z");
         }
-        Duration skew = Duration.between(signedAt, clock.instant()).abs();
+        Duration skew = Duration.between(signedAt, signatureClock.instant()).abs();
         if (skew.compareTo(MAX_CLOCK_SKEW) > 0) {
             throw new AtelierException(ErrorCode.AUTH_EXPIRED,
                     "the signature has expired: X-Sdk-Date is more than 15 minutes from the server's clock");

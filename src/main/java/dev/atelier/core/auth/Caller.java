@@ -2,15 +2,65 @@ package dev.atelier.core.auth;
 
 import dev.atelier.core.AtelierException;
 import dev.atelier.core.ErrorCode;
+import java.util.Map;
 import java.util.Set;
 
-/** An authenticated user and the projects they belong to. */
-public record Caller(String userId, String accessKey, Set<String> projects) {
+/**
+ * An authenticated user: their role in each of their projects, whether they administer the whole service, the
+ * credential they used (an access key, or "token"), and, for a token, the one project it is scoped to.
+ */
+public record Caller(String userId, String userName, String credential, boolean serviceAdmin,
+                     Map<String, String> roles, String tokenProject) {
 
+    public static final String PROJECT_ADMIN = "admin";
+    public static final String MEMBER = "member";
+
+    public Caller {
+        roles = Map.copyOf(roles);
+    }
+
+    public Set<String> projects() {
+        return roles.keySet();
+    }
+
+    /**
+     * The project in a request's path must be one the caller belongs to (any project for the service
+     * administrator) and, with a token, the token's project.
+     */
     public void requireProject(String projectId) {
-        if (!projects.contains(projectId)) {
+        if (tokenProject != null && !tokenProject.equals(projectId)) {
+            throw new AtelierException(ErrorCode.PROJECT_FORBIDDEN, "the token is scoped to project " + tokenProject
+                    + ", not to project " + projectId);
+        }
+        if (!serviceAdmin && !roles.containsKey(projectId)) {
             throw new AtelierException(ErrorCode.PROJECT_FORBIDDEN,
                     "project " + projectId + " is not a project of the caller");
+        }
+    }
+
+    /** The service administrator, or an administrator of this project. */
+    public boolean administers(String projectId) {
+        return serviceAdmin || PROJECT_ADMIN.equals(roles.get(projectId));
+    }
+
+    /** Members act on what they own; project administrators on everything in their project. */
+    public void requireOwnerOrAdministrator(String projectId, String ownerId, String what) {
+        if (!userId.equals(ownerId) && !administers(projectId)) {
+            throw new AtelierException(ErrorCode.FORBIDDEN, what + " belongs to another user; only its owner and "
+                    + "the project's administrators may see or change it");
+        }
+    }
+
+    public void requireProjectAdministrator(String projectId, String action) {
+        if (!administers(projectId)) {
+            throw new AtelierException(ErrorCode.FORBIDDEN, "only an administrator of project " + projectId
+                    + " may " + action);
+        }
+    }
+
+    public void requireServiceAdministrator(String action) {
+        if (!serviceAdmin) {
+            throw new AtelierException(ErrorCode.FORBIDDEN, "only a service administrator may " + action);
         }
     }
 }

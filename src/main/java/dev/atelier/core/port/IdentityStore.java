@@ -1,27 +1,90 @@
 package dev.atelier.core.port;
 
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
-/** Users, projects and access keys. Secrets are stored sealed (see {@code SecretBox}), never in clear. */
+/**
+ * Users, projects, memberships, access keys and sign-in tokens. Secrets are never stored in clear: access-key
+ * secrets are sealed (see {@code SecretBox}), passwords are KDF hashes, tokens are stored as SHA-256 hashes.
+ */
 public interface IdentityStore {
 
     boolean hasUsers();
 
     void createUser(String id, String name, long now);
 
+    Optional<User> user(String idOrName);
+
+    List<User> users();
+
+    void setPassword(String userId, String passwordHash);
+
+    void setEnabled(String userId, boolean enabled);
+
+    void setServiceAdmin(String userId, boolean serviceAdmin);
+
+    /** Removes the user with their memberships, access keys and tokens. */
+    void deleteUser(String userId);
+
     void createProject(String id, String name, long now);
 
+    Optional<Project> project(String idOrName);
+
+    List<Project> projects();
+
+    /** Removes the project and its memberships. */
+    void deleteProject(String projectId);
+
+    /** Adds the user to the project, or changes their role there. */
     void addMember(String projectId, String userId, String role);
 
-    void createAccessKey(String accessKey, String userId, String sealedSecret, long now);
+    boolean removeMember(String projectId, String userId);
+
+    List<Member> members(String projectId);
+
+    /** The user's role in each of their projects. */
+    Map<String, String> rolesOf(String userId);
+
+    void createAccessKey(String accessKey, String userId, String sealedSecret, String description, long now);
+
+    default void createAccessKey(String accessKey, String userId, String sealedSecret, long now) {
+        createAccessKey(accessKey, userId, sealedSecret, "", now);
+    }
 
     Optional<AccessKeyRecord> findAccessKey(String accessKey);
 
-    Set<String> projectsOf(String userId);
+    List<AccessKeyRecord> accessKeysOf(String userId);
 
-    Optional<String> userName(String userId);
+    void setAccessKeyEnabled(String accessKey, boolean enabled);
 
-    record AccessKeyRecord(String accessKey, String userId, String sealedSecret, boolean enabled) {
+    void deleteAccessKey(String accessKey);
+
+    void createToken(String tokenHash, String userId, String projectId, long issuedAt, long expiresAt);
+
+    Optional<TokenRecord> findToken(String tokenHash);
+
+    /** Removes tokens that expired before {@code now}; returns how many. */
+    int deleteExpiredTokens(long now);
+
+    default Optional<String> userName(String userId) {
+        return user(userId).map(User::name);
+    }
+
+    record User(String id, String name, String passwordHash, boolean serviceAdmin, boolean enabled,
+                long createdAt) {
+    }
+
+    record Project(String id, String name, long createdAt) {
+    }
+
+    record Member(String projectId, String userId, String userName, String role) {
+    }
+
+    record AccessKeyRecord(String accessKey, String userId, String sealedSecret, boolean enabled,
+                           String description, long createdAt) {
+    }
+
+    record TokenRecord(String userId, String projectId, long issuedAt, long expiresAt) {
     }
 }

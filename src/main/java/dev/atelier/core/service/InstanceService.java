@@ -121,6 +121,15 @@ public final class InstanceService {
         return id != null && id.startsWith(LEGACY_PREFIX) ? id.substring(LEGACY_PREFIX.length()) : id;
     }
 
+    /**
+     * Members act on their own instances, project administrators on all of their project's. An id that is not
+     * an instance of the project passes: the operation itself reports it as not found.
+     */
+    public void authorize(Caller caller, String projectId, String id) {
+        store.get(canonicalId(id)).filter(i -> i.projectId().equals(projectId))
+                .ifPresent(i -> caller.requireOwnerOrAdministrator(projectId, i.ownerId(), "instance " + id));
+    }
+
     public Instance show(String projectId, String id) {
         return store.get(canonicalId(id)).filter(i -> i.projectId().equals(projectId))
                 .orElseThrow(() -> new AtelierException(ErrorCode.NOT_FOUND, "instance " + id + " does not exist"));
@@ -184,6 +193,14 @@ public final class InstanceService {
             return new InstancePage(java.util.List.of(), 0); // no dedicated pools exist on this server
         }
         String owner = req.owner() != null ? req.owner() : all ? null : caller.userId();
+        if (!caller.administers(projectId)) {
+            // a member sees their own instances, whichever list they ask for
+            if (owner != null && !owner.equals(caller.userId())) {
+                throw new AtelierException(ErrorCode.FORBIDDEN, "only the project's administrators may list "
+                        + "another user's instances");
+            }
+            owner = caller.userId();
+        }
         return store.list(new InstanceQuery(projectId, owner, req.name(), status == null ? null : java.util.List.of(status), feature, workspaceId, req.flavor(),
                 req.imageId(), canonicalId(req.id()), sort, req.offset(), req.limit()));
     }

@@ -1,13 +1,19 @@
 package dev.atelier.store.sql;
 
 import dev.atelier.core.port.IdentityStore;
-import java.util.HashSet;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.StatementContext;
 
 /** {@link IdentityStore} on SQL. */
 public final class SqlIdentityStore implements IdentityStore {
+    private static final String USER_COLUMNS = "id, name, password_hash, service_admin, enabled, created_at";
+    private static final String KEY_COLUMNS = "access_key, user_id, secret_sealed, enabled, description, created_at";
     private final Jdbi jdbi;
 
     public SqlIdentityStore(Database db) {
@@ -26,41 +32,173 @@ public final class SqlIdentityStore implements IdentityStore {
     }
 
     @Override
+    public Optional<User> user(String idOrName) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT " + USER_COLUMNS + " FROM users WHERE id = :x OR name = :x "
+                + "ORDER BY CASE WHEN id = :x THEN 0 ELSE 1 END").bind("x", idOrName).map(SqlIdentityStore::user)
+                .findFirst());
+    }
+
+    @Override
+    public List<User> users() {
+        return jdbi.withHandle(h -> h.createQuery("SELECT " + USER_COLUMNS + " FROM users ORDER BY name")
+                .map(SqlIdentityStore::user).list());
+    }
+
+    private static User user(ResultSet rs, StatementContext ctx) throws SQLException {
+        return new User(rs.getString(1), rs.getString(2), rs.getString(3), rs.getInt(4) != 0, rs.getInt(5) != 0,
+                rs.getLong(6));
+    }
+
+    @Override
+    public void setPassword(String userId, String passwordHash) {
+        update("UPDATE users SET password_hash = :v WHERE id = :u", userId, passwordHash);
+    }
+
+    @Override
+    public void setEnabled(String userId, boolean enabled) {
+        update("UPDATE users SET enabled = :v WHERE id = :u", userId, enabled ? 1 : 0);
+    }
+
+    @Override
+    public void setServiceAdmin(String userId, boolean serviceAdmin) {
+        update("UPDATE users SET service_admin = :v WHERE id = :u", userId, serviceAdmin ? 1 : 0);
+    }
+
+    private void update(String sql, String userId, Object value) {
+        jdbi.useHandle(h -> h.createUpdate(sql).bind("u", userId).bind("v", value).execute());
+    }
+
+    @Override
+    public void deleteUser(String userId) {
+        jdbi.useTransaction(h -> {
+            for (String table : List.of("tokens", "access_keys", "project_members")) {
+                h.createUpdate("DELETE FROM " + table + " WHERE user_id = :u").bind("u", userId).execute();
+            }
+            h.createUpdate("DELETE FROM users WHERE id = :u").bind("u", userId).execute();
+        });
+    }
+
+    @Override
     public void createProject(String id, String name, long now) {
         jdbi.useHandle(h -> h.createUpdate("INSERT INTO projects (id, name, created_at) VALUES (:id, :name, :now)")
                 .bind("id", id).bind("name", name).bind("now", now).execute());
     }
 
     @Override
-    public void addMember(String projectId, String userId, String role) {
-        jdbi.useHandle(h -> h.createUpdate("INSERT INTO project_members (project_id, user_id, role) "
-                + "VALUES (:p, :u, :r)").bind("p", projectId).bind("u", userId).bind("r", role).execute());
+    public Optional<Project> project(String idOrName) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT id, name, created_at FROM projects WHERE id = :x OR name = :x "
+                + "ORDER BY CASE WHEN id = :x THEN 0 ELSE 1 END").bind("x", idOrName)
+                .map((rs, ctx) -> new Project(rs.getString(1), rs.getString(2), rs.getLong(3))).findFirst());
     }
 
     @Override
-    public void createAccessKey(String accessKey, String userId, String sealedSecret, long now) {
+    public List<Project> projects() {
+        return jdbi.withHandle(h -> h.createQuery("SELECT id, name, created_at FROM projects ORDER BY name, id")
+                .map((rs, ctx) -> new Project(rs.getString(1), rs.getString(2), rs.getLong(3))).list());
+    }
+
+    @Override
+    public void deleteProject(String projectId) {
+        jdbi.useTransaction(h -> {
+            h.createUpdate("DELETE FROM tokens WHERE project_id = :p").bind("p", projectId).execute();
+            h.createUpdate("DELETE FROM project_members WHERE project_id = :p").bind("p", projectId).execute();
+            h.createUpdate("DELETE FROM projects WHERE id = :p").bind("p", projectId).execute();
+        });
+    }
+
+    @Override
+    public void addMember(String projectId, String userId, String role) {
+        jdbi.useTransaction(h -> {
+            int changed = h.createUpdate("UPDATE project_members SET role = :r WHERE project_id = :p AND user_id = :u")
+                    .bind("p", projectId).bind("u", userId).bind("r", role).execute();
+            if (changed == 0) {
+                h.createUpdate("INSERT INTO project_members (project_id, user_id, role) VALUES (:p, :u, :r)")
+                        .bind("p", projectId).bind("u", userId).bind("r", role).execute();
+            }
+        });
+    }
+
+    @Override
+    public boolean removeMember(String projectId, String userId) {
+        return jdbi.withHandle(h -> {
+            h.createUpdate("DELETE FROM tokens WHERE project_id = :p AND user_id = :u").bind("p", projectId)
+                    .bind("u", userId).execute();
+            return h.createUpdate("DELETE FROM project_members WHERE project_id = :p AND user_id = :u")
+                    .bind("p", projectId).bind("u", userId).execute() > 0;
+        });
+    }
+
+    @Override
+    public List<Member> members(String projectId) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT m.project_id, m.user_id, u.name, m.role FROM project_members m "
+                + "JOIN users u ON u.id = m.user_id WHERE m.project_id = :p ORDER BY u.name").bind("p", projectId)
+                .map((rs, ctx) -> new Member(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)))
+                .list());
+    }
+
+    @Override
+    public Map<String, String> rolesOf(String userId) {
+        Map<String, String> roles = new LinkedHashMap<>();
+        jdbi.useHandle(h -> h.createQuery("SELECT project_id, role FROM project_members WHERE user_id = :u")
+                .bind("u", userId).map((rs, ctx) -> Map.entry(rs.getString(1), rs.getString(2)))
+                .forEach(e -> roles.put(e.getKey(), e.getValue())));
+        return roles;
+    }
+
+    @Override
+    public void createAccessKey(String accessKey, String userId, String sealedSecret, String description, long now) {
         jdbi.useHandle(h -> h.createUpdate("INSERT INTO access_keys (access_key, user_id, secret_sealed, enabled, "
-                + "created_at) VALUES (:ak, :u, :s, 1, :now)").bind("ak", accessKey).bind("u", userId)
-                .bind("s", sealedSecret).bind("now", now).execute());
+                + "description, created_at) VALUES (:ak, :u, :s, 1, :d, :now)").bind("ak", accessKey)
+                .bind("u", userId).bind("s", sealedSecret).bind("d", description).bind("now", now).execute());
     }
 
     @Override
     public Optional<AccessKeyRecord> findAccessKey(String accessKey) {
-        return jdbi.withHandle(h -> h.createQuery("SELECT access_key, user_id, secret_sealed, enabled FROM access_keys "
-                + "WHERE access_key = :ak").bind("ak", accessKey)
-                .map((rs, ctx) -> new AccessKeyRecord(rs.getString(1), rs.getString(2), rs.getString(3),
-                        rs.getInt(4) != 0)).findOne());
+        return jdbi.withHandle(h -> h.createQuery("SELECT " + KEY_COLUMNS + " FROM access_keys WHERE access_key = :ak")
+                .bind("ak", accessKey).map(SqlIdentityStore::key).findOne());
     }
 
     @Override
-    public Optional<String> userName(String userId) {
-        return jdbi.withHandle(h -> h.createQuery("SELECT name FROM users WHERE id = :u").bind("u", userId)
-                .mapTo(String.class).findOne());
+    public List<AccessKeyRecord> accessKeysOf(String userId) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT " + KEY_COLUMNS + " FROM access_keys WHERE user_id = :u "
+                + "ORDER BY created_at, access_key").bind("u", userId).map(SqlIdentityStore::key).list());
+    }
+
+    private static AccessKeyRecord key(ResultSet rs, StatementContext ctx) throws SQLException {
+        return new AccessKeyRecord(rs.getString(1), rs.getString(2), rs.getString(3), rs.getInt(4) != 0,
+                rs.getString(5), rs.getLong(6));
     }
 
     @Override
-    public Set<String> projectsOf(String userId) {
-        return new HashSet<>(jdbi.withHandle(h -> h.createQuery("SELECT project_id FROM project_members "
-                + "WHERE user_id = :u").bind("u", userId).mapTo(String.class).list()));
+    public void setAccessKeyEnabled(String accessKey, boolean enabled) {
+        jdbi.useHandle(h -> h.createUpdate("UPDATE access_keys SET enabled = :e WHERE access_key = :ak")
+                .bind("ak", accessKey).bind("e", enabled ? 1 : 0).execute());
+    }
+
+    @Override
+    public void deleteAccessKey(String accessKey) {
+        jdbi.useHandle(h -> h.createUpdate("DELETE FROM access_keys WHERE access_key = :ak").bind("ak", accessKey)
+                .execute());
+    }
+
+    @Override
+    public void createToken(String tokenHash, String userId, String projectId, long issuedAt, long expiresAt) {
+        jdbi.useHandle(h -> h.createUpdate("INSERT INTO tokens (token_hash, user_id, project_id, issued_at, expires_at) "
+                + "VALUES (:h, :u, :p, :i, :e)").bind("h", tokenHash).bind("u", userId).bind("p", projectId)
+                .bind("i", issuedAt).bind("e", expiresAt).execute());
+    }
+
+    @Override
+    public Optional<TokenRecord> findToken(String tokenHash) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT user_id, project_id, issued_at, expires_at FROM tokens "
+                + "WHERE token_hash = :h").bind("h", tokenHash)
+                .map((rs, ctx) -> new TokenRecord(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4)))
+                .findOne());
+    }
+
+    @Override
+    public int deleteExpiredTokens(long now) {
+        return jdbi.withHandle(h -> h.createUpdate("DELETE FROM tokens WHERE expires_at < :now").bind("now", now)
+                .execute());
     }
 }

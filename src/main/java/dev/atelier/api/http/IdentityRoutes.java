@@ -1,0 +1,259 @@
+package dev.atelier.api.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.atelier.core.AtelierException;
+import dev.atelier.core.ErrorCode;
+import dev.atelier.core.auth.Caller;
+import dev.atelier.core.port.AuditStore.AuditEvent;
+import dev.atelier.core.port.IdentityStore.AccessKeyRecord;
+import dev.atelier.core.port.IdentityStore.Member;
+import dev.atelier.core.port.IdentityStore.Project;
+import dev.atelier.core.port.IdentityStore.User;
+import dev.atelier.core.service.IdentityService;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Sign-in ({@code POST /v3/auth/tokens}, the IAM call Huawei clients make) and the administration API under
+ * {@code /admin/v1}: users, projects, members, access keys and the audit log.
+ */
+public final class IdentityRoutes {
+    static final String ADMIN = "/admin/v1";
+    private static final DateTimeFormatter IAM_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'")
+            .withZone(ZoneOffset.UTC);
+    private static final int MAX_AUDIT_LIMIT = 1000;
+
+    private final IdentityService identity;
+    private final ObjectMapper mapper = Json.mapper();
+
+    public IdentityRoutes(IdentityService identity) {
+        this.identity = identity;
+    }
+
+    void register(RoutesConfig routes) {
+        routes.post("/v3/auth/tokens", this::signIn);
+
+        routes.get(ADMIN + "/whoami", ctx -> ctx.json(whoami(HttpApi.authenticated(ctx))));
+        routes.get(ADMIN + "/users", ctx -> ctx.json(Map.of("users",
+                identity.users(HttpApi.authenticated(ctx)).stream().map(IdentityRoutes::user).toList())));
+        routes.post(ADMIN + "/users", ctx -> {
+            JsonNode body = body(ctx);
+            User u = identity.createUser(HttpApi.authenticated(ctx), text(body, "name"), text(body, "password"),
+                    bool(body, "service_admin", false));
+            ctx.status(201).json(user(u));
+        });
+        routes.get(ADMIN + "/users/{user}", ctx -> ctx.json(user(identity.user(HttpApi.authenticated(ctx),
+                ctx.pathParam("user")))));
+        routes.put(ADMIN + "/users/{user}", ctx -> {
+            JsonNode body = body(ctx);
+            ctx.json(user(identity.updateUser(HttpApi.authenticated(ctx), ctx.pathParam("user"),
+                    boolOrNull(body, "enabled"), text(body, "password"), boolOrNull(body, "service_admin"))));
+        });
+        routes.delete(ADMIN + "/users/{user}", ctx -> ctx.json(user(identity.deleteUser(HttpApi.authenticated(ctx),
+                ctx.pathParam("user")))));
+
+        routes.get(ADMIN + "/users/{user}/keys", ctx -> ctx.json(Map.of("keys", identity.keys(
+                HttpApi.authenticated(ctx), ctx.pathParam("user")).stream().map(IdentityRoutes::key).toList())));
+        routes.post(ADMIN + "/users/{user}/keys", ctx -> {
+            JsonNode body = body(ctx);
+            IdentityService.NewKey k = identity.createKey(HttpApi.authenticated(ctx), ctx.pathParam("user"),
+                    text(body, "description"));
+            Map<String, Object> view = key(k.record());
+            view.put("secret_key", k.secretKey()); // shown this once; only a sealed copy is kept
+            ctx.status(201).json(view);
+        });
+        routes.put(ADMIN + "/users/{user}/keys/{access_key}", ctx -> {
+            Boolean enabled = boolOrNull(body(ctx), "enabled");
+            if (enabled == null) {
+                throw new AtelierException(ErrorCode.MISSING_PROPERTY, "enabled (true or false) is required");
+            }
+            ctx.json(key(identity.setKeyEnabled(HttpApi.authenticated(ctx), ctx.pathParam("user"),
+                    ctx.pathParam("access_key"), enabled)));
+        });
+        routes.delete(ADMIN + "/users/{user}/keys/{access_key}", ctx -> ctx.json(key(identity.deleteKey(
+                HttpApi.authenticated(ctx), ctx.pathParam("user"), ctx.pathParam("access_key")))));
+
+        routes.get(ADMIN + "/projects", ctx -> ctx.json(Map.of("projects",
+                identity.projects(HttpApi.authenticated(ctx)).stream().map(IdentityRoutes::project).toList())));
+        routes.post(ADMIN + "/projects", ctx -> ctx.status(201).json(project(identity.createProject(
+                HttpApi.authenticated(ctx), text(body(ctx), "name")))));
+        routes.get(ADMIN + "/projects/{project}", ctx -> ctx.json(project(identity.project(
+                HttpApi.authenticated(ctx), ctx.pathParam("project")))));
+        routes.delete(ADMIN + "/projects/{project}", ctx -> ctx.json(project(identity.deleteProject(
+                HttpApi.authenticated(ctx), ctx.pathParam("project")))));
+        routes.get(ADMIN + "/projects/{project}/members", ctx -> ctx.json(Map.of("members", identity.members(
+                HttpApi.authenticated(ctx), ctx.pathParam("project")).stream().map(IdentityRoutes::member).toList())));
+        routes.put(ADMIN + "/projects/{project}/members/{user}", ctx -> ctx.json(member(identity.setMember(
+                HttpApi.authenticated(ctx), ctx.pathParam("project"), ctx.pathParam("user"),
+                text(body(ctx), "role")))));
+        routes.delete(ADMIN + "/projects/{project}/members/{user}", ctx -> ctx.json(member(identity.removeMember(
+                HttpApi.authenticated(ctx), ctx.pathParam("project"), ctx.pathParam("user")))));
+
+        routes.get(ADMIN + "/audit", this::audit);
+    }
+
+    private void signIn(Context ctx) {
+        JsonNode auth = body(ctx).path("auth");
+        JsonNode identityNode = auth.path("identity");
+        JsonNode methods = identityNode.path("methods");
+        boolean password = false;
+        for (JsonNode m : methods) {
+            password |= "password".equals(m.asText());
+        }
+        if (!password) {
+            throw new AtelierException(ErrorCode.INVALID_PAYLOAD,
+                    "auth.identity.methods must include \"password\" (the only method this server offers)");
+        }
+        JsonNode user = identityNode.path("password").path("user");
+        String name = text(user, "name");
+        String id = text(user, "id");
+        String who = id != null ? id : name;
+        ctx.attribute(HttpApi.AUDIT_USER, who);
+        JsonNode scope = auth.path("scope").path("project");
+        String project = text(scope, "id") != null ? text(scope, "id") : text(scope, "name");
+        IdentityService.IssuedToken t = identity.signIn(who, text(user, "password"), project, ctx.ip());
+        ctx.attribute(HttpApi.AUDIT_USER, t.user().name());
+        Map<String, Object> domain = Map.of("id", "default", "name", "default");
+        Map<String, Object> token = new LinkedHashMap<>();
+        token.put("methods", List.of("password"));
+        token.put("expires_at", IAM_TIME.format(Instant.ofEpochMilli(t.expiresAt())));
+        token.put("issued_at", IAM_TIME.format(Instant.ofEpochMilli(t.issuedAt())));
+        token.put("user", Map.of("id", t.user().id(), "name", t.user().name(), "domain", domain));
+        token.put("project", Map.of("id", t.project().id(), "name", t.project().name(), "domain", domain));
+        token.put("roles", List.of(Map.of("id", t.role(), "name", t.role())));
+        token.put("catalog", List.of());
+        ctx.header("X-Subject-Token", t.token());
+        ctx.status(201).json(Map.of("token", token));
+    }
+
+    private void audit(Context ctx) {
+        int offset = NotebookRoutes.intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE);
+        int limit = NotebookRoutes.intParam(ctx, "limit", 100, 1, MAX_AUDIT_LIMIT);
+        List<AuditEvent> events = identity.audit(HttpApi.authenticated(ctx), NotebookRoutes.query(ctx, "project"),
+                NotebookRoutes.query(ctx, "user"), time(ctx, "since"), time(ctx, "until"), offset, limit);
+        ctx.json(Map.of("events", events.stream().map(IdentityRoutes::event).toList(), "offset", offset,
+                "limit", limit));
+    }
+
+    private static Long time(Context ctx, String name) {
+        String v = NotebookRoutes.query(ctx, name);
+        if (v == null) {
+            return null;
+        }
+        try {
+            return v.chars().allMatch(Character::isDigit) ? Long.parseLong(v) : Instant.parse(v).toEpochMilli();
+        } catch (RuntimeException e) {
+            throw new AtelierException(ErrorCode.INVALID_PARAMETER, name + " must be milliseconds since the epoch "
+                    + "or an ISO-8601 instant such as 2026-01-31T12:00:00Z");
+        }
+    }
+
+    private JsonNode body(Context ctx) {
+        byte[] raw = ctx.bodyAsBytes();
+        if (raw.length == 0) {
+            return mapper.createObjectNode();
+        }
+        JsonNode node;
+        try {
+            node = mapper.readTree(raw);
+        } catch (java.io.IOException e) {
+            throw new AtelierException(ErrorCode.INVALID_PAYLOAD, "the request body is not valid JSON");
+        }
+        if (node == null || !node.isObject()) {
+            throw new AtelierException(ErrorCode.INVALID_PAYLOAD, "the request body must be a JSON object");
+        }
+        return node;
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isTextual()) {
+            throw new AtelierException(ErrorCode.WRONG_TYPE, field + " must be a string");
+        }
+        return v.asText();
+    }
+
+    private static Boolean boolOrNull(JsonNode node, String field) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isBoolean()) {
+            throw new AtelierException(ErrorCode.WRONG_TYPE, field + " must be true or false");
+        }
+        return v.asBoolean();
+    }
+
+    private static boolean bool(JsonNode node, String field, boolean otherwise) {
+        Boolean b = boolOrNull(node, field);
+        return b == null ? otherwise : b;
+    }
+
+    static Map<String, Object> whoami(Caller c) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("user_id", c.userId());
+        m.put("user_name", c.userName());
+        m.put("service_admin", c.serviceAdmin());
+        m.put("projects", c.roles());
+        if (c.tokenProject() != null) {
+            m.put("token_project", c.tokenProject());
+        }
+        return m;
+    }
+
+    public static Map<String, Object> user(User u) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", u.id());
+        m.put("name", u.name());
+        m.put("service_admin", u.serviceAdmin());
+        m.put("enabled", u.enabled());
+        m.put("has_password", u.passwordHash() != null);
+        m.put("created_at", u.createdAt());
+        return m;
+    }
+
+    public static Map<String, Object> key(AccessKeyRecord k) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("access_key", k.accessKey());
+        m.put("user_id", k.userId());
+        m.put("enabled", k.enabled());
+        m.put("description", k.description());
+        m.put("created_at", k.createdAt());
+        return m;
+    }
+
+    public static Map<String, Object> project(Project p) {
+        return Map.of("id", p.id(), "name", p.name(), "created_at", p.createdAt());
+    }
+
+    public static Map<String, Object> member(Member m) {
+        return Map.of("project_id", m.projectId(), "user_id", m.userId(), "user_name", m.userName(),
+                "role", m.role());
+    }
+
+    public static Map<String, Object> event(AuditEvent e) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("request_id", e.requestId());
+        m.put("at", e.at());
+        m.put("user_id", e.userId());
+        m.put("user_name", e.userName());
+        m.put("credential", e.credential());
+        m.put("address", e.address());
+        m.put("method", e.method());
+        m.put("path", e.path());
+        m.put("project_id", e.projectId());
+        m.put("status", e.status());
+        m.put("error_code", e.errorCode());
+        return m;
+    }
+}

@@ -1,0 +1,403 @@
+package dev.atelier.core.service;
+
+import dev.atelier.core.AtelierException;
+import dev.atelier.core.ErrorCode;
+import dev.atelier.core.auth.Authenticator;
+import dev.atelier.core.auth.Caller;
+import dev.atelier.core.auth.Passwords;
+import dev.atelier.core.auth.SecretBox;
+import dev.atelier.core.auth.SignInLimiter;
+import dev.atelier.core.port.AuditStore;
+import dev.atelier.core.port.AuditStore.AuditEvent;
+import dev.atelier.core.port.AuditStore.AuditQuery;
+import dev.atelier.core.port.IdentityStore;
+import dev.atelier.core.port.IdentityStore.AccessKeyRecord;
+import dev.atelier.core.port.IdentityStore.Member;
+import dev.atelier.core.port.IdentityStore.Project;
+import dev.atelier.core.port.IdentityStore.User;
+import dev.atelier.core.port.InstanceStore;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Users, projects, memberships, access keys, sign-in tokens and the audit log, each operation authorised
+ * against its caller: the service administrator may do everything; a project administrator manages the
+ * members of their project and reads its audit log; every user manages their own access keys and password.
+ */
+public final class IdentityService {
+    public static final Duration TOKEN_LIFETIME = Duration.ofHours(24);
+    public static final int MAX_KEYS_PER_USER = 10;
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}");
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final String AK_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    private static final String SK_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+    private final IdentityStore store;
+    private final SecretBox secrets;
+    private final InstanceStore instances;
+    private final AuditStore audit;
+    private final SignInLimiter limiter;
+    private final Clock clock;
+
+    public IdentityService(IdentityStore store, SecretBox secrets, InstanceStore instances, AuditStore audit,
+                           SignInLimiter limiter, Clock clock) {
+        this.store = store;
+        this.secrets = secrets;
+        this.instances = instances;
+        this.audit = audit;
+        this.limiter = limiter;
+        this.clock = clock;
+    }
+
+    /** What first start creates: the service administrator, with a password, a project and an access key. */
+    public record Bootstrapped(User user, Project project, String password, String accessKey, String secretKey) {
+    }
+
+    /** Creates the first administrator when the store has no users yet. */
+    public java.util.Optional<Bootstrapped> bootstrap() {
+        if (store.hasUsers()) {
+            return java.util.Optional.empty();
+        }
+        long now = clock.millis();
+        String userId = HexFormat.of().formatHex(randomBytes(16));
+        String projectId = HexFormat.of().formatHex(randomBytes(16));
+        String password = random(SK_CHARS, 24);
+        store.createUser(userId, "admin", now);
+        store.setPassword(userId, Passwords.hash(password));
+        store.setServiceAdmin(userId, true);
+        store.createProject(projectId, "default", now);
+        store.addMember(projectId, userId, Caller.PROJECT_ADMIN);
+        String ak = random(AK_CHARS, 20);
+        String sk = random(SK_CHARS, 40);
+        store.createAccessKey(ak, userId, secrets.seal(sk), "created at first start", now);
+        return java.util.Optional.of(new Bootstrapped(store.user(userId).orElseThrow(),
+                store.project(projectId).orElseThrow(), password, ak, sk));
+    }
+
+    // ---- sign-in -------------------------------------------------------------------------------------------
+
+    public record IssuedToken(String token, User user, Project project, String role, long issuedAt,
+                              long expiresAt) {
+    }
+
+    /**
+     * Password sign-in scoped to one project (the user's id or name, the project's id or name), as IAM's
+     * {@code POST /v3/auth/tokens}. The same answer for an unknown user and a wrong password, after the same work.
+     */
+    public IssuedToken signIn(String user, String password, String project, String address) {
+        if (user == null || user.isBlank() || password == null) {
+            throw new AtelierException(ErrorCode.INVALID_PAYLOAD,
+                    "auth.identity.password.user needs a name (or id) and a password");
+        }
+        limiter.lockedOut("name:" + user, address).ifPresent(wait -> {
+            throw new AtelierException(ErrorCode.TOO_MANY_SIGN_INS, "too many failed sign-ins for this user or "
+                    + "from this address; retry in " + wait.toSeconds() + " s").retryAfter(wait);
+        });
+        User found = store.user(user).filter(User::enabled).orElse(null);
+        boolean ok = Passwords.verify(password, found != null && found.passwordHash() != null ? found.passwordHash()
+                : Passwords.decoy()) && found != null;
+        if (!ok) {
+            limiter.failed("name:" + user, address);
+            throw new AtelierException(ErrorCode.SIGN_IN_FAILED, "the user name or password is wrong, or the user "
+                    + "is disabled");
+        }
+        limiter.succeeded("name:" + user);
+        if (project == null || project.isBlank()) {
+            throw new AtelierException(ErrorCode.TOKEN_NOT_SCOPED, "the token must be scoped to a project: "
+                    + "give auth.scope.project.id or auth.scope.project.name");
+        }
+        Project p = store.project(project).orElse(null);
+        String role = p == null ? null : store.rolesOf(found.id()).get(p.id());
+        if (p == null || (role == null && !found.serviceAdmin())) {
+            throw new AtelierException(ErrorCode.SIGN_IN_FAILED, "the user has no role in project " + project);
+        }
+        byte[] raw = new byte[32];
+        RANDOM.nextBytes(raw);
+        String token = "atl-" + Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+        long now = clock.millis();
+        long expires = now + TOKEN_LIFETIME.toMillis();
+        store.deleteExpiredTokens(now);
+        store.createToken(Authenticator.tokenHash(token), found.id(), p.id(), now, expires);
+        return new IssuedToken(token, found, p, role == null ? Caller.PROJECT_ADMIN : role, now, expires);
+    }
+
+    // ---- users ---------------------------------------------------------------------------------------------
+
+    public List<User> users(Caller caller) {
+        caller.requireServiceAdministrator("list users");
+        return store.users();
+    }
+
+    public User user(Caller caller, String user) {
+        User u = existingUser(user);
+        requireSelfOrServiceAdministrator(caller, u, "see another user");
+        return u;
+    }
+
+    public User createUser(Caller caller, String name, String password, boolean serviceAdmin) {
+        caller.requireServiceAdministrator("create users");
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw new AtelierException(ErrorCode.INVALID_VALUE, "name must be 1 to 64 letters, digits or _ . @ -, "
+                    + "starting with a letter or digit");
+        }
+        if (store.user(name).isPresent()) {
+            throw new AtelierException(ErrorCode.NAME_TAKEN, "a user named " + name + " exists");
+        }
+        String id = HexFormat.of().formatHex(randomBytes(16));
+        store.createUser(id, name, clock.millis());
+        if (password != null) {
+            store.setPassword(id, Passwords.hash(checkedPassword(password)));
+        }
+        if (serviceAdmin) {
+            store.setServiceAdmin(id, true);
+        }
+        return store.user(id).orElseThrow();
+    }
+
+    /** Enables or disables a user, changes their password, or grants/revokes service administration. */
+    public User updateUser(Caller caller, String user, Boolean enabled, String password, Boolean serviceAdmin) {
+        if (enabled != null || serviceAdmin != null) {
+            caller.requireServiceAdministrator("enable, disable or promote users");
+        }
+        User u = existingUser(user);
+        if (enabled != null || serviceAdmin != null) {
+            if ((Boolean.FALSE.equals(enabled) || Boolean.FALSE.equals(serviceAdmin)) && u.serviceAdmin()
+                    && lastServiceAdministrator(u)) {
+                throw new AtelierException(ErrorCode.ILLEGAL_STATE, u.name() + " is the last enabled service "
+                        + "administrator; make another one first");
+            }
+        }
+        if (password != null) {
+            requireSelfOrServiceAdministrator(caller, u, "change another user's password");
+            store.setPassword(u.id(), Passwords.hash(checkedPassword(password)));
+        }
+        if (enabled != null) {
+            store.setEnabled(u.id(), enabled);
+        }
+        if (serviceAdmin != null) {
+            store.setServiceAdmin(u.id(), serviceAdmin);
+        }
+        return store.user(u.id()).orElseThrow();
+    }
+
+    public User deleteUser(Caller caller, String user) {
+        caller.requireServiceAdministrator("delete users");
+        User u = existingUser(user);
+        if (u.serviceAdmin() && lastServiceAdministrator(u)) {
+            throw new AtelierException(ErrorCode.ILLEGAL_STATE, u.name() + " is the last enabled service "
+                    + "administrator; make another one first");
+        }
+        for (String project : store.rolesOf(u.id()).keySet()) {
+            long owned = instances.list(new InstanceStore.InstanceQuery(project, u.id(), null, null, null, null, null,
+                    null, null, List.of(new InstanceStore.Sort("create_at", false)), 0, 1)).total();
+            if (owned > 0) {
+                throw new AtelierException(ErrorCode.ILLEGAL_STATE, u.name() + " owns " + owned + " instance(s) in "
+                        + "project " + project + ": delete them, or disable the user instead");
+            }
+        }
+        store.deleteUser(u.id());
+        return u;
+    }
+
+    private boolean lastServiceAdministrator(User u) {
+        return store.users().stream().filter(x -> x.serviceAdmin() && x.enabled() && !x.id().equals(u.id()))
+                .findAny().isEmpty();
+    }
+
+    private static String checkedPassword(String password) {
+        if (password.length() < Passwords.MIN_LENGTH || password.length() > 1024) {
+            throw new AtelierException(ErrorCode.INVALID_VALUE, "a password must be " + Passwords.MIN_LENGTH
+                    + " to 1024 characters long");
+        }
+        return password;
+    }
+
+    private User existingUser(String user) {
+        return store.user(user).orElseThrow(() -> new AtelierException(ErrorCode.NOT_FOUND,
+                "user " + user + " does not exist"));
+    }
+
+    private static void requireSelfOrServiceAdministrator(Caller caller, User u, String action) {
+        if (!caller.userId().equals(u.id())) {
+            caller.requireServiceAdministrator(action);
+        }
+    }
+
+    // ---- projects ------------------------------------------------------------------------------------------
+
+    public List<Project> projects(Caller caller) {
+        return store.projects().stream().filter(p -> caller.serviceAdmin() || caller.projects().contains(p.id()))
+                .toList();
+    }
+
+    public boolean projectExists(String projectId) {
+        return store.project(projectId).filter(p -> p.id().equals(projectId)).isPresent();
+    }
+
+    public Project project(Caller caller, String project) {
+        Project p = existingProject(project);
+        caller.requireProject(p.id());
+        return p;
+    }
+
+    public Project createProject(Caller caller, String name) {
+        caller.requireServiceAdministrator("create projects");
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw new AtelierException(ErrorCode.INVALID_VALUE, "name must be 1 to 64 letters, digits or _ . @ -, "
+                    + "starting with a letter or digit");
+        }
+        if (store.projects().stream().anyMatch(p -> p.name().equals(name))) {
+            throw new AtelierException(ErrorCode.NAME_TAKEN, "a project named " + name + " exists");
+        }
+        String id = HexFormat.of().formatHex(randomBytes(16));
+        store.createProject(id, name, clock.millis());
+        return store.project(id).orElseThrow();
+    }
+
+    public Project deleteProject(Caller caller, String project) {
+        caller.requireServiceAdministrator("delete projects");
+        Project p = existingProject(project);
+        long left = instances.list(InstanceStore.InstanceQuery.all(p.id(), 0, 1)).total();
+        if (left > 0) {
+            throw new AtelierException(ErrorCode.ILLEGAL_STATE, "project " + p.name() + " has " + left
+                    + " instance(s): delete them first");
+        }
+        store.deleteProject(p.id());
+        return p;
+    }
+
+    public List<Member> members(Caller caller, String project) {
+        Project p = existingProject(project);
+        caller.requireProjectAdministrator(p.id(), "list its members");
+        return store.members(p.id());
+    }
+
+    public Member setMember(Caller caller, String project, String user, String role) {
+        Project p = existingProject(project);
+        caller.requireProjectAdministrator(p.id(), "change its members");
+        if (!Caller.PROJECT_ADMIN.equals(role) && !Caller.MEMBER.equals(role)) {
+            throw new AtelierException(ErrorCode.INVALID_VALUE, "role must be admin or member");
+        }
+        User u = existingUser(user);
+        store.addMember(p.id(), u.id(), role);
+        return new Member(p.id(), u.id(), u.name(), role);
+    }
+
+    public Member removeMember(Caller caller, String project, String user) {
+        Project p = existingProject(project);
+        caller.requireProjectAdministrator(p.id(), "change its members");
+        User u = existingUser(user);
+        String role = store.rolesOf(u.id()).get(p.id());
+        if (role == null || !store.removeMember(p.id(), u.id())) {
+            throw new AtelierException(ErrorCode.NOT_FOUND, u.name() + " is not a member of project " + p.name());
+        }
+        return new Member(p.id(), u.id(), u.name(), role);
+    }
+
+    private Project existingProject(String project) {
+        return store.project(project).orElseThrow(() -> new AtelierException(ErrorCode.NOT_FOUND,
+                "project " + project + " does not exist"));
+    }
+
+    // ---- access keys ---------------------------------------------------------------------------------------
+
+    /** A new access key: the only time its secret is shown. */
+    public record NewKey(AccessKeyRecord record, String secretKey) {
+    }
+
+    public List<AccessKeyRecord> keys(Caller caller, String user) {
+        User u = existingUser(user);
+        requireSelfOrServiceAdministrator(caller, u, "see another user's access keys");
+        return store.accessKeysOf(u.id());
+    }
+
+    public NewKey createKey(Caller caller, String user, String description) {
+        User u = existingUser(user);
+        requireSelfOrServiceAdministrator(caller, u, "create access keys for another user");
+        if (description != null && description.length() > 255) {
+            throw new AtelierException(ErrorCode.INVALID_VALUE, "description must be at most 255 characters");
+        }
+        if (store.accessKeysOf(u.id()).size() >= MAX_KEYS_PER_USER) {
+            throw new AtelierException(ErrorCode.QUOTA_EXCEEDED, u.name() + " has " + MAX_KEYS_PER_USER
+                    + " access keys already: delete one first");
+        }
+        String ak = random(AK_CHARS, 20);
+        String sk = random(SK_CHARS, 40);
+        store.createAccessKey(ak, u.id(), secrets.seal(sk), description == null ? "" : description, clock.millis());
+        return new NewKey(store.findAccessKey(ak).orElseThrow(), sk);
+    }
+
+    public AccessKeyRecord setKeyEnabled(Caller caller, String user, String accessKey, boolean enabled) {
+        AccessKeyRecord k = existingKey(caller, user, accessKey);
+        store.setAccessKeyEnabled(k.accessKey(), enabled);
+        return store.findAccessKey(k.accessKey()).orElseThrow();
+    }
+
+    public AccessKeyRecord deleteKey(Caller caller, String user, String accessKey) {
+        AccessKeyRecord k = existingKey(caller, user, accessKey);
+        store.deleteAccessKey(k.accessKey());
+        return k;
+    }
+
+    private AccessKeyRecord existingKey(Caller caller, String user, String accessKey) {
+        User u = existingUser(user);
+        requireSelfOrServiceAdministrator(caller, u, "change another user's access keys");
+        return store.findAccessKey(accessKey).filter(k -> k.userId().equals(u.id()))
+                .orElseThrow(() -> new AtelierException(ErrorCode.NOT_FOUND,
+                        "user " + u.name() + " has no access key " + accessKey));
+    }
+
+    // ---- audit ---------------------------------------------------------------------------------------------
+
+    public void record(AuditEvent event) {
+        audit.record(event);
+    }
+
+    /**
+     * The audit log, newest first: everything for the service administrator, the projects they administer for
+     * a project administrator.
+     */
+    public List<AuditEvent> audit(Caller caller, String project, String user, Long since, Long until, int offset,
+                                  int limit) {
+        List<String> scope = null;
+        if (!caller.serviceAdmin()) {
+            scope = new ArrayList<>();
+            for (Map.Entry<String, String> e : caller.roles().entrySet()) {
+                if (Caller.PROJECT_ADMIN.equals(e.getValue())) {
+                    scope.add(e.getKey());
+                }
+            }
+            if (scope.isEmpty()) {
+                throw new AtelierException(ErrorCode.FORBIDDEN,
+                        "only service and project administrators may read the audit log");
+            }
+        }
+        String projectId = project == null ? null : existingProject(project).id();
+        if (projectId != null) {
+            caller.requireProjectAdministrator(projectId, "read its audit log");
+        }
+        String userId = user == null ? null : store.user(user).map(User::id).orElse(user);
+        return audit.query(new AuditQuery(scope, projectId, userId, since, until, offset, limit));
+    }
+
+    private static byte[] randomBytes(int n) {
+        byte[] b = new byte[n];
+        RANDOM.nextBytes(b);
+        return b;
+    }
+
+    private static String random(String alphabet, int length) {
+        StringBuilder sb = new StringBuilder(length);
+        for (int i = 0; i < length; i++) {
+            sb.append(alphabet.charAt(RANDOM.nextInt(alphabet.length())));
+        }
+        return sb.toString();
+    }
+}
