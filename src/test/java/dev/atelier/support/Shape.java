@@ -36,6 +36,15 @@ public final class Shape {
         return this;
     }
 
+    /** The same shape with {@code field} optional: present where the reference has it, absent where it must not be. */
+    public Shape optional(String field) {
+        Shape s = new Shape(name);
+        s.fields.putAll(fields);
+        s.nested.putAll(nested);
+        s.fields.computeIfPresent(field, (f, t) -> t.endsWith("?") ? t : t + "?");
+        return s;
+    }
+
     public void check(JsonNode node) {
         assertThat(node.isObject()).as(name + " is an object: " + node).isTrue();
         for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {

@@ -35,6 +35,7 @@ public final class HttpApi {
     static final String CALLER = "atelier.caller";
     static final String AUDIT_USER = "atelier.audit.user";
     private static final String IDENTITY = "atelier.identity";
+    private static final java.util.concurrent.atomic.AtomicLong LAST_AUDIT_AT = new java.util.concurrent.atomic.AtomicLong();
     private static final Set<String> READ_ONLY = Set.of("GET", "HEAD", "OPTIONS");
     private static final java.util.regex.Pattern PROJECT_IN_PATH = java.util.regex.Pattern.compile(
             "^/v1/([^/]+)/");
@@ -226,7 +227,9 @@ public final class HttpApi {
         String userName = caller != null ? caller.userName() : ctx.attribute(AUDIT_USER);
         String error = ctx.attribute(ERROR_WRITTEN);
         try {
-            identity.record(new AuditStore.AuditEvent(ctx.attribute("request-id"), System.currentTimeMillis(),
+            // strictly increasing within a server, so that entries of one millisecond keep their order
+            long at = LAST_AUDIT_AT.updateAndGet(prev -> Math.max(System.currentTimeMillis(), prev + 1));
+            identity.record(new AuditStore.AuditEvent(ctx.attribute("request-id"), at,
                     caller == null ? null : caller.userId(), userName, caller == null ? null : caller.credential(),
                     ctx.ip(), ctx.method().name(), path, project, ctx.statusCode(), error));
         } catch (RuntimeException e) {

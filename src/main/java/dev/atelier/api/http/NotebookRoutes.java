@@ -122,7 +122,7 @@ public final class NotebookRoutes {
         var tags = instances.tags(ids);
         var mounts = storage.mountsOf(ids);
         ctx.json(Views.Page.of(page.items().stream().map(i -> view(i, tags.getOrDefault(i.id(), java.util.Map.of()),
-                mounts.getOrDefault(i.id(), List.of()))).toList(), offset, limit, page.total()));
+                mounts.getOrDefault(i.id(), List.of())).withoutToken()).toList(), offset, limit, page.total()));
     }
 
     /** A query parameter, with an empty value counting as absent. */

@@ -21,6 +21,13 @@ final class Views {
                         List<Object> endpoints, String url, String token, List<JobProgress> actionProgress,
                         String failReason, String workspaceId, List<String> billingItems, String userId,
                         List<Tag> tags, long createAt, long updateAt) {
+
+        /** As lists show it: an instance's token is a secret, given by show and create only. */
+        NotebookResp withoutToken() {
+            return new NotebookResp(id, name, description, status, feature, flavor, image, lease, volume, dataVolumes,
+                    endpoints, url, null, actionProgress, failReason, workspaceId, billingItems, userId, tags,
+                    createAt, updateAt);
+        }
     }
 
     record Tag(String key, String value) {
