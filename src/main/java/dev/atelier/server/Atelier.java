@@ -4,6 +4,7 @@ import dev.atelier.api.http.HttpApi;
 import dev.atelier.api.http.IdentityRoutes;
 import dev.atelier.api.http.ImageRoutes;
 import dev.atelier.api.http.LegacyRoutes;
+import dev.atelier.api.http.NotebookGateway;
 import dev.atelier.api.http.NotebookRoutes;
 import dev.atelier.core.auth.Authenticator;
 import dev.atelier.core.auth.SecretBox;
@@ -76,11 +77,13 @@ public final class Atelier implements AutoCloseable {
                 config.startTimeout(), Duration.ofMillis(25), config.healthInterval());
         instances.onChange(reconciler::enqueue);
         storage.onChange(reconciler::enqueue);
-        this.http = new HttpApi(config.host(), config.port(),
-                new Authenticator(identities, secrets, Clock.systemUTC(), clock, limiter), identity,
-                new NotebookRoutes(instances, catalog, images, storage), new ImageRoutes(images),
-                new LegacyRoutes(instances, images, catalog, identities, clock), new IdentityRoutes(identity),
-                () -> ready,
+        var authenticator = new Authenticator(identities, secrets, Clock.systemUTC(), clock, limiter);
+        var gateway = new NotebookGateway(instances, authenticator, secrets.derive("notebook-gateway-cookie"),
+                this::publicUrl);
+        this.http = new HttpApi(config.host(), config.port(), authenticator, identity,
+                new NotebookRoutes(instances, catalog, images, storage, gateway::publicUrl), new ImageRoutes(images),
+                new LegacyRoutes(instances, images, catalog, identities, clock, gateway::publicUrl),
+                new IdentityRoutes(identity), gateway, () -> ready,
                 runtime::capabilities, Database::unavailable);
     }
 
@@ -120,6 +123,11 @@ public final class Atelier implements AutoCloseable {
 
     public int port() {
         return http.port();
+    }
+
+    /** Where clients reach this server: the configured public URL, else the address it listens on. */
+    public String publicUrl() {
+        return config.publicUrl() != null ? config.publicUrl() : apiUrl();
     }
 
     public String apiUrl() {

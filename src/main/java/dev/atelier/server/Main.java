@@ -46,6 +46,12 @@ public final class Main {
                         + "On by default; --no-sandbox turns it off (env ATELIER_SANDBOX).")
         boolean sandbox;
 
+        @Option(names = "--public-url", defaultValue = "${env:ATELIER_PUBLIC_URL}",
+                description = "The base URL clients reach the server at, e.g. https://atelier.example.com behind a "
+                        + "TLS-terminating proxy; notebook URLs are built on it (env ATELIER_PUBLIC_URL; default: the "
+                        + "address the server listens on).")
+        String publicUrl;
+
         @Option(names = "--require-isolation", defaultValue = "${env:ATELIER_REQUIRE_ISOLATION:-false}",
                 description = "Refuse to start instances that cannot be sandboxed (env ATELIER_REQUIRE_ISOLATION).")
         boolean requireIsolation;
@@ -65,7 +71,7 @@ public final class Main {
             Atelier atelier;
             try {
                 atelier = Atelier.start(ServerConfig.defaults(dataDir, host, port, databaseUrl)
-                        .withIsolation(sandbox || requireIsolation, requireIsolation));
+                        .withIsolation(sandbox || requireIsolation, requireIsolation).withPublicUrl(publicUrl));
             } catch (RuntimeException e) {
                 System.err.println("atelier: cannot start: " + rootMessage(e));
                 return 1;

@@ -8,7 +8,7 @@ import java.time.Duration;
 public record ServerConfig(Path dataDir, String host, int port, String databaseUrl, String jupyterCommand,
                            Duration startTimeout, Duration stopGrace, Duration healthInterval,
                            int reconcilerWorkers, boolean sandbox, boolean requireIsolation,
-                           int signInLimitPerUser, int signInLimitPerAddress) {
+                           int signInLimitPerUser, int signInLimitPerAddress, String publicUrl) {
 
     public ServerConfig {
         dataDir = dataDir.toAbsolutePath().normalize();
@@ -19,7 +19,7 @@ public record ServerConfig(Path dataDir, String host, int port, String databaseU
                         boolean sandbox, boolean requireIsolation) {
         this(dataDir, host, port, databaseUrl, jupyterCommand, startTimeout, stopGrace, healthInterval,
                 reconcilerWorkers, sandbox, requireIsolation, SignInLimiter.DEFAULT_PER_USER,
-                SignInLimiter.DEFAULT_PER_ADDRESS);
+                SignInLimiter.DEFAULT_PER_ADDRESS, null);
     }
 
     public static final String DEFAULT_JUPYTER = "/usr/bin/jupyter-server";
@@ -42,13 +42,23 @@ public record ServerConfig(Path dataDir, String host, int port, String databaseU
     public ServerConfig withIsolation(boolean sandboxInstances, boolean require) {
         return new ServerConfig(dataDir, host, port, databaseUrl, jupyterCommand, startTimeout, stopGrace,
                 healthInterval, reconcilerWorkers, sandboxInstances, require, signInLimitPerUser,
-                signInLimitPerAddress);
+                signInLimitPerAddress, publicUrl);
     }
 
     /** How many failed sign-ins within 15 minutes lock out a user, and a client address. */
     public ServerConfig withSignInLimits(int perUser, int perAddress) {
         return new ServerConfig(dataDir, host, port, databaseUrl, jupyterCommand, startTimeout, stopGrace,
-                healthInterval, reconcilerWorkers, sandbox, requireIsolation, perUser, perAddress);
+                healthInterval, reconcilerWorkers, sandbox, requireIsolation, perUser, perAddress, publicUrl);
+    }
+
+    /**
+     * The base URL clients reach this server at, when it is not the address it listens on (behind a
+     * TLS-terminating proxy, or listening on 0.0.0.0); notebook URLs are built on it.
+     */
+    public ServerConfig withPublicUrl(String url) {
+        return new ServerConfig(dataDir, host, port, databaseUrl, jupyterCommand, startTimeout, stopGrace,
+                healthInterval, reconcilerWorkers, sandbox, requireIsolation, signInLimitPerUser,
+                signInLimitPerAddress, url == null || url.isBlank() ? null : url.replaceAll("/+$", ""));
     }
 
     /** The local object store that {@code obs://} storage paths map to. */

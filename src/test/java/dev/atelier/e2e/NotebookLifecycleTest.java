@@ -53,15 +53,15 @@ abstract class NotebookLifecycleTest {
             running.get("action_progress").forEach(s -> assertThat(s.get("status").asText()).isEqualTo("COMPLETED"));
             assertThat(running.get("volume").get("mount_path").asText()).isEqualTo("/home/ma-user/work/");
             String url = running.get("url").asText();
-            assertThat(url).startsWith("http://127.0.0.1:").endsWith("/tree").contains(id);
+            assertThat(url).as("served by Atelier's gateway").isEqualTo(server.url() + "/notebook/" + id + "/tree");
 
             Jupyter jupyter = new Jupyter(url, token);
-            HttpResponse<String> page = jupyter.get("tree?token=" + token, false);
+            HttpResponse<String> page = jupyter.get("tree", true);
             assertThat(page.statusCode()).isEqualTo(200);
             assertThat(page.body()).contains("<title>Home");
             assertThat(page.body()).as("no Quit button: instances stop through the API").doesNotContain("id=\"shutdown\"");
             assertThat(jupyter.get("api/status", true).statusCode()).isEqualTo(200);
-            assertThat(jupyter.get("api/status", false).statusCode()).isEqualTo(403);
+            assertThat(jupyter.get("api/status", false).statusCode()).isEqualTo(401);
             assertThat(jupyter.execute("print(6 * 7)")).isEqualTo("42\n");
 
             Path home = server.dataDir().resolve("instances").resolve(id);

@@ -29,6 +29,7 @@ public final class TestServer implements AutoCloseable {
 
     private final boolean sandbox;
     private boolean requireIsolation;
+    private String publicUrl;
     private int signInLimitPerUser = dev.atelier.core.auth.SignInLimiter.DEFAULT_PER_USER;
     private int signInLimitPerAddress = dev.atelier.core.auth.SignInLimiter.DEFAULT_PER_ADDRESS;
 
@@ -64,6 +65,13 @@ public final class TestServer implements AutoCloseable {
         TestServer s = new TestServer(dataDir, null, "/nonexistent/jupyter-server", false);
         s.signInLimitPerUser = perUser;
         s.signInLimitPerAddress = perAddress;
+        return s.start();
+    }
+
+    /** A server with real notebook servers that tells clients it is reached at {@code publicUrl}. */
+    public static TestServer withPublicUrl(Path dataDir, String publicUrl) {
+        TestServer s = new TestServer(dataDir, null, ServerConfig.DEFAULT_JUPYTER, false);
+        s.publicUrl = publicUrl;
         return s.start();
     }
 
@@ -110,7 +118,7 @@ public final class TestServer implements AutoCloseable {
     public TestServer start() {
         atelier = Atelier.start(new ServerConfig(dataDir, "127.0.0.1", 0, databaseUrl, jupyterCommand,
                 Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofMillis(500), 4, sandbox, requireIsolation,
-                signInLimitPerUser, signInLimitPerAddress), clock);
+                signInLimitPerUser, signInLimitPerAddress, publicUrl), clock);
         return this;
     }
 

@@ -46,11 +46,11 @@ public final class HttpApi {
 
     public HttpApi(String host, int port, Authenticator authenticator, IdentityService identity,
                    NotebookRoutes notebooks, ImageRoutes images, LegacyRoutes legacy, IdentityRoutes identityRoutes,
-                   BooleanSupplier ready, Supplier<Map<String, Object>> capabilities,
+                   NotebookGateway gateway, BooleanSupplier ready, Supplier<Map<String, Object>> capabilities,
                    java.util.function.Predicate<Throwable> storeUnavailable) {
         ObjectMapper mapper = Json.mapper();
         this.app = Javalin.create(cfg -> configure(cfg, host, port, mapper, authenticator, identity, notebooks, images,
-                legacy, identityRoutes, ready, capabilities, storeUnavailable));
+                legacy, identityRoutes, gateway, ready, capabilities, storeUnavailable));
     }
 
     public HttpApi start() {
@@ -69,7 +69,7 @@ public final class HttpApi {
     private static void configure(JavalinConfig cfg, String host, int port, ObjectMapper mapper,
                                   Authenticator authenticator, IdentityService identity, NotebookRoutes notebooks,
                                   ImageRoutes images, LegacyRoutes legacy, IdentityRoutes identityRoutes,
-                                  BooleanSupplier ready,
+                                  NotebookGateway gateway, BooleanSupplier ready,
                                   Supplier<Map<String, Object>> capabilities,
                                   java.util.function.Predicate<Throwable> storeUnavailable) {
         cfg.startup.showJavalinBanner = false;
@@ -81,6 +81,12 @@ public final class HttpApi {
         cfg.http.defaultContentType = "application/json";
         cfg.http.maxRequestSize = MAX_BODY_BYTES;
         cfg.http.prefer405over404 = true;
+        // notebook traffic through the gateway: kernel messages carry outputs (images, tables) of many MB
+        cfg.jetty.modifyWebSocketServletFactory(ws -> {
+            ws.setMaxTextMessageSize(64L * 1024 * 1024);
+            ws.setMaxBinaryMessageSize(64L * 1024 * 1024);
+            ws.setIdleTimeout(java.time.Duration.ofHours(24));
+        });
         cfg.requestLogger.http((ctx, ms) -> access.info("{} {} {} {} {}ms", ctx.attribute("request-id"),
                 ctx.method(), ctx.path(), ctx.statusCode(), Math.round(ms)));
 
@@ -101,7 +107,9 @@ public final class HttpApi {
         }
         // every state-changing call is audited, whatever its outcome (after-handlers run after errors too)
         routes.after(ctx -> {
-            if (!READ_ONLY.contains(ctx.method().name()) && ctx.attribute("request-id") != null) {
+            // notebook traffic (saving a file, running a cell) is the instance's business, not the API's
+            if (!READ_ONLY.contains(ctx.method().name()) && ctx.attribute("request-id") != null
+                    && !ctx.path().startsWith(NotebookGateway.PREFIX)) {
                 audit(identity, ctx);
             }
         });
@@ -116,6 +124,7 @@ public final class HttpApi {
         images.register(routes);
         legacy.register(routes);
         identityRoutes.register(routes);
+        gateway.register(routes);
 
         routes.exception(AtelierException.class, (e, ctx) -> {
             if (e.retryAfter() != null) {

@@ -42,8 +42,11 @@ public final class LegacyRoutes {
     private final Clock clock;
     private final com.fasterxml.jackson.databind.ObjectMapper mapper = Json.mapper();
 
+    private final java.util.function.Function<Instance, String> publicUrl;
+
     public LegacyRoutes(InstanceService instances, ImageService images, Catalog catalog, IdentityStore identities,
-                        Clock clock) {
+                        Clock clock, java.util.function.Function<Instance, String> publicUrl) {
+        this.publicUrl = publicUrl;
         this.instances = instances;
         this.images = images;
         this.catalog = catalog;
@@ -230,7 +233,7 @@ public final class LegacyRoutes {
 
     private LegacyViews.LegacyInstance view(Instance i) {
         Image image = images.find(i.imageId()).orElse(null);
-        return LegacyViews.instance(i, image, catalog.flavor(i.flavorId()).orElse(null),
+        return LegacyViews.instance(i.withRuntime(i.runtimeState(), publicUrl.apply(i)), image, catalog.flavor(i.flavorId()).orElse(null),
                 identities.userName(i.ownerId()).orElse(i.ownerId()), clock.millis()); // a removed user: its id
     }
 

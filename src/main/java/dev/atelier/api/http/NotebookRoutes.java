@@ -29,7 +29,12 @@ public final class NotebookRoutes {
     private final StorageService storage;
     private final com.fasterxml.jackson.databind.ObjectMapper mapper = Json.mapper();
 
-    public NotebookRoutes(InstanceService instances, Catalog catalog, ImageService images, StorageService storage) {
+    private final java.util.function.Function<Instance, String> publicUrl;
+
+    /** {@code publicUrl} gives the address clients reach a running instance's notebook at (the gateway's). */
+    public NotebookRoutes(InstanceService instances, Catalog catalog, ImageService images, StorageService storage,
+                          java.util.function.Function<Instance, String> publicUrl) {
+        this.publicUrl = publicUrl;
         this.instances = instances;
         this.catalog = catalog;
         this.images = images;
@@ -258,7 +263,7 @@ public final class NotebookRoutes {
     private Views.NotebookResp view(Instance i, java.util.Map<String, String> tags,
                                     List<dev.atelier.core.model.Mount> mounts) {
         Image image = images.find(i.imageId()).orElse(null);
-        return Views.notebook(i, image, tags, mounts);
+        return Views.notebook(i.withRuntime(i.runtimeState(), publicUrl.apply(i)), image, tags, mounts);
     }
 
     static <T> List<T> page(List<T> all, int offset, int limit) {

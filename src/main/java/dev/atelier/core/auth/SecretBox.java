@@ -33,6 +33,17 @@ public final class SecretBox {
         return k;
     }
 
+    /** A key for another purpose (e.g. signing cookies), derived from the server key: HMAC-SHA256(key, purpose). */
+    public byte[] derive(String purpose) {
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key.getEncoded(), "HmacSHA256"));
+            return mac.doFinal(purpose.getBytes(StandardCharsets.UTF_8));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public String seal(String secret) {
         try {
             byte[] iv = new byte[IV_BYTES];

@@ -130,6 +130,12 @@ public final class InstanceService {
                 .ifPresent(i -> caller.requireOwnerOrAdministrator(projectId, i.ownerId(), "instance " + id));
     }
 
+    /** An instance by id in any project, for the notebook gateway, which authorizes by the instance's token. */
+    public Instance gatewayInstance(String id) {
+        return store.get(canonicalId(id)).orElseThrow(() -> new AtelierException(ErrorCode.NOT_FOUND,
+                "instance " + id + " does not exist"));
+    }
+
     public Instance show(String projectId, String id) {
         return store.get(canonicalId(id)).filter(i -> i.projectId().equals(projectId))
                 .orElseThrow(() -> new AtelierException(ErrorCode.NOT_FOUND, "instance " + id + " does not exist"));

@@ -1,0 +1,491 @@
+package dev.atelier.api.http;
+
+import dev.atelier.core.AtelierException;
+import dev.atelier.core.ErrorCode;
+import dev.atelier.core.auth.Authenticator;
+import dev.atelier.core.auth.Caller;
+import dev.atelier.core.auth.SignedRequest;
+import dev.atelier.core.model.Instance;
+import dev.atelier.core.model.InstanceStatus;
+import dev.atelier.core.service.InstanceService;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import io.javalin.websocket.WsConfig;
+import io.javalin.websocket.WsContext;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves every running instance's notebook under Atelier's own port, at {@code /notebook/<id>/…}, the path its
+ * Jupyter server already has as base URL, so nothing is rewritten: HTTP is relayed with the JDK client and
+ * WebSockets (kernels, terminals) frame by frame. Jupyter stays on 127.0.0.1 and is reached with the instance
+ * token; the gateway decides who gets there:
+ * <ul>
+ *   <li>the instance token, as {@code ?token=} once (answered with a cookie scoped to the instance's path and a
+ *       redirect to the same URL without the token) or as {@code Authorization: token …} (Jupyter's clients);
+ *   <li>the cookie, an HMAC of the instance id and its current token: a new token (every start) ends it;
+ *   <li>the owner's (or a project administrator's) API credentials: a token or an AK/SK signature.
+ * </ul>
+ * Requests that the cookie authenticates must come from the same site: unsafe methods need Jupyter's
+ * {@code X-XSRFToken} header to match its {@code _xsrf} cookie, and a cross-origin {@code Origin} is refused,
+ * for WebSockets too (JupyterHub's web-security guidance).
+ */
+public final class NotebookGateway {
+    private static final Logger log = LoggerFactory.getLogger(NotebookGateway.class);
+    public static final String PREFIX = "/notebook/";
+    static final String COOKIE_PREFIX = "atelier-notebook-";
+    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-authenticate",
+            "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host", "content-length",
+            "expect", "http2-settings");
+    private static final Set<String> NOT_FORWARDED = Set.of("authorization", "x-auth-token", "cookie",
+            "accept-encoding", "x-sdk-date", "x-sdk-content-sha256", "x-project-id", "origin", "referer");
+    private static final Set<String> UNSAFE = Set.of("POST", "PUT", "PATCH", "DELETE");
+    private static final String UPSTREAM = "atelier.gateway.upstream";
+    private static final String TOKEN = "atelier.gateway.token";
+
+    private final InstanceService instances;
+    private final Authenticator authenticator;
+    private final byte[] cookieKey;
+    private final Supplier<String> publicBase;
+    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(5)).build();
+
+    public NotebookGateway(InstanceService instances, Authenticator authenticator, byte[] cookieKey,
+                           Supplier<String> publicBase) {
+        this.instances = instances;
+        this.authenticator = authenticator;
+        this.cookieKey = cookieKey.clone();
+        this.publicBase = publicBase;
+    }
+
+    /** The public URL of an instance's notebook (its tree page), or null when it has no notebook server. */
+    public String publicUrl(Instance i) {
+        return i.url() == null ? null : publicBase.get() + PREFIX + i.id() + "/tree";
+    }
+
+    void register(RoutesConfig routes) {
+        String path = PREFIX + "{id}/<rest>";
+        for (HandlerType method : List.of(HandlerType.GET, HandlerType.POST, HandlerType.PUT, HandlerType.PATCH,
+                HandlerType.DELETE, HandlerType.HEAD, HandlerType.OPTIONS)) {
+            routes.addHttpHandler(method, path, this::proxy);
+        }
+        routes.get(PREFIX + "{id}", ctx -> ctx.redirect(PREFIX + ctx.pathParam("id") + "/tree"));
+        routes.wsBeforeUpgrade(path, this::beforeUpgrade);
+        routes.ws(path, this::relay);
+    }
+
+    // ---- who may pass ---------------------------------------------------------------------------------------
+
+    /** The running instance the request may reach, or an error that says why not. */
+    private Instance admit(Context ctx, boolean webSocket) {
+        String id = InstanceService.canonicalId(ctx.pathParam("id"));
+        Instance inst;
+        try {
+            inst = instances.gatewayInstance(id);
+        } catch (AtelierException e) {
+            throw new GatewayRefusal(404, ErrorCode.ROUTE_NOT_FOUND, "no notebook instance " + id);
+        }
+        String token = inst.token();
+        String queryToken = ctx.queryParam("token");
+        String header = ctx.header("Authorization");
+        boolean byToken = queryToken != null && same(queryToken, token)
+                || header != null && header.regionMatches(true, 0, "token ", 0, 6)
+                && same(header.substring(6).trim(), token);
+        boolean byCookie = !byToken && same(ctx.cookie(COOKIE_PREFIX + inst.id()), cookieValue(inst));
+        if (!byToken && !byCookie) {
+            ownerCredentials(ctx, inst);
+        }
+        if (byCookie && !sameOrigin(ctx)) {
+            throw new GatewayRefusal(403, ErrorCode.FORBIDDEN, "a request from another site may not use this "
+                    + "notebook's cookie");
+        }
+        if (byCookie && !webSocket && UNSAFE.contains(ctx.method().name())) {
+            String xsrf = ctx.cookie("_xsrf");
+            if (xsrf == null || !same(ctx.header("X-XSRFToken"), xsrf)) {
+                throw new GatewayRefusal(403, ErrorCode.FORBIDDEN, "missing or wrong X-XSRFToken header");
+            }
+        }
+        if (inst.status() != InstanceStatus.RUNNING || inst.url() == null) {
+            boolean coming = inst.status() == InstanceStatus.CREATING || inst.status() == InstanceStatus.STARTING
+                    || inst.status() == InstanceStatus.INIT;
+            throw new GatewayRefusal(503, ErrorCode.NOT_RUNNING, "instance " + inst.id() + " is "
+                    + inst.status() + (coming ? "; its notebook will be here in a moment" : "; start it first"))
+                    .retryAfter(coming ? 3 : 0);
+        }
+        if (queryToken != null && byToken) {
+            ctx.cookie(cookie(ctx, inst));
+        }
+        return inst;
+    }
+
+    private void ownerCredentials(Context ctx, Instance inst) {
+        boolean hasCredentials = ctx.header("X-Auth-Token") != null || ctx.header("Authorization") != null;
+        if (!hasCredentials) {
+            throw new GatewayRefusal(401, ErrorCode.AUTH_MISSING, "open the notebook with its token "
+                    + "(?token=…, as the API's url and token give it) or send the owner's credentials");
+        }
+        Caller caller = authenticator.authenticate(new SignedRequest(ctx.method().name(),
+                ctx.req().getRequestURI(), ctx.req().getQueryString(), ctx::header, new byte[0]), ctx.ip());
+        caller.requireProject(inst.projectId());
+        caller.requireOwnerOrAdministrator(inst.projectId(), inst.ownerId(), "instance " + inst.id());
+    }
+
+    private static boolean sameOrigin(Context ctx) {
+        String origin = ctx.header("Origin");
+        if (origin == null || origin.equals("null")) {
+            return origin == null; // no Origin: not a cross-site browser request; "null": sandboxed, refuse
+        }
+        try {
+            URI o = URI.create(origin);
+            String host = ctx.header("Host");
+            String authority = o.getPort() < 0 ? o.getHost() : o.getHost() + ":" + o.getPort();
+            return host != null && (host.equalsIgnoreCase(authority) || host.equalsIgnoreCase(o.getHost()));
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private io.javalin.http.Cookie cookie(Context ctx, Instance inst) {
+        io.javalin.http.Cookie c = new io.javalin.http.Cookie(COOKIE_PREFIX + inst.id(), cookieValue(inst));
+        c.setPath(PREFIX + inst.id() + "/");
+        c.setHttpOnly(true);
+        c.setSameSite(io.javalin.http.SameSite.LAX);
+        String host = ctx.header("Host") == null ? "" : ctx.header("Host");
+        c.setSecure(publicBase.get().startsWith("https:") || host.startsWith("127.0.0.1")
+                || host.startsWith("localhost") || host.startsWith("[::1]"));
+        return c;
+    }
+
+    /** Proves the holder opened the notebook with its current token, without being the token. */
+    private String cookieValue(Instance inst) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(cookieKey, "HmacSHA256"));
+            return HexFormat.of().formatHex(mac.doFinal((inst.id() + ":" + inst.token())
+                    .getBytes(StandardCharsets.UTF_8)));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static boolean same(String a, String b) {
+        return a != null && b != null && MessageDigest.isEqual(a.getBytes(StandardCharsets.UTF_8),
+                b.getBytes(StandardCharsets.UTF_8));
+    }
+
+    // ---- HTTP -----------------------------------------------------------------------------------------------
+
+    private void proxy(Context ctx) {
+        Instance inst;
+        try {
+            inst = admit(ctx, false);
+        } catch (GatewayRefusal r) {
+            refuse(ctx, r);
+            return;
+        } catch (AtelierException e) {
+            refuse(ctx, new GatewayRefusal(e.errorCode().httpStatus(), e.errorCode(), e.getMessage()));
+            return;
+        }
+        String query = queryWithoutToken(ctx);
+        if (ctx.queryParam("token") != null && ctx.method() == HandlerType.GET) {
+            // the token leaves the address bar and the browser history: the cookie carries on
+            ctx.redirect(ctx.path() + (query == null ? "" : "?" + query));
+            return;
+        }
+        URI target = URI.create(upstreamBase(inst) + rawRest(ctx, inst) + (query == null ? "" : "?" + query));
+        HttpRequest.Builder req = HttpRequest.newBuilder(target).timeout(Duration.ofMinutes(10));
+        for (String name : java.util.Collections.list(ctx.req().getHeaderNames())) {
+            String lower = name.toLowerCase(Locale.ROOT);
+            if (HOP_BY_HOP.contains(lower) || NOT_FORWARDED.contains(lower)) {
+                continue;
+            }
+            for (String value : java.util.Collections.list(ctx.req().getHeaders(name))) {
+                req.header(name, value);
+            }
+        }
+        String cookies = upstreamCookies(ctx, inst);
+        if (cookies != null) {
+            req.header("Cookie", cookies);
+        }
+        req.header("Authorization", "token " + inst.token());
+        req.header("X-Forwarded-For", ctx.ip());
+        String method = ctx.method().name();
+        long length = ctx.req().getContentLengthLong();
+        HttpRequest.BodyPublisher body = length == 0 || method.equals("GET") || method.equals("HEAD")
+                ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofInputStream(() -> {
+                    try {
+                        return ctx.req().getInputStream();
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+        req.method(method, body);
+        HttpResponse<InputStream> resp;
+        try {
+            resp = client.send(req.build(), HttpResponse.BodyHandlers.ofInputStream());
+        } catch (IOException e) {
+            log.warn("gateway: instance {} did not answer {} {}: {}", inst.id(), method, ctx.path(), e.toString());
+            refuse(ctx, new GatewayRefusal(502, ErrorCode.UNAVAILABLE, "the notebook server of instance "
+                    + inst.id() + " did not answer; retry in a moment").retryAfter(3));
+            return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        ctx.status(resp.statusCode());
+        ctx.res().setContentType(null);
+        resp.headers().map().forEach((name, values) -> {
+            String lower = name.toLowerCase(Locale.ROOT);
+            if (HOP_BY_HOP.contains(lower) || lower.equals(":status")) {
+                return;
+            }
+            for (String v : values) {
+                ctx.res().addHeader(name, v);
+            }
+        });
+        securityHeaders(ctx);
+        ctx.result(resp.body());
+    }
+
+    /** The path after the instance prefix, as the client sent it (still percent-encoded). */
+    private static String rawRest(Context ctx, Instance inst) {
+        String uri = ctx.req().getRequestURI();
+        int at = uri.indexOf('/', PREFIX.length());
+        return at < 0 ? "" : uri.substring(at + 1);
+    }
+
+    private static String upstreamBase(Instance inst) {
+        String url = inst.url(); // http://127.0.0.1:<port>/notebook/<id>/tree
+        return url.substring(0, url.lastIndexOf('/') + 1);
+    }
+
+    private static String queryWithoutToken(Context ctx) {
+        String raw = ctx.req().getQueryString();
+        if (raw == null || raw.isEmpty()) {
+            return null;
+        }
+        List<String> kept = new ArrayList<>();
+        for (String pair : raw.split("&")) {
+            String name = URLDecoder.decode(pair.split("=", 2)[0], StandardCharsets.UTF_8);
+            if (!name.equals("token")) {
+                kept.add(pair);
+            }
+        }
+        return kept.isEmpty() ? null : String.join("&", kept);
+    }
+
+    /** The browser's cookies for Jupyter (its {@code _xsrf}), without the gateway's own. */
+    private static String upstreamCookies(Context ctx, Instance inst) {
+        List<String> kept = new ArrayList<>();
+        ctx.cookieMap().forEach((name, value) -> {
+            if (!name.startsWith(COOKIE_PREFIX)) {
+                kept.add(name + "=" + value);
+            }
+        });
+        return kept.isEmpty() ? null : String.join("; ", kept);
+    }
+
+    private static void securityHeaders(Context ctx) {
+        if (ctx.res().getHeader("Content-Security-Policy") == null) {
+            ctx.header("Content-Security-Policy", "frame-ancestors 'self'");
+        }
+        ctx.header("X-Content-Type-Options", "nosniff");
+        ctx.header("Referrer-Policy", "same-origin");
+    }
+
+    /** A JSON error for API clients, a short page for browsers; never a hang. */
+    private static void refuse(Context ctx, GatewayRefusal r) {
+        if (r.retryAfter > 0) {
+            ctx.header("Retry-After", Integer.toString(r.retryAfter));
+        }
+        securityHeaders(ctx);
+        String accept = ctx.header("Accept");
+        if (accept != null && accept.contains("text/html")) {
+            String title = r.status == 503 ? "Not running" : r.status == 401 ? "Sign in" : "Not available";
+            String refresh = r.retryAfter > 0 ? "<meta http-equiv=\"refresh\" content=\"" + r.retryAfter + "\">" : "";
+            ctx.status(r.status).contentType("text/html; charset=utf-8").result("<!doctype html><html><head>"
+                    + "<meta charset=\"utf-8\">" + refresh + "<title>" + title + "</title></head><body><h1>" + title
+                    + "</h1><p>" + escape(r.getMessage()) + "</p></body></html>");
+            return;
+        }
+        HttpApi.writeError(ctx, r.code, r.getMessage());
+        ctx.status(r.status);
+    }
+
+    private static String escape(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+
+    /** Why a request does not get through, with the HTTP status the gateway answers. */
+    static final class GatewayRefusal extends RuntimeException {
+        final int status;
+        final ErrorCode code;
+        int retryAfter;
+
+        GatewayRefusal(int status, ErrorCode code, String message) {
+            super(message);
+            this.status = status;
+            this.code = code;
+        }
+
+        GatewayRefusal retryAfter(int seconds) {
+            this.retryAfter = seconds;
+            return this;
+        }
+    }
+
+    // ---- WebSocket ------------------------------------------------------------------------------------------
+
+    private void beforeUpgrade(Context ctx) {
+        Instance inst;
+        try {
+            inst = admit(ctx, true);
+        } catch (GatewayRefusal r) {
+            refuse(ctx, r);
+            ctx.skipRemainingHandlers();
+            return;
+        } catch (AtelierException e) {
+            refuse(ctx, new GatewayRefusal(e.errorCode().httpStatus(), e.errorCode(), e.getMessage()));
+            ctx.skipRemainingHandlers();
+            return;
+        }
+        String query = queryWithoutToken(ctx);
+        ctx.attribute(UPSTREAM, upstreamBase(inst).replaceFirst("^http", "ws") + rawRest(ctx, inst)
+                + (query == null ? "" : "?" + query));
+        ctx.attribute(TOKEN, inst.token());
+    }
+
+    private void relay(WsConfig ws) {
+        ws.onConnect(ctx -> {
+            ctx.session.setIdleTimeout(Duration.ofHours(24));
+            ctx.enableAutomaticPings(30, TimeUnit.SECONDS);
+            String upstream = ctx.attribute(UPSTREAM);
+            String token = ctx.attribute(TOKEN);
+            Relay relay = new Relay(ctx);
+            ctx.attribute("atelier.gateway.relay", relay);
+            WebSocket.Builder b = client.newWebSocketBuilder().header("Authorization", "token " + token)
+                    .connectTimeout(Duration.ofSeconds(10));
+            String protocol = ctx.header("Sec-WebSocket-Protocol");
+            if (protocol != null && !protocol.isBlank()) {
+                String[] offered = protocol.split("\\s*,\\s*");
+                b.subprotocols(offered[0], java.util.Arrays.copyOfRange(offered, 1, offered.length));
+            }
+            try {
+                relay.upstream = b.buildAsync(URI.create(upstream), relay).get(15, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                log.warn("gateway: cannot open {}: {}", upstream, e.toString());
+                ctx.closeSession(1011, "the notebook server did not accept the connection");
+            }
+        });
+        ws.onMessage(ctx -> relay(ctx).toUpstream(u -> u.sendText(ctx.message(), true)));
+        ws.onBinaryMessage(ctx -> {
+            ByteBuffer data = ctx.data();
+            byte[] copy = new byte[data.remaining()];
+            data.get(copy);
+            relay(ctx).toUpstream(u -> u.sendBinary(ByteBuffer.wrap(copy), true));
+        });
+        ws.onClose(ctx -> {
+            Relay r = relay(ctx);
+            if (r != null && r.upstream != null) {
+                r.upstream.sendClose(WebSocket.NORMAL_CLOSURE, "").exceptionally(e -> null);
+            }
+        });
+        ws.onError(ctx -> {
+            Relay r = relay(ctx);
+            if (r != null && r.upstream != null) {
+                r.upstream.abort();
+            }
+        });
+    }
+
+    private static Relay relay(WsContext ctx) {
+        return ctx.attribute("atelier.gateway.relay");
+    }
+
+    /** One client connection and its upstream twin; sends to each side are kept in order. */
+    private static final class Relay implements WebSocket.Listener {
+        private final WsContext client;
+        volatile WebSocket upstream;
+        private CompletableFuture<?> upstreamTail = CompletableFuture.completedFuture(null);
+        private final StringBuilder text = new StringBuilder();
+        private java.io.ByteArrayOutputStream binary = new java.io.ByteArrayOutputStream();
+
+        Relay(WsContext client) {
+            this.client = client;
+        }
+
+        synchronized void toUpstream(java.util.function.Function<WebSocket, CompletableFuture<WebSocket>> send) {
+            WebSocket u = upstream;
+            if (u == null) {
+                return;
+            }
+            upstreamTail = upstreamTail.thenCompose(x -> send.apply(u)).exceptionally(e -> null);
+        }
+
+        @Override
+        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+            text.append(data);
+            if (last) {
+                String message = text.toString();
+                text.setLength(0);
+                client.send(message);
+            }
+            ws.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onBinary(WebSocket ws, ByteBuffer data, boolean last) {
+            byte[] chunk = new byte[data.remaining()];
+            data.get(chunk);
+            binary.writeBytes(chunk);
+            if (last) {
+                client.send(ByteBuffer.wrap(binary.toByteArray()));
+                binary = new java.io.ByteArrayOutputStream();
+            }
+            ws.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket ws, int status, String reason) {
+            if (client.session.isOpen()) {
+                client.closeSession(status == WebSocket.NORMAL_CLOSURE || status >= 3000 ? status : 1000, reason);
+            }
+            return null;
+        }
+
+        @Override
+        public void onError(WebSocket ws, Throwable error) {
+            if (client.session.isOpen()) {
+                client.closeSession(1011, "the notebook server connection failed");
+            }
+        }
+    }
+}
