@@ -64,7 +64,7 @@ class StartStopLeaseTest {
             Jupyter jupyter = new Jupyter(back.get("url").asText(), newToken);
             assertThat(jupyter.execute("print(open('kept.txt').read())")).isEqualTo("still here\n");
             assertThat(new Jupyter(back.get("url").asText(), oldToken).get("api/status", true).statusCode())
-                    .isEqualTo(403);
+                    .as("the old token opens nothing").isEqualTo(401);
 
             Response startRunning = api.post("/v1/{project_id}/notebooks/" + id + "/start", null);
             assertThat(startRunning.status()).isEqualTo(400);
