@@ -193,8 +193,9 @@ class GatewayTest {
         api.post("/v1/{project_id}/notebooks/" + c + "/stop", null);
         await().atMost(Duration.ofSeconds(30)).until(() -> api.get("/v1/{project_id}/notebooks/" + c).json()
                 .get("status").asText().equals("STOPPED"));
-        HttpResponse<String> json = get(base(c) + "api/status", "Authorization", "token " + tokenC);
-        assertThat(json.statusCode()).isEqualTo(503);
+        // the gateway reads an instance at most once a second
+        HttpResponse<String> json = await().atMost(Duration.ofSeconds(3)).until(
+                () -> get(base(c) + "api/status", "Authorization", "token " + tokenC), r -> r.statusCode() == 503);
         assertThat(json.body()).contains("ModelArts.6327").contains("STOPPED");
         HttpResponse<String> page = get(base(c) + "tree?token=" + tokenC, "Accept", "text/html");
         assertThat(page.statusCode()).isEqualTo(503);
@@ -202,7 +203,8 @@ class GatewayTest {
 
         api.delete("/v1/{project_id}/notebooks/" + c);
         await().atMost(Duration.ofSeconds(30)).until(() -> api.get("/v1/{project_id}/notebooks/" + c).status() == 400);
-        assertThat(get(base(c) + "api/status", "Authorization", "token " + tokenC).statusCode()).isEqualTo(404);
+        await().atMost(Duration.ofSeconds(3)).until(
+                () -> get(base(c) + "api/status", "Authorization", "token " + tokenC).statusCode() == 404);
     }
 
     @Test

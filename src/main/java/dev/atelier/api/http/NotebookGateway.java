@@ -72,7 +72,11 @@ public final class NotebookGateway {
     private final Authenticator authenticator;
     private final byte[] cookieKey;
     private final Supplier<String> publicBase;
+    private static final long CACHE_NANOS = 1_000_000_000L;
+    private final java.util.concurrent.ConcurrentHashMap<String, Cached> cache =
+            new java.util.concurrent.ConcurrentHashMap<>();
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .executor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor())
             .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(5)).build();
 
     public NotebookGateway(InstanceService instances, Authenticator authenticator, byte[] cookieKey,
@@ -104,12 +108,7 @@ public final class NotebookGateway {
     /** The running instance the request may reach, or an error that says why not. */
     private Instance admit(Context ctx, boolean webSocket) {
         String id = InstanceService.canonicalId(ctx.pathParam("id"));
-        Instance inst;
-        try {
-            inst = instances.gatewayInstance(id);
-        } catch (AtelierException e) {
-            throw new GatewayRefusal(404, ErrorCode.ROUTE_NOT_FOUND, "no notebook instance " + id);
-        }
+        Instance inst = lookup(id);
         String token = inst.token();
         String queryToken = ctx.queryParam("token");
         String header = ctx.header("Authorization");
@@ -141,6 +140,39 @@ public final class NotebookGateway {
             ctx.cookie(cookie(ctx, inst));
         }
         return inst;
+    }
+
+    /**
+     * The instance, read from the store at most once a second per instance: a notebook page makes many
+     * requests, and each would otherwise wait for the database. A stop, a restart (new token) or a deletion is
+     * seen within that second.
+     */
+    private Instance lookup(String id) {
+        long now = System.nanoTime();
+        Cached c = cache.get(id);
+        if (c != null && now - c.readAt < CACHE_NANOS) {
+            if (c.instance == null) {
+                throw new GatewayRefusal(404, ErrorCode.ROUTE_NOT_FOUND, "no notebook instance " + id);
+            }
+            return c.instance;
+        }
+        Instance inst;
+        try {
+            inst = instances.gatewayInstance(id);
+        } catch (AtelierException e) {
+            inst = null;
+        }
+        if (cache.size() > 10_000) {
+            cache.clear();
+        }
+        cache.put(id, new Cached(inst, now));
+        if (inst == null) {
+            throw new GatewayRefusal(404, ErrorCode.ROUTE_NOT_FOUND, "no notebook instance " + id);
+        }
+        return inst;
+    }
+
+    private record Cached(Instance instance, long readAt) {
     }
 
     private void ownerCredentials(Context ctx, Instance inst) {
