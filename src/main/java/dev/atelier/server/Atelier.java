@@ -4,7 +4,11 @@ import dev.atelier.api.http.HttpApi;
 import dev.atelier.api.http.IdentityRoutes;
 import dev.atelier.api.http.ImageRoutes;
 import dev.atelier.api.http.LegacyRoutes;
+import dev.atelier.api.http.KeyPairRoutes;
 import dev.atelier.api.http.NotebookGateway;
+import dev.atelier.api.ssh.SshGateway;
+import dev.atelier.core.service.SshAccess;
+import dev.atelier.store.sql.SqlKeyPairStore;
 import dev.atelier.api.http.NotebookRoutes;
 import dev.atelier.core.auth.Authenticator;
 import dev.atelier.core.auth.SecretBox;
@@ -39,6 +43,7 @@ public final class Atelier implements AutoCloseable {
     private final Database database;
     private final Reconciler reconciler;
     private final HttpApi http;
+    private final SshGateway ssh;
     private final Path credentialsFile;
     private volatile boolean ready;
 
@@ -80,10 +85,14 @@ public final class Atelier implements AutoCloseable {
         var authenticator = new Authenticator(identities, secrets, Clock.systemUTC(), clock, limiter);
         var gateway = new NotebookGateway(instances, authenticator, secrets.derive("notebook-gateway-cookie"),
                 this::publicUrl);
+        var sshAccess = new SshAccess(new SqlKeyPairStore(database), instanceStore, clock);
+        this.ssh = config.sshPort() < 0 ? null : new SshGateway(config.host(), config.sshPort(),
+                config.dataDir().resolve("ssh_host_key"), sshAccess, runtime);
         this.http = new HttpApi(config.host(), config.port(), authenticator, identity,
-                new NotebookRoutes(instances, catalog, images, storage, gateway::publicUrl), new ImageRoutes(images),
+                new NotebookRoutes(instances, catalog, images, storage, gateway::publicUrl, sshAccess, this::sshUri),
+                new ImageRoutes(images),
                 new LegacyRoutes(instances, images, catalog, identities, clock, gateway::publicUrl),
-                new IdentityRoutes(identity), gateway, () -> ready,
+                new IdentityRoutes(identity), gateway, new KeyPairRoutes(sshAccess), () -> ready,
                 runtime::capabilities, Database::unavailable);
     }
 
@@ -100,6 +109,9 @@ public final class Atelier implements AutoCloseable {
         Atelier atelier = new Atelier(config, clock);
         try {
             atelier.reconciler.start(config.reconcilerWorkers());
+            if (atelier.ssh != null) {
+                atelier.ssh.start();
+            }
             atelier.http.start();
         } catch (RuntimeException e) {
             atelier.close();
@@ -123,6 +135,20 @@ public final class Atelier implements AutoCloseable {
 
     public int port() {
         return http.port();
+    }
+
+    /** The SSH gateway's port, or -1 when SSH is off. */
+    public int sshPort() {
+        return ssh == null ? -1 : ssh.port();
+    }
+
+    /** How clients reach an instance over SSH: {@code ssh://<instance-id>@<public host>:<port>}; null without SSH. */
+    private String sshUri(String instanceId) {
+        if (ssh == null) {
+            return null;
+        }
+        String host = java.net.URI.create(publicUrl()).getHost();
+        return "ssh://" + instanceId + "@" + (host == null ? config.host() : host) + ":" + ssh.port();
     }
 
     /** Where clients reach this server: the configured public URL, else the address it listens on. */
@@ -154,6 +180,9 @@ public final class Atelier implements AutoCloseable {
         }
         try {
             http.stop();
+            if (ssh != null) {
+                ssh.close();
+            }
         } finally {
             reconciler.stop();
             database.close();

@@ -52,6 +52,11 @@ public final class Main {
                         + "address the server listens on).")
         String publicUrl;
 
+        @Option(names = "--ssh-port", defaultValue = "${env:ATELIER_SSH_PORT:-2222}",
+                description = "Port of the SSH gateway (ssh -p PORT <instance-id>@host), on the same address as the "
+                        + "API; 0 picks a free one, -1 turns SSH off (env ATELIER_SSH_PORT; default ${DEFAULT-VALUE}).")
+        int sshPort;
+
         @Option(names = "--require-isolation", defaultValue = "${env:ATELIER_REQUIRE_ISOLATION:-false}",
                 description = "Refuse to start instances that cannot be sandboxed (env ATELIER_REQUIRE_ISOLATION).")
         boolean requireIsolation;
@@ -71,7 +76,7 @@ public final class Main {
             Atelier atelier;
             try {
                 atelier = Atelier.start(ServerConfig.defaults(dataDir, host, port, databaseUrl)
-                        .withIsolation(sandbox || requireIsolation, requireIsolation).withPublicUrl(publicUrl));
+                        .withIsolation(sandbox || requireIsolation, requireIsolation).withPublicUrl(publicUrl).withSshPort(sshPort));
             } catch (RuntimeException e) {
                 System.err.println("atelier: cannot start: " + rootMessage(e));
                 return 1;
@@ -90,6 +95,10 @@ public final class Main {
             Path creds = dataDir.resolve(Bootstrap.CREDENTIALS_FILE).toAbsolutePath().normalize();
             System.out.println();
             System.out.println("Atelier API: " + atelier.apiUrl());
+            if (atelier.sshPort() >= 0) {
+                System.out.println("SSH gateway: port " + atelier.sshPort() + " (ssh -p " + atelier.sshPort()
+                        + " <instance-id>@host)");
+            }
             if (atelier.credentialsFile() != null) {
                 System.out.println("Administrator credentials written to " + creds + " (mode 0600).");
             } else {

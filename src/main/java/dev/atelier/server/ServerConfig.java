@@ -8,7 +8,7 @@ import java.time.Duration;
 public record ServerConfig(Path dataDir, String host, int port, String databaseUrl, String jupyterCommand,
                            Duration startTimeout, Duration stopGrace, Duration healthInterval,
                            int reconcilerWorkers, boolean sandbox, boolean requireIsolation,
-                           int signInLimitPerUser, int signInLimitPerAddress, String publicUrl) {
+                           int signInLimitPerUser, int signInLimitPerAddress, String publicUrl, int sshPort) {
 
     public ServerConfig {
         dataDir = dataDir.toAbsolutePath().normalize();
@@ -19,7 +19,7 @@ public record ServerConfig(Path dataDir, String host, int port, String databaseU
                         boolean sandbox, boolean requireIsolation) {
         this(dataDir, host, port, databaseUrl, jupyterCommand, startTimeout, stopGrace, healthInterval,
                 reconcilerWorkers, sandbox, requireIsolation, SignInLimiter.DEFAULT_PER_USER,
-                SignInLimiter.DEFAULT_PER_ADDRESS, null);
+                SignInLimiter.DEFAULT_PER_ADDRESS, null, -1);
     }
 
     public static final String DEFAULT_JUPYTER = "/usr/bin/jupyter-server";
@@ -42,13 +42,13 @@ public record ServerConfig(Path dataDir, String host, int port, String databaseU
     public ServerConfig withIsolation(boolean sandboxInstances, boolean require) {
         return new ServerConfig(dataDir, host, port, databaseUrl, jupyterCommand, startTimeout, stopGrace,
                 healthInterval, reconcilerWorkers, sandboxInstances, require, signInLimitPerUser,
-                signInLimitPerAddress, publicUrl);
+                signInLimitPerAddress, publicUrl, sshPort);
     }
 
     /** How many failed sign-ins within 15 minutes lock out a user, and a client address. */
     public ServerConfig withSignInLimits(int perUser, int perAddress) {
         return new ServerConfig(dataDir, host, port, databaseUrl, jupyterCommand, startTimeout, stopGrace,
-                healthInterval, reconcilerWorkers, sandbox, requireIsolation, perUser, perAddress, publicUrl);
+                healthInterval, reconcilerWorkers, sandbox, requireIsolation, perUser, perAddress, publicUrl, sshPort);
     }
 
     /**
@@ -58,7 +58,14 @@ public record ServerConfig(Path dataDir, String host, int port, String databaseU
     public ServerConfig withPublicUrl(String url) {
         return new ServerConfig(dataDir, host, port, databaseUrl, jupyterCommand, startTimeout, stopGrace,
                 healthInterval, reconcilerWorkers, sandbox, requireIsolation, signInLimitPerUser,
-                signInLimitPerAddress, url == null || url.isBlank() ? null : url.replaceAll("/+$", ""));
+                signInLimitPerAddress, url == null || url.isBlank() ? null : url.replaceAll("/+$", ""), sshPort);
+    }
+
+    /** The SSH gateway's port on the same address as the API: 0 picks a free one, -1 turns SSH off. */
+    public ServerConfig withSshPort(int ssh) {
+        return new ServerConfig(dataDir, host, port, databaseUrl, jupyterCommand, startTimeout, stopGrace,
+                healthInterval, reconcilerWorkers, sandbox, requireIsolation, signInLimitPerUser,
+                signInLimitPerAddress, publicUrl, ssh);
     }
 
     /** The local object store that {@code obs://} storage paths map to. */

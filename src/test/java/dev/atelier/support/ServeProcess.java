@@ -35,6 +35,9 @@ public record ServeProcess(Process process, String url, List<String> output) {
     public static ServeProcess start(Path workingDir, Map<String, String> env, List<String> args) throws IOException {
         List<String> all = new ArrayList<>(List.of("serve"));
         all.addAll(args);
+        if (!args.contains("--ssh-port")) {
+            all.addAll(List.of("--ssh-port", "0")); // several servers at once: never the default port
+        }
         Process p = java(workingDir, env, true, all);
         List<String> lines = Collections.synchronizedList(new ArrayList<>());
         Thread.ofVirtual().start(() -> {

@@ -118,7 +118,7 @@ public final class TestServer implements AutoCloseable {
     public TestServer start() {
         atelier = Atelier.start(new ServerConfig(dataDir, "127.0.0.1", 0, databaseUrl, jupyterCommand,
                 Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofMillis(500), 4, sandbox, requireIsolation,
-                signInLimitPerUser, signInLimitPerAddress, publicUrl), clock);
+                signInLimitPerUser, signInLimitPerAddress, publicUrl, 0), clock);
         return this;
     }
 
@@ -152,6 +152,10 @@ public final class TestServer implements AutoCloseable {
     public dev.atelier.core.port.IdentityStore identities() {
         store();
         return new dev.atelier.store.sql.SqlIdentityStore(database);
+    }
+
+    public int sshPort() {
+        return atelier.sshPort();
     }
 
     public String url() {

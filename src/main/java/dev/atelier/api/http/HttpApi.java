@@ -38,7 +38,7 @@ public final class HttpApi {
     private static final java.util.concurrent.atomic.AtomicLong LAST_AUDIT_AT = new java.util.concurrent.atomic.AtomicLong();
     private static final Set<String> READ_ONLY = Set.of("GET", "HEAD", "OPTIONS");
     private static final java.util.regex.Pattern PROJECT_IN_PATH = java.util.regex.Pattern.compile(
-            "^/v1/([^/]+)/");
+            "^/v[13]/(?!auth/)([^/]+)/");
     private static final String ERROR_WRITTEN = "atelier.error";
     private static final long MAX_BODY_BYTES = 1024 * 1024;
 
@@ -46,11 +46,11 @@ public final class HttpApi {
 
     public HttpApi(String host, int port, Authenticator authenticator, IdentityService identity,
                    NotebookRoutes notebooks, ImageRoutes images, LegacyRoutes legacy, IdentityRoutes identityRoutes,
-                   NotebookGateway gateway, BooleanSupplier ready, Supplier<Map<String, Object>> capabilities,
+                   NotebookGateway gateway, KeyPairRoutes keyPairs, BooleanSupplier ready, Supplier<Map<String, Object>> capabilities,
                    java.util.function.Predicate<Throwable> storeUnavailable) {
         ObjectMapper mapper = Json.mapper();
         this.app = Javalin.create(cfg -> configure(cfg, host, port, mapper, authenticator, identity, notebooks, images,
-                legacy, identityRoutes, gateway, ready, capabilities, storeUnavailable));
+                legacy, identityRoutes, gateway, keyPairs, ready, capabilities, storeUnavailable));
     }
 
     public HttpApi start() {
@@ -69,7 +69,7 @@ public final class HttpApi {
     private static void configure(JavalinConfig cfg, String host, int port, ObjectMapper mapper,
                                   Authenticator authenticator, IdentityService identity, NotebookRoutes notebooks,
                                   ImageRoutes images, LegacyRoutes legacy, IdentityRoutes identityRoutes,
-                                  NotebookGateway gateway, BooleanSupplier ready,
+                                  NotebookGateway gateway, KeyPairRoutes keyPairs, BooleanSupplier ready,
                                   Supplier<Map<String, Object>> capabilities,
                                   java.util.function.Predicate<Throwable> storeUnavailable) {
         cfg.startup.showJavalinBanner = false;
@@ -102,8 +102,11 @@ public final class HttpApi {
             ctx.header("X-Request-Id", id);
             ctx.contentType("application/json");
         });
-        for (String secured : List.of("/v1/*", "/admin/*")) {
+        for (String secured : List.of("/v1/*", "/admin/*", "/v3/*")) {
             routes.before(secured, ctx -> {
+                if (ctx.path().equals("/v3/auth/tokens")) {
+                    return; // signing in is how a caller gets credentials
+                }
                 ctx.attribute(IDENTITY, identity);
                 ctx.attribute(CALLER, authenticator.authenticate(new SignedRequest(ctx.method().name(),
                         ctx.req().getRequestURI(), ctx.req().getQueryString(), name -> ctx.req().getHeader(name),
@@ -130,6 +133,7 @@ public final class HttpApi {
         legacy.register(routes);
         identityRoutes.register(routes);
         gateway.register(routes);
+        keyPairs.register(routes);
 
         routes.exception(AtelierException.class, (e, ctx) -> {
             if (e.retryAfter() != null) {

@@ -13,9 +13,12 @@ import dev.atelier.core.service.InstanceService;
 import dev.atelier.core.service.ListInstances;
 import dev.atelier.core.service.StorageService;
 import dev.atelier.core.service.UpdateInstance;
+import dev.atelier.core.port.KeyPairStore;
+import dev.atelier.core.service.SshAccess;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 
 /** The v1 notebooks, flavors and images routes (reference §2): a thin view over {@link InstanceService}. */
@@ -30,11 +33,19 @@ public final class NotebookRoutes {
     private final com.fasterxml.jackson.databind.ObjectMapper mapper = Json.mapper();
 
     private final java.util.function.Function<Instance, String> publicUrl;
+    private final SshAccess sshAccess;
+    private final java.util.function.Function<String, String> sshUri;
 
-    /** {@code publicUrl} gives the address clients reach a running instance's notebook at (the gateway's). */
+    /**
+     * {@code publicUrl} gives the address clients reach a running instance's notebook at (the gateway's);
+     * {@code sshUri} an instance's SSH address, or null when the server has no SSH gateway.
+     */
     public NotebookRoutes(InstanceService instances, Catalog catalog, ImageService images, StorageService storage,
-                          java.util.function.Function<Instance, String> publicUrl) {
+                          java.util.function.Function<Instance, String> publicUrl, SshAccess sshAccess,
+                          java.util.function.Function<String, String> sshUri) {
         this.publicUrl = publicUrl;
+        this.sshAccess = sshAccess;
+        this.sshUri = sshUri;
         this.instances = instances;
         this.catalog = catalog;
         this.images = images;
@@ -97,13 +108,29 @@ public final class NotebookRoutes {
             duration = lease.longValue("duration");
             leaseType = lease.string("type");
         }
-        boolean ssh = body.objects("endpoints").stream()
-                .anyMatch(e -> "SSH".equalsIgnoreCase(e.string("service")));
+        KeyPairStore.SshEndpoint ssh = null;
+        for (RequestBody e : body.objects("endpoints")) {
+            String service = e.string("service") != null ? e.string("service") : e.string("dev_service");
+            if ("SSH".equalsIgnoreCase(service)) {
+                if (sshUri.apply("x") == null) {
+                    throw new AtelierException(ErrorCode.INVALID_VALUE, "endpoints: SSH access is not enabled on "
+                            + "this server (start it with --ssh-port)");
+                }
+                List<String> names = e.strings("key_pair_names");
+                if (names == null || names.isEmpty()) {
+                    names = e.strings("ssh_keys");
+                }
+                ssh = sshAccess.check(ctx.pathParam("project_id"), names, e.strings("allowed_access_ips"));
+            }
+        }
         CreateInstance req = new CreateInstance(name, description, feature, flavor, imageId, workspaceId,
                 volume != null, volume == null ? null : volume.string("category"),
                 volume == null ? null : volume.string("ownership"), volume == null ? null : volume.integer("capacity"),
-                duration, leaseType, ssh, poolId);
+                duration, leaseType, false, poolId);
         Instance created = instances.create(caller, ctx.pathParam("project_id"), req);
+        if (ssh != null) {
+            sshAccess.attach(created.id(), ssh);
+        }
         ctx.json(view(created));
     }
 
@@ -263,7 +290,17 @@ public final class NotebookRoutes {
     private Views.NotebookResp view(Instance i, java.util.Map<String, String> tags,
                                     List<dev.atelier.core.model.Mount> mounts) {
         Image image = images.find(i.imageId()).orElse(null);
-        return Views.notebook(i.withRuntime(i.runtimeState(), publicUrl.apply(i)), image, tags, mounts);
+        List<Object> endpoints = sshAccess.endpoint(i.id()).<List<Object>>map(e -> {
+            Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("service", "SSH");
+            m.put("dev_service", "SSH");
+            m.put("uri", sshUri.apply(i.id()));
+            m.put("key_pair_names", e.keyPairNames());
+            m.put("ssh_keys", e.keyPairNames());
+            m.put("allowed_access_ips", e.allowedAccessIps());
+            return List.of(m);
+        }).orElse(List.of());
+        return Views.notebook(i.withRuntime(i.runtimeState(), publicUrl.apply(i)), image, tags, mounts, endpoints);
     }
 
     static <T> List<T> page(List<T> all, int offset, int limit) {

@@ -97,7 +97,7 @@ final class Views {
     }
 
     static NotebookResp notebook(Instance i, Image image, Map<String, String> tags,
-                                 List<dev.atelier.core.model.Mount> mounts) {
+                                 List<dev.atelier.core.model.Mount> mounts, List<Object> endpoints) {
         List<JobProgress> progress = new ArrayList<>();
         for (int step = Progress.STEPS; step >= 1; step--) {
             String d = Progress.description(step);
@@ -111,7 +111,7 @@ final class Views {
                 lease(l),
                 new VolumeView(v.category(), v.ownership(), v.capacityGb(), Volume.MOUNT_PATH, "MOUNTED"),
                 mounts.stream().map(m -> (Object) new DataVolume(m.category(), m.mountPath(), m.uri(), m.status(),
-                        "DYNAMIC")).toList(), List.of(), i.url(), i.token(), progress, i.failReason(), i.workspaceId(),
+                        "DYNAMIC")).toList(), endpoints, i.url(), i.token(), progress, i.failReason(), i.workspaceId(),
                 running ? List.of("COMPUTE") : List.of(), i.ownerId(),
                 tags.entrySet().stream().map(e -> new Tag(e.getKey(), e.getValue())).toList(), i.createAt(),
                 i.updateAt());

@@ -1,5 +1,7 @@
 package dev.atelier.core.port;
 
+import java.util.List;
+
 import dev.atelier.core.model.Flavor;
 import dev.atelier.core.model.Image;
 import dev.atelier.core.model.StepStatus;
@@ -59,6 +61,20 @@ public interface InstanceRuntime {
      * {@code notice} something the user should know about a server that still runs (e.g. a process killed for
      * using too much memory).
      */
+    /**
+     * The host command that runs {@code command} inside the running instance: in its sandbox, as its user, in
+     * its working directory, with its resource limits (SSH shells, commands and SFTP).
+     * @throws RuntimeFailure when the instance has no running server to join
+     */
+    default List<String> enter(String instanceId, List<String> command) {
+        throw new RuntimeFailure("this runtime cannot run commands inside instances");
+    }
+
+    /** Whether 127.0.0.1:{@code port} is a server of this instance's (SSH port forwarding may reach only those). */
+    default boolean servesPort(String instanceId, int port) {
+        return false;
+    }
+
     record Health(Phase phase, String reason, Long lastActivity, String notice) {
         public static Health ready(Long lastActivity, String notice) {
             return new Health(Phase.READY, null, lastActivity, notice);

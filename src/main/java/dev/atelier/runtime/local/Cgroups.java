@@ -83,6 +83,14 @@ final class Cgroups {
         return groups;
     }
 
+    /** The instance's existing groups, for another process to join. */
+    List<Path> of(String instanceId) {
+        List<Path> dirs = version == Version.V2 ? List.of(ROOT.resolve("atelier").resolve(instanceId))
+                : List.of(ROOT.resolve("memory/atelier").resolve(instanceId), ROOT.resolve("cpu/atelier").resolve(instanceId),
+                ROOT.resolve("pids/atelier").resolve(instanceId));
+        return dirs.stream().filter(Files::isDirectory).toList();
+    }
+
     /** How many processes of the instance the kernel killed for running out of memory. */
     long oomKills(String instanceId) {
         Path file = version == Version.V2 ? ROOT.resolve("atelier").resolve(instanceId).resolve("memory.events")

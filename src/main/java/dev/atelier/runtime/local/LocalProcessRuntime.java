@@ -595,6 +595,123 @@ public final class LocalProcessRuntime implements InstanceRuntime {
                 .filter(p -> commandLine(p.pid()).contains("/notebook/" + instanceId + "/"));
     }
 
+    @Override
+    public List<String> enter(String instanceId, List<String> command) {
+        List<String> env = List.of("/usr/bin/env", "-i", "HOME=" + (sandboxed ? Sandbox.HOME : home(instanceId)),
+                "USER=ma-user", "LOGNAME=ma-user", "SHELL=/bin/bash", "LANG=C.UTF-8",
+                "PATH=/usr/local/bin:/usr/bin:/bin");
+        List<String> out = new ArrayList<>();
+        if (!sandboxed) {
+            Path work = home(instanceId).resolve("work");
+            out.addAll(List.of("/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", work.toString()));
+            out.addAll(env);
+            out.addAll(command);
+            return out;
+        }
+        // any process of the instance's sandbox will do: they share its namespaces
+        String marker = "/notebook/" + instanceId + "/";
+        String ourMounts = namespace(ProcessHandle.current().pid(), "mnt");
+        // any process of the sandbox will do: they share its namespaces
+        long inside = ProcessHandle.allProcesses().filter(p -> commandLine(p.pid()).contains(marker))
+                .mapToLong(ProcessHandle::pid).filter(pid -> {
+                    String ns = namespace(pid, "mnt");
+                    return ns != null && !ns.equals(ourMounts);
+                }).findFirst().orElseThrow(() -> new RuntimeFailure("instance " + instanceId + " has no running "
+                        + "sandbox to enter"));
+        int uid = sandboxUidOf(instanceId).orElseThrow(() -> new RuntimeFailure("instance " + instanceId
+                + " has no sandbox user"));
+        StringBuilder join = new StringBuilder();
+        if (cgroups != null) {
+            for (Path g : cgroups.of(instanceId)) {
+                join.append("echo $$ > '").append(g.resolve("cgroup.procs")).append("' && ");
+            }
+        }
+        // As root: join its cgroups, then its mount (with its root and working directory), pid, IPC and UTS
+        // namespaces; only then become its uid, for good: no capabilities, and no new privileges, so that no
+        // set-uid program of the host's /usr can raise them. Its user namespace is not joined: bubblewrap nests
+        // two, and the outer one, which owns the others, cannot be named. So the process has the instance's host
+        // uid, which owns its files, rather than the uid 1000 its server sees.
+        hostUser(uid);
+        out.addAll(List.of("/bin/sh", "-c", join + "exec \"$@\"", "atelier-enter",
+                "/usr/bin/nsenter", "--target=" + inside, "--mount", "--pid", "--ipc", "--uts", "--root", "--wd",
+                "--",
+                Sandbox.SETPRIV, "--reuid=" + uid, "--regid=" + uid, "--clear-groups", "--inh-caps=-all",
+                "--bounding-set=-all", "--no-new-privs",
+                "/bin/sh", "-c", "cd " + Sandbox.HOME + "/work && exec \"$@\"", "atelier-shell"));
+        out.addAll(env);
+        out.addAll(command);
+        return out;
+    }
+
+    /**
+     * Gives an instance uid a name in the host's user database (which sandboxes see through their read-only
+     * /etc): {@code atelier-<uid>}, no login shell, no home on the host. Tools such as sftp-server refuse to run
+     * for a uid without one.
+     */
+    private static synchronized void hostUser(int uid) {
+        try {
+            if (run("getent", "passwd", Integer.toString(uid)) == 0) {
+                return;
+            }
+            String name = "atelier-" + uid;
+            boolean group = run("getent", "group", Integer.toString(uid)) == 0
+                    || run("groupadd", "--system", "--gid", Integer.toString(uid), name) == 0;
+            List<String> add = new ArrayList<>(List.of("useradd", "--system", "--no-create-home", "--home-dir",
+                    Sandbox.HOME, "--shell", "/usr/sbin/nologin", "--uid", Integer.toString(uid)));
+            add.addAll(group ? List.of("--gid", Integer.toString(uid)) : List.of("--no-user-group"));
+            add.add(name);
+            if (run(add.toArray(String[]::new)) != 0 && run("getent", "passwd", Integer.toString(uid)) != 0) {
+                log.warn("cannot name uid {} in the host's user database: sftp into its instance will fail", uid);
+            }
+        } catch (IOException e) {
+            log.warn("cannot name uid {} in the host's user database: {}", uid, e.toString());
+        }
+    }
+
+    private static int run(String... command) throws IOException {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return p.waitFor(30, TimeUnit.SECONDS) ? p.exitValue() : -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    @Override
+    public boolean servesPort(String instanceId, int port) {
+        // a socket listening on that port, owned by the instance's own uid (sandboxed instances only: unsandboxed
+        // ones share the server's uid, and so would every port of the server)
+        java.util.OptionalInt uid = sandboxed ? sandboxUidOf(instanceId) : java.util.OptionalInt.empty();
+        if (uid.isEmpty()) {
+            return false;
+        }
+        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            try {
+                for (String line : Files.readAllLines(Path.of(table))) {
+                    String[] f = line.trim().split("\\s+");
+                    if (f.length > 7 && f[3].equals("0A") && f[1].contains(":")
+                            && Integer.parseInt(f[1].substring(f[1].lastIndexOf(':') + 1), 16) == port
+                            && f[7].equals(Integer.toString(uid.getAsInt()))) {
+                        return true;
+                    }
+                }
+            } catch (IOException | NumberFormatException e) {
+                // no such table (no IPv6) or a line of another shape
+            }
+        }
+        return false;
+    }
+
+    private static String namespace(long pid, String kind) {
+        try {
+            return Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "ns", kind)).toString();
+        } catch (IOException | UnsupportedOperationException e) {
+            return null;
+        }
+    }
+
     private static String commandLine(long pid) {
         try {
             return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")),

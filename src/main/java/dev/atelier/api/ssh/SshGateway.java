@@ -1,0 +1,273 @@
+package dev.atelier.api.ssh;
+
+import dev.atelier.core.model.Instance;
+import dev.atelier.core.port.InstanceRuntime;
+import dev.atelier.core.service.SshAccess;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.security.PublicKey;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.sshd.common.AttributeRepository;
+import org.apache.sshd.common.config.keys.PublicKeyEntry;
+import org.apache.sshd.common.session.Session;
+import org.apache.sshd.common.util.net.SshdSocketAddress;
+import org.apache.sshd.server.Environment;
+import org.apache.sshd.server.ExitCallback;
+import org.apache.sshd.server.SshServer;
+import org.apache.sshd.server.channel.ChannelSession;
+import org.apache.sshd.server.command.Command;
+import org.apache.sshd.server.forward.ForwardingFilter;
+import org.apache.sshd.server.forward.TcpForwardingFilter;
+import org.apache.sshd.server.keyprovider.SimpleGeneratorHostKeyProvider;
+import org.apache.sshd.server.session.ServerSession;
+import org.apache.sshd.server.subsystem.SubsystemFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * SSH to instances on one port: {@code ssh -p PORT <instance-id>@host} with a key of the instance's SSH endpoint,
+ * from one of its allowed addresses, while it runs. Shells (with a PTY when asked), commands, SFTP (so scp and
+ * sftp) and local port forwarding to the instance's own servers — each inside the instance's sandbox, as its
+ * user, in its work directory. No passwords, no remote forwarding, no agent or X11 forwarding.
+ */
+public final class SshGateway implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SshGateway.class);
+    private static final AttributeRepository.AttributeKey<Instance> INSTANCE = new AttributeRepository.AttributeKey<>();
+    private static final String SFTP_SERVER = "/usr/lib/openssh/sftp-server";
+
+    private final SshServer server;
+
+    public SshGateway(String host, int port, Path hostKeyFile, SshAccess access, InstanceRuntime runtime) {
+        this.server = SshServer.setUpDefaultServer();
+        server.setHost(host);
+        server.setPort(port);
+        SimpleGeneratorHostKeyProvider keys = new SimpleGeneratorHostKeyProvider(hostKeyFile);
+        keys.setAlgorithm("EC");
+        keys.setKeySize(256);
+        server.setKeyPairProvider(keys);
+        server.setPasswordAuthenticator(null);
+        server.setKeyboardInteractiveAuthenticator(null);
+        server.setGSSAuthenticator(null);
+        server.setHostBasedAuthenticator(null);
+        server.setPublickeyAuthenticator((user, key, session) -> {
+            List<String> refusal = new ArrayList<>();
+            String[] entry = PublicKeyEntry.toString(key).split(" ");
+            Optional<Instance> inst = access.login(user, entry[0], java.util.Base64.getDecoder().decode(entry[1]),
+                    ((InetSocketAddress) session.getClientAddress()).getAddress(), refusal);
+            if (inst.isEmpty()) {
+                log.info("ssh: refused {} from {}: {}", user, session.getClientAddress(), String.join("; ", refusal));
+                return false;
+            }
+            session.setAttribute(INSTANCE, inst.get());
+            return true;
+        });
+        server.setShellFactory(channel -> new InstanceCommand(runtime, instanceOf(channel), null));
+        server.setCommandFactory((channel, command) -> new InstanceCommand(runtime, instanceOf(channel), command));
+        server.setSubsystemFactories(List.of(new SubsystemFactory() {
+            @Override
+            public String getName() {
+                return "sftp";
+            }
+
+            @Override
+            public Command createSubsystem(ChannelSession channel) {
+                return new InstanceCommand(runtime, instanceOf(channel), null, List.of(SFTP_SERVER));
+            }
+        }));
+        server.setForwardingFilter(new ForwardingFilter() {
+            @Override
+            public boolean canForwardAgent(Session session, String requestType) {
+                return false;
+            }
+
+            @Override
+            public boolean canForwardX11(Session session, String requestType) {
+                return false;
+            }
+
+            @Override
+            public boolean canListen(SshdSocketAddress address, Session session) {
+                return false;
+            }
+
+            @Override
+            public boolean canConnect(TcpForwardingFilter.Type type, SshdSocketAddress address, Session session) {
+                Instance inst = session.getAttribute(INSTANCE);
+                String host = address.getHostName();
+                boolean loopback = host.equals("127.0.0.1") || host.equals("localhost") || host.equals("::1");
+                boolean ok = type == TcpForwardingFilter.Type.Direct && inst != null && loopback
+                        && runtime.servesPort(inst.id(), address.getPort());
+                if (!ok) {
+                    log.info("ssh: refused forwarding to {} for {}", address, inst == null ? "?" : inst.id());
+                }
+                return ok;
+            }
+        });
+    }
+
+    private static Instance instanceOf(ChannelSession channel) {
+        return channel.getSession().getAttribute(INSTANCE);
+    }
+
+    public SshGateway start() {
+        try {
+            server.start();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot start the SSH gateway on port " + server.getPort(), e);
+        }
+        return this;
+    }
+
+    public int port() {
+        return server.getPort();
+    }
+
+    @Override
+    public void close() {
+        try {
+            server.stop(true);
+        } catch (IOException e) {
+            log.warn("ssh: stopping: {}", e.toString());
+        }
+    }
+
+    /**
+     * A shell, a command or a subsystem, run inside the instance by the runtime, its standard streams relayed.
+     * With a PTY requested, {@code script} gives it a real terminal inside the sandbox.
+     */
+    static final class InstanceCommand implements Command {
+        private final InstanceRuntime runtime;
+        private final Instance instance;
+        private final String commandLine;
+        private final List<String> fixed;
+        private InputStream in;
+        private OutputStream out;
+        private OutputStream err;
+        private ExitCallback exit;
+        private volatile Process process;
+
+        InstanceCommand(InstanceRuntime runtime, Instance instance, String commandLine) {
+            this(runtime, instance, commandLine, null);
+        }
+
+        InstanceCommand(InstanceRuntime runtime, Instance instance, String commandLine, List<String> fixed) {
+            this.runtime = runtime;
+            this.instance = instance;
+            this.commandLine = commandLine;
+            this.fixed = fixed;
+        }
+
+        @Override
+        public void setInputStream(InputStream in) {
+            this.in = in;
+        }
+
+        @Override
+        public void setOutputStream(OutputStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public void setErrorStream(OutputStream err) {
+            this.err = err;
+        }
+
+        @Override
+        public void setExitCallback(ExitCallback callback) {
+            this.exit = callback;
+        }
+
+        @Override
+        public void start(ChannelSession channel, Environment env) throws IOException {
+            Map<String, String> e = env.getEnv();
+            String term = e.get(Environment.ENV_TERM);
+            List<String> command = new ArrayList<>();
+            if (fixed != null) {
+                command.addAll(fixed);
+            } else {
+                String shell = commandLine == null ? "exec /bin/bash -l" : "exec /bin/bash -c " + quote(commandLine);
+                if (term != null) {
+                    // a real terminal inside the sandbox, of the client's size
+                    String size = "stty rows " + number(e.get(Environment.ENV_LINES), 24) + " cols "
+                            + number(e.get(Environment.ENV_COLUMNS), 80) + " 2>/dev/null; ";
+                    command.addAll(List.of("/usr/bin/env", "TERM=" + term.replaceAll("[^A-Za-z0-9._-]", ""),
+                            "/usr/bin/script", "-qfec", size + shell, "/dev/null"));
+                } else {
+                    command.addAll(List.of("/bin/bash", "-c", shell));
+                }
+            }
+            List<String> host;
+            try {
+                host = runtime.enter(instance.id(), command);
+            } catch (RuntimeException ex) {
+                err.write((ex.getMessage() + "\n").getBytes());
+                err.flush();
+                exit.onExit(255, ex.getMessage());
+                return;
+            }
+            process = new ProcessBuilder(host).start();
+            Thread.ofVirtual().start(() -> pump(in, process.getOutputStream(), true));
+            Thread errPump = Thread.ofVirtual().start(() -> pump(process.getErrorStream(), err, false));
+            Thread outPump = Thread.ofVirtual().start(() -> pump(process.getInputStream(), out, false));
+            Thread.ofVirtual().start(() -> {
+                try {
+                    int code = process.waitFor();
+                    outPump.join();
+                    errPump.join();
+                    exit.onExit(code);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        }
+
+        private static void pump(InputStream from, OutputStream to, boolean closeWhenDone) {
+            byte[] buf = new byte[32 * 1024];
+            try {
+                int n;
+                while ((n = from.read(buf)) >= 0) {
+                    to.write(buf, 0, n);
+                    to.flush();
+                }
+            } catch (IOException e) {
+                // the other side went away
+            } finally {
+                if (closeWhenDone) {
+                    try {
+                        to.close();
+                    } catch (IOException e) {
+                        // already closed
+                    }
+                }
+            }
+        }
+
+        @Override
+        public void destroy(ChannelSession channel) {
+            Process p = process;
+            if (p != null && p.isAlive()) {
+                p.descendants().forEach(ProcessHandle::destroy);
+                p.destroy();
+            }
+        }
+
+        private static String number(String v, int otherwise) {
+            try {
+                int n = Integer.parseInt(v);
+                return Integer.toString(n > 0 && n < 10_000 ? n : otherwise);
+            } catch (NumberFormatException ex) {
+                return Integer.toString(otherwise);
+            }
+        }
+
+        private static String quote(String s) {
+            return "'" + s.replace("'", "'\\''") + "'";
+        }
+    }
+}

@@ -1,0 +1,263 @@
+package dev.atelier.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.atelier.support.SignedClient;
+import dev.atelier.support.SignedClient.Response;
+import dev.atelier.support.TestServer;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The SSH gateway with OpenSSH's own clients (ssh, scp, sftp, ssh -L) against sandboxed instances: what a
+ * local IDE's remote mode needs, and who is refused.
+ */
+class SshGatewayTest {
+    @TempDir
+    static Path dataDir;
+    @TempDir
+    static Path keys;
+    static TestServer server;
+    static SignedClient api;
+    static String id;
+    static String jupyterPort;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+                "sandboxes with their own uids need the server to run as root");
+        server = TestServer.sandboxed(dataDir);
+        api = server.client();
+        for (String name : List.of("good", "other")) {
+            run(List.of("ssh-keygen", "-q", "-t", "ecdsa", "-N", "", "-C", name, "-f", keys.resolve(name).toString()));
+        }
+        Response registered = api.post("/v3/{project_id}/keypairs", "{\"keypair\":{\"name\":\"laptop\","
+                + "\"public_key\":\"" + Files.readString(keys.resolve("good.pub")).trim() + "\"}}");
+        assertThat(registered.status()).as(registered.body()).isEqualTo(200);
+        assertThat(registered.json().get("keypair").get("fingerprint").asText()).startsWith("SHA256:");
+        id = create("ssh-ok", "[\"127.0.0.1\", \"10.0.0.0/8\"]");
+        JsonNode running = StartStopLeaseTest.awaitStatus(api, id, "RUNNING");
+        JsonNode endpoint = running.get("endpoints").get(0);
+        assertThat(endpoint.get("service").asText()).isEqualTo("SSH");
+        assertThat(endpoint.get("uri").asText()).isEqualTo("ssh://" + id + "@127.0.0.1:" + server.sshPort());
+        assertThat(endpoint.get("key_pair_names").get(0).asText()).isEqualTo("laptop");
+        jupyterPort = server.store().get(id).orElseThrow().url().replaceAll("^http://127.0.0.1:(\\d+)/.*", "$1");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    static String create(String name, String allowed) {
+        String body = TestServer.createBody(name).replaceFirst("\\}$", ",\"endpoints\":[{\"service\":\"SSH\","
+                + "\"key_pair_names\":[\"laptop\"],\"allowed_access_ips\":" + allowed + "}]}");
+        Response r = api.post("/v1/{project_id}/notebooks", body);
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        return r.json().get("id").asText();
+    }
+
+    static List<String> ssh(String key, String... rest) {
+        List<String> c = new ArrayList<>(List.of("ssh", "-i", keys.resolve(key).toString(), "-p",
+                Integer.toString(server.sshPort()), "-o", "StrictHostKeyChecking=no", "-o",
+                "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o",
+                "LogLevel=ERROR", "-o", "ConnectTimeout=10"));
+        c.addAll(List.of(rest));
+        return c;
+    }
+
+    record Result(int exit, String out) {
+    }
+
+    static Result run(List<String> command) throws Exception {
+        return run(command, null);
+    }
+
+    static Result run(List<String> command, String stdin) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        if (stdin != null) {
+            p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+        }
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as(String.join(" ", command)).isTrue();
+        return new Result(p.exitValue(), out);
+    }
+
+    @Test
+    void aCommandRunsInsideTheInstanceSandboxAsItsUserInItsWorkDirectory() throws Exception {
+        Result r = run(ssh("good", id + "@127.0.0.1", "id -u; pwd; hostname; ls /home/ma-user; test -e "
+                + dataDir + " && echo SEES-DATA-DIR; grep NoNewPrivs /proc/self/status; ps -e | wc -l; echo done"));
+        assertThat(r.exit()).as(r.out()).isZero();
+        int uid = (Integer) Files.getAttribute(dataDir.resolve("instances").resolve(id).resolve("work"), "unix:uid");
+        assertThat(uid).as("the instance's own host uid").isGreaterThanOrEqualTo(200_000);
+        assertThat(r.out()).contains(uid + "\n/home/ma-user/work\nnotebook\n").contains("done")
+                .contains("NoNewPrivs:\t1").doesNotContain("SEES-DATA-DIR");
+        Result exit = run(ssh("good", id + "@127.0.0.1", "exit 7"));
+        assertThat(exit.exit()).isEqualTo(7);
+        Result legacyId = run(ssh("good", "DE-" + id + "@127.0.0.1", "echo legacy"));
+        assertThat(legacyId.out()).contains("legacy");
+    }
+
+    @Test
+    void anInteractiveShellGetsATerminal() throws Exception {
+        Result r = run(ssh("good", "-tt", id + "@127.0.0.1"), "tty; echo cols=$(tput cols); exit\n");
+        assertThat(r.out()).contains("/dev/pts/").contains("cols=");
+    }
+
+    @Test
+    void scpAndSftpCopyFilesInAndOut() throws Exception {
+        Path local = keys.resolve("upload.txt");
+        Files.writeString(local, "copied in\n");
+        List<String> scp = new ArrayList<>(List.of("scp", "-i", keys.resolve("good").toString(), "-P",
+                Integer.toString(server.sshPort()), "-o", "StrictHostKeyChecking=no", "-o",
+                "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o",
+                "LogLevel=ERROR"));
+        List<String> up = new ArrayList<>(scp);
+        up.addAll(List.of(local.toString(), id + "@127.0.0.1:upload.txt"));
+        Result r = run(up);
+        assertThat(r.exit()).as(r.out()).isZero();
+        Path inside = dataDir.resolve("instances").resolve(id).resolve("work/upload.txt");
+        assertThat(inside).hasContent("copied in");
+        assertThat((Integer) Files.getAttribute(inside, "unix:uid")).as("owned by the instance's uid")
+                .isGreaterThanOrEqualTo(200_000);
+
+        Path back = keys.resolve("back.txt");
+        List<String> down = new ArrayList<>(scp);
+        down.addAll(List.of(id + "@127.0.0.1:upload.txt", back.toString()));
+        assertThat(run(down).exit()).isZero();
+        assertThat(back).hasContent("copied in");
+
+        Path batch = keys.resolve("batch");
+        Files.writeString(batch, "mkdir viasftp\nput " + local + " viasftp/f.txt\nls viasftp\n");
+        Result sftp = run(List.of("sftp", "-i", keys.resolve("good").toString(), "-P",
+                Integer.toString(server.sshPort()), "-o", "StrictHostKeyChecking=no", "-o",
+                "UserKnownHostsFile=/dev/null", "-o", "IdentitiesOnly=yes", "-o", "LogLevel=ERROR", "-b",
+                batch.toString(), id + "@127.0.0.1"));
+        assertThat(sftp.exit()).as(sftp.out()).isZero();
+        assertThat(dataDir.resolve("instances").resolve(id).resolve("work/viasftp/f.txt")).hasContent("copied in");
+    }
+
+    @Test
+    void localForwardingReachesTheInstancesOwnServersAndNothingElse() throws Exception {
+        int local;
+        try (ServerSocket s = new ServerSocket(0)) {
+            local = s.getLocalPort();
+        }
+        Process tunnel = new ProcessBuilder(ssh("good", "-N", "-L", local + ":127.0.0.1:" + jupyterPort,
+                id + "@127.0.0.1")).redirectErrorStream(true).start();
+        try {
+            HttpClient http = HttpClient.newHttpClient();
+            HttpResponse<String> r = await().atMost(Duration.ofSeconds(15)).ignoreExceptions().until(() ->
+                    http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + local + "/notebook/" + id
+                            + "/api/status")).build(), HttpResponse.BodyHandlers.ofString()), x -> true);
+            assertThat(r.statusCode()).as("Jupyter answers through the tunnel (asking for its token)").isEqualTo(403);
+        } finally {
+            tunnel.destroy();
+            tunnel.waitFor(10, TimeUnit.SECONDS);
+        }
+        // the API's own port is not the instance's: the channel is refused
+        int apiPort = URI.create(server.url()).getPort();
+        Result refused = run(ssh("good", "-o", "ExitOnForwardFailure=yes", "-W", "127.0.0.1:" + apiPort,
+                id + "@127.0.0.1"));
+        assertThat(refused.exit()).isNotZero();
+        assertThat(refused.out()).containsAnyOf("administratively prohibited", "forwarding failed");
+    }
+
+    @Test
+    void theWrongKeyAnAddressNotAllowedAStoppedOrADeletedInstanceAreRefused() throws Exception {
+        Result wrongKey = run(ssh("other", id + "@127.0.0.1", "echo in"));
+        assertThat(wrongKey.exit()).isEqualTo(255);
+        assertThat(wrongKey.out()).contains("Permission denied").doesNotContain("in\n");
+
+        String elsewhere = create("ssh-elsewhere", "[\"10.9.9.9\"]");
+        StartStopLeaseTest.awaitStatus(api, elsewhere, "RUNNING");
+        Result wrongAddress = run(ssh("good", elsewhere + "@127.0.0.1", "echo in"));
+        assertThat(wrongAddress.exit()).isEqualTo(255);
+        assertThat(wrongAddress.out()).contains("Permission denied");
+
+        String stopped = create("ssh-stopped", "[]");
+        StartStopLeaseTest.awaitStatus(api, stopped, "RUNNING");
+        assertThat(run(ssh("good", stopped + "@127.0.0.1", "echo in")).out()).contains("in");
+        api.post("/v1/{project_id}/notebooks/" + stopped + "/stop", null);
+        StartStopLeaseTest.awaitStatus(api, stopped, "STOPPED");
+        assertThat(run(ssh("good", stopped + "@127.0.0.1", "echo in")).exit()).isEqualTo(255);
+        api.delete("/v1/{project_id}/notebooks/" + stopped);
+        await().atMost(Duration.ofSeconds(30)).until(() -> api.get("/v1/{project_id}/notebooks/" + stopped)
+                .status() == 400);
+        assertThat(run(ssh("good", stopped + "@127.0.0.1", "echo in")).exit()).isEqualTo(255);
+        api.delete("/v1/{project_id}/notebooks/" + elsewhere);
+
+        Response noKey = api.post("/v1/{project_id}/notebooks", TestServer.createBody("nokey").replaceFirst(
+                "\\}$", ",\"endpoints\":[{\"service\":\"SSH\",\"key_pair_names\":[\"missing\"]}]}"));
+        assertThat(noKey.status()).isEqualTo(400);
+        assertThat(noKey.json().get("error_msg").asText()).contains("missing");
+    }
+
+    @Test
+    void theHostKeyStaysTheSameAcrossRestarts() throws Exception {
+        String before = hostKey();
+        Path file = dataDir.resolve("ssh_host_key");
+        assertThat(file).exists();
+        assertThat(Files.getPosixFilePermissions(file).toString()).doesNotContain("OTHERS");
+        server.stopServer();
+        server.start();
+        assertThat(hostKey()).isEqualTo(before);
+    }
+
+    static String hostKey() throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("ssh-keyscan", "-p", Integer.toString(server.sshPort()), "127.0.0.1")
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor(20, TimeUnit.SECONDS);
+        return out.replaceAll("\\[?127\\.0\\.0\\.1\\]?(:\\d+)?", "").trim();
+    }
+
+    @Test
+    void keyPairsAreListedShownAndDeletedAndBadKeysRefused() {
+        JsonNode list = api.get("/v3/{project_id}/keypairs").json().get("keypairs");
+        assertThat(list.findValuesAsText("name")).contains("laptop");
+        assertThat(api.get("/v3/{project_id}/keypairs/laptop").json().get("keypair").get("public_key").asText())
+                .startsWith("ecdsa-sha2-nistp256 ");
+        Response bad = api.post("/v3/{project_id}/keypairs", "{\"keypair\":{\"name\":\"bad\",\"public_key\":"
+                + "\"ssh-rsa bm90IGEga2V5\"}}");
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.errorCode()).isEqualTo("ModelArts.6336");
+        Response dup = api.post("/v3/{project_id}/keypairs", "{\"keypair\":{\"name\":\"laptop\",\"public_key\":\""
+                + readUnchecked(keys.resolve("other.pub")) + "\"}}");
+        assertThat(dup.status()).isEqualTo(400);
+        assertThat(dup.errorCode()).isEqualTo("ModelArts.6301");
+        api.post("/v3/{project_id}/keypairs", "{\"keypair\":{\"name\":\"spare\",\"public_key\":\""
+                + readUnchecked(keys.resolve("other.pub")) + "\"}}");
+        assertThat(api.delete("/v3/{project_id}/keypairs/spare").status()).isEqualTo(204);
+        assertThat(api.get("/v3/{project_id}/keypairs/spare").status()).isEqualTo(400);
+    }
+
+    static String readUnchecked(Path p) {
+        try {
+            return Files.readString(p).trim();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}
