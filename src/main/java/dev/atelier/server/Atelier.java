@@ -7,6 +7,7 @@ import dev.atelier.api.http.LegacyRoutes;
 import dev.atelier.api.http.KeyPairRoutes;
 import dev.atelier.api.http.NotebookGateway;
 import dev.atelier.api.ssh.SshGateway;
+import dev.atelier.core.service.Activity;
 import dev.atelier.core.service.SshAccess;
 import dev.atelier.store.sql.SqlKeyPairStore;
 import dev.atelier.api.http.NotebookRoutes;
@@ -80,14 +81,16 @@ public final class Atelier implements AutoCloseable {
         var storage = new StorageService(instances, mounts, clock);
         this.reconciler = new Reconciler(instanceStore, runtime, catalog, images, mounts, clock,
                 config.startTimeout(), Duration.ofMillis(25), config.healthInterval());
+        var activity = new Activity(clock);
+        reconciler.withActivity(activity);
         instances.onChange(reconciler::enqueue);
         storage.onChange(reconciler::enqueue);
         var authenticator = new Authenticator(identities, secrets, Clock.systemUTC(), clock, limiter);
         var gateway = new NotebookGateway(instances, authenticator, secrets.derive("notebook-gateway-cookie"),
-                this::publicUrl);
+                this::publicUrl, activity);
         var sshAccess = new SshAccess(new SqlKeyPairStore(database), instanceStore, clock);
         this.ssh = config.sshPort() < 0 ? null : new SshGateway(config.host(), config.sshPort(),
-                config.dataDir().resolve("ssh_host_key"), sshAccess, runtime);
+                config.dataDir().resolve("ssh_host_key"), sshAccess, runtime, activity);
         this.http = new HttpApi(config.host(), config.port(), authenticator, identity,
                 new NotebookRoutes(instances, catalog, images, storage, gateway::publicUrl, sshAccess, this::sshUri),
                 new ImageRoutes(images),

@@ -79,8 +79,11 @@ public final class NotebookGateway {
             .executor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor())
             .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(5)).build();
 
+    private final dev.atelier.core.service.Activity activity;
+
     public NotebookGateway(InstanceService instances, Authenticator authenticator, byte[] cookieKey,
-                           Supplier<String> publicBase) {
+                           Supplier<String> publicBase, dev.atelier.core.service.Activity activity) {
+        this.activity = activity;
         this.instances = instances;
         this.authenticator = authenticator;
         this.cookieKey = cookieKey.clone();
@@ -139,6 +142,7 @@ public final class NotebookGateway {
         if (queryToken != null && byToken) {
             ctx.cookie(cookie(ctx, inst));
         }
+        activity.touch(inst.id());
         return inst;
     }
 

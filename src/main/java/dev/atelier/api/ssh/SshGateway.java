@@ -2,6 +2,7 @@ package dev.atelier.api.ssh;
 
 import dev.atelier.core.model.Instance;
 import dev.atelier.core.port.InstanceRuntime;
+import dev.atelier.core.service.Activity;
 import dev.atelier.core.service.SshAccess;
 import java.io.IOException;
 import java.io.InputStream;
@@ -43,7 +44,8 @@ public final class SshGateway implements AutoCloseable {
 
     private final SshServer server;
 
-    public SshGateway(String host, int port, Path hostKeyFile, SshAccess access, InstanceRuntime runtime) {
+    public SshGateway(String host, int port, Path hostKeyFile, SshAccess access, InstanceRuntime runtime,
+                      Activity activity) {
         this.server = SshServer.setUpDefaultServer();
         server.setHost(host);
         server.setPort(port);
@@ -67,8 +69,9 @@ public final class SshGateway implements AutoCloseable {
             session.setAttribute(INSTANCE, inst.get());
             return true;
         });
-        server.setShellFactory(channel -> new InstanceCommand(runtime, instanceOf(channel), null));
-        server.setCommandFactory((channel, command) -> new InstanceCommand(runtime, instanceOf(channel), command));
+        server.setShellFactory(channel -> new InstanceCommand(runtime, instanceOf(channel), null, null, activity));
+        server.setCommandFactory((channel, command) -> new InstanceCommand(runtime, instanceOf(channel), command,
+                null, activity));
         server.setSubsystemFactories(List.of(new SubsystemFactory() {
             @Override
             public String getName() {
@@ -77,7 +80,7 @@ public final class SshGateway implements AutoCloseable {
 
             @Override
             public Command createSubsystem(ChannelSession channel) {
-                return new InstanceCommand(runtime, instanceOf(channel), null, List.of(SFTP_SERVER));
+                return new InstanceCommand(runtime, instanceOf(channel), null, List.of(SFTP_SERVER), activity);
             }
         }));
         server.setForwardingFilter(new ForwardingFilter() {
@@ -152,11 +155,11 @@ public final class SshGateway implements AutoCloseable {
         private ExitCallback exit;
         private volatile Process process;
 
-        InstanceCommand(InstanceRuntime runtime, Instance instance, String commandLine) {
-            this(runtime, instance, commandLine, null);
-        }
+        private final Activity activity;
 
-        InstanceCommand(InstanceRuntime runtime, Instance instance, String commandLine, List<String> fixed) {
+        InstanceCommand(InstanceRuntime runtime, Instance instance, String commandLine, List<String> fixed,
+                        Activity activity) {
+            this.activity = activity;
             this.runtime = runtime;
             this.instance = instance;
             this.commandLine = commandLine;
@@ -212,6 +215,7 @@ public final class SshGateway implements AutoCloseable {
                 return;
             }
             process = new ProcessBuilder(host).start();
+            activity.touch(instance.id());
             Thread.ofVirtual().start(() -> pump(in, process.getOutputStream(), true));
             Thread errPump = Thread.ofVirtual().start(() -> pump(process.getErrorStream(), err, false));
             Thread outPump = Thread.ofVirtual().start(() -> pump(process.getInputStream(), out, false));
@@ -227,11 +231,12 @@ public final class SshGateway implements AutoCloseable {
             });
         }
 
-        private static void pump(InputStream from, OutputStream to, boolean closeWhenDone) {
+        private void pump(InputStream from, OutputStream to, boolean closeWhenDone) {
             byte[] buf = new byte[32 * 1024];
             try {
                 int n;
                 while ((n = from.read(buf)) >= 0) {
+                    activity.touch(instance.id());
                     to.write(buf, 0, n);
                     to.flush();
                 }

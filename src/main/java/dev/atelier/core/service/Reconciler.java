@@ -68,6 +68,14 @@ public final class Reconciler {
         this.healthPoll = healthPoll;
     }
 
+    private Activity activity = new Activity(Clock.systemUTC());
+
+    /** Where the gateways record users' traffic, which counts against idleness as much as the server's own. */
+    public Reconciler withActivity(Activity activity) {
+        this.activity = activity;
+        return this;
+    }
+
     public void start(int workerCount) {
         removeOrphans();
         for (int i = 0; i < workerCount; i++) {
@@ -335,7 +343,8 @@ public final class Reconciler {
             return Optional.of(Duration.ofMillis(Math.min(healthPoll.toMillis(), lease.deadline() - now)));
         }
         if (lease.enabled() && lease.type().equals(Lease.IDLE) && health.lastActivity() != null) {
-            long idleSince = Math.max(health.lastActivity(), lease.updateAt());
+            long idleSince = Math.max(Math.max(health.lastActivity(), lease.updateAt()),
+                    activity.last(inst.id()).orElse(0));
             if (now - idleSince >= lease.requestedMs()) {
                 return autoStop(inst, "auto-stopped: idle since " + Instant.ofEpochMilli(idleSince));
             }
