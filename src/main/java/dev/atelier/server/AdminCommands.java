@@ -94,26 +94,7 @@ final class AdminCommands {
 
         private int viaApi(String base, String method, String path, Map<String, Object> body) throws Exception {
             Path file = credentials != null ? credentials : dataDir.resolve(Bootstrap.CREDENTIALS_FILE);
-            if (!Files.isReadable(file)) {
-                System.err.println("atelier: cannot read " + file + " (give --credentials)");
-                return 2;
-            }
-            JsonNode creds = mapper.readTree(file.toFile());
-            URI uri = URI.create(base.replaceAll("/+$", "") + path);
-            byte[] bytes = body == null ? new byte[0] : mapper.writeValueAsBytes(body);
-            HttpRequest.Builder req = HttpRequest.newBuilder(uri)
-                    .method(method, HttpRequest.BodyPublishers.ofByteArray(bytes))
-                    .header("Content-Type", "application/json");
-            new SdkSigner(creds.path("access_key").asText(), creds.path("secret_key").asText())
-                    .sign(method, uri, bytes, creds.path("project_id").asText(null)).forEach(req::header);
-            HttpResponse<String> resp;
-            try (HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
-                resp = client.send(req.build(), HttpResponse.BodyHandlers.ofString());
-            } catch (java.io.IOException e) {
-                System.err.println("atelier: cannot reach " + base + ": " + Main.rootMessage(e));
-                return 2;
-            }
-            return print(resp.statusCode() >= 400, resp.body());
+            return signed(base, file, method, path, body == null ? null : mapper.writeValueAsBytes(body));
         }
 
         private int viaDataDir(String method, String path, Function<Offline, Object> offline) throws Exception {
@@ -152,17 +133,50 @@ final class AdminCommands {
                 return print(status >= 400, mapper.writeValueAsString(answer));
             }
         }
+    }
 
-        private int print(boolean failed, String json) {
-            String out = json;
-            try {
-                out = mapper.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(mapper.readTree(json));
-            } catch (Exception notJson) {
-                // print as received
-            }
-            (failed ? System.err : System.out).println(out);
-            return failed ? 1 : 0;
+    /**
+     * Sends one request signed with the credentials file as the SDKs sign it ({@code {project_id}} in the path
+     * becomes the file's project) and prints the answer; 0 on success, 1 for an error answer, 2 when it could
+     * not be sent.
+     */
+    static int signed(String base, Path credentialsFile, String method, String path, byte[] body) throws Exception {
+        ObjectMapper mapper = new ObjectMapper();
+        if (!Files.isReadable(credentialsFile)) {
+            System.err.println("atelier: cannot read " + credentialsFile
+                    + " (start the server once to create it, or give --credentials)");
+            return 2;
         }
+        JsonNode creds = mapper.readTree(credentialsFile.toFile());
+        String projectId = creds.path("project_id").asText(null);
+        URI uri = URI.create(base.replaceAll("/+$", "") + (projectId == null ? path
+                : path.replace("{project_id}", projectId)));
+        byte[] bytes = body == null ? new byte[0] : body;
+        HttpRequest.Builder req = HttpRequest.newBuilder(uri)
+                .method(method, HttpRequest.BodyPublishers.ofByteArray(bytes))
+                .header("Content-Type", "application/json");
+        new SdkSigner(creds.path("access_key").asText(), creds.path("secret_key").asText())
+                .sign(method, uri, bytes, projectId).forEach(req::header);
+        HttpResponse<String> resp;
+        try (HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
+            resp = client.send(req.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (java.io.IOException e) {
+            System.err.println("atelier: cannot reach " + base + ": " + Main.rootMessage(e));
+            return 2;
+        }
+        return print(resp.statusCode() >= 400, resp.body());
+    }
+
+    static int print(boolean failed, String json) {
+        ObjectMapper mapper = new ObjectMapper();
+        String out = json;
+        try {
+            out = mapper.enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(mapper.readTree(json));
+        } catch (Exception notJson) {
+            // print as received
+        }
+        (failed ? System.err : System.out).println(out);
+        return failed ? 1 : 0;
     }
 
     record Offline(IdentityService service, Caller caller) {
