@@ -70,26 +70,11 @@ final class AdminCommands {
          */
         int run(String method, String path, Map<String, Object> body,
                 Function<Offline, Object> offline) throws Exception {
-            String base = url != null && !url.isBlank() ? url : runningServer();
+            String base = url != null && !url.isBlank() ? url : runningServer(dataDir);
             if (base != null) {
                 return viaApi(base, method, path, body);
             }
             return viaDataDir(method, path, offline);
-        }
-
-        private String runningServer() {
-            Path endpoint = dataDir.resolve(Atelier.ENDPOINT_FILE);
-            if (!Files.isReadable(endpoint)) {
-                return null;
-            }
-            try (HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()) {
-                String base = Files.readString(endpoint).trim();
-                HttpResponse<Void> r = client.send(HttpRequest.newBuilder(URI.create(base + "/health/live"))
-                        .timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.discarding());
-                return r.statusCode() == 200 ? base : null;
-            } catch (Exception e) {
-                return null; // a server that crashed left the file behind
-            }
         }
 
         private int viaApi(String base, String method, String path, Map<String, Object> body) throws Exception {
@@ -177,6 +162,22 @@ final class AdminCommands {
         }
         (failed ? System.err : System.out).println(out);
         return failed ? 1 : 0;
+    }
+
+    /** The URL of the server running on {@code dataDir}, if one answers there. */
+    static String runningServer(Path dataDir) {
+        Path endpoint = dataDir.resolve(Atelier.ENDPOINT_FILE);
+        if (!Files.isReadable(endpoint)) {
+            return null;
+        }
+        try (HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()) {
+            String base = Files.readString(endpoint).trim();
+            HttpResponse<Void> r = client.send(HttpRequest.newBuilder(URI.create(base + "/health/live"))
+                    .timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.discarding());
+            return r.statusCode() == 200 ? base : null;
+        } catch (Exception e) {
+            return null; // a server that crashed left the file behind
+        }
     }
 
     record Offline(IdentityService service, Caller caller) {

@@ -29,14 +29,16 @@ final class ApiCommand implements Callable<Integer> {
     @Option(names = "--credentials", description = "A credentials.json file (default: <data-dir>/credentials.json).")
     Path credentials;
 
-    @Option(names = "--url", defaultValue = "${env:ATELIER_URL:-http://127.0.0.1:8080}",
-            description = "Base URL of the API (env ATELIER_URL; default ${DEFAULT-VALUE}).")
+    @Option(names = "--url", defaultValue = "${env:ATELIER_URL}",
+            description = "Base URL of the API (env ATELIER_URL; default: the server running on the data dir, "
+                    + "else http://127.0.0.1:8080).")
     String url;
 
     @Override
     public Integer call() throws Exception {
         Path file = credentials != null ? credentials : dataDir.resolve(Bootstrap.CREDENTIALS_FILE);
-        return AdminCommands.signed(url, file, method.toUpperCase(Locale.ROOT), path,
+        String base = url != null && !url.isBlank() ? url : AdminCommands.runningServer(dataDir);
+        return AdminCommands.signed(base != null ? base : "http://127.0.0.1:8080", file, method.toUpperCase(Locale.ROOT), path,
                 data == null ? null : data.getBytes(StandardCharsets.UTF_8));
     }
 }

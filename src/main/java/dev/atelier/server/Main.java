@@ -106,7 +106,7 @@ public final class Main {
             }
             System.out.println("Try it (signs the request with those credentials):");
             String dd = dataDir.toString().equals("./atelier-data") ? "" : " --data-dir " + dataDir;
-            System.out.println("  bin/atelier api" + dd + " --url " + atelier.apiUrl() + " GET /v1/{project_id}/notebooks");
+            System.out.println("  bin/atelier api" + dd + " GET /v1/{project_id}/notebooks");
             System.out.println("Stop with Ctrl-C. Running instances keep running and are found again on the next start.");
             System.out.println();
         }
