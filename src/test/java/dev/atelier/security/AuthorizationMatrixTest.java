@@ -117,6 +117,11 @@ class AuthorizationMatrixTest {
             new Route("POST", "/v1/{p}/demanager/instances/{lid}/action", "{\"action\":\"start\"}", Need.INSTANCE,
                     200, null),
             new Route("GET", "/v1/{p}/demanager/instances/{lid}/token", null, Need.INSTANCE, 200, null),
+            new Route("GET", "/v3/{p}/keypairs", null, Need.PROJECT, 200, null),
+            new Route("POST", "/v3/{p}/keypairs", "{\"keypair\":{\"name\":\"{uniq}\",\"public_key\":\"{pubkey}\"}}",
+                    Need.PROJECT, 200, null),
+            new Route("GET", "/v3/{p}/keypairs/{keypair}", null, Need.PROJECT, 200, null),
+            new Route("DELETE", "/v3/{p}/keypairs/{keypair}", null, Need.INSTANCE, 204, null),
             new Route("GET", "/admin/v1/whoami", null, Need.ANY_USER, 200, null),
             new Route("GET", "/admin/v1/users", null, Need.SERVICE_ADMIN, 200, null),
             new Route("POST", "/admin/v1/users", "{\"name\":\"{uniq}\",\"password\":\"a-long-password\"}",
@@ -204,6 +209,23 @@ class AuthorizationMatrixTest {
             String id = stoppedInstance();
             out = out.replace("{id}", id).replace("{lid}", "DE-" + id);
         }
+        if (out.contains("{pubkey}")) {
+            out = out.replace("{pubkey}", publicKey());
+        }
+        if (out.contains("{keypair}")) {
+            // the owner's, made for this call (a refused one gets the shared one)
+            String name = fresh || sharedKeyPair == null ? "kp" + SEQ.incrementAndGet() : sharedKeyPair;
+            if (!name.equals(sharedKeyPair)) {
+                Response made = ((SignedClient) CLIENTS.get(Kind.MEMBER)).send("POST", "/v3/" + projectA
+                        + "/keypairs", "{\"keypair\":{\"name\":\"" + name + "\",\"public_key\":\"" + publicKey()
+                        + "\"}}");
+                assertThat(made.status()).as(made.body()).isEqualTo(200);
+                if (!fresh) {
+                    sharedKeyPair = name;
+                }
+            }
+            out = out.replace("{keypair}", name);
+        }
         if (out.contains("{uniq}")) {
             out = out.replace("{uniq}", "u" + SEQ.incrementAndGet());
         }
@@ -232,6 +254,17 @@ class AuthorizationMatrixTest {
     }
 
     static String sharedInstance;
+    static String sharedKeyPair;
+
+    /** A well-formed Ed25519 public key line (random key material: only its form is checked). */
+    static String publicKey() {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 + 11 + 4 + 32);
+        b.putInt(11).put("ssh-ed25519".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).putInt(32);
+        byte[] key = new byte[32];
+        new java.util.Random(SEQ.incrementAndGet()).nextBytes(key);
+        b.put(key);
+        return "ssh-ed25519 " + java.util.Base64.getEncoder().encodeToString(b.array());
+    }
 
     /** The instance of calls that change nothing (or are refused). */
     static String shared() {
