@@ -215,6 +215,19 @@ abstract class InstanceStoreContractTest {
         });
         ids.createToken("hash1", "u1", "p1", 10, 20);
         assertThat(ids.findToken("hash1")).contains(new IdentityStore.TokenRecord("u1", "p1", 10, 20));
+        assertThat(ids.byToken("hash1")).hasValueSatisfying(p -> {
+            assertThat(p.user().name()).isEqualTo("alice");
+            assertThat(p.roles()).containsExactly(java.util.Map.entry("p1", "member"));
+            assertThat(p.credential().projectId()).isEqualTo("p1");
+        });
+        ids.createProject("p2", "other", 1);
+        ids.addMember("p2", "u1", "admin");
+        assertThat(ids.byAccessKey("AK1")).hasValueSatisfying(p -> {
+            assertThat(p.credential().sealedSecret()).isEqualTo("sealed");
+            assertThat(p.user().id()).isEqualTo("u1");
+            assertThat(p.roles()).containsOnly(java.util.Map.entry("p1", "member"), java.util.Map.entry("p2", "admin"));
+        });
+        assertThat(ids.byAccessKey("AK2")).isEmpty();
         assertThat(ids.deleteExpiredTokens(21)).isEqualTo(1);
         assertThat(ids.findToken("hash1")).isEmpty();
         assertThat(ids.findAccessKey("AK1")).hasValueSatisfying(k -> {

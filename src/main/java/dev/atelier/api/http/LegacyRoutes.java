@@ -57,7 +57,8 @@ public final class LegacyRoutes {
     /** Instance routes: the caller must own the instance or administer its project. */
     private io.javalin.http.Handler own(io.javalin.http.Handler h) {
         return ctx -> {
-            instances.authorize(HttpApi.caller(ctx), ctx.pathParam("project_id"), ctx.pathParam("id"));
+            instances.authorize(HttpApi.caller(ctx), ctx.pathParam("project_id"), ctx.pathParam("id"))
+                    .ifPresent(i -> ctx.attribute(NotebookRoutes.AUTHORIZED, i));
             h.handle(ctx);
         };
     }
@@ -74,7 +75,9 @@ public final class LegacyRoutes {
     }
 
     private Instance show(Context ctx) {
-        return notFoundAsLegacy(() -> instances.show(ctx.pathParam("project_id"), ctx.pathParam("id")));
+        Instance read = ctx.attribute(NotebookRoutes.AUTHORIZED); // read once, when the caller was checked
+        return read != null ? read : notFoundAsLegacy(() -> instances.show(ctx.pathParam("project_id"),
+                ctx.pathParam("id")));
     }
 
     private void create(Context ctx) {

@@ -83,9 +83,12 @@ public final class NotebookRoutes {
     }
 
     /** Instance routes: the caller must own the instance or administer its project. */
+    static final String AUTHORIZED = "atelier.instance";
+
     private io.javalin.http.Handler own(io.javalin.http.Handler h) {
         return ctx -> {
-            instances.authorize(HttpApi.caller(ctx), ctx.pathParam("project_id"), ctx.pathParam("id"));
+            instances.authorize(HttpApi.caller(ctx), ctx.pathParam("project_id"), ctx.pathParam("id"))
+                    .ifPresent(i -> ctx.attribute(AUTHORIZED, i));
             h.handle(ctx);
         };
     }
@@ -167,7 +170,8 @@ public final class NotebookRoutes {
     }
 
     private void show(Context ctx) {
-        ctx.json(view(instances.show(ctx.pathParam("project_id"), ctx.pathParam("id"))));
+        Instance read = ctx.attribute(AUTHORIZED); // read once, when the caller was checked against it
+        ctx.json(view(read != null ? read : instances.show(ctx.pathParam("project_id"), ctx.pathParam("id"))));
     }
 
     private void delete(Context ctx) {

@@ -71,10 +71,9 @@ public final class Authenticator {
 
     private Caller byToken(String token, String address) {
         refuseIfLockedOut(null, address);
-        IdentityStore.TokenRecord record = identities.findToken(tokenHash(token)).orElse(null);
-        IdentityStore.User user = record == null ? null
-                : identities.user(record.userId()).filter(IdentityStore.User::enabled).orElse(null);
-        if (record == null || user == null) {
+        var principal = identities.byToken(tokenHash(token)).filter(p -> p.user().enabled()).orElse(null);
+        IdentityStore.TokenRecord record = principal == null ? null : principal.credential();
+        if (principal == null) {
             limiter.failed(null, address);
             throw new AtelierException(ErrorCode.TOKEN_INVALID, "the token is not valid: it is unknown, or its user "
                     + "was disabled; sign in again (POST /v3/auth/tokens)");
@@ -83,7 +82,7 @@ public final class Authenticator {
             throw new AtelierException(ErrorCode.TOKEN_EXPIRED, "the token has expired; sign in again "
                     + "(POST /v3/auth/tokens)");
         }
-        return caller(user, "token", record.projectId());
+        return caller(principal, "token", record.projectId());
     }
 
     private Caller bySignature(SignedRequest req, String authorization, String address) {
@@ -106,14 +105,14 @@ public final class Authenticator {
         checkDate(sdkDate);
 
         refuseIfLockedOut(null, address);
-        IdentityStore.AccessKeyRecord key = identities.findAccessKey(accessKey)
-                .filter(IdentityStore.AccessKeyRecord::enabled).orElse(null);
-        IdentityStore.User user = key == null ? null
-                : identities.user(key.userId()).filter(IdentityStore.User::enabled).orElse(null);
-        if (user == null) {
+        var principal = identities.byAccessKey(accessKey)
+                .filter(p -> p.credential().enabled() && p.user().enabled()).orElse(null);
+        if (principal == null) {
             limiter.failed(null, address);
             throw new AtelierException(ErrorCode.AUTH_MALFORMED, "unknown or disabled access key");
         }
+        IdentityStore.AccessKeyRecord key = principal.credential();
+        IdentityStore.User user = principal.user();
         refuseIfLockedOut(user.id(), address);
 
         // X-Sdk-Content-Sha256 counts only when it is signed, and then only as UNSIGNED-PAYLOAD (the client's
@@ -141,11 +140,11 @@ public final class Authenticator {
             throw new AtelierException(ErrorCode.AUTH_BAD_SIGNATURE,
                     "the request signature does not match: check the secret key and what was signed");
         }
-        return caller(user, key.accessKey(), null);
+        return caller(principal, key.accessKey(), null);
     }
 
-    private Caller caller(IdentityStore.User user, String credential, String tokenProject) {
-        return new Caller(user.id(), user.name(), credential, user.serviceAdmin(), identities.rolesOf(user.id()),
+    private static Caller caller(IdentityStore.Principal<?> p, String credential, String tokenProject) {
+        return new Caller(p.user().id(), p.user().name(), credential, p.user().serviceAdmin(), p.roles(),
                 tokenProject);
     }
 

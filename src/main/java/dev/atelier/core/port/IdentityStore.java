@@ -67,6 +67,16 @@ public interface IdentityStore {
     /** Removes tokens that expired before {@code now}; returns how many. */
     int deleteExpiredTokens(long now);
 
+    /** An access key with its user and the user's roles, in one read (every signed request needs all three). */
+    Optional<Principal<AccessKeyRecord>> byAccessKey(String accessKey);
+
+    /** A token with its user and the user's roles, in one read. */
+    Optional<Principal<TokenRecord>> byToken(String tokenHash);
+
+    /** What a credential stands for: {@code roles} maps each of the user's projects to their role there. */
+    record Principal<C>(C credential, User user, Map<String, String> roles) {
+    }
+
     default Optional<String> userName(String userId) {
         return user(userId).map(User::name);
     }

@@ -125,9 +125,10 @@ public final class InstanceService {
      * Members act on their own instances, project administrators on all of their project's. An id that is not
      * an instance of the project passes: the operation itself reports it as not found.
      */
-    public void authorize(Caller caller, String projectId, String id) {
-        store.get(canonicalId(id)).filter(i -> i.projectId().equals(projectId))
-                .ifPresent(i -> caller.requireOwnerOrAdministrator(projectId, i.ownerId(), "instance " + id));
+    public java.util.Optional<Instance> authorize(Caller caller, String projectId, String id) {
+        java.util.Optional<Instance> found = store.get(canonicalId(id)).filter(i -> i.projectId().equals(projectId));
+        found.ifPresent(i -> caller.requireOwnerOrAdministrator(projectId, i.ownerId(), "instance " + id));
+        return found;
     }
 
     /** An instance by id in any project, for the notebook gateway, which authorizes by the instance's token. */

@@ -158,6 +158,51 @@ public final class SqlIdentityStore implements IdentityStore {
                 .bind("ak", accessKey).map(SqlIdentityStore::key).findOne());
     }
 
+    private static final String PRINCIPAL_COLUMNS = "u.id, u.name, u.password_hash, u.service_admin, u.enabled, "
+            + "u.created_at, m.project_id, m.role";
+
+    @Override
+    public Optional<Principal<AccessKeyRecord>> byAccessKey(String accessKey) {
+        return principal("SELECT k.access_key, k.user_id, k.secret_sealed, k.enabled, k.description, k.created_at, "
+                + PRINCIPAL_COLUMNS + " FROM access_keys k JOIN users u ON u.id = k.user_id "
+                + "LEFT JOIN project_members m ON m.user_id = u.id WHERE k.access_key = :x", accessKey,
+                rs -> new AccessKeyRecord(rs.getString(1), rs.getString(2), rs.getString(3), rs.getInt(4) != 0,
+                        rs.getString(5), rs.getLong(6)));
+    }
+
+    @Override
+    public Optional<Principal<TokenRecord>> byToken(String tokenHash) {
+        return principal("SELECT t.user_id, t.project_id, t.issued_at, t.expires_at, 0, 0, " + PRINCIPAL_COLUMNS
+                + " FROM tokens t JOIN users u ON u.id = t.user_id "
+                + "LEFT JOIN project_members m ON m.user_id = u.id WHERE t.token_hash = :x", tokenHash,
+                rs -> new TokenRecord(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4)));
+    }
+
+    private interface Credential<C> {
+        C read(ResultSet rs) throws SQLException;
+    }
+
+    /** Rows of: six credential columns, then the user, then one membership each (or none). */
+    private <C> Optional<Principal<C>> principal(String sql, String key, Credential<C> credential) {
+        return jdbi.withHandle(h -> h.createQuery(sql).bind("x", key).scanResultSet((supplier, ctx) -> {
+            ResultSet rs = supplier.get();
+            C cred = null;
+            User user = null;
+            Map<String, String> roles = new LinkedHashMap<>();
+            while (rs.next()) {
+                if (cred == null) {
+                    cred = credential.read(rs);
+                    user = new User(rs.getString(7), rs.getString(8), rs.getString(9), rs.getInt(10) != 0,
+                            rs.getInt(11) != 0, rs.getLong(12));
+                }
+                if (rs.getString(13) != null) {
+                    roles.put(rs.getString(13), rs.getString(14));
+                }
+            }
+            return cred == null ? Optional.<Principal<C>>empty() : Optional.of(new Principal<>(cred, user, roles));
+        }));
+    }
+
     @Override
     public List<AccessKeyRecord> accessKeysOf(String userId) {
         return jdbi.withHandle(h -> h.createQuery("SELECT " + KEY_COLUMNS + " FROM access_keys WHERE user_id = :u "
