@@ -156,8 +156,10 @@ public final class NotebookRoutes {
         var ids = page.items().stream().map(Instance::id).toList();
         var tags = instances.tags(ids);
         var mounts = storage.mountsOf(ids);
+        var ssh = sshAccess.endpoints(ids); // one read for the page, not one per instance
         ctx.json(Views.Page.of(page.items().stream().map(i -> view(i, tags.getOrDefault(i.id(), java.util.Map.of()),
-                mounts.getOrDefault(i.id(), List.of())).withoutToken()).toList(), offset, limit, page.total()));
+                mounts.getOrDefault(i.id(), List.of()), java.util.Optional.ofNullable(ssh.get(i.id())))
+                .withoutToken()).toList(), offset, limit, page.total()));
     }
 
     /** A query parameter, with an empty value counting as absent. */
@@ -293,8 +295,14 @@ public final class NotebookRoutes {
 
     private Views.NotebookResp view(Instance i, java.util.Map<String, String> tags,
                                     List<dev.atelier.core.model.Mount> mounts) {
+        return view(i, tags, mounts, sshAccess.endpoint(i.id()));
+    }
+
+    private Views.NotebookResp view(Instance i, java.util.Map<String, String> tags,
+                                    List<dev.atelier.core.model.Mount> mounts,
+                                    java.util.Optional<KeyPairStore.SshEndpoint> ssh) {
         Image image = images.find(i.imageId()).orElse(null);
-        List<Object> endpoints = sshAccess.endpoint(i.id()).<List<Object>>map(e -> {
+        List<Object> endpoints = ssh.<List<Object>>map(e -> {
             Map<String, Object> m = new java.util.LinkedHashMap<>();
             m.put("service", "SSH");
             m.put("dev_service", "SSH");

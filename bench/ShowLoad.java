@@ -1,0 +1,98 @@
+import dev.atelier.core.auth.SdkSigner;
+import dev.atelier.store.sql.Database;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A standalone server under wrk: `atelier serve` in its own JVM with bin/atelier's JVM options, N records seeded
+ * into its SQLite store (10% the caller's), wrk in its own process (2 threads, 16 connections, headers signed
+ * once: a signature is valid 15 minutes) on a show and on a whole-project list, after a warm-up; then the
+ * server's RSS. Prints KEY=VALUE lines. Usage: bench/run show-load [N] [SECONDS]; the first argument is a
+ * scratch directory, the second the server's class path.
+ */
+public class ShowLoad {
+    public static void main(String[] args) throws Exception {
+        Path dir = Path.of(args[0]);
+        String classPath = args[1];
+        int n = args.length > 2 ? Integer.parseInt(args[2]) : 10_000;
+        int seconds = args.length > 3 ? Integer.parseInt(args[3]) : 8;
+        Path data = dir.resolve("data");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process server = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC",
+                "-Xmx192m", "-Datelier.log.dir=" + dir.resolve("logs"), "-cp", classPath, "dev.atelier.server.Main",
+                "serve", "--data-dir", data.toString(), "--port", "0", "--no-sandbox", "--ssh-port", "-1")
+                .redirectErrorStream(true).start();
+        try {
+            String url = null;
+            BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
+            for (String line; url == null && (line = out.readLine()) != null; ) {
+                if (line.startsWith("Atelier API: ")) {
+                    url = line.substring("Atelier API: ".length()).trim();
+                }
+            }
+            Thread.ofVirtual().start(() -> out.lines().forEach(l -> { }));
+            JsonNode creds = new ObjectMapper().readTree(data.resolve("credentials.json").toFile());
+            String project = creds.get("project_id").asText();
+            String me = creds.get("user_id").asText();
+            long t0 = System.nanoTime();
+            try (Database db = Database.open("jdbc:sqlite:" + data.resolve("atelier.db"))) {
+                ListScale.seed(db, project, me, 0, n);
+            }
+            System.out.printf("records=%d%nseed_s=%.1f%n", n, (System.nanoTime() - t0) / 1e9);
+            SdkSigner signer = new SdkSigner(creds.get("access_key").asText(), creds.get("secret_key").asText());
+            ListScale.Client api = new ListScale.Client(url, project, creds.get("access_key").asText(),
+                    creds.get("secret_key").asText());
+            String id = ListScale.firstId(api);
+            String show = url + "/v1/" + project + "/notebooks/" + id;
+            String list = url + "/v1/" + project + "/notebooks/all?limit=50";
+            wrk(show, signer, project, 15); // warm-up
+            double[] s = wrk(show, signer, project, seconds);
+            double[] l = wrk(list, signer, project, seconds);
+            System.out.printf("show_rps=%.0f%nshow_p99_ms=%.2f%n", s[0], s[1]);
+            System.out.printf("list_all_50_rps=%.0f%nlist_all_50_p99_ms=%.2f%n", l[0], l[1]);
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(server.pid()), "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    System.out.printf("server_rss_mib=%d%n", Long.parseLong(line.replaceAll("\\D", "")) / 1024);
+                }
+            }
+        } finally {
+            server.destroy();
+            server.waitFor(20, TimeUnit.SECONDS);
+        }
+    }
+
+    static double[] wrk(String url, SdkSigner signer, String project, int seconds) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("wrk", "-t2", "-c16", "-d" + seconds + "s", "--latency"));
+        signer.sign("GET", URI.create(url), new byte[0], project).forEach((k, v) -> {
+            cmd.add("-H");
+            cmd.add(k + ": " + v);
+        });
+        cmd.add(url);
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        Matcher rps = Pattern.compile("Requests/sec:\\s+([0-9.]+)").matcher(text);
+        Matcher p99 = Pattern.compile("99%\\s+([0-9.]+)(us|ms|s)").matcher(text);
+        if (!rps.find() || !p99.find() || text.contains("Non-2xx")) {
+            throw new IllegalStateException("wrk: " + text);
+        }
+        double lat = Double.parseDouble(p99.group(1));
+        lat = switch (p99.group(2)) {
+            case "us" -> lat / 1000;
+            case "s" -> lat * 1000;
+            default -> lat;
+        };
+        return new double[] {Double.parseDouble(rps.group(1)), lat};
+    }
+}
