@@ -146,6 +146,9 @@ class GatewayTest {
                 project).subjectToken();
         assertThat(get(base(a) + "api/status", "X-Auth-Token", token).statusCode()).isEqualTo(200);
         assertThat(api.get("/notebook/" + a + "/api/status").status()).as("AK/SK signed").isEqualTo(200);
+        SignedClient.Response saved = api.send("PUT", "/notebook/" + a + "/api/contents/signed.txt",
+                "{\"type\":\"file\",\"format\":\"text\",\"content\":\"signed\"}");
+        assertThat(saved.status()).as("a signed request with a body: " + saved.body()).isEqualTo(201);
 
         SignedClient bob = server.addUser("bob");
         HttpResponse<String> refused = get(base(a) + "api/status", "X-Auth-Token", "atl-not-a-token");

@@ -67,6 +67,7 @@ public final class NotebookGateway {
     private static final Set<String> UNSAFE = Set.of("POST", "PUT", "PATCH", "DELETE");
     private static final String UPSTREAM = "atelier.gateway.upstream";
     private static final String TOKEN = "atelier.gateway.token";
+    private static final String BODY_READ = "atelier.gateway.body-read";
 
     private final InstanceService instances;
     private final Authenticator authenticator;
@@ -185,8 +186,15 @@ public final class NotebookGateway {
             throw new GatewayRefusal(401, ErrorCode.AUTH_MISSING, "open the notebook with its token "
                     + "(?token=…, as the API's url and token give it) or send the owner's credentials");
         }
+        // a signature covers the body: read it (it is then relayed from memory, see proxy)
+        String authorization = ctx.header("Authorization");
+        byte[] body = new byte[0];
+        if (authorization != null && authorization.startsWith("SDK-") && ctx.req().getContentLengthLong() != 0) {
+            body = ctx.bodyAsBytes();
+            ctx.attribute(BODY_READ, true);
+        }
         Caller caller = authenticator.authenticate(new SignedRequest(ctx.method().name(),
-                ctx.req().getRequestURI(), ctx.req().getQueryString(), ctx::header, new byte[0]), ctx.ip());
+                ctx.req().getRequestURI(), ctx.req().getQueryString(), ctx::header, body), ctx.ip());
         caller.requireProject(inst.projectId());
         caller.requireOwnerOrAdministrator(inst.projectId(), inst.ownerId(), "instance " + inst.id());
     }
@@ -274,6 +282,7 @@ public final class NotebookGateway {
         long length = ctx.req().getContentLengthLong();
         HttpRequest.BodyPublisher body = length == 0 || method.equals("GET") || method.equals("HEAD")
                 ? HttpRequest.BodyPublishers.noBody()
+                : ctx.attribute(BODY_READ) != null ? HttpRequest.BodyPublishers.ofByteArray(ctx.bodyAsBytes())
                 : HttpRequest.BodyPublishers.ofInputStream(() -> {
                     try {
                         return ctx.req().getInputStream();
