@@ -167,8 +167,8 @@ public class StartLatency {
     }
 
     static void report(String key, List<Double> ms) {
-        System.out.printf("%s_p50_ms=%.0f%n%s_min_ms=%.0f%n%s_max_ms=%.0f%n", key, p(ms, 50), key,
-                Collections.min(ms), key, Collections.max(ms));
+        System.out.printf("%s_p50_ms=%.0f%n%s_p95_ms=%.0f%n%s_min_ms=%.0f%n%s_max_ms=%.0f%n", key, p(ms, 50), key,
+                p(ms, 95), key, Collections.min(ms), key, Collections.max(ms));
     }
 
     static double p(List<Double> values, int pct) {
