@@ -520,7 +520,12 @@ final class AdminCommands {
             if (since != null) {
                 q.append("&since=").append(enc(since));
             }
-            Long sinceMs = since == null ? null : java.time.Instant.parse(since).toEpochMilli();
+            Long sinceMs;
+            try {
+                sinceMs = since == null ? null : java.time.Instant.parse(since).toEpochMilli();
+            } catch (java.time.format.DateTimeParseException e) {
+                throw new IllegalArgumentException("--since must be an instant such as 2026-01-31T12:00:00Z");
+            }
             return target.run("GET", ADMIN_API + "/audit" + q, null, o -> Map.of("events",
                     o.service().audit(o.caller(), project, user, sinceMs, null, 0, limit).stream()
                             .map(IdentityRoutes::event).toList()));

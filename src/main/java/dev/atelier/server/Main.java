@@ -15,7 +15,15 @@ import picocli.CommandLine.Option;
 public final class Main {
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Main()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line, with failures reported in one line each rather than as stack traces. */
+    public static CommandLine commandLine() {
+        return new CommandLine(new Main()).setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("atelier: " + rootMessage(e));
+            return 2;
+        });
     }
 
     @Command(name = "serve", mixinStandardHelpOptions = true,

@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code atelier user|key|project|audit}, against a running server and on the data dir of a stopped one. */
 class AdminCommandsTest {
@@ -44,7 +43,7 @@ class AdminCommandsTest {
         try {
             System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
             System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-            int exit = new CommandLine(new Main()).execute(all.toArray(String[]::new));
+            int exit = Main.commandLine().execute(all.toArray(String[]::new));
             return new Run(exit, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
         } finally {
             System.setOut(out);
@@ -102,5 +101,8 @@ class AdminCommandsTest {
         Run r = atelier("user", "list");
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("start the server once");
+        Run badDate = atelier("audit", "--since", "yesterday");
+        assertThat(badDate.exit()).isEqualTo(2);
+        assertThat(badDate.err()).contains("--since must be an instant").doesNotContain("\tat ");
     }
 }
