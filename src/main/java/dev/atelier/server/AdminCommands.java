@@ -267,7 +267,8 @@ final class AdminCommands {
     }
 
     @Command(name = "update", description = "Enable or disable a user, set their password, grant or revoke "
-            + "service administration.")
+            + "service administration. Changing your own password through the server needs the current one in "
+            + "ATELIER_OLD_PASSWORD.")
     static final class UserUpdate implements Callable<Integer> {
         @Mixin
         Target target;
@@ -283,8 +284,10 @@ final class AdminCommands {
         @Override
         public Integer call() throws Exception {
             String pw = password(null, setPassword);
+            // changing your own password through the server needs the current one
+            String current = setPassword ? System.getenv("ATELIER_OLD_PASSWORD") : null;
             return target.run("PUT", ADMIN_API + "/users/" + enc(user),
-                    body("enabled", enabled, "service_admin", serviceAdmin, "password", pw),
+                    body("enabled", enabled, "service_admin", serviceAdmin, "password", pw, "old_password", current),
                     o -> IdentityRoutes.user(o.service().updateUser(o.caller(), user, enabled, pw, serviceAdmin)));
         }
     }

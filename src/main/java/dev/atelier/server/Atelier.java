@@ -88,7 +88,7 @@ public final class Atelier implements AutoCloseable {
         var authenticator = new Authenticator(identities, secrets, Clock.systemUTC(), clock, limiter);
         var gateway = new NotebookGateway(instances, authenticator, secrets.derive("notebook-gateway-cookie"),
                 this::publicUrl, activity);
-        var sshAccess = new SshAccess(new SqlKeyPairStore(database), instanceStore, clock);
+        var sshAccess = new SshAccess(new SqlKeyPairStore(database), instanceStore, identities, clock);
         this.ssh = config.sshPort() < 0 ? null : new SshGateway(config.host(), config.sshPort(),
                 config.dataDir().resolve("ssh_host_key"), sshAccess, runtime, activity);
         this.http = new HttpApi(config.host(), config.port(), authenticator, identity,

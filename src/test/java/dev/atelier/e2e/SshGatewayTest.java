@@ -208,6 +208,23 @@ class SshGatewayTest {
         assertThat(run(ssh("good", stopped + "@127.0.0.1", "echo in")).exit()).isEqualTo(255);
         api.delete("/v1/{project_id}/notebooks/" + elsewhere);
 
+        // a key pair registered by another member (here under a name the endpoint asks for) opens nothing
+        SignedClient bob = server.addUser("bob-" + System.nanoTime());
+        Response bobs = bob.post("/v3/{project_id}/keypairs", "{\"keypair\":{\"name\":\"bobs\",\"public_key\":\""
+                + readUnchecked(keys.resolve("other.pub")) + "\"}}");
+        assertThat(bobs.status()).as(bobs.body()).isEqualTo(200);
+        String lured = api.post("/v1/{project_id}/notebooks", TestServer.createBody("ssh-lured").replaceFirst(
+                "\\}$", ",\"endpoints\":[{\"service\":\"SSH\",\"key_pair_names\":[\"bobs\"]}]}")).json().get("id")
+                .asText();
+        StartStopLeaseTest.awaitStatus(api, lured, "RUNNING");
+        assertThat(run(ssh("other", lured + "@127.0.0.1", "echo in")).exit()).isEqualTo(255);
+        api.delete("/v1/{project_id}/notebooks/" + lured);
+
+        Response hostName = api.post("/v1/{project_id}/notebooks", TestServer.createBody("dns").replaceFirst(
+                "\\}$", ",\"endpoints\":[{\"service\":\"SSH\",\"key_pair_names\":[\"laptop\"],"
+                        + "\"allowed_access_ips\":[\"cafe.de\"]}]}"));
+        assertThat(hostName.status()).as("addresses only, never host names").isEqualTo(400);
+
         Response noKey = api.post("/v1/{project_id}/notebooks", TestServer.createBody("nokey").replaceFirst(
                 "\\}$", ",\"endpoints\":[{\"service\":\"SSH\",\"key_pair_names\":[\"missing\"]}]}"));
         assertThat(noKey.status()).isEqualTo(400);

@@ -128,7 +128,7 @@ class AuthorizationMatrixTest {
                     Need.SERVICE_ADMIN, 201, null),
             new Route("GET", "/admin/v1/users/owner", null, Need.SELF, 200, null),
             new Route("PUT", "/admin/v1/users/{victim}", "{\"enabled\":false}", Need.SERVICE_ADMIN, 200, null),
-            new Route("PUT", "/admin/v1/users/owner", "{\"password\":\"another-long-password\"}", Need.SELF, 200,
+            new Route("PUT", "/admin/v1/users/owner", "{\"password\":\"another-long-password\",\"old_password\":\"pw-owner-12345\"}", Need.SELF, 200,
                     null),
             new Route("DELETE", "/admin/v1/users/{victim}", null, Need.SERVICE_ADMIN, 200, null),
             new Route("GET", "/admin/v1/users/owner/keys", null, Need.SELF, 200, null),

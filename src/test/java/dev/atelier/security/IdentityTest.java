@@ -65,6 +65,37 @@ class IdentityTest {
     }
 
     @Test
+    void yourOwnPasswordChangesOnlyWithTheCurrentOneAndATokenActsInItsProjectOnly() {
+        try (TestServer server = TestServer.of(dataDir, null, "/nonexistent/jupyter-server")) {
+            SignedClient root = server.client();
+            String a = root.projectId();
+            String b = root.send("POST", "/admin/v1/projects", "{\"name\":\"b\"}").json().get("id").asText();
+            root.send("POST", "/admin/v1/users", "{\"name\":\"ida\",\"password\":\"idas-password\"}");
+            root.send("PUT", "/admin/v1/projects/" + a + "/members/ida", "{\"role\":\"admin\"}");
+            root.send("PUT", "/admin/v1/projects/" + b + "/members/ida", "{\"role\":\"admin\"}");
+            PlainClient ida = PlainClient.token(server.url(),
+                    PlainClient.signIn(server.url(), "ida", "idas-password", a).subjectToken());
+
+            Response noCurrent = ida.send("PUT", "/admin/v1/users/ida", "{\"password\":\"a-new-password\"}");
+            assertThat(noCurrent.status()).isEqualTo(403);
+            assertThat(noCurrent.json().get("error_msg").asText()).contains("current");
+            assertThat(ida.send("PUT", "/admin/v1/users/ida", "{\"password\":\"a-new-password\","
+                    + "\"old_password\":\"wrong-password\"}").status()).isEqualTo(403);
+            assertThat(ida.send("PUT", "/admin/v1/users/ida", "{\"password\":\"a-new-password\","
+                    + "\"old_password\":\"idas-password\"}").status()).isEqualTo(200);
+            // a service administrator sets another user's password without it
+            assertThat(root.send("PUT", "/admin/v1/users/ida", "{\"password\":\"idas-password\"}").status())
+                    .isEqualTo(200);
+
+            // ida administers both projects, but her token is for a only
+            assertThat(ida.send("GET", "/admin/v1/projects/" + a + "/members", null).status()).isEqualTo(200);
+            Response other = ida.send("GET", "/admin/v1/projects/" + b + "/members", null);
+            assertThat(other.status()).isEqualTo(403);
+            assertThat(ida.send("GET", "/admin/v1/audit?project=" + b, null).status()).isEqualTo(403);
+        }
+    }
+
+    @Test
     void aTokenExpiresAfter24Hours() {
         try (TestServer server = TestServer.of(dataDir, null, "/nonexistent/jupyter-server")) {
             String project = server.client().projectId();

@@ -54,7 +54,8 @@ public final class IdentityRoutes {
         routes.put(ADMIN + "/users/{user}", ctx -> {
             JsonNode body = body(ctx);
             ctx.json(user(identity.updateUser(HttpApi.authenticated(ctx), ctx.pathParam("user"),
-                    boolOrNull(body, "enabled"), text(body, "password"), boolOrNull(body, "service_admin"))));
+                    boolOrNull(body, "enabled"), text(body, "password"), boolOrNull(body, "service_admin"),
+                    text(body, "old_password"))));
         });
         routes.delete(ADMIN + "/users/{user}", ctx -> ctx.json(user(identity.deleteUser(HttpApi.authenticated(ctx),
                 ctx.pathParam("user")))));

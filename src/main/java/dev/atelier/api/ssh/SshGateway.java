@@ -214,7 +214,10 @@ public final class SshGateway implements AutoCloseable {
                 exit.onExit(255, ex.getMessage());
                 return;
             }
-            process = new ProcessBuilder(host).start();
+            ProcessBuilder pb = new ProcessBuilder(host);
+            pb.environment().clear(); // nothing of the server's environment (a database URL, say) reaches it
+            pb.environment().put("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
+            process = pb.start();
             activity.touch(instance.id());
             Thread.ofVirtual().start(() -> pump(in, process.getOutputStream(), true));
             Thread errPump = Thread.ofVirtual().start(() -> pump(process.getErrorStream(), err, false));

@@ -40,6 +40,9 @@ public record Caller(String userId, String userName, String credential, boolean 
 
     /** The service administrator, or an administrator of this project. */
     public boolean administers(String projectId) {
+        if (tokenProject != null && !tokenProject.equals(projectId)) {
+            return false; // a token acts in its own project only, whoever holds it
+        }
         return serviceAdmin || PROJECT_ADMIN.equals(roles.get(projectId));
     }
 

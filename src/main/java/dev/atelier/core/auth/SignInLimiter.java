@@ -48,6 +48,16 @@ public final class SignInLimiter {
         failures.remove("user:" + user);
     }
 
+    /** Takes back the address's latest failure: an attempt counted in advance that succeeded. */
+    public void forgive(String address) {
+        Deque<Long> d = failures.get("addr:" + address);
+        if (d != null) {
+            synchronized (d) {
+                d.pollLast();
+            }
+        }
+    }
+
     private void add(String key) {
         long now = clock.millis();
         failures.compute(key, (k, q) -> {

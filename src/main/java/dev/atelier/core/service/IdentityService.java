@@ -96,19 +96,24 @@ public final class IdentityService {
             throw new AtelierException(ErrorCode.INVALID_PAYLOAD,
                     "auth.identity.password.user needs a name (or id) and a password");
         }
-        limiter.lockedOut("name:" + user, address).ifPresent(wait -> {
+        User known = store.user(user).orElse(null);
+        // one count per account, by whichever name or id it is asked for
+        String account = known != null ? known.id() : "name:" + user;
+        limiter.lockedOut(account, address).ifPresent(wait -> {
             throw new AtelierException(ErrorCode.TOO_MANY_SIGN_INS, "too many failed sign-ins for this user or "
                     + "from this address; retry in " + wait.toSeconds() + " s").retryAfter(wait);
         });
-        User found = store.user(user).filter(User::enabled).orElse(null);
+        // counted as a failure before the slow check, so that attempts in parallel cannot all pass the limit
+        limiter.failed(account, address);
+        User found = known != null && known.enabled() ? known : null;
         boolean ok = Passwords.verify(password, found != null && found.passwordHash() != null ? found.passwordHash()
                 : Passwords.decoy()) && found != null;
         if (!ok) {
-            limiter.failed("name:" + user, address);
             throw new AtelierException(ErrorCode.SIGN_IN_FAILED, "the user name or password is wrong, or the user "
                     + "is disabled");
         }
-        limiter.succeeded("name:" + user);
+        limiter.succeeded(account);
+        limiter.forgive(address);
         if (project == null || project.isBlank()) {
             throw new AtelierException(ErrorCode.TOKEN_NOT_SCOPED, "the token must be scoped to a project: "
                     + "give auth.scope.project.id or auth.scope.project.name");
@@ -163,6 +168,15 @@ public final class IdentityService {
 
     /** Enables or disables a user, changes their password, or grants/revokes service administration. */
     public User updateUser(Caller caller, String user, Boolean enabled, String password, Boolean serviceAdmin) {
+        return updateUser(caller, user, enabled, password, serviceAdmin, null);
+    }
+
+    /**
+     * As {@link #updateUser(Caller, String, Boolean, String, Boolean)}; users changing their own password must
+     * give the current one (a stolen token or key must not be enough to take the account over).
+     */
+    public User updateUser(Caller caller, String user, Boolean enabled, String password, Boolean serviceAdmin,
+                           String currentPassword) {
         if (enabled != null || serviceAdmin != null) {
             caller.requireServiceAdministrator("enable, disable or promote users");
         }
@@ -176,6 +190,11 @@ public final class IdentityService {
         }
         if (password != null) {
             requireSelfOrServiceAdministrator(caller, u, "change another user's password");
+            boolean self = caller.userId().equals(u.id());
+            if (self && u.passwordHash() != null && !Passwords.verify(currentPassword, u.passwordHash())) {
+                throw new AtelierException(ErrorCode.FORBIDDEN, "changing your own password needs the current one "
+                        + "(old_password)");
+            }
             store.setPassword(u.id(), Passwords.hash(checkedPassword(password)));
         }
         if (enabled != null) {

@@ -5,6 +5,7 @@ import dev.atelier.core.ErrorCode;
 import dev.atelier.core.auth.Caller;
 import dev.atelier.core.model.Instance;
 import dev.atelier.core.model.InstanceStatus;
+import dev.atelier.core.port.IdentityStore;
 import dev.atelier.core.port.InstanceStore;
 import dev.atelier.core.port.KeyPairStore;
 import dev.atelier.core.port.KeyPairStore.KeyPair;
@@ -35,9 +36,11 @@ public final class SshAccess {
 
     private final KeyPairStore store;
     private final InstanceStore instances;
+    private final IdentityStore identities;
     private final Clock clock;
 
-    public SshAccess(KeyPairStore store, InstanceStore instances, Clock clock) {
+    public SshAccess(KeyPairStore store, InstanceStore instances, IdentityStore identities, Clock clock) {
+        this.identities = identities;
         this.store = store;
         this.instances = instances;
         this.clock = clock;
@@ -175,8 +178,10 @@ public final class SshAccess {
     /** [address, prefix length] of {@code 10.0.0.0/8} or a single address; null when it is neither. */
     private static Object[] cidr(String s) {
         String[] parts = s.trim().split("/", 2);
-        if (!parts[0].matches("[0-9a-fA-F:.]+")) {
-            return null; // never a host name: no DNS lookups here
+        boolean v4 = parts[0].matches("\\d{1,3}(\\.\\d{1,3}){3}");
+        boolean v6 = parts[0].contains(":") && parts[0].matches("[0-9a-fA-F:.]+");
+        if (!v4 && !v6) {
+            return null; // literals only: a host name would mean a DNS lookup at every login
         }
         try {
             InetAddress a = InetAddress.getByName(parts[0]);
@@ -232,12 +237,29 @@ public final class SshAccess {
             if (k.isPresent()) {
                 String[] parts = k.get().publicKey().split("\\s+");
                 if (presented.equals(parts[0] + " " + parts[1])) {
-                    return Optional.of(inst);
+                    // a key pair stands for the user who registered it: they must still be allowed in (a name
+                    // freed and registered again by someone else opens nothing)
+                    if (mayUse(k.get().userId(), inst)) {
+                        return Optional.of(inst);
+                    }
+                    refusal.add("the key's owner may not use instance " + inst.id());
+                    return Optional.empty();
                 }
             }
         }
         refusal.add("the key is not one of instance " + inst.id() + "'s key pairs");
         return Optional.empty();
+    }
+
+    /** Whether a user, enabled, owns the instance or administers its project (or the service). */
+    private boolean mayUse(String userId, Instance inst) {
+        Optional<IdentityStore.User> u = identities.user(userId).filter(IdentityStore.User::enabled);
+        if (u.isEmpty()) {
+            return false;
+        }
+        return u.get().serviceAdmin() || userId.equals(inst.ownerId())
+                && identities.rolesOf(userId).containsKey(inst.projectId())
+                || Caller.PROJECT_ADMIN.equals(identities.rolesOf(userId).get(inst.projectId()));
     }
 
     /** Names for messages: the key pairs of an endpoint. */

@@ -608,35 +608,36 @@ public final class LocalProcessRuntime implements InstanceRuntime {
             out.addAll(command);
             return out;
         }
-        // any process of the instance's sandbox will do: they share its namespaces
         String marker = "/notebook/" + instanceId + "/";
+        int uid = sandboxUidOf(instanceId).orElseThrow(() -> new RuntimeFailure("instance " + instanceId
+                + " has no sandbox user"));
+        // a process of the instance's sandbox: run by its own uid (no other instance's code can pose as it)
+        // and in a mount namespace other than ours
         String ourMounts = namespace(ProcessHandle.current().pid(), "mnt");
-        // any process of the sandbox will do: they share its namespaces
         long inside = ProcessHandle.allProcesses().filter(p -> commandLine(p.pid()).contains(marker))
                 .mapToLong(ProcessHandle::pid).filter(pid -> {
                     String ns = namespace(pid, "mnt");
-                    return ns != null && !ns.equals(ourMounts);
-                }).findFirst().orElseThrow(() -> new RuntimeFailure("instance " + instanceId + " has no running "
+                    return ns != null && !ns.equals(ourMounts) && realUid(pid) == uid;
+                }).min().orElseThrow(() -> new RuntimeFailure("instance " + instanceId + " has no running "
                         + "sandbox to enter"));
-        int uid = sandboxUidOf(instanceId).orElseThrow(() -> new RuntimeFailure("instance " + instanceId
-                + " has no sandbox user"));
+        hostUser(uid);
         StringBuilder join = new StringBuilder();
         if (cgroups != null) {
             for (Path g : cgroups.of(instanceId)) {
                 join.append("echo $$ > '").append(g.resolve("cgroup.procs")).append("' && ");
             }
         }
-        // As root: join its cgroups, then its mount (with its root and working directory), pid, IPC and UTS
-        // namespaces; only then become its uid, for good: no capabilities, and no new privileges, so that no
-        // set-uid program of the host's /usr can raise them. Its user namespace is not joined: bubblewrap nests
-        // two, and the outer one, which owns the others, cannot be named. So the process has the instance's host
-        // uid, which owns its files, rather than the uid 1000 its server sees.
-        hostUser(uid);
+        // As root, with programs of the host only: join its cgroups, then, with no supplementary groups and no
+        // new privileges from here on, its mount (with its root and working directory), pid, IPC and UTS
+        // namespaces, and become its uid before anything of the sandbox's file system runs: no set-uid program
+        // can raise the session again, and no program the instance planted ever runs as root. Its user
+        // namespace is not joined: bubblewrap nests two, and the outer one, which owns the others, cannot be
+        // named; so the session has the instance's host uid, which owns its files, rather than the uid 1000
+        // its server sees.
         out.addAll(List.of("/bin/sh", "-c", join + "exec \"$@\"", "atelier-enter",
+                Sandbox.SETPRIV, "--clear-groups", "--no-new-privs",
                 "/usr/bin/nsenter", "--target=" + inside, "--mount", "--pid", "--ipc", "--uts", "--root", "--wd",
-                "--",
-                Sandbox.SETPRIV, "--reuid=" + uid, "--regid=" + uid, "--clear-groups", "--inh-caps=-all",
-                "--bounding-set=-all", "--no-new-privs",
+                "--setuid=" + uid, "--setgid=" + uid, "--",
                 "/bin/sh", "-c", "cd " + Sandbox.HOME + "/work && exec \"$@\"", "atelier-shell"));
         out.addAll(env);
         out.addAll(command);
@@ -702,6 +703,20 @@ public final class LocalProcessRuntime implements InstanceRuntime {
             }
         }
         return false;
+    }
+
+    /** The real uid of a process, as the host sees it; -1 when it is gone. */
+    private static int realUid(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith("Uid:")) {
+                    return Integer.parseInt(line.split("\\s+")[1]);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // gone, or not ours to read
+        }
+        return -1;
     }
 
     private static String namespace(long pid, String kind) {
