@@ -87,7 +87,7 @@ public final class Atelier implements AutoCloseable {
         storage.onChange(reconciler::enqueue);
         var authenticator = new Authenticator(identities, secrets, Clock.systemUTC(), clock, limiter);
         var gateway = new NotebookGateway(instances, authenticator, secrets.derive("notebook-gateway-cookie"),
-                this::publicUrl, activity);
+                this::publicUrl, config.notebookDomain(), activity);
         var sshAccess = new SshAccess(new SqlKeyPairStore(database), instanceStore, identities, clock);
         this.ssh = config.sshPort() < 0 ? null : new SshGateway(config.host(), config.sshPort(),
                 config.dataDir().resolve("ssh_host_key"), sshAccess, runtime, activity);

@@ -60,6 +60,13 @@ public final class Main {
                         + "address the server listens on).")
         String publicUrl;
 
+        @Option(names = "--notebook-domain", defaultValue = "${env:ATELIER_NOTEBOOK_DOMAIN}",
+                description = "Serve each notebook on a host of its own, <instance-id>.DOMAIN (point a wildcard DNS "
+                        + "name at the server), so that one user's notebook pages cannot script another's; "
+                        + "recommended whenever users do not trust each other (env ATELIER_NOTEBOOK_DOMAIN; default: "
+                        + "all notebooks under the server's own host).")
+        String notebookDomain;
+
         @Option(names = "--ssh-port", defaultValue = "${env:ATELIER_SSH_PORT:-2222}",
                 description = "Port of the SSH gateway (ssh -p PORT <instance-id>@host), on the same address as the "
                         + "API; 0 picks a free one, -1 turns SSH off (env ATELIER_SSH_PORT; default ${DEFAULT-VALUE}).")
@@ -84,7 +91,7 @@ public final class Main {
             Atelier atelier;
             try {
                 atelier = Atelier.start(ServerConfig.defaults(dataDir, host, port, databaseUrl)
-                        .withIsolation(sandbox || requireIsolation, requireIsolation).withPublicUrl(publicUrl).withSshPort(sshPort));
+                        .withIsolation(sandbox || requireIsolation, requireIsolation).withPublicUrl(publicUrl).withSshPort(sshPort).withNotebookDomain(notebookDomain));
             } catch (RuntimeException e) {
                 System.err.println("atelier: cannot start: " + rootMessage(e));
                 return 1;

@@ -8,7 +8,8 @@ import java.time.Duration;
 public record ServerConfig(Path dataDir, String host, int port, String databaseUrl, String jupyterCommand,
                            Duration startTimeout, Duration stopGrace, Duration healthInterval,
                            int reconcilerWorkers, boolean sandbox, boolean requireIsolation,
-                           int signInLimitPerUser, int signInLimitPerAddress, String publicUrl, int sshPort) {
+                           int signInLimitPerUser, int signInLimitPerAddress, String publicUrl, int sshPort,
+                           String notebookDomain) {
 
     public ServerConfig {
         dataDir = dataDir.toAbsolutePath().normalize();
@@ -19,7 +20,7 @@ public record ServerConfig(Path dataDir, String host, int port, String databaseU
                         boolean sandbox, boolean requireIsolation) {
         this(dataDir, host, port, databaseUrl, jupyterCommand, startTimeout, stopGrace, healthInterval,
                 reconcilerWorkers, sandbox, requireIsolation, SignInLimiter.DEFAULT_PER_USER,
-                SignInLimiter.DEFAULT_PER_ADDRESS, null, -1);
+                SignInLimiter.DEFAULT_PER_ADDRESS, null, -1, null);
     }
 
     public static final String DEFAULT_JUPYTER = "/usr/bin/jupyter-server";
@@ -42,13 +43,14 @@ public record ServerConfig(Path dataDir, String host, int port, String databaseU
     public ServerConfig withIsolation(boolean sandboxInstances, boolean require) {
         return new ServerConfig(dataDir, host, port, databaseUrl, jupyterCommand, startTimeout, stopGrace,
                 healthInterval, reconcilerWorkers, sandboxInstances, require, signInLimitPerUser,
-                signInLimitPerAddress, publicUrl, sshPort);
+                signInLimitPerAddress, publicUrl, sshPort, notebookDomain);
     }
 
     /** How many failed sign-ins within 15 minutes lock out a user, and a client address. */
     public ServerConfig withSignInLimits(int perUser, int perAddress) {
         return new ServerConfig(dataDir, host, port, databaseUrl, jupyterCommand, startTimeout, stopGrace,
-                healthInterval, reconcilerWorkers, sandbox, requireIsolation, perUser, perAddress, publicUrl, sshPort);
+                healthInterval, reconcilerWorkers, sandbox, requireIsolation, perUser, perAddress, publicUrl, sshPort,
+                notebookDomain);
     }
 
     /**
@@ -58,14 +60,27 @@ public record ServerConfig(Path dataDir, String host, int port, String databaseU
     public ServerConfig withPublicUrl(String url) {
         return new ServerConfig(dataDir, host, port, databaseUrl, jupyterCommand, startTimeout, stopGrace,
                 healthInterval, reconcilerWorkers, sandbox, requireIsolation, signInLimitPerUser,
-                signInLimitPerAddress, url == null || url.isBlank() ? null : url.replaceAll("/+$", ""), sshPort);
+                signInLimitPerAddress, url == null || url.isBlank() ? null : url.replaceAll("/+$", ""), sshPort,
+                notebookDomain);
     }
 
     /** The SSH gateway's port on the same address as the API: 0 picks a free one, -1 turns SSH off. */
     public ServerConfig withSshPort(int ssh) {
         return new ServerConfig(dataDir, host, port, databaseUrl, jupyterCommand, startTimeout, stopGrace,
                 healthInterval, reconcilerWorkers, sandbox, requireIsolation, signInLimitPerUser,
-                signInLimitPerAddress, publicUrl, ssh);
+                signInLimitPerAddress, publicUrl, ssh, notebookDomain);
+    }
+
+    /**
+     * Serves each instance's notebook on a host of its own, {@code <instance-id>.<domain>} (a wildcard DNS name
+     * pointing at this server), so that one instance's pages cannot script another's: browsers keep origins
+     * apart. Null: every notebook under the server's own host, told apart by path only.
+     */
+    public ServerConfig withNotebookDomain(String domain) {
+        return new ServerConfig(dataDir, host, port, databaseUrl, jupyterCommand, startTimeout, stopGrace,
+                healthInterval, reconcilerWorkers, sandbox, requireIsolation, signInLimitPerUser,
+                signInLimitPerAddress, publicUrl, sshPort, domain == null || domain.isBlank() ? null
+                : domain.toLowerCase(java.util.Locale.ROOT).replaceAll("^\\.+|\\.+$", ""));
     }
 
     /** The local object store that {@code obs://} storage paths map to. */

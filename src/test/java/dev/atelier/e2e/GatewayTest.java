@@ -170,6 +170,10 @@ class GatewayTest {
                 .statusCode()).as("wrong X-XSRFToken").isEqualTo(403);
         assertThat(send("PUT", base(a) + "api/contents/x.txt", file, "Cookie", both, "X-XSRFToken", xsrf,
                 "Origin", "https://evil.example.net").statusCode()).as("another site").isEqualTo(403);
+        int port = URI.create(server.url()).getPort();
+        assertThat(send("PUT", base(a) + "api/contents/x.txt", file, "Cookie", both, "X-XSRFToken", xsrf,
+                "Origin", "http://127.0.0.1:" + (port + 1)).statusCode()).as("another port of this host")
+                .isEqualTo(403);
         HttpResponse<String> saved = send("PUT", base(a) + "api/contents/x.txt", file, "Cookie", both,
                 "X-XSRFToken", xsrf, "Content-Type", "application/json");
         assertThat(saved.statusCode()).as(saved.body()).isEqualTo(201);

@@ -30,6 +30,7 @@ public final class TestServer implements AutoCloseable {
     private final boolean sandbox;
     private boolean requireIsolation;
     private String publicUrl;
+    private String notebookDomain;
     private int signInLimitPerUser = dev.atelier.core.auth.SignInLimiter.DEFAULT_PER_USER;
     private int signInLimitPerAddress = dev.atelier.core.auth.SignInLimiter.DEFAULT_PER_ADDRESS;
 
@@ -72,6 +73,13 @@ public final class TestServer implements AutoCloseable {
     public static TestServer withPublicUrl(Path dataDir, String publicUrl) {
         TestServer s = new TestServer(dataDir, null, ServerConfig.DEFAULT_JUPYTER, false);
         s.publicUrl = publicUrl;
+        return s.start();
+    }
+
+    /** A server with real notebook servers that serves each notebook on a host of its own under {@code domain}. */
+    public static TestServer withNotebookDomain(Path dataDir, String domain) {
+        TestServer s = new TestServer(dataDir, null, ServerConfig.DEFAULT_JUPYTER, false);
+        s.notebookDomain = domain;
         return s.start();
     }
 
@@ -118,7 +126,7 @@ public final class TestServer implements AutoCloseable {
     public TestServer start() {
         atelier = Atelier.start(new ServerConfig(dataDir, "127.0.0.1", 0, databaseUrl, jupyterCommand,
                 Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofMillis(500), 4, sandbox, requireIsolation,
-                signInLimitPerUser, signInLimitPerAddress, publicUrl, 0), clock);
+                signInLimitPerUser, signInLimitPerAddress, publicUrl, 0, notebookDomain), clock);
         return this;
     }
 

@@ -82,8 +82,16 @@ public final class NotebookGateway {
 
     private final dev.atelier.core.service.Activity activity;
 
+    private final String notebookDomain;
+
+    /**
+     * {@code notebookDomain}, when not null, gives every instance a host of its own:
+     * {@code <instance-id>.<notebookDomain>}, and the gateway answers an instance's paths on that host only.
+     */
     public NotebookGateway(InstanceService instances, Authenticator authenticator, byte[] cookieKey,
-                           Supplier<String> publicBase, dev.atelier.core.service.Activity activity) {
+                           Supplier<String> publicBase, String notebookDomain,
+                           dev.atelier.core.service.Activity activity) {
+        this.notebookDomain = notebookDomain;
         this.activity = activity;
         this.instances = instances;
         this.authenticator = authenticator;
@@ -93,7 +101,13 @@ public final class NotebookGateway {
 
     /** The public URL of an instance's notebook (its tree page), or null when it has no notebook server. */
     public String publicUrl(Instance i) {
-        return i.url() == null ? null : publicBase.get() + PREFIX + i.id() + "/tree";
+        if (i.url() == null) {
+            return null;
+        }
+        if (notebookDomain == null) {
+            return publicBase.get() + PREFIX + i.id() + "/tree";
+        }
+        return publicUrlOf(i.id()) + PREFIX + i.id() + "/tree";
     }
 
     void register(RoutesConfig routes) {
@@ -112,6 +126,18 @@ public final class NotebookGateway {
     /** The running instance the request may reach, or an error that says why not. */
     private Instance admit(Context ctx, boolean webSocket) {
         String id = InstanceService.canonicalId(ctx.pathParam("id"));
+        if (notebookDomain != null) {
+            String host = ctx.header("Host") == null ? "" : ctx.header("Host").toLowerCase(Locale.ROOT);
+            int colon = host.lastIndexOf(':');
+            if (colon > host.lastIndexOf(']')) {
+                host = host.substring(0, colon);
+            }
+            if (!host.equals(id + "." + notebookDomain)) {
+                // each notebook answers on its own host only, where no other instance's page can reach it
+                throw new GatewayRefusal(404, ErrorCode.ROUTE_NOT_FOUND, "notebook " + id + " is served at "
+                        + id + "." + notebookDomain + " only");
+            }
+        }
         Instance inst = lookup(id);
         String token = inst.token();
         String queryToken = ctx.queryParam("token");
@@ -123,7 +149,7 @@ public final class NotebookGateway {
         if (!byToken && !byCookie) {
             ownerCredentials(ctx, inst);
         }
-        if (byCookie && !sameOrigin(ctx)) {
+        if (byCookie && !sameOrigin(ctx) && !publicOrigin(ctx, inst)) {
             throw new GatewayRefusal(403, ErrorCode.FORBIDDEN, "a request from another site may not use this "
                     + "notebook's cookie");
         }
@@ -199,6 +225,31 @@ public final class NotebookGateway {
         caller.requireOwnerOrAdministrator(inst.projectId(), inst.ownerId(), "instance " + inst.id());
     }
 
+    /** Whether the Origin is the instance's public one (behind a proxy the Host header may be another). */
+    private boolean publicOrigin(Context ctx, Instance inst) {
+        String origin = ctx.header("Origin");
+        if (origin == null || origin.equals("null")) {
+            return false;
+        }
+        try {
+            URI o = URI.create(origin);
+            URI p = URI.create(notebookDomain == null ? publicBase.get() : publicUrlOf(inst.id()));
+            return o.getScheme() != null && o.getScheme().equalsIgnoreCase(p.getScheme()) && o.getHost() != null
+                    && o.getHost().equalsIgnoreCase(p.getHost()) && port(o) == port(p);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private static int port(URI u) {
+        return u.getPort() >= 0 ? u.getPort() : "https".equalsIgnoreCase(u.getScheme()) ? 443 : 80;
+    }
+
+    private String publicUrlOf(String id) {
+        URI base = URI.create(publicBase.get());
+        return base.getScheme() + "://" + id + "." + notebookDomain + (base.getPort() < 0 ? "" : ":" + base.getPort());
+    }
+
     private static boolean sameOrigin(Context ctx) {
         String origin = ctx.header("Origin");
         if (origin == null || origin.equals("null")) {
@@ -207,8 +258,17 @@ public final class NotebookGateway {
         try {
             URI o = URI.create(origin);
             String host = ctx.header("Host");
-            String authority = o.getPort() < 0 ? o.getHost() : o.getHost() + ":" + o.getPort();
-            return host != null && (host.equalsIgnoreCase(authority) || host.equalsIgnoreCase(o.getHost()));
+            if (host == null || o.getHost() == null) {
+                return false;
+            }
+            // the whole authority, port included: another port of this host is another site's page
+            int port = o.getPort() >= 0 ? o.getPort() : "https".equals(o.getScheme()) ? 443 : 80;
+            String h = host.toLowerCase(Locale.ROOT);
+            int colon = h.lastIndexOf(':');
+            boolean hasPort = colon > h.lastIndexOf(']');
+            String hostName = hasPort ? h.substring(0, colon) : h;
+            int hostPort = hasPort ? Integer.parseInt(h.substring(colon + 1)) : port == 443 || port == 80 ? port : -1;
+            return hostName.equals(o.getHost().toLowerCase(Locale.ROOT)) && hostPort == port;
         } catch (IllegalArgumentException e) {
             return false;
         }
