@@ -501,9 +501,11 @@ public final class NotebookGateway {
                 String[] offered = protocol.split("\\s*,\\s*");
                 b.subprotocols(offered[0], java.util.Arrays.copyOfRange(offered, 1, offered.length));
             }
+            CompletableFuture<WebSocket> opening = b.buildAsync(URI.create(upstream), relay);
             try {
-                relay.upstream = b.buildAsync(URI.create(upstream), relay).get(15, TimeUnit.SECONDS);
+                relay.upstream = opening.get(15, TimeUnit.SECONDS);
             } catch (Exception e) {
+                opening.thenAccept(WebSocket::abort); // should it open after all, nobody is left to use it
                 log.warn("gateway: cannot open {}: {}", upstream, e.toString());
                 ctx.closeSession(1011, "the notebook server did not accept the connection");
             }
