@@ -122,7 +122,9 @@ public final class SshGateway implements AutoCloseable {
         try {
             server.start();
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException("cannot start the SSH gateway on port " + server.getPort(), e);
+            // one line that says what to do, for the CLI to print as it is
+            throw new IllegalStateException("cannot start the SSH gateway on port " + server.getPort() + ": "
+                    + e.getMessage() + " (choose another with --ssh-port, or -1 for no SSH)");
         }
         return this;
     }
