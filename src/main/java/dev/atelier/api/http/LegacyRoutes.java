@@ -116,7 +116,7 @@ public final class LegacyRoutes {
         String feature = flavor == null ? null : catalog.flavor(flavor).map(f -> f.feature()).orElse(null);
         Instance created = instances.create(caller, projectId, new CreateInstance(name, body.string("description"),
                 feature, flavor, imageId, workspace == null ? null : workspace.string("id"), true, "EVS", "MANAGED",
-                volumeSize, autoStopMs == null ? -1L : autoStopMs, "timing", false,
+                volumeSize, autoStopMs == null ? -1L : autoStopMs, "timing",
                 pool == null ? null : pool.string("id")));
         ctx.json(view(created));
     }

@@ -129,7 +129,7 @@ public final class NotebookRoutes {
         CreateInstance req = new CreateInstance(name, description, feature, flavor, imageId, workspaceId,
                 volume != null, volume == null ? null : volume.string("category"),
                 volume == null ? null : volume.string("ownership"), volume == null ? null : volume.integer("capacity"),
-                duration, leaseType, false, poolId);
+                duration, leaseType, poolId);
         Instance created = instances.create(caller, ctx.pathParam("project_id"), req);
         if (ssh != null) {
             sshAccess.attach(created.id(), ssh);

@@ -62,8 +62,6 @@ public interface IdentityStore {
 
     void createToken(String tokenHash, String userId, String projectId, long issuedAt, long expiresAt);
 
-    Optional<TokenRecord> findToken(String tokenHash);
-
     /** Removes tokens that expired before {@code now}; returns how many. */
     int deleteExpiredTokens(long now);
 

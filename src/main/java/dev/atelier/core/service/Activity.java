@@ -26,8 +26,4 @@ public final class Activity {
         Long at = last.get(instanceId);
         return at == null ? OptionalLong.empty() : OptionalLong.of(at);
     }
-
-    public void forget(String instanceId) {
-        last.remove(instanceId);
-    }
 }

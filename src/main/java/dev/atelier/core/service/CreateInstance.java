@@ -6,5 +6,5 @@ package dev.atelier.core.service;
  */
 public record CreateInstance(String name, String description, String feature, String flavorId, String imageId,
                              String workspaceId, boolean volumeGiven, String volumeCategory, String volumeOwnership, Integer capacityGb,
-                             Long durationMs, String leaseType, boolean sshEndpoint, String poolId) {
+                             Long durationMs, String leaseType, String poolId) {
 }

@@ -88,10 +88,6 @@ public final class InstanceService {
         if (req.poolId() != null) {
             throw new AtelierException(ErrorCode.INVALID_VALUE, "pool_id: pool " + req.poolId() + " does not exist");
         }
-        if (req.sshEndpoint()) {
-            throw new AtelierException(ErrorCode.INVALID_VALUE,
-                    "endpoints: SSH access is not available on this server yet; omit the SSH endpoint");
-        }
         Volume volume = volume(req, flavor);
         Lease lease = lease(req.durationMs(), req.leaseType(), clock.millis());
         Quota quota = quota(projectId, caller.userId(), feature);

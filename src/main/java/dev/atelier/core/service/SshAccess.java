@@ -17,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
@@ -260,10 +259,5 @@ public final class SshAccess {
         return u.get().serviceAdmin() || userId.equals(inst.ownerId())
                 && identities.rolesOf(userId).containsKey(inst.projectId())
                 || Caller.PROJECT_ADMIN.equals(identities.rolesOf(userId).get(inst.projectId()));
-    }
-
-    /** Names for messages: the key pairs of an endpoint. */
-    public static List<String> names(SshEndpoint e) {
-        return new ArrayList<>(e.keyPairNames());
     }
 }

@@ -234,14 +234,6 @@ public final class SqlIdentityStore implements IdentityStore {
     }
 
     @Override
-    public Optional<TokenRecord> findToken(String tokenHash) {
-        return jdbi.withHandle(h -> h.createQuery("SELECT user_id, project_id, issued_at, expires_at FROM tokens "
-                + "WHERE token_hash = :h").bind("h", tokenHash)
-                .map((rs, ctx) -> new TokenRecord(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4)))
-                .findOne());
-    }
-
-    @Override
     public int deleteExpiredTokens(long now) {
         return jdbi.withHandle(h -> h.createUpdate("DELETE FROM tokens WHERE expires_at < :now").bind("now", now)
                 .execute());
