@@ -1,6 +1,5 @@
 package dev.atelier.api.http;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.atelier.core.AtelierException;
 import dev.atelier.core.ErrorCode;
@@ -44,18 +43,18 @@ public final class IdentityRoutes {
         routes.get(ADMIN + "/users", ctx -> ctx.json(Map.of("users",
                 identity.users(HttpApi.authenticated(ctx)).stream().map(IdentityRoutes::user).toList())));
         routes.post(ADMIN + "/users", ctx -> {
-            JsonNode body = body(ctx);
-            User u = identity.createUser(HttpApi.authenticated(ctx), text(body, "name"), text(body, "password"),
-                    bool(body, "service_admin", false));
+            RequestBody body = body(ctx);
+            User u = identity.createUser(HttpApi.authenticated(ctx), body.string("name"), body.string("password"),
+                    Boolean.TRUE.equals(body.bool("service_admin")));
             ctx.status(201).json(user(u));
         });
         routes.get(ADMIN + "/users/{user}", ctx -> ctx.json(user(identity.user(HttpApi.authenticated(ctx),
                 ctx.pathParam("user")))));
         routes.put(ADMIN + "/users/{user}", ctx -> {
-            JsonNode body = body(ctx);
+            RequestBody body = body(ctx);
             ctx.json(user(identity.updateUser(HttpApi.authenticated(ctx), ctx.pathParam("user"),
-                    boolOrNull(body, "enabled"), text(body, "password"), boolOrNull(body, "service_admin"),
-                    text(body, "old_password"))));
+                    body.bool("enabled"), body.string("password"), body.bool("service_admin"),
+                    body.string("old_password"))));
         });
         routes.delete(ADMIN + "/users/{user}", ctx -> ctx.json(user(identity.deleteUser(HttpApi.authenticated(ctx),
                 ctx.pathParam("user")))));
@@ -63,15 +62,14 @@ public final class IdentityRoutes {
         routes.get(ADMIN + "/users/{user}/keys", ctx -> ctx.json(Map.of("keys", identity.keys(
                 HttpApi.authenticated(ctx), ctx.pathParam("user")).stream().map(IdentityRoutes::key).toList())));
         routes.post(ADMIN + "/users/{user}/keys", ctx -> {
-            JsonNode body = body(ctx);
             IdentityService.NewKey k = identity.createKey(HttpApi.authenticated(ctx), ctx.pathParam("user"),
-                    text(body, "description"));
+                    body(ctx).string("description"));
             Map<String, Object> view = key(k.record());
             view.put("secret_key", k.secretKey()); // shown this once; only a sealed copy is kept
             ctx.status(201).json(view);
         });
         routes.put(ADMIN + "/users/{user}/keys/{access_key}", ctx -> {
-            Boolean enabled = boolOrNull(body(ctx), "enabled");
+            Boolean enabled = body(ctx).bool("enabled");
             if (enabled == null) {
                 throw new AtelierException(ErrorCode.MISSING_PROPERTY, "enabled (true or false) is required");
             }
@@ -84,7 +82,7 @@ public final class IdentityRoutes {
         routes.get(ADMIN + "/projects", ctx -> ctx.json(Map.of("projects",
                 identity.projects(HttpApi.authenticated(ctx)).stream().map(IdentityRoutes::project).toList())));
         routes.post(ADMIN + "/projects", ctx -> ctx.status(201).json(project(identity.createProject(
-                HttpApi.authenticated(ctx), text(body(ctx), "name")))));
+                HttpApi.authenticated(ctx), body(ctx).string("name")))));
         routes.get(ADMIN + "/projects/{project}", ctx -> ctx.json(project(identity.project(
                 HttpApi.authenticated(ctx), ctx.pathParam("project")))));
         routes.delete(ADMIN + "/projects/{project}", ctx -> ctx.json(project(identity.deleteProject(
@@ -93,7 +91,7 @@ public final class IdentityRoutes {
                 HttpApi.authenticated(ctx), ctx.pathParam("project")).stream().map(IdentityRoutes::member).toList())));
         routes.put(ADMIN + "/projects/{project}/members/{user}", ctx -> ctx.json(member(identity.setMember(
                 HttpApi.authenticated(ctx), ctx.pathParam("project"), ctx.pathParam("user"),
-                text(body(ctx), "role")))));
+                body(ctx).string("role")))));
         routes.delete(ADMIN + "/projects/{project}/members/{user}", ctx -> ctx.json(member(identity.removeMember(
                 HttpApi.authenticated(ctx), ctx.pathParam("project"), ctx.pathParam("user")))));
 
@@ -101,25 +99,22 @@ public final class IdentityRoutes {
     }
 
     private void signIn(Context ctx) {
-        JsonNode auth = body(ctx).path("auth");
-        JsonNode identityNode = auth.path("identity");
-        JsonNode methods = identityNode.path("methods");
-        boolean password = false;
-        for (JsonNode m : methods) {
-            password |= "password".equals(m.asText());
-        }
-        if (!password) {
+        RequestBody auth = body(ctx).object("auth");
+        RequestBody identityBody = auth == null ? null : auth.object("identity");
+        if (identityBody == null || !identityBody.strings("methods").contains("password")) {
             throw new AtelierException(ErrorCode.INVALID_PAYLOAD,
                     "auth.identity.methods must include \"password\" (the only method this server offers)");
         }
-        JsonNode user = identityNode.path("password").path("user");
-        String name = text(user, "name");
-        String id = text(user, "id");
-        String who = id != null ? id : name;
+        RequestBody password = identityBody.object("password");
+        RequestBody user = password == null ? null : password.object("user");
+        String who = user == null ? null : user.string("id") != null ? user.string("id") : user.string("name");
         ctx.attribute(HttpApi.AUDIT_USER, who);
-        JsonNode scope = auth.path("scope").path("project");
-        String project = text(scope, "id") != null ? text(scope, "id") : text(scope, "name");
-        IdentityService.IssuedToken t = identity.signIn(who, text(user, "password"), project, ctx.ip());
+        RequestBody scope = auth.object("scope");
+        RequestBody project = scope == null ? null : scope.object("project");
+        String projectIdOrName = project == null ? null
+                : project.string("id") != null ? project.string("id") : project.string("name");
+        IdentityService.IssuedToken t = identity.signIn(who, user == null ? null : user.string("password"),
+                projectIdOrName, ctx.ip());
         ctx.attribute(HttpApi.AUDIT_USER, t.user().name());
         Map<String, Object> domain = Map.of("id", "default", "name", "default");
         Map<String, Object> token = new LinkedHashMap<>();
@@ -156,48 +151,8 @@ public final class IdentityRoutes {
         }
     }
 
-    private JsonNode body(Context ctx) {
-        byte[] raw = ctx.bodyAsBytes();
-        if (raw.length == 0) {
-            return mapper.createObjectNode();
-        }
-        JsonNode node;
-        try {
-            node = mapper.readTree(raw);
-        } catch (java.io.IOException e) {
-            throw new AtelierException(ErrorCode.INVALID_PAYLOAD, "the request body is not valid JSON");
-        }
-        if (node == null || !node.isObject()) {
-            throw new AtelierException(ErrorCode.INVALID_PAYLOAD, "the request body must be a JSON object");
-        }
-        return node;
-    }
-
-    private static String text(JsonNode node, String field) {
-        JsonNode v = node.get(field);
-        if (v == null || v.isNull()) {
-            return null;
-        }
-        if (!v.isTextual()) {
-            throw new AtelierException(ErrorCode.WRONG_TYPE, field + " must be a string");
-        }
-        return v.asText();
-    }
-
-    private static Boolean boolOrNull(JsonNode node, String field) {
-        JsonNode v = node.get(field);
-        if (v == null || v.isNull()) {
-            return null;
-        }
-        if (!v.isBoolean()) {
-            throw new AtelierException(ErrorCode.WRONG_TYPE, field + " must be true or false");
-        }
-        return v.asBoolean();
-    }
-
-    private static boolean bool(JsonNode node, String field, boolean otherwise) {
-        Boolean b = boolOrNull(node, field);
-        return b == null ? otherwise : b;
+    private RequestBody body(Context ctx) {
+        return RequestBody.parseOrEmpty(mapper, ctx.bodyAsBytes());
     }
 
     static Map<String, Object> whoami(Caller c) {

@@ -40,6 +40,12 @@ final class RequestBody {
         return new RequestBody(node, "");
     }
 
+    /** As {@link #parse}, with no body at all standing for {@code {}} (calls whose fields are all optional). */
+    static RequestBody parseOrEmpty(ObjectMapper mapper, byte[] body) {
+        return body == null || body.length == 0 ? new RequestBody(mapper.createObjectNode(), "")
+                : parse(mapper, body);
+    }
+
     String string(String field) {
         JsonNode v = value(field);
         if (v == null) {
