@@ -70,7 +70,7 @@ public final class Authenticator {
     }
 
     private Caller byToken(String token, String address) {
-        refuseIfLockedOut(null, address);
+        limiter.requireNotLockedOut(null, address);
         var principal = identities.byToken(tokenHash(token)).filter(p -> p.user().enabled()).orElse(null);
         IdentityStore.TokenRecord record = principal == null ? null : principal.credential();
         if (principal == null) {
@@ -104,7 +104,7 @@ public final class Authenticator {
         }
         checkDate(sdkDate);
 
-        refuseIfLockedOut(null, address);
+        limiter.requireNotLockedOut(null, address);
         var principal = identities.byAccessKey(accessKey)
                 .filter(p -> p.credential().enabled() && p.user().enabled()).orElse(null);
         if (principal == null) {
@@ -113,7 +113,7 @@ public final class Authenticator {
         }
         IdentityStore.AccessKeyRecord key = principal.credential();
         IdentityStore.User user = principal.user();
-        refuseIfLockedOut(user.id(), address);
+        limiter.requireNotLockedOut(user.id(), address);
 
         // X-Sdk-Content-Sha256 counts only when it is signed, and then only as UNSIGNED-PAYLOAD (the client's
         // choice not to sign the body) or as the body's real hash: otherwise a captured request could be replayed
@@ -146,13 +146,6 @@ public final class Authenticator {
     private static Caller caller(IdentityStore.Principal<?> p, String credential, String tokenProject) {
         return new Caller(p.user().id(), p.user().name(), credential, p.user().serviceAdmin(), p.roles(),
                 tokenProject);
-    }
-
-    private void refuseIfLockedOut(String userId, String address) {
-        limiter.lockedOut(userId, address).ifPresent(wait -> {
-            throw new AtelierException(ErrorCode.TOO_MANY_SIGN_INS, "too many failed sign-ins from this user or "
-                    + "address; retry in " + wait.toSeconds() + " s").retryAfter(wait);
-        });
     }
 
     /** How a token is stored and looked up: its SHA-256, so that the store never holds a usable token. */

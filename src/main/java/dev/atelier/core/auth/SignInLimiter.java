@@ -1,5 +1,7 @@
 package dev.atelier.core.auth;
 
+import dev.atelier.core.AtelierException;
+import dev.atelier.core.ErrorCode;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -35,6 +37,14 @@ public final class SignInLimiter {
     public Optional<Duration> lockedOut(String user, String address) {
         Optional<Duration> a = wait("addr:" + address, perAddress);
         return a.isPresent() || user == null ? a : wait("user:" + user, perUser);
+    }
+
+    /** Refuses (429, with when to retry) while the user (may be null when unknown) or the address is locked out. */
+    public void requireNotLockedOut(String user, String address) {
+        lockedOut(user, address).ifPresent(wait -> {
+            throw new AtelierException(ErrorCode.TOO_MANY_SIGN_INS, "too many failed sign-ins for this user or "
+                    + "from this address; retry in " + wait.toSeconds() + " s").retryAfter(wait);
+        });
     }
 
     public void failed(String user, String address) {

@@ -99,10 +99,7 @@ public final class IdentityService {
         User known = store.user(user).orElse(null);
         // one count per account, by whichever name or id it is asked for
         String account = known != null ? known.id() : "name:" + user;
-        limiter.lockedOut(account, address).ifPresent(wait -> {
-            throw new AtelierException(ErrorCode.TOO_MANY_SIGN_INS, "too many failed sign-ins for this user or "
-                    + "from this address; retry in " + wait.toSeconds() + " s").retryAfter(wait);
-        });
+        limiter.requireNotLockedOut(account, address);
         // counted as a failure before the slow check, so that attempts in parallel cannot all pass the limit
         limiter.failed(account, address);
         User found = known != null && known.enabled() ? known : null;
