@@ -304,15 +304,21 @@ public final class NotebookGateway {
 
     // ---- HTTP -----------------------------------------------------------------------------------------------
 
-    private void proxy(Context ctx) {
-        Instance inst;
+    /** The instance the request may reach; or null, once the refusal has been answered. */
+    private Instance admitted(Context ctx, boolean webSocket) {
         try {
-            inst = admit(ctx, false);
+            return admit(ctx, webSocket);
         } catch (GatewayRefusal r) {
             refuse(ctx, r);
-            return;
-        } catch (AtelierException e) {
+        } catch (AtelierException e) { // from the owner's credentials
             refuse(ctx, new GatewayRefusal(e.errorCode().httpStatus(), e.errorCode(), e.getMessage()));
+        }
+        return null;
+    }
+
+    private void proxy(Context ctx) {
+        Instance inst = admitted(ctx, false);
+        if (inst == null) {
             return;
         }
         String query = queryWithoutToken(ctx);
@@ -468,15 +474,8 @@ public final class NotebookGateway {
     // ---- WebSocket ------------------------------------------------------------------------------------------
 
     private void beforeUpgrade(Context ctx) {
-        Instance inst;
-        try {
-            inst = admit(ctx, true);
-        } catch (GatewayRefusal r) {
-            refuse(ctx, r);
-            ctx.skipRemainingHandlers();
-            return;
-        } catch (AtelierException e) {
-            refuse(ctx, new GatewayRefusal(e.errorCode().httpStatus(), e.errorCode(), e.getMessage()));
+        Instance inst = admitted(ctx, true);
+        if (inst == null) {
             ctx.skipRemainingHandlers();
             return;
         }
