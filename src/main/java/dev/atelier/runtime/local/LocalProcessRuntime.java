@@ -650,8 +650,12 @@ public final class LocalProcessRuntime implements InstanceRuntime {
      * for a uid without one.
      */
     private static synchronized void hostUser(int uid) {
+        if (NAMED_UIDS.contains(uid)) {
+            return; // every SSH session of an instance asks; the answer does not change
+        }
         try {
             if (run("getent", "passwd", Integer.toString(uid)) == 0) {
+                NAMED_UIDS.add(uid);
                 return;
             }
             String name = "atelier-" + uid;
@@ -663,11 +667,15 @@ public final class LocalProcessRuntime implements InstanceRuntime {
             add.add(name);
             if (run(add.toArray(String[]::new)) != 0 && run("getent", "passwd", Integer.toString(uid)) != 0) {
                 log.warn("cannot name uid {} in the host's user database: sftp into its instance will fail", uid);
+            } else {
+                NAMED_UIDS.add(uid);
             }
         } catch (IOException e) {
             log.warn("cannot name uid {} in the host's user database: {}", uid, e.toString());
         }
     }
+
+    private static final java.util.Set<Integer> NAMED_UIDS = new java.util.HashSet<>();
 
     private static int run(String... command) throws IOException {
         try {
