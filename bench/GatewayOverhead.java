@@ -21,8 +21,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The notebook gateway next to the Jupyter server it relays to, in one run: requests/s and p99 of
@@ -91,22 +89,7 @@ public class GatewayOverhead {
 
     /** Runs wrk; returns requests/s and p99 latency (ms). */
     static double[] wrk(String url, String token, int seconds) throws Exception {
-        Process p = new ProcessBuilder("wrk", "-t2", "-c16", "-d" + seconds + "s", "--latency",
-                "-H", "Authorization: token " + token, url).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        p.waitFor();
-        Matcher rps = Pattern.compile("Requests/sec:\\s+([0-9.]+)").matcher(out);
-        Matcher p99 = Pattern.compile("99%\\s+([0-9.]+)(us|ms|s)").matcher(out);
-        if (!rps.find() || !p99.find() || out.contains("Non-2xx")) {
-            throw new IllegalStateException("wrk: " + out);
-        }
-        double lat = Double.parseDouble(p99.group(1));
-        lat = switch (p99.group(2)) {
-            case "us" -> lat / 1000;
-            case "s" -> lat * 1000;
-            default -> lat;
-        };
-        return new double[] {Double.parseDouble(rps.group(1)), lat};
+        return Wrk.run(url, java.util.Map.of("Authorization", "token " + token), seconds);
     }
 
     /** Sequential execute_request round trips on one kernel: send, wait for the reply's idle status. */

@@ -11,8 +11,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A standalone server under wrk: `atelier serve` in its own JVM with bin/atelier's JVM options, N records seeded
@@ -130,26 +128,6 @@ public class ShowLoad {
     }
 
     static double[] wrk(String url, SdkSigner signer, String project, int seconds) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("wrk", "-t2", "-c16", "-d" + seconds + "s", "--latency"));
-        signer.sign("GET", URI.create(url), new byte[0], project).forEach((k, v) -> {
-            cmd.add("-H");
-            cmd.add(k + ": " + v);
-        });
-        cmd.add(url);
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        p.waitFor();
-        Matcher rps = Pattern.compile("Requests/sec:\\s+([0-9.]+)").matcher(text);
-        Matcher p99 = Pattern.compile("99%\\s+([0-9.]+)(us|ms|s)").matcher(text);
-        if (!rps.find() || !p99.find() || text.contains("Non-2xx")) {
-            throw new IllegalStateException("wrk: " + text);
-        }
-        double lat = Double.parseDouble(p99.group(1));
-        lat = switch (p99.group(2)) {
-            case "us" -> lat / 1000;
-            case "s" -> lat * 1000;
-            default -> lat;
-        };
-        return new double[] {Double.parseDouble(rps.group(1)), lat};
+        return Wrk.run(url, signer.sign("GET", URI.create(url), new byte[0], project), seconds);
     }
 }
