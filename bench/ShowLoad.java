@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -29,10 +30,16 @@ public class ShowLoad {
         int running = args.length > 4 ? Integer.parseInt(args[4]) : 20;
         Path data = dir.resolve("data");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process server = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC",
-                "-Xmx192m", "-Datelier.log.dir=" + dir.resolve("logs"), "-cp", classPath, "dev.atelier.server.Main",
-                "serve", "--data-dir", data.toString(), "--port", "0", "--no-sandbox", "--ssh-port", "-1")
-                .redirectErrorStream(true).start();
+        List<String> command = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
+                "-XX:+UseSerialGC", "-Xmx192m", "-Datelier.log.dir=" + dir.resolve("logs")));
+        // more server JVM options, for profiling: BENCH_SERVER_OPTS="-XX:StartFlightRecording=filename=/tmp/s.jfr"
+        String extra = System.getenv().getOrDefault("BENCH_SERVER_OPTS", "").trim();
+        if (!extra.isEmpty()) {
+            command.addAll(List.of(extra.split("\\s+")));
+        }
+        command.addAll(List.of("-cp", classPath, "dev.atelier.server.Main", "serve", "--data-dir", data.toString(),
+                "--port", "0", "--no-sandbox", "--ssh-port", "-1"));
+        Process server = new ProcessBuilder(command).redirectErrorStream(true).start();
         try {
             String url = null;
             BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
@@ -41,7 +48,13 @@ public class ShowLoad {
                     url = line.substring("Atelier API: ".length()).trim();
                 }
             }
-            Thread.ofVirtual().start(() -> out.lines().forEach(l -> { }));
+            Thread.ofVirtual().start(() -> {
+                try {
+                    out.lines().forEach(l -> { });
+                } catch (java.io.UncheckedIOException closed) {
+                    // the server stopped
+                }
+            });
             JsonNode creds = new ObjectMapper().readTree(data.resolve("credentials.json").toFile());
             String project = creds.get("project_id").asText();
             String me = creds.get("user_id").asText();
@@ -56,12 +69,27 @@ public class ShowLoad {
             String id = ListScale.firstId(api);
             String show = url + "/v1/" + project + "/notebooks/" + id;
             String list = url + "/v1/" + project + "/notebooks/all?limit=50";
-            wrk(show, signer, project, 15); // warm-up
+            wrk(show, signer, project, Math.min(15, 2 * seconds)); // warm-up (the JIT): 15 s, less in a smoke run
+            // the ceiling on this machine: the same server answering its cheapest endpoint (no store, no signature)
+            // and what the server's process spent on each request, in CPU time: steadier than requests/s when
+            // something else on the machine takes a share of the cores
+            long cpu0 = cpuMicros(server.pid());
+            double[] h = Wrk.run(url + "/health/live", Map.of(), seconds);
+            long cpu1 = cpuMicros(server.pid());
             double[] s = wrk(show, signer, project, seconds);
+            long cpu2 = cpuMicros(server.pid());
             double[] l = wrk(list, signer, project, seconds);
-            System.out.printf("show_rps=%.0f%nshow_p99_ms=%.2f%n", s[0], s[1]);
-            System.out.printf("list_all_50_rps=%.0f%nlist_all_50_p99_ms=%.2f%n", l[0], l[1]);
+            long cpu3 = cpuMicros(server.pid());
+            System.out.printf("health_rps=%.0f%nhealth_p99_ms=%.2f%nhealth_cpu_us=%.0f%n", h[0], h[1],
+                    (cpu1 - cpu0) / h[2]);
+            System.out.printf("show_rps=%.0f%nshow_p99_ms=%.2f%nshow_cpu_us=%.0f%nshow_to_health_ratio=%.2f%n", s[0],
+                    s[1], (cpu2 - cpu1) / s[2], s[0] / h[0]);
+            System.out.printf("list_all_50_rps=%.0f%nlist_all_50_p99_ms=%.2f%nlist_all_50_cpu_us=%.0f%n", l[0], l[1],
+                    (cpu3 - cpu2) / l[2]);
             System.out.printf("server_rss_mib=%d%n", rssMib(server.pid()));
+            if (running == 0) {
+                return;
+            }
             // then the same server with instances running (their notebook servers are processes of their own), made
             // by a second user: the seeded records already fill the first one's quota
             admin(url, signer, "POST", "/admin/v1/users", "{\"name\":\"bench\"}");
@@ -93,13 +121,25 @@ public class ShowLoad {
                 api.send("DELETE", "/notebooks/" + nb, null);
             }
             for (String nb : ids) { // gone before the server stops: instances outlive a stopped server
-                while (api.send("GET", "/notebooks/" + nb, null).contains("\"id\"")) {
+                while (exists(api, nb)) {
                     Thread.sleep(200);
                 }
             }
         } finally {
             server.destroy();
             server.waitFor(20, TimeUnit.SECONDS);
+        }
+    }
+
+    static boolean exists(ListScale.Client api, String id) throws Exception {
+        try {
+            api.send("GET", "/notebooks/" + id, null);
+            return true;
+        } catch (IllegalStateException e) {
+            if (e.getMessage().contains("does not exist")) {
+                return false;
+            }
+            throw e;
         }
     }
 
@@ -116,6 +156,13 @@ public class ShowLoad {
             }
             return resp.body();
         }
+    }
+
+    /** The process's user + system CPU time so far, in microseconds (clock ticks of 10 ms: measure over seconds). */
+    static long cpuMicros(long pid) throws Exception {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000L; // utime, stime (fields 14, 15)
     }
 
     static long rssMib(long pid) throws Exception {

@@ -10,6 +10,7 @@ final class Wrk {
     private Wrk() {
     }
 
+    /** {requests/s, p99 ms, requests completed}. */
     static double[] run(String url, Map<String, String> headers, int seconds) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("wrk", "-t2", "-c16", "-d" + seconds + "s", "--latency"));
         headers.forEach((k, v) -> {
@@ -22,7 +23,8 @@ final class Wrk {
         p.waitFor();
         Matcher rps = Pattern.compile("Requests/sec:\\s+([0-9.]+)").matcher(out);
         Matcher p99 = Pattern.compile("99%\\s+([0-9.]+)(us|ms|s)").matcher(out);
-        if (!rps.find() || !p99.find() || out.contains("Non-2xx")) {
+        Matcher total = Pattern.compile("([0-9]+) requests in").matcher(out);
+        if (!rps.find() || !p99.find() || !total.find() || out.contains("Non-2xx")) {
             throw new IllegalStateException("wrk: " + out);
         }
         double lat = Double.parseDouble(p99.group(1));
@@ -31,6 +33,6 @@ final class Wrk {
             case "s" -> lat * 1000;
             default -> lat;
         };
-        return new double[] {Double.parseDouble(rps.group(1)), lat};
+        return new double[] {Double.parseDouble(rps.group(1)), lat, Double.parseDouble(total.group(1))};
     }
 }

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,6 +41,16 @@ class BenchSmokeTest {
         List<String> lines = run(dir, "ListScale.java", "300", "sqlite", "20");
         assertThat(lines).anyMatch(l -> l.startsWith("at300_show_p99_ms=")).anyMatch(l -> l.startsWith("at300_show_rps="))
                 .anyMatch(l -> l.startsWith("at300_list_all_limit50_p99_ms=")).anyMatch(l -> l.startsWith("at300_rss_mib="));
+    }
+
+    @Test
+    void theStandaloneLoadBenchmarkRunsAndReportsEveryFigure() throws Exception {
+        Assumptions.assumeTrue(new ProcessBuilder("sh", "-c", "command -v wrk").start().waitFor() == 0,
+                "wrk is not installed (.ci/run installs it)");
+        List<String> lines = run(dir, "ShowLoad.java", System.getProperty("java.class.path"), "200", "1", "1");
+        assertThat(lines).anyMatch(l -> l.startsWith("health_cpu_us=")).anyMatch(l -> l.startsWith("show_rps="))
+                .anyMatch(l -> l.startsWith("show_cpu_us=")).anyMatch(l -> l.startsWith("list_all_50_p99_ms="))
+                .anyMatch(l -> l.startsWith("server_rss_mib=")).anyMatch(l -> l.startsWith("server_rss_mib_with_running="));
     }
 
     @Test
