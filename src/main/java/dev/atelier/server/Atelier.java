@@ -92,7 +92,8 @@ public final class Atelier implements AutoCloseable {
         this.ssh = config.sshPort() < 0 ? null : new SshGateway(config.host(), config.sshPort(),
                 config.dataDir().resolve("ssh_host_key"), sshAccess, runtime, activity);
         this.http = new HttpApi(config.host(), config.port(), authenticator, identity,
-                new NotebookRoutes(instances, catalog, images, storage, gateway::publicUrl, sshAccess, this::sshUri),
+                new NotebookRoutes(instances, catalog, images, storage, gateway::publicUrl, sshAccess, this::sshUri,
+                        new dev.atelier.store.sql.SqlInstanceDetailsStore(database)),
                 new ImageRoutes(images),
                 new LegacyRoutes(instances, images, catalog, identities, clock, gateway::publicUrl),
                 new IdentityRoutes(identity), gateway, new KeyPairRoutes(sshAccess), () -> ready,

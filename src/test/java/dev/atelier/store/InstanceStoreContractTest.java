@@ -6,15 +6,21 @@ import dev.atelier.core.model.DesiredState;
 import dev.atelier.core.model.Instance;
 import dev.atelier.core.model.InstanceStatus;
 import dev.atelier.core.model.Lease;
+import dev.atelier.core.model.Mount;
 import dev.atelier.core.model.Progress;
 import dev.atelier.core.model.StepStatus;
 import dev.atelier.core.model.Volume;
+import dev.atelier.core.port.InstanceDetailsStore;
 import dev.atelier.core.port.InstanceStore;
+import dev.atelier.core.port.KeyPairStore;
 import dev.atelier.core.port.InstanceStore.InstanceQuery;
 import dev.atelier.store.sql.Database;
 import dev.atelier.core.port.IdentityStore;
 import dev.atelier.store.sql.SqlIdentityStore;
+import dev.atelier.store.sql.SqlInstanceDetailsStore;
 import dev.atelier.store.sql.SqlInstanceStore;
+import dev.atelier.store.sql.SqlKeyPairStore;
+import dev.atelier.store.sql.SqlMountStore;
 import dev.atelier.support.Postgres;
 import java.nio.file.Path;
 import java.util.List;
@@ -196,6 +202,40 @@ abstract class InstanceStoreContractTest {
     }
 
     @Test
+    void detailsReadTagsMountsAndSshEndpointsOfManyInstancesInOneGo() {
+        Instance a = instance("p1", "a", 1);
+        Instance b = instance("p1", "b", 2);
+        Instance bare = instance("p1", "bare", 3);
+        for (Instance i : List.of(a, b, bare)) {
+            store.insert(i);
+        }
+        store.putTags(a.id(), Map.of("team", "vision", "Zone", "eu", "\uD83D\uDE00", "emoji", "\uFFFD", "replacement"));
+        var mounts = new SqlMountStore(db);
+        Mount later = new Mount("m-2", a.id(), "OBS", "/data/later", "obs://b/later", "MOUNTED", null, 20, 20);
+        Mount earlier = new Mount("m-1", a.id(), "OBS", "/data/earlier", "obs://b/earlier", "MOUNT_FAILED", "no bucket",
+                10, 11);
+        mounts.insert(later);
+        mounts.insert(earlier);
+        var keys = new SqlKeyPairStore(db);
+        var endpoint = new KeyPairStore.SshEndpoint(List.of("laptop", "ci"), List.of("10.0.0.0/8"));
+        keys.setEndpoint(b.id(), endpoint);
+
+        var details = new SqlInstanceDetailsStore(db).of(List.of(a.id(), b.id(), bare.id(), "missing"));
+
+        assertThat(details).containsOnlyKeys(a.id(), b.id(), bare.id(), "missing");
+        // keys in code-point order, as the databases' binary collation orders them (U+FFFD before U+1F600)
+        assertThat(details.get(a.id()).tags()).containsExactly(Map.entry("Zone", "eu"), Map.entry("team", "vision"),
+                Map.entry("\uFFFD", "replacement"), Map.entry("\uD83D\uDE00", "emoji"));
+        assertThat(details.get(a.id()).mounts()).containsExactly(earlier, later);
+        assertThat(details.get(a.id()).ssh()).isEmpty();
+        assertThat(details.get(b.id())).isEqualTo(new InstanceDetailsStore.Details(Map.of(), List.of(),
+                java.util.Optional.of(endpoint)));
+        assertThat(details.get(bare.id())).isEqualTo(InstanceDetailsStore.Details.NONE);
+        assertThat(details.get("missing")).isEqualTo(InstanceDetailsStore.Details.NONE);
+        assertThat(new SqlInstanceDetailsStore(db).of(List.of())).isEmpty();
+    }
+
+    @Test
     void identitiesRoundTrip() {
         var ids = new SqlIdentityStore(db);
         assertThat(ids.hasUsers()).isFalse();
@@ -253,6 +293,16 @@ class SqliteInstanceStoreTest extends InstanceStoreContractTest {
     @Override
     String databaseUrl(Path dir) {
         return "jdbc:sqlite:" + dir.resolve("test.db");
+    }
+
+    @Test
+    void ownListsFilteredByStatusOrNameAreCountedOnTheIndexAlone() {
+        for (String filter : List.of("status IN ('ERROR')", "name LIKE '%nb-42%'")) {
+            List<String> plan = db.jdbi().withHandle(h -> h.createQuery("EXPLAIN QUERY PLAN SELECT COUNT(*) "
+                    + "FROM instances WHERE project_id = 'p' AND owner_id = 'me' AND workspace_id = '0' AND " + filter)
+                    .map((rs, ctx) -> rs.getString("detail")).list());
+            assertThat(String.join("\n", plan)).as(filter).contains("COVERING INDEX ix_instances_ws_owner_created");
+        }
     }
 }
 

@@ -13,6 +13,7 @@ import dev.atelier.core.service.InstanceService;
 import dev.atelier.core.service.ListInstances;
 import dev.atelier.core.service.StorageService;
 import dev.atelier.core.service.UpdateInstance;
+import dev.atelier.core.port.InstanceDetailsStore;
 import dev.atelier.core.port.KeyPairStore;
 import dev.atelier.core.service.SshAccess;
 import io.javalin.config.RoutesConfig;
@@ -34,6 +35,7 @@ public final class NotebookRoutes {
 
     private final java.util.function.Function<Instance, String> publicUrl;
     private final SshAccess sshAccess;
+    private final InstanceDetailsStore details;
     private final java.util.function.Function<String, String> sshUri;
 
     /**
@@ -42,7 +44,8 @@ public final class NotebookRoutes {
      */
     public NotebookRoutes(InstanceService instances, Catalog catalog, ImageService images, StorageService storage,
                           java.util.function.Function<Instance, String> publicUrl, SshAccess sshAccess,
-                          java.util.function.Function<String, String> sshUri) {
+                          java.util.function.Function<String, String> sshUri, InstanceDetailsStore details) {
+        this.details = details;
         this.publicUrl = publicUrl;
         this.sshAccess = sshAccess;
         this.sshUri = sshUri;
@@ -153,13 +156,10 @@ public final class NotebookRoutes {
                 query(ctx, "flavor"), query(ctx, "image_id"), query(ctx, "id"), query(ctx, "sort_key"),
                 query(ctx, "sort_dir"), offset, limit);
         InstancePage page = instances.list(HttpApi.caller(ctx), ctx.pathParam("project_id"), req, all);
-        var ids = page.items().stream().map(Instance::id).toList();
-        var tags = instances.tags(ids);
-        var mounts = storage.mountsOf(ids);
-        var ssh = sshAccess.endpoints(ids); // one read for the page, not one per instance
-        ctx.json(Views.Page.of(page.items().stream().map(i -> view(i, tags.getOrDefault(i.id(), java.util.Map.of()),
-                mounts.getOrDefault(i.id(), List.of()), java.util.Optional.ofNullable(ssh.get(i.id())))
-                .withoutToken()).toList(), offset, limit, page.total()));
+        // one read for the whole page, not one per instance
+        var details = this.details.of(page.items().stream().map(Instance::id).toList());
+        ctx.json(Views.Page.of(page.items().stream().map(i -> view(i, details.get(i.id())).withoutToken()).toList(),
+                offset, limit, page.total()));
     }
 
     /** A query parameter, with an empty value counting as absent. */
@@ -289,20 +289,12 @@ public final class NotebookRoutes {
     }
 
     private Views.NotebookResp view(Instance i) {
-        return view(i, instances.tags(List.of(i.id())).getOrDefault(i.id(), java.util.Map.of()),
-                storage.mountsOf(i.id()));
+        return view(i, details.of(List.of(i.id())).get(i.id()));
     }
 
-    private Views.NotebookResp view(Instance i, java.util.Map<String, String> tags,
-                                    List<dev.atelier.core.model.Mount> mounts) {
-        return view(i, tags, mounts, sshAccess.endpoint(i.id()));
-    }
-
-    private Views.NotebookResp view(Instance i, java.util.Map<String, String> tags,
-                                    List<dev.atelier.core.model.Mount> mounts,
-                                    java.util.Optional<KeyPairStore.SshEndpoint> ssh) {
+    private Views.NotebookResp view(Instance i, InstanceDetailsStore.Details details) {
         Image image = images.find(i.imageId()).orElse(null);
-        List<Object> endpoints = ssh.<List<Object>>map(e -> {
+        List<Object> endpoints = details.ssh().<List<Object>>map(e -> {
             Map<String, Object> m = new java.util.LinkedHashMap<>();
             m.put("service", "SSH");
             m.put("dev_service", "SSH");
@@ -312,7 +304,8 @@ public final class NotebookRoutes {
             m.put("allowed_access_ips", e.allowedAccessIps());
             return List.of(m);
         }).orElse(List.of());
-        return Views.notebook(i.withRuntime(i.runtimeState(), publicUrl.apply(i)), image, tags, mounts, endpoints);
+        return Views.notebook(i.withRuntime(i.runtimeState(), publicUrl.apply(i)), image, details.tags(),
+                details.mounts(), endpoints);
     }
 
     static <T> List<T> page(List<T> all, int offset, int limit) {

@@ -20,8 +20,6 @@ public interface KeyPairStore {
 
     Optional<SshEndpoint> endpoint(String instanceId);
 
-    Map<String, SshEndpoint> endpoints(Collection<String> instanceIds);
-
     void deleteEndpoint(String instanceId);
 
     /** {@code publicKey} is one OpenSSH line: {@code <type> <base64> [comment]}. */

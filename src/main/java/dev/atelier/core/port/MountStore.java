@@ -13,9 +13,6 @@ public interface MountStore {
 
     List<Mount> ofInstance(String instanceId);
 
-    /** The mounts of each of {@code instanceIds} that has any. */
-    java.util.Map<String, List<Mount>> ofInstances(java.util.Collection<String> instanceIds);
-
     void update(Mount mount);
 
     void delete(String id);

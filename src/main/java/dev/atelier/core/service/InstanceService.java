@@ -263,7 +263,7 @@ public final class InstanceService {
     public void tag(String projectId, String id, Map<String, String> tags) {
         Instance i = show(projectId, id);
         tags.forEach(InstanceService::checkTag);
-        Map<String, String> merged = new java.util.HashMap<>(tags(java.util.List.of(i.id())).getOrDefault(i.id(),
+        Map<String, String> merged = new java.util.HashMap<>(store.tags(java.util.List.of(i.id())).getOrDefault(i.id(),
                 Map.of()));
         merged.putAll(tags);
         if (merged.size() > MAX_TAGS) {
@@ -275,10 +275,6 @@ public final class InstanceService {
     /** Removes tags by key (and value, where given); unknown keys are ignored. */
     public void untag(String projectId, String id, Map<String, String> keysAndOptionalValues) {
         store.removeTags(show(projectId, id).id(), keysAndOptionalValues);
-    }
-
-    public Map<String, Map<String, String>> tags(java.util.Collection<String> instanceIds) {
-        return store.tags(instanceIds);
     }
 
     public Map<String, java.util.List<String>> projectTags(String projectId, String workspaceId) {

@@ -152,14 +152,6 @@ public final class SshAccess {
         store.setEndpoint(instanceId, endpoint);
     }
 
-    public Optional<SshEndpoint> endpoint(String instanceId) {
-        return store.endpoint(instanceId);
-    }
-
-    public java.util.Map<String, SshEndpoint> endpoints(java.util.Collection<String> instanceIds) {
-        return store.endpoints(instanceIds);
-    }
-
     /** Whether {@code address} is one of the endpoint's allowed addresses (all are, when none are listed). */
     static boolean allowed(SshEndpoint e, InetAddress address) {
         if (e.allowedAccessIps().isEmpty()) {

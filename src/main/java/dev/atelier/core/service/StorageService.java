@@ -80,15 +80,6 @@ public final class StorageService {
     }
 
     /** The mounts of an instance, for rendering it (no access check: the caller already has the instance). */
-    public List<Mount> mountsOf(String instanceId) {
-        return mounts.ofInstance(instanceId);
-    }
-
-    /** The mounts of many instances at once, for rendering a list. */
-    public java.util.Map<String, List<Mount>> mountsOf(java.util.Collection<String> instanceIds) {
-        return mounts.ofInstances(instanceIds);
-    }
-
     public Mount show(String projectId, String instanceId, String mountId) {
         String id = instances.show(projectId, instanceId).id();
         return mounts.get(mountId).filter(m -> m.instanceId().equals(id)).orElseThrow(() ->

@@ -61,23 +61,12 @@ public final class SqlKeyPairStore implements KeyPairStore {
 
     @Override
     public Optional<SshEndpoint> endpoint(String instanceId) {
-        return Optional.ofNullable(endpoints(List.of(instanceId)).get(instanceId));
+        return jdbi.withHandle(h -> h.createQuery("SELECT key_pair_names, allowed_access_ips FROM instance_ssh "
+                        + "WHERE instance_id = :i").bind("i", instanceId)
+                .map((rs, ctx) -> new SshEndpoint(split(rs.getString(1)), split(rs.getString(2)))).findOne());
     }
 
-    @Override
-    public Map<String, SshEndpoint> endpoints(Collection<String> instanceIds) {
-        Map<String, SshEndpoint> out = new HashMap<>();
-        if (instanceIds.isEmpty()) {
-            return out;
-        }
-        jdbi.useHandle(h -> h.createQuery("SELECT instance_id, key_pair_names, allowed_access_ips FROM instance_ssh "
-                        + "WHERE instance_id IN (<ids>)").bindList("ids", List.copyOf(instanceIds))
-                .map((rs, ctx) -> Map.entry(rs.getString(1), new SshEndpoint(split(rs.getString(2)),
-                        split(rs.getString(3))))).forEach(e -> out.put(e.getKey(), e.getValue())));
-        return out;
-    }
-
-    private static List<String> split(String s) {
+    static List<String> split(String s) {
         return s == null || s.isEmpty() ? List.of() : Arrays.asList(s.split(","));
     }
 

@@ -43,16 +43,6 @@ public final class SqlMountStore implements MountStore {
     }
 
     @Override
-    public java.util.Map<String, List<Mount>> ofInstances(java.util.Collection<String> instanceIds) {
-        if (instanceIds.isEmpty()) {
-            return java.util.Map.of();
-        }
-        return jdbi.withHandle(h -> h.createQuery("SELECT " + COLUMNS + " FROM mounts WHERE instance_id IN (<ids>) "
-                        + "ORDER BY create_at, id").bindList("ids", List.copyOf(instanceIds)).map(MAP).list())
-                .stream().collect(java.util.stream.Collectors.groupingBy(Mount::instanceId));
-    }
-
-    @Override
     public void update(Mount m) {
         jdbi.useHandle(h -> h.createUpdate("UPDATE mounts SET status = :status, failure_reason = :failure_reason, "
                         + "update_at = :update_at WHERE id = :id").bind("id", m.id()).bind("status", m.status())
