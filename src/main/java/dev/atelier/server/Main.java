@@ -99,7 +99,7 @@ public final class Main {
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 atelier.close();
-                // the access log is written by a thread of its own: what it still holds goes to the file now
+                // the access log is written in blocks: what it still holds goes to the file now
                 if (org.slf4j.LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext l) {
                     l.stop();
                 }

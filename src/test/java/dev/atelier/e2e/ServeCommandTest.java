@@ -59,6 +59,9 @@ class ServeCommandTest {
                     assertThat(first.output()).anyMatch(l -> l.contains("Atelier stopped")));
             String log = Files.readString(dataDir.resolve("logs/atelier.log"));
             assertThat(log).contains("Atelier is listening").doesNotContain(secret);
+            // the access log is written in blocks; stopping the server writes out what it held
+            assertThat(Files.readString(dataDir.resolve("logs/access.log")))
+                    .containsPattern(" GET /v1/[0-9a-f]+/notebooks 200 ");
         } finally {
             first.process().destroyForcibly();
         }
