@@ -280,6 +280,33 @@ abstract class InstanceStoreContractTest {
     }
 
     @Test
+    void aSignaturesPrincipalIsReadAfreshAfterAnyWriteHereAndWithinASecondOfAWriteElsewhere() {
+        var ids = new SqlIdentityStore(db);
+        ids.createUser("u1", "alice", 1);
+        ids.createProject("p1", "team", 1);
+        ids.addMember("p1", "u1", "member");
+        ids.createAccessKey("AK1", "u1", "sealed", 1);
+        assertThat(ids.byAccessKey("AK1")).hasValueSatisfying(p -> assertThat(p.user().enabled()).isTrue());
+
+        // through this store (this server): from the very next read
+        ids.setEnabled("u1", false);
+        assertThat(ids.byAccessKey("AK1")).hasValueSatisfying(p -> assertThat(p.user().enabled()).isFalse());
+        ids.setEnabled("u1", true);
+        ids.removeMember("p1", "u1");
+        assertThat(ids.byAccessKey("AK1")).hasValueSatisfying(p -> assertThat(p.roles()).isEmpty());
+        ids.deleteAccessKey("AK1");
+        assertThat(ids.byAccessKey("AK1")).isEmpty();
+
+        // through another replica's store: within PRINCIPAL_TTL
+        ids.createAccessKey("AK2", "u1", "sealed", 1);
+        assertThat(ids.byAccessKey("AK2")).isPresent();
+        new SqlIdentityStore(db).setAccessKeyEnabled("AK2", false);
+        org.awaitility.Awaitility.await().atMost(SqlIdentityStore.PRINCIPAL_TTL.plusMillis(500))
+                .pollInterval(java.time.Duration.ofMillis(50))
+                .until(() -> !ids.byAccessKey("AK2").orElseThrow().credential().enabled());
+    }
+
+    @Test
     void migratingTwiceIsANoOp() {
         store.insert(instance("p1", "kept", 1));
         try (Database again = Database.open(url)) {

@@ -21,8 +21,9 @@ import java.util.regex.Pattern;
 /**
  * Authenticates a request by either credential real clients send (reference §1.4): an AK/SK signature
  * ({@code SDK-HMAC-SHA256}, verified exactly as the official SDK signs), or a project-scoped token from
- * {@code POST /v3/auth/tokens} in {@code X-Auth-Token} (or {@code Authorization: Bearer}). Nothing is cached:
- * disabling a user or an access key, or removing a membership, counts from the next request.
+ * {@code POST /v3/auth/tokens} in {@code X-Auth-Token} (or {@code Authorization: Bearer}). The signature is
+ * checked on every request; what the key or token stands for comes from {@link IdentityStore}, which may keep it
+ * briefly (see docs/security.md).
  */
 public final class Authenticator {
 

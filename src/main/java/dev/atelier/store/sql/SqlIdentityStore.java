@@ -7,6 +7,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jdbi.v3.core.HandleCallback;
+import org.jdbi.v3.core.HandleConsumer;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.StatementContext;
 
@@ -14,10 +19,62 @@ import org.jdbi.v3.core.statement.StatementContext;
 public final class SqlIdentityStore implements IdentityStore {
     private static final String USER_COLUMNS = "id, name, password_hash, service_admin, enabled, created_at";
     private static final String KEY_COLUMNS = "access_key, user_id, secret_sealed, enabled, description, created_at";
+    /**
+     * How long a principal read for a signature or token is used again without asking the database. Every write
+     * through this store forgets them all at once, so on one server disabling a user, a key or a membership counts
+     * from the next request; a write through another replica (or the offline admin command) counts within this.
+     */
+    public static final Duration PRINCIPAL_TTL = Duration.ofSeconds(1);
+    private static final int PRINCIPALS_MAX = 10_000;
     private final Jdbi jdbi;
+    private final ConcurrentHashMap<String, Recent> principals = new ConcurrentHashMap<>();
+    /** Counts writes: a principal read while one happened is not kept (it may be from before it). */
+    private final AtomicLong writes = new AtomicLong();
+
+    private record Recent(Principal<?> principal, long until) {
+    }
 
     public SqlIdentityStore(Database db) {
         this.jdbi = db.jdbi();
+    }
+
+    /** Every write goes through here (or {@link #writeReturning}), so none leaves a principal it changed cached. */
+    private <X extends Exception> void write(HandleConsumer<X> work) throws X {
+        writeReturning(h -> {
+            work.useHandle(h);
+            return null;
+        });
+    }
+
+    private <R, X extends Exception> R writeReturning(HandleCallback<R, X> work) throws X {
+        try {
+            return jdbi.inTransaction(work);
+        } finally {
+            writes.incrementAndGet();
+            principals.clear();
+        }
+    }
+
+    /** A principal from the last {@link #PRINCIPAL_TTL}, or read now. Unknown credentials are never kept. */
+    @SuppressWarnings("unchecked")
+    private <C> Optional<Principal<C>> recent(String key, java.util.function.Supplier<Optional<Principal<C>>> read) {
+        long now = System.nanoTime();
+        Recent r = principals.get(key);
+        if (r != null && now - r.until() < 0) {
+            return Optional.of((Principal<C>) r.principal());
+        }
+        long before = writes.get();
+        Optional<Principal<C>> p = read.get();
+        if (p.isPresent()) {
+            if (principals.size() >= PRINCIPALS_MAX) {
+                principals.clear();
+            }
+            principals.put(key, new Recent(p.get(), now + PRINCIPAL_TTL.toNanos()));
+            if (writes.get() != before) { // a write raced with this read: its clear may have come before the put
+                principals.remove(key);
+            }
+        }
+        return p;
     }
 
     @Override
@@ -27,7 +84,7 @@ public final class SqlIdentityStore implements IdentityStore {
 
     @Override
     public void createUser(String id, String name, long now) {
-        jdbi.useHandle(h -> h.createUpdate("INSERT INTO users (id, name, created_at) VALUES (:id, :name, :now)")
+        write(h -> h.createUpdate("INSERT INTO users (id, name, created_at) VALUES (:id, :name, :now)")
                 .bind("id", id).bind("name", name).bind("now", now).execute());
     }
 
@@ -65,12 +122,12 @@ public final class SqlIdentityStore implements IdentityStore {
     }
 
     private void update(String sql, String userId, Object value) {
-        jdbi.useHandle(h -> h.createUpdate(sql).bind("u", userId).bind("v", value).execute());
+        write(h -> h.createUpdate(sql).bind("u", userId).bind("v", value).execute());
     }
 
     @Override
     public void deleteUser(String userId) {
-        jdbi.useTransaction(h -> {
+        write(h -> {
             for (String table : List.of("tokens", "access_keys", "project_members")) {
                 h.createUpdate("DELETE FROM " + table + " WHERE user_id = :u").bind("u", userId).execute();
             }
@@ -80,7 +137,7 @@ public final class SqlIdentityStore implements IdentityStore {
 
     @Override
     public void createProject(String id, String name, long now) {
-        jdbi.useHandle(h -> h.createUpdate("INSERT INTO projects (id, name, created_at) VALUES (:id, :name, :now)")
+        write(h -> h.createUpdate("INSERT INTO projects (id, name, created_at) VALUES (:id, :name, :now)")
                 .bind("id", id).bind("name", name).bind("now", now).execute());
     }
 
@@ -99,7 +156,7 @@ public final class SqlIdentityStore implements IdentityStore {
 
     @Override
     public void deleteProject(String projectId) {
-        jdbi.useTransaction(h -> {
+        write(h -> {
             h.createUpdate("DELETE FROM tokens WHERE project_id = :p").bind("p", projectId).execute();
             h.createUpdate("DELETE FROM project_members WHERE project_id = :p").bind("p", projectId).execute();
             h.createUpdate("DELETE FROM projects WHERE id = :p").bind("p", projectId).execute();
@@ -108,7 +165,7 @@ public final class SqlIdentityStore implements IdentityStore {
 
     @Override
     public void addMember(String projectId, String userId, String role) {
-        jdbi.useTransaction(h -> {
+        write(h -> {
             int changed = h.createUpdate("UPDATE project_members SET role = :r WHERE project_id = :p AND user_id = :u")
                     .bind("p", projectId).bind("u", userId).bind("r", role).execute();
             if (changed == 0) {
@@ -120,7 +177,7 @@ public final class SqlIdentityStore implements IdentityStore {
 
     @Override
     public boolean removeMember(String projectId, String userId) {
-        return jdbi.withHandle(h -> {
+        return writeReturning(h -> {
             h.createUpdate("DELETE FROM tokens WHERE project_id = :p AND user_id = :u").bind("p", projectId)
                     .bind("u", userId).execute();
             return h.createUpdate("DELETE FROM project_members WHERE project_id = :p AND user_id = :u")
@@ -147,7 +204,7 @@ public final class SqlIdentityStore implements IdentityStore {
 
     @Override
     public void createAccessKey(String accessKey, String userId, String sealedSecret, String description, long now) {
-        jdbi.useHandle(h -> h.createUpdate("INSERT INTO access_keys (access_key, user_id, secret_sealed, enabled, "
+        write(h -> h.createUpdate("INSERT INTO access_keys (access_key, user_id, secret_sealed, enabled, "
                 + "description, created_at) VALUES (:ak, :u, :s, 1, :d, :now)").bind("ak", accessKey)
                 .bind("u", userId).bind("s", sealedSecret).bind("d", description).bind("now", now).execute());
     }
@@ -163,19 +220,19 @@ public final class SqlIdentityStore implements IdentityStore {
 
     @Override
     public Optional<Principal<AccessKeyRecord>> byAccessKey(String accessKey) {
-        return principal("SELECT k.access_key, k.user_id, k.secret_sealed, k.enabled, k.description, k.created_at, "
+        return recent("key:" + accessKey, () -> principal("SELECT k.access_key, k.user_id, k.secret_sealed, k.enabled, k.description, k.created_at, "
                 + PRINCIPAL_COLUMNS + " FROM access_keys k JOIN users u ON u.id = k.user_id "
                 + "LEFT JOIN project_members m ON m.user_id = u.id WHERE k.access_key = :x", accessKey,
                 rs -> new AccessKeyRecord(rs.getString(1), rs.getString(2), rs.getString(3), rs.getInt(4) != 0,
-                        rs.getString(5), rs.getLong(6)));
+                        rs.getString(5), rs.getLong(6))));
     }
 
     @Override
     public Optional<Principal<TokenRecord>> byToken(String tokenHash) {
-        return principal("SELECT t.user_id, t.project_id, t.issued_at, t.expires_at, 0, 0, " + PRINCIPAL_COLUMNS
+        return recent("token:" + tokenHash, () -> principal("SELECT t.user_id, t.project_id, t.issued_at, t.expires_at, 0, 0, " + PRINCIPAL_COLUMNS
                 + " FROM tokens t JOIN users u ON u.id = t.user_id "
                 + "LEFT JOIN project_members m ON m.user_id = u.id WHERE t.token_hash = :x", tokenHash,
-                rs -> new TokenRecord(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4)));
+                rs -> new TokenRecord(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4))));
     }
 
     private interface Credential<C> {
@@ -216,26 +273,26 @@ public final class SqlIdentityStore implements IdentityStore {
 
     @Override
     public void setAccessKeyEnabled(String accessKey, boolean enabled) {
-        jdbi.useHandle(h -> h.createUpdate("UPDATE access_keys SET enabled = :e WHERE access_key = :ak")
+        write(h -> h.createUpdate("UPDATE access_keys SET enabled = :e WHERE access_key = :ak")
                 .bind("ak", accessKey).bind("e", enabled ? 1 : 0).execute());
     }
 
     @Override
     public void deleteAccessKey(String accessKey) {
-        jdbi.useHandle(h -> h.createUpdate("DELETE FROM access_keys WHERE access_key = :ak").bind("ak", accessKey)
+        write(h -> h.createUpdate("DELETE FROM access_keys WHERE access_key = :ak").bind("ak", accessKey)
                 .execute());
     }
 
     @Override
     public void createToken(String tokenHash, String userId, String projectId, long issuedAt, long expiresAt) {
-        jdbi.useHandle(h -> h.createUpdate("INSERT INTO tokens (token_hash, user_id, project_id, issued_at, expires_at) "
+        write(h -> h.createUpdate("INSERT INTO tokens (token_hash, user_id, project_id, issued_at, expires_at) "
                 + "VALUES (:h, :u, :p, :i, :e)").bind("h", tokenHash).bind("u", userId).bind("p", projectId)
                 .bind("i", issuedAt).bind("e", expiresAt).execute());
     }
 
     @Override
     public int deleteExpiredTokens(long now) {
-        return jdbi.withHandle(h -> h.createUpdate("DELETE FROM tokens WHERE expires_at < :now").bind("now", now)
+        return writeReturning(h -> h.createUpdate("DELETE FROM tokens WHERE expires_at < :now").bind("now", now)
                 .execute());
     }
 }
