@@ -10,6 +10,7 @@ import java.util.List;
 public record Progress(List<StepStatus> steps) {
 
     public static final int STEPS = 4;
+    private static final java.util.Map<String, Progress> DECODED = new java.util.concurrent.ConcurrentHashMap<>();
     private static final String[] DESCRIPTIONS = {
         "prepare storage", "prepare compute resources", "configure network", "initialize instance"
     };
@@ -55,7 +56,15 @@ public record Progress(List<StepStatus> steps) {
         return String.join(",", steps.stream().map(Enum::name).toList());
     }
 
+    /** Read with every instance row; there are few distinct values, each decoded once. */
     public static Progress decode(String encoded) {
-        return new Progress(java.util.Arrays.stream(encoded.split(",")).map(StepStatus::valueOf).toList());
+        Progress p = DECODED.get(encoded);
+        if (p == null) {
+            p = new Progress(java.util.Arrays.stream(encoded.split(",")).map(StepStatus::valueOf).toList());
+            if (DECODED.size() < 1024) {
+                DECODED.put(encoded, p);
+            }
+        }
+        return p;
     }
 }

@@ -23,7 +23,8 @@ import org.jdbi.v3.core.statement.StatementContext;
 /** {@link InstanceStore} on SQL (SQLite or PostgreSQL, same statements). */
 public final class SqlInstanceStore implements InstanceStore {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final TypeReference<Map<String, String>> STATE = new TypeReference<>() { };
+    private static final com.fasterxml.jackson.databind.ObjectReader STATE_READER =
+            JSON.readerFor(new TypeReference<Map<String, String>>() { });
     private static final String COLUMNS = "id, project_id, owner_id, workspace_id, name, description, feature, "
             + "flavor_id, image_id, volume_category, volume_ownership, volume_capacity, lease_create_at, "
             + "lease_duration, lease_enabled, lease_type, lease_update_at, lease_requested, desired_state, status, "
@@ -234,18 +235,16 @@ public final class SqlInstanceStore implements InstanceStore {
                 .bind("create_at", i.createAt()).bind("update_at", i.updateAt()).bind("version", i.version());
     }
 
+    /** By position in {@link #COLUMNS}: looking each column up by name was a third of the cost of reading a row. */
     private static Instance map(ResultSet rs, StatementContext ctx) throws SQLException {
-        return new Instance(rs.getString("id"), rs.getString("project_id"), rs.getString("owner_id"),
-                rs.getString("workspace_id"), rs.getString("name"), rs.getString("description"),
-                rs.getString("feature"), rs.getString("flavor_id"), rs.getString("image_id"),
-                new Volume(rs.getString("volume_category"), rs.getString("volume_ownership"),
-                        rs.getInt("volume_capacity")),
-                new Lease(rs.getLong("lease_create_at"), rs.getLong("lease_duration"), rs.getInt("lease_enabled") != 0,
-                        rs.getString("lease_type"), rs.getLong("lease_update_at"), rs.getLong("lease_requested")),
-                DesiredState.valueOf(rs.getString("desired_state")), InstanceStatus.valueOf(rs.getString("status")),
-                Progress.decode(rs.getString("progress")), rs.getString("fail_reason"), rs.getString("token"),
-                rs.getString("url"), fromJson(rs.getString("runtime_state")), rs.getLong("create_at"),
-                rs.getLong("update_at"), rs.getLong("version"));
+        return new Instance(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                rs.getString(6), rs.getString(7), rs.getString(8), rs.getString(9),
+                new Volume(rs.getString(10), rs.getString(11), rs.getInt(12)),
+                new Lease(rs.getLong(13), rs.getLong(14), rs.getInt(15) != 0, rs.getString(16), rs.getLong(17),
+                        rs.getLong(18)),
+                DesiredState.valueOf(rs.getString(19)), InstanceStatus.valueOf(rs.getString(20)),
+                Progress.decode(rs.getString(21)), rs.getString(22), rs.getString(23), rs.getString(24),
+                fromJson(rs.getString(25)), rs.getLong(26), rs.getLong(27), rs.getLong(28));
     }
 
     private static String toJson(Map<String, String> state) {
@@ -257,8 +256,11 @@ public final class SqlInstanceStore implements InstanceStore {
     }
 
     private static Map<String, String> fromJson(String json) {
+        if (json == null || json.equals("{}")) {
+            return Map.of();
+        }
         try {
-            return JSON.readValue(json, STATE);
+            return STATE_READER.readValue(json);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("corrupt runtime_state", e);
         }
