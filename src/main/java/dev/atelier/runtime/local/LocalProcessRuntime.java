@@ -3,8 +3,6 @@ package dev.atelier.runtime.local;
 import dev.atelier.core.model.StepStatus;
 import dev.atelier.core.port.InstanceRuntime;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -53,6 +51,7 @@ public final class LocalProcessRuntime implements InstanceRuntime {
     private final boolean loopVolumes;
     private final String isolationProblem;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    private final Ports ports = Ports.belowEphemeral();
 
     /**
      * @param objectStoreDir the local object store: {@code obs://bucket/dir/} is {@code <objectStoreDir>/bucket/dir/}
@@ -271,7 +270,7 @@ public final class LocalProcessRuntime implements InstanceRuntime {
             throw new RuntimeFailure("the image's notebook server " + jupyter + " is not installed on this host "
                     + "(Debian: apt-get install jupyter-server python3-ipykernel python3-nbclassic)");
         }
-        int port = freePort();
+        int port = ports.take();
         progress.step(2, StepStatus.COMPLETED);
 
         progress.step(3, StepStatus.PROCESSING);
@@ -756,11 +755,4 @@ public final class LocalProcessRuntime implements InstanceRuntime {
         }
     }
 
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new RuntimeFailure("no free port on 127.0.0.1: " + e.getMessage(), e);
-        }
-    }
 }
