@@ -40,6 +40,8 @@ public class ShowLoad {
         command.addAll(List.of("-cp", classPath, "dev.atelier.server.Main", "serve", "--data-dir", data.toString(),
                 "--port", "0", "--no-sandbox", "--ssh-port", "-1"));
         Process server = new ProcessBuilder(command).redirectErrorStream(true).start();
+        List<String> ids = new ArrayList<>();
+        ListScale.Client[] owner = new ListScale.Client[1];
         try {
             String url = null;
             BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
@@ -96,7 +98,7 @@ public class ShowLoad {
             admin(url, signer, "PUT", "/admin/v1/projects/" + project + "/members/bench", "{\"role\":\"member\"}");
             JsonNode key = new ObjectMapper().readTree(admin(url, signer, "POST", "/admin/v1/users/bench/keys", "{}"));
             api = new ListScale.Client(url, project, key.get("access_key").asText(), key.get("secret_key").asText());
-            List<String> ids = new ArrayList<>();
+            owner[0] = api;
             for (int i = 0; i < running; i++) {
                 String created = api.send("POST", "/notebooks", "{\"name\":\"rss-" + i + "\",\"flavor\":"
                         + "\"modelarts.vm.cpu.2u\",\"image_id\":\""
@@ -107,7 +109,10 @@ public class ShowLoad {
             }
             long deadline = System.nanoTime() + 180_000_000_000L;
             for (String nb : ids) {
-                while (!api.send("GET", "/notebooks/" + nb, null).contains("\"status\":\"RUNNING\"")) {
+                for (String shown; !(shown = api.send("GET", "/notebooks/" + nb, null)).contains("\"status\":\"RUNNING\""); ) {
+                    if (shown.matches("(?s).*\"status\":\"(ERROR|[A-Z_]*FAILED)\".*")) {
+                        throw new IllegalStateException("instance " + nb + " failed: " + shown);
+                    }
                     if (System.nanoTime() > deadline) {
                         throw new IllegalStateException("instance " + nb + " did not reach RUNNING in 3 minutes");
                     }
@@ -125,6 +130,17 @@ public class ShowLoad {
                     Thread.sleep(200);
                 }
             }
+        } catch (Exception e) {
+            // instances outlive a stopped server: delete what was made before giving up
+            for (String nb : ids) {
+                try {
+                    owner[0].send("DELETE", "/notebooks/" + nb, null);
+                } catch (Exception ignored) {
+                    // best effort
+                }
+            }
+            Thread.sleep(ids.isEmpty() ? 0 : 5_000);
+            throw e;
         } finally {
             server.destroy();
             server.waitFor(20, TimeUnit.SECONDS);
