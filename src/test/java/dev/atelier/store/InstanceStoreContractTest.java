@@ -323,12 +323,18 @@ class SqliteInstanceStoreTest extends InstanceStoreContractTest {
     }
 
     @Test
-    void ownListsFilteredByStatusOrNameAreCountedOnTheIndexAlone() {
+    void listsAreCountedOnAnIndexAloneWithOrWithoutAStatusAndForOneOwnerWithANameToo() {
         for (String filter : List.of("status IN ('ERROR')", "name LIKE '%nb-42%'")) {
             List<String> plan = db.jdbi().withHandle(h -> h.createQuery("EXPLAIN QUERY PLAN SELECT COUNT(*) "
                     + "FROM instances WHERE project_id = 'p' AND owner_id = 'me' AND workspace_id = '0' AND " + filter)
                     .map((rs, ctx) -> rs.getString("detail")).list());
             assertThat(String.join("\n", plan)).as(filter).contains("COVERING INDEX ix_instances_ws_owner_created");
+        }
+        for (String filter : List.of("", " AND status IN ('ERROR')")) {
+            List<String> plan = db.jdbi().withHandle(h -> h.createQuery("EXPLAIN QUERY PLAN SELECT COUNT(*) "
+                    + "FROM instances WHERE project_id = 'p' AND workspace_id = '0'" + filter)
+                    .map((rs, ctx) -> rs.getString("detail")).list());
+            assertThat(String.join("\n", plan)).as(filter).contains("COVERING INDEX ix_instances_ws_status ");
         }
     }
 }
