@@ -97,13 +97,18 @@ public final class Main {
                 return 1;
             }
             CountDownLatch stopped = new CountDownLatch(1);
+            var accessLog = AccessLogFlusher.start();
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                atelier.close();
-                // the access log is written in blocks: what it still holds goes to the file now
-                if (org.slf4j.LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext l) {
-                    l.stop();
+                try {
+                    atelier.close();
+                } finally {
+                    // the access log is written in blocks: what it still holds goes to the file now
+                    accessLog.close();
+                    if (org.slf4j.LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext l) {
+                        l.stop();
+                    }
+                    stopped.countDown();
                 }
-                stopped.countDown();
             }, "shutdown"));
             printWelcome(atelier);
             stopped.await();

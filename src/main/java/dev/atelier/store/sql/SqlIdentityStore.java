@@ -28,17 +28,22 @@ public final class SqlIdentityStore implements IdentityStore {
     private static final int PRINCIPALS_MAX = 10_000;
     private final Jdbi jdbi;
     private final ConcurrentHashMap<String, Recent> principals = new ConcurrentHashMap<>();
-    /** Counts writes: a principal read while one happened is not kept (it may be from before it). */
+    /** Counts writes: a principal is used again only while no write has happened since it was read. */
     private final AtomicLong writes = new AtomicLong();
 
-    private record Recent(Principal<?> principal, long until) {
+    /** {@code writesBefore}: the count of writes when the read began. */
+    private record Recent(Principal<?> principal, long until, long writesBefore) {
     }
 
     public SqlIdentityStore(Database db) {
         this.jdbi = db.jdbi();
     }
 
-    /** Every write goes through here (or {@link #writeReturning}), so none leaves a principal it changed cached. */
+    /**
+     * Every write goes through here (or {@link #writeReturning}), so none leaves a principal it changed cached. Only
+     * {@link #createToken} and {@link #deleteExpiredTokens} do not: a new token changes no principal already read,
+     * and an expired one is refused by its expiry anyway; so signing in does not empty the cache.
+     */
     private <X extends Exception> void write(HandleConsumer<X> work) throws X {
         writeReturning(h -> {
             work.useHandle(h);
@@ -60,19 +65,17 @@ public final class SqlIdentityStore implements IdentityStore {
     private <C> Optional<Principal<C>> recent(String key, java.util.function.Supplier<Optional<Principal<C>>> read) {
         long now = System.nanoTime();
         Recent r = principals.get(key);
-        if (r != null && now - r.until() < 0) {
+        // read before a write that has happened since (even one whose clear came before this was put): not used
+        if (r != null && now - r.until() < 0 && r.writesBefore() == writes.get()) {
             return Optional.of((Principal<C>) r.principal());
         }
         long before = writes.get();
         Optional<Principal<C>> p = read.get();
-        if (p.isPresent()) {
+        if (p.isPresent() && writes.get() == before) {
             if (principals.size() >= PRINCIPALS_MAX) {
                 principals.clear();
             }
-            principals.put(key, new Recent(p.get(), now + PRINCIPAL_TTL.toNanos()));
-            if (writes.get() != before) { // a write raced with this read: its clear may have come before the put
-                principals.remove(key);
-            }
+            principals.put(key, new Recent(p.get(), now + PRINCIPAL_TTL.toNanos(), before));
         }
         return p;
     }
@@ -285,14 +288,14 @@ public final class SqlIdentityStore implements IdentityStore {
 
     @Override
     public void createToken(String tokenHash, String userId, String projectId, long issuedAt, long expiresAt) {
-        write(h -> h.createUpdate("INSERT INTO tokens (token_hash, user_id, project_id, issued_at, expires_at) "
+        jdbi.useHandle(h -> h.createUpdate("INSERT INTO tokens (token_hash, user_id, project_id, issued_at, expires_at) "
                 + "VALUES (:h, :u, :p, :i, :e)").bind("h", tokenHash).bind("u", userId).bind("p", projectId)
                 .bind("i", issuedAt).bind("e", expiresAt).execute());
     }
 
     @Override
     public int deleteExpiredTokens(long now) {
-        return writeReturning(h -> h.createUpdate("DELETE FROM tokens WHERE expires_at < :now").bind("now", now)
+        return jdbi.withHandle(h -> h.createUpdate("DELETE FROM tokens WHERE expires_at < :now").bind("now", now)
                 .execute());
     }
 }
