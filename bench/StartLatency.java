@@ -60,16 +60,26 @@ public class StartLatency {
             List<Double> bareTogether = new ArrayList<>();
             List<Double> atelierTogether = new ArrayList<>();
             List<String> ratios = new ArrayList<>();
+            List<String> bareCpu = new ArrayList<>();
+            List<String> atelierCpu = new ArrayList<>();
             for (int r = 0; r < rounds; r++) {
                 int base = 100 + r * 2 * together;
+                // this JVM's CPU (the clients; in the Atelier rounds the server too, clean-up included)
+                long c0 = jvmCpuMs();
                 bareTogether.add(allAtOnce(together, (k, ready) -> bareStart(dir, base + k, ready)));
+                long c1 = jvmCpuMs();
                 atelierTogether.add(allAtOnce(together, (k, ready) -> atelierStart(api, base + together + k, ready)));
+                long c2 = jvmCpuMs();
+                bareCpu.add(Long.toString(c1 - c0));
+                atelierCpu.add(Long.toString(c2 - c1));
                 ratios.add(String.format("%.2f", atelierTogether.get(r) / bareTogether.get(r)));
             }
             System.out.printf("concurrent=%d%nconcurrent_rounds=%d%nbare_concurrent_all_ready_ms=%.0f%n"
                     + "create_concurrent_all_running_ms=%.0f%ncreate_concurrent_ratio=%.2f%n"
                     + "create_concurrent_ratio_each_round=%s%n", together, rounds, p(bareTogether, 50),
                     p(atelierTogether, 50), p(atelierTogether, 50) / p(bareTogether, 50), String.join(",", ratios));
+            System.out.printf("jvm_cpu_ms_each_round_bare=%s%njvm_cpu_ms_each_round_atelier=%s%n",
+                    String.join(",", bareCpu), String.join(",", atelierCpu));
             System.out.println("samples=" + n);
             System.out.println("sandbox=" + atelierSandbox(atelier));
         } finally {
@@ -200,6 +210,17 @@ public class StartLatency {
     }
 
     /** Runs {@code count} tasks at once and returns how long until the last one finished, in ms. */
+    /** This process's user + system CPU time, in ms (10 ms ticks). */
+    static long jvmCpuMs() {
+        try {
+            String st = java.nio.file.Files.readString(Path.of("/proc/self/stat"));
+            String[] f = st.substring(st.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10;
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
     interface Ready {
         void run() throws Exception;
     }
