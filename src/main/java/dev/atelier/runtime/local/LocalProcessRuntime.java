@@ -346,6 +346,9 @@ public final class LocalProcessRuntime implements InstanceRuntime {
         if (process.isEmpty()) {
             return Health.failed("the notebook server exited. " + logTail(instanceId, token));
         }
+        if (!listening(Integer.parseInt(state.get(PORT)))) {
+            return Health.starting();
+        }
         try {
             HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + state.get(PORT)
                             + state.get(BASE_URL) + "api/status"))
@@ -358,6 +361,19 @@ public final class LocalProcessRuntime implements InstanceRuntime {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Health.starting();
+        }
+    }
+
+    /**
+     * Whether anything accepts connections on the port. A starting server is polled every 25 ms and for most of its
+     * start nothing listens yet: a refused connect costs far less than the HTTP client's request machinery.
+     */
+    private static boolean listening(int port) {
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), 800);
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 
