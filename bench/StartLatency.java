@@ -209,16 +209,9 @@ public class StartLatency {
         }
     }
 
-    /** Runs {@code count} tasks at once and returns how long until the last one finished, in ms. */
     /** This process's user + system CPU time, in ms (10 ms ticks). */
-    static long jvmCpuMs() {
-        try {
-            String st = java.nio.file.Files.readString(Path.of("/proc/self/stat"));
-            String[] f = st.substring(st.lastIndexOf(')') + 2).split(" ");
-            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10;
-        } catch (Exception e) {
-            return -1;
-        }
+    static long jvmCpuMs() throws Exception {
+        return ShowLoad.cpuMicros(ProcessHandle.current().pid()) / 1000;
     }
 
     interface Ready {
@@ -235,7 +228,7 @@ public class StartLatency {
      */
     static double allAtOnce(int count, Start task) throws InterruptedException {
         var allReady = new java.util.concurrent.CyclicBarrier(count);
-        long[] last = new long[1];
+        var last = new java.util.concurrent.atomic.AtomicLong();
         long t0 = System.nanoTime();
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < count; i++) {
@@ -243,10 +236,7 @@ public class StartLatency {
             threads.add(Thread.ofVirtual().start(() -> {
                 try {
                     task.start(k, () -> {
-                        long now = System.nanoTime();
-                        synchronized (last) {
-                            last[0] = Math.max(last[0], now);
-                        }
+                        last.accumulateAndGet(System.nanoTime(), Math::max);
                         allReady.await();
                     });
                 } catch (Exception e) {
@@ -257,6 +247,6 @@ public class StartLatency {
         for (Thread t : threads) {
             t.join();
         }
-        return (last[0] - t0) / 1e6;
+        return (last.get() - t0) / 1e6;
     }
 }

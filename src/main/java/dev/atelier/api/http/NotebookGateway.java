@@ -128,8 +128,8 @@ public final class NotebookGateway {
         String id = InstanceService.canonicalId(ctx.pathParam("id"));
         if (notebookDomain != null) {
             String host = ctx.header("Host") == null ? "" : ctx.header("Host").toLowerCase(Locale.ROOT);
-            int colon = host.lastIndexOf(':');
-            if (colon > host.lastIndexOf(']')) {
+            int colon = portColon(host);
+            if (colon >= 0) {
                 host = host.substring(0, colon);
             }
             if (!host.equals(id + "." + notebookDomain)) {
@@ -250,6 +250,12 @@ public final class NotebookGateway {
         return base.getScheme() + "://" + id + "." + notebookDomain + (base.getPort() < 0 ? "" : ":" + base.getPort());
     }
 
+    /** Where a Host header's port begins (its colon), or -1 when it names none; an IPv6 literal is in brackets. */
+    private static int portColon(String host) {
+        int colon = host.lastIndexOf(':');
+        return colon > host.lastIndexOf(']') ? colon : -1;
+    }
+
     private static boolean sameOrigin(Context ctx) {
         String origin = ctx.header("Origin");
         if (origin == null || origin.equals("null")) {
@@ -264,8 +270,8 @@ public final class NotebookGateway {
             // the whole authority, port included: another port of this host is another site's page
             int port = o.getPort() >= 0 ? o.getPort() : "https".equals(o.getScheme()) ? 443 : 80;
             String h = host.toLowerCase(Locale.ROOT);
-            int colon = h.lastIndexOf(':');
-            boolean hasPort = colon > h.lastIndexOf(']');
+            int colon = portColon(h);
+            boolean hasPort = colon >= 0;
             String hostName = hasPort ? h.substring(0, colon) : h;
             int hostPort = hasPort ? Integer.parseInt(h.substring(colon + 1)) : port == 443 || port == 80 ? port : -1;
             return hostName.equals(o.getHost().toLowerCase(Locale.ROOT)) && hostPort == port;

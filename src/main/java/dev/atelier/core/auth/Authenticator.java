@@ -28,6 +28,7 @@ import java.util.regex.Pattern;
 public final class Authenticator {
 
     public static final Duration MAX_CLOCK_SKEW = Duration.ofMinutes(15);
+    private static final int OPENED_SECRETS_MAX = 4096;
     public static final DateTimeFormatter SDK_DATE = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'", Locale.ROOT);
     private static final Pattern AUTHORIZATION = Pattern.compile(
             "SDK-HMAC-SHA256\\s+(?:Access=([^,\\s]+)|Credential=([^/,\\s]+)/[^,]*)\\s*,\\s*"
@@ -38,7 +39,6 @@ public final class Authenticator {
     private final Clock signatureClock;
     private final Clock tokenClock;
     private final SignInLimiter limiter;
-    private static final int OPENED_SECRETS_MAX = 4096;
     private final java.util.concurrent.ConcurrentHashMap<String, byte[]> openedSecrets =
             new java.util.concurrent.ConcurrentHashMap<>();
 

@@ -248,8 +248,10 @@ public final class SshAccess {
         if (u.isEmpty()) {
             return false;
         }
-        return u.get().serviceAdmin() || userId.equals(inst.ownerId())
-                && identities.rolesOf(userId).containsKey(inst.projectId())
-                || Caller.PROJECT_ADMIN.equals(identities.rolesOf(userId).get(inst.projectId()));
+        if (u.get().serviceAdmin()) {
+            return true;
+        }
+        String role = identities.rolesOf(userId).get(inst.projectId());
+        return role != null && userId.equals(inst.ownerId()) || Caller.PROJECT_ADMIN.equals(role);
     }
 }

@@ -79,7 +79,6 @@ public final class StorageService {
         return mounts.ofInstance(instances.show(projectId, instanceId).id());
     }
 
-    /** The mounts of an instance, for rendering it (no access check: the caller already has the instance). */
     public Mount show(String projectId, String instanceId, String mountId) {
         String id = instances.show(projectId, instanceId).id();
         return mounts.get(mountId).filter(m -> m.instanceId().equals(id)).orElseThrow(() ->

@@ -64,14 +64,6 @@ final class Ports {
                 + ") leave no other unprivileged port for notebook servers");
     }
 
-    int low() {
-        return low;
-    }
-
-    int high() {
-        return high;
-    }
-
     /** A port at random that nothing listens on and that was not handed out lately. */
     synchronized int take() {
         int size = high - low + 1;

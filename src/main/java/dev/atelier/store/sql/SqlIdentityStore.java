@@ -223,8 +223,8 @@ public final class SqlIdentityStore implements IdentityStore {
 
     @Override
     public Optional<Principal<AccessKeyRecord>> byAccessKey(String accessKey) {
-        return recent("key:" + accessKey, () -> principal("SELECT k.access_key, k.user_id, k.secret_sealed, k.enabled, k.description, k.created_at, "
-                + PRINCIPAL_COLUMNS + " FROM access_keys k JOIN users u ON u.id = k.user_id "
+        return recent("key:" + accessKey, () -> principal("SELECT k.access_key, k.user_id, k.secret_sealed, "
+                + "k.enabled, k.description, k.created_at, " + PRINCIPAL_COLUMNS + " FROM access_keys k JOIN users u ON u.id = k.user_id "
                 + "LEFT JOIN project_members m ON m.user_id = u.id WHERE k.access_key = :x", accessKey,
                 rs -> new AccessKeyRecord(rs.getString(1), rs.getString(2), rs.getString(3), rs.getInt(4) != 0,
                         rs.getString(5), rs.getLong(6))));
@@ -232,8 +232,8 @@ public final class SqlIdentityStore implements IdentityStore {
 
     @Override
     public Optional<Principal<TokenRecord>> byToken(String tokenHash) {
-        return recent("token:" + tokenHash, () -> principal("SELECT t.user_id, t.project_id, t.issued_at, t.expires_at, 0, 0, " + PRINCIPAL_COLUMNS
-                + " FROM tokens t JOIN users u ON u.id = t.user_id "
+        return recent("token:" + tokenHash, () -> principal("SELECT t.user_id, t.project_id, t.issued_at, "
+                + "t.expires_at, 0, 0, " + PRINCIPAL_COLUMNS + " FROM tokens t JOIN users u ON u.id = t.user_id "
                 + "LEFT JOIN project_members m ON m.user_id = u.id WHERE t.token_hash = :x", tokenHash,
                 rs -> new TokenRecord(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4))));
     }
