@@ -26,6 +26,8 @@ import dev.atelier.runtime.local.LocalProcessRuntime;
 import dev.atelier.store.sql.Database;
 import dev.atelier.store.sql.SqlIdentityStore;
 import dev.atelier.store.sql.SqlImageStore;
+import dev.atelier.store.sql.CachedInstanceReads;
+import dev.atelier.store.sql.SqlInstanceReads;
 import dev.atelier.store.sql.SqlInstanceStore;
 import dev.atelier.store.sql.SqlMountStore;
 import java.nio.file.Path;
@@ -39,6 +41,8 @@ public final class Atelier implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Atelier.class);
     /** While the server runs, its API URL, for the administration commands to find it. */
     static final String ENDPOINT_FILE = "endpoint";
+    /** How often the change feed is read for other replicas' writes: the most a show here lags one of them. */
+    static final long CHANGE_FEED_INTERVAL_MS = 100;
 
     private final ServerConfig config;
     private final Database database;
@@ -75,7 +79,10 @@ public final class Atelier implements AutoCloseable {
         log.info("host capabilities: {}", runtime.capabilities());
         var images = new ImageService(Catalog.builtInImages(config.jupyterCommand()), new SqlImageStore(database),
                 new LocalImages(config.dataDir(), runtime), clock);
-        var instances = new InstanceService(instanceStore, catalog, images, clock,
+        // shows and authorization checks read instances from memory, kept current by the database's change feed
+        var reads = new CachedInstanceReads(new SqlInstanceReads(database, instanceStore), database.changes());
+        database.changes().start(CHANGE_FEED_INTERVAL_MS);
+        var instances = new InstanceService(instanceStore, reads, catalog, images, clock,
                 InstanceService.DEFAULT_NOTEBOOK_QUOTA);
         var mounts = new SqlMountStore(database);
         var storage = new StorageService(instances, mounts, clock);
@@ -93,7 +100,7 @@ public final class Atelier implements AutoCloseable {
                 config.dataDir().resolve("ssh_host_key"), sshAccess, runtime, activity);
         this.http = new HttpApi(config.host(), config.port(), authenticator, identity,
                 new NotebookRoutes(instances, catalog, images, storage, gateway::publicUrl, sshAccess, this::sshUri,
-                        new dev.atelier.store.sql.SqlInstanceDetailsStore(database)),
+                        reads),
                 new ImageRoutes(images),
                 new LegacyRoutes(instances, images, catalog, identities, clock, gateway::publicUrl),
                 new IdentityRoutes(identity), gateway, new KeyPairRoutes(sshAccess), () -> ready,

@@ -10,14 +10,15 @@ import dev.atelier.core.model.Mount;
 import dev.atelier.core.model.Progress;
 import dev.atelier.core.model.StepStatus;
 import dev.atelier.core.model.Volume;
-import dev.atelier.core.port.InstanceDetailsStore;
+import dev.atelier.core.port.InstanceReads;
 import dev.atelier.core.port.InstanceStore;
 import dev.atelier.core.port.KeyPairStore;
 import dev.atelier.core.port.InstanceStore.InstanceQuery;
 import dev.atelier.store.sql.Database;
 import dev.atelier.core.port.IdentityStore;
 import dev.atelier.store.sql.SqlIdentityStore;
-import dev.atelier.store.sql.SqlInstanceDetailsStore;
+import dev.atelier.store.sql.CachedInstanceReads;
+import dev.atelier.store.sql.SqlInstanceReads;
 import dev.atelier.store.sql.SqlInstanceStore;
 import dev.atelier.store.sql.SqlKeyPairStore;
 import dev.atelier.store.sql.SqlMountStore;
@@ -220,7 +221,7 @@ abstract class InstanceStoreContractTest {
         var endpoint = new KeyPairStore.SshEndpoint(List.of("laptop", "ci"), List.of("10.0.0.0/8"));
         keys.setEndpoint(b.id(), endpoint);
 
-        var details = new SqlInstanceDetailsStore(db).of(List.of(a.id(), b.id(), bare.id(), "missing"));
+        var details = new SqlInstanceReads(db, store).details(List.of(a.id(), b.id(), bare.id(), "missing"));
 
         assertThat(details).containsOnlyKeys(a.id(), b.id(), bare.id(), "missing");
         // keys in code-point order, as the databases' binary collation orders them (U+FFFD before U+1F600)
@@ -228,11 +229,167 @@ abstract class InstanceStoreContractTest {
                 Map.entry("\uFFFD", "replacement"), Map.entry("\uD83D\uDE00", "emoji"));
         assertThat(details.get(a.id()).mounts()).containsExactly(earlier, later);
         assertThat(details.get(a.id()).ssh()).isEmpty();
-        assertThat(details.get(b.id())).isEqualTo(new InstanceDetailsStore.Details(Map.of(), List.of(),
+        assertThat(details.get(b.id())).isEqualTo(new InstanceReads.Details(Map.of(), List.of(),
                 java.util.Optional.of(endpoint)));
-        assertThat(details.get(bare.id())).isEqualTo(InstanceDetailsStore.Details.NONE);
-        assertThat(details.get("missing")).isEqualTo(InstanceDetailsStore.Details.NONE);
-        assertThat(new SqlInstanceDetailsStore(db).of(List.of())).isEmpty();
+        assertThat(details.get(bare.id())).isEqualTo(InstanceReads.Details.NONE);
+        assertThat(details.get("missing")).isEqualTo(InstanceReads.Details.NONE);
+        assertThat(new SqlInstanceReads(db, store).details(List.of())).isEmpty();
+    }
+
+    /** The read model on top of the store, as the server wires it. */
+    CachedInstanceReads cached(Database on, InstanceStore over) {
+        var reads = new CachedInstanceReads(new SqlInstanceReads(on, over), on.changes());
+        on.changes().catchUp();
+        return reads;
+    }
+
+    /** A write that changes the record but not its version, so no trigger hears it: only memory still shows the old. */
+    void renameBehindTheFeed(String id, String name) {
+        db.jdbi().useHandle(h -> h.createUpdate("UPDATE instances SET name = :n WHERE id = :id").bind("n", name)
+                .bind("id", id).execute());
+    }
+
+    @Test
+    void cachedReadsAnswerFromMemoryAndSeeEveryWriteOfThisServerBeforeItReturns() {
+        Instance a = instance("p1", "a", 1);
+        store.insert(a);
+        var reads = cached(db, store);
+        assertThat(reads.instance(a.id())).contains(a);
+        assertThat(reads.details(List.of(a.id()))).containsEntry(a.id(), InstanceReads.Details.NONE);
+
+        renameBehindTheFeed(a.id(), "renamed");
+        assertThat(reads.instance(a.id()).orElseThrow().name()).as("kept in memory").isEqualTo("a");
+        assertThat(store.get(a.id()).orElseThrow().name()).isEqualTo("renamed");
+
+        Instance running = store.update(store.get(a.id()).orElseThrow()
+                .withStatus(InstanceStatus.RUNNING, a.progress(), null), 2).orElseThrow();
+        assertThat(reads.instance(a.id())).contains(running);
+
+        store.putTags(a.id(), Map.of("team", "vision"));
+        assertThat(reads.details(List.of(a.id())).get(a.id()).tags()).containsExactly(Map.entry("team", "vision"));
+        store.removeTags(a.id(), Map.of("team", "vision"));
+        assertThat(reads.details(List.of(a.id())).get(a.id()).tags()).isEmpty();
+
+        var mounts = new SqlMountStore(db);
+        Mount m = new Mount("m-1", a.id(), "OBS", "/data/x", "obs://b/x", "MOUNTING", null, 10, 10);
+        mounts.insert(m);
+        assertThat(reads.details(List.of(a.id())).get(a.id()).mounts()).containsExactly(m);
+        Mount mounted = new Mount("m-1", a.id(), "OBS", "/data/x", "obs://b/x", "MOUNTED", null, 10, 11);
+        mounts.update(mounted);
+        assertThat(reads.details(List.of(a.id())).get(a.id()).mounts()).containsExactly(mounted);
+        mounts.delete("m-1");
+        assertThat(reads.details(List.of(a.id())).get(a.id()).mounts()).isEmpty();
+
+        var keys = new SqlKeyPairStore(db);
+        var endpoint = new KeyPairStore.SshEndpoint(List.of("laptop"), List.of());
+        keys.setEndpoint(a.id(), endpoint);
+        assertThat(reads.details(List.of(a.id())).get(a.id()).ssh()).contains(endpoint);
+        keys.deleteEndpoint(a.id());
+        assertThat(reads.details(List.of(a.id())).get(a.id()).ssh()).isEmpty();
+
+        assertThat(store.delete(a.id(), running.version())).isTrue();
+        assertThat(reads.instance(a.id())).isEmpty();
+    }
+
+    @Test
+    void cachedReadsSeeAnotherReplicasWritesThroughTheFeed() {
+        Instance a = instance("p1", "a", 1);
+        store.insert(a);
+        try (Database other = Database.open(url)) {
+            var otherStore = new SqlInstanceStore(other);
+            var reads = cached(other, otherStore);
+            other.changes().start(50);
+            assertThat(reads.instance(a.id())).contains(a);
+            assertThat(reads.details(List.of(a.id())).get(a.id()).tags()).isEmpty();
+
+            Instance stopping = store.update(a.withDesired(DesiredState.STOPPED, InstanceStatus.STOPPING), 2)
+                    .orElseThrow();
+            store.putTags(a.id(), Map.of("team", "vision"));
+            long t0 = System.nanoTime();
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(2)).pollInterval(
+                    java.time.Duration.ofMillis(5)).untilAsserted(() -> {
+                        assertThat(reads.instance(a.id())).contains(stopping);
+                        assertThat(reads.details(List.of(a.id())).get(a.id()).tags()).containsKey("team");
+                    });
+            assertThat(System.nanoTime() - t0).as("seen within a few feed intervals").isLessThan(1_000_000_000L);
+
+            assertThat(store.delete(a.id(), stopping.version())).isTrue();
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(2))
+                    .until(() -> reads.instance(a.id()).isEmpty());
+        }
+    }
+
+    @Test
+    void aReadThatOverlapsAChangeIsNotKept() {
+        Instance a = instance("p1", "a", 1);
+        store.insert(a);
+        var real = new SqlInstanceReads(db, store);
+        // the change lands after the read went to the store and before its answer is kept
+        var racing = new InstanceReads() {
+            boolean raced;
+
+            @Override
+            public java.util.Optional<Instance> instance(String id) {
+                var before = real.instance(id);
+                if (!raced) {
+                    raced = true;
+                    store.update(before.orElseThrow().withStatus(InstanceStatus.RUNNING, a.progress(), null), 2);
+                }
+                return before;
+            }
+
+            @Override
+            public Map<String, Details> details(java.util.Collection<String> ids) {
+                return real.details(ids);
+            }
+        };
+        var reads = new CachedInstanceReads(racing, db.changes());
+        db.changes().catchUp();
+
+        assertThat(reads.instance(a.id()).orElseThrow().status()).as("what the read saw").isEqualTo(
+                InstanceStatus.CREATING);
+        assertThat(reads.instance(a.id()).orElseThrow().status()).as("not kept: read again").isEqualTo(
+                InstanceStatus.RUNNING);
+    }
+
+    @Test
+    void whileTheFeedCannotBeReadReadsGoToTheStore() {
+        Instance a = instance("p1", "a", 1);
+        store.insert(a);
+        var reads = cached(db, store);
+        assertThat(reads.instance(a.id())).contains(a);
+        db.jdbi().useHandle(h -> h.execute("ALTER TABLE instance_changes RENAME TO instance_changes_away"));
+        try {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> db.changes().catchUp())
+                    .isInstanceOf(RuntimeException.class);
+            renameBehindTheFeed(a.id(), "renamed");
+            assertThat(reads.instance(a.id()).orElseThrow().name()).isEqualTo("renamed");
+            assertThat(db.changes().current(Long.MAX_VALUE)).isFalse();
+        } finally {
+            db.jdbi().useHandle(h -> h.execute("ALTER TABLE instance_changes_away RENAME TO instance_changes"));
+        }
+        db.changes().catchUp();
+        assertThat(db.changes().current(1_000_000_000L)).isTrue();
+        assertThat(reads.instance(a.id()).orElseThrow().name()).isEqualTo("renamed");
+        renameBehindTheFeed(a.id(), "again");
+        assertThat(reads.instance(a.id()).orElseThrow().name()).as("kept again").isEqualTo("renamed");
+    }
+
+    @Test
+    void theFeedIgnoresClaimsWhichDoNotChangeTheVersion() {
+        Instance a = instance("p1", "a", 1);
+        store.insert(a);
+        long before = changeRows();
+        assertThat(store.claim(a.id(), "replica-1", 1, 1000)).isTrue();
+        store.claimActive("replica-1", 2, 2000);
+        assertThat(changeRows()).isEqualTo(before);
+        store.update(a.withStatus(InstanceStatus.RUNNING, a.progress(), null), 3);
+        assertThat(changeRows()).isEqualTo(before + 1);
+    }
+
+    long changeRows() {
+        return db.jdbi().withHandle(h -> h.createQuery("SELECT COUNT(*) FROM instance_changes").mapTo(Long.class)
+                .one());
     }
 
     @Test

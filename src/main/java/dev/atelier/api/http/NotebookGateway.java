@@ -73,9 +73,6 @@ public final class NotebookGateway {
     private final Authenticator authenticator;
     private final byte[] cookieKey;
     private final Supplier<String> publicBase;
-    private static final long CACHE_NANOS = 1_000_000_000L;
-    private final java.util.concurrent.ConcurrentHashMap<String, Cached> cache =
-            new java.util.concurrent.ConcurrentHashMap<>();
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .executor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor())
             .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(5)).build();
@@ -174,36 +171,16 @@ public final class NotebookGateway {
     }
 
     /**
-     * The instance, read from the store at most once a second per instance: a notebook page makes many
-     * requests, and each would otherwise wait for the database. A stop, a restart (new token) or a deletion is
-     * seen within that second.
+     * The instance, from the read model: a notebook page makes many requests, and most are answered from memory.
+     * A stop, a restart (new token) or a deletion made through this server is seen by the next request; one made
+     * through another replica within the change feed's interval.
      */
     private Instance lookup(String id) {
-        long now = System.nanoTime();
-        Cached c = cache.get(id);
-        if (c != null && now - c.readAt < CACHE_NANOS) {
-            if (c.instance == null) {
-                throw new GatewayRefusal(404, ErrorCode.ROUTE_NOT_FOUND, "no notebook instance " + id);
-            }
-            return c.instance;
-        }
-        Instance inst;
         try {
-            inst = instances.gatewayInstance(id);
+            return instances.gatewayInstance(id);
         } catch (AtelierException e) {
-            inst = null;
-        }
-        if (cache.size() > 10_000) {
-            cache.clear();
-        }
-        cache.put(id, new Cached(inst, now));
-        if (inst == null) {
             throw new GatewayRefusal(404, ErrorCode.ROUTE_NOT_FOUND, "no notebook instance " + id);
         }
-        return inst;
-    }
-
-    private record Cached(Instance instance, long readAt) {
     }
 
     private void ownerCredentials(Context ctx, Instance inst) {

@@ -13,7 +13,7 @@ import dev.atelier.core.service.InstanceService;
 import dev.atelier.core.service.ListInstances;
 import dev.atelier.core.service.StorageService;
 import dev.atelier.core.service.UpdateInstance;
-import dev.atelier.core.port.InstanceDetailsStore;
+import dev.atelier.core.port.InstanceReads;
 import dev.atelier.core.port.KeyPairStore;
 import dev.atelier.core.service.SshAccess;
 import io.javalin.config.RoutesConfig;
@@ -35,7 +35,7 @@ public final class NotebookRoutes {
 
     private final java.util.function.Function<Instance, String> publicUrl;
     private final SshAccess sshAccess;
-    private final InstanceDetailsStore details;
+    private final InstanceReads reads;
     private final java.util.function.Function<String, String> sshUri;
 
     /**
@@ -44,8 +44,8 @@ public final class NotebookRoutes {
      */
     public NotebookRoutes(InstanceService instances, Catalog catalog, ImageService images, StorageService storage,
                           java.util.function.Function<Instance, String> publicUrl, SshAccess sshAccess,
-                          java.util.function.Function<String, String> sshUri, InstanceDetailsStore details) {
-        this.details = details;
+                          java.util.function.Function<String, String> sshUri, InstanceReads reads) {
+        this.reads = reads;
         this.publicUrl = publicUrl;
         this.sshAccess = sshAccess;
         this.sshUri = sshUri;
@@ -157,7 +157,7 @@ public final class NotebookRoutes {
                 query(ctx, "sort_dir"), offset, limit);
         InstancePage page = instances.list(HttpApi.caller(ctx), ctx.pathParam("project_id"), req, all);
         // one read for the whole page, not one per instance
-        var details = this.details.of(page.items().stream().map(Instance::id).toList());
+        var details = reads.details(page.items().stream().map(Instance::id).toList());
         ctx.json(Views.Page.of(page.items().stream().map(i -> view(i, details.get(i.id())).withoutToken()).toList(),
                 offset, limit, page.total()));
     }
@@ -289,10 +289,10 @@ public final class NotebookRoutes {
     }
 
     private Views.NotebookResp view(Instance i) {
-        return view(i, details.of(List.of(i.id())).get(i.id()));
+        return view(i, reads.details(List.of(i.id())).get(i.id()));
     }
 
-    private Views.NotebookResp view(Instance i, InstanceDetailsStore.Details details) {
+    private Views.NotebookResp view(Instance i, InstanceReads.Details details) {
         Image image = images.find(i.imageId()).orElse(null);
         List<Object> endpoints = details.ssh().<List<Object>>map(e -> {
             Map<String, Object> m = new java.util.LinkedHashMap<>();

@@ -10,6 +10,7 @@ import dev.atelier.core.model.InstanceStatus;
 import dev.atelier.core.model.Lease;
 import dev.atelier.core.model.Progress;
 import dev.atelier.core.model.Volume;
+import dev.atelier.core.port.InstanceReads;
 import dev.atelier.core.port.InstanceStore;
 import dev.atelier.core.port.InstanceStore.InstancePage;
 import dev.atelier.core.port.InstanceStore.InstanceQuery;
@@ -45,14 +46,22 @@ public final class InstanceService {
     private static final Pattern TAG_VALUE = Pattern.compile("[\\p{L}\\p{N} _.:=+\\-@/]{0,255}");
 
     private final InstanceStore store;
+
+    private final InstanceReads reads;
     private final Catalog catalog;
     private final ImageService images;
     private final Clock clock;
     private final int notebookQuota;
     private volatile java.util.function.Consumer<String> onChange = id -> { };
 
-    public InstanceService(InstanceStore store, Catalog catalog, ImageService images, Clock clock, int notebookQuota) {
+    /**
+     * {@code reads}: what shows and authorization checks read instances from (it may answer from memory); every
+     * read that leads to a write goes to {@code store}.
+     */
+    public InstanceService(InstanceStore store, InstanceReads reads, Catalog catalog, ImageService images,
+                           Clock clock, int notebookQuota) {
         this.store = store;
+        this.reads = reads;
         this.catalog = catalog;
         this.images = images;
         this.clock = clock;
@@ -122,17 +131,18 @@ public final class InstanceService {
      * an instance of the project passes: the operation itself reports it as not found.
      */
     public java.util.Optional<Instance> authorize(Caller caller, String projectId, String id) {
-        java.util.Optional<Instance> found = store.get(canonicalId(id)).filter(i -> i.projectId().equals(projectId));
+        java.util.Optional<Instance> found = reads.instance(canonicalId(id)).filter(i -> i.projectId().equals(projectId));
         found.ifPresent(i -> caller.requireOwnerOrAdministrator(projectId, i.ownerId(), "instance " + id));
         return found;
     }
 
     /** An instance by id in any project, for the notebook gateway, which authorizes by the instance's token. */
     public Instance gatewayInstance(String id) {
-        return store.get(canonicalId(id)).orElseThrow(() -> new AtelierException(ErrorCode.NOT_FOUND,
+        return reads.instance(canonicalId(id)).orElseThrow(() -> new AtelierException(ErrorCode.NOT_FOUND,
                 "instance " + id + " does not exist"));
     }
 
+    /** An instance of the project, read from the store itself: what a read-modify-write starts from. */
     public Instance show(String projectId, String id) {
         return store.get(canonicalId(id)).filter(i -> i.projectId().equals(projectId))
                 .orElseThrow(() -> new AtelierException(ErrorCode.NOT_FOUND, "instance " + id + " does not exist"));

@@ -10,11 +10,13 @@ public final class Database implements AutoCloseable {
     private final HikariDataSource dataSource;
     private final Jdbi jdbi;
     private final boolean sqlite;
+    private final InstanceChanges changes;
 
     private Database(HikariDataSource dataSource, boolean sqlite) {
         this.dataSource = dataSource;
         this.sqlite = sqlite;
         this.jdbi = Jdbi.create(dataSource);
+        this.changes = new InstanceChanges(jdbi, System::nanoTime);
     }
 
     /** Opens the database at {@code jdbcUrl} ({@code jdbc:sqlite:...} or {@code jdbc:postgresql:...}) and migrates it. */
@@ -75,6 +77,11 @@ public final class Database implements AutoCloseable {
         return jdbi;
     }
 
+    /** The feed of instance changes, which every store that writes what a view of an instance shows tells. */
+    public InstanceChanges changes() {
+        return changes;
+    }
+
     public boolean isSqlite() {
         return sqlite;
     }
@@ -98,6 +105,7 @@ public final class Database implements AutoCloseable {
 
     @Override
     public void close() {
+        changes.close();
         dataSource.close();
     }
 }

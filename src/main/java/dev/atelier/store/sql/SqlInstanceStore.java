@@ -34,9 +34,11 @@ public final class SqlInstanceStore implements InstanceStore {
     private final Jdbi jdbi;
     /** Text sorts by code point on both databases (PostgreSQL's default collation would not). */
     private final String binaryCollation;
+    private final InstanceChanges changes;
 
     public SqlInstanceStore(Database db) {
         this.jdbi = db.jdbi();
+        this.changes = db.changes();
         this.binaryCollation = db.isSqlite() ? "" : " COLLATE \"C\"";
     }
 
@@ -67,12 +69,16 @@ public final class SqlInstanceStore implements InstanceStore {
                 + "fail_reason = :fail_reason, token = :token, url = :url, runtime_state = :runtime_state, "
                 + "update_at = :update_at, version = :version WHERE id = :id AND version = :expected"), next)
                 .bind("expected", i.version()).execute());
-        return rows == 1 ? Optional.of(next) : Optional.empty();
+        if (rows != 1) {
+            return Optional.empty();
+        }
+        changes.afterWrite();
+        return Optional.of(next);
     }
 
     @Override
     public boolean delete(String id, long version) {
-        return jdbi.inTransaction(h -> {
+        boolean done = jdbi.inTransaction(h -> {
             boolean deleted = h.createUpdate("DELETE FROM instances WHERE id = :id AND version = :version")
                     .bind("id", id).bind("version", version).execute() == 1;
             if (deleted) {
@@ -80,6 +86,10 @@ public final class SqlInstanceStore implements InstanceStore {
             }
             return deleted;
         });
+        if (done) {
+            changes.afterWrite();
+        }
+        return done;
     }
 
     @Override
@@ -104,6 +114,7 @@ public final class SqlInstanceStore implements InstanceStore {
             h.createUpdate("INSERT INTO instance_tags (instance_id, tag_key, tag_value) VALUES (:id, :k, :v)")
                     .bind("id", instanceId).bind("k", k).bind("v", v).execute();
         }));
+        changes.afterWrite();
     }
 
     @Override
@@ -112,6 +123,7 @@ public final class SqlInstanceStore implements InstanceStore {
                         "DELETE FROM instance_tags WHERE instance_id = :id AND tag_key = :k"
                                 + (v == null ? "" : " AND tag_value = :v"))
                 .bind("id", instanceId).bind("k", k).bind("v", v).execute()));
+        changes.afterWrite();
     }
 
     @Override

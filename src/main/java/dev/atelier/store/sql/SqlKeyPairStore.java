@@ -13,9 +13,11 @@ import org.jdbi.v3.core.Jdbi;
 public final class SqlKeyPairStore implements KeyPairStore {
     private static final String COLUMNS = "project_id, name, public_key, fingerprint, user_id, created_at";
     private final Jdbi jdbi;
+    private final InstanceChanges changes;
 
     public SqlKeyPairStore(Database db) {
         this.jdbi = db.jdbi();
+        this.changes = db.changes();
     }
 
     @Override
@@ -57,6 +59,7 @@ public final class SqlKeyPairStore implements KeyPairStore {
                     + "VALUES (:i, :k, :a)").bind("i", instanceId).bind("k", String.join(",", e.keyPairNames()))
                     .bind("a", String.join(",", e.allowedAccessIps())).execute();
         });
+        changes.afterWrite();
     }
 
     @Override
@@ -74,5 +77,6 @@ public final class SqlKeyPairStore implements KeyPairStore {
     public void deleteEndpoint(String instanceId) {
         jdbi.useHandle(h -> h.createUpdate("DELETE FROM instance_ssh WHERE instance_id = :i").bind("i", instanceId)
                 .execute());
+        changes.afterWrite();
     }
 }

@@ -15,9 +15,11 @@ public final class SqlMountStore implements MountStore {
             rs.getString("category"), rs.getString("mount_path"), rs.getString("uri"), rs.getString("status"),
             rs.getString("failure_reason"), rs.getLong("create_at"), rs.getLong("update_at"));
     private final Jdbi jdbi;
+    private final InstanceChanges changes;
 
     public SqlMountStore(Database db) {
         this.jdbi = db.jdbi();
+        this.changes = db.changes();
     }
 
     @Override
@@ -28,6 +30,7 @@ public final class SqlMountStore implements MountStore {
                 .bind("mount_path", m.mountPath()).bind("uri", m.uri()).bind("status", m.status())
                 .bind("failure_reason", m.failureReason()).bind("create_at", m.createAt())
                 .bind("update_at", m.updateAt()).execute());
+        changes.afterWrite();
     }
 
     @Override
@@ -47,15 +50,18 @@ public final class SqlMountStore implements MountStore {
         jdbi.useHandle(h -> h.createUpdate("UPDATE mounts SET status = :status, failure_reason = :failure_reason, "
                         + "update_at = :update_at WHERE id = :id").bind("id", m.id()).bind("status", m.status())
                 .bind("failure_reason", m.failureReason()).bind("update_at", m.updateAt()).execute());
+        changes.afterWrite();
     }
 
     @Override
     public void delete(String id) {
         jdbi.useHandle(h -> h.createUpdate("DELETE FROM mounts WHERE id = :id").bind("id", id).execute());
+        changes.afterWrite();
     }
 
     @Override
     public void deleteOfInstance(String instanceId) {
         jdbi.useHandle(h -> h.createUpdate("DELETE FROM mounts WHERE instance_id = :i").bind("i", instanceId).execute());
+        changes.afterWrite();
     }
 }

@@ -1,7 +1,9 @@
 package dev.atelier.store.sql;
 
+import dev.atelier.core.model.Instance;
 import dev.atelier.core.model.Mount;
-import dev.atelier.core.port.InstanceDetailsStore;
+import dev.atelier.core.port.InstanceReads;
+import dev.atelier.core.port.InstanceStore;
 import dev.atelier.core.port.KeyPairStore.SshEndpoint;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -14,10 +16,12 @@ import java.util.TreeMap;
 import org.jdbi.v3.core.Jdbi;
 
 /**
- * {@link InstanceDetailsStore} on SQL: tags, mounts and SSH endpoints in one statement (a {@code UNION ALL} of the
- * three tables, each row tagged with its kind), so that a show costs two store round trips instead of four.
+ * {@link InstanceReads} straight from SQL, every read a round trip: the record through {@link InstanceStore#get};
+ * tags, mounts and SSH endpoints in one statement (a {@code UNION ALL} of the three tables, each row tagged with
+ * its kind), so that a show costs two store round trips instead of four. {@link CachedInstanceReads} keeps what
+ * this reads.
  */
-public final class SqlInstanceDetailsStore implements InstanceDetailsStore {
+public final class SqlInstanceReads implements InstanceReads {
     private static final int TAG = 1;
     private static final int MOUNT = 2;
     private static final int SSH = 3;
@@ -44,13 +48,20 @@ public final class SqlInstanceDetailsStore implements InstanceDetailsStore {
     private static final Comparator<Mount> MADE = Comparator.comparingLong(Mount::createAt).thenComparing(Mount::id);
 
     private final Jdbi jdbi;
+    private final InstanceStore instances;
 
-    public SqlInstanceDetailsStore(Database db) {
+    public SqlInstanceReads(Database db, InstanceStore instances) {
         this.jdbi = db.jdbi();
+        this.instances = instances;
     }
 
     @Override
-    public Map<String, Details> of(Collection<String> instanceIds) {
+    public Optional<Instance> instance(String id) {
+        return instances.get(id);
+    }
+
+    @Override
+    public Map<String, Details> details(Collection<String> instanceIds) {
         Map<String, Details> out = new HashMap<>();
         if (instanceIds.isEmpty()) {
             return out;

@@ -1,0 +1,175 @@
+package dev.atelier.store.sql;
+
+import java.util.ArrayDeque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.LongSupplier;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The feed of instance changes: the {@code instance_changes} table, which triggers fill on every write that changes
+ * what a view of an instance shows, whoever makes it (this server, another replica, an offline command). Listeners
+ * hear each changed instance id once. The stores call {@link #afterWrite()} after each write they commit, so this
+ * server's own writes are heard before the write returns; {@link #start} also reads the feed every interval for
+ * the writes of others.
+ *
+ * <p>Sequence numbers are handed out when a row is written but become visible when its transaction commits, so
+ * on PostgreSQL a lower number can appear after a higher one was read. The feed therefore re-reads the last
+ * {@link #WINDOW_NANOS} of numbers on every read, and remembers which it has passed on.
+ */
+public final class InstanceChanges implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(InstanceChanges.class);
+    /** How far back each read looks again, for transactions that committed out of sequence order. */
+    static final long WINDOW_NANOS = 5_000_000_000L;
+    /** Rows older than this (and already read here) are deleted. */
+    static final long KEEP_MS = 10 * 60_000L;
+    private static final long PRUNE_EVERY_NANOS = 60_000_000_000L;
+
+    /** Hears changed instances. */
+    public interface Listener {
+        /** The instance's record, tags, mounts or SSH endpoint changed (or it was deleted). */
+        void changed(String instanceId);
+
+        /** Changes may have been missed (the feed could not be read): forget everything. */
+        void lost();
+    }
+
+    private final Jdbi jdbi;
+    private final LongSupplier nanos;
+    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+    /** Every sequence number up to this one has been passed on, and will not be read again. */
+    private long floor;
+    /** Numbers above the floor already passed on. */
+    private final Set<Long> passed = new HashSet<>();
+    /** (time of a read, highest number seen by then): the floor moves to a read's number once it is old enough. */
+    private final ArrayDeque<long[]> reads = new ArrayDeque<>();
+    private volatile long caughtUpAt = Long.MIN_VALUE;
+    private volatile boolean caughtUpOnce;
+    private long prunedAt;
+    private Thread poller;
+    private volatile boolean closed;
+
+    InstanceChanges(Jdbi jdbi, LongSupplier nanos) {
+        this.jdbi = jdbi;
+        this.nanos = nanos;
+        this.prunedAt = nanos.getAsLong();
+    }
+
+    public void listen(Listener listener) {
+        listeners.add(listener);
+    }
+
+    /**
+     * Whether the feed was read successfully within {@code maxAgeNanos}: if not, changes made elsewhere may not
+     * have been heard, and a cache fed by it must not be trusted.
+     */
+    public boolean current(long maxAgeNanos) {
+        return caughtUpOnce && nanos.getAsLong() - caughtUpAt <= maxAgeNanos;
+    }
+
+    /**
+     * After a write this server committed: hears it (and whatever else is new) now. Never throws: the write is
+     * done; if the feed cannot be read, the listeners are told changes were lost.
+     */
+    public void afterWrite() {
+        try {
+            catchUp();
+        } catch (RuntimeException e) {
+            log.debug("cannot read the instance change feed after a write", e);
+        }
+    }
+
+    /** Reads the rows not passed on yet and tells the listeners; on failure tells them changes were lost. */
+    public synchronized void catchUp() {
+        if (listeners.isEmpty() || closed) {
+            return;
+        }
+        long now = nanos.getAsLong();
+        try {
+            List<long[]> rows = new java.util.ArrayList<>();
+            List<String> ids = new java.util.ArrayList<>();
+            jdbi.useHandle(h -> h.createQuery("SELECT seq, instance_id FROM instance_changes WHERE seq > :floor "
+                    + "ORDER BY seq").bind("floor", floor).map((rs, ctx) -> {
+                        rows.add(new long[] {rs.getLong(1)});
+                        ids.add(rs.getString(2));
+                        return null;
+                    }).forEach(x -> { }));
+            long highest = reads.isEmpty() ? floor : reads.peekLast()[1];
+            for (int i = 0; i < rows.size(); i++) {
+                long seq = rows.get(i)[0];
+                highest = Math.max(highest, seq);
+                if (passed.add(seq)) {
+                    for (Listener l : listeners) {
+                        l.changed(ids.get(i));
+                    }
+                }
+            }
+            reads.addLast(new long[] {now, highest});
+            while (reads.size() > 1 && now - reads.peekFirst()[0] > WINDOW_NANOS) {
+                floor = Math.max(floor, reads.pollFirst()[1]);
+            }
+            long f = floor;
+            passed.removeIf(seq -> seq <= f);
+            caughtUpAt = now;
+            caughtUpOnce = true;
+            if (now - prunedAt > PRUNE_EVERY_NANOS) {
+                prunedAt = now;
+                jdbi.useHandle(h -> h.createUpdate("DELETE FROM instance_changes WHERE seq <= :floor "
+                        + "AND changed_at < :cutoff").bind("floor", f)
+                        .bind("cutoff", System.currentTimeMillis() - KEEP_MS).execute());
+            }
+        } catch (RuntimeException e) {
+            caughtUpOnce = false;
+            for (Listener l : listeners) {
+                l.lost();
+            }
+            throw e;
+        }
+    }
+
+    /** Reads the feed every {@code intervalMillis} on a thread of its own, until {@link #close()}. */
+    public synchronized void start(long intervalMillis) {
+        if (poller != null) {
+            return;
+        }
+        poller = Thread.ofPlatform().daemon().name("instance-changes").start(() -> {
+            boolean failing = false;
+            while (!closed) {
+                try {
+                    catchUp();
+                    if (failing) {
+                        log.info("the instance change feed is readable again");
+                    }
+                    failing = false;
+                } catch (RuntimeException e) {
+                    if (!failing) {
+                        log.warn("cannot read the instance change feed; instance reads go to the store until it "
+                                + "can be read again: {}", e.toString());
+                    }
+                    failing = true;
+                }
+                try {
+                    Thread.sleep(intervalMillis);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        Thread t;
+        synchronized (this) {
+            t = poller;
+        }
+        if (t != null) {
+            t.interrupt();
+        }
+    }
+}
