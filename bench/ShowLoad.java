@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * A standalone server under wrk: `atelier serve` in its own JVM with bin/atelier's JVM options, N records seeded
  * into its SQLite store (10% the caller's), wrk in its own process (2 threads, 16 connections, headers signed
- * once: a signature is valid 15 minutes) on a show and on a whole-project list, after a warm-up; then the
+ * once: a signature is valid 15 minutes) on shows of the caller's instances (up to 1,000, in turn) and on a
+ * whole-project list, after a warm-up; then the
  * server's RSS; then RSS again with R instances running. Prints KEY=VALUE lines.
  * Usage: bench/run show-load [N] [SECONDS] [R]; the first argument is a scratch directory, the second the
  * server's class path.
@@ -68,17 +69,27 @@ public class ShowLoad {
             SdkSigner signer = new SdkSigner(creds.get("access_key").asText(), creds.get("secret_key").asText());
             ListScale.Client api = new ListScale.Client(url, project, creds.get("access_key").asText(),
                     creds.get("secret_key").asText());
-            String id = ListScale.firstId(api);
-            String show = url + "/v1/" + project + "/notebooks/" + id;
+            // shows go round the caller's instances (up to 1,000), as many clients each polling their own would:
+            // one instance shown over and over would measure a best case of every cache on the way
+            List<String> showPaths = new ArrayList<>();
+            for (JsonNode nb : new ObjectMapper().readTree(api.send("GET", "/notebooks?limit=1000", null))
+                    .get("data")) {
+                showPaths.add("/v1/" + project + "/notebooks/" + nb.get("id").asText());
+            }
+            List<Map<String, String>> signed = new ArrayList<>();
+            for (String path : showPaths) {
+                signed.add(signer.sign("GET", URI.create(url + path), new byte[0], project));
+            }
             String list = url + "/v1/" + project + "/notebooks/all?limit=50";
-            wrk(show, signer, project, Math.min(15, 2 * seconds)); // warm-up (the JIT): 15 s, less in a smoke run
+            System.out.printf("show_instances=%d%n", showPaths.size());
+            Wrk.run(url, showPaths, signed, Math.min(15, 2 * seconds)); // warm-up (the JIT): 15 s, less in a smoke run
             // the ceiling on this machine: the same server answering its cheapest endpoint (no store, no signature)
             // and what the server's process spent on each request, in CPU time: steadier than requests/s when
             // something else on the machine takes a share of the cores
             long cpu0 = cpuMicros(server.pid());
             double[] h = Wrk.run(url + "/health/live", Map.of(), seconds);
             long cpu1 = cpuMicros(server.pid());
-            double[] s = wrk(show, signer, project, seconds);
+            double[] s = Wrk.run(url, showPaths, signed, seconds);
             long cpu2 = cpuMicros(server.pid());
             double[] l = wrk(list, signer, project, seconds);
             long cpu3 = cpuMicros(server.pid());
