@@ -376,6 +376,32 @@ abstract class InstanceStoreContractTest {
     }
 
     @Test
+    void aChangeCommittedOutOfSequenceOrderIsStillHeard() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(url.startsWith("jdbc:postgresql:"),
+                "SQLite has one writer at a time: its changes commit in sequence order");
+        Instance a = instance("p1", "a", 1);
+        Instance b = instance("p1", "b", 2);
+        store.insert(a);
+        store.insert(b);
+        var reads = cached(db, store);
+        assertThat(reads.instance(a.id())).contains(a);
+        try (var slow = java.sql.DriverManager.getConnection(url)) {
+            slow.setAutoCommit(false);
+            try (var st = slow.prepareStatement("UPDATE instances SET name = 'late', version = version + 1 "
+                    + "WHERE id = ?")) {
+                st.setString(1, a.id());
+                st.executeUpdate(); // takes a sequence number, not visible until commit
+            }
+            Instance running = store.update(b.withStatus(InstanceStatus.RUNNING, b.progress(), null), 3)
+                    .orElseThrow(); // a higher number, committed first
+            assertThat(reads.instance(b.id())).contains(running);
+            slow.commit();
+        }
+        db.changes().catchUp();
+        assertThat(reads.instance(a.id()).orElseThrow().name()).isEqualTo("late");
+    }
+
+    @Test
     void theFeedIgnoresClaimsWhichDoNotChangeTheVersion() {
         Instance a = instance("p1", "a", 1);
         store.insert(a);

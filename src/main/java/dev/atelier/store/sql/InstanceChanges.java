@@ -1,9 +1,8 @@
 package dev.atelier.store.sql;
 
-import java.util.ArrayDeque;
-import java.util.HashSet;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.LongSupplier;
 import org.jdbi.v3.core.Jdbi;
@@ -18,12 +17,14 @@ import org.slf4j.LoggerFactory;
  * the writes of others.
  *
  * <p>Sequence numbers are handed out when a row is written but become visible when its transaction commits, so
- * on PostgreSQL a lower number can appear after a higher one was read. The feed therefore re-reads the last
- * {@link #WINDOW_NANOS} of numbers on every read, and remembers which it has passed on.
+ * on PostgreSQL a lower number can appear after a higher one was read. A missing number below a seen one is a
+ * gap: the feed reads again from the gap, skipping what it passed on, until the number shows up or
+ * {@link #WINDOW_NANOS} have passed (a rolled-back transaction leaves a gap for good). Without gaps each read
+ * returns only new rows.
  */
 public final class InstanceChanges implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(InstanceChanges.class);
-    /** How far back each read looks again, for transactions that committed out of sequence order. */
+    /** How long a gap in the sequence is waited for: a transaction that committed out of sequence order. */
     static final long WINDOW_NANOS = 5_000_000_000L;
     /** Rows older than this (and already read here) are deleted. */
     static final long KEEP_MS = 10 * 60_000L;
@@ -41,12 +42,14 @@ public final class InstanceChanges implements AutoCloseable {
     private final Jdbi jdbi;
     private final LongSupplier nanos;
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
-    /** Every sequence number up to this one has been passed on, and will not be read again. */
+    /** Every sequence number up to this one has been passed on (or given up on), and will not be read again. */
     private long floor;
-    /** Numbers above the floor already passed on. */
-    private final Set<Long> passed = new HashSet<>();
-    /** (time of a read, highest number seen by then): the floor moves to a read's number once it is old enough. */
-    private final ArrayDeque<long[]> reads = new ArrayDeque<>();
+    /** Numbers above the floor already passed on: non-empty only while there is a gap below them. */
+    private final TreeSet<Long> passed = new TreeSet<>();
+    /** The gap the floor waits at, and since when. */
+    private long gapAt = -1;
+    private long gapSince;
+    private boolean started;
     private volatile long caughtUpAt = Long.MIN_VALUE;
     private volatile boolean caughtUpOnce;
     private long prunedAt;
@@ -90,34 +93,32 @@ public final class InstanceChanges implements AutoCloseable {
         }
         long now = nanos.getAsLong();
         try {
-            List<long[]> rows = new java.util.ArrayList<>();
-            List<String> ids = new java.util.ArrayList<>();
+            List<Long> seqs = new ArrayList<>();
+            List<String> ids = new ArrayList<>();
             jdbi.useHandle(h -> h.createQuery("SELECT seq, instance_id FROM instance_changes WHERE seq > :floor "
                     + "ORDER BY seq").bind("floor", floor).map((rs, ctx) -> {
-                        rows.add(new long[] {rs.getLong(1)});
+                        seqs.add(rs.getLong(1));
                         ids.add(rs.getString(2));
                         return null;
                     }).forEach(x -> { }));
-            long highest = reads.isEmpty() ? floor : reads.peekLast()[1];
-            for (int i = 0; i < rows.size(); i++) {
-                long seq = rows.get(i)[0];
-                highest = Math.max(highest, seq);
-                if (passed.add(seq)) {
+            if (!started) {
+                // what was pruned before this server started is not a gap
+                started = true;
+                floor = seqs.isEmpty() ? floor : seqs.get(0) - 1;
+            }
+            for (int i = 0; i < seqs.size(); i++) {
+                if (passed.add(seqs.get(i))) {
                     for (Listener l : listeners) {
                         l.changed(ids.get(i));
                     }
                 }
             }
-            reads.addLast(new long[] {now, highest});
-            while (reads.size() > 1 && now - reads.peekFirst()[0] > WINDOW_NANOS) {
-                floor = Math.max(floor, reads.pollFirst()[1]);
-            }
-            long f = floor;
-            passed.removeIf(seq -> seq <= f);
+            advance(now);
             caughtUpAt = now;
             caughtUpOnce = true;
             if (now - prunedAt > PRUNE_EVERY_NANOS) {
                 prunedAt = now;
+                long f = floor;
                 jdbi.useHandle(h -> h.createUpdate("DELETE FROM instance_changes WHERE seq <= :floor "
                         + "AND changed_at < :cutoff").bind("floor", f)
                         .bind("cutoff", System.currentTimeMillis() - KEEP_MS).execute());
@@ -129,6 +130,32 @@ public final class InstanceChanges implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /**
+     * Moves the floor over the numbers passed on without a gap. A gap (a number not seen below one that was) is
+     * a transaction not committed yet, or one rolled back: it is waited for {@link #WINDOW_NANOS}, reading
+     * again from it meanwhile, then passed over.
+     */
+    private void advance(long now) {
+        while (!passed.isEmpty()) {
+            if (passed.remove(floor + 1)) {
+                floor++;
+            } else if (gapAt != floor + 1) {
+                gapAt = floor + 1;
+                gapSince = now;
+                return;
+            } else if (now - gapSince > WINDOW_NANOS) {
+                floor = passed.first() - 1;
+            } else {
+                return;
+            }
+        }
+    }
+
+    /** The lowest number not passed on yet (for tests). */
+    synchronized long floor() {
+        return floor;
     }
 
     /** Reads the feed every {@code intervalMillis} on a thread of its own, until {@link #close()}. */
