@@ -86,7 +86,7 @@ public final class Atelier implements AutoCloseable {
                 InstanceService.DEFAULT_NOTEBOOK_QUOTA);
         var mounts = new SqlMountStore(database);
         var storage = new StorageService(instances, mounts, clock);
-        this.reconciler = new Reconciler(instanceStore, runtime, catalog, images, mounts, clock,
+        this.reconciler = new Reconciler(instanceStore, reads, runtime, catalog, images, mounts, clock,
                 config.startTimeout(), Duration.ofMillis(25), config.healthInterval());
         var activity = new Activity(clock);
         reconciler.withActivity(activity);

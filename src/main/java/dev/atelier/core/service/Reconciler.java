@@ -9,6 +9,7 @@ import dev.atelier.core.model.StepStatus;
 import dev.atelier.core.port.InstanceRuntime;
 import dev.atelier.core.port.InstanceRuntime.Health;
 import dev.atelier.core.port.InstanceRuntime.RuntimeFailure;
+import dev.atelier.core.port.InstanceReads;
 import dev.atelier.core.port.InstanceStore;
 import java.time.Clock;
 import java.time.Duration;
@@ -38,6 +39,12 @@ public final class Reconciler {
     static final Duration UNANSWERED_LIMIT = Duration.ofSeconds(3);
 
     private final InstanceStore store;
+
+    private final InstanceReads reads;
+
+    /** Instances a write of this reconciler lost on: the next pass reads them from the store. */
+
+    private final java.util.Set<String> lostWrite = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final InstanceRuntime runtime;
     private final Catalog catalog;
     private final ImageService images;
@@ -56,11 +63,16 @@ public final class Reconciler {
     private final Map<String, Long> claimedUntil = new java.util.concurrent.ConcurrentHashMap<>();
     private final List<Thread> workers = new ArrayList<>();
 
-    public Reconciler(InstanceStore store, InstanceRuntime runtime, Catalog catalog, ImageService images,
-                      dev.atelier.core.port.MountStore mounts, Clock clock, Duration startTimeout, Duration readyPoll,
-                      Duration healthPoll) {
+    /**
+     * {@code reads}: where each pass reads its instance from (memory, in the server). Every write is still a
+     * compare-and-set on the version read; after one loses, the next pass over that instance reads the store.
+     */
+    public Reconciler(InstanceStore store, InstanceReads reads, InstanceRuntime runtime, Catalog catalog,
+                      ImageService images, dev.atelier.core.port.MountStore mounts, Clock clock, Duration startTimeout,
+                      Duration readyPoll, Duration healthPoll) {
         this.mounts = mounts;
         this.store = store;
+        this.reads = reads;
         this.runtime = runtime;
         this.catalog = catalog;
         this.images = images;
@@ -189,7 +201,8 @@ public final class Reconciler {
             }
             claimedUntil.put(id, now + CLAIM_TTL.toMillis());
         }
-        Optional<Instance> found = store.get(id);
+        // a pass every 25 ms while an instance starts: from memory, unless a write of ours lost to another writer
+        Optional<Instance> found = lostWrite.remove(id) ? store.get(id) : reads.instance(id);
         if (found.isEmpty()) {
             claimedUntil.remove(id);
             return Optional.empty();
@@ -409,6 +422,7 @@ public final class Reconciler {
         }
         Optional<Instance> written = store.update(next, clock.millis());
         if (written.isEmpty()) {
+            lostWrite.add(current.id());
             queue.add(current.id());
         }
         return written;
