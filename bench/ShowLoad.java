@@ -31,8 +31,9 @@ public class ShowLoad {
         int running = args.length > 4 ? Integer.parseInt(args[4]) : 20;
         Path data = dir.resolve("data");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
-                "-XX:+UseSerialGC", "-Xmx192m", "-Datelier.log.dir=" + dir.resolve("logs")));
+        List<String> command = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED"));
+        command.addAll(atelierJavaOptions());
+        command.add("-Datelier.log.dir=" + dir.resolve("logs"));
         // more server JVM options, for profiling: BENCH_SERVER_OPTS="-XX:StartFlightRecording=filename=/tmp/s.jfr"
         String extra = System.getenv().getOrDefault("BENCH_SERVER_OPTS", "").trim();
         if (!extra.isEmpty()) {
@@ -199,6 +200,17 @@ public class ShowLoad {
             }
         }
         return -1;
+    }
+
+    /** bin/atelier's default JVM options (its JAVA_OPTS_DEFAULT line): the server is measured as it is run. */
+    static List<String> atelierJavaOptions() throws Exception {
+        Path script = Path.of(System.getenv().getOrDefault("BENCH_ROOT", "."), "bin", "atelier");
+        for (String line : Files.readAllLines(script)) {
+            if (line.startsWith("JAVA_OPTS_DEFAULT=\"")) {
+                return List.of(line.substring(line.indexOf('"') + 1, line.lastIndexOf('"')).trim().split("\\s+"));
+            }
+        }
+        throw new IllegalStateException("no JAVA_OPTS_DEFAULT in " + script);
     }
 
     static double[] wrk(String url, SdkSigner signer, String project, int seconds) throws Exception {
