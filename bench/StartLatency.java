@@ -18,7 +18,9 @@ import java.util.regex.Pattern;
 /**
  * create→RUNNING latency through Atelier next to a bare jupyter-server start, measured in the same run and
  * interleaved (bare, Atelier, bare, …) so that machine noise hits both alike. Both are polled every 10 ms.
- * Prints KEY=VALUE lines. Usage: bench/run start-latency [N]; the first argument is a scratch directory
+ * Then ten at once, bare and through Atelier: a first round reported on its own, then three (or
+ * {@code -Dbench.rounds=K}) whose median is the figure. Prints KEY=VALUE lines.
+ * Usage: bench/run start-latency [N] [sandbox]; the first argument is a scratch directory.
  */
 public class StartLatency {
     static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
