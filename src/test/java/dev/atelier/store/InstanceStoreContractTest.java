@@ -320,6 +320,22 @@ abstract class InstanceStoreContractTest {
     }
 
     @Test
+    void aLostCompareAndSetShowsTheWinnersWriteAtOnce() {
+        Instance a = instance("p1", "a", 1);
+        store.insert(a);
+        var reads = cached(db, store); // this server's feed is read only after its own writes here
+        assertThat(reads.instance(a.id())).contains(a);
+        Instance stopping;
+        try (Database other = Database.open(url)) {
+            stopping = new SqlInstanceStore(other).update(a.withDesired(DesiredState.STOPPED,
+                    InstanceStatus.STOPPING), 2).orElseThrow();
+        }
+        assertThat(reads.instance(a.id())).as("not heard yet").contains(a);
+        assertThat(store.update(a.withStatus(InstanceStatus.RUNNING, a.progress(), null), 3)).isEmpty();
+        assertThat(reads.instance(a.id())).contains(stopping);
+    }
+
+    @Test
     void aReadThatOverlapsAChangeIsNotKept() {
         Instance a = instance("p1", "a", 1);
         store.insert(a);

@@ -76,8 +76,12 @@ public final class LegacyRoutes {
 
     private Instance show(Context ctx) {
         Instance read = ctx.attribute(NotebookRoutes.AUTHORIZED); // read once, when the caller was checked
-        return read != null ? read : notFoundAsLegacy(() -> instances.show(ctx.pathParam("project_id"),
-                ctx.pathParam("id")));
+        return read != null ? read : current(ctx);
+    }
+
+    /** The instance as stored now, for a change that depends on its status (not what memory shows). */
+    private Instance current(Context ctx) {
+        return notFoundAsLegacy(() -> instances.show(ctx.pathParam("project_id"), ctx.pathParam("id")));
     }
 
     private void create(Context ctx) {
@@ -178,7 +182,7 @@ public final class LegacyRoutes {
 
     private void modify(Context ctx) {
         String projectId = ctx.pathParam("project_id");
-        Instance current = show(ctx);
+        Instance current = current(ctx);
         RequestBody body = RequestBody.parse(mapper, ctx.bodyAsBytes());
         String description = body.string("description");
         RequestBody spec = body.object("spec");
@@ -196,7 +200,7 @@ public final class LegacyRoutes {
     }
 
     private void delete(Context ctx) {
-        Instance current = show(ctx);
+        Instance current = current(ctx);
         if (current.status() == InstanceStatus.RUNNING || current.status() == InstanceStatus.STARTING) {
             throw new AtelierException(ErrorCode.LEGACY_MUST_STOP_FIRST, "instance " + ctx.pathParam("id")
                     + " is " + LegacyViews.status(current.status()) + "; stop it before deleting it");
@@ -206,7 +210,7 @@ public final class LegacyRoutes {
     }
 
     private void action(Context ctx) {
-        Instance current = show(ctx);
+        Instance current = current(ctx);
         String action = RequestBody.parse(mapper, ctx.bodyAsBytes()).string("action");
         if (action == null) {
             throw new AtelierException(ErrorCode.MISSING_PROPERTY, "action is required");

@@ -13,8 +13,9 @@ import java.util.Optional;
  * through its own store ({@link InstanceStore}, {@link MountStore}, {@link KeyPairStore}).
  *
  * <p>An implementation may answer from memory. It must reflect every write this server made before the write
- * returned, and a write made elsewhere (another replica) soon after, within a bound it documents. Code that reads
- * in order to write (a compare-and-set) reads {@link InstanceStore#get} instead.
+ * returned, and a write made elsewhere (another replica) soon after, within a bound it documents. A decision that
+ * must see every other replica's latest write reads {@link InstanceStore#get}; a writer that read here relies on
+ * its compare-and-set on the version, and reads the store after losing one.
  */
 public interface InstanceReads {
 
@@ -23,8 +24,16 @@ public interface InstanceReads {
     /** The details of each instance asked for; an instance with none of them maps to {@link Details#NONE}. */
     Map<String, Details> details(Collection<String> instanceIds);
 
-    /** Tags by key (in key order), mounts in the order they were made, the SSH endpoint if there is one. */
+    /**
+     * Tags by key (in key order), mounts in the order they were made, the SSH endpoint if there is one. Read-only:
+     * one value may be shared by many readers.
+     */
     record Details(Map<String, String> tags, List<Mount> mounts, Optional<KeyPairStore.SshEndpoint> ssh) {
         public static final Details NONE = new Details(Map.of(), List.of(), Optional.empty());
+
+        public Details {
+            tags = java.util.Collections.unmodifiableMap(tags);
+            mounts = List.copyOf(mounts);
+        }
     }
 }

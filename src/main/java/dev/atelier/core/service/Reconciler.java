@@ -197,6 +197,7 @@ public final class Reconciler {
         if (until == null || until - now < CLAIM_TTL.minus(CLAIM_RENEWAL).toMillis()) {
             if (!store.claim(id, replicaId, now, now + CLAIM_TTL.toMillis())) {
                 claimedUntil.remove(id);
+                lostWrite.remove(id);
                 return Optional.empty(); // another replica drives it; its renewals look at it
             }
             claimedUntil.put(id, now + CLAIM_TTL.toMillis());
@@ -265,7 +266,8 @@ public final class Reconciler {
             log.info("instance {} deleted", inst.id());
             return Optional.empty();
         }
-        return Optional.of(Duration.ZERO); // changed meanwhile: look again
+        lostWrite.add(inst.id());
+        return Optional.of(Duration.ZERO); // changed meanwhile: look again, at the store
     }
 
     private Optional<Duration> bringUp(Instance inst) {

@@ -16,7 +16,7 @@ public final class Database implements AutoCloseable {
         this.dataSource = dataSource;
         this.sqlite = sqlite;
         this.jdbi = Jdbi.create(dataSource);
-        this.changes = new InstanceChanges(jdbi, System::nanoTime);
+        this.changes = new InstanceChanges(jdbi, sqlite, System::nanoTime);
     }
 
     /** Opens the database at {@code jdbcUrl} ({@code jdbc:sqlite:...} or {@code jdbc:postgresql:...}) and migrates it. */

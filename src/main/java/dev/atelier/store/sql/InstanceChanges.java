@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * on PostgreSQL a lower number can appear after a higher one was read. A missing number below a seen one is a
  * gap: the feed reads again from the gap, skipping what it passed on, until the number shows up or
  * {@link #WINDOW_NANOS} have passed (a rolled-back transaction leaves a gap for good). Without gaps each read
- * returns only new rows.
+ * returns only new rows. A server starts from number 0, so what was pruned before it started is such a gap too,
+ * and a transaction that was still open then is waited for like any other.
  */
 public final class InstanceChanges implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(InstanceChanges.class);
@@ -49,17 +50,17 @@ public final class InstanceChanges implements AutoCloseable {
     /** The gap the floor waits at, and since when. */
     private long gapAt = -1;
     private long gapSince;
-    private boolean started;
+    private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+    private final boolean sqlite;
     private volatile long caughtUpAt = Long.MIN_VALUE;
     private volatile boolean caughtUpOnce;
-    private long prunedAt;
     private Thread poller;
     private volatile boolean closed;
 
-    InstanceChanges(Jdbi jdbi, LongSupplier nanos) {
+    InstanceChanges(Jdbi jdbi, boolean sqlite, LongSupplier nanos) {
         this.jdbi = jdbi;
+        this.sqlite = sqlite;
         this.nanos = nanos;
-        this.prunedAt = nanos.getAsLong();
     }
 
     public void listen(Listener listener) {
@@ -87,12 +88,14 @@ public final class InstanceChanges implements AutoCloseable {
     }
 
     /** Reads the rows not passed on yet and tells the listeners; on failure tells them changes were lost. */
-    public synchronized void catchUp() {
+    public void catchUp() {
         if (listeners.isEmpty() || closed) {
             return;
         }
-        long now = nanos.getAsLong();
+        // a lock, not synchronized: callers are virtual threads, and this waits for the database
+        lock.lock();
         try {
+            long now = nanos.getAsLong();
             List<Long> seqs = new ArrayList<>();
             List<String> ids = new ArrayList<>();
             jdbi.useHandle(h -> h.createQuery("SELECT seq, instance_id FROM instance_changes WHERE seq > :floor "
@@ -101,11 +104,6 @@ public final class InstanceChanges implements AutoCloseable {
                         ids.add(rs.getString(2));
                         return null;
                     }).forEach(x -> { }));
-            if (!started) {
-                // what was pruned before this server started is not a gap
-                started = true;
-                floor = seqs.isEmpty() ? floor : seqs.get(0) - 1;
-            }
             for (int i = 0; i < seqs.size(); i++) {
                 if (passed.add(seqs.get(i))) {
                     for (Listener l : listeners) {
@@ -116,20 +114,33 @@ public final class InstanceChanges implements AutoCloseable {
             advance(now);
             caughtUpAt = now;
             caughtUpOnce = true;
-            if (now - prunedAt > PRUNE_EVERY_NANOS) {
-                prunedAt = now;
-                long f = floor;
-                jdbi.useHandle(h -> h.createUpdate("DELETE FROM instance_changes WHERE seq <= :floor "
-                        + "AND changed_at < :cutoff").bind("floor", f)
-                        .bind("cutoff", System.currentTimeMillis() - KEEP_MS).execute());
-            }
         } catch (RuntimeException e) {
             caughtUpOnce = false;
             for (Listener l : listeners) {
                 l.lost();
             }
             throw e;
+        } finally {
+            lock.unlock();
         }
+    }
+
+    /**
+     * Deletes the rows read here that are older than {@link #KEEP_MS} by the database's clock (replicas' clocks
+     * may differ from it). Another replica that has not read them for that long is not current anyway.
+     */
+    void prune() {
+        long f;
+        lock.lock();
+        try {
+            f = floor;
+        } finally {
+            lock.unlock();
+        }
+        String now = sqlite ? "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
+                : "(extract(epoch FROM clock_timestamp()) * 1000)::BIGINT";
+        jdbi.useHandle(h -> h.createUpdate("DELETE FROM instance_changes WHERE seq <= :floor AND changed_at < "
+                + now + " - :keep").bind("floor", f).bind("keep", KEEP_MS).execute());
     }
 
     /**
@@ -153,19 +164,42 @@ public final class InstanceChanges implements AutoCloseable {
         }
     }
 
-    /** The lowest number not passed on yet (for tests). */
-    synchronized long floor() {
-        return floor;
+    /** The highest number up to which every one was passed on (for tests). */
+    long floor() {
+        lock.lock();
+        try {
+            return floor;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Reads the feed every {@code intervalMillis} on a thread of its own, until {@link #close()}. */
-    public synchronized void start(long intervalMillis) {
+    public void start(long intervalMillis) {
+        lock.lock();
+        try {
+            startPoller(intervalMillis);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void startPoller(long intervalMillis) {
         if (poller != null) {
             return;
         }
         poller = Thread.ofPlatform().daemon().name("instance-changes").start(() -> {
             boolean failing = false;
+            long prunedAt = nanos.getAsLong();
             while (!closed) {
+                if (nanos.getAsLong() - prunedAt > PRUNE_EVERY_NANOS) {
+                    prunedAt = nanos.getAsLong();
+                    try {
+                        prune();
+                    } catch (RuntimeException e) {
+                        log.debug("cannot prune the instance change feed", e);
+                    }
+                }
                 try {
                     catchUp();
                     if (failing) {
@@ -192,8 +226,11 @@ public final class InstanceChanges implements AutoCloseable {
     public void close() {
         closed = true;
         Thread t;
-        synchronized (this) {
+        lock.lock();
+        try {
             t = poller;
+        } finally {
+            lock.unlock();
         }
         if (t != null) {
             t.interrupt();

@@ -69,11 +69,9 @@ public final class SqlInstanceStore implements InstanceStore {
                 + "fail_reason = :fail_reason, token = :token, url = :url, runtime_state = :runtime_state, "
                 + "update_at = :update_at, version = :version WHERE id = :id AND version = :expected"), next)
                 .bind("expected", i.version()).execute());
-        if (rows != 1) {
-            return Optional.empty();
-        }
+        // a lost compare-and-set too: the write that won is committed, and memory must not keep what it replaced
         changes.afterWrite();
-        return Optional.of(next);
+        return rows == 1 ? Optional.of(next) : Optional.empty();
     }
 
     @Override
@@ -86,9 +84,7 @@ public final class SqlInstanceStore implements InstanceStore {
             }
             return deleted;
         });
-        if (done) {
-            changes.afterWrite();
-        }
+        changes.afterWrite(); // deleted, or another writer came first: either way what memory holds is gone
         return done;
     }
 

@@ -24,7 +24,7 @@ class InstanceChangesTest {
     @BeforeEach
     void open() {
         db = Database.open("jdbc:sqlite:" + dir.resolve("feed.db"));
-        feed = new InstanceChanges(db.jdbi(), clock::get);
+        feed = new InstanceChanges(db.jdbi(), true, clock::get);
         feed.listen(new InstanceChanges.Listener() {
             @Override
             public void changed(String instanceId) {
@@ -50,14 +50,31 @@ class InstanceChangesTest {
 
     @Test
     void eachChangeIsHeardOnceAndTheFloorFollowsAnUnbrokenSequence() {
-        change(101, "a"); // rows below were pruned before this server started: not a gap
+        change(101, "a"); // rows below were pruned before this server started: a gap, waited for like any
         change(102, "b");
         feed.catchUp();
+        assertThat(feed.floor()).isZero();
+        clock.addAndGet(InstanceChanges.WINDOW_NANOS + 1);
+        feed.catchUp();
+        assertThat(feed.floor()).isEqualTo(102);
         change(103, "a");
         feed.catchUp();
         feed.catchUp();
         assertThat(heard).containsExactly("a", "b", "a");
         assertThat(feed.floor()).isEqualTo(103);
+    }
+
+    @Test
+    void pruningKeepsWhatIsRecentByTheDatabasesClockOrNotReadYet() {
+        db.jdbi().useHandle(h -> h.execute("INSERT INTO instance_changes (seq, instance_id, changed_at) VALUES "
+                + "(1, 'old', 0), (2, 'recent', CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))"));
+        feed.catchUp();
+        assertThat(feed.floor()).isEqualTo(2);
+        change(3, "old-and-unread"); // changed_at 0, but above the floor
+        feed.prune();
+        List<Long> kept = db.jdbi().withHandle(h -> h.createQuery("SELECT seq FROM instance_changes ORDER BY seq")
+                .mapTo(Long.class).list());
+        assertThat(kept).containsExactly(2L, 3L);
     }
 
     @Test
