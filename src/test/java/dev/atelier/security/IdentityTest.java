@@ -217,6 +217,31 @@ class IdentityTest {
     }
 
     @Test
+    void refusedCallsWithoutASignedInCallerCannotFillTheAuditLog() {
+        try (TestServer server = TestServer.of(dataDir, null, "/nonexistent/jupyter-server")) {
+            SignedClient root = server.client();
+            String project = root.projectId();
+            long before = System.currentTimeMillis();
+            PlainClient anonymous = PlainClient.anonymous(server.url());
+            for (int i = 0; i < 75; i++) {
+                assertThat(anonymous.send("DELETE", "/v1/" + project + "/notebooks/nb-" + i, null).status())
+                        .isEqualTo(401);
+            }
+            root.send("POST", "/admin/v1/users", "{\"name\":\"ivan\"}"); // a signed-in caller: always
+
+            JsonNode events = root.get("/admin/v1/audit?since=" + before + "&limit=1000").json().get("events");
+            int refused = 0;
+            for (JsonNode e : events) {
+                if (e.get("status").asInt() == 401) {
+                    refused++;
+                }
+            }
+            assertThat(refused).isEqualTo(60);
+            assertThat(events.get(0).get("path").asText()).isEqualTo("/admin/v1/users");
+        }
+    }
+
+    @Test
     void everyStateChangeIsAuditedWithWhoWhatWhenWhereAndTheResult() {
         try (TestServer server = TestServer.of(dataDir, null, "/nonexistent/jupyter-server")) {
             SignedClient root = server.client();

@@ -113,12 +113,14 @@ public final class HttpApi {
                         ctx.bodyAsBytes()), ctx.ip()));
             });
         }
-        // every state-changing call is audited, whatever its outcome (after-handlers run after errors too)
+        // every state-changing call is audited, whatever its outcome (after-handlers run after errors too); refused
+        // ones without a signed-in caller within a budget per server (each replica bounds what reaches it)
+        var anonymous = new AnonymousAuditBudget(System::currentTimeMillis);
         routes.after(ctx -> {
             // notebook traffic (saving a file, running a cell) is the instance's business, not the API's
             if (!READ_ONLY.contains(ctx.method().name()) && ctx.attribute("request-id") != null
                     && !ctx.path().startsWith(NotebookGateway.PREFIX)) {
-                audit(identity, ctx);
+                audit(identity, anonymous, ctx);
             }
         });
 
@@ -245,8 +247,23 @@ public final class HttpApi {
     }
 
     /** Who tried which state change, from where, and how it ended; never a credential or a body. */
-    private static void audit(IdentityService identity, Context ctx) {
+    private static void audit(IdentityService identity, AnonymousAuditBudget anonymous, Context ctx) {
         Caller caller = ctx.attribute(CALLER);
+        if (caller == null && ctx.statusCode() >= 400) { // refused, and nobody signed in: a budget (above)
+            AnonymousAuditBudget.Decision d = anonymous.take(ctx.ip());
+            if (d.leftOutLastMinute() > 0) {
+                log.warn("audit: {} more state-changing calls without a signed-in caller from {} in the minute before "
+                        + "were not recorded one by one", d.leftOutLastMinute(), ctx.ip());
+            }
+            if (!d.record()) {
+                if (d.firstLeftOut()) {
+                    log.warn("audit: over {} state-changing calls without a signed-in caller from {} this minute "
+                            + "(or {} from all addresses): the rest of the minute's are counted, not recorded",
+                            AnonymousAuditBudget.PER_ADDRESS, ctx.ip(), AnonymousAuditBudget.TOTAL);
+                }
+                return;
+            }
+        }
         String path = ctx.path();
         String project = null;
         java.util.regex.Matcher m = PROJECT_IN_PATH.matcher(path);
