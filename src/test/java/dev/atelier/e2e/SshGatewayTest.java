@@ -1,5 +1,7 @@
 package dev.atelier.e2e;
 
+import dev.atelier.api.ssh.SshGateway;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -229,6 +231,37 @@ class SshGatewayTest {
                 "\\}$", ",\"endpoints\":[{\"service\":\"SSH\",\"key_pair_names\":[\"missing\"]}]}"));
         assertThat(noKey.status()).isEqualTo(400);
         assertThat(noKey.json().get("error_msg").asText()).contains("missing");
+    }
+
+    @Test
+    void anOpenSessionEndsSoonAfterItsKeyPairIsDeleted() throws Exception {
+        run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "brief", "-f",
+                keys.resolve("brief").toString()));
+        Response registered = api.post("/v3/{project_id}/keypairs", "{\"keypair\":{\"name\":\"brief\","
+                + "\"public_key\":\"" + Files.readString(keys.resolve("brief.pub")).trim() + "\"}}");
+        assertThat(registered.status()).as(registered.body()).isEqualTo(200);
+        String inst = api.post("/v1/{project_id}/notebooks", TestServer.createBody("ssh-brief").replaceFirst("\\}$",
+                ",\"endpoints\":[{\"service\":\"SSH\",\"key_pair_names\":[\"brief\"]}]}")).json().get("id").asText();
+        StartStopLeaseTest.awaitStatus(api, inst, "RUNNING");
+        Process session = new ProcessBuilder(ssh("brief", inst + "@127.0.0.1", "echo started; sleep 60; echo finished"))
+                .redirectErrorStream(true).start();
+        try {
+            var out = new java.io.BufferedReader(new java.io.InputStreamReader(session.getInputStream(),
+                    StandardCharsets.UTF_8));
+            assertThat(out.readLine()).isEqualTo("started");
+
+            assertThat(api.delete("/v3/{project_id}/keypairs/brief").status()).isEqualTo(204);
+            long t0 = System.nanoTime();
+            assertThat(session.waitFor(30, TimeUnit.SECONDS)).as("the session was closed").isTrue();
+            assertThat((System.nanoTime() - t0) / 1e9).isLessThan(SshGateway.RECHECK_SECONDS * 3);
+            assertThat(new String(session.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+                    .doesNotContain("finished");
+            assertThat(api.get("/v1/{project_id}/notebooks/" + inst).json().get("status").asText())
+                    .as("the instance itself runs on").isEqualTo("RUNNING");
+        } finally {
+            session.destroyForcibly();
+            api.delete("/v1/{project_id}/notebooks/" + inst);
+        }
     }
 
     @Test

@@ -43,9 +43,21 @@ public final class SshGateway implements AutoCloseable {
     private static final String SFTP_SERVER = "/usr/lib/openssh/sftp-server";
 
     private final SshServer server;
+    private final SshAccess access;
+    /** How often open sessions are checked against who may still log in. */
+    public static final long RECHECK_SECONDS = 5;
+    private static final AttributeRepository.AttributeKey<Login> LOGIN = new AttributeRepository.AttributeKey<>();
+    private final java.util.concurrent.ScheduledExecutorService recheck =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+                    Thread.ofPlatform().daemon().name("ssh-recheck").factory());
+
+    /** What a session logged in with, to ask again later. */
+    private record Login(String user, String keyType, byte[] key, java.net.InetAddress address) {
+    }
 
     public SshGateway(String host, int port, Path hostKeyFile, SshAccess access, InstanceRuntime runtime,
                       Activity activity) {
+        this.access = access;
         this.server = SshServer.setUpDefaultServer();
         server.setHost(host);
         server.setPort(port);
@@ -67,6 +79,8 @@ public final class SshGateway implements AutoCloseable {
                 return false;
             }
             session.setAttribute(INSTANCE, inst.get());
+            session.setAttribute(LOGIN, new Login(user, entry[0], java.util.Base64.getDecoder().decode(entry[1]),
+                    ((InetSocketAddress) session.getClientAddress()).getAddress()));
             return true;
         });
         server.setShellFactory(channel -> new InstanceCommand(runtime, instanceOf(channel), null, null, activity));
@@ -118,6 +132,30 @@ public final class SshGateway implements AutoCloseable {
         return channel.getSession().getAttribute(INSTANCE);
     }
 
+    /**
+     * Closes every open session that would not be let in now: its user disabled or no longer allowed, its key
+     * pair deleted, the instance stopped or deleted, its endpoint changed. When the store cannot be read,
+     * sessions are left as they are until the next check.
+     */
+    void recheckSessions() {
+        for (var session : server.getActiveSessions()) {
+            Login login = session.getAttribute(LOGIN);
+            if (login == null || session.isClosing()) {
+                continue;
+            }
+            List<String> refusal = new ArrayList<>();
+            try {
+                if (access.login(login.user(), login.keyType(), login.key(), login.address(), refusal).isEmpty()) {
+                    log.info("ssh: closing the session of {} from {}: {}", login.user(), login.address(),
+                            String.join("; ", refusal));
+                    session.close(true);
+                }
+            } catch (RuntimeException e) {
+                log.warn("ssh: cannot check the session of {} again: {}", login.user(), e.toString());
+            }
+        }
+    }
+
     public SshGateway start() {
         try {
             server.start();
@@ -126,6 +164,8 @@ public final class SshGateway implements AutoCloseable {
             throw new IllegalStateException("cannot start the SSH gateway on port " + server.getPort() + ": "
                     + e.getMessage() + " (choose another with --ssh-port, or -1 for no SSH)");
         }
+        recheck.scheduleWithFixedDelay(this::recheckSessions, RECHECK_SECONDS, RECHECK_SECONDS,
+                java.util.concurrent.TimeUnit.SECONDS);
         return this;
     }
 
@@ -135,6 +175,7 @@ public final class SshGateway implements AutoCloseable {
 
     @Override
     public void close() {
+        recheck.shutdownNow();
         try {
             server.stop(true);
         } catch (IOException e) {
