@@ -607,7 +607,27 @@ public final class LocalProcessRuntime implements InstanceRuntime {
             return Optional.empty();
         }
         return ProcessHandle.of(Long.parseLong(pid)).filter(ProcessHandle::isAlive)
-                .filter(p -> commandLine(p.pid()).contains("/notebook/" + instanceId + "/"));
+                .filter(p -> runs(p.pid(), "/notebook/" + instanceId + "/"));
+    }
+
+    /**
+     * Whether the process's command line contains {@code marker}. A sandboxed server is started through two
+     * exec()s (shell, setpriv, bubblewrap), and while a process is in the middle of one its command line reads
+     * empty: read it again for a few milliseconds before taking empty for an answer.
+     */
+    private static boolean runs(long pid, String marker) {
+        for (int attempt = 0; ; attempt++) {
+            String line = commandLine(pid);
+            if (!line.isEmpty() || attempt == 4) {
+                return line.contains(marker);
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
     }
 
     @Override
