@@ -188,7 +188,12 @@ public class ShowLoad {
 
     /** The process's user + system CPU time so far, in microseconds (clock ticks of 10 ms: measure over seconds). */
     static long cpuMicros(long pid) throws Exception {
-        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        return cpuMicros(Path.of("/proc", Long.toString(pid), "stat"));
+    }
+
+    /** The CPU time a /proc stat file (a process's or one thread's) gives. */
+    static long cpuMicros(Path statFile) throws Exception {
+        String stat = Files.readString(statFile);
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000L; // utime, stime (fields 14, 15)
     }

@@ -235,22 +235,19 @@ public class StartLatency {
 
     /** CPU time of this JVM's JIT compiler threads: compiling, not serving. */
     static long jitCpuMs() throws Exception {
-        long ticks = 0;
+        long micros = 0;
         try (var tasks = Files.list(Path.of("/proc/self/task"))) {
             for (Path t : tasks.toList()) {
                 try {
-                    if (!Files.readAllLines(t.resolve("comm")).get(0).contains("CompilerThre")) {
-                        continue;
+                    if (Files.readAllLines(t.resolve("comm")).get(0).contains("CompilerThre")) {
+                        micros += ShowLoad.cpuMicros(t.resolve("stat"));
                     }
-                    String stat = Files.readAllLines(t.resolve("stat")).get(0);
-                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
                 } catch (java.io.IOException | RuntimeException gone) {
                     // the thread ended
                 }
             }
         }
-        return ticks * 10; // USER_HZ is 100 on Linux
+        return micros / 1000;
     }
 
     interface Ready {

@@ -51,8 +51,11 @@ public final class SshGateway implements AutoCloseable {
             java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
                     Thread.ofPlatform().daemon().name("ssh-recheck").factory());
 
-    /** What a session logged in with, to ask again later. */
+    /** What a session logged in with: asked at login, and again while the session is open. */
     private record Login(String user, String keyType, byte[] key, java.net.InetAddress address) {
+        Optional<Instance> check(SshAccess access, List<String> refusal) {
+            return access.login(user, keyType, key, address, refusal);
+        }
     }
 
     public SshGateway(String host, int port, Path hostKeyFile, SshAccess access, InstanceRuntime runtime,
@@ -72,15 +75,15 @@ public final class SshGateway implements AutoCloseable {
         server.setPublickeyAuthenticator((user, key, session) -> {
             List<String> refusal = new ArrayList<>();
             String[] entry = PublicKeyEntry.toString(key).split(" ");
-            Optional<Instance> inst = access.login(user, entry[0], java.util.Base64.getDecoder().decode(entry[1]),
-                    ((InetSocketAddress) session.getClientAddress()).getAddress(), refusal);
+            Login login = new Login(user, entry[0], java.util.Base64.getDecoder().decode(entry[1]),
+                    ((InetSocketAddress) session.getClientAddress()).getAddress());
+            Optional<Instance> inst = login.check(access, refusal);
             if (inst.isEmpty()) {
                 log.info("ssh: refused {} from {}: {}", user, session.getClientAddress(), String.join("; ", refusal));
                 return false;
             }
             session.setAttribute(INSTANCE, inst.get());
-            session.setAttribute(LOGIN, new Login(user, entry[0], java.util.Base64.getDecoder().decode(entry[1]),
-                    ((InetSocketAddress) session.getClientAddress()).getAddress()));
+            session.setAttribute(LOGIN, login);
             return true;
         });
         server.setShellFactory(channel -> new InstanceCommand(runtime, instanceOf(channel), null, null, activity));
@@ -145,7 +148,7 @@ public final class SshGateway implements AutoCloseable {
             }
             List<String> refusal = new ArrayList<>();
             try {
-                if (access.login(login.user(), login.keyType(), login.key(), login.address(), refusal).isEmpty()) {
+                if (login.check(access, refusal).isEmpty()) {
                     log.info("ssh: closing the session of {} from {}: {}", login.user(), login.address(),
                             String.join("; ", refusal));
                     session.close(true);

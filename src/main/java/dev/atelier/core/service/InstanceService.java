@@ -46,7 +46,6 @@ public final class InstanceService {
     private static final Pattern TAG_VALUE = Pattern.compile("[\\p{L}\\p{N} _.:=+\\-@/]{0,255}");
 
     private final InstanceStore store;
-
     private final InstanceReads reads;
     private final Catalog catalog;
     private final ImageService images;

@@ -39,11 +39,8 @@ public final class Reconciler {
     static final Duration UNANSWERED_LIMIT = Duration.ofSeconds(3);
 
     private final InstanceStore store;
-
     private final InstanceReads reads;
-
     /** Instances a write of this reconciler lost on: the next pass reads them from the store. */
-
     private final java.util.Set<String> lostWrite = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final InstanceRuntime runtime;
     private final Catalog catalog;

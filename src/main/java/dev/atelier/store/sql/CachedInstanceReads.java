@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongSupplier;
 
 /**
  * {@link InstanceReads} kept in memory, fed by {@link InstanceChanges}: an entry stays until the feed says its
@@ -35,19 +34,13 @@ public final class CachedInstanceReads implements InstanceReads, InstanceChanges
 
     private final InstanceReads store;
     private final InstanceChanges feed;
-    private final LongSupplier nanos;
     private final ConcurrentHashMap<String, Entry<Instance>> instances = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Entry<Details>> details = new ConcurrentHashMap<>();
     private final AtomicLong changes = new AtomicLong();
 
     public CachedInstanceReads(InstanceReads store, InstanceChanges feed) {
-        this(store, feed, System::nanoTime);
-    }
-
-    CachedInstanceReads(InstanceReads store, InstanceChanges feed, LongSupplier nanos) {
         this.store = store;
         this.feed = feed;
-        this.nanos = nanos;
         feed.listen(this);
     }
 
@@ -56,7 +49,7 @@ public final class CachedInstanceReads implements InstanceReads, InstanceChanges
         if (!feed.current(FEED_MAX_AGE_NANOS)) {
             return store.instance(id);
         }
-        long now = nanos.getAsLong();
+        long now = System.nanoTime();
         Entry<Instance> e = instances.get(id);
         if (e != null && now - e.readAt() < MAX_AGE_NANOS) {
             return Optional.of(e.value());
@@ -72,7 +65,7 @@ public final class CachedInstanceReads implements InstanceReads, InstanceChanges
         if (!feed.current(FEED_MAX_AGE_NANOS)) {
             return store.details(instanceIds);
         }
-        long now = nanos.getAsLong();
+        long now = System.nanoTime();
         Map<String, Details> out = new HashMap<>();
         List<String> missing = new ArrayList<>();
         for (String id : instanceIds) {
@@ -115,10 +108,5 @@ public final class CachedInstanceReads implements InstanceReads, InstanceChanges
         changes.incrementAndGet();
         instances.clear();
         details.clear();
-    }
-
-    /** How many instances and details are kept now (for tests and metrics). */
-    int size() {
-        return instances.size() + details.size();
     }
 }

@@ -130,13 +130,7 @@ public final class InstanceChanges implements AutoCloseable {
      * may differ from it). Another replica that has not read them for that long is not current anyway.
      */
     void prune() {
-        long f;
-        lock.lock();
-        try {
-            f = floor;
-        } finally {
-            lock.unlock();
-        }
+        long f = floor();
         String now = sqlite ? "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
                 : "(extract(epoch FROM clock_timestamp()) * 1000)::BIGINT";
         jdbi.useHandle(h -> h.createUpdate("DELETE FROM instance_changes WHERE seq <= :floor AND changed_at < "
@@ -164,7 +158,7 @@ public final class InstanceChanges implements AutoCloseable {
         }
     }
 
-    /** The highest number up to which every one was passed on (for tests). */
+    /** The highest number up to which every one was passed on. */
     long floor() {
         lock.lock();
         try {
