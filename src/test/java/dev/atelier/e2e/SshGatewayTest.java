@@ -128,6 +128,54 @@ class SshGatewayTest {
     }
 
     @Test
+    void theSessionsTerminalFollowsTheClientsWindowSize() throws Exception {
+        // OpenSSH's client in a terminal of its own (script makes one), resized from outside as a terminal emulator
+        // does when its window is dragged: the client then tells the server the new size
+        List<String> client = ssh("good", "-tt", id + "@127.0.0.1");
+        Process p = new ProcessBuilder("script", "-qfec", String.join(" ", client), "/dev/null")
+                .redirectErrorStream(true).start();
+        StringBuffer seen = new StringBuffer();
+        Thread reader = Thread.ofVirtual().start(() -> {
+            try (var in = p.getInputStream()) {
+                byte[] buf = new byte[4096];
+                for (int n; (n = in.read(buf)) >= 0; ) {
+                    seen.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+                }
+            } catch (java.io.IOException e) {
+                // closed
+            }
+        });
+        try {
+            var typed = p.getOutputStream();
+            typed.write("stty size | sed 's/^/SIZE-/'\n".getBytes(StandardCharsets.UTF_8));
+            typed.flush();
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                    .until(() -> seen.toString().matches("(?s).*SIZE-\\d+ \\d+.*"));
+            String sshTerminal = terminalOf(p.toHandle().descendants().filter(h -> h.info().command()
+                    .orElse("").endsWith("/ssh")).findFirst().orElseThrow().pid());
+            run(List.of("stty", "-F", sshTerminal, "rows", "33", "cols", "111"));
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).pollInterval(
+                    java.time.Duration.ofMillis(500)).untilAsserted(() -> {
+                        typed.write("stty size | sed 's/^/SIZE-/'\n".getBytes(StandardCharsets.UTF_8));
+                        typed.flush();
+                        Thread.sleep(300);
+                        assertThat(seen.toString()).contains("SIZE-33 111");
+                    });
+            typed.write("exit\n".getBytes(StandardCharsets.UTF_8));
+            typed.flush();
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            p.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            reader.join(5000);
+        }
+    }
+
+    private static String terminalOf(long pid) throws java.io.IOException {
+        return Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "fd", "0")).toString();
+    }
+
+    @Test
     void scpAndSftpCopyFilesInAndOut() throws Exception {
         Path local = keys.resolve("upload.txt");
         Files.writeString(local, "copied in\n");

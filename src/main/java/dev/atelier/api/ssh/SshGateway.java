@@ -20,6 +20,7 @@ import org.apache.sshd.common.session.Session;
 import org.apache.sshd.common.util.net.SshdSocketAddress;
 import org.apache.sshd.server.Environment;
 import org.apache.sshd.server.ExitCallback;
+import org.apache.sshd.server.Signal;
 import org.apache.sshd.server.SshServer;
 import org.apache.sshd.server.channel.ChannelSession;
 import org.apache.sshd.server.command.Command;
@@ -242,11 +243,12 @@ public final class SshGateway implements AutoCloseable {
             } else {
                 String shell = commandLine == null ? "exec /bin/bash -l" : "exec /bin/bash -c " + quote(commandLine);
                 if (term != null) {
-                    // a real terminal inside the sandbox, of the client's size
+                    // a real terminal inside the sandbox, of the client's size; resized when the client's is
                     String size = "stty rows " + number(e.get(Environment.ENV_LINES), 24) + " cols "
                             + number(e.get(Environment.ENV_COLUMNS), 80) + " 2>/dev/null; ";
                     command.addAll(List.of("/usr/bin/env", "TERM=" + term.replaceAll("[^A-Za-z0-9._-]", ""),
                             "/usr/bin/script", "-qfec", size + shell, "/dev/null"));
+                    env.addSignalListener((ch, signal) -> resize(env), Signal.WINCH);
                 } else {
                     command.addAll(List.of("/bin/bash", "-c", shell));
                 }
@@ -278,6 +280,84 @@ public final class SshGateway implements AutoCloseable {
                     Thread.currentThread().interrupt();
                 }
             });
+        }
+
+        /**
+         * The client's terminal changed size: give the session's terminal the new one, which sends SIGWINCH to
+         * what runs in it. Resizes come in bursts while a window is dragged: one runs at a time, and the last size
+         * asked for is the one that stays.
+         */
+        private void resize(Environment env) {
+            resizeAsked = true;
+            if (resizing.compareAndSet(false, true)) {
+                Thread.ofVirtual().start(() -> {
+                    do {
+                        try {
+                            while (resizeAsked) {
+                                resizeAsked = false;
+                                applySize(number(env.getEnv().get(Environment.ENV_LINES), 24),
+                                        number(env.getEnv().get(Environment.ENV_COLUMNS), 80));
+                            }
+                        } finally {
+                            resizing.set(false);
+                        }
+                    } while (resizeAsked && resizing.compareAndSet(false, true));
+                });
+            }
+        }
+
+        private final java.util.concurrent.atomic.AtomicBoolean resizing = new java.util.concurrent.atomic.AtomicBoolean();
+        private volatile boolean resizeAsked;
+
+        /**
+         * Sets the size of the terminal that {@code script} made for the session: {@code stty} on it, run inside the
+         * instance as its user (the terminal is the instance's, and nothing of the instance is opened as root).
+         */
+        private void applySize(String rows, String cols) {
+            Process p = process;
+            if (p == null || !p.isAlive()) {
+                return;
+            }
+            Optional<String> tty = p.descendants().filter(h -> "script".equals(comm(h.pid()))).findFirst()
+                    .flatMap(script -> script.children().findFirst())
+                    .flatMap(shell -> terminalOf(shell.pid()));
+            if (tty.isEmpty()) {
+                return; // not started yet (it starts at the size asked for last), or already gone
+            }
+            try {
+                ProcessBuilder pb = new ProcessBuilder(runtime.enter(instance.id(),
+                        List.of("/usr/bin/stty", "-F", tty.get(), "rows", rows, "cols", cols)))
+                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+                pb.environment().clear();
+                pb.environment().put("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
+                Process stty = pb.start();
+                if (!stty.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                    stty.destroyForcibly();
+                }
+            } catch (IOException | RuntimeException e) {
+                log.debug("ssh: cannot resize the terminal of a session of {}: {}", instance.id(), e.toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        /** The terminal on a process's standard input, as the process names it: {@code /dev/pts/N}. */
+        private static Optional<String> terminalOf(long pid) {
+            try {
+                String target = java.nio.file.Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "fd", "0"))
+                        .toString();
+                return target.matches("/dev/pts/[0-9]{1,6}") ? Optional.of(target) : Optional.empty();
+            } catch (IOException | UnsupportedOperationException e) {
+                return Optional.empty();
+            }
+        }
+
+        private static String comm(long pid) {
+            try {
+                return java.nio.file.Files.readAllLines(Path.of("/proc", Long.toString(pid), "comm")).get(0).trim();
+            } catch (IOException | RuntimeException e) {
+                return "";
+            }
         }
 
         private void pump(InputStream from, OutputStream to, boolean closeWhenDone) {
