@@ -18,14 +18,22 @@ import java.util.regex.Pattern;
 /**
  * create→RUNNING latency through Atelier next to a bare jupyter-server start, measured in the same run and
  * interleaved (bare, Atelier, bare, …) so that machine noise hits both alike. Both are polled every 10 ms.
- * Then ten at once, bare and through Atelier: a first round reported on its own, then three (or
- * {@code -Dbench.rounds=K}) whose median is the figure. Prints KEY=VALUE lines.
+ * Then ten at once, bare and through Atelier (watched as {@link #BARE_POLL_MS} and {@link #CLIENT_POLL_MS} say): a
+ * first round reported on its own, then three (or {@code -Dbench.rounds=K}) whose median is the figure. Prints
+ * KEY=VALUE lines.
  * Usage: bench/run start-latency [N] [sandbox]; the first argument is a scratch directory.
  */
 public class StartLatency {
     static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-    /** Ten clients polling every 10 ms would themselves load the 2 cores they measure: poll less often then. */
-    static final int CONCURRENT_POLL_MS = 100;
+    /**
+     * Ten at once: each bare server is watched as Atelier's runtime watches a starting server (a connect every 25 ms,
+     * then a request once something listens); each client polls its instance every second, as API clients do, and
+     * takes the moment it became RUNNING from the server ({@code lease.update_at}, written with the status). Ten
+     * clients polling every 10 ms would load the two cores they measure with requests no real client makes.
+     */
+    static final int BARE_POLL_MS = 25;
+    static final int CLIENT_POLL_MS = 1000;
+    static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     static final List<Double> STOPS = Collections.synchronizedList(new ArrayList<>());
     static final List<Double> DELETES = Collections.synchronizedList(new ArrayList<>());
     static final Pattern FIELD = Pattern.compile("\"(id|status)\"\\s*:\\s*\"([^\"]+)\"");
@@ -63,42 +71,33 @@ public class StartLatency {
             // (seconds of CPU on these two cores): it is reported on its own, and not counted in the median
             if (n >= 10) {
                 int base = 1000; // at or above 100: polled as the measured rounds are
-                double bareCold = allAtOnce(together, (k, ready) -> bareStart(dir, base + k, ready));
-                long j0 = jitCpuMs();
-                double atelierCold = allAtOnce(together, (k, ready) -> atelierStart(api, base + together + k, ready));
-                System.out.printf("create_concurrent_ratio_first_round=%.2f%njit_cpu_ms_first_round_atelier=%d%n",
-                        atelierCold / bareCold, jitCpuMs() - j0);
+                Round bareCold = allAtOnce(together, (k, ready) -> bareStart(dir, base + k, ready));
+                Round atelierCold = allAtOnce(together, (k, ready) -> atelierStart(api, base + together + k, ready));
+                System.out.printf("create_concurrent_ratio_first_round=%.2f%njit_cpu_ms_until_ready_first_round_atelier=%d%n",
+                        atelierCold.ms() / bareCold.ms(), atelierCold.jitMs());
             }
-            List<Double> bareTogether = new ArrayList<>();
-            List<Double> atelierTogether = new ArrayList<>();
-            List<String> ratios = new ArrayList<>();
-            List<String> bareCpu = new ArrayList<>();
-            List<String> atelierCpu = new ArrayList<>();
-            List<String> atelierJit = new ArrayList<>();
-            List<String> bareJit = new ArrayList<>();
+            List<Round> bareRounds = new ArrayList<>();
+            List<Round> atelierRounds = new ArrayList<>();
             for (int r = 0; r < rounds; r++) {
                 int base = 100 + r * 2 * together;
-                // this JVM's CPU (the clients; in the Atelier rounds the server too, clean-up included)
-                long c0 = jvmCpuMs();
-                long j0 = jitCpuMs();
-                bareTogether.add(allAtOnce(together, (k, ready) -> bareStart(dir, base + k, ready)));
-                long c1 = jvmCpuMs();
-                long j1 = jitCpuMs();
-                bareJit.add(Long.toString(j1 - j0));
-                atelierTogether.add(allAtOnce(together, (k, ready) -> atelierStart(api, base + together + k, ready)));
-                long c2 = jvmCpuMs();
-                bareCpu.add(Long.toString(c1 - c0));
-                atelierCpu.add(Long.toString(c2 - c1));
-                atelierJit.add(Long.toString(jitCpuMs() - j1));
+                bareRounds.add(allAtOnce(together, (k, ready) -> bareStart(dir, base + k, ready)));
+                atelierRounds.add(allAtOnce(together, (k, ready) -> atelierStart(api, base + together + k, ready)));
+            }
+            List<Double> bareTogether = bareRounds.stream().map(Round::ms).toList();
+            List<Double> atelierTogether = atelierRounds.stream().map(Round::ms).toList();
+            List<String> ratios = new ArrayList<>();
+            for (int r = 0; r < rounds; r++) {
                 ratios.add(String.format("%.2f", atelierTogether.get(r) / bareTogether.get(r)));
             }
             System.out.printf("concurrent=%d%nconcurrent_rounds=%d%nbare_concurrent_all_ready_ms=%.0f%n"
                     + "create_concurrent_all_running_ms=%.0f%ncreate_concurrent_ratio=%.2f%n"
                     + "create_concurrent_ratio_each_round=%s%n", together, rounds, p(bareTogether, 50),
                     p(atelierTogether, 50), p(atelierTogether, 50) / p(bareTogether, 50), String.join(",", ratios));
-            System.out.printf("jvm_cpu_ms_each_round_bare=%s%njvm_cpu_ms_each_round_atelier=%s%n"
-                    + "jit_cpu_ms_each_round_bare=%s%njit_cpu_ms_each_round_atelier=%s%n", String.join(",", bareCpu),
-                    String.join(",", atelierCpu), String.join(",", bareJit), String.join(",", atelierJit));
+            // this JVM's CPU while the clock ran: the clients, and in the Atelier rounds the server too
+            System.out.printf("jvm_cpu_ms_until_ready_each_round_bare=%s%njvm_cpu_ms_until_ready_each_round_atelier=%s%n"
+                    + "jit_cpu_ms_until_ready_each_round_bare=%s%njit_cpu_ms_until_ready_each_round_atelier=%s%n",
+                    joined(bareRounds, Round::cpuMs), joined(atelierRounds, Round::cpuMs),
+                    joined(bareRounds, Round::jitMs), joined(atelierRounds, Round::jitMs));
             System.out.println("samples=" + n);
             System.out.println("sandbox=" + atelierSandbox(atelier));
         } finally {
@@ -117,13 +116,13 @@ public class StartLatency {
         return bareStart(dir, i, () -> { });
     }
 
-    /** {@code ready} runs once the server answers, before it is stopped. */
+    /**
+     * {@code ready} runs once the server answers, before it is stopped. Returns the time until it answered (ms) when
+     * {@code i < 100}, and otherwise (ten at once) the moment it answered, in epoch ms.
+     */
     static double bareStart(Path dir, int i, Ready ready) throws Exception {
         Path root = Files.createDirectories(dir.resolve("bare-" + i));
-        int port;
-        try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
+        int port = barePort();
         String base = "/notebook/bare-" + i + "/";
         ProcessBuilder pb = new ProcessBuilder("/usr/bin/jupyter-server", "--no-browser", "--allow-root",
                 "--ip=127.0.0.1", "--port=" + port, "--port-retries=0", "--ServerApp.base_url=" + base,
@@ -134,48 +133,96 @@ public class StartLatency {
                 "JUPYTER_RUNTIME_DIR", root.resolve("rt").toString()));
         long t0 = System.nanoTime();
         Process p = pb.start();
-        HttpRequest status = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + base + "api/status"))
-                .header("Authorization", "token t" + i).build();
-        while (true) {
-            try {
-                if (HTTP.send(status, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-                    break;
+        try {
+            HttpRequest status = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + base + "api/status"))
+                    .header("Authorization", "token t" + i).build();
+            while (true) {
+                try {
+                    if ((i < 100 || listening(port))
+                            && HTTP.send(status, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                        break;
+                    }
+                } catch (java.io.IOException notYet) {
+                    // not listening yet
                 }
-            } catch (java.io.IOException notYet) {
-                // not listening yet
+                if (!p.isAlive()) {
+                    throw new IllegalStateException("bare server " + i + " exited: "
+                            + Files.readString(root.resolve("log")));
+                }
+                Thread.sleep(i >= 100 ? BARE_POLL_MS : 10);
             }
-            Thread.sleep(i >= 100 ? CONCURRENT_POLL_MS : 10);
+            long readyAt = System.currentTimeMillis();
+            double ms = (System.nanoTime() - t0) / 1e6;
+            ready.run();
+            return i >= 100 ? readyAt : ms;
+        } finally {
+            p.destroy();
+            p.waitFor();
         }
-        double ms = (System.nanoTime() - t0) / 1e6;
-        ready.run();
-        p.destroy();
-        p.waitFor();
-        return ms;
     }
+
+    static boolean listening(int port) {
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), 800);
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * A port for a bare server: above the kernel's ephemeral range, where no outgoing connection takes one and
+     * Atelier's own servers (below it) never go, each used once per run. A port the kernel picked (bind to port 0)
+     * can be handed out again before the server that was given it binds it: two of ten bare servers once got one.
+     */
+    static synchronized int barePort() throws java.io.IOException {
+        while (true) {
+            int port = nextBarePort++;
+            try (var s = new java.net.ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+                return s.getLocalPort();
+            } catch (java.net.BindException taken) {
+                // something else has it
+            }
+        }
+    }
+
+    static int nextBarePort = 61_000;
 
     static double atelierStart(Client api, int i) throws Exception {
         return atelierStart(api, i, () -> { });
     }
 
-    /** {@code ready} runs once the instance is RUNNING, before it is stopped and deleted. */
+    /**
+     * {@code ready} runs once the instance is RUNNING, before it is stopped and deleted. Returns the time to RUNNING
+     * (ms) when {@code i < 100}, and otherwise (ten at once) the moment it became RUNNING, in epoch ms.
+     */
     static double atelierStart(Client api, int i, Ready ready) throws Exception {
         String body = "{\"name\":\"bench-" + i + "\",\"flavor\":\"modelarts.vm.cpu.2u\",\"image_id\":\""
                 + dev.atelier.core.service.Catalog.DEBIAN_JUPYTER_IMAGE_ID
                 + "\",\"volume\":{\"category\":\"EVS\",\"ownership\":\"MANAGED\",\"capacity\":5}}";
         long t0 = System.nanoTime();
         String id = field(api.send("POST", "/notebooks", body), "id");
-        while (true) {
-            String status = field(api.send("GET", "/notebooks/" + id, null), "status");
-            if (status.equals("RUNNING")) {
-                break;
+        double ms;
+        try {
+            while (true) {
+                String shown = api.send("GET", "/notebooks/" + id, null);
+                String status = field(shown, "status");
+                if (status.equals("RUNNING")) {
+                    // at once: when this client saw it; ten at once: when the server wrote it
+                    ms = i < 100 ? (System.nanoTime() - t0) / 1e6
+                            : JSON.readTree(shown).get("lease").get("update_at").asLong();
+                    break;
+                }
+                if (status.endsWith("FAILED")) {
+                    throw new IllegalStateException("instance " + id + " failed: " + shown);
+                }
+                Thread.sleep(i >= 100 ? CLIENT_POLL_MS : 10);
             }
-            if (status.endsWith("FAILED")) {
-                throw new IllegalStateException("instance " + id + " failed");
-            }
-            Thread.sleep(i >= 100 ? CONCURRENT_POLL_MS : 10);
+            ready.run();
+        } catch (Exception e) {
+            api.send("DELETE", "/notebooks/" + id, null); // nothing left running when the run fails
+            throw e;
         }
-        double ms = (System.nanoTime() - t0) / 1e6;
-        ready.run();
         if (i < 100) { // sequential runs also time stop and delete
             long s0 = System.nanoTime();
             api.send("POST", "/notebooks/" + id + "/stop", null);
@@ -193,6 +240,10 @@ public class StartLatency {
             DELETES.add((System.nanoTime() - d0) / 1e6);
         }
         return ms;
+    }
+
+    static String joined(List<Round> rounds, java.util.function.ToLongFunction<Round> value) {
+        return String.join(",", rounds.stream().map(r -> Long.toString(value.applyAsLong(r))).toList());
     }
 
     static String field(String json, String name) {
@@ -255,34 +306,72 @@ public class StartLatency {
     }
 
     interface Start {
-        void start(int k, Ready ready) throws Exception;
+        /** Starts one; returns the moment it was ready, in epoch ms. */
+        double start(int k, Ready ready) throws Exception;
     }
 
     /**
-     * Starts {@code count} at once; the time until the last is ready. None is stopped before all are ready: stopping
-     * the first ones would free CPU for the rest.
+     * One round at once: the time until the last was ready, and this JVM's CPU (all of it, and its JIT's) until the
+     * last was seen ready (for the Atelier rounds, up to a client poll after it was).
      */
-    static double allAtOnce(int count, Start task) throws InterruptedException {
-        var allReady = new java.util.concurrent.CyclicBarrier(count);
-        var last = new java.util.concurrent.atomic.AtomicLong();
-        long t0 = System.nanoTime();
+    record Round(double ms, long cpuMs, long jitMs) { }
+
+    /**
+     * Starts {@code count} at once; the time until the last is ready. None is stopped before all are ready: stopping
+     * the first ones would free CPU for the rest. The CPU is read when the last one is ready, so it is the CPU spent
+     * while the clock ran, without the clean-up after it. If one start fails, the round fails, and none waits for it.
+     */
+    static Round allAtOnce(int count, Start task) throws Exception {
+        long c0 = jvmCpuMs();
+        long j0 = jitCpuMs();
+        long[] atReady = new long[2]; // the CPU and the JIT CPU when the last was seen ready
+        int[] arrived = {0};
+        var failure = new java.util.concurrent.atomic.AtomicReference<Exception>();
+        var lock = new java.util.concurrent.locks.ReentrantLock();
+        var allReady = lock.newCondition();
+        Ready ready = () -> {
+            lock.lock();
+            try {
+                if (++arrived[0] == count) {
+                    atReady[0] = jvmCpuMs();
+                    atReady[1] = jitCpuMs();
+                    allReady.signalAll();
+                }
+                while (arrived[0] < count && failure.get() == null) {
+                    allReady.await();
+                }
+                if (failure.get() != null) {
+                    throw new IllegalStateException("another start of the round failed");
+                }
+            } finally {
+                lock.unlock();
+            }
+        };
+        var lastReadyAt = new java.util.concurrent.atomic.AtomicLong();
+        long t0 = System.currentTimeMillis();
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             int k = i;
             threads.add(Thread.ofVirtual().start(() -> {
                 try {
-                    task.start(k, () -> {
-                        last.accumulateAndGet(System.nanoTime(), Math::max);
-                        allReady.await();
-                    });
+                    lastReadyAt.accumulateAndGet((long) task.start(k, ready), Math::max);
                 } catch (Exception e) {
-                    throw new IllegalStateException(e);
+                    lock.lock();
+                    try {
+                        failure.compareAndSet(null, e);
+                        allReady.signalAll();
+                    } finally {
+                        lock.unlock();
+                    }
                 }
             }));
         }
         for (Thread t : threads) {
             t.join();
         }
-        return (last.get() - t0) / 1e6;
+        if (failure.get() != null) {
+            throw failure.get();
+        }
+        return new Round(lastReadyAt.get() - t0, atReady[0] - c0, atReady[1] - j0);
     }
 }
