@@ -47,6 +47,7 @@ public final class Atelier implements AutoCloseable {
     private final ServerConfig config;
     private final Database database;
     private final Reconciler reconciler;
+    private final LocalProcessRuntime runtime;
     private final HttpApi http;
     private final SshGateway ssh;
     private final Path credentialsFile;
@@ -74,7 +75,7 @@ public final class Atelier implements AutoCloseable {
             throw e;
         }
 
-        var runtime = new LocalProcessRuntime(config.dataDir(), config.objectStoreDir(), config.stopGrace(),
+        this.runtime = new LocalProcessRuntime(config.dataDir(), config.objectStoreDir(), config.stopGrace(),
                 config.sandbox(), config.requireIsolation());
         log.info("host capabilities: {}", runtime.capabilities());
         var images = new ImageService(Catalog.builtInImages(config.jupyterCommand()), new SqlImageStore(database),
@@ -196,6 +197,7 @@ public final class Atelier implements AutoCloseable {
             }
         } finally {
             reconciler.stop();
+            runtime.close();
             database.close();
         }
         log.info("Atelier stopped");

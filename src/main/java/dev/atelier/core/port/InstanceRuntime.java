@@ -25,6 +25,14 @@ public interface InstanceRuntime {
     /** Looks at a launched server; {@code token} is the instance token it was launched with. */
     Health poll(String instanceId, String token, Map<String, String> state);
 
+    /**
+     * Lets the runtime say when a starting server may have changed, so that the core need not poll it often:
+     * the runtime calls {@code listener} with the instance's id (from any thread; it must return quickly). Only a
+     * hint: the core still polls, and a runtime that never calls it is polled as {@link #poll} asks.
+     */
+    default void onChange(java.util.function.Consumer<String> listener) {
+    }
+
     /** Stops the server gracefully (then forcibly), with everything it started. No-op when already gone. */
     void stop(String instanceId, Map<String, String> state);
 
@@ -57,11 +65,6 @@ public interface InstanceRuntime {
     enum Phase { STARTING, READY, FAILED }
 
     /**
-     * What a poll found; {@code lastActivity} (epoch ms) is the server's last user activity, when known;
-     * {@code notice} something the user should know about a server that still runs (e.g. a process killed for
-     * using too much memory).
-     */
-    /**
      * The host command that runs {@code command} inside the running instance: in its sandbox, as its user, in
      * its working directory, with its resource limits (SSH shells, commands and SFTP).
      * @throws RuntimeFailure when the instance has no running server to join
@@ -75,17 +78,28 @@ public interface InstanceRuntime {
         return false;
     }
 
-    record Health(Phase phase, String reason, Long lastActivity, String notice) {
+    /**
+     * What a poll found; {@code lastActivity} (epoch ms) is the server's last user activity, when known;
+     * {@code notice} something the user should know about a server that still runs (e.g. a process killed for
+     * using too much memory); {@code untilChange}: starting, and nothing will change before the runtime says so
+     * through {@link #onChange}, so a poll now and then is enough.
+     */
+    record Health(Phase phase, String reason, Long lastActivity, String notice, boolean untilChange) {
         public static Health ready(Long lastActivity, String notice) {
-            return new Health(Phase.READY, null, lastActivity, notice);
+            return new Health(Phase.READY, null, lastActivity, notice, false);
         }
 
         public static Health starting() {
-            return new Health(Phase.STARTING, null, null, null);
+            return new Health(Phase.STARTING, null, null, null, false);
+        }
+
+        /** Starting, and the runtime will report the next change through {@link #onChange}. */
+        public static Health startingUntilChange() {
+            return new Health(Phase.STARTING, null, null, null, true);
         }
 
         public static Health failed(String reason) {
-            return new Health(Phase.FAILED, reason, null, null);
+            return new Health(Phase.FAILED, reason, null, null, false);
         }
     }
 

@@ -59,6 +59,11 @@ public final class Reconciler {
     /** Until when this replica's claim on an instance holds, as far as this replica wrote it. */
     private final Map<String, Long> claimedUntil = new java.util.concurrent.ConcurrentHashMap<>();
     private final List<Thread> workers = new ArrayList<>();
+    /**
+     * How often a starting server is looked at while the runtime promises to report its next change: a safety net
+     * for a report that never comes, not the way readiness is found.
+     */
+    static final Duration UNCHANGED_POLL = Duration.ofMillis(250);
 
     /**
      * {@code reads}: where each pass reads its instance from (memory, in the server). Every write is still a
@@ -88,6 +93,7 @@ public final class Reconciler {
     }
 
     public void start(int workerCount) {
+        runtime.onChange(this::enqueue);
         removeOrphans();
         for (int i = 0; i < workerCount; i++) {
             workers.add(Thread.ofVirtual().name("reconciler-" + i).start(this::work));
@@ -286,7 +292,10 @@ public final class Reconciler {
             case STARTING -> {
                 long launchedAt = Long.parseLong(inst.runtimeState().getOrDefault(LAUNCHED_AT, "0"));
                 if (clock.millis() - launchedAt < startTimeout.toMillis()) {
-                    return Optional.of(readyPoll);
+                    // the runtime says when the server may have changed: polling it often would only cost CPU,
+                    // which ten servers starting at once on two cores need more
+                    return Optional.of(health.untilChange() && readyPoll.compareTo(UNCHANGED_POLL) < 0
+                            ? UNCHANGED_POLL : readyPoll);
                 }
                 return fail(inst, failed, "the notebook server did not become ready within "
                         + startTimeout.toSeconds() + " s");

@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * (out of the user's reach),
  * the server's log and Jupyter's runtime files.
  */
-public final class LocalProcessRuntime implements InstanceRuntime {
+public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LocalProcessRuntime.class);
     private static final String PID = "pid";
     private static final String PORT = "port";
@@ -52,6 +52,12 @@ public final class LocalProcessRuntime implements InstanceRuntime {
     private final String isolationProblem;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     private final Ports ports = Ports.belowEphemeral();
+    /** Starting servers whose log writes are reported through {@link #onChange}. */
+    private final java.util.Set<String> awaited = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private volatile java.util.function.Consumer<String> changed;
+    private java.nio.file.WatchService logWatch;
+    /** Servers found to be the instance's own (by command line), by instance: then only pid and start time count. */
+    private final Map<String, ProcessHandle> verified = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * @param objectStoreDir the local object store: {@code obs://bucket/dir/} is {@code <objectStoreDir>/bucket/dir/}
@@ -324,6 +330,9 @@ public final class LocalProcessRuntime implements InstanceRuntime {
         env.put("JUPYTER_DATA_DIR", seenHome.resolve(".local/share/jupyter").toString());
         env.put("JUPYTER_RUNTIME_DIR", sandboxed ? "/tmp/.jupyter-runtime" : home.resolve(".atelier/runtime").toString());
         env.put("IPYTHONDIR", seenHome.resolve(".ipython").toString());
+        if (changed != null) {
+            awaited.add(spec.instanceId()); // before it can write a line: none is missed
+        }
         Process process;
         try {
             process = pb.start();
@@ -344,9 +353,16 @@ public final class LocalProcessRuntime implements InstanceRuntime {
     public Health poll(String instanceId, String token, Map<String, String> state) {
         Optional<ProcessHandle> process = ours(instanceId, state);
         if (process.isEmpty()) {
+            awaited.remove(instanceId);
             return Health.failed("the notebook server exited. " + logTail(instanceId, token));
         }
         if (!listening(Integer.parseInt(state.get(PORT)))) {
+            // nothing listens yet: Jupyter logs what it does as it starts, and it has bound its port before it
+            // logs that it is running; so the next log write is the next thing worth a look
+            if (changed != null) {
+                awaited.add(instanceId);
+                return Health.startingUntilChange();
+            }
             return Health.starting();
         }
         try {
@@ -354,13 +370,94 @@ public final class LocalProcessRuntime implements InstanceRuntime {
                             + state.get(BASE_URL) + "api/status"))
                     .header("Authorization", "token " + token).timeout(Duration.ofMillis(800)).GET().build();
             HttpResponse<String> resp = http.send(req, HttpResponse.BodyHandlers.ofString());
-            return resp.statusCode() == 200 ? Health.ready(lastActivity(resp.body()), notice(instanceId, state))
-                    : Health.starting();
+            if (resp.statusCode() != 200) {
+                return Health.starting();
+            }
+            awaited.remove(instanceId);
+            return Health.ready(lastActivity(resp.body()), notice(instanceId, state));
         } catch (IOException e) {
             return Health.starting();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Health.starting();
+        }
+    }
+
+    /**
+     * Reports every write to the log of a starting server, found with the kernel's file notifications (inotify)
+     * on the directory of instance logs: a starting server is then looked at about twenty times, not forty times a
+     * second. Where the host cannot watch the directory, servers are polled as before.
+     */
+    @Override
+    public synchronized void onChange(java.util.function.Consumer<String> listener) {
+        if (logWatch != null) {
+            changed = listener;
+            return;
+        }
+        Path logs = instancesDir.resolveSibling("instance-logs");
+        try {
+            Files.createDirectories(logs, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            logWatch = logs.getFileSystem().newWatchService();
+            logs.register(logWatch, java.nio.file.StandardWatchEventKinds.ENTRY_MODIFY,
+                    java.nio.file.StandardWatchEventKinds.ENTRY_CREATE);
+        } catch (IOException | UnsupportedOperationException e) {
+            log.warn("cannot watch {} ({}); starting servers are polled instead", logs, e.toString());
+            closeLogWatch();
+            return;
+        }
+        changed = listener;
+        java.nio.file.WatchService watch = logWatch;
+        Thread.ofPlatform().daemon().name("instance-log-watch").start(() -> watchLogs(watch));
+    }
+
+    private void watchLogs(java.nio.file.WatchService watch) {
+        while (true) {
+            java.nio.file.WatchKey key;
+            try {
+                key = watch.take();
+            } catch (InterruptedException | java.nio.file.ClosedWatchServiceException e) {
+                return;
+            }
+            for (var event : key.pollEvents()) {
+                if (event.kind() == java.nio.file.StandardWatchEventKinds.OVERFLOW) {
+                    awaited.forEach(this::report); // some were lost: look at every starting server
+                } else if (event.context() instanceof Path name && name.toString().endsWith(".log")) {
+                    String id = name.toString().substring(0, name.toString().length() - ".log".length());
+                    if (awaited.contains(id)) {
+                        report(id);
+                    }
+                }
+            }
+            key.reset();
+        }
+    }
+
+    private void report(String instanceId) {
+        var listener = changed;
+        if (listener == null) {
+            return;
+        }
+        try {
+            listener.accept(instanceId);
+        } catch (RuntimeException e) {
+            log.warn("instance {}: reporting a change failed: {}", instanceId, e.toString());
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        closeLogWatch();
+    }
+
+    private void closeLogWatch() {
+        changed = null;
+        if (logWatch != null) {
+            try {
+                logWatch.close();
+            } catch (IOException e) {
+                log.debug("closing the log watch: {}", e.toString());
+            }
+            logWatch = null;
         }
     }
 
@@ -395,7 +492,9 @@ public final class LocalProcessRuntime implements InstanceRuntime {
 
     @Override
     public void stop(String instanceId, Map<String, String> state) {
+        awaited.remove(instanceId);
         ours(instanceId, state).ifPresent(p -> terminate(instanceId, p));
+        verified.remove(instanceId);
         cleanUp(instanceId);
     }
 
@@ -440,6 +539,8 @@ public final class LocalProcessRuntime implements InstanceRuntime {
 
     @Override
     public void release(String instanceId) {
+        awaited.remove(instanceId);
+        verified.remove(instanceId);
         Path home = home(instanceId);
         // anything still running from the instance's directory goes first
         ProcessHandle.allProcesses().filter(p -> commandLine(p.pid()).contains(home.toString()))
@@ -606,8 +707,20 @@ public final class LocalProcessRuntime implements InstanceRuntime {
         if (pid == null) {
             return Optional.empty();
         }
-        return ProcessHandle.of(Long.parseLong(pid)).filter(ProcessHandle::isAlive)
+        long number = Long.parseLong(pid);
+        // found before: the same pid with the same start time is the same process (a reused pid has another)
+        ProcessHandle known = verified.get(instanceId);
+        if (known != null && known.pid() == number) {
+            if (known.isAlive()) {
+                return Optional.of(known);
+            }
+            verified.remove(instanceId, known);
+            return Optional.empty();
+        }
+        Optional<ProcessHandle> found = ProcessHandle.of(number)
                 .filter(p -> runs(p.pid(), "/notebook/" + instanceId + "/"));
+        found.ifPresent(p -> verified.put(instanceId, p));
+        return found;
     }
 
     /**
