@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,10 +26,23 @@ class StartHintsTest {
 
     @Test
     void aStartingServerIsFoundReadyByLookingOnlyWhenTheRuntimeReportsAChange(@TempDir Path dir) throws Exception {
+        foundReadyOnReportsAlone(new LocalProcessRuntime(dir, dir.resolve("obs"), Duration.ofSeconds(5)));
+    }
+
+    @Test
+    void soIsASandboxedOne(@TempDir Path dir) throws Exception {
+        LocalProcessRuntime runtime = new LocalProcessRuntime(dir, dir.resolve("obs"), Duration.ofSeconds(5), true,
+                false);
+        Assumptions.assumeTrue("bubblewrap".equals(runtime.capabilities().get("sandbox")),
+                "this host cannot sandbox: " + runtime.capabilities().get("isolation_problem"));
+        foundReadyOnReportsAlone(runtime);
+    }
+
+    private static void foundReadyOnReportsAlone(LocalProcessRuntime started) throws Exception {
         LinkedBlockingQueue<String> reports = new LinkedBlockingQueue<>();
         String id = UUID.randomUUID().toString();
         Map<String, String> state = Map.of();
-        try (LocalProcessRuntime runtime = new LocalProcessRuntime(dir, dir.resolve("obs"), Duration.ofSeconds(5))) {
+        try (LocalProcessRuntime runtime = started) {
             runtime.onChange(reports::add);
             try {
                 state = launch(runtime, id);
