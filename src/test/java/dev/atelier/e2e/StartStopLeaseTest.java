@@ -75,6 +75,25 @@ class StartStopLeaseTest {
     }
 
     @Test
+    void aStartWritesTheRecordOnlyWhenSomethingCouldBeSeenToChange() {
+        try (TestServer server = TestServer.sqlite(dataDir)) {
+            SignedClient api = server.client();
+            String id = api.post("/v1/{project_id}/notebooks", TestServer.createBody("frugal")).json()
+                    .get("id").asText();
+            JsonNode running = awaitStatus(api, id, "RUNNING");
+            for (JsonNode step : running.get("action_progress")) {
+                assertThat(step.get("status").asText()).as(step.toString()).isEqualTo("COMPLETED");
+            }
+            // created; storage under way; launched (steps 1-3 done, the server's state); RUNNING. Steps that
+            // take microseconds are not written one by one (each write is a store round trip, and a change to
+            // read by every replica)
+            assertThat(server.store().get(id).orElseThrow().version()).as("writes since the create's (version 1)")
+                    .isLessThanOrEqualTo(1 + 3);
+            api.delete("/v1/{project_id}/notebooks/" + id);
+        }
+    }
+
+    @Test
     void theLeaseIsShownRenewedAndEnforced() {
         try (TestServer server = TestServer.sqlite(dataDir)) {
             SignedClient api = server.client();

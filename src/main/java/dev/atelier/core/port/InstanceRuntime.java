@@ -16,8 +16,10 @@ import java.util.Map;
 public interface InstanceRuntime {
 
     /**
-     * Prepares storage, compute and network and starts the server, reporting steps 1–3 as it goes. Returns
-     * without waiting for the server to be ready; {@link #poll} says when it is.
+     * Prepares storage, compute and network and starts the server, reporting steps 1–3 as it goes: a step under
+     * way ({@code PROCESSING}) is written at once, a step done with the next step under way or with the launch's
+     * result, so report {@code PROCESSING} only for a step that can take a while. Returns without waiting for the
+     * server to be ready; {@link #poll} says when it is.
      * @throws RuntimeFailure when a step fails; the message says why
      */
     Launch launch(LaunchSpec spec, ProgressListener progress);

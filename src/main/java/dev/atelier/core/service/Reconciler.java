@@ -318,6 +318,11 @@ public final class Reconciler {
             var launch = runtime.launch(spec, (step, status) -> {
                 Instance cur = latest.get();
                 Instance next = cur.withProgress(cur.progress().with(step, status));
+                if (status != StepStatus.PROCESSING) {
+                    latest.set(next); // written with the next step under way, or with the launch's result
+                    return;
+                }
+                // a step under way is written at once: it may take a while, and someone may be watching
                 latest.set(write(cur, next).orElseThrow(() -> new ConcurrentChange(inst.id())));
             });
             Map<String, String> state = new java.util.HashMap<>(launch.state());
