@@ -129,9 +129,31 @@ class SshGatewayTest {
 
     @Test
     void theSessionsTerminalFollowsTheClientsWindowSize() throws Exception {
-        // OpenSSH's client in a terminal of its own (script makes one), resized from outside as a terminal emulator
-        // does when its window is dragged: the client then tells the server the new size
-        List<String> client = ssh("good", "-tt", id + "@127.0.0.1");
+        followsTheWindowSize(ssh("good", "-tt", id + "@127.0.0.1"));
+    }
+
+    @Test
+    void soDoesAnUnsandboxedOnes(@TempDir Path otherData) throws Exception {
+        try (TestServer plain = TestServer.sqlite(otherData)) {
+            SignedClient other = plain.client();
+            Response registered = other.post("/v3/{project_id}/keypairs", "{\"keypair\":{\"name\":\"laptop\","
+                    + "\"public_key\":\"" + Files.readString(keys.resolve("good.pub")).trim() + "\"}}");
+            assertThat(registered.status()).as(registered.body()).isEqualTo(200);
+            String inst = other.post("/v1/{project_id}/notebooks", TestServer.createBody("plain-ssh").replaceFirst(
+                    "\\}$", ",\"endpoints\":[{\"service\":\"SSH\",\"key_pair_names\":[\"laptop\"]}]}"))
+                    .json().get("id").asText();
+            StartStopLeaseTest.awaitStatus(other, inst, "RUNNING");
+            List<String> client = ssh("good", "-tt", inst + "@127.0.0.1");
+            client.set(client.indexOf(Integer.toString(server.sshPort())), Integer.toString(plain.sshPort()));
+            followsTheWindowSize(client);
+        }
+    }
+
+    /**
+     * OpenSSH's client in a terminal of its own (script makes one), resized from outside as a terminal emulator
+     * does when its window is dragged: the client then tells the server the new size.
+     */
+    private static void followsTheWindowSize(List<String> client) throws Exception {
         Process p = new ProcessBuilder("script", "-qfec", String.join(" ", client), "/dev/null")
                 .redirectErrorStream(true).start();
         StringBuffer seen = new StringBuffer();
@@ -147,20 +169,11 @@ class SshGatewayTest {
         });
         try {
             var typed = p.getOutputStream();
-            typed.write("stty size | sed 's/^/SIZE-/'\n".getBytes(StandardCharsets.UTF_8));
-            typed.flush();
-            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
-                    .until(() -> seen.toString().matches("(?s).*SIZE-\\d+ \\d+.*"));
+            askUntilSeen(typed, seen, "SIZE-\\d+ \\d+");
             String sshTerminal = terminalOf(p.toHandle().descendants().filter(h -> h.info().command()
                     .orElse("").endsWith("/ssh")).findFirst().orElseThrow().pid());
             run(List.of("stty", "-F", sshTerminal, "rows", "33", "cols", "111"));
-            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).pollInterval(
-                    java.time.Duration.ofMillis(500)).untilAsserted(() -> {
-                        typed.write("stty size | sed 's/^/SIZE-/'\n".getBytes(StandardCharsets.UTF_8));
-                        typed.flush();
-                        Thread.sleep(300);
-                        assertThat(seen.toString()).contains("SIZE-33 111");
-                    });
+            askUntilSeen(typed, seen, "SIZE-33 111");
             typed.write("exit\n".getBytes(StandardCharsets.UTF_8));
             typed.flush();
             assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
@@ -169,6 +182,16 @@ class SshGatewayTest {
             p.destroyForcibly();
             reader.join(5000);
         }
+    }
+
+    /** Asks the session for its terminal's size until the answer matches: what is typed too early may be lost. */
+    private static void askUntilSeen(java.io.OutputStream typed, StringBuffer seen, String answer) {
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            typed.write("stty size | sed 's/^/SIZE-/'\n".getBytes(StandardCharsets.UTF_8));
+            typed.flush();
+            Thread.sleep(300);
+            assertThat(seen.toString()).containsPattern(answer);
+        });
     }
 
     private static String terminalOf(long pid) throws java.io.IOException {

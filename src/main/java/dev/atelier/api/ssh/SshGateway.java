@@ -297,7 +297,10 @@ public final class SshGateway implements AutoCloseable {
                                 resizeAsked = false;
                                 applySize(number(env.getEnv().get(Environment.ENV_LINES), 24),
                                         number(env.getEnv().get(Environment.ENV_COLUMNS), 80));
+                                Thread.sleep(100); // at most ten a second, however fast a client asks
                             }
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
                         } finally {
                             resizing.set(false);
                         }
@@ -318,11 +321,24 @@ public final class SshGateway implements AutoCloseable {
             if (p == null || !p.isAlive()) {
                 return;
             }
-            Optional<String> tty = p.descendants().filter(h -> "script".equals(comm(h.pid()))).findFirst()
-                    .flatMap(script -> script.children().findFirst())
-                    .flatMap(shell -> terminalOf(shell.pid()));
+            // without a sandbox the session's process is script itself; in one, script runs further down
+            Optional<String> tty = Optional.empty();
+            for (int attempt = 0; attempt < 20 && tty.isEmpty() && p.isAlive(); attempt++) {
+                if (attempt > 0) {
+                    try {
+                        Thread.sleep(100); // a session just opened: its terminal is being made
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+                tty = java.util.stream.Stream.concat(java.util.stream.Stream.of(p.toHandle()), p.descendants())
+                        .filter(h -> "script".equals(comm(h.pid()))).findFirst()
+                        .flatMap(script -> script.children().findFirst())
+                        .flatMap(shell -> terminalOf(shell.pid()));
+            }
             if (tty.isEmpty()) {
-                return; // not started yet (it starts at the size asked for last), or already gone
+                return; // already gone
             }
             try {
                 ProcessBuilder pb = new ProcessBuilder(runtime.enter(instance.id(),
