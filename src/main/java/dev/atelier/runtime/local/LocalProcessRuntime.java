@@ -338,6 +338,15 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
         } catch (IOException e) {
             throw new RuntimeFailure("cannot start the notebook server: " + e.getMessage(), e);
         }
+        // ours by construction: later checks need no command line, which reads empty while a sandbox's chain of
+        // exec()s runs
+        verified.put(spec.instanceId(), process.toHandle());
+        // a server that dies without a last word in its log is reported too
+        process.onExit().thenRun(() -> {
+            if (awaited.contains(spec.instanceId())) {
+                report(spec.instanceId());
+            }
+        });
         log.info("instance {}: started jupyter-server pid {} on 127.0.0.1:{}{}", spec.instanceId(), process.pid(), port,
                 sandboxed ? " in a sandbox as uid " + extraState.get(UID) : "");
         Map<String, String> state = new java.util.HashMap<>(extraState);
@@ -355,14 +364,15 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
             awaited.remove(instanceId);
             return Health.failed("the notebook server exited. " + logTail(instanceId, token));
         }
+        // watched before the look: a log write during it is reported, not missed
+        boolean hinted = changed != null;
+        if (hinted) {
+            awaited.add(instanceId);
+        }
         if (!listening(Integer.parseInt(state.get(PORT)))) {
             // nothing listens yet: Jupyter logs what it does as it starts, and it has bound its port before it
             // logs that it is running; so the next log write is the next thing worth a look
-            if (changed != null) {
-                awaited.add(instanceId);
-                return Health.startingUntilChange();
-            }
-            return Health.starting();
+            return hinted ? Health.startingUntilChange() : Health.starting();
         }
         try {
             HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + state.get(PORT)
@@ -427,7 +437,15 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
                     }
                 }
             }
-            key.reset();
+            if (!key.reset()) { // the directory went away: poll as where it cannot be watched
+                log.warn("the directory of instance logs is no longer watched; starting servers are polled instead");
+                synchronized (this) {
+                    if (logWatch == watch) {
+                        closeLogWatch();
+                    }
+                }
+                return;
+            }
         }
     }
 
