@@ -112,15 +112,16 @@ public class StartLatency {
         return body.contains("\"sandbox\":\"bubblewrap\"") ? "bubblewrap" : "none";
     }
 
+    /** One bare start: the time until it answered, in ms. */
     static double bareStart(Path dir, int i) throws Exception {
-        return bareStart(dir, i, () -> { });
+        long t0 = System.currentTimeMillis();
+        return bareStart(dir, i, () -> { }) - t0;
     }
 
     /**
-     * {@code ready} runs once the server answers, before it is stopped. Returns the time until it answered (ms) when
-     * {@code i < 100}, and otherwise (ten at once) the moment it answered, in epoch ms.
+     * {@code ready} runs once the server answers, before it is stopped. Returns the moment it answered, in epoch ms.
      */
-    static double bareStart(Path dir, int i, Ready ready) throws Exception {
+    static long bareStart(Path dir, int i, Ready ready) throws Exception {
         Path root = Files.createDirectories(dir.resolve("bare-" + i));
         int port = barePort();
         String base = "/notebook/bare-" + i + "/";
@@ -131,7 +132,6 @@ public class StartLatency {
         pb.environment().clear();
         pb.environment().putAll(Map.of("PATH", "/usr/bin:/bin", "HOME", root.toString(), "JUPYTER_TOKEN", "t" + i,
                 "JUPYTER_RUNTIME_DIR", root.resolve("rt").toString()));
-        long t0 = System.nanoTime();
         Process p = pb.start();
         try {
             HttpRequest status = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + base + "api/status"))
@@ -152,9 +152,8 @@ public class StartLatency {
                 Thread.sleep(i >= 100 ? BARE_POLL_MS : 10);
             }
             long readyAt = System.currentTimeMillis();
-            double ms = (System.nanoTime() - t0) / 1e6;
             ready.run();
-            return i >= 100 ? readyAt : ms;
+            return readyAt;
         } finally {
             p.destroy();
             p.waitFor();
@@ -188,28 +187,29 @@ public class StartLatency {
 
     static int nextBarePort = 61_000;
 
+    /** One create: the time until it was RUNNING, in ms. */
     static double atelierStart(Client api, int i) throws Exception {
-        return atelierStart(api, i, () -> { });
+        long t0 = System.currentTimeMillis();
+        return atelierStart(api, i, () -> { }) - t0;
     }
 
     /**
-     * {@code ready} runs once the instance is RUNNING, before it is stopped and deleted. Returns the time to RUNNING
-     * (ms) when {@code i < 100}, and otherwise (ten at once) the moment it became RUNNING, in epoch ms.
+     * {@code ready} runs once the instance is RUNNING, before it is stopped and deleted. Returns the moment it became
+     * RUNNING, in epoch ms: when this client saw it, or (ten at once, polled every second) when the server wrote it.
      */
-    static double atelierStart(Client api, int i, Ready ready) throws Exception {
+    static long atelierStart(Client api, int i, Ready ready) throws Exception {
         String body = "{\"name\":\"bench-" + i + "\",\"flavor\":\"modelarts.vm.cpu.2u\",\"image_id\":\""
                 + dev.atelier.core.service.Catalog.DEBIAN_JUPYTER_IMAGE_ID
                 + "\",\"volume\":{\"category\":\"EVS\",\"ownership\":\"MANAGED\",\"capacity\":5}}";
-        long t0 = System.nanoTime();
         String id = field(api.send("POST", "/notebooks", body), "id");
-        double ms;
+        long readyAt;
         try {
             while (true) {
                 String shown = api.send("GET", "/notebooks/" + id, null);
                 String status = field(shown, "status");
                 if (status.equals("RUNNING")) {
                     // at once: when this client saw it; ten at once: when the server wrote it
-                    ms = i < 100 ? (System.nanoTime() - t0) / 1e6
+                    readyAt = i < 100 ? System.currentTimeMillis()
                             : JSON.readTree(shown).get("lease").get("update_at").asLong();
                     break;
                 }
@@ -239,7 +239,7 @@ public class StartLatency {
         if (i < 100) {
             DELETES.add((System.nanoTime() - d0) / 1e6);
         }
-        return ms;
+        return readyAt;
     }
 
     static String joined(List<Round> rounds, java.util.function.ToLongFunction<Round> value) {
@@ -307,7 +307,7 @@ public class StartLatency {
 
     interface Start {
         /** Starts one; returns the moment it was ready, in epoch ms. */
-        double start(int k, Ready ready) throws Exception;
+        long start(int k, Ready ready) throws Exception;
     }
 
     /**
@@ -354,7 +354,7 @@ public class StartLatency {
             int k = i;
             threads.add(Thread.ofVirtual().start(() -> {
                 try {
-                    lastReadyAt.accumulateAndGet((long) task.start(k, ready), Math::max);
+                    lastReadyAt.accumulateAndGet(task.start(k, ready), Math::max);
                 } catch (Exception e) {
                     lock.lock();
                     try {

@@ -56,7 +56,10 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
     private final java.util.Set<String> awaited = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile java.util.function.Consumer<String> changed;
     private java.nio.file.WatchService logWatch;
-    /** Servers found to be the instance's own (by command line), by instance: then only pid and start time count. */
+    /**
+     * Servers known to be the instance's own (spawned here, or found by command line), by instance: then only pid and
+     * start time count.
+     */
     private final Map<String, ProcessHandle> verified = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
@@ -479,8 +482,8 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
     }
 
     /**
-     * Whether anything accepts connections on the port. A starting server is polled every 25 ms and for most of its
-     * start nothing listens yet: a refused connect costs far less than the HTTP client's request machinery.
+     * Whether anything accepts connections on the port. For most of a server's start nothing listens yet, and it is
+     * looked at on every write to its log: a refused connect costs far less than the HTTP client's request machinery.
      */
     private static boolean listening(int port) {
         try (java.net.Socket s = new java.net.Socket()) {
