@@ -93,8 +93,9 @@ final class AdminCommands {
                 var identities = new SqlIdentityStore(db);
                 var audit = new SqlAuditStore(db);
                 var service = new IdentityService(identities, Bootstrap.serverKey(dataDir), new SqlInstanceStore(db),
-                        audit, new SignInLimiter(SignInLimiter.DEFAULT_PER_USER, SignInLimiter.DEFAULT_PER_ADDRESS,
-                        SignInLimiter.DEFAULT_WINDOW, Clock.systemUTC()), Clock.systemUTC());
+                        audit, new SignInLimiter(SignInLimiter.DEFAULT_PER_ACCOUNT_AND_ADDRESS,
+                        SignInLimiter.DEFAULT_PER_ADDRESS, SignInLimiter.DEFAULT_WINDOW, Clock.systemUTC()),
+                        Clock.systemUTC());
                 String operator = "local:" + System.getProperty("user.name");
                 Caller local = new Caller("local", operator, "data-dir", true, Map.of(), null);
                 int status = 200;

@@ -61,7 +61,7 @@ public final class Atelier implements AutoCloseable {
         this.database = Database.open(config.effectiveDatabaseUrl());
         var identities = new SqlIdentityStore(database);
         var instanceStore = new SqlInstanceStore(database);
-        var limiter = new SignInLimiter(config.signInLimitPerUser(), config.signInLimitPerAddress(),
+        var limiter = new SignInLimiter(config.signInLimitPerAccountAndAddress(), config.signInLimitPerAddress(),
                 SignInLimiter.DEFAULT_WINDOW, Clock.systemUTC());
         SecretBox secrets;
         IdentityService identity;

@@ -8,8 +8,8 @@ import java.time.Duration;
 public record ServerConfig(Path dataDir, String host, int port, String databaseUrl, String jupyterCommand,
                            Duration startTimeout, Duration stopGrace, Duration healthInterval,
                            int reconcilerWorkers, boolean sandbox, boolean requireIsolation,
-                           int signInLimitPerUser, int signInLimitPerAddress, String publicUrl, int sshPort,
-                           String notebookDomain) {
+                           int signInLimitPerAccountAndAddress, int signInLimitPerAddress, String publicUrl,
+                           int sshPort, String notebookDomain) {
 
     public ServerConfig {
         dataDir = dataDir.toAbsolutePath().normalize();
@@ -19,7 +19,7 @@ public record ServerConfig(Path dataDir, String host, int port, String databaseU
                         Duration startTimeout, Duration stopGrace, Duration healthInterval, int reconcilerWorkers,
                         boolean sandbox, boolean requireIsolation) {
         this(dataDir, host, port, databaseUrl, jupyterCommand, startTimeout, stopGrace, healthInterval,
-                reconcilerWorkers, sandbox, requireIsolation, SignInLimiter.DEFAULT_PER_USER,
+                reconcilerWorkers, sandbox, requireIsolation, SignInLimiter.DEFAULT_PER_ACCOUNT_AND_ADDRESS,
                 SignInLimiter.DEFAULT_PER_ADDRESS, null, -1, null);
     }
 
@@ -42,15 +42,15 @@ public record ServerConfig(Path dataDir, String host, int port, String databaseU
 
     public ServerConfig withIsolation(boolean sandboxInstances, boolean require) {
         return new ServerConfig(dataDir, host, port, databaseUrl, jupyterCommand, startTimeout, stopGrace,
-                healthInterval, reconcilerWorkers, sandboxInstances, require, signInLimitPerUser,
+                healthInterval, reconcilerWorkers, sandboxInstances, require, signInLimitPerAccountAndAddress,
                 signInLimitPerAddress, publicUrl, sshPort, notebookDomain);
     }
 
-    /** How many failed sign-ins within 15 minutes lock out a user, and a client address. */
-    public ServerConfig withSignInLimits(int perUser, int perAddress) {
+    /** How many failed sign-ins within 15 minutes lock out an account from one address, and an address. */
+    public ServerConfig withSignInLimits(int perAccountAndAddress, int perAddress) {
         return new ServerConfig(dataDir, host, port, databaseUrl, jupyterCommand, startTimeout, stopGrace,
-                healthInterval, reconcilerWorkers, sandbox, requireIsolation, perUser, perAddress, publicUrl, sshPort,
-                notebookDomain);
+                healthInterval, reconcilerWorkers, sandbox, requireIsolation, perAccountAndAddress, perAddress, publicUrl,
+                sshPort, notebookDomain);
     }
 
     /**
@@ -59,7 +59,7 @@ public record ServerConfig(Path dataDir, String host, int port, String databaseU
      */
     public ServerConfig withPublicUrl(String url) {
         return new ServerConfig(dataDir, host, port, databaseUrl, jupyterCommand, startTimeout, stopGrace,
-                healthInterval, reconcilerWorkers, sandbox, requireIsolation, signInLimitPerUser,
+                healthInterval, reconcilerWorkers, sandbox, requireIsolation, signInLimitPerAccountAndAddress,
                 signInLimitPerAddress, url == null || url.isBlank() ? null : url.replaceAll("/+$", ""), sshPort,
                 notebookDomain);
     }
@@ -67,7 +67,7 @@ public record ServerConfig(Path dataDir, String host, int port, String databaseU
     /** The SSH gateway's port on the same address as the API: 0 picks a free one, -1 turns SSH off. */
     public ServerConfig withSshPort(int ssh) {
         return new ServerConfig(dataDir, host, port, databaseUrl, jupyterCommand, startTimeout, stopGrace,
-                healthInterval, reconcilerWorkers, sandbox, requireIsolation, signInLimitPerUser,
+                healthInterval, reconcilerWorkers, sandbox, requireIsolation, signInLimitPerAccountAndAddress,
                 signInLimitPerAddress, publicUrl, ssh, notebookDomain);
     }
 
@@ -78,7 +78,7 @@ public record ServerConfig(Path dataDir, String host, int port, String databaseU
      */
     public ServerConfig withNotebookDomain(String domain) {
         return new ServerConfig(dataDir, host, port, databaseUrl, jupyterCommand, startTimeout, stopGrace,
-                healthInterval, reconcilerWorkers, sandbox, requireIsolation, signInLimitPerUser,
+                healthInterval, reconcilerWorkers, sandbox, requireIsolation, signInLimitPerAccountAndAddress,
                 signInLimitPerAddress, publicUrl, sshPort, domain == null || domain.isBlank() ? null
                 : domain.toLowerCase(java.util.Locale.ROOT).replaceAll("^\\.+|\\.+$", ""));
     }

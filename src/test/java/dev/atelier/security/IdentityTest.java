@@ -186,8 +186,8 @@ class IdentityTest {
     }
 
     @Test
-    void failedSignInsLockOutTheUserAndThenTheAddressForAWhile() {
-        try (TestServer server = TestServer.withSignInLimits(dataDir, 3, 6)) {
+    void wrongPasswordsRefuseThatAccountFromThatAddressOnly() {
+        try (TestServer server = TestServer.withSignInLimits(dataDir, 3, 8)) {
             SignedClient root = server.client();
             String project = root.projectId();
             for (String name : List.of("erin", "frank")) {
@@ -195,24 +195,75 @@ class IdentityTest {
                         + "-password\"}");
                 root.send("PUT", "/admin/v1/projects/" + project + "/members/" + name, "{\"role\":\"member\"}");
             }
+            JsonNode key = root.send("POST", "/admin/v1/users/erin/keys", "{}").json();
+            SignedClient erinsKey = new SignedClient(server.url(), project, key.get("access_key").asText(),
+                    key.get("secret_key").asText());
+            PlainClient guesser = PlainClient.anonymous(server.url()).from("127.0.0.2");
             for (int i = 0; i < 3; i++) {
-                assertThat(PlainClient.signIn(server.url(), "erin", "wrong-" + i, project).status()).isEqualTo(401);
+                assertThat(guesser.signIn("erin", "wrong-" + i, project).status()).isEqualTo(401);
             }
-            Response locked = PlainClient.signIn(server.url(), "erin", "erin-password", project);
-            assertThat(locked.status()).as("even the right password, once locked out").isEqualTo(429);
+            Response locked = guesser.signIn("erin", "erin-password", project);
+            assertThat(locked.status()).as("even the right password, from the guessing address").isEqualTo(429);
             assertThat(locked.retryAfter()).isNotNull();
             assertThat(Long.parseLong(locked.retryAfter())).isBetween(1L, 900L);
             assertThat(locked.json().get("error_msg").asText()).contains("too many failed sign-ins");
-            // another user from the same address is not locked out by erin's failures
-            assertThat(PlainClient.signIn(server.url(), "frank", "frank-password", project).status()).isEqualTo(201);
-            // bad signatures count too, against the address
-            SignedClient forged = root.withSecretKey("forged-secret-key-0000000000000000000000");
-            for (int i = 0; i < 3; i++) {
-                assertThat(forged.get("/v1/{project_id}/notebooks").status()).isEqualTo(401);
+            // erin herself, from an address that has not been failing, and her access key from anywhere
+            assertThat(PlainClient.signIn(server.url(), "erin", "erin-password", project).status()).isEqualTo(201);
+            assertThat(erinsKey.get("/v1/{project_id}/notebooks").status()).isEqualTo(200);
+            assertThat(erinsKey.from("127.0.0.2").get("/v1/{project_id}/notebooks").status()).isEqualTo(200);
+            // another account from the guessing address is not refused by erin's failures
+            assertThat(guesser.signIn("frank", "frank-password", project).status()).isEqualTo(201);
+        }
+    }
+
+    @Test
+    void wrongPasswordsFromManyAddressesAtOnceLockNobodyOut() throws Exception {
+        try (TestServer server = TestServer.withSignInLimits(dataDir, 3, 8)) {
+            SignedClient root = server.client();
+            String project = root.projectId();
+            root.send("POST", "/admin/v1/users", "{\"name\":\"gina\",\"password\":\"gina-password\"}");
+            root.send("PUT", "/admin/v1/projects/" + project + "/members/gina", "{\"role\":\"member\"}");
+            JsonNode key = root.send("POST", "/admin/v1/users/gina/keys", "{}").json();
+            SignedClient ginasKey = new SignedClient(server.url(), project, key.get("access_key").asText(),
+                    key.get("secret_key").asText());
+            // 20 addresses guess in parallel, each up to its own limit and past it
+            List<Integer> statuses = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+            try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+                for (int a = 10; a < 30; a++) {
+                    PlainClient from = PlainClient.anonymous(server.url()).from("127.0.0." + a);
+                    pool.submit(() -> {
+                        for (int i = 0; i < 4; i++) {
+                            statuses.add(from.signIn("gina", "guess-" + i, project).status());
+                        }
+                    });
+                }
             }
-            Response addressLocked = root.get("/v1/{project_id}/notebooks");
-            assertThat(addressLocked.status()).as("six failures from one address lock it out").isEqualTo(429);
-            assertThat(PlainClient.signIn(server.url(), "frank", "frank-password", project).status()).isEqualTo(429);
+            assertThat(statuses).hasSize(80).containsOnly(401, 429);
+            assertThat(statuses.stream().filter(s -> s == 429).count()).as("each address past its 3 guesses")
+                    .isEqualTo(20);
+            assertThat(PlainClient.signIn(server.url(), "gina", "gina-password", project).status()).isEqualTo(201);
+            assertThat(ginasKey.get("/v1/{project_id}/notebooks").status()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void forgedSignaturesWithSomeonesAccessKeyThrottleOnlyTheForgingAddress() {
+        try (TestServer server = TestServer.withSignInLimits(dataDir, 3, 6)) {
+            SignedClient root = server.client();
+            // the access key id travels in clear: anyone can send it with a signature that does not hold
+            SignedClient forger = root.withSecretKey("forged-secret-key-0000000000000000000000").from("127.0.0.3");
+            for (int i = 0; i < 6; i++) {
+                assertThat(forger.get("/v1/{project_id}/notebooks").status()).isEqualTo(401);
+            }
+            Response throttled = forger.get("/v1/{project_id}/notebooks");
+            assertThat(throttled.status()).as("the forging address, past its limit").isEqualTo(429);
+            assertThat(throttled.retryAfter()).isNotNull();
+            assertThat(root.from("127.0.0.3").get("/v1/{project_id}/notebooks").status())
+                    .as("everything from that address waits").isEqualTo(429);
+            assertThat(root.get("/v1/{project_id}/notebooks").status()).as("the key's owner, elsewhere").isEqualTo(200);
+            for (int i = 0; i < 20; i++) {
+                assertThat(root.get("/v1/{project_id}/notebooks").status()).isEqualTo(200);
+            }
         }
     }
 

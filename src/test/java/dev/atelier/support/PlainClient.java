@@ -13,10 +13,26 @@ public final class PlainClient {
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private final String endpoint;
     private final Map<String, String> headers;
+    private final HttpClient http;
 
     public PlainClient(String endpoint, Map<String, String> headers) {
+        this(endpoint, headers, HTTP);
+    }
+
+    private PlainClient(String endpoint, Map<String, String> headers, HttpClient http) {
         this.endpoint = endpoint;
         this.headers = headers;
+        this.http = http;
+    }
+
+    /** The same client, connecting from another local address (e.g. 127.0.0.2): another client address. */
+    public PlainClient from(String address) {
+        try {
+            return new PlainClient(endpoint, headers, HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                    .localAddress(java.net.InetAddress.getByName(address)).build());
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalArgumentException(e);
+        }
     }
 
     public static PlainClient anonymous(String endpoint) {
@@ -38,7 +54,7 @@ public final class PlainClient {
                 .header("Content-Type", "application/json");
         headers.forEach(req::header);
         try {
-            HttpResponse<String> resp = HTTP.send(req.build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> resp = http.send(req.build(), HttpResponse.BodyHandlers.ofString());
             return new SignedClient.Response(resp.statusCode(), resp.body(),
                     resp.headers().firstValue("Content-Type").orElse(null),
                     resp.headers().firstValue("X-Request-Id").orElse(null),
@@ -54,10 +70,15 @@ public final class PlainClient {
 
     /** Signs in with a password, scoped to a project (id or name), as Huawei clients call IAM. */
     public static SignedClient.Response signIn(String endpoint, String user, String password, String project) {
+        return anonymous(endpoint).signIn(user, password, project);
+    }
+
+    /** Signs in with a password from this client's address. */
+    public SignedClient.Response signIn(String user, String password, String project) {
         String body = "{\"auth\":{\"identity\":{\"methods\":[\"password\"],\"password\":{\"user\":{\"name\":\""
                 + user + "\",\"password\":\"" + password + "\",\"domain\":{\"name\":\"default\"}}}},"
                 + "\"scope\":{\"project\":{\"" + (project.matches("[0-9a-f]{32}") ? "id" : "name") + "\":\""
                 + project + "\"}}}}";
-        return anonymous(endpoint).send("POST", "/v3/auth/tokens", body);
+        return send("POST", "/v3/auth/tokens", body);
     }
 }

@@ -27,13 +27,31 @@ public final class SignedClient {
     private final String projectId;
     private final String accessKey;
     private final String secretKey;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final HttpClient http;
+    private final java.net.InetAddress from;
 
     public SignedClient(String endpoint, String projectId, String accessKey, String secretKey) {
+        this(endpoint, projectId, accessKey, secretKey, null);
+    }
+
+    private SignedClient(String endpoint, String projectId, String accessKey, String secretKey,
+                         java.net.InetAddress from) {
         this.endpoint = endpoint;
         this.projectId = projectId;
         this.accessKey = accessKey;
         this.secretKey = secretKey;
+        this.from = from;
+        HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1);
+        this.http = (from == null ? b : b.localAddress(from)).build();
+    }
+
+    /** The same client, connecting from another local address (e.g. 127.0.0.2): another client address. */
+    public SignedClient from(String address) {
+        try {
+            return new SignedClient(endpoint, projectId, accessKey, secretKey, java.net.InetAddress.getByName(address));
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalArgumentException(e);
+        }
     }
 
     public String projectId() {
@@ -45,11 +63,11 @@ public final class SignedClient {
     }
 
     public SignedClient withSecretKey(String sk) {
-        return new SignedClient(endpoint, projectId, accessKey, sk);
+        return new SignedClient(endpoint, projectId, accessKey, sk, from);
     }
 
     public SignedClient withAccessKey(String ak) {
-        return new SignedClient(endpoint, projectId, ak, secretKey);
+        return new SignedClient(endpoint, projectId, ak, secretKey, from);
     }
 
     public Response get(String path) {

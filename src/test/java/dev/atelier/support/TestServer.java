@@ -31,7 +31,7 @@ public final class TestServer implements AutoCloseable {
     private boolean requireIsolation;
     private String publicUrl;
     private String notebookDomain;
-    private int signInLimitPerUser = dev.atelier.core.auth.SignInLimiter.DEFAULT_PER_USER;
+    private int signInLimitPerAccountAndAddress = dev.atelier.core.auth.SignInLimiter.DEFAULT_PER_ACCOUNT_AND_ADDRESS;
     private int signInLimitPerAddress = dev.atelier.core.auth.SignInLimiter.DEFAULT_PER_ADDRESS;
 
     private TestServer(Path dataDir, String databaseUrl, String jupyterCommand, boolean sandbox) {
@@ -64,7 +64,7 @@ public final class TestServer implements AutoCloseable {
     /** A server without notebook servers whose sign-in lockouts start after the given numbers of failures. */
     public static TestServer withSignInLimits(Path dataDir, int perUser, int perAddress) {
         TestServer s = new TestServer(dataDir, null, "/nonexistent/jupyter-server", false);
-        s.signInLimitPerUser = perUser;
+        s.signInLimitPerAccountAndAddress = perUser;
         s.signInLimitPerAddress = perAddress;
         return s.start();
     }
@@ -126,7 +126,7 @@ public final class TestServer implements AutoCloseable {
     public TestServer start() {
         atelier = Atelier.start(new ServerConfig(dataDir, "127.0.0.1", 0, databaseUrl, jupyterCommand,
                 Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofMillis(500), 4, sandbox, requireIsolation,
-                signInLimitPerUser, signInLimitPerAddress, publicUrl, 0, notebookDomain), clock);
+                signInLimitPerAccountAndAddress, signInLimitPerAddress, publicUrl, 0, notebookDomain), clock);
         return this;
     }
 

@@ -73,11 +73,11 @@ public final class Authenticator {
     }
 
     private Caller byToken(String token, String address) {
-        limiter.requireNotLockedOut(null, address);
+        limiter.requireAddressNotLockedOut(address);
         var principal = identities.byToken(tokenHash(token)).filter(p -> p.user().enabled()).orElse(null);
         IdentityStore.TokenRecord record = principal == null ? null : principal.credential();
         if (principal == null) {
-            limiter.failed(null, address);
+            limiter.failed(address);
             throw new AtelierException(ErrorCode.TOKEN_INVALID, "the token is not valid: it is unknown, or its user "
                     + "was disabled; sign in again (POST /v3/auth/tokens)");
         }
@@ -107,16 +107,16 @@ public final class Authenticator {
         }
         checkDate(sdkDate);
 
-        limiter.requireNotLockedOut(null, address);
+        // a signature cannot be guessed: bad ones count against the address that sends them, never against the
+        // key's owner, whose access key id travels in clear and could otherwise be used to lock them out
+        limiter.requireAddressNotLockedOut(address);
         var principal = identities.byAccessKey(accessKey)
                 .filter(p -> p.credential().enabled() && p.user().enabled()).orElse(null);
         if (principal == null) {
-            limiter.failed(null, address);
+            limiter.failed(address);
             throw new AtelierException(ErrorCode.AUTH_MALFORMED, "unknown or disabled access key");
         }
         IdentityStore.AccessKeyRecord key = principal.credential();
-        IdentityStore.User user = principal.user();
-        limiter.requireNotLockedOut(user.id(), address);
 
         // X-Sdk-Content-Sha256 counts only when it is signed, and then only as UNSIGNED-PAYLOAD (the client's
         // choice not to sign the body) or as the body's real hash: otherwise a captured request could be replayed
@@ -139,7 +139,7 @@ public final class Authenticator {
                 SdkHmacSha256.stringToSign(sdkDate, canonical));
         if (!MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII),
                 signature.getBytes(StandardCharsets.US_ASCII))) {
-            limiter.failed(user.id(), address);
+            limiter.failed(address);
             throw new AtelierException(ErrorCode.AUTH_BAD_SIGNATURE,
                     "the request signature does not match: check the secret key and what was signed");
         }

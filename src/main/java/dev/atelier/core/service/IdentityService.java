@@ -101,16 +101,16 @@ public final class IdentityService {
         String account = known != null ? known.id() : "name:" + user;
         limiter.requireNotLockedOut(account, address);
         // counted as a failure before the slow check, so that attempts in parallel cannot all pass the limit
-        limiter.failed(account, address);
+        java.time.Duration holdFailure = limiter.failedSignIn(account, address);
         User found = known != null && known.enabled() ? known : null;
         boolean ok = Passwords.verify(password, found != null && found.passwordHash() != null ? found.passwordHash()
                 : Passwords.decoy()) && found != null;
         if (!ok) {
+            pause(holdFailure); // guesses from one address get slower, then refused
             throw new AtelierException(ErrorCode.SIGN_IN_FAILED, "the user name or password is wrong, or the user "
                     + "is disabled");
         }
-        limiter.succeeded(account);
-        limiter.forgive(address);
+        limiter.succeeded(account, address);
         if (project == null || project.isBlank()) {
             throw new AtelierException(ErrorCode.TOKEN_NOT_SCOPED, "the token must be scoped to a project: "
                     + "give auth.scope.project.id or auth.scope.project.name");
@@ -128,6 +128,17 @@ public final class IdentityService {
         store.deleteExpiredTokens(now);
         store.createToken(Authenticator.tokenHash(token), found.id(), p.id(), now, expires);
         return new IssuedToken(token, found, p, role == null ? Caller.PROJECT_ADMIN : role, now, expires);
+    }
+
+    private static void pause(java.time.Duration d) {
+        if (d.isZero()) {
+            return;
+        }
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     // ---- users ---------------------------------------------------------------------------------------------
