@@ -41,6 +41,7 @@ public enum ErrorCode {
     ROUTE_NOT_FOUND(404, "ModelArts.6404"),
     METHOD_NOT_ALLOWED(405, "ModelArts.0101"),
     PAYLOAD_TOO_LARGE(413, "ModelArts.6400"),
+    REQUEST_TIMEOUT(408, "ModelArts.6400"),
     ILLEGAL_STATE(400, "ModelArts.6357"),
     INSTANCE_STARTING(400, "ModelArts.6306"),
     INSTANCE_STOPPING(400, "ModelArts.6308"),

@@ -41,6 +41,10 @@ public final class HttpApi {
             "^/v[13]/(?!auth/)([^/]+)/");
     private static final String ERROR_WRITTEN = "atelier.error";
     private static final long MAX_BODY_BYTES = 1024 * 1024;
+    /** Bodies of requests that anyone may send without credentials (signing in): read only this far. */
+    static final int MAX_ANONYMOUS_BODY_BYTES = 16 * 1024;
+    private static final long MIN_REQUEST_BYTES_PER_SECOND = 1024;
+    private static final long IDLE_TIMEOUT_MS = 30_000;
 
     private final Javalin app;
 
@@ -81,6 +85,16 @@ public final class HttpApi {
         cfg.http.defaultContentType = "application/json";
         cfg.http.maxRequestSize = MAX_BODY_BYTES;
         cfg.http.prefer405over404 = true;
+        // every answer is JSON, Jetty's own too (a request it cannot parse, headers or a URI over the limit)
+        cfg.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
+        cfg.jetty.modifyServletContextHandler(context -> context.setErrorHandler(new JsonErrorHandler()));
+        cfg.jetty.modifyHttpConfiguration(http -> {
+            // a body trickled byte by byte holds a connection and a thread: below this rate it is cut off
+            http.setMinRequestDataRate(MIN_REQUEST_BYTES_PER_SECOND);
+            http.setIdleTimeout(IDLE_TIMEOUT_MS);
+            http.setSendServerVersion(false);
+        });
+        cfg.jetty.modifyServer(SlowHeaders::watch);
         // notebook traffic through the gateway: kernel messages carry outputs (images, tables) of many MB
         cfg.jetty.modifyWebSocketServletFactory(ws -> {
             ws.setMaxTextMessageSize(64L * 1024 * 1024);
@@ -110,7 +124,7 @@ public final class HttpApi {
                 ctx.attribute(IDENTITY, identity);
                 ctx.attribute(CALLER, authenticator.authenticate(new SignedRequest(ctx.method().name(),
                         ctx.req().getRequestURI(), ctx.req().getQueryString(), name -> ctx.req().getHeader(name),
-                        ctx.bodyAsBytes()), ctx.ip()));
+                        ctx::bodyAsBytes), ctx.ip()));
             });
         }
         // every state-changing call is audited, whatever its outcome (after-handlers run after errors too); refused
@@ -155,6 +169,12 @@ public final class HttpApi {
             }
         });
         routes.exception(Exception.class, (e, ctx) -> {
+            ClientFault fault = ClientFault.of(e);
+            if (fault != null) { // the client's mistake, not the server's: briefly, and never a flood
+                ClientFault.LOG.refused(ctx.ip(), ctx.method().name(), fault.message());
+                writeError(ctx, fault.code(), fault.message());
+                return;
+            }
             if (storeUnavailable.test(e)) {
                 log.warn("request {} {} {}: the database is unavailable: {}", ctx.attribute("request-id"),
                         ctx.method(), ctx.path(), e.getMessage());
@@ -206,6 +226,28 @@ public final class HttpApi {
         long hi = (r.nextLong() & 0xffffffffffff0fffL) | 0x0000000000004000L;
         long lo = (r.nextLong() & 0x3fffffffffffffffL) | 0x8000000000000000L;
         return new UUID(hi, lo).toString();
+    }
+
+    /**
+     * The request body, refused (413) without reading it when its declared length is over {@code max}, and read no
+     * further than that when it has none (chunked).
+     */
+    static byte[] boundedBody(Context ctx, int max) {
+        long declared = ctx.req().getContentLengthLong();
+        if (declared > max) {
+            throw new AtelierException(ErrorCode.PAYLOAD_TOO_LARGE, "the request body is larger than " + max
+                    + " bytes");
+        }
+        try (java.io.InputStream in = ctx.req().getInputStream()) {
+            byte[] body = in.readNBytes(max + 1);
+            if (body.length > max) {
+                throw new AtelierException(ErrorCode.PAYLOAD_TOO_LARGE, "the request body is larger than " + max
+                        + " bytes");
+            }
+            return body;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e); // a malformed or cut-off body: the client's fault (ClientFault)
+        }
     }
 
     /** The authenticated caller of this request, after checking that the path's project is theirs. */

@@ -99,7 +99,9 @@ public final class IdentityRoutes {
     }
 
     private void signIn(Context ctx) {
-        RequestBody auth = body(ctx).object("auth");
+        // anyone may send this: read only a small body, and refuse a larger one before reading it
+        RequestBody auth = RequestBody.parseOrEmpty(mapper, HttpApi.boundedBody(ctx, HttpApi.MAX_ANONYMOUS_BODY_BYTES))
+                .object("auth");
         RequestBody identityBody = auth == null ? null : auth.object("identity");
         if (identityBody == null || !identityBody.strings("methods").contains("password")) {
             throw new AtelierException(ErrorCode.INVALID_PAYLOAD,

@@ -11,8 +11,15 @@ public final class Json {
     private Json() {
     }
 
+    /** How deeply request bodies may nest: the API's own shapes need four levels. */
+    static final int MAX_NESTING = 32;
+
     public static ObjectMapper mapper() {
-        return new ObjectMapper()
+        com.fasterxml.jackson.core.JsonFactory factory = com.fasterxml.jackson.core.JsonFactory.builder()
+                .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder()
+                        .maxNestingDepth(MAX_NESTING).build())
+                .build();
+        return new ObjectMapper(factory)
                 .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
                 .setDefaultPropertyInclusion(JsonInclude.Value.construct(JsonInclude.Include.NON_NULL,
                         JsonInclude.Include.USE_DEFAULTS))

@@ -189,13 +189,16 @@ public final class NotebookGateway {
             throw new GatewayRefusal(401, ErrorCode.AUTH_MISSING, "open the notebook with its token "
                     + "(?token=…, as the API's url and token give it) or send the owner's credentials");
         }
-        // a signature covers the body: read it (it is then relayed from memory, see proxy)
+        // a signature covers the body: read it once a signature is to be checked (it is then relayed from memory,
+        // see proxy)
         String authorization = ctx.header("Authorization");
-        byte[] body = new byte[0];
-        if (authorization != null && authorization.startsWith("SDK-") && ctx.req().getContentLengthLong() != 0) {
-            body = ctx.bodyAsBytes();
+        java.util.function.Supplier<byte[]> body = () -> {
+            if (authorization == null || !authorization.startsWith("SDK-") || ctx.req().getContentLengthLong() == 0) {
+                return new byte[0];
+            }
             ctx.attribute(BODY_READ, true);
-        }
+            return ctx.bodyAsBytes();
+        };
         Caller caller = authenticator.authenticate(new SignedRequest(ctx.method().name(),
                 ctx.req().getRequestURI(), ctx.req().getQueryString(), ctx::header, body), ctx.ip());
         caller.requireProject(inst.projectId());

@@ -29,8 +29,7 @@ final class RequestBody {
         try {
             node = mapper.readTree(body);
         } catch (JsonProcessingException e) {
-            throw new AtelierException(ErrorCode.INVALID_PAYLOAD, "the request body is not valid JSON: "
-                    + e.getOriginalMessage());
+            throw new AtelierException(ErrorCode.INVALID_PAYLOAD, notJson(e));
         } catch (java.io.IOException e) {
             throw new AtelierException(ErrorCode.INVALID_PAYLOAD, "the request body cannot be read");
         }
@@ -38,6 +37,30 @@ final class RequestBody {
             throw new AtelierException(ErrorCode.INVALID_PAYLOAD, "the request body must be a JSON object");
         }
         return new RequestBody(node, "");
+    }
+
+    /**
+     * What is wrong with a body that is not JSON, in plain words: never the parser's own message, which names its
+     * classes and settings.
+     */
+    static String notJson(JsonProcessingException e) {
+        String at = e.getLocation() == null || e.getLocation().getLineNr() < 1 ? ""
+                : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+        String original = String.valueOf(e.getOriginalMessage());
+        if (e instanceof com.fasterxml.jackson.core.exc.StreamConstraintsException) {
+            return original.contains("depth") ? "the request body is nested too deeply (at most "
+                    + Json.MAX_NESTING + " levels)" : "the request body has a value that is too long";
+        }
+        if (original.startsWith("Trailing token")) {
+            return "the request body is not valid JSON: there is more after its value" + at;
+        }
+        if (original.contains("'NaN'") || original.contains("Infinity")) {
+            return "the request body is not valid JSON: NaN and Infinity are not JSON numbers" + at;
+        }
+        if (e instanceof com.fasterxml.jackson.core.io.JsonEOFException) {
+            return "the request body is not valid JSON: it ends in the middle of a value" + at;
+        }
+        return "the request body is not valid JSON" + at;
     }
 
     /** As {@link #parse}, with no body at all standing for {@code {}} (calls whose fields are all optional). */

@@ -121,7 +121,7 @@ public final class Authenticator {
         // X-Sdk-Content-Sha256 counts only when it is signed, and then only as UNSIGNED-PAYLOAD (the client's
         // choice not to sign the body) or as the body's real hash: otherwise a captured request could be replayed
         // with another body
-        String bodyHash = SdkHmacSha256.sha256Hex(req.body());
+        String bodyHash = SdkHmacSha256.sha256Hex(req.body().get());
         String contentSha = signedHeaders.contains("x-sdk-content-sha256") ? req.header().apply("x-sdk-content-sha256")
                 : null;
         if (contentSha != null && !contentSha.equals("UNSIGNED-PAYLOAD") && !contentSha.equalsIgnoreCase(bodyHash)) {

@@ -18,6 +18,13 @@ public final class Passwords {
     public static final int MIN_LENGTH = 8;
     private static final String PREFIX = "pbkdf2-sha256";
     private static final SecureRandom RANDOM = new SecureRandom();
+    /**
+     * Password hashing takes about a quarter of a second of one core, by design; at most half the cores do it at
+     * once, so that a flood of sign-ins (anyone may send them) queues instead of starving every other request.
+     */
+    private static final java.util.concurrent.Semaphore HASHING = new java.util.concurrent.Semaphore(
+            Math.max(1, Runtime.getRuntime().availableProcessors() / 2), true);
+
 
     private Passwords() {
     }
@@ -52,6 +59,15 @@ public final class Passwords {
             ("decoy" + RANDOM.nextLong()).getBytes(StandardCharsets.UTF_8)));
 
     private static byte[] derive(String password, byte[] salt, int iterations) {
+        HASHING.acquireUninterruptibly();
+        try {
+            return deriveNow(password, salt, iterations);
+        } finally {
+            HASHING.release();
+        }
+    }
+
+    private static byte[] deriveNow(String password, byte[] salt, int iterations) {
         PBEKeySpec spec = new PBEKeySpec(password.toCharArray(), salt, iterations, 256);
         try {
             return SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256").generateSecret(spec).getEncoded();

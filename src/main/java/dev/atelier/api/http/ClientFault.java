@@ -1,0 +1,80 @@
+package dev.atelier.api.http;
+
+import dev.atelier.core.ErrorCode;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A failure that the client caused while its request was being read (a body that is not valid chunked encoding or
+ * ends early, a path with a malformed escape such as {@code %u002e}): answered 400 with a plain message, and
+ * logged briefly, never as the server's error with a stack trace, so that a flood of bad requests cannot push real
+ * history out of the logs.
+ */
+record ClientFault(ErrorCode code, String message) {
+    static final Log LOG = new Log(60_000);
+
+    /** The client's fault behind {@code e} (or one of its causes), or null when it is the server's. */
+    static ClientFault of(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof org.eclipse.jetty.http.HttpException h && h.getCode() >= 400 && h.getCode() < 500) {
+                ErrorCode code = switch (h.getCode()) {
+                    case 408 -> ErrorCode.REQUEST_TIMEOUT;
+                    case 413 -> ErrorCode.PAYLOAD_TOO_LARGE;
+                    default -> ErrorCode.INVALID_PAYLOAD;
+                };
+                return new ClientFault(code, JsonErrorHandler.describe(h.getCode()));
+            }
+            if (t instanceof org.eclipse.jetty.io.EofException || t instanceof java.io.EOFException
+                    || t instanceof java.util.concurrent.TimeoutException) {
+                return new ClientFault(ErrorCode.INVALID_PAYLOAD, "the request body ended early or came too slowly");
+            }
+            if (t instanceof IllegalArgumentException && isDecoding(t)) {
+                return new ClientFault(ErrorCode.INVALID_PARAMETER,
+                        "the request URL has a malformed percent-encoding");
+            }
+        }
+        return null;
+    }
+
+    /** URL decoding's own complaint (java.net.URLDecoder, Jetty's URIUtil), raised from a decoder's frame. */
+    private static boolean isDecoding(Throwable t) {
+        for (StackTraceElement frame : t.getStackTrace()) {
+            String c = frame.getClassName();
+            if (c.equals("java.net.URLDecoder") || c.startsWith("org.eclipse.jetty.util.URIUtil")
+                    || c.startsWith("org.eclipse.jetty.util.UrlEncoded") || c.startsWith("org.eclipse.jetty.http.HttpURI")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** At most one line a minute at INFO, counting what it left out; each fault itself at DEBUG. */
+    static final class Log {
+        private static final Logger log = LoggerFactory.getLogger(ClientFault.class);
+        private final long intervalMs;
+        private final AtomicLong windowStart = new AtomicLong();
+        private final AtomicLong count = new AtomicLong();
+
+        Log(long intervalMs) {
+            this.intervalMs = intervalMs;
+        }
+
+        void refused(String address, String method, String why) {
+            log.debug("refused a malformed {} request from {}: {}", method, address, why);
+            long n = count.incrementAndGet();
+            long now = System.currentTimeMillis();
+            long start = windowStart.get();
+            if (now - start >= intervalMs && windowStart.compareAndSet(start, now)) {
+                count.addAndGet(-n);
+                if (start == 0) {
+                    log.info("refused a malformed {} request from {}: {} (from now on such refusals are summed up "
+                            + "once a minute)", method, address, why);
+                } else {
+                    log.info("refused {} malformed request(s) in the last {} s; the latest, a {} from {}: {}", n,
+                            (now - start) / 1000, method, address, why);
+                }
+            }
+        }
+    }
+}
