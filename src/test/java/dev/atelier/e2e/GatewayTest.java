@@ -194,6 +194,33 @@ class GatewayTest {
     }
 
     @Test
+    void jupyterClientsThatAppendTheTokenToApiCallsAreAnsweredDirectly() throws Exception {
+        HttpResponse<String> listed = get(base(a) + "api/contents?token=" + tokenA);
+        assertThat(listed.statusCode()).as("no redirect to a cookie the client would not send back").isEqualTo(200);
+        assertThat(listed.body()).contains("\"type\": \"directory\"");
+        HttpResponse<String> saved = send("PUT", base(a) + "api/contents/by-query-token.txt?token=" + tokenA,
+                "{\"type\":\"file\",\"format\":\"text\",\"content\":\"q\"}", "Content-Type", "application/json");
+        assertThat(saved.statusCode()).as(saved.body()).isEqualTo(201);
+        assertThat(get(base(a) + "api/contents?token=" + tokenB).statusCode()).as("another's token").isEqualTo(401);
+        assertThat(get(base(a) + "tree?token=" + tokenA).statusCode()).as("a page still redirects").isEqualTo(302);
+    }
+
+    @Test
+    void aWebSocketTheNotebookServerWouldRefuseIsRefusedAtTheHandshake() {
+        String ws = base(a).replaceFirst("^http", "ws") + "api/kernels/" + java.util.UUID.randomUUID()
+                + "/channels?token=" + tokenA;
+        assertThatThrownBy(() -> HTTP.newWebSocketBuilder().buildAsync(URI.create(ws), new WebSocket.Listener() { })
+                .get(10, TimeUnit.SECONDS)).cause().isInstanceOfSatisfying(
+                        java.net.http.WebSocketHandshakeException.class,
+                        e -> assertThat(e.getResponse().statusCode()).isEqualTo(404));
+        String tricked = base(a).replaceFirst("^http", "ws") + "api/kernels/%2e%2e/%2e%2e/channels?token=" + tokenA;
+        assertThatThrownBy(() -> HTTP.newWebSocketBuilder().buildAsync(URI.create(tricked),
+                new WebSocket.Listener() { }).get(10, TimeUnit.SECONDS)).cause()
+                .isInstanceOfSatisfying(java.net.http.WebSocketHandshakeException.class,
+                        e -> assertThat(e.getResponse().statusCode()).isBetween(400, 499));
+    }
+
+    @Test
     void aStopOrDeletionReachesTheGatewayBeforeItsCallReturns() throws Exception {
         String c = api.post("/v1/{project_id}/notebooks", TestServer.createBody("gw-c")).json().get("id").asText();
         String tokenC = running(c).get("token").asText();

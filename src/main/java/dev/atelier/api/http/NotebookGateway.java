@@ -65,8 +65,7 @@ public final class NotebookGateway {
     private static final Set<String> NOT_FORWARDED = Set.of("authorization", "x-auth-token", "cookie",
             "accept-encoding", "x-sdk-date", "x-sdk-content-sha256", "x-project-id", "origin", "referer");
     private static final Set<String> UNSAFE = Set.of("POST", "PUT", "PATCH", "DELETE");
-    private static final String UPSTREAM = "atelier.gateway.upstream";
-    private static final String TOKEN = "atelier.gateway.token";
+    private static final String RELAY = "atelier.gateway.relay";
     private static final String BODY_READ = "atelier.gateway.body-read";
 
     private final InstanceService instances;
@@ -308,8 +307,10 @@ public final class NotebookGateway {
             return;
         }
         String query = queryWithoutToken(ctx);
-        if (ctx.queryParam("token") != null && ctx.method() == HandlerType.GET) {
-            // the token leaves the address bar and the browser history: the cookie carries on
+        if (ctx.queryParam("token") != null && isPage(ctx, inst)) {
+            // the token leaves the address bar and the browser history: the cookie carries on. API clients
+            // (Jupyter's own append ?token= to every call) are answered directly, as Jupyter does: they do not
+            // send a cookie back, least of all a Secure one over plain HTTP
             ctx.redirect(ctx.path() + (query == null ? "" : "?" + query));
             return;
         }
@@ -368,6 +369,11 @@ public final class NotebookGateway {
         });
         securityHeaders(ctx);
         ctx.result(resp.body());
+    }
+
+    /** A page (not a call of Jupyter's REST API, which is under {@code api/}). */
+    private static boolean isPage(Context ctx, Instance inst) {
+        return ctx.method() == HandlerType.GET && !rawRest(ctx, inst).startsWith("api/");
     }
 
     /** The path after the instance prefix, as the client sent it (still percent-encoded). */
@@ -459,6 +465,11 @@ public final class NotebookGateway {
 
     // ---- WebSocket ------------------------------------------------------------------------------------------
 
+    /**
+     * Opens the upstream connection before the client's handshake is answered: a connection the notebook server
+     * refuses (an unknown kernel, a path it does not serve) is refused to the client with that status, rather than
+     * accepted and then closed.
+     */
     private void beforeUpgrade(Context ctx) {
         Instance inst = admitted(ctx, true);
         if (inst == null) {
@@ -466,33 +477,59 @@ public final class NotebookGateway {
             return;
         }
         String query = queryWithoutToken(ctx);
-        ctx.attribute(UPSTREAM, upstreamBase(inst).replaceFirst("^http", "ws") + rawRest(ctx, inst)
-                + (query == null ? "" : "?" + query));
-        ctx.attribute(TOKEN, inst.token());
+        String upstream = upstreamBase(inst).replaceFirst("^http", "ws") + rawRest(ctx, inst)
+                + (query == null ? "" : "?" + query);
+        Relay relay = new Relay();
+        WebSocket.Builder b = client.newWebSocketBuilder().header("Authorization", "token " + inst.token())
+                .connectTimeout(Duration.ofSeconds(10));
+        String protocol = ctx.header("Sec-WebSocket-Protocol");
+        if (protocol != null && !protocol.isBlank()) {
+            String[] offered = protocol.split("\\s*,\\s*");
+            b.subprotocols(offered[0], java.util.Arrays.copyOfRange(offered, 1, offered.length));
+        }
+        CompletableFuture<WebSocket> opening;
+        try {
+            opening = b.buildAsync(URI.create(upstream), relay);
+        } catch (IllegalArgumentException e) {
+            refuseUpgrade(ctx, new GatewayRefusal(400, ErrorCode.INVALID_PARAMETER, "not a notebook WebSocket path"));
+            return;
+        }
+        try {
+            relay.upstream = opening.get(15, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            int status = e.getCause() instanceof java.net.http.WebSocketHandshakeException h
+                    ? h.getResponse().statusCode() : 502;
+            log.debug("gateway: the notebook server refused {}: {}", upstream, e.getCause().toString());
+            refuseUpgrade(ctx, status >= 400 && status < 500
+                    ? new GatewayRefusal(status, status == 404 ? ErrorCode.ROUTE_NOT_FOUND : ErrorCode.FORBIDDEN,
+                            "the notebook server refused this WebSocket (" + status + ")")
+                    : new GatewayRefusal(502, ErrorCode.UNAVAILABLE, "the notebook server of instance " + inst.id()
+                            + " did not accept the connection; retry in a moment").retryAfter(3));
+            return;
+        } catch (Exception e) {
+            opening.thenAccept(WebSocket::abort); // should it open after all, nobody is left to use it
+            log.warn("gateway: cannot open {}: {}", upstream, e.toString());
+            refuseUpgrade(ctx, new GatewayRefusal(502, ErrorCode.UNAVAILABLE, "the notebook server of instance "
+                    + inst.id() + " did not answer; retry in a moment").retryAfter(3));
+            return;
+        }
+        ctx.attribute(RELAY, relay);
+        // a client that goes away during its handshake never connects: its upstream twin does not wait for it
+        CompletableFuture.delayedExecutor(30, TimeUnit.SECONDS).execute(relay::abortIfUnattached);
+    }
+
+    private static void refuseUpgrade(Context ctx, GatewayRefusal r) {
+        refuse(ctx, r);
+        ctx.skipRemainingHandlers();
     }
 
     private void relay(WsConfig ws) {
         ws.onConnect(ctx -> {
             ctx.session.setIdleTimeout(Duration.ofHours(24));
             ctx.enableAutomaticPings(30, TimeUnit.SECONDS);
-            String upstream = ctx.attribute(UPSTREAM);
-            String token = ctx.attribute(TOKEN);
-            Relay relay = new Relay(ctx);
-            ctx.attribute("atelier.gateway.relay", relay);
-            WebSocket.Builder b = client.newWebSocketBuilder().header("Authorization", "token " + token)
-                    .connectTimeout(Duration.ofSeconds(10));
-            String protocol = ctx.header("Sec-WebSocket-Protocol");
-            if (protocol != null && !protocol.isBlank()) {
-                String[] offered = protocol.split("\\s*,\\s*");
-                b.subprotocols(offered[0], java.util.Arrays.copyOfRange(offered, 1, offered.length));
-            }
-            CompletableFuture<WebSocket> opening = b.buildAsync(URI.create(upstream), relay);
-            try {
-                relay.upstream = opening.get(15, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                opening.thenAccept(WebSocket::abort); // should it open after all, nobody is left to use it
-                log.warn("gateway: cannot open {}: {}", upstream, e.toString());
-                ctx.closeSession(1011, "the notebook server did not accept the connection");
+            Relay relay = ctx.attribute(RELAY);
+            if (relay == null || !relay.attach(ctx)) {
+                ctx.closeSession(1011, "the notebook server connection is gone");
             }
         });
         ws.onMessage(ctx -> relay(ctx).toUpstream(u -> u.sendText(ctx.message(), true)));
@@ -517,19 +554,40 @@ public final class NotebookGateway {
     }
 
     private static Relay relay(WsContext ctx) {
-        return ctx.attribute("atelier.gateway.relay");
+        return ctx.attribute(RELAY);
     }
 
-    /** One client connection and its upstream twin; sends to each side are kept in order. */
+    /**
+     * One client connection and its upstream twin; sends to each side are kept in order. The upstream side opens
+     * first and reads nothing until the client side is attached.
+     */
     private static final class Relay implements WebSocket.Listener {
-        private final WsContext client;
+        private volatile WsContext client;
         volatile WebSocket upstream;
         private CompletableFuture<?> upstreamTail = CompletableFuture.completedFuture(null);
         private final StringBuilder text = new StringBuilder();
         private java.io.ByteArrayOutputStream binary = new java.io.ByteArrayOutputStream();
+        private boolean aborted;
 
-        Relay(WsContext client) {
-            this.client = client;
+        @Override
+        public void onOpen(WebSocket ws) {
+            // nothing is read from the notebook server before the client is there to receive it (see attach)
+        }
+
+        synchronized boolean attach(WsContext ctx) {
+            if (aborted) {
+                return false;
+            }
+            client = ctx;
+            upstream.request(1);
+            return true;
+        }
+
+        synchronized void abortIfUnattached() {
+            if (client == null && upstream != null) {
+                aborted = true;
+                upstream.abort();
+            }
         }
 
         synchronized void toUpstream(java.util.function.Function<WebSocket, CompletableFuture<WebSocket>> send) {
@@ -567,7 +625,8 @@ public final class NotebookGateway {
 
         @Override
         public CompletionStage<?> onClose(WebSocket ws, int status, String reason) {
-            if (client.session.isOpen()) {
+            WsContext client = this.client; // messages are read only once attached: so is a close
+            if (client != null && client.session.isOpen()) {
                 client.closeSession(status == WebSocket.NORMAL_CLOSURE || status >= 3000 ? status : 1000, reason);
             }
             return null;
@@ -575,7 +634,8 @@ public final class NotebookGateway {
 
         @Override
         public void onError(WebSocket ws, Throwable error) {
-            if (client.session.isOpen()) {
+            WsContext client = this.client;
+            if (client != null && client.session.isOpen()) {
                 client.closeSession(1011, "the notebook server connection failed");
             }
         }
