@@ -89,7 +89,12 @@ public final class TestServer implements AutoCloseable {
 
     /** Unmounts what sandboxed instances left mounted under the data dir, deepest first, so it can be deleted. */
     private void unmountAll() {
-        String root = dataDir.toAbsolutePath().normalize() + "/";
+        unmountUnder(dataDir);
+    }
+
+    /** Unmounts everything mounted below {@code dir}, deepest first, so that it can be deleted. */
+    public static void unmountUnder(Path dir) {
+        String root = dir.toAbsolutePath().normalize() + "/";
         try {
             List<String> points = Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
                     .map(l -> l.split(" ")[4]).filter(p -> p.startsWith(root))

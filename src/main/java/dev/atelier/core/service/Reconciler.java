@@ -1,5 +1,6 @@
 package dev.atelier.core.service;
 
+import dev.atelier.core.CrashPoints;
 import dev.atelier.core.model.DesiredState;
 import dev.atelier.core.model.Instance;
 import dev.atelier.core.model.InstanceStatus;
@@ -239,9 +240,11 @@ public final class Reconciler {
     }
 
     private Optional<Duration> stopNow(Instance inst) {
+        CrashPoints.reach("stop.begin");
         if (!inst.runtimeState().isEmpty()) {
             runtime.stop(inst.id(), inst.runtimeState());
         }
+        CrashPoints.reach("stop.stopped");
         write(inst, inst.withStatus(InstanceStatus.STOPPED, inst.progress(), inst.failReason())
                 .withRuntime(Map.of(), inst.url()));
         remountOnNextRun(inst);
@@ -263,7 +266,9 @@ public final class Reconciler {
         if (!inst.runtimeState().isEmpty()) {
             runtime.stop(inst.id(), inst.runtimeState());
         }
+        CrashPoints.reach("delete.stopped");
         runtime.release(inst.id());
+        CrashPoints.reach("delete.released");
         mounts.deleteOfInstance(inst.id());
         if (store.delete(inst.id(), inst.version())) {
             log.info("instance {} deleted", inst.id());
@@ -325,6 +330,7 @@ public final class Reconciler {
                 // a step under way is written at once: it may take a while, and someone may be watching
                 latest.set(write(cur, next).orElseThrow(() -> new ConcurrentChange(inst.id())));
             });
+            CrashPoints.reach("launch.spawned"); // a server runs that no record names yet
             Map<String, String> state = new java.util.HashMap<>(launch.state());
             state.put(LAUNCHED_AT, Long.toString(clock.millis()));
             Instance cur = latest.get();
@@ -335,6 +341,7 @@ public final class Reconciler {
                 runtime.stop(inst.id(), state);
                 return Optional.of(Duration.ZERO);
             }
+            CrashPoints.reach("launch.recorded");
             return Optional.of(readyPoll);
         } catch (ConcurrentChange e) {
             runtime.stop(inst.id(), Map.of()); // undo what the launch had prepared

@@ -41,10 +41,19 @@ final class HostMounts {
             }
             long size = capacityGb * GB;
             if (!Files.exists(image)) {
-                try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
+                // made under another name and renamed once complete: a crash half-way leaves only the other name,
+                // which the next try makes anew, never a half-made volume under the real one
+                Path partial = image.resolveSibling(image.getFileName() + ".partial");
+                Files.deleteIfExists(partial);
+                try (RandomAccessFile f = new RandomAccessFile(partial.toFile(), "rw")) {
                     f.setLength(size); // sparse: only what is written takes disk space
                 }
-                run("mkfs.ext4", "-F", "-q", "-m", "0", "-E", "root_owner=" + uid + ":" + uid, image.toString());
+                dev.atelier.core.CrashPoints.reach("volume.allocated");
+                run("mkfs.ext4", "-F", "-q", "-m", "0", "-E", "root_owner=" + uid + ":" + uid, partial.toString());
+                try (var channel = java.nio.channels.FileChannel.open(partial, java.nio.file.StandardOpenOption.WRITE)) {
+                    channel.force(true);
+                }
+                Files.move(partial, image, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             } else if (Files.size(image) < size && !mounted(work)) {
                 try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
                     f.setLength(size);

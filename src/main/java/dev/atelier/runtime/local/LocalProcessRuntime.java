@@ -249,6 +249,9 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
         Path home = home(spec.instanceId());
         Path work = home.resolve("work");
         int sandboxUid = -1;
+        // nothing is recorded of a server for this instance (else the reconciler would poll it, not launch): one
+        // that runs all the same was started by a launch that a crash cut off before it could be recorded
+        stopUnrecorded(spec.instanceId());
 
         progress.step(1, StepStatus.PROCESSING);
         try {
@@ -271,6 +274,7 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
         } catch (IOException e) {
             throw new RuntimeFailure("cannot prepare storage for the instance: " + e.getMessage(), e);
         }
+        dev.atelier.core.CrashPoints.reach("launch.storage");
         progress.step(1, StepStatus.COMPLETED);
 
         // steps 2 and 3 take microseconds here: reported done, never under way (each report under way is a write)
@@ -538,7 +542,7 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
                 instancesDir.resolveSibling("instance-logs"))) {
             if (Files.isDirectory(dir)) {
                 try (var entries = Files.list(dir)) {
-                    entries.map(p -> p.getFileName().toString().replaceAll("\\.(ext4|log)$", ""))
+                    entries.map(p -> p.getFileName().toString().replaceAll("\\.(ext4(\\.partial)?|log)$", ""))
                             .filter(n -> id.matcher(n).matches()).forEach(ids::add);
                 } catch (IOException e) {
                     log.warn("cannot list {}: {}", dir, e.getMessage());
@@ -557,14 +561,41 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
         return ids;
     }
 
+    /** Stops every process started for the instance that no record names: a launch's that a crash cut off. */
+    private void stopUnrecorded(String instanceId) {
+        verified.remove(instanceId);
+        List<ProcessHandle> strays = processesOf(instanceId);
+        if (!strays.isEmpty()) {
+            log.warn("instance {}: stopping {} process(es) of an earlier launch that was never recorded", instanceId,
+                    strays.size());
+            strays.stream().filter(ProcessHandle::isAlive).forEach(p -> terminate(instanceId, p));
+            cleanUp(instanceId);
+        }
+    }
+
+    /**
+     * The processes run for the instance: those whose command line names its home (its unsandboxed server, or the
+     * sandbox that holds its server), outermost first.
+     */
+    private List<ProcessHandle> processesOf(String instanceId) {
+        String home = home(instanceId).toString();
+        return ProcessHandle.allProcesses().filter(p -> p.pid() != ProcessHandle.current().pid())
+                .filter(p -> {
+                    String line = commandLine(p.pid());
+                    int at = line.indexOf(home);
+                    // the home itself or a path below it, not another instance's whose id starts alike
+                    return at >= 0 && (line.length() == at + home.length() || " /".indexOf(line.charAt(at + home.length())) >= 0);
+                })
+                .sorted(java.util.Comparator.comparingLong(ProcessHandle::pid)).toList();
+    }
+
     @Override
     public void release(String instanceId) {
         awaited.remove(instanceId);
         verified.remove(instanceId);
         Path home = home(instanceId);
         // anything still running from the instance's directory goes first
-        ProcessHandle.allProcesses().filter(p -> commandLine(p.pid()).contains(home.toString()))
-                .forEach(p -> terminate(instanceId, p));
+        processesOf(instanceId).stream().filter(ProcessHandle::isAlive).forEach(p -> terminate(instanceId, p));
         // never delete through a mount: that would delete attached storage's data, or fail half-way
         cleanUp(instanceId);
         Trees.delete(home);
@@ -572,6 +603,7 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
         Trees.delete(instancesDir.resolve("." + instanceId + ".new"));
         try {
             Files.deleteIfExists(volumeImage(instanceId));
+            Files.deleteIfExists(volumeImage(instanceId).resolveSibling(instanceId + ".ext4.partial"));
             Files.deleteIfExists(logFile(instanceId));
         } catch (IOException e) {
             throw new RuntimeFailure("cannot remove the volume of " + instanceId + ": " + e.getMessage(), e);
