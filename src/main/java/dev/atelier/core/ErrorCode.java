@@ -52,7 +52,6 @@ public enum ErrorCode {
     // the legacy (demanager) API's own codes
     LEGACY_PARAMETER(400, "ModelArts.0104"),
     LEGACY_NOT_FOUND(400, "ModelArts.6309"),
-    LEGACY_NAME_EXISTS(400, "ModelArts.6301"),
     LEGACY_MUST_STOP_FIRST(400, "ModelArts.6304"),
     LEGACY_ALREADY_RUNNING(400, "ModelArts.6305"),
     LEGACY_ALREADY_STOPPED(400, "ModelArts.6307"),

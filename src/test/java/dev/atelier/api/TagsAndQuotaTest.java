@@ -9,6 +9,7 @@ import dev.atelier.support.SignedClient;
 import dev.atelier.support.SignedClient.Response;
 import dev.atelier.support.TestServer;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Notebook tags (reference §2.14) and the per-user feature quota (§2.21). */
@@ -53,6 +54,39 @@ class TagsAndQuotaTest extends SharedServerWithoutNotebooks {
         }
         assertThat(api.post("/v1/{project_id}/notebooks/7f1d1f2e-0000-4000-8000-000000000000/tags/create",
                 "{\"tags\":[]}").errorCode()).isEqualTo("ModelArts.6404");
+    }
+
+    @Test
+    void freeCreatesSentAtOnceGetExactlyOneInstance() throws Exception {
+        SignedClient carol = server.addUser("carol-quota");
+        String free = "{\"name\":\"free\",\"feature\":\"DEFAULT\",\"flavor\":\"modelarts.vm.cpu.free\",\"image_id\":\""
+                + TestServer.IMAGE_ID + "\",\"volume\":{\"category\":\"EVS\",\"ownership\":\"MANAGED\",\"capacity\":5}}";
+        List<Response> answers = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < 12; i++) {
+                pool.submit(() -> answers.add(carol.post("/v1/{project_id}/notebooks", free)));
+            }
+        }
+        assertThat(answers).filteredOn(r -> r.status() == 200).hasSize(1);
+        assertThat(answers).filteredOn(r -> "ModelArts.6302".equals(r.errorCode())).hasSize(11);
+        assertThat(carol.get("/v1/{project_id}/authoring/features/DEFAULT").json().get("used").asInt()).isEqualTo(1);
+        String id = answers.stream().filter(r -> r.status() == 200).findFirst().orElseThrow().json().get("id").asText();
+        carol.delete("/v1/{project_id}/notebooks/" + id);
+    }
+
+    @Test
+    void legacyCreatesOfOneNameSentAtOnceGetExactlyOneInstance() throws Exception {
+        String body = dev.atelier.e2e.CrossApiTest.LEGACY_CREATE.replace("legacy-one", "same-name");
+        List<Response> answers = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < 12; i++) {
+                pool.submit(() -> answers.add(api.post("/v1/{project_id}/demanager/instances", body)));
+            }
+        }
+        assertThat(answers).as(answers.toString()).filteredOn(r -> r.status() == 200).hasSize(1);
+        assertThat(answers).filteredOn(r -> "ModelArts.6301".equals(r.errorCode())).hasSize(11);
+        String id = answers.stream().filter(r -> r.status() == 200).findFirst().orElseThrow().json().get("id").asText();
+        api.delete("/v1/{project_id}/demanager/instances/" + id);
     }
 
     @Test

@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** One store, two views: what one API does, the other sees and can continue. */
-class CrossApiTest {
-    static final String LEGACY_CREATE = "{\"name\":\"legacy-one\",\"profile_id\":\"Python3\","
+public class CrossApiTest {
+    public static final String LEGACY_CREATE = "{\"name\":\"legacy-one\",\"profile_id\":\"Python3\","
             + "\"flavor\":\"modelarts.vm.cpu.2u\",\"description\":\"made the old way\","
             + "\"spec\":{\"storage\":{\"type\":\"evs\",\"location\":{\"volume_size\":5}},"
             + "\"auto_stop\":{\"enable\":true,\"duration\":7200,\"prompt\":true}},\"workspace\":{\"id\":\"0\"}}";

@@ -292,6 +292,52 @@ abstract class InstanceStoreContractTest {
     }
 
     @Test
+    void anAdmissionLetsExactlyAsManyConcurrentCreatesThroughAsItAllows() throws Exception {
+        List<InstanceStore.Admitted> quota = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        List<InstanceStore.Admitted> names = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(8)) {
+            for (int i = 0; i < 16; i++) {
+                int n = i;
+                done.add(pool.submit(() -> quota.add(store.insert(instance("p1", "q" + n, n),
+                        new InstanceStore.Admission(3, false), null))));
+                done.add(pool.submit(() -> names.add(store.insert(instance("p2", "same", n),
+                        new InstanceStore.Admission(100, true), null))));
+            }
+        }
+        for (var f : done) {
+            f.get(); // none failed
+        }
+        assertThat(quota).filteredOn(a -> a == InstanceStore.Admitted.INSERTED).hasSize(3);
+        assertThat(quota).filteredOn(a -> a == InstanceStore.Admitted.QUOTA_EXCEEDED).hasSize(13);
+        assertThat(names).filteredOn(a -> a == InstanceStore.Admitted.INSERTED).hasSize(1);
+        assertThat(names).filteredOn(a -> a == InstanceStore.Admitted.NAME_TAKEN).hasSize(15);
+        assertThat(store.countOwned("p1", "owner-1", "NOTEBOOK")).isEqualTo(3);
+        // a name is free again once its instance is on its way out
+        Instance gone = store.list(InstanceQuery.all("p2", 0, 10)).items().get(0);
+        store.update(gone.withDesired(DesiredState.DELETED, InstanceStatus.DELETING), 5);
+        assertThat(store.insert(instance("p2", "same", 99), new InstanceStore.Admission(100, true), null))
+                .isEqualTo(InstanceStore.Admitted.INSERTED);
+    }
+
+    @Test
+    void anInstanceIsInsertedWithItsSshEndpointAndDeletedWithEverythingThatHangsOnIt() {
+        Instance a = instance("p1", "a", 1);
+        var endpoint = new KeyPairStore.SshEndpoint(List.of("laptop"), List.of("10.0.0.0/8"));
+        assertThat(store.insert(a, InstanceStore.Admission.NONE, endpoint)).isEqualTo(InstanceStore.Admitted.INSERTED);
+        var keys = new SqlKeyPairStore(db);
+        var mounts = new SqlMountStore(db);
+        assertThat(keys.endpoint(a.id())).contains(endpoint);
+        store.putTags(a.id(), Map.of("team", "vision"));
+        mounts.insert(new Mount("m-1", a.id(), "OBS", "/data/x", "obs://b/x", "MOUNTED", null, 10, 10));
+
+        assertThat(store.delete(a.id(), a.version())).isTrue();
+        assertThat(keys.endpoint(a.id())).isEmpty();
+        assertThat(mounts.ofInstance(a.id())).isEmpty();
+        assertThat(store.tags(List.of(a.id()))).isEmpty();
+    }
+
+    @Test
     void cachedReadsSeeAnotherReplicasWritesThroughTheFeed() {
         Instance a = instance("p1", "a", 1);
         store.insert(a);

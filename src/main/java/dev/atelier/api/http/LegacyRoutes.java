@@ -114,14 +114,11 @@ public final class LegacyRoutes {
         RequestBody workspace = body.object("workspace");
         RequestBody pool = body.object("pool");
         String imageId = profile(projectId, profileId);
-        if (instances.nameTaken(projectId, name)) {
-            throw new AtelierException(ErrorCode.LEGACY_NAME_EXISTS, "an instance named " + name + " already exists");
-        }
         String feature = flavor == null ? null : catalog.flavor(flavor).map(f -> f.feature()).orElse(null);
         Instance created = instances.create(caller, projectId, new CreateInstance(name, body.string("description"),
                 feature, flavor, imageId, workspace == null ? null : workspace.string("id"), true, "EVS", "MANAGED",
                 volumeSize, autoStopMs == null ? -1L : autoStopMs, "timing",
-                pool == null ? null : pool.string("id")));
+                pool == null ? null : pool.string("id"), null, true)); // names are unique in the legacy API
         ctx.json(view(created));
     }
 

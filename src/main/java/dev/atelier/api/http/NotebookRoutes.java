@@ -132,12 +132,8 @@ public final class NotebookRoutes {
         CreateInstance req = new CreateInstance(name, description, feature, flavor, imageId, workspaceId,
                 volume != null, volume == null ? null : volume.string("category"),
                 volume == null ? null : volume.string("ownership"), volume == null ? null : volume.integer("capacity"),
-                duration, leaseType, poolId);
-        Instance created = instances.create(caller, ctx.pathParam("project_id"), req);
-        if (ssh != null) {
-            sshAccess.attach(created.id(), ssh);
-        }
-        ctx.json(view(created));
+                duration, leaseType, poolId, ssh, false);
+        ctx.json(view(instances.create(caller, ctx.pathParam("project_id"), req)));
     }
 
     private void list(Context ctx, boolean all) {

@@ -9,7 +9,27 @@ import java.util.Optional;
 /** Persistence of instances. Every write after the insert is a compare-and-set on {@link Instance#version()}. */
 public interface InstanceStore {
 
-    void insert(Instance instance);
+    /** Inserts without any admission rule (tests, benchmarks, seeding). */
+    default void insert(Instance instance) {
+        insert(instance, Admission.NONE, null);
+    }
+
+    /**
+     * Inserts the instance and its SSH endpoint (may be null) in one transaction, unless a rule of the admission
+     * refuses it; the rules are checked in that transaction, serialised per project, so that two creates at once
+     * cannot both pass a check that only one of them may.
+     */
+    Admitted insert(Instance instance, Admission admission, KeyPairStore.SshEndpoint ssh);
+
+    /**
+     * What a create must respect: at most {@code maxOwned} instances of the instance's feature owned by its owner in
+     * its project, and, when {@code uniqueName}, no other live instance of that name in the project.
+     */
+    record Admission(int maxOwned, boolean uniqueName) {
+        public static final Admission NONE = new Admission(Integer.MAX_VALUE, false);
+    }
+
+    enum Admitted { INSERTED, QUOTA_EXCEEDED, NAME_TAKEN }
 
     Optional<Instance> get(String id);
 

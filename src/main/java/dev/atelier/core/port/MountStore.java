@@ -16,6 +16,4 @@ public interface MountStore {
     void update(Mount mount);
 
     void delete(String id);
-
-    void deleteOfInstance(String instanceId);
 }

@@ -5,6 +5,7 @@ package dev.atelier.core.service;
  * {@link InstanceService#create}. Null means "not given".
  */
 public record CreateInstance(String name, String description, String feature, String flavorId, String imageId,
-                             String workspaceId, boolean volumeGiven, String volumeCategory, String volumeOwnership, Integer capacityGb,
-                             Long durationMs, String leaseType, String poolId) {
+                             String workspaceId, boolean volumeGiven, String volumeCategory, String volumeOwnership,
+                             Integer capacityGb, Long durationMs, String leaseType, String poolId,
+                             dev.atelier.core.port.KeyPairStore.SshEndpoint ssh, boolean uniqueName) {
 }

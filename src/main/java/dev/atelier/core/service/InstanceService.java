@@ -98,23 +98,31 @@ public final class InstanceService {
         }
         Volume volume = volume(req, flavor);
         Lease lease = lease(req.durationMs(), req.leaseType(), clock.millis());
-        Quota quota = quota(projectId, caller.userId(), feature);
-        if (quota.used() >= quota.limit()) {
-            throw feature.equals("DEFAULT")
-                    ? new AtelierException(ErrorCode.QUOTA_EXCEEDED, "a user may have only " + quota.limit()
-                    + " free (DEFAULT) instance; delete the one you have first")
-                    : new AtelierException(ErrorCode.WORKSPACE_QUOTA_EXCEEDED, "notebook quota exhausted: "
-                    + quota.used() + " of " + quota.limit() + " NOTEBOOK instances in use");
-        }
-
+        int limit = quotaLimit(feature);
         long now = clock.millis();
         Instance instance = new Instance(UUID.randomUUID().toString(), projectId, caller.userId(), workspaceId,
                 name, description, feature, flavor.id(), imageId, volume, lease,
                 DesiredState.RUNNING, InstanceStatus.CREATING, Progress.waiting(), null, newToken(), null, Map.of(),
                 now, now, 1);
-        store.insert(instance);
+        // the quota and the name are checked in the insert's own transaction: two creates at once cannot both pass
+        switch (store.insert(instance, new InstanceStore.Admission(limit, req.uniqueName()), req.ssh())) {
+            case QUOTA_EXCEEDED -> throw quotaExceeded(feature, limit,
+                    store.countOwned(projectId, caller.userId(), feature));
+            case NAME_TAKEN -> throw new AtelierException(ErrorCode.NAME_TAKEN, "an instance named " + name
+                    + " already exists");
+            case INSERTED -> {
+            }
+        }
         onChange.accept(instance.id());
         return instance;
+    }
+
+    private static AtelierException quotaExceeded(String feature, int limit, long used) {
+        return feature.equals("DEFAULT")
+                ? new AtelierException(ErrorCode.QUOTA_EXCEEDED, "a user may have only " + limit
+                + " free (DEFAULT) instance; delete the one you have first")
+                : new AtelierException(ErrorCode.WORKSPACE_QUOTA_EXCEEDED, "notebook quota exhausted: "
+                + used + " of " + limit + " NOTEBOOK instances in use");
     }
 
     /** The legacy API's prefix: {@code DE-<uuid>} there names the instance {@code <uuid>} here. */
@@ -260,12 +268,15 @@ public final class InstanceService {
 
     public Quota quota(String projectId, String userId, String feature) {
         String f = upper(feature, "NOTEBOOK");
-        int limit = switch (f) {
+        return new Quota(f, quotaLimit(f), store.countOwned(projectId, userId, f));
+    }
+
+    private int quotaLimit(String feature) {
+        return switch (feature) {
             case "DEFAULT" -> 1;
             case "NOTEBOOK" -> notebookQuota;
             default -> throw new AtelierException(ErrorCode.INVALID_PARAMETER, "feature must be NOTEBOOK or DEFAULT");
         };
-        return new Quota(f, limit, store.countOwned(projectId, userId, f));
     }
 
     /** Sets tags on an instance (an existing key gets the new value); at most 20 per instance. */
@@ -325,13 +336,6 @@ public final class InstanceService {
             throw e;
         }
         return image;
-    }
-
-    /** Whether the project has an instance of that name (the legacy API wants names unique). */
-    public boolean nameTaken(String projectId, String name) {
-        return store.list(new InstanceQuery(projectId, null, name, null, null, null, null, null, null,
-                java.util.List.of(), 0, 1000)).items().stream().anyMatch(i -> i.name().equals(name)
-                && i.desired() != DesiredState.DELETED);
     }
 
     /** A query the caller has already been authorised for (the legacy list builds its own). */

@@ -269,8 +269,7 @@ public final class Reconciler {
         CrashPoints.reach("delete.stopped");
         runtime.release(inst.id());
         CrashPoints.reach("delete.released");
-        mounts.deleteOfInstance(inst.id());
-        if (store.delete(inst.id(), inst.version())) {
+        if (store.delete(inst.id(), inst.version())) { // with its tags, SSH endpoint and storage records
             log.info("instance {} deleted", inst.id());
             return Optional.empty();
         }

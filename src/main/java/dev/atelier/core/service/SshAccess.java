@@ -148,10 +148,6 @@ public final class SshAccess {
         return new SshEndpoint(keyPairNames, ips);
     }
 
-    public void attach(String instanceId, SshEndpoint endpoint) {
-        store.setEndpoint(instanceId, endpoint);
-    }
-
     /** Whether {@code address} is one of the endpoint's allowed addresses (all are, when none are listed). */
     static boolean allowed(SshEndpoint e, InetAddress address) {
         if (e.allowedAccessIps().isEmpty()) {

@@ -10,6 +10,7 @@ import dev.atelier.core.model.Lease;
 import dev.atelier.core.model.Progress;
 import dev.atelier.core.model.Volume;
 import dev.atelier.core.port.InstanceStore;
+import dev.atelier.core.port.KeyPairStore;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Collection;
@@ -43,12 +44,38 @@ public final class SqlInstanceStore implements InstanceStore {
     }
 
     @Override
-    public void insert(Instance i) {
-        jdbi.useHandle(h -> bindAll(h.createUpdate("INSERT INTO instances (" + COLUMNS + ") VALUES (:id, :project_id, "
-                + ":owner_id, :workspace_id, :name, :description, :feature, :flavor_id, :image_id, :volume_category, "
-                + ":volume_ownership, :volume_capacity, :lease_create_at, :lease_duration, :lease_enabled, "
-                + ":lease_type, :lease_update_at, :lease_requested, :desired_state, :status, :progress, "
-                + ":fail_reason, :token, :url, :runtime_state, :create_at, :update_at, :version)"), i).execute());
+    public Admitted insert(Instance i, Admission admission, KeyPairStore.SshEndpoint ssh) {
+        Admitted admitted = jdbi.inTransaction(h -> {
+            if (admission.maxOwned() < Integer.MAX_VALUE || admission.uniqueName()) {
+                // one create of a project at a time: a row lock on PostgreSQL, the write lock on SQLite (taken by
+                // the first write of a transaction), held until commit
+                h.createUpdate("INSERT INTO project_create_locks (project_id) VALUES (:p) ON CONFLICT DO NOTHING")
+                        .bind("p", i.projectId()).execute();
+                h.createUpdate("UPDATE project_create_locks SET project_id = project_id WHERE project_id = :p")
+                        .bind("p", i.projectId()).execute();
+                if (countOwned(h, i.projectId(), i.ownerId(), i.feature()) >= admission.maxOwned()) {
+                    return Admitted.QUOTA_EXCEEDED;
+                }
+                if (admission.uniqueName() && h.createQuery("SELECT COUNT(*) FROM instances WHERE project_id = :p "
+                                + "AND name = :n AND desired_state <> 'DELETED'").bind("p", i.projectId())
+                        .bind("n", i.name()).mapTo(Long.class).one() > 0) {
+                    return Admitted.NAME_TAKEN;
+                }
+            }
+            bindAll(h.createUpdate("INSERT INTO instances (" + COLUMNS + ") VALUES (:id, :project_id, "
+                    + ":owner_id, :workspace_id, :name, :description, :feature, :flavor_id, :image_id, :volume_category, "
+                    + ":volume_ownership, :volume_capacity, :lease_create_at, :lease_duration, :lease_enabled, "
+                    + ":lease_type, :lease_update_at, :lease_requested, :desired_state, :status, :progress, "
+                    + ":fail_reason, :token, :url, :runtime_state, :create_at, :update_at, :version)"), i).execute();
+            if (ssh != null) {
+                SqlKeyPairStore.insertEndpoint(h, i.id(), ssh);
+            }
+            return Admitted.INSERTED;
+        });
+        if (admitted == Admitted.INSERTED) {
+            changes.afterWrite();
+        }
+        return admitted;
     }
 
     @Override
@@ -79,8 +106,10 @@ public final class SqlInstanceStore implements InstanceStore {
         boolean done = jdbi.inTransaction(h -> {
             boolean deleted = h.createUpdate("DELETE FROM instances WHERE id = :id AND version = :version")
                     .bind("id", id).bind("version", version).execute() == 1;
-            if (deleted) {
-                h.createUpdate("DELETE FROM instance_tags WHERE instance_id = :id").bind("id", id).execute();
+            if (deleted) { // the aggregate goes as one: its tags, SSH endpoint and storage records
+                for (String table : List.of("instance_tags", "instance_ssh", "mounts")) {
+                    h.createUpdate("DELETE FROM " + table + " WHERE instance_id = :id").bind("id", id).execute();
+                }
             }
             return deleted;
         });
@@ -137,9 +166,13 @@ public final class SqlInstanceStore implements InstanceStore {
 
     @Override
     public long countOwned(String projectId, String ownerId, String feature) {
-        return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM instances WHERE project_id = :p "
+        return jdbi.withHandle(h -> countOwned(h, projectId, ownerId, feature));
+    }
+
+    private static long countOwned(org.jdbi.v3.core.Handle h, String projectId, String ownerId, String feature) {
+        return h.createQuery("SELECT COUNT(*) FROM instances WHERE project_id = :p "
                         + "AND owner_id = :o AND feature = :f AND desired_state <> 'DELETED'")
-                .bind("p", projectId).bind("o", ownerId).bind("f", feature).mapTo(Long.class).one());
+                .bind("p", projectId).bind("o", ownerId).bind("f", feature).mapTo(Long.class).one();
     }
 
     @Override

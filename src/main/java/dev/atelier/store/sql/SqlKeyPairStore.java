@@ -55,11 +55,15 @@ public final class SqlKeyPairStore implements KeyPairStore {
     public void setEndpoint(String instanceId, SshEndpoint e) {
         jdbi.useTransaction(h -> {
             h.createUpdate("DELETE FROM instance_ssh WHERE instance_id = :i").bind("i", instanceId).execute();
-            h.createUpdate("INSERT INTO instance_ssh (instance_id, key_pair_names, allowed_access_ips) "
-                    + "VALUES (:i, :k, :a)").bind("i", instanceId).bind("k", String.join(",", e.keyPairNames()))
-                    .bind("a", String.join(",", e.allowedAccessIps())).execute();
+            insertEndpoint(h, instanceId, e);
         });
         changes.afterWrite();
+    }
+
+    static void insertEndpoint(org.jdbi.v3.core.Handle h, String instanceId, SshEndpoint e) {
+        h.createUpdate("INSERT INTO instance_ssh (instance_id, key_pair_names, allowed_access_ips) "
+                + "VALUES (:i, :k, :a)").bind("i", instanceId).bind("k", String.join(",", e.keyPairNames()))
+                .bind("a", String.join(",", e.allowedAccessIps())).execute();
     }
 
     @Override

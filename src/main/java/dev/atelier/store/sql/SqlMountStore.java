@@ -58,10 +58,4 @@ public final class SqlMountStore implements MountStore {
         jdbi.useHandle(h -> h.createUpdate("DELETE FROM mounts WHERE id = :id").bind("id", id).execute());
         changes.afterWrite();
     }
-
-    @Override
-    public void deleteOfInstance(String instanceId) {
-        jdbi.useHandle(h -> h.createUpdate("DELETE FROM mounts WHERE instance_id = :i").bind("i", instanceId).execute());
-        changes.afterWrite();
-    }
 }
