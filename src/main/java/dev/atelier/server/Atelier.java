@@ -75,8 +75,13 @@ public final class Atelier implements AutoCloseable {
             throw e;
         }
 
-        this.runtime = new LocalProcessRuntime(config.dataDir(), config.objectStoreDir(), config.stopGrace(),
-                config.sandbox(), config.requireIsolation());
+        try {
+            this.runtime = new LocalProcessRuntime(config.dataDir(), config.objectStoreDir(), config.stopGrace(),
+                    config.sandbox(), config.requireIsolation());
+        } catch (RuntimeException e) { // e.g. its uid range is another installation's: nothing else to hold open
+            database.close();
+            throw e;
+        }
         log.info("host capabilities: {}", runtime.capabilities());
         var images = new ImageService(Catalog.builtInImages(config.jupyterCommand()), new SqlImageStore(database),
                 new LocalImages(config.dataDir(), runtime), clock);

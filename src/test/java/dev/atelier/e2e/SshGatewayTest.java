@@ -258,6 +258,31 @@ class SshGatewayTest {
     }
 
     @Test
+    void anotherInstallationOnTheSameHostHasUidsOfItsOwnAndItsPortsAreNotForwardedTo(@TempDir Path otherData)
+            throws Exception {
+        try (TestServer other = TestServer.sandboxed(otherData)) {
+            SignedClient otherApi = other.client();
+            String theirs = otherApi.post("/v1/{project_id}/notebooks", TestServer.createBody("theirs")).json()
+                    .get("id").asText();
+            StartStopLeaseTest.awaitStatus(otherApi, theirs, "RUNNING");
+            int ourUid = (Integer) Files.getAttribute(dataDir.resolve("instances").resolve(id), "unix:uid");
+            int theirUid = (Integer) Files.getAttribute(otherData.resolve("instances").resolve(theirs), "unix:uid");
+            assertThat(theirUid).as("uids of another installation's range").isNotEqualTo(ourUid);
+            assertThat(Files.readString(otherData.resolve("uid-range")))
+                    .isNotEqualTo(Files.readString(dataDir.resolve("uid-range")));
+            String theirPort = other.store().get(theirs).orElseThrow().url().replaceAll("^http://127.0.0.1:(\\d+)/.*",
+                    "$1");
+            Result refused = run(ssh("good", "-o", "ExitOnForwardFailure=yes", "-W", "127.0.0.1:" + theirPort,
+                    id + "@127.0.0.1"));
+            assertThat(refused.exit()).as("our key must not reach their notebook").isNotZero();
+            assertThat(refused.out()).containsAnyOf("administratively prohibited", "forwarding failed");
+            otherApi.delete("/v1/{project_id}/notebooks/" + theirs);
+            await().atMost(Duration.ofSeconds(30)).until(() -> otherApi.get("/v1/{project_id}/notebooks/" + theirs)
+                    .status() == 400);
+        }
+    }
+
+    @Test
     void theWrongKeyAnAddressNotAllowedAStoppedOrADeletedInstanceAreRefused() throws Exception {
         Result wrongKey = run(ssh("other", id + "@127.0.0.1", "echo in"));
         assertThat(wrongKey.exit()).isEqualTo(255);

@@ -47,10 +47,10 @@ public final class LocalImages implements ImageBuilder {
         Path target = skeleton(imageId);
         try {
             Trees.delete(target);
-            int owner = (Integer) Files.getAttribute(home, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            var owner = runtime.sandboxUid(instanceId);
             long bytes;
-            if (owner >= Sandbox.FIRST_UID && owner < Sandbox.FIRST_UID + Sandbox.UIDS) {
-                bytes = copyAsOwner(home, target, owner);
+            if (owner.isPresent()) {
+                bytes = copyAsOwner(home, target, owner.getAsInt());
             } else {
                 bytes = Trees.copy(home, target, NOT_SAVED);
             }

@@ -49,6 +49,7 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
     private final boolean requireIsolation;
     private final Cgroups cgroups;
     private final boolean loopVolumes;
+    private final UidRange uids;
     private final String isolationProblem;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     private final Ports ports = Ports.belowEphemeral();
@@ -92,6 +93,8 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
         this.sandboxed = problem == null;
         this.cgroups = groups;
         this.loopVolumes = sandboxed && HostMounts.loopVolumesAvailable();
+        // this installation's own host uids: never another's, on a host that runs several
+        this.uids = sandboxed ? UidRange.claim(dataDir) : null;
         if (sandbox && !sandboxed) {
             log.warn("instances run without isolation: {}", problem);
         }
@@ -112,6 +115,9 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
     public Map<String, Object> capabilities() {
         Map<String, Object> c = new java.util.LinkedHashMap<>();
         c.put("sandbox", sandboxed ? "bubblewrap" : "none");
+        if (uids != null) {
+            c.put("uids", uids.toString());
+        }
         c.put("cgroups", cgroups == null ? "none" : cgroups.version().name().toLowerCase(java.util.Locale.ROOT));
         c.put("volumes", loopVolumes ? "loop-mounted ext4 (capacity enforced)" : "directories (capacity not enforced)");
         c.put("isolation_required", requireIsolation);
@@ -133,7 +139,7 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
             throw new RuntimeFailure("the instance's work directory is no longer a directory (was it replaced by a "
                     + "link?); delete the instance");
         }
-        int uid = Sandbox.uidFor(instancesDir, home);
+        int uid = Sandbox.uidFor(instancesDir, home, uids);
         if (loopVolumes) {
             HostMounts.mountVolume(volumeImage(spec.instanceId()), work, spec.volume().capacityGb(), uid);
         }
@@ -165,12 +171,12 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
         return instancesDir.resolveSibling("volumes").resolve(instanceId + ".ext4");
     }
 
-    /** The instance's sandbox uid, if it was ever launched in a sandbox. */
-    private java.util.OptionalInt sandboxUidOf(String instanceId) {
+    /** The instance's sandbox uid, if it was ever launched in a sandbox of this installation. */
+    java.util.OptionalInt sandboxUid(String instanceId) {
         try {
             int owner = (Integer) Files.getAttribute(home(instanceId), "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS);
-            return owner >= Sandbox.FIRST_UID && owner < Sandbox.FIRST_UID + Sandbox.UIDS
-                    ? java.util.OptionalInt.of(owner) : java.util.OptionalInt.empty();
+            return uids != null && uids.contains(owner) ? java.util.OptionalInt.of(owner)
+                    : java.util.OptionalInt.empty();
         } catch (IOException e) {
             return java.util.OptionalInt.empty();
         }
@@ -624,7 +630,7 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
             throw new RuntimeFailure("bucket " + bucket.getFileName() + " does not exist in the object store ("
                     + objectStoreDir + ")");
         }
-        var uid = sandboxed ? sandboxUidOf(instanceId) : java.util.OptionalInt.empty();
+        var uid = sandboxed ? sandboxUid(instanceId) : java.util.OptionalInt.empty();
         if (uid.isPresent()) {
             attachInSandbox(mountsDir(instanceId).resolve(link.getFileName()), target, uid.getAsInt(), mountPath);
             return;
@@ -809,7 +815,7 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
             return out;
         }
         String marker = "/notebook/" + instanceId + "/";
-        int uid = sandboxUidOf(instanceId).orElseThrow(() -> new RuntimeFailure("instance " + instanceId
+        int uid = sandboxUid(instanceId).orElseThrow(() -> new RuntimeFailure("instance " + instanceId
                 + " has no sandbox user"));
         // a process of the instance's sandbox: run by its own uid (no other instance's code can pose as it)
         // and in a mount namespace other than ours
@@ -892,7 +898,7 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
     public boolean servesPort(String instanceId, int port) {
         // a socket listening on that port, owned by the instance's own uid (sandboxed instances only: unsandboxed
         // ones share the server's uid, and so would every port of the server)
-        java.util.OptionalInt uid = sandboxed ? sandboxUidOf(instanceId) : java.util.OptionalInt.empty();
+        java.util.OptionalInt uid = sandboxed ? sandboxUid(instanceId) : java.util.OptionalInt.empty();
         if (uid.isEmpty()) {
             return false;
         }

@@ -19,8 +19,8 @@ final class Sandbox {
     static final String HOME = "/home/ma-user";
     static final String BWRAP = "/usr/bin/bwrap";
     static final String SETPRIV = "/usr/bin/setpriv";
-    static final int FIRST_UID = 200_000;
-    static final int UIDS = 65_536;
+    /** The uid the probe runs as: any unprivileged one will do. */
+    private static final int PROBE_UID = UidRange.BASE;
     private static final int INSIDE_UID = 1000;
 
     private Sandbox() {
@@ -35,7 +35,7 @@ final class Sandbox {
             return "setpriv is not installed (util-linux)";
         }
         try {
-            Process p = new ProcessBuilder(SETPRIV, "--reuid=" + FIRST_UID, "--regid=" + FIRST_UID, "--clear-groups",
+            Process p = new ProcessBuilder(SETPRIV, "--reuid=" + PROBE_UID, "--regid=" + PROBE_UID, "--clear-groups",
                     BWRAP, "--unshare-user", "--uid", "1000", "--unshare-pid", "--ro-bind", "/usr", "/usr",
                     "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
                     "/usr/bin/true").redirectErrorStream(true).start();
@@ -72,13 +72,14 @@ final class Sandbox {
     }
 
     /**
-     * The host uid of an instance: the owner of its home when it already has one of ours, else the lowest uid of
-     * our range that no other instance home uses. Synchronized: two launches never get the same uid.
+     * The host uid of an instance: the owner of its home when it already has one of this installation's range,
+     * else the lowest uid of the range that no other instance home uses. Synchronized: two launches never get the
+     * same uid.
      */
-    static synchronized int uidFor(Path instancesDir, Path home) throws IOException {
+    static synchronized int uidFor(Path instancesDir, Path home, UidRange range) throws IOException {
         if (Files.exists(home)) {
             int owner = (Integer) Files.getAttribute(home, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-            if (owner >= FIRST_UID && owner < FIRST_UID + UIDS) {
+            if (range.contains(owner)) {
                 return owner;
             }
         }
@@ -88,7 +89,7 @@ final class Sandbox {
                 used.add((Integer) Files.getAttribute(h, "unix:uid", LinkOption.NOFOLLOW_LINKS));
             }
         }
-        for (int uid = FIRST_UID; uid < FIRST_UID + UIDS; uid++) {
+        for (int uid = range.first(); uid <= range.last(); uid++) {
             if (!used.contains(uid)) {
                 chown(home, uid);
                 return uid;
