@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  * Then ten at once, bare and through Atelier (watched as {@link #BARE_POLL_MS} and {@link #CLIENT_POLL_MS} say): a
  * first round reported on its own, then three (or {@code -Dbench.rounds=K}) whose median is the figure. Prints
  * KEY=VALUE lines.
- * Usage: bench/run start-latency [N] [sandbox]; the first argument is a scratch directory.
+ * Usage: bench/run start-latency [N] [sandbox [outbound|none|host]]; the first argument is a scratch directory.
  */
 public class StartLatency {
     static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -42,9 +42,10 @@ public class StartLatency {
         Path dir = Path.of(args[0]);
         int n = args.length > 1 ? Integer.parseInt(args[1]) : 10;
         boolean sandbox = args.length > 2 && args[2].equals("sandbox");
+        String network = args.length > 3 ? args[3] : ServerConfig.DEFAULT_INSTANCE_NETWORK;
         // the server as bin/atelier runs it: its defaults
         Atelier atelier = Atelier.start(ServerConfig.defaults(dir.resolve("data"), "127.0.0.1", 0, null)
-                .withIsolation(sandbox, false));
+                .withIsolation(sandbox, false).withInstanceNetwork(network));
         try {
             var creds = new com.fasterxml.jackson.databind.ObjectMapper()
                     .readTree(dir.resolve("data/credentials.json").toFile());
@@ -100,6 +101,10 @@ public class StartLatency {
                     joined(bareRounds, Round::jitMs), joined(atelierRounds, Round::jitMs));
             System.out.println("samples=" + n);
             System.out.println("sandbox=" + atelierSandbox(atelier));
+            System.out.println("instance_network=" + (sandbox ? network : "host"));
+        } catch (Exception | Error e) { // the source launcher loses the message of what main throws
+            System.out.println("error=" + e);
+            throw e;
         } finally {
             atelier.close();
         }

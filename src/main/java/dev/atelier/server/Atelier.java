@@ -77,7 +77,7 @@ public final class Atelier implements AutoCloseable {
 
         try {
             this.runtime = new LocalProcessRuntime(config.dataDir(), config.objectStoreDir(), config.stopGrace(),
-                    config.sandbox(), config.requireIsolation());
+                    config.sandbox(), config.requireIsolation(), config.instanceNetwork());
         } catch (RuntimeException e) { // e.g. its uid range is another installation's: nothing else to hold open
             database.close();
             throw e;

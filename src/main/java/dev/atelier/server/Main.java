@@ -72,6 +72,13 @@ public final class Main {
                         + "API; 0 picks a free one, -1 turns SSH off (env ATELIER_SSH_PORT; default ${DEFAULT-VALUE}).")
         int sshPort;
 
+        @Option(names = "--instance-network", defaultValue = "${env:ATELIER_INSTANCE_NETWORK:-outbound}",
+                description = "How sandboxed instances reach the network: outbound (a network namespace each, with "
+                        + "outbound access, the host's loopback and other instances unreachable), none (the same "
+                        + "without outbound access) or host (the host's network, shared) (env "
+                        + "ATELIER_INSTANCE_NETWORK; default ${DEFAULT-VALUE}).")
+        String instanceNetwork;
+
         @Option(names = "--require-isolation", defaultValue = "${env:ATELIER_REQUIRE_ISOLATION:-false}",
                 description = "Refuse to start instances that cannot be sandboxed (env ATELIER_REQUIRE_ISOLATION).")
         boolean requireIsolation;
@@ -91,7 +98,8 @@ public final class Main {
             Atelier atelier;
             try {
                 atelier = Atelier.start(ServerConfig.defaults(dataDir, host, port, databaseUrl)
-                        .withIsolation(sandbox || requireIsolation, requireIsolation).withPublicUrl(publicUrl).withSshPort(sshPort).withNotebookDomain(notebookDomain));
+                        .withIsolation(sandbox || requireIsolation, requireIsolation).withPublicUrl(publicUrl)
+                        .withSshPort(sshPort).withNotebookDomain(notebookDomain).withInstanceNetwork(instanceNetwork));
             } catch (RuntimeException e) {
                 System.err.println("atelier: cannot start: " + rootMessage(e));
                 return 1;

@@ -9,7 +9,7 @@ public record ServerConfig(Path dataDir, String host, int port, String databaseU
                            Duration startTimeout, Duration stopGrace, Duration healthInterval,
                            int reconcilerWorkers, boolean sandbox, boolean requireIsolation,
                            int signInLimitPerAccountAndAddress, int signInLimitPerAddress, String publicUrl,
-                           int sshPort, String notebookDomain) {
+                           int sshPort, String notebookDomain, String instanceNetwork) {
 
     public ServerConfig {
         dataDir = dataDir.toAbsolutePath().normalize();
@@ -20,10 +20,12 @@ public record ServerConfig(Path dataDir, String host, int port, String databaseU
                         boolean sandbox, boolean requireIsolation) {
         this(dataDir, host, port, databaseUrl, jupyterCommand, startTimeout, stopGrace, healthInterval,
                 reconcilerWorkers, sandbox, requireIsolation, SignInLimiter.DEFAULT_PER_ACCOUNT_AND_ADDRESS,
-                SignInLimiter.DEFAULT_PER_ADDRESS, null, -1, null);
+                SignInLimiter.DEFAULT_PER_ADDRESS, null, -1, null, DEFAULT_INSTANCE_NETWORK);
     }
 
     public static final String DEFAULT_JUPYTER = "/usr/bin/jupyter-server";
+    /** Sandboxed instances: a network namespace each, with outbound access (see docs/isolation.md). */
+    public static final String DEFAULT_INSTANCE_NETWORK = "outbound";
     /**
      * Reconciler workers (virtual threads). A pass can wait up to a poll's timeout on a busy notebook server, so
      * there are enough of them that instances starting together do not wait for each other.
@@ -43,14 +45,14 @@ public record ServerConfig(Path dataDir, String host, int port, String databaseU
     public ServerConfig withIsolation(boolean sandboxInstances, boolean require) {
         return new ServerConfig(dataDir, host, port, databaseUrl, jupyterCommand, startTimeout, stopGrace,
                 healthInterval, reconcilerWorkers, sandboxInstances, require, signInLimitPerAccountAndAddress,
-                signInLimitPerAddress, publicUrl, sshPort, notebookDomain);
+                signInLimitPerAddress, publicUrl, sshPort, notebookDomain, instanceNetwork);
     }
 
     /** How many failed sign-ins within 15 minutes lock out an account from one address, and an address. */
     public ServerConfig withSignInLimits(int perAccountAndAddress, int perAddress) {
         return new ServerConfig(dataDir, host, port, databaseUrl, jupyterCommand, startTimeout, stopGrace,
                 healthInterval, reconcilerWorkers, sandbox, requireIsolation, perAccountAndAddress, perAddress, publicUrl,
-                sshPort, notebookDomain);
+                sshPort, notebookDomain, instanceNetwork);
     }
 
     /**
@@ -61,14 +63,14 @@ public record ServerConfig(Path dataDir, String host, int port, String databaseU
         return new ServerConfig(dataDir, host, port, databaseUrl, jupyterCommand, startTimeout, stopGrace,
                 healthInterval, reconcilerWorkers, sandbox, requireIsolation, signInLimitPerAccountAndAddress,
                 signInLimitPerAddress, url == null || url.isBlank() ? null : url.replaceAll("/+$", ""), sshPort,
-                notebookDomain);
+                notebookDomain, instanceNetwork);
     }
 
     /** The SSH gateway's port on the same address as the API: 0 picks a free one, -1 turns SSH off. */
     public ServerConfig withSshPort(int ssh) {
         return new ServerConfig(dataDir, host, port, databaseUrl, jupyterCommand, startTimeout, stopGrace,
                 healthInterval, reconcilerWorkers, sandbox, requireIsolation, signInLimitPerAccountAndAddress,
-                signInLimitPerAddress, publicUrl, ssh, notebookDomain);
+                signInLimitPerAddress, publicUrl, ssh, notebookDomain, instanceNetwork);
     }
 
     /**
@@ -80,7 +82,15 @@ public record ServerConfig(Path dataDir, String host, int port, String databaseU
         return new ServerConfig(dataDir, host, port, databaseUrl, jupyterCommand, startTimeout, stopGrace,
                 healthInterval, reconcilerWorkers, sandbox, requireIsolation, signInLimitPerAccountAndAddress,
                 signInLimitPerAddress, publicUrl, sshPort, domain == null || domain.isBlank() ? null
-                : domain.toLowerCase(java.util.Locale.ROOT).replaceAll("^\\.+|\\.+$", ""));
+                : domain.toLowerCase(java.util.Locale.ROOT).replaceAll("^\\.+|\\.+$", ""), instanceNetwork);
+    }
+
+    /** How sandboxed instances reach the network: {@code outbound}, {@code none} or {@code host}. */
+    public ServerConfig withInstanceNetwork(String mode) {
+        return new ServerConfig(dataDir, host, port, databaseUrl, jupyterCommand, startTimeout, stopGrace,
+                healthInterval, reconcilerWorkers, sandbox, requireIsolation, signInLimitPerAccountAndAddress,
+                signInLimitPerAddress, publicUrl, sshPort, notebookDomain,
+                mode == null || mode.isBlank() ? DEFAULT_INSTANCE_NETWORK : mode);
     }
 
     /** The local object store that {@code obs://} storage paths map to. */

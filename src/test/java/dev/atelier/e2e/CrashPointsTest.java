@@ -109,7 +109,8 @@ class CrashPointsTest {
                 assertThat(Processes.matching("/notebook/" + created + "/")).isEmpty();
                 for (Path left : List.of(dataDir.resolve("instances").resolve(created),
                         dataDir.resolve("volumes").resolve(created + ".ext4"), dataDir.resolve("mounts").resolve(created),
-                        dataDir.resolve("instance-logs").resolve(created + ".log"))) {
+                        dataDir.resolve("instance-logs").resolve(created + ".log"),
+                        dataDir.resolve("net").resolve(created + ".sock"), dataDir.resolve("net").resolve(created + ".log"))) {
                     assertThat(left).as("nothing left of a deleted instance").doesNotExist();
                 }
             }

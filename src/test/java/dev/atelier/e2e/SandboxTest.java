@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -80,7 +81,47 @@ class SandboxTest {
     void theServerReportsWhatItEnforces() throws Exception {
         HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                 URI.create(server.url() + "/health/ready")).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(r.body()).contains("\"sandbox\":\"bubblewrap\"").contains("\"cgroups\":\"v");
+        assertThat(r.body()).contains("\"sandbox\":\"bubblewrap\"").contains("\"cgroups\":\"v")
+                .contains("a namespace per instance, with outbound access");
+    }
+
+    @Test
+    void codeInAnInstanceReachesNeitherTheHostsLoopbackNorAnotherInstanceButDoesReachOut() throws Exception {
+        int apiPort = URI.create(server.url()).getPort();
+        int roomyPort = Integer.parseInt(server.store().get(roomy).orElseThrow().url()
+                .replaceAll("^http://127.0.0.1:(\\d+)/.*", "$1"));
+        // a listener on one of the host's own outside addresses stands for the world outside
+        java.net.InetAddress outside = java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())
+                .stream().filter(i -> !i.getName().equals("lo")).flatMap(i -> java.util.Collections.list(
+                        i.getInetAddresses()).stream()).filter(a -> a instanceof java.net.Inet4Address
+                        && !a.isLoopbackAddress()).findFirst().orElse(null);
+        try (java.net.ServerSocket world = outside == null ? null : new java.net.ServerSocket(0, 50, outside)) {
+            List<String> targets = new java.util.ArrayList<>(List.of(
+                    "127.0.0.1:5432", "10.0.2.2:5432", // a PostgreSQL on the host's loopback (CI runs one)
+                    "127.0.0.1:" + apiPort, "10.0.2.2:" + apiPort, // Atelier's API
+                    "127.0.0.1:" + roomyPort, "10.0.2.2:" + roomyPort)); // another instance's notebook port
+            if (world != null) {
+                targets.add(outside.getHostAddress() + ":" + world.getLocalPort());
+            }
+            String out = tinyJupyter.execute(String.join("\n",
+                    "import socket",
+                    "for t in " + targets.stream().map(t -> "'" + t + "'").toList() + ":",
+                    "    h, p = t.split(':')",
+                    "    try:",
+                    "        socket.create_connection((h, int(p)), timeout=3).close()",
+                    "        print(t, 'reached')",
+                    "    except OSError:",
+                    "        print(t, 'unreachable')"));
+            for (String t : targets.subList(0, 6)) {
+                assertThat(out).as(out).contains(t + " unreachable");
+            }
+            if (world != null) {
+                assertThat(out).as("outbound access, through the instance's own link").contains(targets.get(6)
+                        + " reached");
+            }
+        }
+        // the gateway still reaches the notebook, and kernels run (this test ran its code in one)
+        assertThat(api.get("/notebook/" + tiny + "/api/status").status()).isEqualTo(200);
     }
 
     @Test

@@ -283,6 +283,31 @@ class SshGatewayTest {
     }
 
     @Test
+    void forwardingReachesThePortInsideTheInstanceNeverTheHostsPortOfTheSameNumber() throws Exception {
+        try (ServerSocket hostSide = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            int port = hostSide.getLocalPort();
+            Thread.ofVirtual().start(() -> {
+                try (java.net.Socket s = hostSide.accept()) {
+                    s.getOutputStream().write("host\n".getBytes(StandardCharsets.UTF_8));
+                } catch (IOException e) {
+                    // closed at the end of the test
+                }
+            });
+            // a server of the instance's own, on 127.0.0.1 in its network, on the same port number (as VS Code's is)
+            Process inside = new ProcessBuilder(ssh("good", id + "@127.0.0.1", "python3 -c \"import socket; "
+                    + "s = socket.socket(); s.bind(('127.0.0.1', " + port + ")); s.listen(); c, _ = s.accept(); "
+                    + "c.sendall(b'instance\\n'); c.close()\"")).redirectErrorStream(true).start();
+            try {
+                Result r = await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(300)).until(() ->
+                        run(ssh("good", "-W", "127.0.0.1:" + port, id + "@127.0.0.1")), x -> x.exit() == 0);
+                assertThat(r.out()).contains("instance").doesNotContain("host");
+            } finally {
+                inside.destroy();
+            }
+        }
+    }
+
+    @Test
     void theWrongKeyAnAddressNotAllowedAStoppedOrADeletedInstanceAreRefused() throws Exception {
         Result wrongKey = run(ssh("other", id + "@127.0.0.1", "echo in"));
         assertThat(wrongKey.exit()).isEqualTo(255);

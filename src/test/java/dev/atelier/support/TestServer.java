@@ -33,6 +33,7 @@ public final class TestServer implements AutoCloseable {
     private String notebookDomain;
     private int signInLimitPerAccountAndAddress = dev.atelier.core.auth.SignInLimiter.DEFAULT_PER_ACCOUNT_AND_ADDRESS;
     private int signInLimitPerAddress = dev.atelier.core.auth.SignInLimiter.DEFAULT_PER_ADDRESS;
+    private String instanceNetwork = ServerConfig.DEFAULT_INSTANCE_NETWORK;
 
     private TestServer(Path dataDir, String databaseUrl, String jupyterCommand, boolean sandbox) {
         this.dataDir = dataDir;
@@ -51,6 +52,13 @@ public final class TestServer implements AutoCloseable {
     /** A server that runs every instance in a sandbox with its flavor's limits. */
     public static TestServer sandboxed(Path dataDir) {
         return new TestServer(dataDir, null, ServerConfig.DEFAULT_JUPYTER, true).start();
+    }
+
+    /** A sandboxing server whose instances reach the network as {@code mode} says (outbound, none, host). */
+    public static TestServer sandboxed(Path dataDir, String instanceNetwork) {
+        TestServer s = new TestServer(dataDir, null, ServerConfig.DEFAULT_JUPYTER, true);
+        s.instanceNetwork = instanceNetwork;
+        return s.start();
     }
 
     public static TestServer sqlite(Path dataDir) {
@@ -131,7 +139,8 @@ public final class TestServer implements AutoCloseable {
     public TestServer start() {
         atelier = Atelier.start(new ServerConfig(dataDir, "127.0.0.1", 0, databaseUrl, jupyterCommand,
                 Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofMillis(500), 4, sandbox, requireIsolation,
-                signInLimitPerAccountAndAddress, signInLimitPerAddress, publicUrl, 0, notebookDomain), clock);
+                signInLimitPerAccountAndAddress, signInLimitPerAddress, publicUrl, 0, notebookDomain,
+                instanceNetwork), clock);
         return this;
     }
 

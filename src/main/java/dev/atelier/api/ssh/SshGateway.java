@@ -88,6 +88,9 @@ public final class SshGateway implements AutoCloseable {
             return true;
         });
         server.setShellFactory(channel -> new InstanceCommand(runtime, instanceOf(channel), null, null, activity));
+        // sessions, and forwarding to the instance's own ports (into its own network, where it has one)
+        server.setChannelFactories(List.of(org.apache.sshd.server.channel.ChannelSessionFactory.INSTANCE,
+                ForwardChannel.factory(runtime, session -> session.getAttribute(INSTANCE))));
         server.setCommandFactory((channel, command) -> new InstanceCommand(runtime, instanceOf(channel), command,
                 null, activity));
         server.setSubsystemFactories(List.of(new SubsystemFactory() {

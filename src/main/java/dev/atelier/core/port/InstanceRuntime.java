@@ -81,6 +81,15 @@ public interface InstanceRuntime {
     }
 
     /**
+     * Where the instance has a network of its own: the host command that connects to 127.0.0.1:{@code port} in it
+     * and relays its standard input and output to that connection, writing one {@code +} first once connected.
+     * Null where the instance's ports are the host's own, reached directly.
+     */
+    default List<String> portRelay(String instanceId, int port) {
+        return null;
+    }
+
+    /**
      * What a poll found; {@code lastActivity} (epoch ms) is the server's last user activity, when known;
      * {@code notice} something the user should know about a server that still runs (e.g. a process killed for
      * using too much memory); {@code untilChange}: starting, and nothing will change before the runtime says so

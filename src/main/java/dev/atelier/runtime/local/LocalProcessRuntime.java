@@ -38,6 +38,8 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
     private static final String UID = "uid";
     private static final String SANDBOX = "sandbox";
     private static final String CGROUP = "cgroup";
+    /** A process inside the sandbox's own network, through which it is seen. */
+    private static final String NET_PID = "net_pid";
     /** The capacity of a volume that is a plain directory, measured instead of enforced. */
     private static final String UNCAPPED_GB = "uncapped_capacity_gb";
     private static final int LOG_TAIL_LINES = 15;
@@ -50,6 +52,9 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
     private final Cgroups cgroups;
     private final boolean loopVolumes;
     private final UidRange uids;
+    /** Each sandboxed instance's own network; null where instances share the host's. */
+    private final InstanceNetwork network;
+    private final String networkProblem;
     private final String isolationProblem;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     private final Ports ports = Ports.belowEphemeral();
@@ -67,15 +72,17 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
      * @param objectStoreDir the local object store: {@code obs://bucket/dir/} is {@code <objectStoreDir>/bucket/dir/}
      */
     public LocalProcessRuntime(Path dataDir, Path objectStoreDir, Duration stopGrace) {
-        this(dataDir, objectStoreDir, stopGrace, false, false);
+        this(dataDir, objectStoreDir, stopGrace, false, false, "outbound");
     }
 
     /**
      * @param sandbox run every instance in a sandbox with cgroup limits, where the host can
      * @param requireIsolation refuse to start instances when it cannot
+     * @param instanceNetwork how sandboxed instances reach the network: {@code outbound} (a namespace of their own,
+     *     with outbound access), {@code none} (a namespace of their own, nothing outside) or {@code host}
      */
     public LocalProcessRuntime(Path dataDir, Path objectStoreDir, Duration stopGrace, boolean sandbox,
-                               boolean requireIsolation) {
+                               boolean requireIsolation, String instanceNetwork) {
         // absolute: the server's root dir is handed to a process that runs in another working directory
         this.instancesDir = dataDir.toAbsolutePath().normalize().resolve("instances");
         this.objectStoreDir = objectStoreDir.toAbsolutePath().normalize();
@@ -95,6 +102,12 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
         this.loopVolumes = sandboxed && HostMounts.loopVolumesAvailable();
         // this installation's own host uids: never another's, on a host that runs several
         this.uids = sandboxed ? UidRange.claim(dataDir) : null;
+        InstanceNetwork.Mode mode = InstanceNetwork.Mode.parse(instanceNetwork);
+        this.networkProblem = sandboxed ? InstanceNetwork.problem(mode) : "instances are not sandboxed";
+        this.network = networkProblem == null ? InstanceNetwork.of(dataDir.toAbsolutePath().normalize(), mode) : null;
+        if (sandboxed && network == null && mode != InstanceNetwork.Mode.HOST) {
+            log.warn("sandboxed instances share the host's network: {}", networkProblem);
+        }
         if (sandbox && !sandboxed) {
             log.warn("instances run without isolation: {}", problem);
         }
@@ -118,6 +131,9 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
         if (uids != null) {
             c.put("uids", uids.toString());
         }
+        c.put("network", network == null ? "the host's (" + networkProblem + ")"
+                : "a namespace per instance, " + (network.mode() == InstanceNetwork.Mode.OUTBOUND
+                ? "with outbound access" : "with no outbound access") + ", the host's loopback unreachable");
         c.put("cgroups", cgroups == null ? "none" : cgroups.version().name().toLowerCase(java.util.Locale.ROOT));
         c.put("volumes", loopVolumes ? "loop-mounted ext4 (capacity enforced)" : "directories (capacity not enforced)");
         c.put("isolation_required", requireIsolation);
@@ -297,7 +313,9 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
 
         // inside a sandbox the instance's home is /home/ma-user; outside it is the home's host path
         Path seenHome = sandboxed ? Path.of(Sandbox.HOME) : home;
-        List<String> server = List.of(jupyter.toString(), "--no-browser", "--allow-root", "--ip=127.0.0.1",
+        // in a network of its own it listens on that network's link, where the forwarded port arrives
+        List<String> server = List.of(jupyter.toString(), "--no-browser", "--allow-root",
+                network != null ? "--ip=0.0.0.0" : "--ip=127.0.0.1",
                 "--port=" + port, "--port-retries=0", "--ServerApp.base_url=" + baseUrl,
                 "--ServerApp.root_dir=" + seenHome.resolve("work"), "--ServerApp.default_url=/tree",
                 // the instance lives as long as Atelier says, not until someone clicks Quit
@@ -310,6 +328,7 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
                 List<Path> groups = cgroups == null ? List.of() : cgroups.create(spec.instanceId(),
                         spec.flavor().memoryMib() * 1024 * 1024, spec.flavor().vcpus(), spec.flavor().maxProcesses());
                 command.addAll(Sandbox.wrap(server, home, mountsDir(spec.instanceId()), uid, groups,
+                        network == null ? List.of() : network.sandboxArguments(),
                         imageEnvironment(jupyter), gpusFor(spec)));
                 extraState.put(UID, Integer.toString(uid));
                 extraState.put(SANDBOX, "bubblewrap");
@@ -362,6 +381,17 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
         });
         log.info("instance {}: started jupyter-server pid {} on 127.0.0.1:{}{}", spec.instanceId(), process.pid(), port,
                 sandboxed ? " in a sandbox as uid " + extraState.get(UID) : "");
+        if (network != null) {
+            try {
+                long holder = insideNetwork(process.toHandle());
+                network.attach(spec.instanceId(), holder, port);
+                extraState.put(NET_PID, Long.toString(holder));
+            } catch (RuntimeException e) {
+                terminate(spec.instanceId(), process.toHandle()); // nothing recorded would name it
+                network.detach(spec.instanceId());
+                throw e instanceof RuntimeFailure f ? f : new RuntimeFailure(e.getMessage(), e);
+            }
+        }
         Map<String, String> state = new java.util.HashMap<>(extraState);
         if (!loopVolumes) {
             state.put(UNCAPPED_GB, Integer.toString(spec.volume().capacityGb()));
@@ -377,12 +407,17 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
             awaited.remove(instanceId);
             return Health.failed("the notebook server exited. " + logTail(instanceId, token));
         }
+        if (network != null && state.containsKey(NET_PID) && !network.attached(instanceId)) {
+            // its link is gone (killed, or the host rebooted it away): the server runs, so give it a new one
+            log.warn("instance {}: its network link had stopped; starting it again", instanceId);
+            network.attach(instanceId, Long.parseLong(state.get(NET_PID)), Integer.parseInt(state.get(PORT)));
+        }
         // watched before the look: a log write during it is reported, not missed
         boolean hinted = changed != null;
         if (hinted) {
             awaited.add(instanceId);
         }
-        if (!listening(Integer.parseInt(state.get(PORT)))) {
+        if (!listening(Integer.parseInt(state.get(PORT)), state.get(NET_PID))) {
             // nothing listens yet: Jupyter logs what it does as it starts, and it has bound its port before it
             // logs that it is running; so the next log write is the next thing worth a look
             return hinted ? Health.startingUntilChange() : Health.starting();
@@ -495,7 +530,11 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
      * Whether anything accepts connections on the port. For most of a server's start nothing listens yet, and it is
      * looked at on every write to its log: a refused connect costs far less than the HTTP client's request machinery.
      */
-    private static boolean listening(int port) {
+    private static boolean listening(int port, String netPid) {
+        if (netPid != null) {
+            // the forwarded port always accepts on the host: whether the server listens shows inside its network
+            return listensIn(Long.parseLong(netPid), port, -1);
+        }
         try (java.net.Socket s = new java.net.Socket()) {
             s.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), 800);
             return true;
@@ -533,6 +572,9 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
      * run mounts again) and its cgroups.
      */
     private void cleanUp(String instanceId) {
+        if (network != null) {
+            network.detach(instanceId);
+        }
         if (cgroups != null) {
             cgroups.remove(instanceId);
         }
@@ -606,6 +648,9 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
         cleanUp(instanceId);
         Trees.delete(home);
         Trees.delete(mountsDir(instanceId));
+        if (network != null) {
+            network.release(instanceId);
+        }
         Trees.delete(instancesDir.resolve("." + instanceId + ".new"));
         try {
             Files.deleteIfExists(volumeImage(instanceId));
@@ -751,6 +796,17 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
         log.info("instance {}: stopped pid {}", instanceId, p.pid());
     }
 
+    /** The children of a process, from {@code /proc/<pid>/task/<pid>/children}. */
+    private static List<Long> children(long pid) {
+        try {
+            String list = Files.readString(Path.of("/proc", Long.toString(pid), "task", Long.toString(pid), "children"))
+                    .trim();
+            return list.isEmpty() ? List.of() : java.util.Arrays.stream(list.split("\\s+")).map(Long::valueOf).toList();
+        } catch (IOException | RuntimeException e) {
+            return List.of(); // gone, or a kernel without the list: the next look tries again
+        }
+    }
+
     private static String comm(long pid) {
         try {
             return Files.readString(Path.of("/proc", Long.toString(pid), "comm")).trim();
@@ -814,18 +870,10 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
             out.addAll(command);
             return out;
         }
-        String marker = "/notebook/" + instanceId + "/";
         int uid = sandboxUid(instanceId).orElseThrow(() -> new RuntimeFailure("instance " + instanceId
                 + " has no sandbox user"));
-        // a process of the instance's sandbox: run by its own uid (no other instance's code can pose as it)
-        // and in a mount namespace other than ours
-        String ourMounts = namespace(ProcessHandle.current().pid(), "mnt");
-        long inside = ProcessHandle.allProcesses().filter(p -> commandLine(p.pid()).contains(marker))
-                .mapToLong(ProcessHandle::pid).filter(pid -> {
-                    String ns = namespace(pid, "mnt");
-                    return ns != null && !ns.equals(ourMounts) && realUid(pid) == uid;
-                }).min().orElseThrow(() -> new RuntimeFailure("instance " + instanceId + " has no running "
-                        + "sandbox to enter"));
+        long inside = sandboxProcess(instanceId, uid).orElseThrow(() -> new RuntimeFailure("instance " + instanceId
+                + " has no running sandbox to enter"));
         hostUser(uid);
         StringBuilder join = new StringBuilder();
         if (cgroups != null) {
@@ -834,7 +882,7 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
             }
         }
         // As root, with programs of the host only: join its cgroups, then, with no supplementary groups and no
-        // new privileges from here on, its mount (with its root and working directory), pid, IPC and UTS
+        // new privileges from here on, its mount (with its root and working directory), pid, IPC, UTS and network
         // namespaces, and become its uid before anything of the sandbox's file system runs: no set-uid program
         // can raise the session again, and no program the instance planted ever runs as root. Its user
         // namespace is not joined: bubblewrap nests two, and the outer one, which owns the others, cannot be
@@ -842,8 +890,11 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
         // its server sees.
         out.addAll(List.of("/bin/sh", "-c", join + "exec \"$@\"", "atelier-enter",
                 Sandbox.SETPRIV, "--clear-groups", "--no-new-privs",
-                "/usr/bin/nsenter", "--target=" + inside, "--mount", "--pid", "--ipc", "--uts", "--root", "--wd",
-                "--setuid=" + uid, "--setgid=" + uid, "--",
+                "/usr/bin/nsenter", "--target=" + inside, "--mount", "--pid", "--ipc", "--uts"));
+        if (network != null) {
+            out.add("--net");
+        }
+        out.addAll(List.of("--root", "--wd", "--setuid=" + uid, "--setgid=" + uid, "--",
                 "/bin/sh", "-c", "cd " + Sandbox.HOME + "/work && exec \"$@\"", "atelier-shell"));
         out.addAll(env);
         out.addAll(command);
@@ -902,21 +953,111 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
         if (uid.isEmpty()) {
             return false;
         }
-        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+        if (network != null) { // in the instance's own network: its tables are seen through one of its processes
+            var inside = sandboxProcess(instanceId, uid.getAsInt());
+            return inside.isPresent() && listensIn(inside.getAsLong(), port, uid.getAsInt());
+        }
+        return listensIn(ProcessHandle.current().pid(), port, uid.getAsInt());
+    }
+
+    /** A relay of Python's standard library, run inside the instance as its user: stdin and stdout to the port. */
+    private static final String RELAY = String.join("\n",
+            "import os, socket, sys, threading",
+            "try:",
+            "    s = socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=10)",
+            "except OSError:",
+            "    sys.exit(1)",
+            "s.settimeout(None)",
+            "os.write(1, b'+')",
+            "def up():",
+            "    while True:",
+            "        d = os.read(0, 65536)",
+            "        if not d:",
+            "            break",
+            "        s.sendall(d)",
+            "    s.shutdown(socket.SHUT_WR)",
+            "threading.Thread(target=up, daemon=True).start()",
+            "while True:",
+            "    d = s.recv(65536)",
+            "    if not d:",
+            "        break",
+            "    while d:",
+            "        d = d[os.write(1, d):]");
+
+    @Override
+    public List<String> portRelay(String instanceId, int port) {
+        return network == null ? null : enter(instanceId, List.of("/usr/bin/python3", "-c", RELAY,
+                Integer.toString(port)));
+    }
+
+    /**
+     * Whether a socket listens on {@code port} in the network namespace of process {@code pid}, owned by {@code uid}
+     * (any owner when negative).
+     */
+    private static boolean listensIn(long pid, int port, int uid) {
+        for (String table : List.of("tcp", "tcp6")) {
             try {
-                for (String line : Files.readAllLines(Path.of(table))) {
+                for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "net", table))) {
                     String[] f = line.trim().split("\\s+");
                     if (f.length > 7 && f[3].equals("0A") && f[1].contains(":")
                             && Integer.parseInt(f[1].substring(f[1].lastIndexOf(':') + 1), 16) == port
-                            && f[7].equals(Integer.toString(uid.getAsInt()))) {
+                            && (uid < 0 || f[7].equals(Integer.toString(uid)))) {
                         return true;
                     }
                 }
             } catch (IOException | NumberFormatException e) {
-                // no such table (no IPv6) or a line of another shape
+                // no such table (no IPv6), a process gone, or a line of another shape
             }
         }
         return false;
+    }
+
+    /**
+     * A process inside the instance's sandbox: one of its server's command line, run by its own uid (no other
+     * instance's code can pose as it), in a mount namespace other than ours.
+     */
+    private java.util.OptionalLong sandboxProcess(String instanceId, int uid) {
+        String marker = "/notebook/" + instanceId + "/";
+        String ourMounts = namespace(ProcessHandle.current().pid(), "mnt");
+        return ProcessHandle.allProcesses().filter(p -> commandLine(p.pid()).contains(marker))
+                .mapToLong(ProcessHandle::pid).filter(pid -> {
+                    String ns = namespace(pid, "mnt");
+                    return ns != null && !ns.equals(ourMounts) && realUid(pid) == uid;
+                }).min();
+    }
+
+    /**
+     * A process below {@code sandbox} in a network namespace of its own (the sandbox's), waited for: the first that is
+     * no longer bubblewrap, which has finished setting up the namespace's loopback by then (a link attached while it
+     * still does can make that fail).
+     */
+    private static long insideNetwork(ProcessHandle sandbox) {
+        String ours = namespace(ProcessHandle.current().pid(), "net");
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            // down the sandbox's chain of processes, from each to its children as the kernel lists them: far
+            // cheaper than a look at every process of the host, which ten starts at once would do hundreds of times
+            List<Long> chain = new ArrayList<>(List.of(sandbox.pid()));
+            for (int i = 0; i < chain.size() && i < 16; i++) {
+                long pid = chain.get(i);
+                String ns = namespace(pid, "net");
+                String name = comm(pid);
+                if (ns != null && !ns.equals(ours) && !name.equals("bwrap") && !name.isEmpty()) {
+                    return pid;
+                }
+                chain.addAll(children(pid));
+            }
+            if (!sandbox.isAlive()) {
+                break;
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        throw new RuntimeFailure("the sandbox did not come up with a network of its own");
     }
 
     /** The real uid of a process, as the host sees it; -1 when it is gone. */

@@ -113,7 +113,7 @@ final class Sandbox {
      * {@code command} in the sandbox, with {@code home} at /home/ma-user.
      */
     static List<String> wrap(List<String> command, Path home, Path mounts, int uid, List<Path> cgroups,
-                             Path imageEnvironment, List<Integer> gpus) {
+                             List<String> network, Path imageEnvironment, List<Integer> gpus) {
         List<String> out = new ArrayList<>();
         StringBuilder join = new StringBuilder();
         for (Path g : cgroups) {
@@ -130,6 +130,7 @@ final class Sandbox {
                 "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
                 "--bind", home.toString(), HOME, "--bind", mounts.toString(), HOME + "/work/data",
                 "--chdir", HOME + "/work"));
+        out.addAll(network);
         if (imageEnvironment != null) {
             out.addAll(List.of("--ro-bind", imageEnvironment.toString(), imageEnvironment.toString()));
         }

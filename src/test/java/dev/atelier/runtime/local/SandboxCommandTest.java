@@ -16,7 +16,7 @@ class SandboxCommandTest {
     @Test
     void gpusAreBoundInRenumberedAndMadeVisible() {
         List<String> cmd = Sandbox.wrap(SERVER, Path.of("/data/instances/x"), Path.of("/data/mounts/x"), 200_001,
-                List.of(), null, List.of(2, 3));
+                List.of(), List.of(), null, List.of(2, 3));
         String line = String.join(" ", cmd);
         assertThat(line).contains("--dev-bind /dev/nvidia2 /dev/nvidia0", "--dev-bind /dev/nvidia3 /dev/nvidia1",
                 "--setenv CUDA_VISIBLE_DEVICES 0,1");
@@ -26,7 +26,7 @@ class SandboxCommandTest {
     @Test
     void withoutGpusNoDeviceIsBoundAndTheHostStaysOutOfSight() {
         List<String> cmd = Sandbox.wrap(SERVER, Path.of("/data/instances/x"), Path.of("/data/mounts/x"), 200_001,
-                List.of(Path.of("/sys/fs/cgroup/memory/atelier/x")), null, List.of());
+                List.of(Path.of("/sys/fs/cgroup/memory/atelier/x")), List.of(), null, List.of());
         String line = String.join(" ", cmd);
         assertThat(line).doesNotContain("nvidia").doesNotContain("CUDA_VISIBLE_DEVICES");
         assertThat(line).contains("--reuid=200001", "--unshare-pid", "--ro-bind /usr /usr", "--tmpfs /tmp",

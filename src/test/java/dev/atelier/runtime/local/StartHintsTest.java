@@ -32,7 +32,7 @@ class StartHintsTest {
     @Test
     void soIsASandboxedOne(@TempDir Path dir) throws Exception {
         LocalProcessRuntime runtime = new LocalProcessRuntime(dir, dir.resolve("obs"), Duration.ofSeconds(5), true,
-                false);
+                false, "outbound");
         Assumptions.assumeTrue("bubblewrap".equals(runtime.capabilities().get("sandbox")),
                 "this host cannot sandbox: " + runtime.capabilities().get("isolation_problem"));
         foundReadyOnReportsAlone(runtime);
