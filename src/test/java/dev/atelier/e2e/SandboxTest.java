@@ -120,8 +120,13 @@ class SandboxTest {
                         + " reached");
             }
         }
-        // the gateway still reaches the notebook, and kernels run (this test ran its code in one)
+        // the gateway still reaches the notebook, kernels run (this test ran its code in one), and so do terminals,
+        // in the same network
         assertThat(api.get("/notebook/" + tiny + "/api/status").status()).isEqualTo(200);
+        String shown = tinyJupyter.terminal("echo term-$((6*7)); python3 -c \"import socket; "
+                + "socket.create_connection(('10.0.2.2', " + apiPort + "), timeout=3)\" || echo api-unreachable",
+                "api-unreachable");
+        assertThat(shown).contains("term-42").contains("api-unreachable");
     }
 
     @Test

@@ -36,6 +36,60 @@ public final class Jupyter {
         return http.send(b.GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /**
+     * Opens a terminal, as the notebook UI's terminal page does, types {@code command} into it and returns what the
+     * terminal showed until {@code until} appeared (or 30 s passed).
+     */
+    public String terminal(String command, String until) throws Exception {
+        HttpResponse<String> created = http.send(HttpRequest.newBuilder(URI.create(base + "api/terminals"))
+                .header("Authorization", "token " + token).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (created.statusCode() != 200) {
+            throw new AssertionError("terminal not created: " + created.statusCode() + " " + created.body());
+        }
+        String name = JSON.readTree(created.body()).get("name").asText();
+        StringBuffer shown = new StringBuffer();
+        CompletableFuture<String> done = new CompletableFuture<>();
+        WebSocket ws = http.newWebSocketBuilder().header("Authorization", "token " + token)
+                .connectTimeout(Duration.ofSeconds(10))
+                .buildAsync(URI.create(base.replaceFirst("^http", "ws") + "terminals/websocket/" + name),
+                        new WebSocket.Listener() {
+                            private final StringBuilder frame = new StringBuilder();
+
+                            @Override
+                            public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
+                                frame.append(data);
+                                if (last) {
+                                    try {
+                                        JsonNode msg = JSON.readTree(frame.toString());
+                                        if (msg.path(0).asText().equals("stdout")) {
+                                            shown.append(msg.path(1).asText());
+                                            if (shown.indexOf(until) >= 0) {
+                                                done.complete(shown.toString());
+                                            }
+                                        }
+                                    } catch (Exception e) {
+                                        done.completeExceptionally(e);
+                                    }
+                                    frame.setLength(0);
+                                }
+                                socket.request(1);
+                                return null;
+                            }
+                        }).get(10, TimeUnit.SECONDS);
+        try {
+            ws.sendText(JSON.writeValueAsString(JSON.createArrayNode().add("stdin").add(command + "\r")), true)
+                    .get(10, TimeUnit.SECONDS);
+            return done.get(30, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new AssertionError("the terminal showed no " + until + ": " + shown, e);
+        } finally {
+            ws.abort();
+            http.send(HttpRequest.newBuilder(URI.create(base + "api/terminals/" + name))
+                    .header("Authorization", "token " + token).DELETE().build(), HttpResponse.BodyHandlers.discarding());
+        }
+    }
+
     /** Starts a kernel, runs {@code code} in it and returns what it printed on stdout. */
     public String execute(String code) throws Exception {
         HttpResponse<String> created = http.send(HttpRequest.newBuilder(URI.create(base + "api/kernels"))

@@ -25,8 +25,8 @@ record ClientFault(ErrorCode code, String message) {
                 };
                 return new ClientFault(code, JsonErrorHandler.describe(h.getCode()));
             }
-            if (t instanceof org.eclipse.jetty.io.EofException || t instanceof java.io.EOFException
-                    || t instanceof java.util.concurrent.TimeoutException) {
+            if ((t instanceof org.eclipse.jetty.io.EofException || t instanceof java.io.EOFException
+                    || t instanceof java.util.concurrent.TimeoutException) && fromJetty(t)) {
                 return new ClientFault(ErrorCode.INVALID_PAYLOAD, "the request body ended early or came too slowly");
             }
             if (t instanceof IllegalArgumentException && isDecoding(t)) {
@@ -35,6 +35,21 @@ record ClientFault(ErrorCode code, String message) {
             }
         }
         return null;
+    }
+
+    /**
+     * Raised by Jetty (or Javalin) reading the request, not, say, by a database driver whose connection was cut:
+     * the first frame outside the JDK is theirs.
+     */
+    private static boolean fromJetty(Throwable t) {
+        for (StackTraceElement frame : t.getStackTrace()) {
+            String c = frame.getClassName();
+            if (c.startsWith("java.") || c.startsWith("jdk.") || c.startsWith("sun.")) {
+                continue;
+            }
+            return c.startsWith("org.eclipse.jetty.") || c.startsWith("io.javalin.");
+        }
+        return false;
     }
 
     /** URL decoding's own complaint (java.net.URLDecoder, Jetty's URIUtil), raised from a decoder's frame. */

@@ -169,7 +169,7 @@ public final class HttpApi {
             }
         });
         routes.exception(Exception.class, (e, ctx) -> {
-            ClientFault fault = ClientFault.of(e);
+            ClientFault fault = storeUnavailable.test(e) ? null : ClientFault.of(e);
             if (fault != null) { // the client's mistake, not the server's: briefly, and never a flood
                 ClientFault.LOG.refused(ctx.ip(), ctx.method().name(), fault.message());
                 writeError(ctx, fault.code(), fault.message());
