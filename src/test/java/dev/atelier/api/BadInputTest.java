@@ -85,6 +85,15 @@ class BadInputTest extends SharedServer {
     }
 
     @Test
+    void anUpdateThatNamesEndpointsSaysTheyAreSetAtCreate() {
+        Response r = api.send("PUT", "/v1/{project_id}/notebooks/7f1d1f2e-0000-4000-8000-000000000000",
+                "{\"endpoints\":[{\"service\":\"SSH\",\"key_pair_names\":[\"laptop\"]}]}");
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.errorCode()).isEqualTo("ModelArts.6336");
+        assertThat(r.json().get("error_msg").asText()).contains("only be set when the instance is created");
+    }
+
+    @Test
     void badListParametersAreRefused() {
         for (String query : new String[] {"limit=0", "limit=abc", "offset=-1", "status=SLEEPING", "owner=a%00b",
                 "name=" + "x".repeat(129)}) {

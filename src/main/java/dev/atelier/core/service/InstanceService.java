@@ -359,7 +359,8 @@ public final class InstanceService {
         String newImage = req.imageId() == null ? null : image(projectId, req.imageId());
         if (req.endpointsGiven()) {
             throw new AtelierException(ErrorCode.INVALID_VALUE,
-                    "endpoints: SSH access is not available on this server yet");
+                    "endpoints can only be set when the instance is created; create a new instance for another "
+                            + "SSH endpoint");
         }
         Instance current = show(projectId, id);
         Transitions.Operation op = newFlavor != null || newImage != null ? Transitions.Operation.UPDATE_SPEC
