@@ -333,6 +333,20 @@ class AuthorizationMatrixTest {
     }
 
     @Test
+    void aProjectsPathsAreClosedToOutsidersBeforeAnyHandlerRunsEvenWhereNoRouteIsSet() {
+        SignedClient outsider = CLIENTS.get(Kind.OTHER_PROJECT) instanceof SignedClient c ? c : null;
+        assertThat(outsider).isNotNull();
+        for (String path : List.of("/v1/" + projectA + "/no-such-route", "/v3/" + projectA + "/no-such-route",
+                "/v1/" + projectA + "/notebooks/flavors")) {
+            Response r = outsider.send("GET", path, null);
+            assertThat(r.status()).as(path).isEqualTo(403);
+            assertThat(r.errorCode()).as(path).isEqualTo("ModelArts.0210");
+        }
+        // in one's own project an unknown route is just that
+        assertThat(root.get("/v1/" + projectA + "/no-such-route").status()).isEqualTo(404);
+    }
+
+    @Test
     void everyRouteAnswersEveryKindOfCallerWithTheExactStatusAndCode() {
         List<String> wrong = new ArrayList<>();
         int cells = 0;

@@ -35,6 +35,9 @@ public final class HttpApi {
     static final String CALLER = "atelier.caller";
     static final String AUDIT_USER = "atelier.audit.user";
     private static final String IDENTITY = "atelier.identity";
+    private static final String PROJECT_CHECKED = "atelier.project-checked";
+    /** The instance a route of one instance was authorised for (set by {@link #ownInstance}). */
+    static final String AUTHORIZED = "atelier.authorized-instance";
     private static final java.util.concurrent.atomic.AtomicLong LAST_AUDIT_AT = new java.util.concurrent.atomic.AtomicLong();
     private static final Set<String> READ_ONLY = Set.of("GET", "HEAD", "OPTIONS");
     private static final java.util.regex.Pattern PROJECT_IN_PATH = java.util.regex.Pattern.compile(
@@ -125,6 +128,15 @@ public final class HttpApi {
                 ctx.attribute(CALLER, authenticator.authenticate(new SignedRequest(ctx.method().name(),
                         ctx.req().getRequestURI(), ctx.req().getQueryString(), name -> ctx.req().getHeader(name),
                         ctx::bodyAsBytes), ctx.ip()));
+            });
+        }
+        // every route of a project checks, before its handler, that the project is one of the caller's: no handler
+        // can forget it (signing in, /v3/auth/tokens, belongs to no project)
+        for (String scoped : List.of("/v1/{project_id}/*", "/v3/{project_id}/*")) {
+            routes.before(scoped, ctx -> {
+                if (!ctx.path().startsWith("/v3/auth/")) {
+                    caller(ctx);
+                }
             });
         }
         // every state-changing call is audited, whatever its outcome (after-handlers run after errors too); refused
@@ -254,6 +266,9 @@ public final class HttpApi {
     static Caller caller(Context ctx) {
         Caller caller = authenticated(ctx);
         String projectId = ctx.pathParam("project_id");
+        if (projectId.equals(ctx.attribute(PROJECT_CHECKED))) {
+            return caller; // the project filter has checked it for this request
+        }
         caller.requireProject(projectId);
         if (!caller.projects().contains(projectId)) { // a service administrator's: the project must exist
             IdentityService identity = ctx.attribute(IDENTITY);
@@ -261,6 +276,7 @@ public final class HttpApi {
                 throw new AtelierException(ErrorCode.PROJECT_FORBIDDEN, "project " + projectId + " does not exist");
             }
         }
+        ctx.attribute(PROJECT_CHECKED, projectId);
         return caller;
     }
 
@@ -271,6 +287,18 @@ public final class HttpApi {
             throw new AtelierException(ErrorCode.AUTH_MISSING, "the request is not authenticated");
         }
         return caller;
+    }
+
+    /**
+     * Routes of one instance ({@code {id}} in the path): the caller must own it or administer its project; the
+     * instance, when found, is handed to the handler as the {@link #AUTHORIZED} attribute.
+     */
+    static Handler ownInstance(dev.atelier.core.service.InstanceService instances, Handler h) {
+        return ctx -> {
+            instances.authorize(caller(ctx), ctx.pathParam("project_id"), ctx.pathParam("id"))
+                    .ifPresent(i -> ctx.attribute(AUTHORIZED, i));
+            h.handle(ctx);
+        };
     }
 
     static Handler secured(Handler h) {

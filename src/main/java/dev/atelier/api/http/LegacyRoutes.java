@@ -56,11 +56,7 @@ public final class LegacyRoutes {
 
     /** Instance routes: the caller must own the instance or administer its project. */
     private io.javalin.http.Handler own(io.javalin.http.Handler h) {
-        return ctx -> {
-            instances.authorize(HttpApi.caller(ctx), ctx.pathParam("project_id"), ctx.pathParam("id"))
-                    .ifPresent(i -> ctx.attribute(NotebookRoutes.AUTHORIZED, i));
-            h.handle(ctx);
-        };
+        return HttpApi.ownInstance(instances, h);
     }
 
     void register(RoutesConfig routes) {
@@ -75,7 +71,7 @@ public final class LegacyRoutes {
     }
 
     private Instance show(Context ctx) {
-        Instance read = ctx.attribute(NotebookRoutes.AUTHORIZED); // read once, when the caller was checked
+        Instance read = ctx.attribute(HttpApi.AUTHORIZED); // read once, when the caller was checked
         return read != null ? read : current(ctx);
     }
 

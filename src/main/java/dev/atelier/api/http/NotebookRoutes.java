@@ -86,14 +86,8 @@ public final class NotebookRoutes {
     }
 
     /** Instance routes: the caller must own the instance or administer its project. */
-    static final String AUTHORIZED = "atelier.instance";
-
     private io.javalin.http.Handler own(io.javalin.http.Handler h) {
-        return ctx -> {
-            instances.authorize(HttpApi.caller(ctx), ctx.pathParam("project_id"), ctx.pathParam("id"))
-                    .ifPresent(i -> ctx.attribute(AUTHORIZED, i));
-            h.handle(ctx);
-        };
+        return HttpApi.ownInstance(instances, h);
     }
 
     private void create(Context ctx) {
@@ -168,7 +162,7 @@ public final class NotebookRoutes {
     }
 
     private void show(Context ctx) {
-        Instance read = ctx.attribute(AUTHORIZED); // read once, when the caller was checked against it
+        Instance read = ctx.attribute(HttpApi.AUTHORIZED); // read once, when the caller was checked against it
         ctx.json(view(read != null ? read : instances.show(ctx.pathParam("project_id"), ctx.pathParam("id"))));
     }
 

@@ -29,7 +29,6 @@ public final class ImageService {
     private static final Set<String> SERVICES = Set.of("NOTEBOOK", "SSH", "AI_FLOW", "MA_STUDIO", "TENSOR_BOARD",
             "WEB_IDE");
     private static final Set<String> VISIBILITIES = Set.of("PRIVATE", "PUBLIC");
-    private static final Pattern WORKSPACE = Pattern.compile("0|[0-9a-z]{32}");
 
     private final List<Image> builtIn;
     private final ImageStore store;
@@ -288,12 +287,7 @@ public final class ImageService {
     }
 
     private static String workspace(String w) {
-        String ws = w == null ? "0" : w;
-        if (!WORKSPACE.matcher(ws).matches()) {
-            throw new AtelierException(ErrorCode.INVALID_VALUE,
-                    "workspace_id must be \"0\" or 32 characters of lower-case letters and digits");
-        }
-        return ws;
+        return dev.atelier.core.model.WorkspaceId.check(w, ErrorCode.INVALID_VALUE);
     }
 
     private static String description(String d) {

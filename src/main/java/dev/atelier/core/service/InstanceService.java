@@ -10,6 +10,7 @@ import dev.atelier.core.model.InstanceStatus;
 import dev.atelier.core.model.Lease;
 import dev.atelier.core.model.Progress;
 import dev.atelier.core.model.Volume;
+import dev.atelier.core.model.WorkspaceId;
 import dev.atelier.core.port.InstanceReads;
 import dev.atelier.core.port.InstanceStore;
 import dev.atelier.core.port.InstanceStore.InstancePage;
@@ -30,7 +31,6 @@ import java.util.regex.Pattern;
 public final class InstanceService {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,128}");
-    private static final Pattern WORKSPACE = Pattern.compile("0|[0-9a-z]{32}");
     private static final Pattern POOL = Pattern.compile("[a-z][a-z0-9-]{3,63}");
     private static final Pattern FORBIDDEN_IN_DESCRIPTION = Pattern.compile("[&<>\"'/]");
     private static final int MIN_EVS_GB = 5;
@@ -85,12 +85,8 @@ public final class InstanceService {
                     "flavor " + flavor.id() + " is for feature " + flavor.feature() + ", not " + feature);
         }
         String imageId = image(projectId, required(req.imageId(), "image_id"));
-        String workspaceId = req.workspaceId() == null ? "0" : req.workspaceId();
-        if (!WORKSPACE.matcher(workspaceId).matches()) {
-            throw new AtelierException(ErrorCode.INVALID_VALUE,
-                    "workspace_id must be \"0\" or 32 characters of lower-case letters and digits");
-        }
-        if (!workspaceId.equals("0")) {
+        String workspaceId = WorkspaceId.check(req.workspaceId(), ErrorCode.INVALID_VALUE);
+        if (!workspaceId.equals(WorkspaceId.DEFAULT)) {
             throw new AtelierException(ErrorCode.INVALID_VALUE, "workspace " + workspaceId + " does not exist");
         }
         if (req.poolId() != null) {
@@ -176,11 +172,7 @@ public final class InstanceService {
         if (feature != null && !feature.equals("NOTEBOOK") && !feature.equals("DEFAULT")) {
             throw new AtelierException(ErrorCode.INVALID_PARAMETER, "feature must be NOTEBOOK or DEFAULT");
         }
-        String workspaceId = req.workspaceId() == null ? "0" : req.workspaceId();
-        if (!WORKSPACE.matcher(workspaceId).matches()) {
-            throw new AtelierException(ErrorCode.INVALID_PARAMETER,
-                    "workspace_id must be \"0\" or 32 characters of lower-case letters and digits");
-        }
+        String workspaceId = WorkspaceId.check(req.workspaceId(), ErrorCode.INVALID_PARAMETER);
         if (req.poolId() != null && !POOL.matcher(req.poolId()).matches()) {
             throw new AtelierException(ErrorCode.INVALID_PARAMETER,
                     "pool_id must be 4 to 64 lower-case letters, digits and '-', starting with a letter");
@@ -298,12 +290,7 @@ public final class InstanceService {
     }
 
     public Map<String, java.util.List<String>> projectTags(String projectId, String workspaceId) {
-        String w = workspaceId == null ? "0" : workspaceId;
-        if (!WORKSPACE.matcher(w).matches()) {
-            throw new AtelierException(ErrorCode.INVALID_PARAMETER,
-                    "workspace_id must be \"0\" or 32 characters of lower-case letters and digits");
-        }
-        return store.projectTags(projectId, w);
+        return store.projectTags(projectId, WorkspaceId.check(workspaceId, ErrorCode.INVALID_PARAMETER));
     }
 
     private static void checkTag(String key, String value) {
