@@ -43,6 +43,8 @@ public final class Atelier implements AutoCloseable {
     static final String ENDPOINT_FILE = "endpoint";
     /** How often the change feed is read for other replicas' writes: the most a show here lags one of them. */
     static final long CHANGE_FEED_INTERVAL_MS = 100;
+    /** How often a starting server that listens is looked at until it answers. */
+    static final Duration READY_POLL = Duration.ofMillis(25);
 
     private final ServerConfig config;
     private final Database database;
@@ -92,10 +94,9 @@ public final class Atelier implements AutoCloseable {
                 InstanceService.DEFAULT_NOTEBOOK_QUOTA);
         var mounts = new SqlMountStore(database);
         var storage = new StorageService(instances, mounts, clock);
-        this.reconciler = new Reconciler(instanceStore, reads, runtime, catalog, images, mounts, clock,
-                config.startTimeout(), Duration.ofMillis(25), config.healthInterval());
         var activity = new Activity(clock);
-        reconciler.withActivity(activity);
+        this.reconciler = new Reconciler(instanceStore, reads, runtime, catalog, images, mounts, activity, clock,
+                new Reconciler.Settings(config.startTimeout(), READY_POLL, config.healthInterval()));
         instances.onChange(reconciler::enqueue);
         storage.onChange(reconciler::enqueue);
         var authenticator = new Authenticator(identities, secrets, Clock.systemUTC(), clock, limiter);

@@ -4,8 +4,6 @@ import dev.atelier.core.CrashPoints;
 import dev.atelier.core.model.DesiredState;
 import dev.atelier.core.model.Instance;
 import dev.atelier.core.model.InstanceStatus;
-import dev.atelier.core.model.Lease;
-import dev.atelier.core.model.Progress;
 import dev.atelier.core.model.StepStatus;
 import dev.atelier.core.port.InstanceRuntime;
 import dev.atelier.core.port.InstanceRuntime.Health;
@@ -14,7 +12,6 @@ import dev.atelier.core.port.InstanceReads;
 import dev.atelier.core.port.InstanceStore;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -32,9 +29,6 @@ import org.slf4j.LoggerFactory;
 public final class Reconciler {
     private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
     static final String LAUNCHED_AT = "launched_at";
-    /** How long a claim on an instance holds without renewal: a replica that dies hands over within it. */
-    static final Duration CLAIM_TTL = Duration.ofSeconds(8);
-    static final Duration CLAIM_RENEWAL = Duration.ofSeconds(2);
 
     /** How long a running server may leave health polls unanswered before it counts as failed. */
     static final Duration UNANSWERED_LIMIT = Duration.ofSeconds(3);
@@ -46,19 +40,16 @@ public final class Reconciler {
     private final InstanceRuntime runtime;
     private final Catalog catalog;
     private final ImageService images;
-    private final dev.atelier.core.port.MountStore mounts;
+    private final MountSteps mounts;
+    private final Activity activity;
     private final Clock clock;
-    private final Duration startTimeout;
-    private final Duration readyPoll;
-    private final Duration healthPoll;
+    private final Settings settings;
     private final WorkQueue queue = new WorkQueue();
-    private final String replicaId = java.util.UUID.randomUUID().toString();
+    private final ReplicaClaims claims;
     private final AtomicReference<Thread> heartbeat = new AtomicReference<>();
     private volatile boolean stopping;
     /** When each running instance's server stopped answering polls (in memory: it only times a short wait). */
     private final Map<String, Long> silentSince = new java.util.concurrent.ConcurrentHashMap<>();
-    /** Until when this replica's claim on an instance holds, as far as this replica wrote it. */
-    private final Map<String, Long> claimedUntil = new java.util.concurrent.ConcurrentHashMap<>();
     private final List<Thread> workers = new ArrayList<>();
     /**
      * How often a starting server is looked at while the runtime promises to report its next change: a safety net
@@ -67,30 +58,40 @@ public final class Reconciler {
     static final Duration UNCHANGED_POLL = Duration.ofMillis(250);
 
     /**
+     * How the reconciler paces itself.
+     * @param startTimeout how long a server may take to become ready before its start counts as failed
+     * @param readyPoll how often a starting server that listens is looked at
+     * @param healthPoll how often a running server is looked at
+     */
+    public record Settings(Duration startTimeout, Duration readyPoll, Duration healthPoll) {
+        public Settings {
+            for (Duration d : List.of(startTimeout, readyPoll, healthPoll)) {
+                if (d == null || d.isNegative() || d.isZero()) {
+                    throw new IllegalArgumentException("reconciler durations must be positive: " + d);
+                }
+            }
+        }
+    }
+
+    /**
      * {@code reads}: where each pass reads its instance from (memory, in the server). Every write is still a
      * compare-and-set on the version read; after one loses, the next pass over that instance reads the store.
+     * {@code activity}: where the gateways record users' traffic, which counts against idleness as much as the
+     * server's own.
      */
     public Reconciler(InstanceStore store, InstanceReads reads, InstanceRuntime runtime, Catalog catalog,
-                      ImageService images, dev.atelier.core.port.MountStore mounts, Clock clock, Duration startTimeout,
-                      Duration readyPoll, Duration healthPoll) {
-        this.mounts = mounts;
+                      ImageService images, dev.atelier.core.port.MountStore mounts, Activity activity, Clock clock,
+                      Settings settings) {
         this.store = store;
         this.reads = reads;
         this.runtime = runtime;
         this.catalog = catalog;
         this.images = images;
-        this.clock = clock;
-        this.startTimeout = startTimeout;
-        this.readyPoll = readyPoll;
-        this.healthPoll = healthPoll;
-    }
-
-    private Activity activity = new Activity(Clock.systemUTC());
-
-    /** Where the gateways record users' traffic, which counts against idleness as much as the server's own. */
-    public Reconciler withActivity(Activity activity) {
+        this.mounts = new MountSteps(mounts, runtime, clock);
         this.activity = activity;
-        return this;
+        this.clock = clock;
+        this.settings = settings;
+        this.claims = new ReplicaClaims(store);
     }
 
     public void start(int workerCount) {
@@ -103,19 +104,18 @@ public final class Reconciler {
     }
 
     /**
-     * Every {@link #CLAIM_RENEWAL}: renew this replica's claims, take over lapsed ones (a replica that died) and
-     * look at every instance it holds (level-triggered: changes made through another replica are seen here).
+     * Every {@link ReplicaClaims#RENEWAL}: renew this replica's claims, take over lapsed ones (a replica that died)
+     * and look at every instance it holds (level-triggered: changes made through another replica are seen here).
      */
     private void renewClaims() {
         while (!stopping) {
             try {
-                long now = System.currentTimeMillis(); // claims are between replicas: wall-clock time
-                store.claimActive(replicaId, now, now + CLAIM_TTL.toMillis()).forEach(queue::add);
+                claims.renewAll().forEach(queue::add);
             } catch (RuntimeException e) {
                 log.warn("cannot renew claims (the database may be unavailable): {}", e.getMessage());
             }
             try {
-                Thread.sleep(CLAIM_RENEWAL);
+                Thread.sleep(ReplicaClaims.RENEWAL);
             } catch (InterruptedException e) {
                 return;
             }
@@ -159,9 +159,10 @@ public final class Reconciler {
             }
         }
         try {
-            store.releaseClaims(replicaId); // a restart, or another replica, carries on at once
+            claims.releaseAll(); // a restart, or another replica, carries on at once
         } catch (RuntimeException e) {
-            log.warn("cannot release claims; they lapse within {} s: {}", CLAIM_TTL.toSeconds(), e.getMessage());
+            log.warn("cannot release claims; they lapse within {} s: {}", ReplicaClaims.TTL.toSeconds(),
+                    e.getMessage());
         }
     }
 
@@ -194,22 +195,14 @@ public final class Reconciler {
 
     /** One pass over one instance. Returns when to look at it again, if at all. */
     Optional<Duration> reconcile(String id) {
-        long now = System.currentTimeMillis();
-        // claimed by this replica and far from lapsing: no need to write the claim again (a starting instance is
-        // looked at every 25 ms; ten of them made 400 claim writes a second)
-        Long until = claimedUntil.get(id);
-        if (until == null || until - now < CLAIM_TTL.minus(CLAIM_RENEWAL).toMillis()) {
-            if (!store.claim(id, replicaId, now, now + CLAIM_TTL.toMillis())) {
-                claimedUntil.remove(id);
-                lostWrite.remove(id);
-                return Optional.empty(); // another replica drives it; its renewals look at it
-            }
-            claimedUntil.put(id, now + CLAIM_TTL.toMillis());
+        if (!claims.hold(id)) {
+            lostWrite.remove(id);
+            return Optional.empty(); // another replica drives it; its renewals look at it
         }
         // a pass every 25 ms while an instance starts: from memory, unless a write of ours lost to another writer
         Optional<Instance> found = lostWrite.remove(id) ? store.get(id) : reads.instance(id);
         if (found.isEmpty()) {
-            claimedUntil.remove(id);
+            claims.forget(id);
             return Optional.empty();
         }
         Instance inst = found.get();
@@ -225,15 +218,15 @@ public final class Reconciler {
                     if (!inst.runtimeState().isEmpty()) { // failed with a server (or what is left of it) still there
                         runtime.stop(inst.id(), inst.runtimeState());
                         write(inst, inst.withRuntime(Map.of(), inst.url()));
-                        remountOnNextRun(inst);
+                        mounts.remountOnNextRun(inst);
                     }
-                    reconcileMounts(inst, false); // failed: detaches are carried out, mounts wait for a run
+                    mounts.reconcile(inst, false); // failed: detaches are carried out, mounts wait for a run
                     yield Optional.empty();
                 }
             };
         }
         if (inst.status() == InstanceStatus.STOPPED) {
-            reconcileMounts(inst, false); // a detach asked for while stopped; mounts wait for the next run
+            mounts.reconcile(inst, false); // a detach asked for while stopped; mounts wait for the next run
             return Optional.empty();
         }
         return inst.status() == InstanceStatus.STOPPING ? stopNow(inst) : Optional.empty();
@@ -247,7 +240,7 @@ public final class Reconciler {
         CrashPoints.reach("stop.stopped");
         write(inst, inst.withStatus(InstanceStatus.STOPPED, inst.progress(), inst.failReason())
                 .withRuntime(Map.of(), inst.url()));
-        remountOnNextRun(inst);
+        mounts.remountOnNextRun(inst);
         log.info("instance {} stopped", inst.id());
         return Optional.empty();
     }
@@ -291,18 +284,18 @@ public final class Reconciler {
                         .withLease(inst.lease().restartedAt(clock.millis()));
                 write(inst, running);
                 log.info("instance {} is running at {}", inst.id(), inst.url());
-                return Optional.of(healthPoll);
+                return Optional.of(settings.healthPoll());
             }
             case STARTING -> {
                 long launchedAt = Long.parseLong(inst.runtimeState().getOrDefault(LAUNCHED_AT, "0"));
-                if (clock.millis() - launchedAt < startTimeout.toMillis()) {
+                if (clock.millis() - launchedAt < settings.startTimeout().toMillis()) {
                     // the runtime says when the server may have changed: polling it often would only cost CPU,
                     // which ten servers starting at once on two cores need more
-                    return Optional.of(health.untilChange() && readyPoll.compareTo(UNCHANGED_POLL) < 0
-                            ? UNCHANGED_POLL : readyPoll);
+                    return Optional.of(health.untilChange() && settings.readyPoll().compareTo(UNCHANGED_POLL) < 0
+                            ? UNCHANGED_POLL : settings.readyPoll());
                 }
                 return fail(inst, failed, "the notebook server did not become ready within "
-                        + startTimeout.toSeconds() + " s");
+                        + settings.startTimeout().toSeconds() + " s");
             }
             default -> {
                 return fail(inst, failed, health.reason());
@@ -341,7 +334,7 @@ public final class Reconciler {
                 return Optional.of(Duration.ZERO);
             }
             CrashPoints.reach("launch.recorded");
-            return Optional.of(readyPoll);
+            return Optional.of(settings.readyPoll());
         } catch (ConcurrentChange e) {
             runtime.stop(inst.id(), Map.of()); // undo what the launch had prepared
             return Optional.of(Duration.ZERO);
@@ -361,7 +354,7 @@ public final class Reconciler {
             long since = silentSince.computeIfAbsent(inst.id(), k -> clock.millis());
             long silent = clock.millis() - since;
             if (silent < UNANSWERED_LIMIT.toMillis()) {
-                return Optional.of(Duration.ofMillis(Math.min(healthPoll.toMillis(), 1000)));
+                return Optional.of(Duration.ofMillis(Math.min(settings.healthPoll().toMillis(), 1000)));
             }
             health = Health.failed("the notebook server stopped answering (no reply for " + silent / 1000 + " s)");
         }
@@ -370,54 +363,15 @@ public final class Reconciler {
             // stopping what is left (a hung server waits out the grace period) is the next pass
             return fail(inst, InstanceStatus.ERROR, health.reason());
         }
-        reconcileMounts(inst, true);
+        mounts.reconcile(inst, true);
         if (health.notice() != null && !health.notice().equals(inst.failReason())) {
             log.warn("instance {}: {}", inst.id(), health.notice());
             write(inst, inst.withStatus(inst.status(), inst.progress(), health.notice()));
             return Optional.of(Duration.ZERO);
         }
-        long now = clock.millis();
-        Lease lease = inst.lease();
-        if (lease.enabled() && lease.type().equals(Lease.TIMING)) {
-            if (now >= lease.deadline()) {
-                return autoStop(inst, "auto-stopped: its lease ran out at " + Instant.ofEpochMilli(lease.deadline()));
-            }
-            return Optional.of(Duration.ofMillis(Math.min(healthPoll.toMillis(), lease.deadline() - now)));
-        }
-        if (lease.enabled() && lease.type().equals(Lease.IDLE) && health.lastActivity() != null) {
-            long idleSince = Math.max(Math.max(health.lastActivity(), lease.updateAt()),
-                    activity.last(inst.id()).orElse(0));
-            if (now - idleSince >= lease.requestedMs()) {
-                return autoStop(inst, "auto-stopped: idle since " + Instant.ofEpochMilli(idleSince));
-            }
-        }
-        return Optional.of(healthPoll);
-    }
-
-    /** The server is gone and its mounts with it: storage attached to the instance is mounted again when it next runs. */
-    private void remountOnNextRun(Instance inst) {
-        mounts.ofInstance(inst.id()).stream().filter(m -> m.status().equals(StorageService.MOUNTED))
-                .forEach(m -> mounts.update(m.withStatus(StorageService.MOUNTING, null, clock.millis())));
-    }
-
-    /** Unmounts what is UNMOUNTING and, on a running instance, mounts what is MOUNTING. */
-    private void reconcileMounts(Instance inst, boolean running) {
-        for (var mount : mounts.ofInstance(inst.id())) {
-            try {
-                if (running && mount.status().equals(StorageService.MOUNTING)) {
-                    runtime.attach(inst.id(), mount.mountPath(), mount.uri());
-                    mounts.update(mount.withStatus(StorageService.MOUNTED, null, clock.millis()));
-                } else if (mount.status().equals(StorageService.UNMOUNTING)) {
-                    runtime.detach(inst.id(), mount.mountPath());
-                    mounts.delete(mount.id());
-                }
-            } catch (RuntimeException e) { // whatever goes wrong with one mount must not stop the instance's pass
-                String failed = mount.status().equals(StorageService.MOUNTING) ? "MOUNT_FAILED" : "UNMOUNT_FAILED";
-                log.warn("instance {}: {} of {} failed: {}", inst.id(), mount.status(), mount.mountPath(),
-                        e.getMessage());
-                mounts.update(mount.withStatus(failed, e.getMessage(), clock.millis()));
-            }
-        }
+        LeasePolicy.Verdict verdict = LeasePolicy.judge(inst.lease(), health.lastActivity(),
+                activity.last(inst.id()), clock.millis(), settings.healthPoll());
+        return verdict.stop() ? autoStop(inst, verdict.stopReason()) : Optional.of(verdict.lookAgain());
     }
 
     private Optional<Duration> autoStop(Instance inst, String reason) {

@@ -1,0 +1,196 @@
+package dev.atelier.core.service;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.atelier.core.model.DesiredState;
+import dev.atelier.core.model.Instance;
+import dev.atelier.core.model.InstanceStatus;
+import dev.atelier.core.model.Lease;
+import dev.atelier.core.model.Progress;
+import dev.atelier.core.model.StepStatus;
+import dev.atelier.core.model.Volume;
+import dev.atelier.core.port.InstanceRuntime.Health;
+import dev.atelier.store.sql.Database;
+import dev.atelier.store.sql.SqlImageStore;
+import dev.atelier.store.sql.SqlInstanceReads;
+import dev.atelier.store.sql.SqlInstanceStore;
+import dev.atelier.store.sql.SqlMountStore;
+import dev.atelier.support.InMemoryRuntime;
+import dev.atelier.support.MovableClock;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The reconciler's table (docs/architecture.md), row by row, one pass at a time: a real store (SQLite) and an
+ * in-memory runtime whose servers the test makes ready, fail or vanish. No threads, no waiting.
+ */
+class ReconcilerTableTest {
+    @TempDir
+    Path dir;
+    Database db;
+    SqlInstanceStore store;
+    final InMemoryRuntime runtime = new InMemoryRuntime();
+    final MovableClock clock = new MovableClock();
+    Reconciler reconciler;
+
+    @BeforeEach
+    void open() {
+        db = Database.open("jdbc:sqlite:" + dir.resolve("t.db"));
+        store = new SqlInstanceStore(db);
+        var images = new ImageService(Catalog.builtInImages("/usr/bin/jupyter-server"), new SqlImageStore(db), null,
+                clock);
+        reconciler = new Reconciler(store, new SqlInstanceReads(db, store), runtime,
+                new Catalog(Catalog.builtInFlavors()), images, new SqlMountStore(db), new Activity(clock), clock,
+                new Reconciler.Settings(Duration.ofSeconds(60), Duration.ofMillis(25), Duration.ofSeconds(2)));
+    }
+
+    @AfterEach
+    void close() {
+        db.close();
+    }
+
+    private Instance created(String leaseType, long leaseMs) {
+        long now = clock.millis();
+        Instance i = new Instance(UUID.randomUUID().toString(), "p1", "u1", "0", "nb", "", "NOTEBOOK",
+                "modelarts.vm.cpu.2u", Catalog.DEBIAN_JUPYTER_IMAGE_ID, new Volume("EVS", "MANAGED", 5),
+                Lease.requested(now, leaseMs, leaseType), DesiredState.RUNNING, InstanceStatus.CREATING,
+                Progress.waiting(), null, "tok", null, Map.of(), now, now, 1);
+        store.insert(i);
+        return i;
+    }
+
+    private Instance now(String id) {
+        return store.get(id).orElseThrow();
+    }
+
+    private Instance running(String leaseType, long leaseMs) {
+        Instance i = created(leaseType, leaseMs);
+        reconciler.reconcile(i.id());
+        runtime.ready(i.id(), clock.millis());
+        reconciler.reconcile(i.id());
+        assertThat(now(i.id()).status()).isEqualTo(InstanceStatus.RUNNING);
+        return now(i.id());
+    }
+
+    @Test
+    void aCreateIsLaunchedAndRecordedThenRunningOnceItsServerAnswers() {
+        Instance i = created(Lease.TIMING, 3_600_000L);
+        assertThat(reconciler.reconcile(i.id())).contains(Duration.ofMillis(25));
+        Instance launched = now(i.id());
+        assertThat(launched.status()).isEqualTo(InstanceStatus.CREATING);
+        assertThat(launched.runtimeState()).containsEntry("server", i.id()).containsKey(Reconciler.LAUNCHED_AT);
+        assertThat(launched.progress().with(4, StepStatus.PROCESSING)).isEqualTo(launched.progress());
+
+        assertThat(reconciler.reconcile(i.id())).as("not ready yet: polled again soon").contains(Duration.ofMillis(25));
+        runtime.ready(i.id(), clock.millis());
+        assertThat(reconciler.reconcile(i.id())).contains(Duration.ofSeconds(2));
+        Instance up = now(i.id());
+        assertThat(up.status()).isEqualTo(InstanceStatus.RUNNING);
+        assertThat(up.failReason()).isNull();
+        assertThat(runtime.calls).containsExactly("launch " + i.id());
+    }
+
+    @Test
+    void aLaunchTheRuntimeRefusesIsCreateFailedInTheRuntimesWords() {
+        runtime.launchFailure = "the image's notebook server is not installed";
+        Instance i = created(Lease.TIMING, 3_600_000L);
+        reconciler.reconcile(i.id());
+        assertThat(now(i.id()).status()).isEqualTo(InstanceStatus.CREATE_FAILED);
+        assertThat(now(i.id()).failReason()).isEqualTo("the image's notebook server is not installed");
+    }
+
+    @Test
+    void aServerThatIsNotReadyInTimeFailsAndIsThenStopped() {
+        Instance i = created(Lease.TIMING, 3_600_000L);
+        reconciler.reconcile(i.id());
+        clock.advance(Duration.ofSeconds(61));
+        reconciler.reconcile(i.id());
+        assertThat(now(i.id()).status()).isEqualTo(InstanceStatus.CREATE_FAILED);
+        assertThat(now(i.id()).failReason()).contains("did not become ready within 60 s");
+        reconciler.reconcile(i.id()); // the next pass stops what is left
+        assertThat(runtime.calls).contains("stop " + i.id());
+        assertThat(now(i.id()).runtimeState()).isEmpty();
+    }
+
+    @Test
+    void aRunningServerThatExitsIsAnErrorWithTheReason() {
+        Instance i = running(Lease.TIMING, 3_600_000L);
+        runtime.servers.get(i.id()).health = Health.failed("the notebook server exited. Killed");
+        reconciler.reconcile(i.id());
+        assertThat(now(i.id()).status()).isEqualTo(InstanceStatus.ERROR);
+        assertThat(now(i.id()).failReason()).contains("Killed");
+    }
+
+    @Test
+    void aRunningServerThatStopsAnsweringIsGivenThreeSecondsThenAnError() {
+        Instance i = running(Lease.TIMING, 3_600_000L);
+        runtime.servers.get(i.id()).health = Health.starting(); // no answer
+        reconciler.reconcile(i.id());
+        assertThat(now(i.id()).status()).isEqualTo(InstanceStatus.RUNNING);
+        clock.advance(Duration.ofSeconds(4));
+        reconciler.reconcile(i.id());
+        assertThat(now(i.id()).status()).isEqualTo(InstanceStatus.ERROR);
+        assertThat(now(i.id()).failReason()).contains("stopped answering");
+    }
+
+    @Test
+    void aTimingLeaseThatRunsOutStopsTheInstanceKeepingWhy() {
+        Instance i = running(Lease.TIMING, 3_600_000L);
+        clock.advance(Duration.ofMinutes(61));
+        reconciler.reconcile(i.id());
+        assertThat(now(i.id()).desired()).isEqualTo(DesiredState.STOPPED);
+        assertThat(now(i.id()).status()).isEqualTo(InstanceStatus.STOPPING);
+        assertThat(now(i.id()).failReason()).startsWith("auto-stopped: its lease ran out");
+        reconciler.reconcile(i.id());
+        assertThat(now(i.id()).status()).isEqualTo(InstanceStatus.STOPPED);
+        assertThat(runtime.servers).doesNotContainKey(i.id());
+    }
+
+    @Test
+    void anIdleLeaseStopsAnInstanceThatNobodyUsedAndNotOneThatWasUsed() {
+        Instance used = running(Lease.IDLE, 3_600_000L);
+        Instance idle = running(Lease.IDLE, 3_600_000L);
+        clock.advance(Duration.ofMinutes(50));
+        runtime.ready(used.id(), clock.millis()); // the server saw activity ten minutes ago, by the end
+        clock.advance(Duration.ofMinutes(11));
+        reconciler.reconcile(used.id());
+        reconciler.reconcile(idle.id());
+        assertThat(now(used.id()).status()).isEqualTo(InstanceStatus.RUNNING);
+        assertThat(now(idle.id()).status()).isEqualTo(InstanceStatus.STOPPING);
+        assertThat(now(idle.id()).failReason()).startsWith("auto-stopped: idle since");
+    }
+
+    @Test
+    void aStopAskedForIsCarriedOutAndTheVolumeKept() {
+        Instance i = running(Lease.TIMING, 3_600_000L);
+        store.update(i.withDesired(DesiredState.STOPPED, InstanceStatus.STOPPING), clock.millis());
+        reconciler.reconcile(i.id());
+        assertThat(now(i.id()).status()).isEqualTo(InstanceStatus.STOPPED);
+        assertThat(runtime.calls).contains("stop " + i.id()).doesNotContain("release " + i.id());
+    }
+
+    @Test
+    void aDeleteStopsReleasesAndRemovesTheRecord() {
+        Instance i = running(Lease.TIMING, 3_600_000L);
+        store.update(i.withDesired(DesiredState.DELETED, InstanceStatus.DELETING), clock.millis());
+        assertThat(reconciler.reconcile(i.id())).isEmpty();
+        assertThat(store.get(i.id())).isEmpty();
+        assertThat(runtime.calls).containsSubsequence("stop " + i.id(), "release " + i.id());
+    }
+
+    @Test
+    void aPassOverAHealthyInstanceWritesNothing() {
+        Instance i = running(Lease.TIMING, 3_600_000L);
+        long version = now(i.id()).version();
+        for (int pass = 0; pass < 5; pass++) {
+            reconciler.reconcile(i.id());
+        }
+        assertThat(now(i.id()).version()).isEqualTo(version);
+    }
+}

@@ -1,0 +1,84 @@
+package dev.atelier.support;
+
+import dev.atelier.core.port.InstanceRuntime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A runtime that runs nothing: what a server would be is a record in memory that a test can make ready, fail or
+ * vanish. For fast tests of the reconciler's table; every real runtime has end-to-end suites of its own.
+ */
+public final class InMemoryRuntime implements InstanceRuntime {
+    /** A launched server as this runtime sees it. */
+    public static final class Server {
+        public volatile Health health = Health.starting();
+        public final Set<String> mounts = ConcurrentHashMap.newKeySet();
+    }
+
+    public final Map<String, Server> servers = new ConcurrentHashMap<>();
+    public final Set<String> released = ConcurrentHashMap.newKeySet();
+    public final List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
+    public volatile String launchFailure;
+
+    @Override
+    public Launch launch(LaunchSpec spec, ProgressListener progress) {
+        calls.add("launch " + spec.instanceId());
+        if (launchFailure != null) {
+            throw new RuntimeFailure(launchFailure);
+        }
+        for (int step = 1; step <= 3; step++) {
+            progress.step(step, dev.atelier.core.model.StepStatus.COMPLETED);
+        }
+        servers.put(spec.instanceId(), new Server());
+        return new Launch(Map.of("server", spec.instanceId()), "http://127.0.0.1:1/notebook/" + spec.instanceId() + "/tree");
+    }
+
+    @Override
+    public Health poll(String instanceId, String token, Map<String, String> state) {
+        Server s = servers.get(instanceId);
+        return s == null ? Health.failed("the notebook server exited") : s.health;
+    }
+
+    @Override
+    public void stop(String instanceId, Map<String, String> state) {
+        calls.add("stop " + instanceId);
+        servers.remove(instanceId);
+    }
+
+    @Override
+    public Set<String> instancesOnHost() {
+        return Set.copyOf(servers.keySet());
+    }
+
+    @Override
+    public void release(String instanceId) {
+        calls.add("release " + instanceId);
+        servers.remove(instanceId);
+        released.add(instanceId);
+    }
+
+    @Override
+    public void attach(String instanceId, String mountPath, String uri) {
+        Server s = servers.get(instanceId);
+        if (s == null) {
+            throw new RuntimeFailure("not running");
+        }
+        s.mounts.add(mountPath);
+    }
+
+    @Override
+    public void detach(String instanceId, String mountPath) {
+        Server s = servers.get(instanceId);
+        if (s != null) {
+            s.mounts.remove(mountPath);
+        }
+    }
+
+    /** Makes the instance's server answer as ready, with its last activity at {@code lastActivity}. */
+    public void ready(String instanceId, long lastActivity) {
+        servers.get(instanceId).health = Health.ready(lastActivity, null);
+    }
+}
