@@ -3,6 +3,7 @@ import dev.atelier.core.model.DesiredState;
 import dev.atelier.core.model.Instance;
 import dev.atelier.core.model.InstanceStatus;
 import dev.atelier.core.model.Lease;
+import dev.atelier.core.model.LeaseType;
 import dev.atelier.core.model.Progress;
 import dev.atelier.core.model.Volume;
 import dev.atelier.server.Atelier;
@@ -139,7 +140,7 @@ public class ListScale {
                 String owner = i % 10 == 0 ? me : "user-" + (i % 10);
                 store.insert(new Instance(UUID.randomUUID().toString(), project, owner, "0", "nb-" + i, "",
                         "NOTEBOOK", "modelarts.vm.cpu.2u", dev.atelier.core.service.Catalog.DEBIAN_JUPYTER_IMAGE_ID,
-                        new Volume("EVS", "MANAGED", 5), Lease.requested(base + i * 1000L, null, Lease.TIMING),
+                        new Volume("EVS", "MANAGED", 5), Lease.requested(base + i * 1000L, null, LeaseType.TIMING),
                         DesiredState.STOPPED, s, Progress.waiting(), null, "t", null, Map.of(), base + i * 1000L,
                         base + i * 1000L, 1));
             }

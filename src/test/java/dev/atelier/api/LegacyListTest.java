@@ -7,6 +7,7 @@ import dev.atelier.core.model.DesiredState;
 import dev.atelier.core.model.Instance;
 import dev.atelier.core.model.InstanceStatus;
 import dev.atelier.core.model.Lease;
+import dev.atelier.core.model.LeaseType;
 import dev.atelier.core.model.Progress;
 import dev.atelier.core.model.Volume;
 import dev.atelier.support.Shape;
@@ -51,7 +52,7 @@ class LegacyListTest extends SharedServerWithoutNotebooks {
     static void insert(String project, String owner, String name, InstanceStatus status, long at) {
         server.store().insert(new Instance(UUID.randomUUID().toString(), project, owner, "0", name, "", "NOTEBOOK",
                 "modelarts.vm.cpu.2u", TestServer.IMAGE_ID, new Volume("EVS", "MANAGED", 5),
-                Lease.requested(at, null, Lease.TIMING), DesiredState.STOPPED, status, Progress.waiting(),
+                Lease.requested(at, null, LeaseType.TIMING), DesiredState.STOPPED, status, Progress.waiting(),
                 status == InstanceStatus.ERROR ? "it broke" : null, "t", null, Map.of(), at, at, 1));
     }
 

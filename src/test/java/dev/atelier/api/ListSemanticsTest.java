@@ -7,6 +7,7 @@ import dev.atelier.core.model.DesiredState;
 import dev.atelier.core.model.Instance;
 import dev.atelier.core.model.InstanceStatus;
 import dev.atelier.core.model.Lease;
+import dev.atelier.core.model.LeaseType;
 import dev.atelier.core.model.Progress;
 import dev.atelier.core.model.Volume;
 import dev.atelier.support.SharedServer;
@@ -43,7 +44,7 @@ class ListSemanticsTest extends SharedServer {
     static void seed(String project, String owner, String name, InstanceStatus status, String feature,
                      String flavor, long createdAt) {
         Instance i = new Instance(UUID.randomUUID().toString(), project, owner, "0", name, "", feature, flavor,
-                TestServer.IMAGE_ID, new Volume("EVS", "MANAGED", 5), Lease.requested(createdAt, null, Lease.TIMING),
+                TestServer.IMAGE_ID, new Volume("EVS", "MANAGED", 5), Lease.requested(createdAt, null, LeaseType.TIMING),
                 status == InstanceStatus.STOPPED ? DesiredState.STOPPED : DesiredState.RUNNING, status,
                 Progress.waiting(), null, "t", null, Map.of(), createdAt, createdAt, 1);
         server.store().insert(i);

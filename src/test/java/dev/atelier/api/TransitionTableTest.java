@@ -6,6 +6,7 @@ import dev.atelier.core.model.DesiredState;
 import dev.atelier.core.model.Instance;
 import dev.atelier.core.model.InstanceStatus;
 import dev.atelier.core.model.Lease;
+import dev.atelier.core.model.LeaseType;
 import dev.atelier.core.model.Progress;
 import dev.atelier.core.model.Volume;
 import dev.atelier.support.SharedServerWithoutNotebooks;
@@ -94,7 +95,7 @@ class TransitionTableTest extends SharedServerWithoutNotebooks {
                 ? DesiredState.DELETED : DesiredState.STOPPED;
         Instance i = new Instance(UUID.randomUUID().toString(), api.projectId(), "seed", "0", "seeded", "",
                 "NOTEBOOK", "modelarts.vm.cpu.2u", TestServer.IMAGE_ID, new Volume("EVS", "MANAGED", 5),
-                Lease.requested(now, null, Lease.TIMING), desired, status, Progress.waiting(), null, "t", null,
+                Lease.requested(now, null, LeaseType.TIMING), desired, status, Progress.waiting(), null, "t", null,
                 Map.of(), now, now, 1);
         server.store().insert(i);
         return i.id();

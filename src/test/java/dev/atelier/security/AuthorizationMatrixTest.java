@@ -19,6 +19,7 @@ import dev.atelier.core.model.DesiredState;
 import dev.atelier.core.model.Instance;
 import dev.atelier.core.model.InstanceStatus;
 import dev.atelier.core.model.Lease;
+import dev.atelier.core.model.LeaseType;
 import dev.atelier.core.model.Progress;
 import dev.atelier.core.model.Volume;
 import org.junit.jupiter.api.AfterAll;
@@ -280,7 +281,7 @@ class AuthorizationMatrixTest {
         long at = server.clock().millis();
         server.store().insert(new Instance(id, projectA, ownerId, "0", "fixture" + SEQ.incrementAndGet(), "",
                 "NOTEBOOK", TestServer.FLAVOR, TestServer.IMAGE_ID, new Volume("EVS", "MANAGED", 5),
-                Lease.requested(at, null, Lease.TIMING), DesiredState.STOPPED, InstanceStatus.STOPPED,
+                Lease.requested(at, null, LeaseType.TIMING), DesiredState.STOPPED, InstanceStatus.STOPPED,
                 Progress.waiting(), null, "t", null, Map.of(), at, at, 1));
         return id;
     }

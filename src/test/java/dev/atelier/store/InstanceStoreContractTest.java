@@ -6,7 +6,9 @@ import dev.atelier.core.model.DesiredState;
 import dev.atelier.core.model.Instance;
 import dev.atelier.core.model.InstanceStatus;
 import dev.atelier.core.model.Lease;
+import dev.atelier.core.model.LeaseType;
 import dev.atelier.core.model.Mount;
+import dev.atelier.core.model.MountStatus;
 import dev.atelier.core.model.Progress;
 import dev.atelier.core.model.StepStatus;
 import dev.atelier.core.model.Volume;
@@ -60,7 +62,7 @@ abstract class InstanceStoreContractTest {
     static Instance instance(String project, String name, long createdAt) {
         return new Instance(UUID.randomUUID().toString(), project, "owner-1", "0", name, "d", "NOTEBOOK",
                 "modelarts.vm.cpu.2u", "img", new Volume("EVS", "MANAGED", 5),
-                Lease.requested(createdAt, null, Lease.TIMING), DesiredState.RUNNING, InstanceStatus.CREATING,
+                Lease.requested(createdAt, null, LeaseType.TIMING), DesiredState.RUNNING, InstanceStatus.CREATING,
                 Progress.waiting(), null, "tok", null, Map.of(), createdAt, createdAt, 1);
     }
 
@@ -212,8 +214,9 @@ abstract class InstanceStoreContractTest {
         }
         store.putTags(a.id(), Map.of("team", "vision", "Zone", "eu", "\uD83D\uDE00", "emoji", "\uFFFD", "replacement"));
         var mounts = new SqlMountStore(db);
-        Mount later = new Mount("m-2", a.id(), "OBS", "/data/later", "obs://b/later", "MOUNTED", null, 20, 20);
-        Mount earlier = new Mount("m-1", a.id(), "OBS", "/data/earlier", "obs://b/earlier", "MOUNT_FAILED", "no bucket",
+        Mount later = new Mount("m-2", a.id(), "OBS", "/data/later", "obs://b/later", MountStatus.MOUNTED, null, 20, 20);
+        Mount earlier = new Mount("m-1", a.id(), "OBS", "/data/earlier", "obs://b/earlier", MountStatus.MOUNT_FAILED,
+                "no bucket",
                 10, 11);
         mounts.insert(later);
         mounts.insert(earlier);
@@ -271,10 +274,10 @@ abstract class InstanceStoreContractTest {
         assertThat(reads.details(List.of(a.id())).get(a.id()).tags()).isEmpty();
 
         var mounts = new SqlMountStore(db);
-        Mount m = new Mount("m-1", a.id(), "OBS", "/data/x", "obs://b/x", "MOUNTING", null, 10, 10);
+        Mount m = new Mount("m-1", a.id(), "OBS", "/data/x", "obs://b/x", MountStatus.MOUNTING, null, 10, 10);
         mounts.insert(m);
         assertThat(reads.details(List.of(a.id())).get(a.id()).mounts()).containsExactly(m);
-        Mount mounted = new Mount("m-1", a.id(), "OBS", "/data/x", "obs://b/x", "MOUNTED", null, 10, 11);
+        Mount mounted = new Mount("m-1", a.id(), "OBS", "/data/x", "obs://b/x", MountStatus.MOUNTED, null, 10, 11);
         mounts.update(mounted);
         assertThat(reads.details(List.of(a.id())).get(a.id()).mounts()).containsExactly(mounted);
         mounts.delete("m-1");
@@ -329,7 +332,7 @@ abstract class InstanceStoreContractTest {
         var mounts = new SqlMountStore(db);
         assertThat(keys.endpoint(a.id())).contains(endpoint);
         store.putTags(a.id(), Map.of("team", "vision"));
-        mounts.insert(new Mount("m-1", a.id(), "OBS", "/data/x", "obs://b/x", "MOUNTED", null, 10, 10));
+        mounts.insert(new Mount("m-1", a.id(), "OBS", "/data/x", "obs://b/x", MountStatus.MOUNTED, null, 10, 10));
 
         assertThat(store.delete(a.id(), a.version())).isTrue();
         assertThat(keys.endpoint(a.id())).isEmpty();

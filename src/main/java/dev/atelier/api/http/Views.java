@@ -43,7 +43,7 @@ final class Views {
     }
 
     static MountView mount(dev.atelier.core.model.Mount m) {
-        return new MountView(m.id(), m.category(), m.mountPath(), m.uri(), m.status(), m.failureReason(), "DYNAMIC");
+        return new MountView(m.id(), m.category(), m.mountPath(), m.uri(), m.status().name(), m.failureReason(), "DYNAMIC");
     }
 
     record TagValues(String key, List<String> values) {
@@ -110,7 +110,7 @@ final class Views {
                 image == null ? null : image(image),
                 lease(l),
                 new VolumeView(v.category(), v.ownership(), v.capacityGb(), Volume.MOUNT_PATH, "MOUNTED"),
-                mounts.stream().map(m -> (Object) new DataVolume(m.category(), m.mountPath(), m.uri(), m.status(),
+                mounts.stream().map(m -> (Object) new DataVolume(m.category(), m.mountPath(), m.uri(), m.status().name(),
                         "DYNAMIC")).toList(), endpoints, i.url(), i.token(), progress, i.failReason(), i.workspaceId(),
                 running ? List.of("COMPUTE") : List.of(), i.ownerId(),
                 tags.entrySet().stream().map(e -> new Tag(e.getKey(), e.getValue())).toList(), i.createAt(),
@@ -118,7 +118,7 @@ final class Views {
     }
 
     static LeaseView lease(Lease l) {
-        return new LeaseView(l.createAt(), l.durationMs(), l.enabled(), l.type(), l.updateAt());
+        return new LeaseView(l.createAt(), l.durationMs(), l.enabled(), l.type().name(), l.updateAt());
     }
 
     static ImageView image(Image m) {

@@ -4,16 +4,14 @@ package dev.atelier.core.model;
  * The auto-stop countdown. The deadline is {@code createAt + durationMs}; {@code requestedMs} is what the
  * user asked for on the last (re)start of the countdown, kept so the countdown can be restarted.
  */
-public record Lease(long createAt, long durationMs, boolean enabled, String type, long updateAt, long requestedMs) {
+public record Lease(long createAt, long durationMs, boolean enabled, LeaseType type, long updateAt, long requestedMs) {
 
     public static final long DEFAULT_MS = 3_600_000L;
     public static final long MIN_MS = 3_600_000L;
     public static final long MAX_MS = 259_200_000L;
-    public static final String TIMING = "TIMING";
-    public static final String IDLE = "IDLE";
 
     /** A lease as requested at creation; the countdown starts when the instance first runs. */
-    public static Lease requested(long createAt, Long requestedMs, String type) {
+    public static Lease requested(long createAt, Long requestedMs, LeaseType type) {
         boolean enabled = requestedMs == null || requestedMs != -1L;
         long requested = requestedMs == null || requestedMs == -1L ? DEFAULT_MS : requestedMs;
         return new Lease(createAt, requested, enabled, type, createAt, requested);
@@ -32,7 +30,7 @@ public record Lease(long createAt, long durationMs, boolean enabled, String type
         if (requestedMsOrDisabled == null || requestedMsOrDisabled == -1L) {
             return new Lease(createAt, durationMs, false, type, now, requestedMs);
         }
-        Lease next = new Lease(createAt, durationMs, true, TIMING, now, requestedMsOrDisabled);
+        Lease next = new Lease(createAt, durationMs, true, LeaseType.TIMING, now, requestedMsOrDisabled);
         return enabled ? next : next.restartedAt(now);
     }
 

@@ -8,6 +8,7 @@ import dev.atelier.core.model.Flavor;
 import dev.atelier.core.model.Instance;
 import dev.atelier.core.model.InstanceStatus;
 import dev.atelier.core.model.Lease;
+import dev.atelier.core.model.LeaseType;
 import dev.atelier.core.model.Progress;
 import dev.atelier.core.model.Volume;
 import dev.atelier.core.model.WorkspaceId;
@@ -332,7 +333,7 @@ public final class InstanceService {
 
     /** Sets auto stop the legacy way (see {@link Lease#withAutoStop}); {@code -1} switches it off. */
     public Instance setAutoStop(String projectId, String id, long requestedMsOrDisabled) {
-        lease(requestedMsOrDisabled, Lease.TIMING, 0);
+        lease(requestedMsOrDisabled, LeaseType.TIMING.name(), 0);
         long now = clock.millis();
         return mutate(projectId, id, Transitions.Operation.UPDATE_DESCRIPTION,
                 i -> i.withLease(i.lease().withAutoStop(requestedMsOrDisabled, now)));
@@ -430,10 +431,8 @@ public final class InstanceService {
 
     /** A lease as the user asked for it (validated); its countdown starts when the instance runs. */
     private static Lease lease(Long duration, String leaseType, long now) {
-        String type = upper(leaseType, Lease.TIMING);
-        if (!type.equals(Lease.TIMING) && !type.equals(Lease.IDLE)) {
-            throw new AtelierException(ErrorCode.INVALID_VALUE, "lease.type must be timing or idle");
-        }
+        LeaseType type = leaseType == null ? LeaseType.TIMING : LeaseType.parse(leaseType).orElseThrow(() ->
+                new AtelierException(ErrorCode.INVALID_VALUE, "lease.type must be timing or idle"));
         if (duration != null && duration != -1L && (duration < Lease.MIN_MS || duration > Lease.MAX_MS)) {
             throw new AtelierException(ErrorCode.DURATION_OUT_OF_RANGE,
                     "duration must be -1 (no auto stop) or between 3600000 and 259200000 ms");

@@ -1,6 +1,7 @@
 package dev.atelier.core.service;
 
 import dev.atelier.core.model.Lease;
+import dev.atelier.core.model.LeaseType;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.OptionalLong;
@@ -28,13 +29,13 @@ final class LeasePolicy {
      */
     static Verdict judge(Lease lease, Long serverActivity, OptionalLong gatewayActivity, long now,
                          Duration healthPoll) {
-        if (lease.enabled() && lease.type().equals(Lease.TIMING)) {
+        if (lease.enabled() && lease.type() == LeaseType.TIMING) {
             if (now >= lease.deadline()) {
                 return new Verdict("auto-stopped: its lease ran out at " + Instant.ofEpochMilli(lease.deadline()), null);
             }
             return new Verdict(null, Duration.ofMillis(Math.min(healthPoll.toMillis(), lease.deadline() - now)));
         }
-        if (lease.enabled() && lease.type().equals(Lease.IDLE) && serverActivity != null) {
+        if (lease.enabled() && lease.type() == LeaseType.IDLE && serverActivity != null) {
             long idleSince = Math.max(Math.max(serverActivity, lease.updateAt()), gatewayActivity.orElse(0));
             if (now - idleSince >= lease.requestedMs()) {
                 return new Verdict("auto-stopped: idle since " + Instant.ofEpochMilli(idleSince), null);

@@ -1,6 +1,7 @@
 package dev.atelier.core.service;
 
 import dev.atelier.core.model.Instance;
+import dev.atelier.core.model.MountStatus;
 import dev.atelier.core.port.InstanceRuntime;
 import dev.atelier.core.port.MountStore;
 import java.time.Clock;
@@ -22,23 +23,24 @@ final class MountSteps {
 
     /** The server is gone and its mounts with it: storage attached to the instance is mounted again when it next runs. */
     void remountOnNextRun(Instance inst) {
-        mounts.ofInstance(inst.id()).stream().filter(m -> m.status().equals(StorageService.MOUNTED))
-                .forEach(m -> mounts.update(m.withStatus(StorageService.MOUNTING, null, clock.millis())));
+        mounts.ofInstance(inst.id()).stream().filter(m -> m.status() == MountStatus.MOUNTED)
+                .forEach(m -> mounts.update(m.withStatus(MountStatus.MOUNTING, null, clock.millis())));
     }
 
     /** Unmounts what is UNMOUNTING and, on a running instance, mounts what is MOUNTING. */
     void reconcile(Instance inst, boolean running) {
         for (var mount : mounts.ofInstance(inst.id())) {
             try {
-                if (running && mount.status().equals(StorageService.MOUNTING)) {
+                if (running && mount.status() == MountStatus.MOUNTING) {
                     runtime.attach(inst.id(), mount.mountPath(), mount.uri());
-                    mounts.update(mount.withStatus(StorageService.MOUNTED, null, clock.millis()));
-                } else if (mount.status().equals(StorageService.UNMOUNTING)) {
+                    mounts.update(mount.withStatus(MountStatus.MOUNTED, null, clock.millis()));
+                } else if (mount.status() == MountStatus.UNMOUNTING) {
                     runtime.detach(inst.id(), mount.mountPath());
                     mounts.delete(mount.id());
                 }
             } catch (RuntimeException e) { // whatever goes wrong with one mount must not stop the instance's pass
-                String failed = mount.status().equals(StorageService.MOUNTING) ? "MOUNT_FAILED" : "UNMOUNT_FAILED";
+                MountStatus failed = mount.status() == MountStatus.MOUNTING ? MountStatus.MOUNT_FAILED
+                        : MountStatus.UNMOUNT_FAILED;
                 log.warn("instance {}: {} of {} failed: {}", inst.id(), mount.status(), mount.mountPath(),
                         e.getMessage());
                 mounts.update(mount.withStatus(failed, e.getMessage(), clock.millis()));

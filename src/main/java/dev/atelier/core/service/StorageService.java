@@ -4,6 +4,7 @@ import dev.atelier.core.AtelierException;
 import dev.atelier.core.ErrorCode;
 import dev.atelier.core.model.Instance;
 import dev.atelier.core.model.Mount;
+import dev.atelier.core.model.MountStatus;
 import dev.atelier.core.port.MountStore;
 import java.time.Clock;
 import java.util.List;
@@ -18,9 +19,6 @@ import java.util.regex.Pattern;
  */
 public final class StorageService {
     private static final Pattern MOUNT_PATH = Pattern.compile("/data/[A-Za-z0-9_-]+/");
-    public static final String MOUNTING = "MOUNTING";
-    public static final String MOUNTED = "MOUNTED";
-    public static final String UNMOUNTING = "UNMOUNTING";
 
     private final InstanceService instances;
     private final MountStore mounts;
@@ -69,7 +67,7 @@ public final class StorageService {
                     + instanceId);
         }
         long now = clock.millis();
-        Mount mount = new Mount(UUID.randomUUID().toString(), instanceId, c, mountPath, uri, MOUNTING, null, now, now);
+        Mount mount = new Mount(UUID.randomUUID().toString(), instanceId, c, mountPath, uri, MountStatus.MOUNTING, null, now, now);
         mounts.insert(mount);
         onChange.accept(instanceId);
         return mount;
@@ -88,10 +86,10 @@ public final class StorageService {
 
     public Mount detach(String projectId, String instanceId, String mountId) {
         Mount mount = show(projectId, instanceId, mountId);
-        if (mount.status().equals(UNMOUNTING)) {
+        if (mount.status() == MountStatus.UNMOUNTING) {
             throw new AtelierException(ErrorCode.ILLEGAL_STATE, "storage " + mountId + " is already being unmounted");
         }
-        Mount next = mount.withStatus(UNMOUNTING, null, clock.millis());
+        Mount next = mount.withStatus(MountStatus.UNMOUNTING, null, clock.millis());
         mounts.update(next);
         onChange.accept(mount.instanceId());
         return next;

@@ -2,6 +2,7 @@ package dev.atelier.store.sql;
 
 import dev.atelier.core.model.Instance;
 import dev.atelier.core.model.Mount;
+import dev.atelier.core.model.MountStatus;
 import dev.atelier.core.port.InstanceReads;
 import dev.atelier.core.port.InstanceStore;
 import dev.atelier.core.port.KeyPairStore.SshEndpoint;
@@ -75,7 +76,7 @@ public final class SqlInstanceReads implements InstanceReads {
                 case TAG -> tags.computeIfAbsent(id, k -> new TreeMap<>(CODE_POINTS))
                         .put(rs.getString("s1"), rs.getString("s2"));
                 case MOUNT -> mounts.computeIfAbsent(id, k -> new ArrayList<>()).add(new Mount(rs.getString("s1"), id,
-                        rs.getString("s2"), rs.getString("s3"), rs.getString("s4"), rs.getString("s5"),
+                        rs.getString("s2"), rs.getString("s3"), rs.getString("s4"), MountStatus.valueOf(rs.getString("s5")),
                         rs.getString("s6"), rs.getLong("n1"), rs.getLong("n2")));
                 default -> ssh.put(id, new SshEndpoint(SqlKeyPairStore.split(rs.getString("s1")),
                         SqlKeyPairStore.split(rs.getString("s2"))));

@@ -7,6 +7,7 @@ import dev.atelier.core.model.DesiredState;
 import dev.atelier.core.model.Instance;
 import dev.atelier.core.model.InstanceStatus;
 import dev.atelier.core.model.Lease;
+import dev.atelier.core.model.LeaseType;
 import dev.atelier.core.model.Progress;
 import dev.atelier.core.model.Volume;
 import dev.atelier.core.port.InstanceStore;
@@ -268,7 +269,7 @@ public final class SqlInstanceStore implements InstanceStore {
                 .bind("volume_category", i.volume().category()).bind("volume_ownership", i.volume().ownership())
                 .bind("volume_capacity", i.volume().capacityGb())
                 .bind("lease_create_at", i.lease().createAt()).bind("lease_duration", i.lease().durationMs())
-                .bind("lease_enabled", i.lease().enabled() ? 1 : 0).bind("lease_type", i.lease().type())
+                .bind("lease_enabled", i.lease().enabled() ? 1 : 0).bind("lease_type", i.lease().type().name())
                 .bind("lease_update_at", i.lease().updateAt()).bind("lease_requested", i.lease().requestedMs())
                 .bind("desired_state", i.desired().name()).bind("status", i.status().name())
                 .bind("progress", i.progress().encode()).bind("fail_reason", i.failReason())
@@ -281,7 +282,7 @@ public final class SqlInstanceStore implements InstanceStore {
         return new Instance(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
                 rs.getString(6), rs.getString(7), rs.getString(8), rs.getString(9),
                 new Volume(rs.getString(10), rs.getString(11), rs.getInt(12)),
-                new Lease(rs.getLong(13), rs.getLong(14), rs.getInt(15) != 0, rs.getString(16), rs.getLong(17),
+                new Lease(rs.getLong(13), rs.getLong(14), rs.getInt(15) != 0, LeaseType.valueOf(rs.getString(16)), rs.getLong(17),
                         rs.getLong(18)),
                 DesiredState.valueOf(rs.getString(19)), InstanceStatus.valueOf(rs.getString(20)),
                 Progress.decode(rs.getString(21)), rs.getString(22), rs.getString(23), rs.getString(24),

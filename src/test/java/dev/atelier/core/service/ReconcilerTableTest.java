@@ -6,6 +6,7 @@ import dev.atelier.core.model.DesiredState;
 import dev.atelier.core.model.Instance;
 import dev.atelier.core.model.InstanceStatus;
 import dev.atelier.core.model.Lease;
+import dev.atelier.core.model.LeaseType;
 import dev.atelier.core.model.Progress;
 import dev.atelier.core.model.StepStatus;
 import dev.atelier.core.model.Volume;
@@ -55,7 +56,7 @@ class ReconcilerTableTest {
         db.close();
     }
 
-    private Instance created(String leaseType, long leaseMs) {
+    private Instance created(LeaseType leaseType, long leaseMs) {
         long now = clock.millis();
         Instance i = new Instance(UUID.randomUUID().toString(), "p1", "u1", "0", "nb", "", "NOTEBOOK",
                 "modelarts.vm.cpu.2u", Catalog.DEBIAN_JUPYTER_IMAGE_ID, new Volume("EVS", "MANAGED", 5),
@@ -69,7 +70,7 @@ class ReconcilerTableTest {
         return store.get(id).orElseThrow();
     }
 
-    private Instance running(String leaseType, long leaseMs) {
+    private Instance running(LeaseType leaseType, long leaseMs) {
         Instance i = created(leaseType, leaseMs);
         reconciler.reconcile(i.id());
         runtime.ready(i.id(), clock.millis());
@@ -80,7 +81,7 @@ class ReconcilerTableTest {
 
     @Test
     void aCreateIsLaunchedAndRecordedThenRunningOnceItsServerAnswers() {
-        Instance i = created(Lease.TIMING, 3_600_000L);
+        Instance i = created(LeaseType.TIMING, 3_600_000L);
         assertThat(reconciler.reconcile(i.id())).contains(Duration.ofMillis(25));
         Instance launched = now(i.id());
         assertThat(launched.status()).isEqualTo(InstanceStatus.CREATING);
@@ -99,7 +100,7 @@ class ReconcilerTableTest {
     @Test
     void aLaunchTheRuntimeRefusesIsCreateFailedInTheRuntimesWords() {
         runtime.launchFailure = "the image's notebook server is not installed";
-        Instance i = created(Lease.TIMING, 3_600_000L);
+        Instance i = created(LeaseType.TIMING, 3_600_000L);
         reconciler.reconcile(i.id());
         assertThat(now(i.id()).status()).isEqualTo(InstanceStatus.CREATE_FAILED);
         assertThat(now(i.id()).failReason()).isEqualTo("the image's notebook server is not installed");
@@ -107,7 +108,7 @@ class ReconcilerTableTest {
 
     @Test
     void aServerThatIsNotReadyInTimeFailsAndIsThenStopped() {
-        Instance i = created(Lease.TIMING, 3_600_000L);
+        Instance i = created(LeaseType.TIMING, 3_600_000L);
         reconciler.reconcile(i.id());
         clock.advance(Duration.ofSeconds(61));
         reconciler.reconcile(i.id());
@@ -120,7 +121,7 @@ class ReconcilerTableTest {
 
     @Test
     void aRunningServerThatExitsIsAnErrorWithTheReason() {
-        Instance i = running(Lease.TIMING, 3_600_000L);
+        Instance i = running(LeaseType.TIMING, 3_600_000L);
         runtime.servers.get(i.id()).health = Health.failed("the notebook server exited. Killed");
         reconciler.reconcile(i.id());
         assertThat(now(i.id()).status()).isEqualTo(InstanceStatus.ERROR);
@@ -129,7 +130,7 @@ class ReconcilerTableTest {
 
     @Test
     void aRunningServerThatStopsAnsweringIsGivenThreeSecondsThenAnError() {
-        Instance i = running(Lease.TIMING, 3_600_000L);
+        Instance i = running(LeaseType.TIMING, 3_600_000L);
         runtime.servers.get(i.id()).health = Health.starting(); // no answer
         reconciler.reconcile(i.id());
         assertThat(now(i.id()).status()).isEqualTo(InstanceStatus.RUNNING);
@@ -141,7 +142,7 @@ class ReconcilerTableTest {
 
     @Test
     void aTimingLeaseThatRunsOutStopsTheInstanceKeepingWhy() {
-        Instance i = running(Lease.TIMING, 3_600_000L);
+        Instance i = running(LeaseType.TIMING, 3_600_000L);
         clock.advance(Duration.ofMinutes(61));
         reconciler.reconcile(i.id());
         assertThat(now(i.id()).desired()).isEqualTo(DesiredState.STOPPED);
@@ -154,8 +155,8 @@ class ReconcilerTableTest {
 
     @Test
     void anIdleLeaseStopsAnInstanceThatNobodyUsedAndNotOneThatWasUsed() {
-        Instance used = running(Lease.IDLE, 3_600_000L);
-        Instance idle = running(Lease.IDLE, 3_600_000L);
+        Instance used = running(LeaseType.IDLE, 3_600_000L);
+        Instance idle = running(LeaseType.IDLE, 3_600_000L);
         clock.advance(Duration.ofMinutes(50));
         runtime.ready(used.id(), clock.millis()); // the server saw activity ten minutes ago, by the end
         clock.advance(Duration.ofMinutes(11));
@@ -168,7 +169,7 @@ class ReconcilerTableTest {
 
     @Test
     void aStopAskedForIsCarriedOutAndTheVolumeKept() {
-        Instance i = running(Lease.TIMING, 3_600_000L);
+        Instance i = running(LeaseType.TIMING, 3_600_000L);
         store.update(i.withDesired(DesiredState.STOPPED, InstanceStatus.STOPPING), clock.millis());
         reconciler.reconcile(i.id());
         assertThat(now(i.id()).status()).isEqualTo(InstanceStatus.STOPPED);
@@ -177,7 +178,7 @@ class ReconcilerTableTest {
 
     @Test
     void aDeleteStopsReleasesAndRemovesTheRecord() {
-        Instance i = running(Lease.TIMING, 3_600_000L);
+        Instance i = running(LeaseType.TIMING, 3_600_000L);
         store.update(i.withDesired(DesiredState.DELETED, InstanceStatus.DELETING), clock.millis());
         assertThat(reconciler.reconcile(i.id())).isEmpty();
         assertThat(store.get(i.id())).isEmpty();
@@ -186,7 +187,7 @@ class ReconcilerTableTest {
 
     @Test
     void aPassOverAHealthyInstanceWritesNothing() {
-        Instance i = running(Lease.TIMING, 3_600_000L);
+        Instance i = running(LeaseType.TIMING, 3_600_000L);
         long version = now(i.id()).version();
         for (int pass = 0; pass < 5; pass++) {
             reconciler.reconcile(i.id());
