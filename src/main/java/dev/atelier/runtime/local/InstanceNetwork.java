@@ -151,7 +151,7 @@ final class InstanceNetwork {
         if (known != null && known.isAlive()) {
             found.add(known);
         } else {
-            ProcessHandle.allProcesses().filter(p -> commandLine(p.pid()).contains(socket)).forEach(found::add);
+            ProcessHandle.allProcesses().filter(p -> Proc.commandLine(p.pid()).contains(socket)).forEach(found::add);
         }
         for (ProcessHandle p : found) {
             p.destroy();
@@ -168,9 +168,8 @@ final class InstanceNetwork {
         }
     }
 
-    /** Ends the instance's link and removes what is left of it: the instance is being deleted. */
+    /** Removes what is left of a detached link: the instance is being deleted. */
     void release(String instanceId) {
-        detach(instanceId);
         try {
             Files.deleteIfExists(dir.resolve(instanceId + ".log"));
         } catch (IOException e) {
@@ -186,7 +185,7 @@ final class InstanceNetwork {
         }
         String socket = socket(instanceId).toString();
         Optional<ProcessHandle> found = ProcessHandle.allProcesses()
-                .filter(p -> commandLine(p.pid()).contains(socket)).findFirst();
+                .filter(p -> Proc.commandLine(p.pid()).contains(socket)).findFirst();
         found.ifPresent(p -> links.put(instanceId, p));
         return found.isPresent();
     }
@@ -259,12 +258,4 @@ final class InstanceNetwork {
         }
     }
 
-    static String commandLine(long pid) {
-        try {
-            return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")),
-                    StandardCharsets.UTF_8).replace('\0', ' ');
-        } catch (IOException e) {
-            return "";
-        }
-    }
 }

@@ -600,7 +600,7 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
         java.util.regex.Pattern server = java.util.regex.Pattern.compile("--ServerApp.base_url=/notebook/(" + id.pattern()
                 + ")/.*--ServerApp.root_dir=(\\S+)");
         ProcessHandle.allProcesses().forEach(p -> {
-            var m = server.matcher(commandLine(p.pid()));
+            var m = server.matcher(Proc.commandLine(p.pid()));
             // only this data dir's servers (the root dir is under it, or /home/ma-user/work in a sandbox of ours)
             if (m.find() && (m.group(2).startsWith(instancesDir.toString()) || Files.exists(instancesDir.resolve(m.group(1))))) {
                 ids.add(m.group(1));
@@ -629,7 +629,7 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
         String home = home(instanceId).toString();
         return ProcessHandle.allProcesses().filter(p -> p.pid() != ProcessHandle.current().pid())
                 .filter(p -> {
-                    String line = commandLine(p.pid());
+                    String line = Proc.commandLine(p.pid());
                     int at = line.indexOf(home);
                     // the home itself or a path below it, not another instance's whose id starts alike
                     return at >= 0 && (line.length() == at + home.length() || " /".indexOf(line.charAt(at + home.length())) >= 0);
@@ -649,7 +649,7 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
         Trees.delete(home);
         Trees.delete(mountsDir(instanceId));
         if (network != null) {
-            network.release(instanceId);
+            network.release(instanceId); // its link was ended with the rest above (cleanUp)
         }
         Trees.delete(instancesDir.resolve("." + instanceId + ".new"));
         try {
@@ -780,8 +780,8 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
         // jupyter-server shuts its kernels down and exits, and its sandbox ends with it
         String marker = "/notebook/" + instanceId + "/";
         ProcessHandle server = java.util.stream.Stream.concat(java.util.stream.Stream.of(p), family.stream())
-                .filter(h -> !List.of("bwrap", "sh", "setpriv", "setsid").contains(comm(h.pid())))
-                .filter(h -> commandLine(h.pid()).contains(marker))
+                .filter(h -> !List.of("bwrap", "sh", "setpriv", "setsid").contains(Proc.comm(h.pid())))
+                .filter(h -> Proc.commandLine(h.pid()).contains(marker))
                 .findFirst().orElse(p);
         server.destroy();
         try {
@@ -794,25 +794,6 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
         family.addAll(p.descendants().toList());
         family.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
         log.info("instance {}: stopped pid {}", instanceId, p.pid());
-    }
-
-    /** The children of a process, from {@code /proc/<pid>/task/<pid>/children}. */
-    private static List<Long> children(long pid) {
-        try {
-            String list = Files.readString(Path.of("/proc", Long.toString(pid), "task", Long.toString(pid), "children"))
-                    .trim();
-            return list.isEmpty() ? List.of() : java.util.Arrays.stream(list.split("\\s+")).map(Long::valueOf).toList();
-        } catch (IOException | RuntimeException e) {
-            return List.of(); // gone, or a kernel without the list: the next look tries again
-        }
-    }
-
-    private static String comm(long pid) {
-        try {
-            return Files.readString(Path.of("/proc", Long.toString(pid), "comm")).trim();
-        } catch (IOException e) {
-            return "";
-        }
     }
 
     /** The live process recorded in {@code state}, if it is still the instance's server (pids get reused). */
@@ -844,7 +825,7 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
      */
     private static boolean runs(long pid, String marker) {
         for (int attempt = 0; ; attempt++) {
-            String line = commandLine(pid);
+            String line = Proc.commandLine(pid);
             if (!line.isEmpty() || attempt == 4) {
                 return line.contains(marker);
             }
@@ -1018,11 +999,11 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
      */
     private java.util.OptionalLong sandboxProcess(String instanceId, int uid) {
         String marker = "/notebook/" + instanceId + "/";
-        String ourMounts = namespace(ProcessHandle.current().pid(), "mnt");
-        return ProcessHandle.allProcesses().filter(p -> commandLine(p.pid()).contains(marker))
+        String ourMounts = Proc.namespace(ProcessHandle.current().pid(), "mnt");
+        return ProcessHandle.allProcesses().filter(p -> Proc.commandLine(p.pid()).contains(marker))
                 .mapToLong(ProcessHandle::pid).filter(pid -> {
-                    String ns = namespace(pid, "mnt");
-                    return ns != null && !ns.equals(ourMounts) && realUid(pid) == uid;
+                    String ns = Proc.namespace(pid, "mnt");
+                    return ns != null && !ns.equals(ourMounts) && Proc.realUid(pid) == uid;
                 }).min();
     }
 
@@ -1032,7 +1013,7 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
      * still does can make that fail).
      */
     private static long insideNetwork(ProcessHandle sandbox) {
-        String ours = namespace(ProcessHandle.current().pid(), "net");
+        String ours = Proc.namespace(ProcessHandle.current().pid(), "net");
         long deadline = System.nanoTime() + 20_000_000_000L;
         while (System.nanoTime() < deadline) {
             // down the sandbox's chain of processes, from each to its children as the kernel lists them: far
@@ -1040,12 +1021,12 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
             List<Long> chain = new ArrayList<>(List.of(sandbox.pid()));
             for (int i = 0; i < chain.size() && i < 16; i++) {
                 long pid = chain.get(i);
-                String ns = namespace(pid, "net");
-                String name = comm(pid);
+                String ns = Proc.namespace(pid, "net");
+                String name = Proc.comm(pid);
                 if (ns != null && !ns.equals(ours) && !name.equals("bwrap") && !name.isEmpty()) {
                     return pid;
                 }
-                chain.addAll(children(pid));
+                chain.addAll(Proc.children(pid));
             }
             if (!sandbox.isAlive()) {
                 break;
@@ -1058,37 +1039,6 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
             }
         }
         throw new RuntimeFailure("the sandbox did not come up with a network of its own");
-    }
-
-    /** The real uid of a process, as the host sees it; -1 when it is gone. */
-    private static int realUid(long pid) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-                if (line.startsWith("Uid:")) {
-                    return Integer.parseInt(line.split("\\s+")[1]);
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // gone, or not ours to read
-        }
-        return -1;
-    }
-
-    private static String namespace(long pid, String kind) {
-        try {
-            return Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "ns", kind)).toString();
-        } catch (IOException | UnsupportedOperationException e) {
-            return null;
-        }
-    }
-
-    private static String commandLine(long pid) {
-        try {
-            return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")),
-                    StandardCharsets.UTF_8).replace('\0', ' ');
-        } catch (IOException e) {
-            return "";
-        }
     }
 
     /** The last lines of the server's log, with the instance token blanked out. */

@@ -172,19 +172,6 @@ record UidRange(int first, int count) {
 
     /** The real uids of the host's processes. */
     private static List<Integer> processUids() {
-        List<Integer> uids = new ArrayList<>();
-        ProcessHandle.allProcesses().forEach(p -> {
-            try {
-                for (String line : Files.readAllLines(Path.of("/proc", Long.toString(p.pid()), "status"))) {
-                    if (line.startsWith("Uid:")) {
-                        uids.add(Integer.parseInt(line.split("\\s+")[1]));
-                        break;
-                    }
-                }
-            } catch (IOException | RuntimeException e) {
-                // gone meanwhile
-            }
-        });
-        return uids;
+        return ProcessHandle.allProcesses().map(p -> Proc.realUid(p.pid())).filter(uid -> uid >= 0).toList();
     }
 }
