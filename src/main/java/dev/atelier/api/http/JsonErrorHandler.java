@@ -1,6 +1,7 @@
 package dev.atelier.api.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.atelier.core.ErrorCode;
 import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -46,15 +47,16 @@ final class JsonErrorHandler extends ErrorHandler {
         response.write(true, ByteBuffer.wrap(bytes), callback);
     }
 
+    /** The code the API itself gives for that status. */
     static String codeOf(int status) {
-        return switch (status) {
-            case 401 -> "ModelArts.0201";
-            case 403 -> "ModelArts.0108";
-            case 404 -> "ModelArts.6404";
-            case 405 -> "ModelArts.0101";
-            case 503 -> "ModelArts.6101";
-            default -> status >= 500 && status != 505 ? "ModelArts.6102" : "ModelArts.6400";
-        };
+        return (switch (status) {
+            case 401 -> ErrorCode.AUTH_MISSING;
+            case 403 -> ErrorCode.FORBIDDEN;
+            case 404 -> ErrorCode.ROUTE_NOT_FOUND;
+            case 405 -> ErrorCode.METHOD_NOT_ALLOWED;
+            case 503 -> ErrorCode.UNAVAILABLE;
+            default -> status >= 500 && status != 505 ? ErrorCode.INTERNAL : ErrorCode.INVALID_PAYLOAD;
+        }).code();
     }
 
     /** A plain sentence for each status Jetty itself may answer; never the exception's text. */
