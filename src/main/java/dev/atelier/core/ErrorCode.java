@@ -1,83 +1,41 @@
 package dev.atelier.core;
 
 /**
- * Every error Atelier reports, with the HTTP status and the ModelArts {@code error_code} it maps to
- * (reference §5.2; choices where the reference leaves room are recorded in docs/api-compatibility.md).
+ * Every failure Atelier reports, named by the core. How an API spells one (its HTTP status and ModelArts
+ * {@code error_code}) is the business of each view: the v1 API and the legacy API map the same failure to their
+ * own codes (reference §5.2; choices where the reference leaves room are recorded in docs/api-compatibility.md).
  */
 public enum ErrorCode {
-    AUTH_MISSING(401, "ModelArts.0201"),
-    AUTH_MALFORMED(401, "ModelArts.0206"),
-    AUTH_EXPIRED(401, "ModelArts.0207"),
-    AUTH_BAD_SIGNATURE(401, "ModelArts.0208"),
-    TOKEN_EXPIRED(401, "ModelArts.0202"),
-    TOKEN_INVALID(401, "ModelArts.0203"),
-    TOKEN_NOT_SCOPED(400, "ModelArts.0204"),
-    SIGN_IN_FAILED(401, "ModelArts.0206"),
-    TOO_MANY_SIGN_INS(429, "ModelArts.6101"),
-    PROJECT_FORBIDDEN(403, "ModelArts.0210"),
-    FORBIDDEN(403, "ModelArts.0108"),
+    // who is calling
+    AUTH_MISSING, AUTH_MALFORMED, AUTH_EXPIRED, AUTH_BAD_SIGNATURE, TOKEN_EXPIRED, TOKEN_INVALID, TOKEN_NOT_SCOPED,
+    SIGN_IN_FAILED, TOO_MANY_SIGN_INS, PROJECT_FORBIDDEN, FORBIDDEN,
 
-    INVALID_PAYLOAD(400, "ModelArts.6400"),
-    MISSING_PROPERTY(400, "ModelArts.6335"),
-    WRONG_TYPE(400, "ModelArts.6332"),
-    INVALID_VALUE(400, "ModelArts.6336"),
-    ILLEGAL_CHARACTER(400, "ModelArts.6334"),
-    INVALID_PARAMETER(400, "ModelArts.0107"),
-    FLAVOR_NOT_SUPPORTED(400, "ModelArts.6323"),
-    IMAGE_NOT_FOUND(400, "ModelArts.6797"),
-    EVS_SIZE_OUT_OF_RANGE(400, "ModelArts.6331"),
-    DURATION_OUT_OF_RANGE(400, "ModelArts.6349"),
+    // what the request says
+    INVALID_PAYLOAD, MISSING_PROPERTY, WRONG_TYPE, INVALID_VALUE, ILLEGAL_CHARACTER, INVALID_PARAMETER,
+    FLAVOR_NOT_SUPPORTED, IMAGE_NOT_FOUND, EVS_SIZE_OUT_OF_RANGE, DURATION_OUT_OF_RANGE, UNSUPPORTED_SORT,
+    FLAVOR_NOT_SWITCHABLE, FLAVOR_SOLD_OUT, FLAVOR_FEATURE_MISMATCH, DUPLICATE_IMAGE, QUOTA_EXCEEDED,
+    WORKSPACE_QUOTA_EXCEEDED, NAME_TAKEN, PAYLOAD_TOO_LARGE, REQUEST_TIMEOUT,
+    /** The work volume the legacy API's create must name (its {@code spec.storage}) is missing. */
+    STORAGE_MISSING,
+    /** OBS storage without a path. */
+    OBS_PATH_MISSING,
+    /** An OBS path that does not end with '/'. */
+    PATH_NOT_DIRECTORY,
+    /** An OBS path that names a bucket, not a directory in one. */
+    PATH_IS_BUCKET,
+    /** A kind of work volume this server does not offer. */
+    STORAGE_UNSUPPORTED,
+    AUTO_STOP_WITHOUT_DURATION,
 
-    UNSUPPORTED_SORT(400, "ModelArts.6303"),
-    FLAVOR_NOT_SWITCHABLE(400, "ModelArts.6792"),
-    FLAVOR_SOLD_OUT(400, "ModelArts.6329"),
-    FLAVOR_FEATURE_MISMATCH(400, "ModelArts.6870"),
-    DUPLICATE_IMAGE(400, "ModelArts.6737"),
-    QUOTA_EXCEEDED(400, "ModelArts.6302"),
-    WORKSPACE_QUOTA_EXCEEDED(400, "ModelArts.0113"),
+    // what is there
+    NOT_FOUND, ROUTE_NOT_FOUND, METHOD_NOT_ALLOWED,
 
-    NOT_FOUND(400, "ModelArts.6404"),
-    NAME_TAKEN(400, "ModelArts.6301"),
-    ROUTE_NOT_FOUND(404, "ModelArts.6404"),
-    METHOD_NOT_ALLOWED(405, "ModelArts.0101"),
-    PAYLOAD_TOO_LARGE(413, "ModelArts.6400"),
-    REQUEST_TIMEOUT(408, "ModelArts.6400"),
-    ILLEGAL_STATE(400, "ModelArts.6357"),
-    INSTANCE_STARTING(400, "ModelArts.6306"),
-    INSTANCE_STOPPING(400, "ModelArts.6308"),
-    INSTANCE_FROZEN(400, "ModelArts.6326"),
-    NOT_RUNNING(400, "ModelArts.6327"),
-    NOT_MODIFIABLE_NOW(400, "ModelArts.6347"),
+    // the instance's status does not allow the operation (see core.service.Transitions)
+    ILLEGAL_STATE, INSTANCE_STARTING, INSTANCE_STOPPING, INSTANCE_FROZEN, NOT_RUNNING, NOT_MODIFIABLE_NOW,
+    ALREADY_RUNNING, ALREADY_STOPPED,
+    /** Deleting is allowed only once the instance is stopped (the legacy API's rule). */
+    MUST_STOP_FIRST,
 
-    // the legacy (demanager) API's own codes
-    LEGACY_PARAMETER(400, "ModelArts.0104"),
-    LEGACY_NOT_FOUND(400, "ModelArts.6309"),
-    LEGACY_MUST_STOP_FIRST(400, "ModelArts.6304"),
-    LEGACY_ALREADY_RUNNING(400, "ModelArts.6305"),
-    LEGACY_ALREADY_STOPPED(400, "ModelArts.6307"),
-    LEGACY_STORAGE_MISSING(400, "ModelArts.6316"),
-    LEGACY_OBS_PATH_MISSING(400, "ModelArts.6317"),
-    LEGACY_PATH_NOT_DIRECTORY(400, "ModelArts.6318"),
-    LEGACY_PATH_IS_BUCKET(400, "ModelArts.6358"),
-    LEGACY_STORAGE_UNSUPPORTED(400, "ModelArts.6324"),
-    LEGACY_AUTO_STOP_WITHOUT_DURATION(400, "ModelArts.6348"),
-
-    UNAVAILABLE(503, "ModelArts.6101"),
-    INTERNAL(500, "ModelArts.6102");
-
-    private final int httpStatus;
-    private final String code;
-
-    ErrorCode(int httpStatus, String code) {
-        this.httpStatus = httpStatus;
-        this.code = code;
-    }
-
-    public int httpStatus() {
-        return httpStatus;
-    }
-
-    public String code() {
-        return code;
-    }
+    // the service
+    UNAVAILABLE, INTERNAL
 }

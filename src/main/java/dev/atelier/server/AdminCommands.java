@@ -1,5 +1,7 @@
 package dev.atelier.server;
 
+import dev.atelier.api.http.WireCodes;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -104,8 +106,9 @@ final class AdminCommands {
                 try {
                     answer = offline.apply(new Offline(service, local));
                 } catch (AtelierException e) {
-                    status = e.errorCode().httpStatus();
-                    error = e.errorCode().code();
+                    var wire = WireCodes.of(WireCodes.View.V1, e.errorCode());
+                    status = wire.status();
+                    error = wire.code();
                     Map<String, Object> err = new LinkedHashMap<>();
                     err.put("error_code", error);
                     err.put("error_msg", e.getMessage());

@@ -1,5 +1,6 @@
 package dev.atelier.server;
 
+import dev.atelier.api.http.HealthRoutes;
 import dev.atelier.api.http.HttpApi;
 import dev.atelier.api.http.IdentityRoutes;
 import dev.atelier.api.http.ImageRoutes;
@@ -30,6 +31,7 @@ import dev.atelier.store.sql.CachedInstanceReads;
 import dev.atelier.store.sql.SqlInstanceReads;
 import dev.atelier.store.sql.SqlInstanceStore;
 import dev.atelier.store.sql.SqlMountStore;
+import java.util.List;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -105,13 +107,13 @@ public final class Atelier implements AutoCloseable {
         var sshAccess = new SshAccess(new SqlKeyPairStore(database), instanceStore, identities, clock);
         this.ssh = config.sshPort() < 0 ? null : new SshGateway(config.host(), config.sshPort(),
                 config.dataDir().resolve("ssh_host_key"), sshAccess, runtime, activity);
-        this.http = new HttpApi(config.host(), config.port(), authenticator, identity,
+        this.http = new HttpApi(config.host(), config.port(), authenticator, identity, List.of(
+                new HealthRoutes(() -> ready, runtime::capabilities),
                 new NotebookRoutes(instances, catalog, images, storage, gateway::publicUrl, sshAccess, this::sshUri,
                         reads),
                 new ImageRoutes(images),
-                new LegacyRoutes(instances, images, catalog, identities, clock, gateway::publicUrl),
-                new IdentityRoutes(identity), gateway, new KeyPairRoutes(sshAccess), () -> ready,
-                runtime::capabilities, Database::unavailable);
+                new LegacyRoutes(instances, images, catalog, identity, clock, gateway::publicUrl),
+                new IdentityRoutes(identity), gateway, new KeyPairRoutes(sshAccess)), Database::unavailable);
     }
 
     /** Opens the store, starts the reconciler and the HTTP API; returns once requests are accepted. */

@@ -64,6 +64,35 @@ class ArchitectureTest {
                 .contains("org/slf4j/Logger", "dev/atelier/core/port/InstanceRuntime", "java/time/Clock");
     }
 
+    /**
+     * Adapters never refer to each other: the HTTP and SSH views, the SQL store and the runtimes meet only in the
+     * composition root ({@code server}). The two API adapters share {@code dev.atelier.api} (how ids are spelt).
+     */
+    @Test
+    void noAdapterRefersToAnotherAdapter() throws IOException {
+        List<String> adapters = List.of("api/http", "api/ssh", "store/sql", "runtime/local");
+        Set<String> offending = new TreeSet<>();
+        for (String adapter : adapters) {
+            Path dir = Path.of("target/classes/dev/atelier").resolve(adapter);
+            assertThat(dir).as("compiled before the tests run").isDirectory();
+            try (Stream<Path> files = Files.walk(dir)) {
+                for (Path classFile : files.filter(p -> p.toString().endsWith(".class")).toList()) {
+                    for (String referenced : referencedClasses(classFile)) {
+                        for (String other : adapters) {
+                            if (!other.equals(adapter) && referenced.startsWith("dev/atelier/" + other + "/")) {
+                                offending.add(adapter + "/" + dir.relativize(classFile) + " -> " + referenced);
+                            }
+                        }
+                        if (referenced.startsWith("dev/atelier/server/")) {
+                            offending.add(adapter + "/" + dir.relativize(classFile) + " -> " + referenced);
+                        }
+                    }
+                }
+            }
+        }
+        assertThat(offending).isEmpty();
+    }
+
     private static final Pattern DESCRIBED = Pattern.compile("L([a-zA-Z_$][\\w$]*(?:/[\\w$]+)+);");
 
     /** The classes a class file names: its class entries, and the types in its descriptors and signatures. */

@@ -127,8 +127,8 @@ abstract class InstanceStoreContractTest {
     }
 
     static InstanceQuery query(String project, String name, String status, int offset, int limit) {
-        return new InstanceQuery(project, null, name, status == null ? null : List.of(status), null, null, null, null, null,
-                List.of(new InstanceStore.Sort("create_at", false)), offset, limit);
+        return InstanceQuery.in(project).nameContains(name)
+                .statuses(status == null ? null : List.of(InstanceStatus.valueOf(status))).page(offset, limit).build();
     }
 
     @Test
@@ -142,21 +142,24 @@ abstract class InstanceStoreContractTest {
         }
         String lowA = a1.id().compareTo(a2.id()) < 0 ? a1.id() : a2.id();
         String highA = lowA.equals(a1.id()) ? a2.id() : a1.id();
-        var byName = store.list(new InstanceQuery("p1", null, null, null, null, null, null, null, null,
-                List.of(new InstanceStore.Sort("name", true)), 0, 10)).items();
+        var byName = store.list(InstanceQuery.in("p1").sort(List.of(new InstanceStore.Sort("name", true)))
+                .page(0, 10).build()).items();
         assertThat(byName).extracting(Instance::id).containsExactly(lowA, highA, b.id(), c.id());
-        var byNameDesc = store.list(new InstanceQuery("p1", null, null, null, null, null, null, null, null,
-                List.of(new InstanceStore.Sort("name", false)), 0, 10)).items();
+        var byNameDesc = store.list(InstanceQuery.in("p1").sort(List.of(new InstanceStore.Sort("name", false)))
+                .page(0, 10).build()).items();
         assertThat(byNameDesc).extracting(Instance::id).containsExactly(c.id(), b.id(), highA, lowA);
-        var byFlavorThenCreated = store.list(new InstanceQuery("p1", null, null, null, null, null, null, null, null,
-                List.of(new InstanceStore.Sort("flavor", true), new InstanceStore.Sort("create_at", true)), 0, 10))
+        var byFlavorThenCreated = store.list(InstanceQuery.in("p1").sort(List.of(new InstanceStore.Sort("flavor", true),
+                new InstanceStore.Sort("create_at", true))).page(0, 10).build())
                 .items();
         assertThat(byFlavorThenCreated).extracting(Instance::id).containsExactly(b.id(), lowA, highA, c.id());
-        var filtered = store.list(new InstanceQuery("p1", "owner-1", null, List.of("CREATING", "RUNNING"), "NOTEBOOK", "0",
-                "modelarts.vm.cpu.8u", "img", c.id(), List.of(), 0, 10));
+        var filtered = store.list(InstanceQuery.in("p1").owner("owner-1")
+                .statuses(List.of(InstanceStatus.CREATING, InstanceStatus.RUNNING)).feature("NOTEBOOK").workspace("0")
+                .flavor("modelarts.vm.cpu.8u").image("img").id(c.id()).sort(List.of()).page(0, 10).build());
         assertThat(filtered.items()).containsExactly(c);
-        assertThat(store.list(new InstanceQuery("p1", "someone-else", null, null, null, null, null, null, null,
-                List.of(), 0, 10)).total()).isZero();
+        assertThat(store.list(InstanceQuery.in("p1").owner("someone-else").page(0, 10).build()).total())
+                .isZero();
+        assertThat(store.list(InstanceQuery.in("p1").pool("dedicated-pool").page(0, 10).build()).total())
+                .as("no instance runs in a dedicated pool").isZero();
     }
 
     @Test

@@ -8,6 +8,7 @@ import dev.atelier.core.auth.Caller;
 import dev.atelier.core.auth.SignedRequest;
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import io.javalin.http.HttpResponseException;
@@ -34,8 +35,8 @@ public final class HttpApi {
     private static final Logger access = LoggerFactory.getLogger("atelier.access");
     static final String CALLER = "atelier.caller";
     static final String AUDIT_USER = "atelier.audit.user";
-    private static final String IDENTITY = "atelier.identity";
-    private static final String PROJECT_CHECKED = "atelier.project-checked";
+    static final String IDENTITY = "atelier.identity";
+    static final String PROJECT_CHECKED = "atelier.project-checked";
     /** The instance a route of one instance was authorised for (set by {@link #ownInstance}). */
     static final String AUTHORIZED = "atelier.authorized-instance";
     private static final java.util.concurrent.atomic.AtomicLong LAST_AUDIT_AT = new java.util.concurrent.atomic.AtomicLong();
@@ -51,13 +52,18 @@ public final class HttpApi {
 
     private final Javalin app;
 
+    /**
+     * Serves {@code modules} on {@code host:port}; {@code storeUnavailable} tells a failure of the database (503, retry)
+     * from a defect (500).
+     */
     public HttpApi(String host, int port, Authenticator authenticator, IdentityService identity,
-                   NotebookRoutes notebooks, ImageRoutes images, LegacyRoutes legacy, IdentityRoutes identityRoutes,
-                   NotebookGateway gateway, KeyPairRoutes keyPairs, BooleanSupplier ready, Supplier<Map<String, Object>> capabilities,
-                   java.util.function.Predicate<Throwable> storeUnavailable) {
-        ObjectMapper mapper = Json.mapper();
-        this.app = Javalin.create(cfg -> configure(cfg, host, port, mapper, authenticator, identity, notebooks, images,
-                legacy, identityRoutes, gateway, keyPairs, ready, capabilities, storeUnavailable));
+                   List<RouteModule> modules, java.util.function.Predicate<Throwable> storeUnavailable) {
+        this.app = Javalin.create(cfg -> {
+            server(cfg, host, port);
+            filters(cfg.routes, authenticator, identity);
+            modules.forEach(m -> m.register(cfg.routes));
+            errors(cfg.routes, storeUnavailable);
+        });
     }
 
     public HttpApi start() {
@@ -73,18 +79,14 @@ public final class HttpApi {
         app.stop();
     }
 
-    private static void configure(JavalinConfig cfg, String host, int port, ObjectMapper mapper,
-                                  Authenticator authenticator, IdentityService identity, NotebookRoutes notebooks,
-                                  ImageRoutes images, LegacyRoutes legacy, IdentityRoutes identityRoutes,
-                                  NotebookGateway gateway, KeyPairRoutes keyPairs, BooleanSupplier ready,
-                                  Supplier<Map<String, Object>> capabilities,
-                                  java.util.function.Predicate<Throwable> storeUnavailable) {
+    /** Jetty and Javalin: limits, timeouts, JSON everywhere, the access log. */
+    private static void server(JavalinConfig cfg, String host, int port) {
         cfg.startup.showJavalinBanner = false;
         cfg.startup.showOldJavalinVersionWarning = false;
         cfg.concurrency.useVirtualThreads = true;
         cfg.jetty.host = host;
         cfg.jetty.port = port;
-        cfg.jsonMapper(new JavalinJackson(mapper, true));
+        cfg.jsonMapper(new JavalinJackson(Json.mapper(), true));
         cfg.http.defaultContentType = "application/json";
         cfg.http.maxRequestSize = MAX_BODY_BYTES;
         cfg.http.prefer405over404 = true;
@@ -111,8 +113,10 @@ public final class HttpApi {
                         ctx.statusCode(), Math.round(ms));
             }
         });
+    }
 
-        var routes = cfg.routes;
+    /** Before every route: a request id, authentication, the project check; after every change: the audit. */
+    private static void filters(RoutesConfig routes, Authenticator authenticator, IdentityService identity) {
         routes.before(ctx -> {
             String id = requestId();
             ctx.attribute("request-id", id);
@@ -135,7 +139,7 @@ public final class HttpApi {
         for (String scoped : List.of("/v1/{project_id}/*", "/v3/{project_id}/*")) {
             routes.before(scoped, ctx -> {
                 if (!ctx.path().startsWith("/v3/auth/")) {
-                    caller(ctx);
+                    Requests.caller(ctx);
                 }
             });
         }
@@ -150,19 +154,10 @@ public final class HttpApi {
             }
         });
 
-        routes.get("/health/live", ctx -> ctx.json(Map.of("status", "live")));
-        routes.get("/health/ready", ctx -> {
-            boolean ok = ready.getAsBoolean();
-            ctx.status(ok ? 200 : 503).json(Map.of("status", ok ? "ready" : "starting",
-                    "capabilities", capabilities.get()));
-        });
-        notebooks.register(routes);
-        images.register(routes);
-        legacy.register(routes);
-        identityRoutes.register(routes);
-        gateway.register(routes);
-        keyPairs.register(routes);
+    }
 
+    /** Every failure as the JSON error of the view it happened in; a defect logged with its request id. */
+    private static void errors(RoutesConfig routes, java.util.function.Predicate<Throwable> storeUnavailable) {
         routes.exception(AtelierException.class, (e, ctx) -> {
             if (e.retryAfter() != null) {
                 ctx.header("Retry-After", Long.toString(Math.max(1, e.retryAfter().toSeconds())));
@@ -210,23 +205,21 @@ public final class HttpApi {
         });
     }
 
-    static void writeError(Context ctx, ErrorCode code, String message) {
-        boolean legacy = ctx.path().contains("/demanager/");
-        if (legacy && code == ErrorCode.NOT_FOUND) {
-            code = ErrorCode.LEGACY_NOT_FOUND;
-        }
+    static void writeError(Context ctx, ErrorCode failure, String message) {
+        WireCodes.View view = WireCodes.viewOf(ctx.path());
+        WireCodes.Wire wire = WireCodes.of(view, failure);
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("error_code", code.code());
+        body.put("error_code", wire.code());
         body.put("error_msg", message);
-        if (legacy) {
+        if (view == WireCodes.View.LEGACY) {
             body.put("error_message", message); // the legacy pages name it so; older ones error_msg
         }
         Object requestId = ctx.attribute("request-id");
         if (requestId != null) {
             body.put("request_id", requestId);
         }
-        ctx.attribute(ERROR_WRITTEN, code.code());
-        ctx.status(code.httpStatus()).json(body);
+        ctx.attribute(ERROR_WRITTEN, wire.code());
+        ctx.status(wire.status()).json(body);
     }
 
     /**
@@ -238,82 +231,6 @@ public final class HttpApi {
         long hi = (r.nextLong() & 0xffffffffffff0fffL) | 0x0000000000004000L;
         long lo = (r.nextLong() & 0x3fffffffffffffffL) | 0x8000000000000000L;
         return new UUID(hi, lo).toString();
-    }
-
-    /**
-     * The request body, refused (413) without reading it when its declared length is over {@code max}, and read no
-     * further than that when it has none (chunked).
-     */
-    static byte[] boundedBody(Context ctx, int max) {
-        long declared = ctx.req().getContentLengthLong();
-        if (declared > max) {
-            throw new AtelierException(ErrorCode.PAYLOAD_TOO_LARGE, "the request body is larger than " + max
-                    + " bytes");
-        }
-        try (java.io.InputStream in = ctx.req().getInputStream()) {
-            byte[] body = in.readNBytes(max + 1);
-            if (body.length > max) {
-                throw new AtelierException(ErrorCode.PAYLOAD_TOO_LARGE, "the request body is larger than " + max
-                        + " bytes");
-            }
-            return body;
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e); // a malformed or cut-off body: the client's fault (ClientFault)
-        }
-    }
-
-    /** The authenticated caller of this request, after checking that the path's project is theirs. */
-    static Caller caller(Context ctx) {
-        Caller caller = authenticated(ctx);
-        String projectId = ctx.pathParam("project_id");
-        if (projectId.equals(ctx.attribute(PROJECT_CHECKED))) {
-            return caller; // the project filter has checked it for this request
-        }
-        caller.requireProject(projectId);
-        if (!caller.projects().contains(projectId)) { // a service administrator's: the project must exist
-            IdentityService identity = ctx.attribute(IDENTITY);
-            if (identity == null || !identity.projectExists(projectId)) {
-                throw new AtelierException(ErrorCode.PROJECT_FORBIDDEN, "project " + projectId + " does not exist");
-            }
-        }
-        ctx.attribute(PROJECT_CHECKED, projectId);
-        return caller;
-    }
-
-    /** The authenticated caller, for routes outside a project. */
-    static Caller authenticated(Context ctx) {
-        Caller caller = ctx.attribute(CALLER);
-        if (caller == null) {
-            throw new AtelierException(ErrorCode.AUTH_MISSING, "the request is not authenticated");
-        }
-        return caller;
-    }
-
-    /**
-     * Routes of one instance ({@code {id}} in the path): the caller must own it or administer its project; the
-     * instance, when found, is handed to the handler as the {@link #AUTHORIZED} attribute.
-     */
-    static Handler ownInstance(dev.atelier.core.service.InstanceService instances, Handler h) {
-        return ctx -> {
-            instances.authorize(caller(ctx), ctx.pathParam("project_id"), ctx.pathParam("id"))
-                    .ifPresent(i -> ctx.attribute(AUTHORIZED, i));
-            h.handle(ctx);
-        };
-    }
-
-    static Handler secured(Handler h) {
-        return ctx -> {
-            caller(ctx);
-            h.handle(ctx);
-        };
-    }
-
-    /** Routes that change what the whole project shares (images): project administrators only. */
-    static Handler administered(Handler h) {
-        return ctx -> {
-            caller(ctx).requireProjectAdministrator(ctx.pathParam("project_id"), "change the project's images");
-            h.handle(ctx);
-        };
     }
 
     /** Who tried which state change, from where, and how it ended; never a credential or a body. */

@@ -23,7 +23,7 @@ import java.util.Map;
  * Sign-in ({@code POST /v3/auth/tokens}, the IAM call Huawei clients make) and the administration API under
  * {@code /admin/v1}: users, projects, members, access keys and the audit log.
  */
-public final class IdentityRoutes {
+public final class IdentityRoutes implements RouteModule {
     static final String ADMIN = "/admin/v1";
     private static final DateTimeFormatter IAM_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'")
             .withZone(ZoneOffset.UTC);
@@ -36,33 +36,34 @@ public final class IdentityRoutes {
         this.identity = identity;
     }
 
-    void register(RoutesConfig routes) {
+    @Override
+    public void register(RoutesConfig routes) {
         routes.post("/v3/auth/tokens", this::signIn);
 
-        routes.get(ADMIN + "/whoami", ctx -> ctx.json(whoami(HttpApi.authenticated(ctx))));
+        routes.get(ADMIN + "/whoami", ctx -> ctx.json(whoami(Requests.authenticated(ctx))));
         routes.get(ADMIN + "/users", ctx -> ctx.json(Map.of("users",
-                identity.users(HttpApi.authenticated(ctx)).stream().map(IdentityRoutes::user).toList())));
+                identity.users(Requests.authenticated(ctx)).stream().map(IdentityRoutes::user).toList())));
         routes.post(ADMIN + "/users", ctx -> {
             RequestBody body = body(ctx);
-            User u = identity.createUser(HttpApi.authenticated(ctx), body.string("name"), body.string("password"),
+            User u = identity.createUser(Requests.authenticated(ctx), body.string("name"), body.string("password"),
                     Boolean.TRUE.equals(body.bool("service_admin")));
             ctx.status(201).json(user(u));
         });
-        routes.get(ADMIN + "/users/{user}", ctx -> ctx.json(user(identity.user(HttpApi.authenticated(ctx),
+        routes.get(ADMIN + "/users/{user}", ctx -> ctx.json(user(identity.user(Requests.authenticated(ctx),
                 ctx.pathParam("user")))));
         routes.put(ADMIN + "/users/{user}", ctx -> {
             RequestBody body = body(ctx);
-            ctx.json(user(identity.updateUser(HttpApi.authenticated(ctx), ctx.pathParam("user"),
+            ctx.json(user(identity.updateUser(Requests.authenticated(ctx), ctx.pathParam("user"),
                     body.bool("enabled"), body.string("password"), body.bool("service_admin"),
                     body.string("old_password"))));
         });
-        routes.delete(ADMIN + "/users/{user}", ctx -> ctx.json(user(identity.deleteUser(HttpApi.authenticated(ctx),
+        routes.delete(ADMIN + "/users/{user}", ctx -> ctx.json(user(identity.deleteUser(Requests.authenticated(ctx),
                 ctx.pathParam("user")))));
 
         routes.get(ADMIN + "/users/{user}/keys", ctx -> ctx.json(Map.of("keys", identity.keys(
-                HttpApi.authenticated(ctx), ctx.pathParam("user")).stream().map(IdentityRoutes::key).toList())));
+                Requests.authenticated(ctx), ctx.pathParam("user")).stream().map(IdentityRoutes::key).toList())));
         routes.post(ADMIN + "/users/{user}/keys", ctx -> {
-            IdentityService.NewKey k = identity.createKey(HttpApi.authenticated(ctx), ctx.pathParam("user"),
+            IdentityService.NewKey k = identity.createKey(Requests.authenticated(ctx), ctx.pathParam("user"),
                     body(ctx).string("description"));
             Map<String, Object> view = key(k.record());
             view.put("secret_key", k.secretKey()); // shown this once; only a sealed copy is kept
@@ -73,34 +74,34 @@ public final class IdentityRoutes {
             if (enabled == null) {
                 throw new AtelierException(ErrorCode.MISSING_PROPERTY, "enabled (true or false) is required");
             }
-            ctx.json(key(identity.setKeyEnabled(HttpApi.authenticated(ctx), ctx.pathParam("user"),
+            ctx.json(key(identity.setKeyEnabled(Requests.authenticated(ctx), ctx.pathParam("user"),
                     ctx.pathParam("access_key"), enabled)));
         });
         routes.delete(ADMIN + "/users/{user}/keys/{access_key}", ctx -> ctx.json(key(identity.deleteKey(
-                HttpApi.authenticated(ctx), ctx.pathParam("user"), ctx.pathParam("access_key")))));
+                Requests.authenticated(ctx), ctx.pathParam("user"), ctx.pathParam("access_key")))));
 
         routes.get(ADMIN + "/projects", ctx -> ctx.json(Map.of("projects",
-                identity.projects(HttpApi.authenticated(ctx)).stream().map(IdentityRoutes::project).toList())));
+                identity.projects(Requests.authenticated(ctx)).stream().map(IdentityRoutes::project).toList())));
         routes.post(ADMIN + "/projects", ctx -> ctx.status(201).json(project(identity.createProject(
-                HttpApi.authenticated(ctx), body(ctx).string("name")))));
+                Requests.authenticated(ctx), body(ctx).string("name")))));
         routes.get(ADMIN + "/projects/{project}", ctx -> ctx.json(project(identity.project(
-                HttpApi.authenticated(ctx), ctx.pathParam("project")))));
+                Requests.authenticated(ctx), ctx.pathParam("project")))));
         routes.delete(ADMIN + "/projects/{project}", ctx -> ctx.json(project(identity.deleteProject(
-                HttpApi.authenticated(ctx), ctx.pathParam("project")))));
+                Requests.authenticated(ctx), ctx.pathParam("project")))));
         routes.get(ADMIN + "/projects/{project}/members", ctx -> ctx.json(Map.of("members", identity.members(
-                HttpApi.authenticated(ctx), ctx.pathParam("project")).stream().map(IdentityRoutes::member).toList())));
+                Requests.authenticated(ctx), ctx.pathParam("project")).stream().map(IdentityRoutes::member).toList())));
         routes.put(ADMIN + "/projects/{project}/members/{user}", ctx -> ctx.json(member(identity.setMember(
-                HttpApi.authenticated(ctx), ctx.pathParam("project"), ctx.pathParam("user"),
+                Requests.authenticated(ctx), ctx.pathParam("project"), ctx.pathParam("user"),
                 body(ctx).string("role")))));
         routes.delete(ADMIN + "/projects/{project}/members/{user}", ctx -> ctx.json(member(identity.removeMember(
-                HttpApi.authenticated(ctx), ctx.pathParam("project"), ctx.pathParam("user")))));
+                Requests.authenticated(ctx), ctx.pathParam("project"), ctx.pathParam("user")))));
 
         routes.get(ADMIN + "/audit", this::audit);
     }
 
     private void signIn(Context ctx) {
         // anyone may send this: read only a small body, and refuse a larger one before reading it
-        RequestBody auth = RequestBody.parseOrEmpty(mapper, HttpApi.boundedBody(ctx, HttpApi.MAX_ANONYMOUS_BODY_BYTES))
+        RequestBody auth = RequestBody.parseOrEmpty(mapper, Requests.boundedBody(ctx, HttpApi.MAX_ANONYMOUS_BODY_BYTES))
                 .object("auth");
         RequestBody identityBody = auth == null ? null : auth.object("identity");
         if (identityBody == null || !identityBody.strings("methods").contains("password")) {
@@ -132,16 +133,16 @@ public final class IdentityRoutes {
     }
 
     private void audit(Context ctx) {
-        int offset = NotebookRoutes.intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE);
-        int limit = NotebookRoutes.intParam(ctx, "limit", 100, 1, MAX_AUDIT_LIMIT);
-        List<AuditEvent> events = identity.audit(HttpApi.authenticated(ctx), NotebookRoutes.query(ctx, "project"),
-                NotebookRoutes.query(ctx, "user"), time(ctx, "since"), time(ctx, "until"), offset, limit);
+        int offset = Requests.intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE);
+        int limit = Requests.intParam(ctx, "limit", 100, 1, MAX_AUDIT_LIMIT);
+        List<AuditEvent> events = identity.audit(Requests.authenticated(ctx), Requests.query(ctx, "project"),
+                Requests.query(ctx, "user"), time(ctx, "since"), time(ctx, "until"), offset, limit);
         ctx.json(Map.of("events", events.stream().map(IdentityRoutes::event).toList(), "offset", offset,
                 "limit", limit));
     }
 
     private static Long time(Context ctx, String name) {
-        String v = NotebookRoutes.query(ctx, name);
+        String v = Requests.query(ctx, name);
         if (v == null) {
             return null;
         }

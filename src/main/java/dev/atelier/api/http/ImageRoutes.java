@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** The v1 image routes (reference §2.15–2.20): a thin view over {@link ImageService}. */
-public final class ImageRoutes {
+public final class ImageRoutes implements RouteModule {
     private static final int DEFAULT_LIMIT = 200;
 
     private final ImageService images;
@@ -18,43 +18,44 @@ public final class ImageRoutes {
         this.images = images;
     }
 
-    void register(RoutesConfig routes) {
+    @Override
+    public void register(RoutesConfig routes) {
         String base = "/v1/{project_id}/images";
-        routes.get(base + "/group", HttpApi.secured(this::listGroups));
-        routes.put(base + "/group/{id}", HttpApi.administered(ctx -> {
+        routes.get(base + "/group", Requests.secured(this::listGroups));
+        routes.put(base + "/group/{id}", Requests.administered(ctx -> {
             byte[] raw = ctx.bodyAsBytes();
             String readMe = raw.length == 0 ? null : RequestBody.parse(mapper, raw).string("read_me");
             ctx.json(group(images.updateGroup(ctx.pathParam("project_id"), ctx.pathParam("id"), readMe)));
         }));
-        routes.delete(base + "/group/{id}", HttpApi.administered(ctx -> ctx.json(group(
+        routes.delete(base + "/group/{id}", Requests.administered(ctx -> ctx.json(group(
                 images.deleteGroup(ctx.pathParam("project_id"), ctx.pathParam("id"))))));
-        routes.get(base, HttpApi.secured(this::list));
-        routes.post(base, HttpApi.secured(this::registerImage));
-        routes.get(base + "/{id}", HttpApi.secured(ctx -> ctx.json(Views.image(
+        routes.get(base, Requests.secured(this::list));
+        routes.post(base, Requests.secured(this::registerImage));
+        routes.get(base + "/{id}", Requests.secured(ctx -> ctx.json(Views.image(
                 images.show(ctx.pathParam("project_id"), ctx.pathParam("id"))))));
-        routes.delete(base + "/{id}", HttpApi.administered(ctx -> ctx.json(Views.image(
+        routes.delete(base + "/{id}", Requests.administered(ctx -> ctx.json(Views.image(
                 images.delete(ctx.pathParam("project_id"), ctx.pathParam("id"))))));
-        routes.post(base + "/{id}/sync", HttpApi.administered(ctx -> ctx.json(Views.image(
+        routes.post(base + "/{id}/sync", Requests.administered(ctx -> ctx.json(Views.image(
                 images.sync(ctx.pathParam("project_id"), ctx.pathParam("id"))))));
     }
 
     private void list(Context ctx) {
-        int offset = NotebookRoutes.intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE);
-        int limit = NotebookRoutes.intParam(ctx, "limit", DEFAULT_LIMIT, 1, Integer.MAX_VALUE);
-        var all = images.list(ctx.pathParam("project_id"), NotebookRoutes.query(ctx, "name"), fuzzy(ctx),
-                NotebookRoutes.query(ctx, "namespace"), NotebookRoutes.query(ctx, "service_type"),
-                NotebookRoutes.query(ctx, "type"), NotebookRoutes.query(ctx, "workspace_id"))
+        int offset = Requests.intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE);
+        int limit = Requests.intParam(ctx, "limit", DEFAULT_LIMIT, 1, Integer.MAX_VALUE);
+        var all = images.list(ctx.pathParam("project_id"), Requests.query(ctx, "name"), fuzzy(ctx),
+                Requests.query(ctx, "namespace"), Requests.query(ctx, "service_type"),
+                Requests.query(ctx, "type"), Requests.query(ctx, "workspace_id"))
                 .stream().map(Views::image).toList();
-        ctx.json(Views.Page.of(NotebookRoutes.page(all, offset, limit), offset, limit, all.size()));
+        ctx.json(Views.Page.of(Requests.page(all, offset, limit), offset, limit, all.size()));
     }
 
     private void listGroups(Context ctx) {
-        int offset = NotebookRoutes.intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE);
-        int limit = NotebookRoutes.intParam(ctx, "limit", DEFAULT_LIMIT, 1, Integer.MAX_VALUE);
-        var all = images.groups(ctx.pathParam("project_id"), NotebookRoutes.query(ctx, "name"), fuzzy(ctx),
-                NotebookRoutes.query(ctx, "namespace"), NotebookRoutes.query(ctx, "type"),
-                NotebookRoutes.query(ctx, "workspace_id")).stream().map(ImageRoutes::group).toList();
-        ctx.json(Views.Page.of(NotebookRoutes.page(all, offset, limit), offset, limit, all.size()));
+        int offset = Requests.intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE);
+        int limit = Requests.intParam(ctx, "limit", DEFAULT_LIMIT, 1, Integer.MAX_VALUE);
+        var all = images.groups(ctx.pathParam("project_id"), Requests.query(ctx, "name"), fuzzy(ctx),
+                Requests.query(ctx, "namespace"), Requests.query(ctx, "type"),
+                Requests.query(ctx, "workspace_id")).stream().map(ImageRoutes::group).toList();
+        ctx.json(Views.Page.of(Requests.page(all, offset, limit), offset, limit, all.size()));
     }
 
     private void registerImage(Context ctx) {
@@ -72,7 +73,7 @@ public final class ImageRoutes {
     }
 
     private static boolean fuzzy(Context ctx) {
-        String v = NotebookRoutes.query(ctx, "name_fuzzy_match");
+        String v = Requests.query(ctx, "name_fuzzy_match");
         return v == null || !v.equalsIgnoreCase("false");
     }
 

@@ -49,7 +49,7 @@ final class JsonErrorHandler extends ErrorHandler {
 
     /** The code the API itself gives for that status. */
     static String codeOf(int status) {
-        return (switch (status) {
+        return WireCodes.v1(switch (status) {
             case 401 -> ErrorCode.AUTH_MISSING;
             case 403 -> ErrorCode.FORBIDDEN;
             case 404 -> ErrorCode.ROUTE_NOT_FOUND;

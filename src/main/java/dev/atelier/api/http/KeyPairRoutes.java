@@ -15,7 +15,7 @@ import java.util.Map;
  * {@code /v3/{project_id}/keypairs}): import a public key by name, list, show, delete. Instances name key pairs
  * in their SSH endpoint.
  */
-public final class KeyPairRoutes {
+public final class KeyPairRoutes implements RouteModule {
     private final SshAccess ssh;
     private final ObjectMapper mapper = Json.mapper();
 
@@ -23,15 +23,16 @@ public final class KeyPairRoutes {
         this.ssh = ssh;
     }
 
-    void register(RoutesConfig routes) {
+    @Override
+    public void register(RoutesConfig routes) {
         String base = "/v3/{project_id}/keypairs";
-        routes.post(base, HttpApi.secured(this::create));
-        routes.get(base, HttpApi.secured(ctx -> ctx.json(Map.of("keypairs", ssh.list(HttpApi.caller(ctx),
+        routes.post(base, Requests.secured(this::create));
+        routes.get(base, Requests.secured(ctx -> ctx.json(Map.of("keypairs", ssh.list(Requests.caller(ctx),
                 ctx.pathParam("project_id")).stream().map(k -> Map.of("keypair", view(k))).toList()))));
-        routes.get(base + "/{name}", HttpApi.secured(ctx -> ctx.json(Map.of("keypair", view(ssh.show(
-                HttpApi.caller(ctx), ctx.pathParam("project_id"), ctx.pathParam("name")))))));
-        routes.delete(base + "/{name}", HttpApi.secured(ctx -> {
-            ssh.delete(HttpApi.caller(ctx), ctx.pathParam("project_id"), ctx.pathParam("name"));
+        routes.get(base + "/{name}", Requests.secured(ctx -> ctx.json(Map.of("keypair", view(ssh.show(
+                Requests.caller(ctx), ctx.pathParam("project_id"), ctx.pathParam("name")))))));
+        routes.delete(base + "/{name}", Requests.secured(ctx -> {
+            ssh.delete(Requests.caller(ctx), ctx.pathParam("project_id"), ctx.pathParam("name"));
             ctx.status(204);
         }));
     }
@@ -42,7 +43,7 @@ public final class KeyPairRoutes {
             throw new AtelierException(ErrorCode.MISSING_PROPERTY, "keypair is required: {\"keypair\": {\"name\": "
                     + "…, \"public_key\": \"ssh-ed25519 AAAA…\"}}");
         }
-        KeyPair k = ssh.register(HttpApi.caller(ctx), ctx.pathParam("project_id"), keypair.string("name"),
+        KeyPair k = ssh.register(Requests.caller(ctx), ctx.pathParam("project_id"), keypair.string("name"),
                 keypair.string("public_key"));
         ctx.json(Map.of("keypair", view(k)));
     }

@@ -6,7 +6,8 @@ import dev.atelier.core.auth.Caller;
 import dev.atelier.core.model.Image;
 import dev.atelier.core.model.Instance;
 import dev.atelier.core.model.InstanceStatus;
-import dev.atelier.core.port.IdentityStore;
+import dev.atelier.core.model.WorkspaceId;
+import dev.atelier.core.service.IdentityService;
 import dev.atelier.core.port.InstanceStore;
 import dev.atelier.core.port.InstanceStore.InstanceQuery;
 import dev.atelier.core.service.Catalog;
@@ -26,7 +27,7 @@ import java.util.regex.Pattern;
  * The legacy DevEnviron API (reference §4, seed 004) as a second view of the same instances: an instance
  * created here is {@code DE-<uuid>}, the same instance is {@code <uuid>} in v1, and both APIs accept both forms.
  */
-public final class LegacyRoutes {
+public final class LegacyRoutes implements RouteModule {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     private static final Pattern BUCKET_ROOT = Pattern.compile("/?[^/]+/?");
     private static final long MIN_AUTO_STOP_S = 3600;
@@ -38,13 +39,13 @@ public final class LegacyRoutes {
     private final InstanceService instances;
     private final ImageService images;
     private final Catalog catalog;
-    private final IdentityStore identities;
+    private final IdentityService identities;
     private final Clock clock;
     private final com.fasterxml.jackson.databind.ObjectMapper mapper = Json.mapper();
 
     private final java.util.function.Function<Instance, String> publicUrl;
 
-    public LegacyRoutes(InstanceService instances, ImageService images, Catalog catalog, IdentityStore identities,
+    public LegacyRoutes(InstanceService instances, ImageService images, Catalog catalog, IdentityService identities,
                         Clock clock, java.util.function.Function<Instance, String> publicUrl) {
         this.publicUrl = publicUrl;
         this.instances = instances;
@@ -56,10 +57,11 @@ public final class LegacyRoutes {
 
     /** Instance routes: the caller must own the instance or administer its project. */
     private io.javalin.http.Handler own(io.javalin.http.Handler h) {
-        return HttpApi.ownInstance(instances, h);
+        return Requests.ownInstance(instances, h);
     }
 
-    void register(RoutesConfig routes) {
+    @Override
+    public void register(RoutesConfig routes) {
         String base = "/v1/{project_id}/demanager/instances";
         routes.post(base, this::create);
         routes.get(base, this::list);
@@ -77,11 +79,11 @@ public final class LegacyRoutes {
 
     /** The instance as stored now, for a change that depends on its status (not what memory shows). */
     private Instance current(Context ctx) {
-        return notFoundAsLegacy(() -> instances.show(ctx.pathParam("project_id"), ctx.pathParam("id")));
+        return instances.show(ctx.pathParam("project_id"), Requests.instanceId(ctx));
     }
 
     private void create(Context ctx) {
-        Caller caller = HttpApi.caller(ctx);
+        Caller caller = Requests.caller(ctx);
         String projectId = ctx.pathParam("project_id");
         RequestBody body = RequestBody.parse(mapper, ctx.bodyAsBytes());
         String name = body.string("name");
@@ -103,7 +105,7 @@ public final class LegacyRoutes {
         }
         RequestBody storage = spec.object("storage");
         if (storage == null) {
-            throw new AtelierException(ErrorCode.LEGACY_STORAGE_MISSING, "spec.storage is required");
+            throw new AtelierException(ErrorCode.STORAGE_MISSING, "spec.storage is required");
         }
         Integer volumeSize = storageSize(storage);
         Long autoStopMs = autoStop(spec.object("auto_stop"));
@@ -119,7 +121,7 @@ public final class LegacyRoutes {
     }
 
     private void list(Context ctx) {
-        Caller caller = HttpApi.caller(ctx);
+        Caller caller = Requests.caller(ctx);
         String deType = ctx.queryParam("de_type");
         if (deType == null) {
             throw legacyParameter("de_type is required (Notebook)");
@@ -127,49 +129,50 @@ public final class LegacyRoutes {
         if (!deType.equals("Notebook")) {
             throw legacyParameter("de_type must be Notebook");
         }
-        String provision = NotebookRoutes.query(ctx, "provision_type");
+        String provision = Requests.query(ctx, "provision_type");
         if (provision != null && !provision.equals("Docker")) {
             throw legacyParameter("provision_type must be Docker");
         }
-        String status = NotebookRoutes.query(ctx, "status");
-        List<String> statuses = null;
+        String status = Requests.query(ctx, "status");
+        List<InstanceStatus> statuses = null;
         if (status != null) {
-            statuses = LegacyViews.V1_STATUSES.get(status);
+            statuses = LegacyViews.v1Statuses(status);
             if (statuses == null) {
                 throw legacyParameter("status must be one of " + new java.util.TreeSet<>(
-                        LegacyViews.V1_STATUSES.keySet()));
+                        LegacyViews.LEGACY_STATUSES));
             }
         }
-        String sortBy = NotebookRoutes.query(ctx, "sortby");
+        String sortBy = Requests.query(ctx, "sortby");
         String field = sortBy == null || sortBy.equals("name") ? "name"
                 : sortBy.equals("creation_timestamp") ? "create_at" : null;
         if (field == null) {
             throw legacyParameter("sortby must be name or creation_timestamp");
         }
-        String order = NotebookRoutes.query(ctx, "order");
+        String order = Requests.query(ctx, "order");
         if (order != null && !order.equals("asc") && !order.equals("desc")) {
             throw legacyParameter("order must be asc or desc");
         }
         boolean ascending = order == null || order.equals("asc");
         int offset = nonNegative(ctx, "offset");
         int limit = nonNegative(ctx, "limit");
-        String showSelf = NotebookRoutes.query(ctx, "show_self");
+        String showSelf = Requests.query(ctx, "show_self");
         if (showSelf != null && !showSelf.equalsIgnoreCase("true") && !showSelf.equalsIgnoreCase("false")) {
             throw legacyParameter("show_self must be true or false");
         }
         // show_self=false shows the whole project to its administrators; members only ever see their own
-        boolean self = showSelf == null || showSelf.equalsIgnoreCase("true")
-                || !caller.administers(ctx.pathParam("project_id"));
-        String workspace = NotebookRoutes.query(ctx, "workspace_id");
-        String aiProject = NotebookRoutes.query(ctx, "ai_project");
-        String pool = NotebookRoutes.query(ctx, "pool_id");
-        if (pool != null || aiProject != null && !aiProject.equals("default-ai-project")) {
-            statuses = List.of(); // no dedicated pools, and every instance is in the default AI project
+        InstanceService.Scope scope = showSelf == null || showSelf.equalsIgnoreCase("true")
+                ? InstanceService.Scope.OWN : InstanceService.Scope.PROJECT;
+        String workspace = Requests.query(ctx, "workspace_id");
+        String aiProject = Requests.query(ctx, "ai_project");
+        if (aiProject != null && !aiProject.equals("default-ai-project")) {
+            statuses = List.of(); // every instance is in the default AI project
         }
-        InstanceStore.InstancePage page = instances.query(new InstanceQuery(ctx.pathParam("project_id"),
-                self ? caller.userId() : null, null, statuses, null, workspace == null ? "0" : workspace, null, null,
-                null, List.of(new InstanceStore.Sort(field, ascending)), offset,
-                limit == 0 ? Integer.MAX_VALUE : limit));
+        InstanceStore.InstancePage page = instances.list(caller, ctx.pathParam("project_id"), scope,
+                InstanceQuery.in(ctx.pathParam("project_id")).statuses(statuses)
+                        .workspace(workspace == null ? WorkspaceId.DEFAULT : workspace)
+                        .pool(Requests.query(ctx, "pool_id"))
+                        .sort(List.of(new InstanceStore.Sort(field, ascending)))
+                        .page(offset, limit == 0 ? Integer.MAX_VALUE : limit));
         ctx.json(new LegacyViews.ListResult(page.total(), page.items().stream().map(this::view).toList()));
     }
 
@@ -181,24 +184,15 @@ public final class LegacyRoutes {
         RequestBody spec = body.object("spec");
         RequestBody autoStop = spec == null ? null : spec.object("auto_stop");
         Long autoStopMs = autoStop(autoStop);
-        Instance updated = current;
-        if (description != null) {
-            updated = instances.update(projectId, current.id(), new UpdateInstance(null, description, null, null, null,
-                    false));
-        }
-        if (autoStop != null) {
-            updated = instances.setAutoStop(projectId, current.id(), autoStopMs == null ? -1L : autoStopMs);
-        }
+        // one change, checked and written together
+        Instance updated = instances.update(projectId, current.id(), UpdateInstance.of()
+                .description(description)
+                .autoStop(autoStop == null ? null : autoStopMs == null ? -1L : autoStopMs).build());
         ctx.json(view(updated));
     }
 
     private void delete(Context ctx) {
-        Instance current = current(ctx);
-        if (current.status() == InstanceStatus.RUNNING || current.status() == InstanceStatus.STARTING) {
-            throw new AtelierException(ErrorCode.LEGACY_MUST_STOP_FIRST, "instance " + ctx.pathParam("id")
-                    + " is " + LegacyViews.status(current.status()) + "; stop it before deleting it");
-        }
-        instances.delete(ctx.pathParam("project_id"), current.id());
+        instances.deleteStopped(ctx.pathParam("project_id"), Requests.instanceId(ctx)); // stop before delete (§4)
         ctx.json(Map.of("instance_id", ctx.pathParam("id")));
     }
 
@@ -211,19 +205,11 @@ public final class LegacyRoutes {
         String projectId = ctx.pathParam("project_id");
         Instance after = switch (action) {
             case "start" -> {
-                if (current.status() == InstanceStatus.RUNNING) {
-                    throw new AtelierException(ErrorCode.LEGACY_ALREADY_RUNNING, "instance is already running");
-                }
                 var lease = current.lease();
                 yield instances.start(projectId, current.id(), lease.enabled() ? lease.requestedMs() : -1L, "timing");
             }
-            case "stop" -> {
-                if (current.status() == InstanceStatus.STOPPED) {
-                    throw new AtelierException(ErrorCode.LEGACY_ALREADY_STOPPED, "instance is already stopped");
-                }
-                yield instances.stop(projectId, current.id());
-            }
-            case "restart", "queue", "dequeue" -> throw new AtelierException(ErrorCode.LEGACY_PARAMETER, "action "
+            case "stop" -> instances.stop(projectId, current.id());
+            case "restart", "queue", "dequeue" -> throw new AtelierException(ErrorCode.INVALID_PARAMETER, "action "
                     + action + " is not supported by this server (free instances start without queuing; restart is "
                     + "stop, then start)");
             default -> throw legacyParameter("action must be start, stop, restart, queue or dequeue");
@@ -252,7 +238,7 @@ public final class LegacyRoutes {
     private static Integer storageSize(RequestBody storage) {
         String type = storage.string("type");
         if (type == null) {
-            throw new AtelierException(ErrorCode.LEGACY_STORAGE_MISSING, "spec.storage.type is required");
+            throw new AtelierException(ErrorCode.STORAGE_MISSING, "spec.storage.type is required");
         }
         RequestBody location = storage.object("location");
         switch (type) {
@@ -262,22 +248,22 @@ public final class LegacyRoutes {
             case "obs", "obsfs" -> {
                 String path = location == null ? null : location.string("path");
                 if (path == null) {
-                    throw new AtelierException(ErrorCode.LEGACY_OBS_PATH_MISSING,
+                    throw new AtelierException(ErrorCode.OBS_PATH_MISSING,
                             "spec.storage.location.path is required for " + type + " storage");
                 }
                 if (type.equals("obs") && !path.endsWith("/")) {
-                    throw new AtelierException(ErrorCode.LEGACY_PATH_NOT_DIRECTORY,
+                    throw new AtelierException(ErrorCode.PATH_NOT_DIRECTORY,
                             "spec.storage.location.path must end with '/'");
                 }
                 if (type.equals("obs") && BUCKET_ROOT.matcher(path).matches()) {
-                    throw new AtelierException(ErrorCode.LEGACY_PATH_IS_BUCKET,
+                    throw new AtelierException(ErrorCode.PATH_IS_BUCKET,
                             "spec.storage.location.path must be a directory in a bucket, not the bucket itself");
                 }
-                throw new AtelierException(ErrorCode.LEGACY_STORAGE_UNSUPPORTED, "storage type " + type
+                throw new AtelierException(ErrorCode.STORAGE_UNSUPPORTED, "storage type " + type
                         + " is not available as a work volume on this server; use evs (and attach OBS paths "
                         + "through the v1 storage API)");
             }
-            default -> throw new AtelierException(ErrorCode.LEGACY_STORAGE_UNSUPPORTED,
+            default -> throw new AtelierException(ErrorCode.STORAGE_UNSUPPORTED,
                     "spec.storage.type must be obs, obsfs or evs");
         }
     }
@@ -293,7 +279,7 @@ public final class LegacyRoutes {
             return null;
         }
         if (seconds == null) {
-            throw new AtelierException(ErrorCode.LEGACY_AUTO_STOP_WITHOUT_DURATION,
+            throw new AtelierException(ErrorCode.AUTO_STOP_WITHOUT_DURATION,
                     "spec.auto_stop.duration is required when auto stop is enabled");
         }
         if (seconds < MIN_AUTO_STOP_S || seconds > MAX_AUTO_STOP_S) {
@@ -304,7 +290,7 @@ public final class LegacyRoutes {
     }
 
     private static int nonNegative(Context ctx, String name) {
-        String raw = NotebookRoutes.query(ctx, name);
+        String raw = Requests.query(ctx, name);
         if (raw == null) {
             return 0;
         }
@@ -320,17 +306,6 @@ public final class LegacyRoutes {
     }
 
     private static AtelierException legacyParameter(String message) {
-        return new AtelierException(ErrorCode.LEGACY_PARAMETER, message);
-    }
-
-    private static <T> T notFoundAsLegacy(java.util.function.Supplier<T> s) {
-        try {
-            return s.get();
-        } catch (AtelierException e) {
-            if (e.errorCode() == ErrorCode.NOT_FOUND) {
-                throw new AtelierException(ErrorCode.LEGACY_NOT_FOUND, e.getMessage());
-            }
-            throw e;
-        }
+        return new AtelierException(ErrorCode.INVALID_PARAMETER, message);
     }
 }

@@ -34,17 +34,18 @@ final class LegacyViews {
         };
     }
 
-    /** Every legacy status, and the v1 statuses that show as it (none, for the states Atelier never enters). */
-    static final Map<String, List<String>> V1_STATUSES = Map.ofEntries(
-            Map.entry("CREATE_QUEUING", List.of()), Map.entry("CREATING", List.of("INIT", "CREATING")),
-            Map.entry("CREATE_FAILED", List.of("CREATE_FAILED")), Map.entry("START_QUEUING", List.of()),
-            Map.entry("READY_TO_START", List.of()), Map.entry("STARTING", List.of("STARTING")),
-            Map.entry("RESTARTING", List.of()), Map.entry("START_FAILED", List.of("START_FAILED")),
-            Map.entry("RUNNING", List.of("RUNNING", "SNAPSHOTTING")), Map.entry("STOPPING", List.of("STOPPING")),
-            Map.entry("STOPPED", List.of("STOPPED")),
-            Map.entry("UNAVAILABLE", List.of("DELETE_FAILED", "ERROR", "FROZEN")),
-            Map.entry("DELETED", List.of("DELETING", "DELETED")), Map.entry("RESIZING", List.of()),
-            Map.entry("RESIZE_FAILED", List.of()));
+    /** Every status of the legacy API, including those Atelier never enters (queues, resizing). */
+    static final Set<String> LEGACY_STATUSES = Set.of("CREATE_QUEUING", "CREATING", "CREATE_FAILED", "START_QUEUING",
+            "READY_TO_START", "STARTING", "RESTARTING", "START_FAILED", "RUNNING", "STOPPING", "STOPPED", "UNAVAILABLE",
+            "DELETED", "RESIZING", "RESIZE_FAILED");
+
+    /** The v1 statuses that show as a legacy status (none for the states Atelier never enters); null: no such status. */
+    static List<InstanceStatus> v1Statuses(String legacy) {
+        if (!LEGACY_STATUSES.contains(legacy)) {
+            return null;
+        }
+        return java.util.Arrays.stream(InstanceStatus.values()).filter(s -> status(s).equals(legacy)).toList();
+    }
 
     static final Set<String> FAILED = Set.of("CREATE_FAILED", "START_FAILED", "UNAVAILABLE");
 
@@ -174,7 +175,7 @@ final class LegacyViews {
         }
 
         static String legacy(String id) {
-            return dev.atelier.core.service.InstanceService.LEGACY_PREFIX + id;
+            return dev.atelier.api.InstanceIds.legacy(id);
         }
     }
 }

@@ -55,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * {@code X-XSRFToken} header to match its {@code _xsrf} cookie, and a cross-origin {@code Origin} is refused,
  * for WebSockets too (JupyterHub's web-security guidance).
  */
-public final class NotebookGateway {
+public final class NotebookGateway implements RouteModule {
     private static final Logger log = LoggerFactory.getLogger(NotebookGateway.class);
     public static final String PREFIX = "/notebook/";
     static final String COOKIE_PREFIX = "atelier-notebook-";
@@ -106,7 +106,8 @@ public final class NotebookGateway {
         return publicUrlOf(i.id()) + PREFIX + i.id() + "/tree";
     }
 
-    void register(RoutesConfig routes) {
+    @Override
+    public void register(RoutesConfig routes) {
         String path = PREFIX + "{id}/<rest>";
         for (HandlerType method : List.of(HandlerType.GET, HandlerType.POST, HandlerType.PUT, HandlerType.PATCH,
                 HandlerType.DELETE, HandlerType.HEAD, HandlerType.OPTIONS)) {
@@ -121,7 +122,7 @@ public final class NotebookGateway {
 
     /** The running instance the request may reach, or an error that says why not. */
     private Instance admit(Context ctx, boolean webSocket) {
-        String id = InstanceService.canonicalId(ctx.pathParam("id"));
+        String id = dev.atelier.api.InstanceIds.canonical(ctx.pathParam("id"));
         if (notebookDomain != null) {
             String host = ctx.header("Host") == null ? "" : ctx.header("Host").toLowerCase(Locale.ROOT);
             int colon = portColon(host);
@@ -296,7 +297,7 @@ public final class NotebookGateway {
         } catch (GatewayRefusal r) {
             refuse(ctx, r);
         } catch (AtelierException e) { // from the owner's credentials
-            refuse(ctx, new GatewayRefusal(e.errorCode().httpStatus(), e.errorCode(), e.getMessage()));
+            refuse(ctx, new GatewayRefusal(WireCodes.v1(e.errorCode()).status(), e.errorCode(), e.getMessage()));
         }
         return null;
     }

@@ -6,11 +6,11 @@ import dev.atelier.core.auth.Caller;
 import dev.atelier.core.model.Image;
 import dev.atelier.core.model.Instance;
 import dev.atelier.core.port.InstanceStore.InstancePage;
+import dev.atelier.core.port.InstanceStore.InstanceQuery;
 import dev.atelier.core.service.Catalog;
 import dev.atelier.core.service.ImageService;
 import dev.atelier.core.service.CreateInstance;
 import dev.atelier.core.service.InstanceService;
-import dev.atelier.core.service.ListInstances;
 import dev.atelier.core.service.StorageService;
 import dev.atelier.core.service.UpdateInstance;
 import dev.atelier.core.port.InstanceReads;
@@ -23,9 +23,7 @@ import java.util.Map;
 import java.util.Locale;
 
 /** The v1 notebooks, flavors and images routes (reference §2): a thin view over {@link InstanceService}. */
-public final class NotebookRoutes {
-    private static final int DEFAULT_NOTEBOOK_LIMIT = 10;
-    private static final int MAX_LIMIT = 1000;
+public final class NotebookRoutes implements RouteModule {
 
     private final InstanceService instances;
     private final Catalog catalog;
@@ -55,13 +53,14 @@ public final class NotebookRoutes {
         this.storage = storage;
     }
 
-    void register(RoutesConfig routes) {
+    @Override
+    public void register(RoutesConfig routes) {
         String base = "/v1/{project_id}";
-        routes.get(base + "/notebooks/flavors", HttpApi.secured(this::listFlavors));
-        routes.get(base + "/notebooks/tags", HttpApi.secured(this::projectTags));
+        routes.get(base + "/notebooks/flavors", Requests.secured(this::listFlavors));
+        routes.get(base + "/notebooks/tags", Requests.secured(this::projectTags));
         routes.post(base + "/notebooks", this::create);
-        routes.get(base + "/notebooks", ctx -> list(ctx, false));
-        routes.get(base + "/notebooks/all", ctx -> list(ctx, true));
+        routes.get(base + "/notebooks", ctx -> list(ctx, InstanceService.Scope.OWN));
+        routes.get(base + "/notebooks/all", ctx -> list(ctx, InstanceService.Scope.PROJECT));
         routes.get(base + "/notebooks/{id}", own(this::show));
         routes.put(base + "/notebooks/{id}", own(this::update));
         routes.delete(base + "/notebooks/{id}", own(this::delete));
@@ -72,26 +71,26 @@ public final class NotebookRoutes {
         routes.get(base + "/notebooks/{id}/flavors", own(this::switchableFlavors));
         routes.post(base + "/notebooks/{id}/tags/create", own(ctx -> changeTags(ctx, true)));
         routes.delete(base + "/notebooks/{id}/tags/delete", own(ctx -> changeTags(ctx, false)));
-        routes.get(base + "/authoring/features/{feature}", HttpApi.secured(this::feature));
+        routes.get(base + "/authoring/features/{feature}", Requests.secured(this::feature));
         routes.post(base + "/notebooks/{id}/create-image", own(this::saveImage));
         routes.post(base + "/notebooks/{id}/storage", own(this::attach));
         routes.get(base + "/notebooks/{id}/storage", own(ctx -> {
-            var all = storage.list(ctx.pathParam("project_id"), ctx.pathParam("id")).stream().map(Views::mount).toList();
+            var all = storage.list(ctx.pathParam("project_id"), Requests.instanceId(ctx)).stream().map(Views::mount).toList();
             ctx.json(Views.Page.of(all, 0, Math.max(all.size(), 1), all.size()));
         }));
         routes.get(base + "/notebooks/{id}/storage/{storage_id}", own(ctx -> ctx.json(Views.mount(
-                storage.show(ctx.pathParam("project_id"), ctx.pathParam("id"), ctx.pathParam("storage_id"))))));
+                storage.show(ctx.pathParam("project_id"), Requests.instanceId(ctx), ctx.pathParam("storage_id"))))));
         routes.delete(base + "/notebooks/{id}/storage/{storage_id}", own(ctx -> ctx.json(Views.mount(
-                storage.detach(ctx.pathParam("project_id"), ctx.pathParam("id"), ctx.pathParam("storage_id"))))));
+                storage.detach(ctx.pathParam("project_id"), Requests.instanceId(ctx), ctx.pathParam("storage_id"))))));
     }
 
     /** Instance routes: the caller must own the instance or administer its project. */
     private io.javalin.http.Handler own(io.javalin.http.Handler h) {
-        return HttpApi.ownInstance(instances, h);
+        return Requests.ownInstance(instances, h);
     }
 
     private void create(Context ctx) {
-        Caller caller = HttpApi.caller(ctx);
+        Caller caller = Requests.caller(ctx);
         RequestBody body = RequestBody.parse(mapper, ctx.bodyAsBytes());
         String name = body.string("name");
         String description = body.string("description");
@@ -130,69 +129,49 @@ public final class NotebookRoutes {
         ctx.json(view(instances.create(caller, ctx.pathParam("project_id"), req)));
     }
 
-    private void list(Context ctx, boolean all) {
-        for (String unsupported : List.of("tags", "billing")) {
-            if (query(ctx, unsupported) != null) {
-                // refusing beats silently ignoring a filter and returning a list that looks filtered
-                throw new AtelierException(ErrorCode.INVALID_PARAMETER, "the " + unsupported
-                        + " filter is not supported by this server");
-            }
-        }
-        int offset = intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE);
-        int limit = intParam(ctx, "limit", DEFAULT_NOTEBOOK_LIMIT, 1, MAX_LIMIT);
-        String workspace = query(ctx, "workspace_id");
-        ListInstances req = new ListInstances(query(ctx, "name"), query(ctx, "status"), query(ctx, "feature"),
-                query(ctx, "owner"), query(ctx, "pool_id"), workspace != null ? workspace : query(ctx, "workspaceId"),
-                query(ctx, "flavor"), query(ctx, "image_id"), query(ctx, "id"), query(ctx, "sort_key"),
-                query(ctx, "sort_dir"), offset, limit);
-        InstancePage page = instances.list(HttpApi.caller(ctx), ctx.pathParam("project_id"), req, all);
+    private void list(Context ctx, InstanceService.Scope scope) {
+        InstanceQuery.Builder asked = NotebookListQuery.parse(ctx);
+        InstanceQuery query = asked.build();
+        InstancePage page = instances.list(Requests.caller(ctx), ctx.pathParam("project_id"), scope, asked);
         // one read for the whole page, not one per instance
         var details = reads.details(page.items().stream().map(Instance::id).toList());
         ctx.json(Views.Page.of(page.items().stream().map(i -> view(i, details.get(i.id())).withoutToken()).toList(),
-                offset, limit, page.total()));
-    }
-
-    /** A query parameter, with an empty value counting as absent. */
-    static String query(Context ctx, String name) {
-        String v = ctx.queryParam(name);
-        if (v != null && v.indexOf('\0') >= 0) {
-            throw new AtelierException(ErrorCode.INVALID_PARAMETER, name + " must not contain a NUL character");
-        }
-        return v == null || v.isEmpty() ? null : v;
+                query.offset(), query.limit(), page.total()));
     }
 
     private void show(Context ctx) {
         Instance read = ctx.attribute(HttpApi.AUTHORIZED); // read once, when the caller was checked against it
-        ctx.json(view(read != null ? read : instances.show(ctx.pathParam("project_id"), ctx.pathParam("id"))));
+        ctx.json(view(read != null ? read : instances.show(ctx.pathParam("project_id"), Requests.instanceId(ctx))));
     }
 
     private void delete(Context ctx) {
-        ctx.json(view(instances.delete(ctx.pathParam("project_id"), ctx.pathParam("id"))));
+        ctx.json(view(instances.delete(ctx.pathParam("project_id"), Requests.instanceId(ctx))));
     }
 
     private void update(Context ctx) {
         RequestBody body = RequestBody.parse(mapper, ctx.bodyAsBytes());
-        UpdateInstance req = new UpdateInstance(body.string("name"), body.string("description"),
-                body.string("flavor"), body.string("image_id"), body.integer("storage_new_size"),
-                !body.objects("endpoints").isEmpty());
-        ctx.json(view(instances.update(ctx.pathParam("project_id"), ctx.pathParam("id"), req)));
+        UpdateInstance req = UpdateInstance.of().name(body.string("name")).description(body.string("description"))
+                .flavor(body.string("flavor")).image(body.string("image_id"))
+                .storageNewSizeGb(body.integer("storage_new_size"))
+                .endpointsGiven(!body.objects("endpoints").isEmpty()).build();
+        ctx.json(view(instances.update(ctx.pathParam("project_id"), Requests.instanceId(ctx), req)));
     }
 
     private void start(Context ctx) {
-        ctx.json(view(instances.start(ctx.pathParam("project_id"), ctx.pathParam("id"), longParam(ctx, "duration"),
+        ctx.json(view(instances.start(ctx.pathParam("project_id"), Requests.instanceId(ctx), Requests.longParam(ctx, "duration"),
                 ctx.queryParam("type"))));
     }
 
     private void stop(Context ctx) {
-        ctx.json(view(instances.stop(ctx.pathParam("project_id"), ctx.pathParam("id"))));
+        ctx.json(view(instances.stop(ctx.pathParam("project_id"), Requests.instanceId(ctx))));
     }
 
     private void showLease(Context ctx) {
-        ctx.json(Views.lease(instances.show(ctx.pathParam("project_id"), ctx.pathParam("id")).lease()));
+        ctx.json(Views.lease(instances.show(ctx.pathParam("project_id"), Requests.instanceId(ctx)).lease()));
     }
 
     private void renewLease(Context ctx) {
-        Long duration = longParam(ctx, "duration");
+        Long duration = Requests.longParam(ctx, "duration");
         String type = null;
         if (duration == null) {
             // the body is optional: the SDK sends either a LeaseReq body or ?duration= with an empty body
@@ -203,11 +182,11 @@ public final class NotebookRoutes {
                 type = body.string("type");
             }
         }
-        ctx.json(Views.lease(instances.renewLease(ctx.pathParam("project_id"), ctx.pathParam("id"), duration, type)));
+        ctx.json(Views.lease(instances.renewLease(ctx.pathParam("project_id"), Requests.instanceId(ctx), duration, type)));
     }
 
     private void switchableFlavors(Context ctx) {
-        var all = instances.switchableFlavors(ctx.pathParam("project_id"), ctx.pathParam("id")).stream()
+        var all = instances.switchableFlavors(ctx.pathParam("project_id"), Requests.instanceId(ctx)).stream()
                 .map(Views::flavor).toList();
         pagedFlavors(ctx, all);
     }
@@ -227,21 +206,21 @@ public final class NotebookRoutes {
             tags.put(key, value);
         }
         if (create) {
-            instances.tag(ctx.pathParam("project_id"), ctx.pathParam("id"), tags);
+            instances.tag(ctx.pathParam("project_id"), Requests.instanceId(ctx), tags);
         } else {
-            instances.untag(ctx.pathParam("project_id"), ctx.pathParam("id"), tags);
+            instances.untag(ctx.pathParam("project_id"), Requests.instanceId(ctx), tags);
         }
         ctx.status(204);
     }
 
     private void projectTags(Context ctx) {
-        var tags = instances.projectTags(ctx.pathParam("project_id"), query(ctx, "workspace_id"));
+        var tags = instances.projectTags(ctx.pathParam("project_id"), Requests.query(ctx, "workspace_id"));
         ctx.json(java.util.Map.of("tags", tags.entrySet().stream()
                 .map(e -> new Views.TagValues(e.getKey(), e.getValue())).toList()));
     }
 
     private void feature(Context ctx) {
-        Caller caller = HttpApi.caller(ctx);
+        Caller caller = Requests.caller(ctx);
         var quota = instances.quota(ctx.pathParam("project_id"), caller.userId(), ctx.pathParam("feature"));
         ctx.json(new Views.Feature(caller.userId() + "-" + quota.feature(), quota.feature(), true, quota.limit(),
                 quota.used(), caller.userId()));
@@ -259,21 +238,21 @@ public final class NotebookRoutes {
     }
 
     private static void pagedFlavors(Context ctx, List<Views.FlavorView> all) {
-        int offset = intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE);
-        int limit = intParam(ctx, "limit", Math.max(all.size(), 1), 1, Integer.MAX_VALUE);
-        ctx.json(Views.Page.of(page(all, offset, limit), offset, limit, all.size()).withFlavors());
+        int offset = Requests.intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE);
+        int limit = Requests.intParam(ctx, "limit", Math.max(all.size(), 1), 1, Integer.MAX_VALUE);
+        ctx.json(Views.Page.of(Requests.page(all, offset, limit), offset, limit, all.size()).withFlavors());
     }
 
     private void attach(Context ctx) {
         RequestBody body = RequestBody.parse(mapper, ctx.bodyAsBytes());
-        ctx.json(Views.mount(storage.attach(ctx.pathParam("project_id"), ctx.pathParam("id"), body.string("category"),
+        ctx.json(Views.mount(storage.attach(ctx.pathParam("project_id"), Requests.instanceId(ctx), body.string("category"),
                 body.string("mount_path"), body.string("uri"))));
     }
 
     private void saveImage(Context ctx) {
         byte[] raw = ctx.bodyAsBytes();
         RequestBody body = RequestBody.parse(mapper, raw.length == 0 ? "{}".getBytes() : raw);
-        ctx.json(Views.image(instances.saveImage(ctx.pathParam("project_id"), ctx.pathParam("id"),
+        ctx.json(Views.image(instances.saveImage(ctx.pathParam("project_id"), Requests.instanceId(ctx),
                 body.string("name"), body.string("namespace"), body.string("tag"), body.string("description"),
                 body.string("workspace_id"))));
     }
@@ -296,41 +275,5 @@ public final class NotebookRoutes {
         }).orElse(List.of());
         return Views.notebook(i.withRuntime(i.runtimeState(), publicUrl.apply(i)), image, details.tags(),
                 details.mounts(), endpoints);
-    }
-
-    static <T> List<T> page(List<T> all, int offset, int limit) {
-        if (offset >= all.size()) {
-            return List.of();
-        }
-        return all.subList(offset, (int) Math.min(all.size(), (long) offset + limit));
-    }
-
-    private static Long longParam(Context ctx, String name) {
-        String raw = ctx.queryParam(name);
-        if (raw == null || raw.isEmpty()) {
-            return null;
-        }
-        try {
-            return Long.parseLong(raw);
-        } catch (NumberFormatException e) {
-            throw new AtelierException(ErrorCode.INVALID_PARAMETER, name + " must be an integer");
-        }
-    }
-
-    static int intParam(Context ctx, String name, int defaultValue, int min, int max) {
-        String raw = ctx.queryParam(name);
-        if (raw == null || raw.isEmpty()) {
-            return defaultValue;
-        }
-        try {
-            int v = Integer.parseInt(raw);
-            if (v < min || v > max) {
-                throw new NumberFormatException();
-            }
-            return v;
-        } catch (NumberFormatException e) {
-            throw new AtelierException(ErrorCode.INVALID_PARAMETER, name + " must be an integer between " + min
-                    + " and " + max);
-        }
     }
 }

@@ -55,7 +55,7 @@ public final class SshGateway implements AutoCloseable {
     /** What a session logged in with: asked at login, and again while the session is open. */
     private record Login(String user, String keyType, byte[] key, java.net.InetAddress address) {
         Optional<Instance> check(SshAccess access, List<String> refusal) {
-            return access.login(user, keyType, key, address, refusal);
+            return access.login(dev.atelier.api.InstanceIds.canonical(user), keyType, key, address, refusal);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.atelier.core.port;
 
 import dev.atelier.core.model.Instance;
+import dev.atelier.core.model.InstanceStatus;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -73,20 +74,111 @@ public interface InstanceStore {
 
     /**
      * A filtered, sorted page of one project's instances. Null filters do not filter; {@code statuses} matches
-     * any of its values. {@code sort} names
-     * fields of {@link #SORTABLE}; ties are broken by id.
+     * any of its values (none: nothing); {@code poolId} matches instances of that dedicated pool. {@code sort}
+     * names fields of {@link #SORTABLE}; ties are broken by id. Built with {@link #in}.
      */
-    record InstanceQuery(String projectId, String ownerId, String nameContains, List<String> statuses, String feature,
-                         String workspaceId, String flavorId, String imageId, String id, List<Sort> sort,
-                         int offset, int limit) {
+    record InstanceQuery(String projectId, String ownerId, String nameContains, List<InstanceStatus> statuses,
+                         String feature, String workspaceId, String poolId, String flavorId, String imageId, String id,
+                         List<Sort> sort, int offset, int limit) {
 
         public static final List<String> SORTABLE = List.of("create_at", "update_at", "name", "status", "flavor",
                 "id");
 
+        /** A query of the project's instances: all of them, newest first, until narrowed. */
+        public static Builder in(String projectId) {
+            return new Builder().project(projectId);
+        }
+
         /** The plainest query: everything in a project, newest first. */
         public static InstanceQuery all(String projectId, int offset, int limit) {
-            return new InstanceQuery(projectId, null, null, null, null, null, null, null, null,
-                    List.of(new Sort("create_at", false)), offset, limit);
+            return in(projectId).page(offset, limit).build();
+        }
+
+        /** Each setter narrows the query; what is never set does not filter. */
+        public static final class Builder {
+            private String projectId;
+            private String ownerId;
+            private String nameContains;
+            private List<InstanceStatus> statuses;
+            private String feature;
+            private String workspaceId;
+            private String poolId;
+            private String flavorId;
+            private String imageId;
+            private String id;
+            private List<Sort> sort = List.of(new Sort("create_at", false));
+            private int offset;
+            private int limit = Integer.MAX_VALUE;
+
+            public Builder project(String v) {
+                projectId = v;
+                return this;
+            }
+
+            public Builder owner(String v) {
+                ownerId = v;
+                return this;
+            }
+
+            public String owner() {
+                return ownerId;
+            }
+
+            public Builder nameContains(String v) {
+                nameContains = v;
+                return this;
+            }
+
+            public Builder statuses(List<InstanceStatus> v) {
+                statuses = v == null ? null : List.copyOf(v);
+                return this;
+            }
+
+            public Builder feature(String v) {
+                feature = v;
+                return this;
+            }
+
+            public Builder workspace(String v) {
+                workspaceId = v;
+                return this;
+            }
+
+            public Builder pool(String v) {
+                poolId = v;
+                return this;
+            }
+
+            public Builder flavor(String v) {
+                flavorId = v;
+                return this;
+            }
+
+            public Builder image(String v) {
+                imageId = v;
+                return this;
+            }
+
+            public Builder id(String v) {
+                id = v;
+                return this;
+            }
+
+            public Builder sort(List<Sort> v) {
+                sort = List.copyOf(v);
+                return this;
+            }
+
+            public Builder page(int newOffset, int newLimit) {
+                offset = newOffset;
+                limit = newLimit;
+                return this;
+            }
+
+            public InstanceQuery build() {
+                return new InstanceQuery(projectId, ownerId, nameContains, statuses, feature, workspaceId, poolId,
+                        flavorId, imageId, id, sort, offset, limit);
+            }
         }
     }
 

@@ -222,8 +222,7 @@ public final class IdentityService {
                     + "administrator; make another one first");
         }
         for (String project : store.rolesOf(u.id()).keySet()) {
-            long owned = instances.list(new InstanceStore.InstanceQuery(project, u.id(), null, null, null, null, null,
-                    null, null, List.of(new InstanceStore.Sort("create_at", false)), 0, 1)).total();
+            long owned = instances.list(InstanceStore.InstanceQuery.in(project).owner(u.id()).page(0, 1).build()).total();
             if (owned > 0) {
                 throw new AtelierException(ErrorCode.ILLEGAL_STATE, u.name() + " owns " + owned + " instance(s) in "
                         + "project " + project + ": delete them, or disable the user instead");
@@ -262,6 +261,11 @@ public final class IdentityService {
     public List<Project> projects(Caller caller) {
         return store.projects().stream().filter(p -> caller.serviceAdmin() || caller.projects().contains(p.id()))
                 .toList();
+    }
+
+    /** A user's name, for views that show who owns what; empty for a removed user. */
+    public java.util.Optional<String> userName(String userId) {
+        return store.userName(userId);
     }
 
     public boolean projectExists(String projectId) {

@@ -32,7 +32,6 @@ import java.util.regex.Pattern;
 public final class InstanceService {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,128}");
-    private static final Pattern POOL = Pattern.compile("[a-z][a-z0-9-]{3,63}");
     private static final Pattern FORBIDDEN_IN_DESCRIPTION = Pattern.compile("[&<>\"'/]");
     private static final int MIN_EVS_GB = 5;
     private static final int DEFAULT_EVS_GB = 5;
@@ -122,106 +121,64 @@ public final class InstanceService {
                 + used + " of " + limit + " NOTEBOOK instances in use");
     }
 
-    /** The legacy API's prefix: {@code DE-<uuid>} there names the instance {@code <uuid>} here. */
-    public static final String LEGACY_PREFIX = "DE-";
-
-    /** An instance id as stored, whichever API's form it was given in. */
-    public static String canonicalId(String id) {
-        return id != null && id.startsWith(LEGACY_PREFIX) ? id.substring(LEGACY_PREFIX.length()) : id;
-    }
-
     /**
      * Members act on their own instances, project administrators on all of their project's. An id that is not
      * an instance of the project passes: the operation itself reports it as not found.
      */
     public java.util.Optional<Instance> authorize(Caller caller, String projectId, String id) {
-        java.util.Optional<Instance> found = reads.instance(canonicalId(id)).filter(i -> i.projectId().equals(projectId));
+        java.util.Optional<Instance> found = reads.instance(id).filter(i -> i.projectId().equals(projectId));
         found.ifPresent(i -> caller.requireOwnerOrAdministrator(projectId, i.ownerId(), "instance " + id));
         return found;
     }
 
     /** An instance by id in any project, for the notebook gateway, which authorizes by the instance's token. */
     public Instance gatewayInstance(String id) {
-        return reads.instance(canonicalId(id)).orElseThrow(() -> new AtelierException(ErrorCode.NOT_FOUND,
+        return reads.instance(id).orElseThrow(() -> new AtelierException(ErrorCode.NOT_FOUND,
                 "instance " + id + " does not exist"));
     }
 
     /** An instance of the project, read from the store itself: what a read-modify-write starts from. */
     public Instance show(String projectId, String id) {
-        return store.get(canonicalId(id)).filter(i -> i.projectId().equals(projectId))
+        return store.get(id).filter(i -> i.projectId().equals(projectId))
                 .orElseThrow(() -> new AtelierException(ErrorCode.NOT_FOUND, "instance " + id + " does not exist"));
     }
 
+    /** Whose instances a list shows. */
+    public enum Scope {
+        /** The caller's own (or, for a project administrator, those of the owner the query names). */
+        OWN,
+        /** The whole project for its administrators; a member's own for a member. */
+        PROJECT
+    }
+
     /**
-     * A page of the project's instances. {@code all} is ListAllNotebooks: every instance of the project (or
-     * of {@code owner}); otherwise only the caller's (or {@code owner}'s).
+     * A page of the project's instances: {@code query} narrows it, and the scope and the caller's role decide whose
+     * instances it may show. A member asking for another user's instances is refused.
      */
-    public InstancePage list(Caller caller, String projectId, ListInstances req, boolean all) {
-        if (req.name() != null && req.name().length() > 128) {
-            throw new AtelierException(ErrorCode.INVALID_PARAMETER, "name must be at most 128 characters");
-        }
-        String status = null;
-        if (req.status() != null) {
-            InstanceStatus s = InstanceStatus.parse(req.status());
-            if (s == null) {
-                throw new AtelierException(ErrorCode.INVALID_PARAMETER, "status must be one of "
-                        + java.util.Arrays.toString(InstanceStatus.values()));
-            }
-            status = s.name();
-        }
-        String feature = upper(req.feature(), null);
-        if (feature != null && !feature.equals("NOTEBOOK") && !feature.equals("DEFAULT")) {
-            throw new AtelierException(ErrorCode.INVALID_PARAMETER, "feature must be NOTEBOOK or DEFAULT");
-        }
-        String workspaceId = WorkspaceId.check(req.workspaceId(), ErrorCode.INVALID_PARAMETER);
-        if (req.poolId() != null && !POOL.matcher(req.poolId()).matches()) {
-            throw new AtelierException(ErrorCode.INVALID_PARAMETER,
-                    "pool_id must be 4 to 64 lower-case letters, digits and '-', starting with a letter");
-        }
-        boolean ascending = false;
-        if (req.sortDir() != null) {
-            String dir = req.sortDir().toUpperCase(Locale.ROOT);
-            if (!dir.equals("ASC") && !dir.equals("DESC")) {
-                throw new AtelierException(ErrorCode.INVALID_PARAMETER, "sort_dir must be ASC or DESC");
-            }
-            ascending = dir.equals("ASC");
-        }
-        java.util.List<InstanceStore.Sort> sort = new java.util.ArrayList<>();
-        if (req.sortKey() != null) {
-            if (req.sortKey().length() > 128) {
-                throw new AtelierException(ErrorCode.INVALID_PARAMETER, "sort_key must be at most 128 characters");
-            }
-            for (String key : req.sortKey().split(",")) {
-                String field = key.trim().toLowerCase(Locale.ROOT);
-                if (!InstanceQuery.SORTABLE.contains(field)) {
-                    throw new AtelierException(ErrorCode.UNSUPPORTED_SORT, "sorting by '" + key.trim()
-                            + "' is not supported; sort_key takes " + String.join(", ", InstanceQuery.SORTABLE));
-                }
-                sort.add(new InstanceStore.Sort(field, ascending));
-            }
-        } else {
-            sort.add(new InstanceStore.Sort("create_at", ascending));
-        }
-        if (req.poolId() != null) {
-            return new InstancePage(java.util.List.of(), 0); // no dedicated pools exist on this server
-        }
-        String owner = req.owner() != null ? req.owner() : all ? null : caller.userId();
+    public InstancePage list(Caller caller, String projectId, Scope scope, InstanceQuery.Builder query) {
+        String owner = query.owner() != null ? query.owner() : scope == Scope.OWN ? caller.userId() : null;
         if (!caller.administers(projectId)) {
-            // a member sees their own instances, whichever list they ask for
             if (owner != null && !owner.equals(caller.userId())) {
                 throw new AtelierException(ErrorCode.FORBIDDEN, "only the project's administrators may list "
                         + "another user's instances");
             }
             owner = caller.userId();
         }
-        return store.list(new InstanceQuery(projectId, owner, req.name(), status == null ? null : java.util.List.of(status), feature, workspaceId, req.flavor(),
-                req.imageId(), canonicalId(req.id()), sort, req.offset(), req.limit()));
+        return store.list(query.project(projectId).owner(owner).build());
     }
 
     /** Records that the instance is to be deleted; returns it with status DELETING. */
     public Instance delete(String projectId, String id) {
-        return mutate(projectId, id, Transitions.Operation.DELETE,
-                i -> i.withDesired(DesiredState.DELETED, InstanceStatus.DELETING));
+        return delete(projectId, id, Transitions.Operation.DELETE);
+    }
+
+    /** Deletes under the legacy API's rule: a running or starting instance must be stopped first. */
+    public Instance deleteStopped(String projectId, String id) {
+        return delete(projectId, id, Transitions.Operation.DELETE_STOPPED);
+    }
+
+    private Instance delete(String projectId, String id, Transitions.Operation op) {
+        return mutate(projectId, id, op, i -> i.withDesired(DesiredState.DELETED, InstanceStatus.DELETING));
     }
 
     /**
@@ -326,25 +283,18 @@ public final class InstanceService {
         return image;
     }
 
-    /** A query the caller has already been authorised for (the legacy list builds its own). */
-    public InstancePage query(InstanceQuery query) {
-        return store.list(query);
-    }
-
-    /** Sets auto stop the legacy way (see {@link Lease#withAutoStop}); {@code -1} switches it off. */
-    public Instance setAutoStop(String projectId, String id, long requestedMsOrDisabled) {
-        lease(requestedMsOrDisabled, LeaseType.TIMING.name(), 0);
-        long now = clock.millis();
-        return mutate(projectId, id, Transitions.Operation.UPDATE_DESCRIPTION,
-                i -> i.withLease(i.lease().withAutoStop(requestedMsOrDisabled, now)));
-    }
-
-    /** Changes what the user may change (reference §2.5); each field is checked against the instance's status. */
+    /**
+     * Changes what the user may change (reference §2.5, and auto stop as the legacy API sets it), in one write; each
+     * field is checked against the instance's status.
+     */
     public Instance update(String projectId, String id, UpdateInstance req) {
         String name = req.name() == null ? null : checkName(req.name());
         String description = req.description() == null ? null : checkDescription(req.description());
         Flavor newFlavor = req.flavorId() == null ? null : flavor(projectId, req.flavorId());
         String newImage = req.imageId() == null ? null : image(projectId, req.imageId());
+        if (req.autoStopMs() != null) {
+            lease(req.autoStopMs(), LeaseType.TIMING.name(), 0);
+        }
         if (req.endpointsGiven()) {
             throw new AtelierException(ErrorCode.INVALID_VALUE,
                     "endpoints can only be set when the instance is created; create a new instance for another "
@@ -373,9 +323,12 @@ public final class InstanceService {
                 }
                 volume = new Volume(volume.category(), volume.ownership(), size);
             }
-            return i.withSpec(name != null ? name : i.name(), description != null ? description : i.description(),
+            Instance changed = i.withSpec(name != null ? name : i.name(),
+                    description != null ? description : i.description(),
                     newFlavor != null ? newFlavor.id() : i.flavorId(), newImage != null ? newImage : i.imageId(),
                     volume);
+            return req.autoStopMs() == null ? changed
+                    : changed.withLease(changed.lease().withAutoStop(req.autoStopMs(), clock.millis()));
         });
     }
 

@@ -197,10 +197,10 @@ public final class SshAccess {
 
     // ---- logins ---------------------------------------------------------------------------------------------
 
-    /** The running instance {@code instanceId} (either API's form) if this key may log in from this address. */
+    /** The running instance {@code instanceId} if this key may log in from this address. */
     public Optional<Instance> login(String instanceId, String keyType, byte[] keyBlob, InetAddress address,
                                     List<String> refusal) {
-        Instance inst = instances.get(InstanceService.canonicalId(instanceId)).orElse(null);
+        Instance inst = instances.get(instanceId).orElse(null);
         if (inst == null) {
             refusal.add("no instance " + instanceId);
             return Optional.empty();

@@ -16,8 +16,9 @@ import java.util.EnumSet;
 import java.util.Set;
 
 /**
- * Which user operation is legal in which status (reference §6.2), and the error for the others. One
- * table, consulted by every operation, so that no operation silently does nothing.
+ * Which user operation is legal in which status (reference §6.2 for v1, §4 for the legacy API's stricter delete),
+ * and the failure for the others. One table, consulted by every operation of both APIs, so that no operation
+ * silently does nothing; each API spells the failure its own way.
  */
 public final class Transitions {
 
@@ -27,6 +28,9 @@ public final class Transitions {
         DELETE(EnumSet.of(InstanceStatus.INIT, InstanceStatus.CREATING, STARTING, RUNNING,
                 InstanceStatus.STOPPING, STOPPED, InstanceStatus.SNAPSHOTTING, CREATE_FAILED, START_FAILED,
                 DELETE_FAILED, ERROR)),
+        /** Deleting under the legacy API's rule: stop before delete. */
+        DELETE_STOPPED(EnumSet.of(InstanceStatus.INIT, InstanceStatus.CREATING, InstanceStatus.STOPPING, STOPPED,
+                InstanceStatus.SNAPSHOTTING, CREATE_FAILED, START_FAILED, DELETE_FAILED, ERROR)),
         UPDATE_DESCRIPTION(EnumSet.of(RUNNING, STOPPED, CREATE_FAILED, START_FAILED, DELETE_FAILED, ERROR)),
         UPDATE_SPEC(EnumSet.of(STOPPED)),
         RESIZE_VOLUME(EnumSet.of(RUNNING, STOPPED)),
@@ -54,18 +58,21 @@ public final class Transitions {
         if (op.allowedIn(s)) {
             return;
         }
-        String what = "cannot " + op.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + " instance "
-                + instance.id() + " while it is " + s;
+        String verb = op == Operation.DELETE_STOPPED ? "delete"
+                : op.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
+        String what = "cannot " + verb + " instance " + instance.id() + " while it is " + s
+                + (op == Operation.DELETE_STOPPED && (s == RUNNING || s == STARTING) ? "; stop it first" : "");
         if (s == InstanceStatus.FROZEN) {
             throw new AtelierException(ErrorCode.INSTANCE_FROZEN, what);
         }
         ErrorCode code = switch (op) {
             case UPDATE_SPEC, RESIZE_VOLUME -> ErrorCode.NOT_MODIFIABLE_NOW;
             case RENEW_LEASE, ATTACH_STORAGE, CREATE_IMAGE -> ErrorCode.NOT_RUNNING;
-            // "already in the target state" and "another operation in progress" are both 6357, which
-            // Terraform reads as "already stopped" on stop
-            case START -> s == InstanceStatus.STOPPING ? ErrorCode.INSTANCE_STOPPING : ErrorCode.ILLEGAL_STATE;
-            default -> s == STARTING && op != Operation.STOP ? ErrorCode.INSTANCE_STARTING : ErrorCode.ILLEGAL_STATE;
+            case START -> s == RUNNING ? ErrorCode.ALREADY_RUNNING
+                    : s == InstanceStatus.STOPPING ? ErrorCode.INSTANCE_STOPPING : ErrorCode.ILLEGAL_STATE;
+            case STOP -> s == STOPPED ? ErrorCode.ALREADY_STOPPED : ErrorCode.ILLEGAL_STATE;
+            case DELETE_STOPPED -> s == RUNNING || s == STARTING ? ErrorCode.MUST_STOP_FIRST : ErrorCode.ILLEGAL_STATE;
+            default -> s == STARTING ? ErrorCode.INSTANCE_STARTING : ErrorCode.ILLEGAL_STATE;
         };
         throw new AtelierException(code, what);
     }

@@ -182,14 +182,14 @@ public final class SqlInstanceStore implements InstanceStore {
         StringBuilder where = new StringBuilder(" WHERE project_id = :project_id");
         params.put("project_id", q.projectId());
         filter(where, params, "owner_id", q.ownerId());
+        if (q.poolId() != null || q.statuses() != null && q.statuses().isEmpty()) {
+            return new InstancePage(List.of(), 0); // no instance runs in a dedicated pool on this server
+        }
         if (q.statuses() != null) {
-            if (q.statuses().isEmpty()) {
-                return new InstancePage(List.of(), 0);
-            }
             where.append(" AND status IN (");
             for (int i = 0; i < q.statuses().size(); i++) {
                 where.append(i == 0 ? "" : ", ").append(":status").append(i);
-                params.put("status" + i, q.statuses().get(i));
+                params.put("status" + i, q.statuses().get(i).name());
             }
             where.append(")");
         }
