@@ -9,13 +9,9 @@ import dev.atelier.api.http.IdentityRoutes;
 import dev.atelier.core.AtelierException;
 import dev.atelier.core.auth.Caller;
 import dev.atelier.core.auth.SdkSigner;
-import dev.atelier.core.auth.SignInLimiter;
 import dev.atelier.core.port.AuditStore;
 import dev.atelier.core.service.IdentityService;
 import dev.atelier.store.sql.Database;
-import dev.atelier.store.sql.SqlAuditStore;
-import dev.atelier.store.sql.SqlIdentityStore;
-import dev.atelier.store.sql.SqlInstanceStore;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -92,12 +88,9 @@ final class AdminCommands {
                 return 2;
             }
             try (Database db = Database.open(config.effectiveDatabaseUrl())) {
-                var identities = new SqlIdentityStore(db);
-                var audit = new SqlAuditStore(db);
-                var service = new IdentityService(identities, Bootstrap.serverKey(dataDir), new SqlInstanceStore(db),
-                        audit, new SignInLimiter(SignInLimiter.DEFAULT_PER_ACCOUNT_AND_ADDRESS,
-                        SignInLimiter.DEFAULT_PER_ADDRESS, SignInLimiter.DEFAULT_WINDOW, Clock.systemUTC()),
-                        Clock.systemUTC());
+                var parts = IdentityParts.open(db, dataDir, config.signIn(), Clock.systemUTC());
+                var audit = parts.audit();
+                var service = parts.service();
                 String operator = "local:" + System.getProperty("user.name");
                 Caller local = new Caller("local", operator, "data-dir", true, Map.of(), null);
                 int status = 200;
@@ -109,10 +102,7 @@ final class AdminCommands {
                     var wire = WireCodes.of(WireCodes.View.V1, e.errorCode());
                     status = wire.status();
                     error = wire.code();
-                    Map<String, Object> err = new LinkedHashMap<>();
-                    err.put("error_code", error);
-                    err.put("error_msg", e.getMessage());
-                    answer = err;
+                    answer = WireCodes.body(WireCodes.View.V1, e.errorCode(), e.getMessage(), null);
                 }
                 if (!method.equals("GET")) {
                     audit.record(new AuditStore.AuditEvent(UUID.randomUUID().toString(), System.currentTimeMillis(),

@@ -63,31 +63,29 @@ public final class Atelier implements AutoCloseable {
         // configuration first: a mistake in it must not leave anything open
         Catalog catalog = new Catalog(FlavorFile.load(config.dataDir(), Catalog.builtInFlavors()));
         this.database = Database.open(config.effectiveDatabaseUrl());
-        var identities = new SqlIdentityStore(database);
-        var instanceStore = new SqlInstanceStore(database);
-        var limiter = new SignInLimiter(config.signInLimitPerAccountAndAddress(), config.signInLimitPerAddress(),
-                SignInLimiter.DEFAULT_WINDOW, Clock.systemUTC());
-        SecretBox secrets;
-        IdentityService identity;
+        IdentityParts id;
         try {
-            secrets = Bootstrap.serverKey(config.dataDir());
-            identity = new IdentityService(identities, secrets, instanceStore, new SqlAuditStore(database), limiter,
-                    clock);
-            this.credentialsFile = Bootstrap.administrator(config.dataDir(), identity);
+            id = IdentityParts.open(database, config.dataDir(), config.signIn(), clock);
+            this.credentialsFile = Bootstrap.administrator(config.dataDir(), id.service());
         } catch (RuntimeException e) {
             database.close();
             throw e;
         }
+        var identities = id.store();
+        var instanceStore = id.instances();
+        var limiter = id.limiter();
+        SecretBox secrets = id.secrets();
+        IdentityService identity = id.service();
 
         try {
-            this.runtime = new LocalProcessRuntime(config.dataDir(), config.objectStoreDir(), config.stopGrace(),
-                    config.sandbox(), config.requireIsolation(), config.instanceNetwork());
+            this.runtime = new LocalProcessRuntime(config.dataDir(), config.objectStoreDir(), config.instances().stopGrace(),
+                    config.instances().sandbox(), config.instances().requireIsolation(), config.instances().network());
         } catch (RuntimeException e) { // e.g. its uid range is another installation's: nothing else to hold open
             database.close();
             throw e;
         }
         log.info("host capabilities: {}", runtime.capabilities());
-        var images = new ImageService(Catalog.builtInImages(config.jupyterCommand()), new SqlImageStore(database),
+        var images = new ImageService(Catalog.builtInImages(config.instances().jupyterCommand()), new SqlImageStore(database),
                 new LocalImages(config.dataDir(), runtime), clock);
         // shows and authorization checks read instances from memory, kept current by the database's change feed
         var reads = new CachedInstanceReads(new SqlInstanceReads(database, instanceStore), database.changes());
@@ -98,16 +96,16 @@ public final class Atelier implements AutoCloseable {
         var storage = new StorageService(instances, mounts, clock);
         var activity = new Activity(clock);
         this.reconciler = new Reconciler(instanceStore, reads, runtime, catalog, images, mounts, activity, clock,
-                new Reconciler.Settings(config.startTimeout(), READY_POLL, config.healthInterval()));
+                new Reconciler.Settings(config.instances().startTimeout(), READY_POLL, config.lifecycle().healthInterval()));
         instances.onChange(reconciler::enqueue);
         storage.onChange(reconciler::enqueue);
         var authenticator = new Authenticator(identities, secrets, Clock.systemUTC(), clock, limiter);
         var gateway = new NotebookGateway(instances, authenticator, secrets.derive("notebook-gateway-cookie"),
-                this::publicUrl, config.notebookDomain(), activity);
+                this::publicUrl, config.http().notebookDomain(), activity);
         var sshAccess = new SshAccess(new SqlKeyPairStore(database), instanceStore, identities, clock);
-        this.ssh = config.sshPort() < 0 ? null : new SshGateway(config.host(), config.sshPort(),
+        this.ssh = config.http().sshPort() < 0 ? null : new SshGateway(config.http().host(), config.http().sshPort(),
                 config.dataDir().resolve("ssh_host_key"), sshAccess, runtime, activity);
-        this.http = new HttpApi(config.host(), config.port(), authenticator, identity, List.of(
+        this.http = new HttpApi(config.http().host(), config.http().port(), authenticator, identity, List.of(
                 new HealthRoutes(() -> ready, runtime::capabilities),
                 new NotebookRoutes(instances, catalog, images, storage, gateway::publicUrl, sshAccess, this::sshUri,
                         reads),
@@ -128,7 +126,7 @@ public final class Atelier implements AutoCloseable {
     public static Atelier start(ServerConfig config, Clock clock) {
         Atelier atelier = new Atelier(config, clock);
         try {
-            atelier.reconciler.start(config.reconcilerWorkers());
+            atelier.reconciler.start(config.lifecycle().workers());
             if (atelier.ssh != null) {
                 atelier.ssh.start();
             }
@@ -139,7 +137,7 @@ public final class Atelier implements AutoCloseable {
         }
         atelier.ready = true;
         atelier.writeEndpoint();
-        log.info("Atelier is listening on http://{}:{} (data dir {})", config.host(), atelier.port(),
+        log.info("Atelier is listening on http://{}:{} (data dir {})", config.http().host(), atelier.port(),
                 config.dataDir().toAbsolutePath());
         return atelier;
     }
@@ -168,16 +166,16 @@ public final class Atelier implements AutoCloseable {
             return null;
         }
         String host = java.net.URI.create(publicUrl()).getHost();
-        return "ssh://" + instanceId + "@" + (host == null ? config.host() : host) + ":" + ssh.port();
+        return "ssh://" + instanceId + "@" + (host == null ? config.http().host() : host) + ":" + ssh.port();
     }
 
     /** Where clients reach this server: the configured public URL, else the address it listens on. */
     public String publicUrl() {
-        return config.publicUrl() != null ? config.publicUrl() : apiUrl();
+        return config.http().publicUrl() != null ? config.http().publicUrl() : apiUrl();
     }
 
     public String apiUrl() {
-        String host = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
+        String host = config.http().host().contains(":") ? "[" + config.http().host() + "]" : config.http().host();
         return "http://" + host + ":" + port();
     }
 

@@ -1,5 +1,7 @@
 package dev.atelier.server;
 
+import dev.atelier.core.model.Feature;
+
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -69,10 +71,8 @@ final class FlavorFile {
             if (e.vcpus() == null || e.vcpus() < 1 || e.memoryMib() == null || e.memoryMib() < 1) {
                 throw new IllegalArgumentException(where + "vcpus and memory_mib must be positive");
             }
-            String feature = e.feature() == null ? "NOTEBOOK" : e.feature().toUpperCase(Locale.ROOT);
-            if (!feature.equals("NOTEBOOK") && !feature.equals("DEFAULT")) {
-                throw new IllegalArgumentException(where + "feature must be NOTEBOOK or DEFAULT");
-            }
+            Feature feature = e.feature() == null ? Feature.NOTEBOOK : Feature.parse(e.feature()).orElseThrow(() ->
+                    new IllegalArgumentException(where + "feature must be NOTEBOOK or DEFAULT"));
             out.add(new Flavor(e.id(), e.name() == null ? e.id() : e.name(), category,
                     e.arch() == null ? "x86_64" : e.arch().toLowerCase(Locale.ROOT),
                     e.description() == null ? "" : e.description(), feature, Boolean.TRUE.equals(e.free()),

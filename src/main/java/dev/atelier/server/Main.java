@@ -97,9 +97,12 @@ public final class Main {
             System.setProperty("atelier.log.dir", dataDir.resolve("logs").toAbsolutePath().toString());
             Atelier atelier;
             try {
-                atelier = Atelier.start(ServerConfig.defaults(dataDir, host, port, databaseUrl)
-                        .withIsolation(sandbox || requireIsolation, requireIsolation).withPublicUrl(publicUrl)
-                        .withSshPort(sshPort).withNotebookDomain(notebookDomain).withInstanceNetwork(instanceNetwork));
+                ServerConfig defaults = ServerConfig.defaults(dataDir, host, port, databaseUrl);
+                var instances = defaults.instances();
+                atelier = Atelier.start(defaults
+                        .withHttp(new ServerConfig.Http(host, port, publicUrl, notebookDomain, sshPort))
+                        .withInstances(new ServerConfig.Instances(instances.jupyterCommand(), sandbox,
+                                requireIsolation, instanceNetwork, instances.startTimeout(), instances.stopGrace())));
             } catch (RuntimeException e) {
                 System.err.println("atelier: cannot start: " + rootMessage(e));
                 return 1;

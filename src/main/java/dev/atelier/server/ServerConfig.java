@@ -3,25 +3,16 @@ package dev.atelier.server;
 import dev.atelier.core.auth.SignInLimiter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
+import java.util.Set;
 
-/** Everything a server is started with. Built by the CLI from options and environment variables. */
-public record ServerConfig(Path dataDir, String host, int port, String databaseUrl, String jupyterCommand,
-                           Duration startTimeout, Duration stopGrace, Duration healthInterval,
-                           int reconcilerWorkers, boolean sandbox, boolean requireIsolation,
-                           int signInLimitPerAccountAndAddress, int signInLimitPerAddress, String publicUrl,
-                           int sshPort, String notebookDomain, String instanceNetwork) {
-
-    public ServerConfig {
-        dataDir = dataDir.toAbsolutePath().normalize();
-    }
-
-    public ServerConfig(Path dataDir, String host, int port, String databaseUrl, String jupyterCommand,
-                        Duration startTimeout, Duration stopGrace, Duration healthInterval, int reconcilerWorkers,
-                        boolean sandbox, boolean requireIsolation) {
-        this(dataDir, host, port, databaseUrl, jupyterCommand, startTimeout, stopGrace, healthInterval,
-                reconcilerWorkers, sandbox, requireIsolation, SignInLimiter.DEFAULT_PER_ACCOUNT_AND_ADDRESS,
-                SignInLimiter.DEFAULT_PER_ADDRESS, null, -1, null, DEFAULT_INSTANCE_NETWORK);
-    }
+/**
+ * Everything a server is started with, one typed group per component, each checked when it is made: a mistake
+ * in the configuration stops the start with a message that names the setting, before anything is opened. Built by
+ * the CLI from options and environment variables.
+ */
+public record ServerConfig(Path dataDir, String databaseUrl, Http http, Instances instances, Lifecycle lifecycle,
+                           SignIn signIn) {
 
     public static final String DEFAULT_JUPYTER = "/usr/bin/jupyter-server";
     /** Sandboxed instances: a network namespace each, with outbound access (see docs/isolation.md). */
@@ -37,64 +28,102 @@ public record ServerConfig(Path dataDir, String host, int port, String databaseU
      */
     public static final Duration DEFAULT_HEALTH_INTERVAL = Duration.ofSeconds(2);
 
+    public ServerConfig {
+        dataDir = dataDir.toAbsolutePath().normalize();
+    }
+
+    /**
+     * Where the API, the notebook gateway and the SSH gateway listen and how clients reach them. {@code publicUrl}:
+     * the base URL clients use when it is not the listening address (behind a TLS proxy; notebook URLs are built on
+     * it). {@code notebookDomain}: serve each notebook on {@code <instance-id>.<domain>} so that browsers keep
+     * instances' pages apart (null: all under the server's host). {@code sshPort}: 0 picks a free one, -1 is off.
+     */
+    public record Http(String host, int port, String publicUrl, String notebookDomain, int sshPort) {
+        public Http {
+            if (host == null || host.isBlank()) {
+                throw new IllegalArgumentException("the listening address (--host) must not be empty");
+            }
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("--port must be between 0 and 65535, not " + port);
+            }
+            if (sshPort < -1 || sshPort > 65535) {
+                throw new IllegalArgumentException("--ssh-port must be -1 (off) or between 0 and 65535, not "
+                        + sshPort);
+            }
+            publicUrl = publicUrl == null || publicUrl.isBlank() ? null : publicUrl.replaceAll("/+$", "");
+            notebookDomain = notebookDomain == null || notebookDomain.isBlank() ? null
+                    : notebookDomain.toLowerCase(Locale.ROOT).replaceAll("^\\.+|\\.+$", "");
+        }
+    }
+
+    /**
+     * How instances run: the built-in image's {@code jupyter-server}, whether each is sandboxed (and whether the
+     * server refuses to start where it cannot be), how sandboxed instances reach the network ({@code outbound},
+     * {@code none} or {@code host}), how long a start may take and how long a stop waits before killing.
+     */
+    public record Instances(String jupyterCommand, boolean sandbox, boolean requireIsolation, String network,
+                            Duration startTimeout, Duration stopGrace) {
+        private static final Set<String> NETWORKS = Set.of("outbound", "none", "host");
+
+        public Instances {
+            sandbox = sandbox || requireIsolation;
+            network = network == null || network.isBlank() ? DEFAULT_INSTANCE_NETWORK : network;
+            if (!NETWORKS.contains(network)) {
+                throw new IllegalArgumentException("--instance-network must be outbound, none or host, not "
+                        + network);
+            }
+            positive(startTimeout, "the start timeout");
+            positive(stopGrace, "the stop grace period");
+        }
+    }
+
+    /** The reconciler: how often a running instance is looked at, and how many instances it works on at once. */
+    public record Lifecycle(Duration healthInterval, int workers) {
+        public Lifecycle {
+            positive(healthInterval, "the health interval");
+            if (workers < 1) {
+                throw new IllegalArgumentException("the reconciler needs at least one worker, not " + workers);
+            }
+        }
+    }
+
+    /** How many failed sign-ins within the window slow down an account from one address, and an address. */
+    public record SignIn(int perAccountAndAddress, int perAddress) {
+        public static final SignIn DEFAULT = new SignIn(SignInLimiter.DEFAULT_PER_ACCOUNT_AND_ADDRESS,
+                SignInLimiter.DEFAULT_PER_ADDRESS);
+
+        public SignIn {
+            if (perAccountAndAddress < 1 || perAddress < 1) {
+                throw new IllegalArgumentException("sign-in limits must be positive");
+            }
+        }
+    }
+
     public static ServerConfig defaults(Path dataDir, String host, int port, String databaseUrl) {
-        return new ServerConfig(dataDir, host, port, databaseUrl, DEFAULT_JUPYTER, Duration.ofSeconds(60),
-                Duration.ofSeconds(10), DEFAULT_HEALTH_INTERVAL, DEFAULT_RECONCILER_WORKERS, false, false);
+        return new ServerConfig(dataDir, databaseUrl, new Http(host, port, null, null, -1),
+                new Instances(DEFAULT_JUPYTER, false, false, DEFAULT_INSTANCE_NETWORK, Duration.ofSeconds(60),
+                        Duration.ofSeconds(10)),
+                new Lifecycle(DEFAULT_HEALTH_INTERVAL, DEFAULT_RECONCILER_WORKERS), SignIn.DEFAULT);
     }
 
-    public ServerConfig withIsolation(boolean sandboxInstances, boolean require) {
-        return new ServerConfig(dataDir, host, port, databaseUrl, jupyterCommand, startTimeout, stopGrace,
-                healthInterval, reconcilerWorkers, sandboxInstances, require, signInLimitPerAccountAndAddress,
-                signInLimitPerAddress, publicUrl, sshPort, notebookDomain, instanceNetwork);
+    public ServerConfig withHttp(Http value) {
+        return new ServerConfig(dataDir, databaseUrl, value, instances, lifecycle, signIn);
     }
 
-    /** How many failed sign-ins within 15 minutes lock out an account from one address, and an address. */
-    public ServerConfig withSignInLimits(int perAccountAndAddress, int perAddress) {
-        return new ServerConfig(dataDir, host, port, databaseUrl, jupyterCommand, startTimeout, stopGrace,
-                healthInterval, reconcilerWorkers, sandbox, requireIsolation, perAccountAndAddress, perAddress, publicUrl,
-                sshPort, notebookDomain, instanceNetwork);
+    public ServerConfig withInstances(Instances value) {
+        return new ServerConfig(dataDir, databaseUrl, http, value, lifecycle, signIn);
     }
 
-    /**
-     * The base URL clients reach this server at, when it is not the address it listens on (behind a
-     * TLS-terminating proxy, or listening on 0.0.0.0); notebook URLs are built on it.
-     */
-    public ServerConfig withPublicUrl(String url) {
-        return new ServerConfig(dataDir, host, port, databaseUrl, jupyterCommand, startTimeout, stopGrace,
-                healthInterval, reconcilerWorkers, sandbox, requireIsolation, signInLimitPerAccountAndAddress,
-                signInLimitPerAddress, url == null || url.isBlank() ? null : url.replaceAll("/+$", ""), sshPort,
-                notebookDomain, instanceNetwork);
+    public ServerConfig withLifecycle(Lifecycle value) {
+        return new ServerConfig(dataDir, databaseUrl, http, instances, value, signIn);
     }
 
-    /** The SSH gateway's port on the same address as the API: 0 picks a free one, -1 turns SSH off. */
-    public ServerConfig withSshPort(int ssh) {
-        return new ServerConfig(dataDir, host, port, databaseUrl, jupyterCommand, startTimeout, stopGrace,
-                healthInterval, reconcilerWorkers, sandbox, requireIsolation, signInLimitPerAccountAndAddress,
-                signInLimitPerAddress, publicUrl, ssh, notebookDomain, instanceNetwork);
-    }
-
-    /**
-     * Serves each instance's notebook on a host of its own, {@code <instance-id>.<domain>} (a wildcard DNS name
-     * pointing at this server), so that one instance's pages cannot script another's: browsers keep origins
-     * apart. Null: every notebook under the server's own host, told apart by path only.
-     */
-    public ServerConfig withNotebookDomain(String domain) {
-        return new ServerConfig(dataDir, host, port, databaseUrl, jupyterCommand, startTimeout, stopGrace,
-                healthInterval, reconcilerWorkers, sandbox, requireIsolation, signInLimitPerAccountAndAddress,
-                signInLimitPerAddress, publicUrl, sshPort, domain == null || domain.isBlank() ? null
-                : domain.toLowerCase(java.util.Locale.ROOT).replaceAll("^\\.+|\\.+$", ""), instanceNetwork);
-    }
-
-    /** How sandboxed instances reach the network: {@code outbound}, {@code none} or {@code host}. */
-    public ServerConfig withInstanceNetwork(String mode) {
-        return new ServerConfig(dataDir, host, port, databaseUrl, jupyterCommand, startTimeout, stopGrace,
-                healthInterval, reconcilerWorkers, sandbox, requireIsolation, signInLimitPerAccountAndAddress,
-                signInLimitPerAddress, publicUrl, sshPort, notebookDomain,
-                mode == null || mode.isBlank() ? DEFAULT_INSTANCE_NETWORK : mode);
+    public ServerConfig withSignIn(SignIn value) {
+        return new ServerConfig(dataDir, databaseUrl, http, instances, lifecycle, value);
     }
 
     /** The local object store that {@code obs://} storage paths map to. */
-    public java.nio.file.Path objectStoreDir() {
+    public Path objectStoreDir() {
         return dataDir.resolve("obs");
     }
 
@@ -102,5 +131,11 @@ public record ServerConfig(Path dataDir, String host, int port, String databaseU
     public String effectiveDatabaseUrl() {
         return databaseUrl != null && !databaseUrl.isBlank() ? databaseUrl
                 : "jdbc:sqlite:" + dataDir.resolve("atelier.db").toAbsolutePath();
+    }
+
+    private static void positive(Duration d, String what) {
+        if (d == null || d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(what + " must be positive, not " + d);
+        }
     }
 }

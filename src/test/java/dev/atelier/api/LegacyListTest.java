@@ -1,5 +1,6 @@
 package dev.atelier.api;
 
+import dev.atelier.core.model.Feature;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -50,10 +51,12 @@ class LegacyListTest extends SharedServerWithoutNotebooks {
     }
 
     static void insert(String project, String owner, String name, InstanceStatus status, long at) {
-        server.store().insert(new Instance(UUID.randomUUID().toString(), project, owner, "0", name, "", "NOTEBOOK",
-                "modelarts.vm.cpu.2u", TestServer.IMAGE_ID, new Volume("EVS", "MANAGED", 5),
-                Lease.requested(at, null, LeaseType.TIMING), DesiredState.STOPPED, status, Progress.waiting(),
-                status == InstanceStatus.ERROR ? "it broke" : null, "t", null, Map.of(), at, at, 1));
+        server.store().insert(new Instance(new Instance.Metadata(UUID.randomUUID().toString(), project, owner, "0",
+                Feature.NOTEBOOK, at, at, 1),
+                new Instance.Spec(name, "", "modelarts.vm.cpu.2u", TestServer.IMAGE_ID, new Volume("EVS",
+                        "MANAGED", 5), Lease.requested(at, null, LeaseType.TIMING), DesiredState.STOPPED),
+                new Instance.Observed(status, Progress.waiting(),
+                        status == InstanceStatus.ERROR ? "it broke" : null, "t", null, Map.of())));
     }
 
     static List<String> names(SignedClient c, String query) {

@@ -3,6 +3,7 @@ package dev.atelier.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.atelier.core.model.Feature;
 import dev.atelier.core.model.DesiredState;
 import dev.atelier.core.model.Instance;
 import dev.atelier.core.model.InstanceStatus;
@@ -43,10 +44,12 @@ class ListSemanticsTest extends SharedServer {
 
     static void seed(String project, String owner, String name, InstanceStatus status, String feature,
                      String flavor, long createdAt) {
-        Instance i = new Instance(UUID.randomUUID().toString(), project, owner, "0", name, "", feature, flavor,
-                TestServer.IMAGE_ID, new Volume("EVS", "MANAGED", 5), Lease.requested(createdAt, null, LeaseType.TIMING),
-                status == InstanceStatus.STOPPED ? DesiredState.STOPPED : DesiredState.RUNNING, status,
-                Progress.waiting(), null, "t", null, Map.of(), createdAt, createdAt, 1);
+        Instance i = new Instance(new Instance.Metadata(UUID.randomUUID().toString(), project, owner, "0",
+                Feature.valueOf(feature), createdAt, createdAt, 1),
+                new Instance.Spec(name, "", flavor, TestServer.IMAGE_ID, new Volume("EVS", "MANAGED", 5),
+                        Lease.requested(createdAt, null, LeaseType.TIMING),
+                        status == InstanceStatus.STOPPED ? DesiredState.STOPPED : DesiredState.RUNNING),
+                new Instance.Observed(status, Progress.waiting(), null, "t", null, Map.of()));
         server.store().insert(i);
         SEEDED.add(i);
     }

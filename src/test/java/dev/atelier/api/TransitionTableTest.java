@@ -1,5 +1,6 @@
 package dev.atelier.api;
 
+import dev.atelier.core.model.Feature;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.atelier.core.model.DesiredState;
@@ -93,10 +94,11 @@ class TransitionTableTest extends SharedServerWithoutNotebooks {
         long now = System.currentTimeMillis();
         DesiredState desired = status == InstanceStatus.DELETING || status == InstanceStatus.DELETED
                 ? DesiredState.DELETED : DesiredState.STOPPED;
-        Instance i = new Instance(UUID.randomUUID().toString(), api.projectId(), "seed", "0", "seeded", "",
-                "NOTEBOOK", "modelarts.vm.cpu.2u", TestServer.IMAGE_ID, new Volume("EVS", "MANAGED", 5),
-                Lease.requested(now, null, LeaseType.TIMING), desired, status, Progress.waiting(), null, "t", null,
-                Map.of(), now, now, 1);
+        Instance i = new Instance(new Instance.Metadata(UUID.randomUUID().toString(), api.projectId(), "seed", "0",
+                Feature.NOTEBOOK, now, now, 1),
+                new Instance.Spec("seeded", "", "modelarts.vm.cpu.2u", TestServer.IMAGE_ID, new Volume("EVS",
+                        "MANAGED", 5), Lease.requested(now, null, LeaseType.TIMING), desired),
+                new Instance.Observed(status, Progress.waiting(), null, "t", null, Map.of()));
         server.store().insert(i);
         return i.id();
     }

@@ -1,5 +1,6 @@
 package dev.atelier.security;
 
+import dev.atelier.core.model.Feature;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -279,10 +280,12 @@ class AuthorizationMatrixTest {
     static String stoppedInstance() {
         String id = UUID.randomUUID().toString();
         long at = server.clock().millis();
-        server.store().insert(new Instance(id, projectA, ownerId, "0", "fixture" + SEQ.incrementAndGet(), "",
-                "NOTEBOOK", TestServer.FLAVOR, TestServer.IMAGE_ID, new Volume("EVS", "MANAGED", 5),
-                Lease.requested(at, null, LeaseType.TIMING), DesiredState.STOPPED, InstanceStatus.STOPPED,
-                Progress.waiting(), null, "t", null, Map.of(), at, at, 1));
+        server.store().insert(new Instance(new Instance.Metadata(id, projectA, ownerId, "0", Feature.NOTEBOOK, at,
+                at, 1),
+                new Instance.Spec("fixture" + SEQ.incrementAndGet(), "", TestServer.FLAVOR, TestServer.IMAGE_ID,
+                        new Volume("EVS", "MANAGED", 5), Lease.requested(at, null, LeaseType.TIMING),
+                        DesiredState.STOPPED),
+                new Instance.Observed(InstanceStatus.STOPPED, Progress.waiting(), null, "t", null, Map.of())));
         return id;
     }
 

@@ -1,5 +1,6 @@
 package dev.atelier.store;
 
+import dev.atelier.core.model.Feature;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.atelier.core.model.DesiredState;
@@ -60,10 +61,11 @@ abstract class InstanceStoreContractTest {
     }
 
     static Instance instance(String project, String name, long createdAt) {
-        return new Instance(UUID.randomUUID().toString(), project, "owner-1", "0", name, "d", "NOTEBOOK",
-                "modelarts.vm.cpu.2u", "img", new Volume("EVS", "MANAGED", 5),
-                Lease.requested(createdAt, null, LeaseType.TIMING), DesiredState.RUNNING, InstanceStatus.CREATING,
-                Progress.waiting(), null, "tok", null, Map.of(), createdAt, createdAt, 1);
+        return new Instance(new Instance.Metadata(UUID.randomUUID().toString(), project, "owner-1", "0",
+                Feature.NOTEBOOK, createdAt, createdAt, 1),
+                new Instance.Spec(name, "d", "modelarts.vm.cpu.2u", "img", new Volume("EVS", "MANAGED", 5),
+                        Lease.requested(createdAt, null, LeaseType.TIMING), DesiredState.RUNNING),
+                new Instance.Observed(InstanceStatus.CREATING, Progress.waiting(), null, "tok", null, Map.of()));
     }
 
     @Test
@@ -153,7 +155,7 @@ abstract class InstanceStoreContractTest {
                 .items();
         assertThat(byFlavorThenCreated).extracting(Instance::id).containsExactly(b.id(), lowA, highA, c.id());
         var filtered = store.list(InstanceQuery.in("p1").owner("owner-1")
-                .statuses(List.of(InstanceStatus.CREATING, InstanceStatus.RUNNING)).feature("NOTEBOOK").workspace("0")
+                .statuses(List.of(InstanceStatus.CREATING, InstanceStatus.RUNNING)).feature(Feature.NOTEBOOK).workspace("0")
                 .flavor("modelarts.vm.cpu.8u").image("img").id(c.id()).sort(List.of()).page(0, 10).build());
         assertThat(filtered.items()).containsExactly(c);
         assertThat(store.list(InstanceQuery.in("p1").owner("someone-else").page(0, 10).build()).total())
@@ -200,9 +202,9 @@ abstract class InstanceStoreContractTest {
         byKey.put("team", null);
         store.removeTags(a.id(), byKey);
         assertThat(store.tags(List.of(a.id())).get(a.id())).containsExactly(Map.entry("Zone", "eu"));
-        assertThat(store.countOwned("p1", "owner-1", "NOTEBOOK")).isEqualTo(2);
+        assertThat(store.countOwned("p1", "owner-1", Feature.NOTEBOOK)).isEqualTo(2);
         store.update(b.withDesired(DesiredState.DELETED, InstanceStatus.DELETING), 5);
-        assertThat(store.countOwned("p1", "owner-1", "NOTEBOOK")).isEqualTo(1);
+        assertThat(store.countOwned("p1", "owner-1", Feature.NOTEBOOK)).isEqualTo(1);
         assertThat(store.delete(a.id(), 1)).isTrue();
         assertThat(store.tags(List.of(a.id()))).isEmpty();
     }
@@ -318,7 +320,7 @@ abstract class InstanceStoreContractTest {
         assertThat(quota).filteredOn(a -> a == InstanceStore.Admitted.QUOTA_EXCEEDED).hasSize(13);
         assertThat(names).filteredOn(a -> a == InstanceStore.Admitted.INSERTED).hasSize(1);
         assertThat(names).filteredOn(a -> a == InstanceStore.Admitted.NAME_TAKEN).hasSize(15);
-        assertThat(store.countOwned("p1", "owner-1", "NOTEBOOK")).isEqualTo(3);
+        assertThat(store.countOwned("p1", "owner-1", Feature.NOTEBOOK)).isEqualTo(3);
         // a name is free again once its instance is on its way out
         Instance gone = store.list(InstanceQuery.all("p2", 0, 10)).items().get(0);
         store.update(gone.withDesired(DesiredState.DELETED, InstanceStatus.DELETING), 5);

@@ -137,10 +137,12 @@ public final class TestServer implements AutoCloseable {
 
     /** Starts (or restarts, after {@link #stopServer}) the server on the same data dir and database. */
     public TestServer start() {
-        atelier = Atelier.start(new ServerConfig(dataDir, "127.0.0.1", 0, databaseUrl, jupyterCommand,
-                Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofMillis(500), 4, sandbox, requireIsolation,
-                signInLimitPerAccountAndAddress, signInLimitPerAddress, publicUrl, 0, notebookDomain,
-                instanceNetwork), clock);
+        atelier = Atelier.start(new ServerConfig(dataDir, databaseUrl,
+                new ServerConfig.Http("127.0.0.1", 0, publicUrl, notebookDomain, 0),
+                new ServerConfig.Instances(jupyterCommand, sandbox, requireIsolation, instanceNetwork,
+                        Duration.ofSeconds(30), Duration.ofSeconds(5)),
+                new ServerConfig.Lifecycle(Duration.ofMillis(500), 4),
+                new ServerConfig.SignIn(signInLimitPerAccountAndAddress, signInLimitPerAddress)), clock);
         return this;
     }
 

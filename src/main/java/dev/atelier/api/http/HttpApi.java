@@ -208,18 +208,8 @@ public final class HttpApi {
     static void writeError(Context ctx, ErrorCode failure, String message) {
         WireCodes.View view = WireCodes.viewOf(ctx.path());
         WireCodes.Wire wire = WireCodes.of(view, failure);
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("error_code", wire.code());
-        body.put("error_msg", message);
-        if (view == WireCodes.View.LEGACY) {
-            body.put("error_message", message); // the legacy pages name it so; older ones error_msg
-        }
-        Object requestId = ctx.attribute("request-id");
-        if (requestId != null) {
-            body.put("request_id", requestId);
-        }
         ctx.attribute(ERROR_WRITTEN, wire.code());
-        ctx.status(wire.status()).json(body);
+        ctx.status(wire.status()).json(WireCodes.body(view, failure, message, ctx.attribute("request-id")));
     }
 
     /**

@@ -112,7 +112,7 @@ public final class LegacyRoutes implements RouteModule {
         RequestBody workspace = body.object("workspace");
         RequestBody pool = body.object("pool");
         String imageId = profile(projectId, profileId);
-        String feature = flavor == null ? null : catalog.flavor(flavor).map(f -> f.feature()).orElse(null);
+        String feature = flavor == null ? null : catalog.flavor(flavor).map(f -> f.feature().name()).orElse(null);
         Instance created = instances.create(caller, projectId, new CreateInstance(name, body.string("description"),
                 feature, flavor, imageId, workspace == null ? null : workspace.string("id"), true, "EVS", "MANAGED",
                 volumeSize, autoStopMs == null ? -1L : autoStopMs, "timing",

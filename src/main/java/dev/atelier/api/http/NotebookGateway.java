@@ -295,9 +295,9 @@ public final class NotebookGateway implements RouteModule {
         try {
             return admit(ctx, webSocket);
         } catch (GatewayRefusal r) {
-            refuse(ctx, r);
+            GatewayRefusal.answer(ctx, r);
         } catch (AtelierException e) { // from the owner's credentials
-            refuse(ctx, new GatewayRefusal(WireCodes.v1(e.errorCode()).status(), e.errorCode(), e.getMessage()));
+            GatewayRefusal.answer(ctx, new GatewayRefusal(WireCodes.v1(e.errorCode()).status(), e.errorCode(), e.getMessage()));
         }
         return null;
     }
@@ -350,7 +350,7 @@ public final class NotebookGateway implements RouteModule {
             resp = client.send(req.build(), HttpResponse.BodyHandlers.ofInputStream());
         } catch (IOException e) {
             log.warn("gateway: instance {} did not answer {} {}: {}", inst.id(), method, ctx.path(), e.toString());
-            refuse(ctx, new GatewayRefusal(502, ErrorCode.UNAVAILABLE, "the notebook server of instance "
+            GatewayRefusal.answer(ctx, new GatewayRefusal(502, ErrorCode.UNAVAILABLE, "the notebook server of instance "
                     + inst.id() + " did not answer; retry in a moment").retryAfter(3));
             return;
         } catch (InterruptedException e) {
@@ -368,7 +368,7 @@ public final class NotebookGateway implements RouteModule {
                 ctx.res().addHeader(name, v);
             }
         });
-        securityHeaders(ctx);
+        GatewayRefusal.securityHeaders(ctx);
         ctx.result(resp.body());
     }
 
@@ -415,55 +415,6 @@ public final class NotebookGateway implements RouteModule {
         return kept.isEmpty() ? null : String.join("; ", kept);
     }
 
-    private static void securityHeaders(Context ctx) {
-        if (ctx.res().getHeader("Content-Security-Policy") == null) {
-            ctx.header("Content-Security-Policy", "frame-ancestors 'self'");
-        }
-        ctx.header("X-Content-Type-Options", "nosniff");
-        ctx.header("Referrer-Policy", "same-origin");
-    }
-
-    /** A JSON error for API clients, a short page for browsers; never a hang. */
-    private static void refuse(Context ctx, GatewayRefusal r) {
-        if (r.retryAfter > 0) {
-            ctx.header("Retry-After", Integer.toString(r.retryAfter));
-        }
-        securityHeaders(ctx);
-        String accept = ctx.header("Accept");
-        if (accept != null && accept.contains("text/html")) {
-            String title = r.status == 503 ? "Not running" : r.status == 401 ? "Sign in" : "Not available";
-            String refresh = r.retryAfter > 0 ? "<meta http-equiv=\"refresh\" content=\"" + r.retryAfter + "\">" : "";
-            ctx.status(r.status).contentType("text/html; charset=utf-8").result("<!doctype html><html><head>"
-                    + "<meta charset=\"utf-8\">" + refresh + "<title>" + title + "</title></head><body><h1>" + title
-                    + "</h1><p>" + escape(r.getMessage()) + "</p></body></html>");
-            return;
-        }
-        HttpApi.writeError(ctx, r.code, r.getMessage());
-        ctx.status(r.status);
-    }
-
-    private static String escape(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
-    }
-
-    /** Why a request does not get through, with the HTTP status the gateway answers. */
-    static final class GatewayRefusal extends RuntimeException {
-        final int status;
-        final ErrorCode code;
-        int retryAfter;
-
-        GatewayRefusal(int status, ErrorCode code, String message) {
-            super(message);
-            this.status = status;
-            this.code = code;
-        }
-
-        GatewayRefusal retryAfter(int seconds) {
-            this.retryAfter = seconds;
-            return this;
-        }
-    }
-
     // ---- WebSocket ------------------------------------------------------------------------------------------
 
     /**
@@ -480,7 +431,7 @@ public final class NotebookGateway implements RouteModule {
         String query = queryWithoutToken(ctx);
         String upstream = upstreamBase(inst).replaceFirst("^http", "ws") + rawRest(ctx, inst)
                 + (query == null ? "" : "?" + query);
-        Relay relay = new Relay();
+        GatewayRelay relay = new GatewayRelay();
         WebSocket.Builder b = client.newWebSocketBuilder().header("Authorization", "token " + inst.token())
                 .connectTimeout(Duration.ofSeconds(10));
         String protocol = ctx.header("Sec-WebSocket-Protocol");
@@ -520,7 +471,7 @@ public final class NotebookGateway implements RouteModule {
     }
 
     private static void refuseUpgrade(Context ctx, GatewayRefusal r) {
-        refuse(ctx, r);
+        GatewayRefusal.answer(ctx, r);
         ctx.skipRemainingHandlers();
     }
 
@@ -528,7 +479,7 @@ public final class NotebookGateway implements RouteModule {
         ws.onConnect(ctx -> {
             ctx.session.setIdleTimeout(Duration.ofHours(24));
             ctx.enableAutomaticPings(30, TimeUnit.SECONDS);
-            Relay relay = ctx.attribute(RELAY);
+            GatewayRelay relay = ctx.attribute(RELAY);
             if (relay == null || !relay.attach(ctx)) {
                 ctx.closeSession(1011, "the notebook server connection is gone");
             }
@@ -541,104 +492,20 @@ public final class NotebookGateway implements RouteModule {
             relay(ctx).toUpstream(u -> u.sendBinary(ByteBuffer.wrap(copy), true));
         });
         ws.onClose(ctx -> {
-            Relay r = relay(ctx);
+            GatewayRelay r = relay(ctx);
             if (r != null && r.upstream != null) {
                 r.upstream.sendClose(WebSocket.NORMAL_CLOSURE, "").exceptionally(e -> null);
             }
         });
         ws.onError(ctx -> {
-            Relay r = relay(ctx);
+            GatewayRelay r = relay(ctx);
             if (r != null && r.upstream != null) {
                 r.upstream.abort();
             }
         });
     }
 
-    private static Relay relay(WsContext ctx) {
+    private static GatewayRelay relay(WsContext ctx) {
         return ctx.attribute(RELAY);
-    }
-
-    /**
-     * One client connection and its upstream twin; sends to each side are kept in order. The upstream side opens
-     * first and reads nothing until the client side is attached.
-     */
-    private static final class Relay implements WebSocket.Listener {
-        private volatile WsContext client;
-        volatile WebSocket upstream;
-        private CompletableFuture<?> upstreamTail = CompletableFuture.completedFuture(null);
-        private final StringBuilder text = new StringBuilder();
-        private java.io.ByteArrayOutputStream binary = new java.io.ByteArrayOutputStream();
-        private boolean aborted;
-
-        @Override
-        public void onOpen(WebSocket ws) {
-            // nothing is read from the notebook server before the client is there to receive it (see attach)
-        }
-
-        synchronized boolean attach(WsContext ctx) {
-            if (aborted) {
-                return false;
-            }
-            client = ctx;
-            upstream.request(1);
-            return true;
-        }
-
-        synchronized void abortIfUnattached() {
-            if (client == null && upstream != null) {
-                aborted = true;
-                upstream.abort();
-            }
-        }
-
-        synchronized void toUpstream(java.util.function.Function<WebSocket, CompletableFuture<WebSocket>> send) {
-            WebSocket u = upstream;
-            if (u == null) {
-                return;
-            }
-            upstreamTail = upstreamTail.thenCompose(x -> send.apply(u)).exceptionally(e -> null);
-        }
-
-        @Override
-        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
-            text.append(data);
-            if (last) {
-                String message = text.toString();
-                text.setLength(0);
-                client.send(message);
-            }
-            ws.request(1);
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onBinary(WebSocket ws, ByteBuffer data, boolean last) {
-            byte[] chunk = new byte[data.remaining()];
-            data.get(chunk);
-            binary.writeBytes(chunk);
-            if (last) {
-                client.send(ByteBuffer.wrap(binary.toByteArray()));
-                binary = new java.io.ByteArrayOutputStream();
-            }
-            ws.request(1);
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onClose(WebSocket ws, int status, String reason) {
-            WsContext client = this.client; // messages are read only once attached: so is a close
-            if (client != null && client.session.isOpen()) {
-                client.closeSession(status == WebSocket.NORMAL_CLOSURE || status >= 3000 ? status : 1000, reason);
-            }
-            return null;
-        }
-
-        @Override
-        public void onError(WebSocket ws, Throwable error) {
-            WsContext client = this.client;
-            if (client != null && client.session.isOpen()) {
-                client.closeSession(1011, "the notebook server connection failed");
-            }
-        }
     }
 }

@@ -3,6 +3,7 @@ package dev.atelier.api.http;
 import dev.atelier.api.InstanceIds;
 import dev.atelier.core.AtelierException;
 import dev.atelier.core.ErrorCode;
+import dev.atelier.core.model.Feature;
 import dev.atelier.core.model.InstanceStatus;
 import dev.atelier.core.model.WorkspaceId;
 import dev.atelier.core.port.InstanceStore;
@@ -45,13 +46,9 @@ final class NotebookListQuery {
             }
             query.statuses(List.of(s));
         }
-        String feature = Requests.query(ctx, "feature");
-        if (feature != null) {
-            feature = feature.toUpperCase(Locale.ROOT);
-            if (!feature.equals("NOTEBOOK") && !feature.equals("DEFAULT")) {
-                throw bad("feature must be NOTEBOOK or DEFAULT");
-            }
-        }
+        String featureParam = Requests.query(ctx, "feature");
+        Feature feature = featureParam == null ? null
+                : Feature.parse(featureParam).orElseThrow(() -> bad("feature must be NOTEBOOK or DEFAULT"));
         String workspace = Requests.query(ctx, "workspace_id");
         String pool = Requests.query(ctx, "pool_id");
         if (pool != null && !POOL.matcher(pool).matches()) {

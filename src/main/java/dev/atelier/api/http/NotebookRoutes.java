@@ -222,7 +222,7 @@ public final class NotebookRoutes implements RouteModule {
     private void feature(Context ctx) {
         Caller caller = Requests.caller(ctx);
         var quota = instances.quota(ctx.pathParam("project_id"), caller.userId(), ctx.pathParam("feature"));
-        ctx.json(new Views.Feature(caller.userId() + "-" + quota.feature(), quota.feature(), true, quota.limit(),
+        ctx.json(new Views.Feature(caller.userId() + "-" + quota.feature(), quota.feature().name(), true, quota.limit(),
                 quota.used(), caller.userId()));
     }
 

@@ -106,7 +106,7 @@ final class Views {
         Lease l = i.lease();
         Volume v = i.volume();
         boolean running = i.status() == InstanceStatus.RUNNING;
-        return new NotebookResp(i.id(), i.name(), i.description(), i.status().name(), i.feature(), i.flavorId(),
+        return new NotebookResp(i.id(), i.name(), i.description(), i.status().name(), i.feature().name(), i.flavorId(),
                 image == null ? null : image(image),
                 lease(l),
                 new VolumeView(v.category(), v.ownership(), v.capacityGb(), Volume.MOUNT_PATH, "MOUNTED"),
@@ -124,13 +124,13 @@ final class Views {
     static ImageView image(Image m) {
         return new ImageView(m.id(), m.name(), m.namespace(), m.tag(), m.swrPath(), m.description(), m.arch(),
                 m.devServices(), m.origin(), m.resourceCategories(), m.resourceCategories(), m.serviceType(),
-                m.sizeKb(), m.status(), m.statusMessage(), m.type(), m.visibility(), m.workspaceId(), List.of(),
+                m.sizeKb(), m.status().name(), m.statusMessage(), m.type(), m.visibility(), m.workspaceId(), List.of(),
                 m.createAt(), m.updateAt());
     }
 
     static FlavorView flavor(Flavor f) {
         var a = f.ascend();
-        return new FlavorView(f.id(), f.name(), f.arch(), f.category(), f.description(), f.feature(), f.free(),
+        return new FlavorView(f.id(), f.name(), f.arch(), f.category(), f.description(), f.feature().name(), f.free(),
                 f.soldOut(), f.vcpus(), f.memoryMib() * 1024, f.storages(), Map.of("code", f.id(), "unit_num", 1),
                 Integer.toString(f.evsMaxSizeGb()),
                 f.gpu() == null ? null : new GpuView(f.gpu().count(), f.gpu().memory(), f.gpu().type()),

@@ -6,7 +6,7 @@ import java.util.List;
  * A compute size. Memory in MiB. {@code gpu} and {@code ascend} describe accelerators (null when none);
  * {@code soldOut} flavors are listed but cannot be used.
  */
-public record Flavor(String id, String name, String category, String arch, String description, String feature,
+public record Flavor(String id, String name, String category, String arch, String description, Feature feature,
                      boolean free, int vcpus, long memoryMib, List<String> storages, int evsMaxSizeGb, Gpu gpu,
                      Ascend ascend, boolean soldOut, int maxProcesses) {
 
@@ -18,7 +18,7 @@ public record Flavor(String id, String name, String category, String arch, Strin
     }
 
     /** A CPU-only flavor that is on sale. */
-    public static Flavor cpu(String id, String name, String description, String feature, boolean free, int vcpus,
+    public static Flavor cpu(String id, String name, String description, Feature feature, boolean free, int vcpus,
                              long memoryMib, int evsMaxSizeGb) {
         return new Flavor(id, name, "CPU", "x86_64", description, feature, free, vcpus, memoryMib, List.of("EVS"),
                 evsMaxSizeGb, null, null, false, DEFAULT_MAX_PROCESSES);

@@ -10,11 +10,10 @@ import java.util.List;
  */
 public record Image(String id, String projectId, String workspaceId, String name, String namespace, String tag,
                     String swrPath, String description, String arch, String type, String visibility, String origin,
-                    List<String> devServices, List<String> resourceCategories, String serviceType, String status,
+                    List<String> devServices, List<String> resourceCategories, String serviceType, ImageStatus status,
                     String statusMessage, long sizeKb, String jupyterCommand, String skeleton,
                     String sourceInstanceId, long createAt, long updateAt) {
 
-    public static final String ACTIVE = "ACTIVE";
     public static final String BUILD_IN = "BUILD_IN";
     public static final String DEDICATED = "DEDICATED";
 
@@ -32,7 +31,7 @@ public record Image(String id, String projectId, String workspaceId, String name
         return builtIn() || "PUBLIC".equals(visibility) || project.equals(projectId);
     }
 
-    public Image withState(String newStatus, String message, long newSizeKb, String newSkeleton, String command,
+    public Image withState(ImageStatus newStatus, String message, long newSizeKb, String newSkeleton, String command,
                            long now) {
         return new Image(id, projectId, workspaceId, name, namespace, tag, swrPath, description, arch, type,
                 visibility, origin, devServices, resourceCategories, serviceType, newStatus, message, newSizeKb,

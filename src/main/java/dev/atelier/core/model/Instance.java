@@ -3,67 +3,178 @@ package dev.atelier.core.model;
 import java.util.Map;
 
 /**
- * A notebook instance: its spec (what the user asked for, including {@link #desired}) and its status (what
- * the reconciler observed and did). {@code runtimeState} is the runtime's own record of the running server,
- * opaque to the core. {@code version} increases with every write; writes compare it.
+ * A notebook instance, in three parts as a Kubernetes object has them: {@link Metadata} (identity, ownership and
+ * bookkeeping, fixed at create but for the bookkeeping), {@link Spec} (what the user asked for, including the
+ * {@link DesiredState}) and {@link Observed} (the status: what the reconciler saw and did). The accessors below
+ * read through to the part that holds each field; the withers change one part and keep the others.
+ * {@code version} increases with every write; writes compare it.
  */
-public record Instance(
-        String id, String projectId, String ownerId, String workspaceId,
-        String name, String description, String feature, String flavorId, String imageId,
-        Volume volume, Lease lease,
-        DesiredState desired, InstanceStatus status, Progress progress, String failReason,
-        String token, String url, Map<String, String> runtimeState,
-        long createAt, long updateAt, long version) {
+public record Instance(Metadata metadata, Spec spec, Observed observed) {
 
-    public Instance {
-        runtimeState = runtimeState == null ? Map.of() : Map.copyOf(runtimeState);
+    /** Who and what the instance is; {@code updateAt} and {@code version} change with every write. */
+    public record Metadata(String id, String projectId, String ownerId, String workspaceId, Feature feature,
+                           long createAt, long updateAt, long version) {
     }
 
+    /** What the user asked for. */
+    public record Spec(String name, String description, String flavorId, String imageId, Volume volume, Lease lease,
+                       DesiredState desired) {
+
+        public Spec withLease(Lease newLease) {
+            return new Spec(name, description, flavorId, imageId, volume, newLease, desired);
+        }
+
+        public Spec withDesired(DesiredState newDesired) {
+            return new Spec(name, description, flavorId, imageId, volume, lease, newDesired);
+        }
+    }
+
+    /**
+     * What was observed and done: the status and its progress steps, why it failed, the running server's token and
+     * address, and {@code runtimeState}, the runtime's own record of the server (opaque to the core).
+     */
+    public record Observed(InstanceStatus status, Progress progress, String failReason, String token, String url,
+                           Map<String, String> runtimeState) {
+
+        public Observed {
+            runtimeState = runtimeState == null ? Map.of() : Map.copyOf(runtimeState);
+        }
+
+        /** A new instance's: waiting to be created, with its first token. */
+        public static Observed creating(String token) {
+            return new Observed(InstanceStatus.CREATING, Progress.waiting(), null, token, null, Map.of());
+        }
+    }
+
+    public String id() {
+        return metadata.id();
+    }
+
+    public String projectId() {
+        return metadata.projectId();
+    }
+
+    public String ownerId() {
+        return metadata.ownerId();
+    }
+
+    public String workspaceId() {
+        return metadata.workspaceId();
+    }
+
+    public Feature feature() {
+        return metadata.feature();
+    }
+
+    public long createAt() {
+        return metadata.createAt();
+    }
+
+    public long updateAt() {
+        return metadata.updateAt();
+    }
+
+    public long version() {
+        return metadata.version();
+    }
+
+    public String name() {
+        return spec.name();
+    }
+
+    public String description() {
+        return spec.description();
+    }
+
+    public String flavorId() {
+        return spec.flavorId();
+    }
+
+    public String imageId() {
+        return spec.imageId();
+    }
+
+    public Volume volume() {
+        return spec.volume();
+    }
+
+    public Lease lease() {
+        return spec.lease();
+    }
+
+    public DesiredState desired() {
+        return spec.desired();
+    }
+
+    public InstanceStatus status() {
+        return observed.status();
+    }
+
+    public Progress progress() {
+        return observed.progress();
+    }
+
+    public String failReason() {
+        return observed.failReason();
+    }
+
+    public String token() {
+        return observed.token();
+    }
+
+    public String url() {
+        return observed.url();
+    }
+
+    public Map<String, String> runtimeState() {
+        return observed.runtimeState();
+    }
+
+    /** The user wants {@code d}; the status says at once that it is under way. */
     public Instance withDesired(DesiredState d, InstanceStatus s) {
-        return new Instance(id, projectId, ownerId, workspaceId, name, description, feature, flavorId, imageId,
-                volume, lease, d, s, progress, failReason, token, url, runtimeState, createAt, updateAt, version);
+        return new Instance(metadata, spec.withDesired(d), new Observed(s, observed.progress(), observed.failReason(),
+                observed.token(), observed.url(), observed.runtimeState()));
     }
 
     public Instance withStatus(InstanceStatus s, Progress p, String reason) {
-        return new Instance(id, projectId, ownerId, workspaceId, name, description, feature, flavorId, imageId,
-                volume, lease, desired, s, p, reason, token, url, runtimeState, createAt, updateAt, version);
+        return new Instance(metadata, spec, new Observed(s, p, reason, observed.token(), observed.url(),
+                observed.runtimeState()));
     }
 
     public Instance withProgress(Progress p) {
-        return withStatus(status, p, failReason);
+        return withStatus(status(), p, failReason());
     }
 
     public Instance withRuntime(Map<String, String> state, String newUrl) {
-        return new Instance(id, projectId, ownerId, workspaceId, name, description, feature, flavorId, imageId,
-                volume, lease, desired, status, progress, failReason, token, newUrl, state, createAt, updateAt, version);
-    }
-
-    public Instance withSpec(String newName, String newDescription, String newFlavorId, String newImageId,
-                             Volume newVolume) {
-        return new Instance(id, projectId, ownerId, workspaceId, newName, newDescription, feature, newFlavorId,
-                newImageId, newVolume, lease, desired, status, progress, failReason, token, url, runtimeState,
-                createAt, updateAt, version);
+        return new Instance(metadata, spec, new Observed(observed.status(), observed.progress(), observed.failReason(),
+                observed.token(), newUrl, state));
     }
 
     public Instance withToken(String newToken) {
-        return new Instance(id, projectId, ownerId, workspaceId, name, description, feature, flavorId, imageId,
-                volume, lease, desired, status, progress, failReason, newToken, url, runtimeState, createAt, updateAt,
-                version);
+        return new Instance(metadata, spec, new Observed(observed.status(), observed.progress(), observed.failReason(),
+                newToken, observed.url(), observed.runtimeState()));
+    }
+
+    /** The user's changes to what they may change (reference §2.5); the lease and desired state stay. */
+    public Instance withSpec(String newName, String newDescription, String newFlavorId, String newImageId,
+                             Volume newVolume) {
+        return new Instance(metadata, new Spec(newName, newDescription, newFlavorId, newImageId, newVolume,
+                spec.lease(), spec.desired()), observed);
     }
 
     public Instance withLease(Lease l) {
-        return new Instance(id, projectId, ownerId, workspaceId, name, description, feature, flavorId, imageId,
-                volume, l, desired, status, progress, failReason, token, url, runtimeState, createAt, updateAt, version);
+        return new Instance(metadata, spec.withLease(l), observed);
     }
 
+    /** The bookkeeping of a write: when, and the version it made. */
     public Instance withUpdate(long updatedAt, long newVersion) {
-        return new Instance(id, projectId, ownerId, workspaceId, name, description, feature, flavorId, imageId,
-                volume, lease, desired, status, progress, failReason, token, url, runtimeState, createAt, updatedAt,
-                newVersion);
+        return new Instance(new Metadata(metadata.id(), metadata.projectId(), metadata.ownerId(),
+                metadata.workspaceId(), metadata.feature(), metadata.createAt(), updatedAt, newVersion), spec, observed);
     }
 
     /** True when the two differ in anything but the bookkeeping fields (update time, version). */
     public boolean differsFrom(Instance other) {
-        return !withUpdate(0, 0).equals(other.withUpdate(0, 0));
+        return !spec.equals(other.spec) || !observed.equals(other.observed)
+                || !withUpdate(0, 0).metadata.equals(other.withUpdate(0, 0).metadata);
     }
 }

@@ -1,5 +1,6 @@
 package dev.atelier.core.port;
 
+import dev.atelier.core.model.Feature;
 import dev.atelier.core.model.Instance;
 import dev.atelier.core.model.InstanceStatus;
 import java.util.Collection;
@@ -58,7 +59,7 @@ public interface InstanceStore {
     Map<String, List<String>> projectTags(String projectId, String workspaceId);
 
     /** How many instances the owner has of a feature, not counting those being deleted. */
-    long countOwned(String projectId, String ownerId, String feature);
+    long countOwned(String projectId, String ownerId, Feature feature);
 
     /**
      * Claims, for {@code replica} until {@code until}, every instance the reconciler must look at that no other
@@ -78,7 +79,7 @@ public interface InstanceStore {
      * names fields of {@link #SORTABLE}; ties are broken by id. Built with {@link #in}.
      */
     record InstanceQuery(String projectId, String ownerId, String nameContains, List<InstanceStatus> statuses,
-                         String feature, String workspaceId, String poolId, String flavorId, String imageId, String id,
+                         Feature feature, String workspaceId, String poolId, String flavorId, String imageId, String id,
                          List<Sort> sort, int offset, int limit) {
 
         public static final List<String> SORTABLE = List.of("create_at", "update_at", "name", "status", "flavor",
@@ -100,7 +101,7 @@ public interface InstanceStore {
             private String ownerId;
             private String nameContains;
             private List<InstanceStatus> statuses;
-            private String feature;
+            private Feature feature;
             private String workspaceId;
             private String poolId;
             private String flavorId;
@@ -134,7 +135,7 @@ public interface InstanceStore {
                 return this;
             }
 
-            public Builder feature(String v) {
+            public Builder feature(Feature v) {
                 feature = v;
                 return this;
             }

@@ -1,7 +1,9 @@
 package dev.atelier.core.service;
 
+import dev.atelier.core.model.Feature;
 import dev.atelier.core.model.Flavor;
 import dev.atelier.core.model.Image;
+import dev.atelier.core.model.ImageStatus;
 import java.util.List;
 import java.util.Optional;
 
@@ -21,11 +23,11 @@ public final class Catalog {
     public static List<Flavor> builtInFlavors() {
         return List.of(
                 Flavor.cpu("modelarts.vm.cpu.2u", "CPU: 2 vCPUs 8 GB", "General computing, 2 vCPUs, 8 GB memory",
-                        "NOTEBOOK", false, 2, 8192, 4096),
+                        Feature.NOTEBOOK, false, 2, 8192, 4096),
                 Flavor.cpu("modelarts.vm.cpu.8u", "CPU: 8 vCPUs 32 GB", "General computing, 8 vCPUs, 32 GB memory",
-                        "NOTEBOOK", false, 8, 32768, 4096),
+                        Feature.NOTEBOOK, false, 8, 32768, 4096),
                 Flavor.cpu("modelarts.vm.cpu.free", "CPU: 1 vCPU 4 GB (free)",
-                        "Free CodeLab flavor, 1 vCPU, 4 GB memory; one instance per user", "DEFAULT", true, 1, 4096, 5));
+                        "Free CodeLab flavor, 1 vCPU, 4 GB memory; one instance per user", Feature.DEFAULT, true, 1, 4096, 5));
     }
 
     /** The built-in images: one, Debian's Jupyter packages. */
@@ -33,7 +35,7 @@ public final class Catalog {
         List<Image> images = List.of(new Image(DEBIAN_JUPYTER_IMAGE_ID, null, "0", "debian-jupyter", "atelier", "12",
                 "atelier/debian-jupyter:12",
                 "Debian 12 with jupyter-server 1.23, ipykernel and the classic notebook UI", "x86_64", Image.BUILD_IN,
-                "PUBLIC", "CUSTOMIZE", List.of("NOTEBOOK"), List.of("CPU"), "DEV", Image.ACTIVE, null, 0,
+                "PUBLIC", "CUSTOMIZE", List.of("NOTEBOOK"), List.of("CPU"), "DEV", ImageStatus.ACTIVE, null, 0,
                 jupyterCommand, null, null, 1_700_000_000_000L, 1_700_000_000_000L));
         return images;
     }

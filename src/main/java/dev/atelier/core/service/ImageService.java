@@ -3,6 +3,7 @@ package dev.atelier.core.service;
 import dev.atelier.core.AtelierException;
 import dev.atelier.core.ErrorCode;
 import dev.atelier.core.model.Image;
+import dev.atelier.core.model.ImageStatus;
 import dev.atelier.core.port.ImageBuilder;
 import dev.atelier.core.port.ImageStore;
 import java.nio.charset.StandardCharsets;
@@ -115,7 +116,7 @@ public final class ImageService {
         long now = clock.millis();
         Image image = new Image(UUID.randomUUID().toString(), projectId, workspaceId, name, namespace, tag, swrPath,
                 description, arch, Image.DEDICATED, visibility, origin, services, categories, serviceType,
-                env.jupyterCommand() != null ? Image.ACTIVE : "ERROR", env.problem(), 0, env.jupyterCommand(), null,
+                env.jupyterCommand() != null ? ImageStatus.ACTIVE : ImageStatus.ERROR, env.problem(), 0, env.jupyterCommand(), null,
                 null, now, now);
         store.insert(image);
         return image;
@@ -135,7 +136,7 @@ public final class ImageService {
         Image image = new Image(UUID.randomUUID().toString(), projectId, workspace(workspaceId), name,
                 ns, t, "atelier/" + ns + "/" + name + ":" + t, description(description), source.arch(),
                 Image.DEDICATED, "PRIVATE", "IMAGE_SAVE", source.devServices(), source.resourceCategories(),
-                source.serviceType(), "INIT", null, 0, source.jupyterCommand(), null, instanceId, now, now);
+                source.serviceType(), ImageStatus.INIT, null, 0, source.jupyterCommand(), null, instanceId, now, now);
         store.insert(image);
         return image;
     }
@@ -146,19 +147,19 @@ public final class ImageService {
 
     /** Does the saving that {@link #beginSave} recorded: INIT → CREATING → ACTIVE or CREATE_FAILED. */
     void completeSave(Image image) {
-        store.update(image.withState("CREATING", null, 0, null, image.jupyterCommand(), clock.millis()));
+        store.update(image.withState(ImageStatus.CREATING, null, 0, null, image.jupyterCommand(), clock.millis()));
         try {
             ImageBuilder.Saved saved = builder.save(image.sourceInstanceId(), image.id());
-            store.update(image.withState(Image.ACTIVE, null, saved.sizeKb(), saved.skeleton(), image.jupyterCommand(),
+            store.update(image.withState(ImageStatus.ACTIVE, null, saved.sizeKb(), saved.skeleton(), image.jupyterCommand(),
                     clock.millis()));
         } catch (RuntimeException e) {
-            store.update(image.withState("CREATE_FAILED", "saving failed: " + e.getMessage(), 0, null,
+            store.update(image.withState(ImageStatus.CREATE_FAILED, "saving failed: " + e.getMessage(), 0, null,
                     image.jupyterCommand(), clock.millis()));
         }
     }
 
     void abandonSave(Image image, String why) {
-        store.update(image.withState("CREATE_FAILED", why, 0, null, image.jupyterCommand(), clock.millis()));
+        store.update(image.withState(ImageStatus.CREATE_FAILED, why, 0, null, image.jupyterCommand(), clock.millis()));
     }
 
     /** Deletes a user image; returns it with status DELETED. */
@@ -170,34 +171,34 @@ public final class ImageService {
         if (!image.projectId().equals(projectId)) {
             throw new AtelierException(ErrorCode.FORBIDDEN, "image " + id + " belongs to another project");
         }
-        if (image.status().equals("INIT") || image.status().equals("CREATING")) {
+        if (image.status().saving()) {
             throw new AtelierException(ErrorCode.ILLEGAL_STATE, "image " + id + " is still being saved");
         }
         store.delete(id);
         builder.discard(id);
-        return image.withState("DELETED", null, image.sizeKb(), image.skeleton(), image.jupyterCommand(),
+        return image.withState(ImageStatus.DELETED, null, image.sizeKb(), image.skeleton(), image.jupyterCommand(),
                 clock.millis());
     }
 
     /** Looks at the image's real state again and repairs its status (§2.19). */
     public Image sync(String projectId, String id) {
         Image image = show(projectId, id);
-        if (image.builtIn() || image.status().equals("INIT") || image.status().equals("CREATING")) {
+        if (image.builtIn() || image.status().saving()) {
             return image;
         }
         Image synced;
         if (image.skeleton() != null) {
             boolean there = java.nio.file.Files.isDirectory(java.nio.file.Path.of(image.skeleton()));
-            synced = image.withState(there ? Image.ACTIVE : "ERROR", there ? null : "the saved contents are gone: "
+            synced = image.withState(there ? ImageStatus.ACTIVE : ImageStatus.ERROR, there ? null : "the saved contents are gone: "
                     + image.skeleton(), image.sizeKb(), image.skeleton(), image.jupyterCommand(), clock.millis());
         } else if (image.origin().equals("IMAGE_SAVE")) {
             return image; // a failed save stays failed
         } else {
             ImageBuilder.Located env = builder.locate(image.namespace(), image.name(), image.tag());
-            synced = image.withState(env.jupyterCommand() != null ? Image.ACTIVE : "ERROR", env.problem(),
+            synced = image.withState(env.jupyterCommand() != null ? ImageStatus.ACTIVE : ImageStatus.ERROR, env.problem(),
                     image.sizeKb(), null, env.jupyterCommand(), clock.millis());
         }
-        if (!synced.status().equals(image.status()) || !java.util.Objects.equals(synced.statusMessage(),
+        if (synced.status() != image.status() || !java.util.Objects.equals(synced.statusMessage(),
                 image.statusMessage())) {
             store.update(synced);
             return synced;

@@ -4,6 +4,7 @@ import dev.atelier.core.AtelierException;
 import dev.atelier.core.ErrorCode;
 import dev.atelier.core.auth.Caller;
 import dev.atelier.core.model.DesiredState;
+import dev.atelier.core.model.Feature;
 import dev.atelier.core.model.Flavor;
 import dev.atelier.core.model.Instance;
 import dev.atelier.core.model.InstanceStatus;
@@ -75,10 +76,8 @@ public final class InstanceService {
     public Instance create(Caller caller, String projectId, CreateInstance req) {
         String name = checkName(required(req.name(), "name"));
         String description = checkDescription(req.description() == null ? "" : req.description());
-        String feature = upper(req.feature(), "NOTEBOOK");
-        if (!feature.equals("NOTEBOOK") && !feature.equals("DEFAULT")) {
-            throw new AtelierException(ErrorCode.INVALID_VALUE, "feature must be NOTEBOOK or DEFAULT");
-        }
+        Feature feature = req.feature() == null ? Feature.NOTEBOOK : Feature.parse(req.feature()).orElseThrow(() ->
+                new AtelierException(ErrorCode.INVALID_VALUE, "feature must be NOTEBOOK or DEFAULT"));
         Flavor flavor = flavor(projectId, required(req.flavorId(), "flavor"));
         if (!flavor.feature().equals(feature)) {
             throw new AtelierException(ErrorCode.FLAVOR_FEATURE_MISMATCH,
@@ -96,10 +95,10 @@ public final class InstanceService {
         Lease lease = lease(req.durationMs(), req.leaseType(), clock.millis());
         int limit = quotaLimit(feature);
         long now = clock.millis();
-        Instance instance = new Instance(UUID.randomUUID().toString(), projectId, caller.userId(), workspaceId,
-                name, description, feature, flavor.id(), imageId, volume, lease,
-                DesiredState.RUNNING, InstanceStatus.CREATING, Progress.waiting(), null, newToken(), null, Map.of(),
-                now, now, 1);
+        Instance instance = new Instance(new Instance.Metadata(UUID.randomUUID().toString(), projectId,
+                caller.userId(), workspaceId, feature, now, now, 1),
+                new Instance.Spec(name, description, flavor.id(), imageId, volume, lease, DesiredState.RUNNING),
+                Instance.Observed.creating(newToken()));
         // the quota and the name are checked in the insert's own transaction: two creates at once cannot both pass
         switch (store.insert(instance, new InstanceStore.Admission(limit, req.uniqueName()), req.ssh())) {
             case QUOTA_EXCEEDED -> throw quotaExceeded(feature, limit,
@@ -113,8 +112,8 @@ public final class InstanceService {
         return instance;
     }
 
-    private static AtelierException quotaExceeded(String feature, int limit, long used) {
-        return feature.equals("DEFAULT")
+    private static AtelierException quotaExceeded(Feature feature, int limit, long used) {
+        return feature == Feature.DEFAULT
                 ? new AtelierException(ErrorCode.QUOTA_EXCEEDED, "a user may have only " + limit
                 + " free (DEFAULT) instance; delete the one you have first")
                 : new AtelierException(ErrorCode.WORKSPACE_QUOTA_EXCEEDED, "notebook quota exhausted: "
@@ -213,19 +212,19 @@ public final class InstanceService {
     }
 
     /** A user's quota of a feature and how much of it is used. */
-    public record Quota(String feature, int limit, long used) {
+    public record Quota(Feature feature, int limit, long used) {
     }
 
     public Quota quota(String projectId, String userId, String feature) {
-        String f = upper(feature, "NOTEBOOK");
+        Feature f = feature == null ? Feature.NOTEBOOK : Feature.parse(feature).orElseThrow(() ->
+                new AtelierException(ErrorCode.INVALID_PARAMETER, "feature must be NOTEBOOK or DEFAULT"));
         return new Quota(f, quotaLimit(f), store.countOwned(projectId, userId, f));
     }
 
-    private int quotaLimit(String feature) {
+    private int quotaLimit(Feature feature) {
         return switch (feature) {
-            case "DEFAULT" -> 1;
-            case "NOTEBOOK" -> notebookQuota;
-            default -> throw new AtelierException(ErrorCode.INVALID_PARAMETER, "feature must be NOTEBOOK or DEFAULT");
+            case DEFAULT -> 1;
+            case NOTEBOOK -> notebookQuota;
         };
     }
 
@@ -407,7 +406,7 @@ public final class InstanceService {
         var image = images.find(imageId).filter(i -> i.visibleTo(projectId)).orElseThrow(() -> new AtelierException(
                 ErrorCode.IMAGE_NOT_FOUND, "image_id " + imageId + " does not name an image: see GET /v1/"
                 + projectId + "/images"));
-        if (!image.status().equals(dev.atelier.core.model.Image.ACTIVE)) {
+        if (image.status() != dev.atelier.core.model.ImageStatus.ACTIVE) {
             throw new AtelierException(ErrorCode.IMAGE_NOT_FOUND, "image " + imageId + " is " + image.status()
                     + (image.statusMessage() == null ? "" : ": " + image.statusMessage()) + "; only ACTIVE images "
                     + "can be used");

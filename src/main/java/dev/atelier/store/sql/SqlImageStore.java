@@ -1,5 +1,6 @@
 package dev.atelier.store.sql;
 
+import dev.atelier.core.model.ImageStatus;
 import dev.atelier.core.model.Image;
 import dev.atelier.core.port.ImageStore;
 import java.sql.ResultSet;
@@ -85,7 +86,7 @@ public final class SqlImageStore implements ImageStore {
                 .bind("type", i.type()).bind("visibility", i.visibility()).bind("origin", i.origin())
                 .bind("dev_services", String.join(",", i.devServices()))
                 .bind("resource_categories", String.join(",", i.resourceCategories()))
-                .bind("service_type", i.serviceType()).bind("status", i.status())
+                .bind("service_type", i.serviceType()).bind("status", i.status().name())
                 .bind("status_message", i.statusMessage()).bind("size_kb", i.sizeKb())
                 .bind("jupyter_command", i.jupyterCommand()).bind("skeleton", i.skeleton())
                 .bind("source_instance_id", i.sourceInstanceId()).bind("create_at", i.createAt())
@@ -97,7 +98,7 @@ public final class SqlImageStore implements ImageStore {
                 rs.getString("name"), rs.getString("namespace"), rs.getString("tag"), rs.getString("swr_path"),
                 rs.getString("description"), rs.getString("arch"), rs.getString("type"), rs.getString("visibility"),
                 rs.getString("origin"), split(rs.getString("dev_services")), split(rs.getString("resource_categories")),
-                rs.getString("service_type"), rs.getString("status"), rs.getString("status_message"),
+                rs.getString("service_type"), ImageStatus.valueOf(rs.getString("status")), rs.getString("status_message"),
                 rs.getLong("size_kb"), rs.getString("jupyter_command"), rs.getString("skeleton"),
                 rs.getString("source_instance_id"), rs.getLong("create_at"), rs.getLong("update_at"));
     }

@@ -1,5 +1,6 @@
 package dev.atelier.store.sql;
 
+import dev.atelier.core.model.Feature;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -166,14 +167,14 @@ public final class SqlInstanceStore implements InstanceStore {
     }
 
     @Override
-    public long countOwned(String projectId, String ownerId, String feature) {
+    public long countOwned(String projectId, String ownerId, Feature feature) {
         return jdbi.withHandle(h -> countOwned(h, projectId, ownerId, feature));
     }
 
-    private static long countOwned(org.jdbi.v3.core.Handle h, String projectId, String ownerId, String feature) {
+    private static long countOwned(org.jdbi.v3.core.Handle h, String projectId, String ownerId, Feature feature) {
         return h.createQuery("SELECT COUNT(*) FROM instances WHERE project_id = :p "
                         + "AND owner_id = :o AND feature = :f AND desired_state <> 'DELETED'")
-                .bind("p", projectId).bind("o", ownerId).bind("f", feature).mapTo(Long.class).one();
+                .bind("p", projectId).bind("o", ownerId).bind("f", feature.name()).mapTo(Long.class).one();
     }
 
     @Override
@@ -193,7 +194,7 @@ public final class SqlInstanceStore implements InstanceStore {
             }
             where.append(")");
         }
-        filter(where, params, "feature", q.feature());
+        filter(where, params, "feature", q.feature() == null ? null : q.feature().name());
         filter(where, params, "workspace_id", q.workspaceId());
         filter(where, params, "flavor_id", q.flavorId());
         filter(where, params, "image_id", q.imageId());
@@ -265,7 +266,7 @@ public final class SqlInstanceStore implements InstanceStore {
     private static <S extends SqlStatement<S>> S bindAll(S s, Instance i) {
         return s.bind("id", i.id()).bind("project_id", i.projectId()).bind("owner_id", i.ownerId())
                 .bind("workspace_id", i.workspaceId()).bind("name", i.name()).bind("description", i.description())
-                .bind("feature", i.feature()).bind("flavor_id", i.flavorId()).bind("image_id", i.imageId())
+                .bind("feature", i.feature().name()).bind("flavor_id", i.flavorId()).bind("image_id", i.imageId())
                 .bind("volume_category", i.volume().category()).bind("volume_ownership", i.volume().ownership())
                 .bind("volume_capacity", i.volume().capacityGb())
                 .bind("lease_create_at", i.lease().createAt()).bind("lease_duration", i.lease().durationMs())
@@ -279,14 +280,14 @@ public final class SqlInstanceStore implements InstanceStore {
 
     /** By position in {@link #COLUMNS}: looking each column up by name was a third of the cost of reading a row. */
     private static Instance map(ResultSet rs, StatementContext ctx) throws SQLException {
-        return new Instance(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
-                rs.getString(6), rs.getString(7), rs.getString(8), rs.getString(9),
-                new Volume(rs.getString(10), rs.getString(11), rs.getInt(12)),
-                new Lease(rs.getLong(13), rs.getLong(14), rs.getInt(15) != 0, LeaseType.valueOf(rs.getString(16)), rs.getLong(17),
-                        rs.getLong(18)),
-                DesiredState.valueOf(rs.getString(19)), InstanceStatus.valueOf(rs.getString(20)),
-                Progress.decode(rs.getString(21)), rs.getString(22), rs.getString(23), rs.getString(24),
-                fromJson(rs.getString(25)), rs.getLong(26), rs.getLong(27), rs.getLong(28));
+        return new Instance(new Instance.Metadata(rs.getString(1), rs.getString(2), rs.getString(3),
+                rs.getString(4), Feature.valueOf(rs.getString(7)), rs.getLong(26), rs.getLong(27), rs.getLong(28)),
+                new Instance.Spec(rs.getString(5), rs.getString(6), rs.getString(8), rs.getString(9),
+                        new Volume(rs.getString(10), rs.getString(11), rs.getInt(12)), new Lease(rs.getLong(13),
+                        rs.getLong(14), rs.getInt(15) != 0, LeaseType.valueOf(rs.getString(16)), rs.getLong(17),
+                        rs.getLong(18)), DesiredState.valueOf(rs.getString(19))),
+                new Instance.Observed(InstanceStatus.valueOf(rs.getString(20)), Progress.decode(rs.getString(21)),
+                        rs.getString(22), rs.getString(23), rs.getString(24), fromJson(rs.getString(25))));
     }
 
     private static String toJson(Map<String, String> state) {

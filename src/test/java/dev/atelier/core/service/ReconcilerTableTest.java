@@ -1,5 +1,6 @@
 package dev.atelier.core.service;
 
+import dev.atelier.core.model.Feature;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.atelier.core.model.DesiredState;
@@ -58,10 +59,12 @@ class ReconcilerTableTest {
 
     private Instance created(LeaseType leaseType, long leaseMs) {
         long now = clock.millis();
-        Instance i = new Instance(UUID.randomUUID().toString(), "p1", "u1", "0", "nb", "", "NOTEBOOK",
-                "modelarts.vm.cpu.2u", Catalog.DEBIAN_JUPYTER_IMAGE_ID, new Volume("EVS", "MANAGED", 5),
-                Lease.requested(now, leaseMs, leaseType), DesiredState.RUNNING, InstanceStatus.CREATING,
-                Progress.waiting(), null, "tok", null, Map.of(), now, now, 1);
+        Instance i = new Instance(new Instance.Metadata(UUID.randomUUID().toString(), "p1", "u1", "0",
+                Feature.NOTEBOOK, now, now, 1),
+                new Instance.Spec("nb", "", "modelarts.vm.cpu.2u", Catalog.DEBIAN_JUPYTER_IMAGE_ID,
+                        new Volume("EVS", "MANAGED", 5), Lease.requested(now, leaseMs, leaseType),
+                        DesiredState.RUNNING),
+                new Instance.Observed(InstanceStatus.CREATING, Progress.waiting(), null, "tok", null, Map.of()));
         store.insert(i);
         return i;
     }

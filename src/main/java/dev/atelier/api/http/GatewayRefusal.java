@@ -1,0 +1,53 @@
+package dev.atelier.api.http;
+
+import dev.atelier.core.ErrorCode;
+import io.javalin.http.Context;
+
+/** Why a request does not get through, with the HTTP status the gateway answers. */
+final class GatewayRefusal extends RuntimeException {
+    final int status;
+    final ErrorCode code;
+    int retryAfter;
+
+    GatewayRefusal(int status, ErrorCode code, String message) {
+        super(message);
+        this.status = status;
+        this.code = code;
+    }
+
+    GatewayRefusal retryAfter(int seconds) {
+        this.retryAfter = seconds;
+        return this;
+    }
+
+    static void securityHeaders(Context ctx) {
+        if (ctx.res().getHeader("Content-Security-Policy") == null) {
+            ctx.header("Content-Security-Policy", "frame-ancestors 'self'");
+        }
+        ctx.header("X-Content-Type-Options", "nosniff");
+        ctx.header("Referrer-Policy", "same-origin");
+    }
+
+    /** A JSON error for API clients, a short page for browsers; never a hang. */
+    static void answer(Context ctx, GatewayRefusal r) {
+        if (r.retryAfter > 0) {
+            ctx.header("Retry-After", Integer.toString(r.retryAfter));
+        }
+        securityHeaders(ctx);
+        String accept = ctx.header("Accept");
+        if (accept != null && accept.contains("text/html")) {
+            String title = r.status == 503 ? "Not running" : r.status == 401 ? "Sign in" : "Not available";
+            String refresh = r.retryAfter > 0 ? "<meta http-equiv=\"refresh\" content=\"" + r.retryAfter + "\">" : "";
+            ctx.status(r.status).contentType("text/html; charset=utf-8").result("<!doctype html><html><head>"
+                    + "<meta charset=\"utf-8\">" + refresh + "<title>" + title + "</title></head><body><h1>" + title
+                    + "</h1><p>" + escape(r.getMessage()) + "</p></body></html>");
+            return;
+        }
+        HttpApi.writeError(ctx, r.code, r.getMessage());
+        ctx.status(r.status);
+    }
+
+    private static String escape(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+}
