@@ -28,7 +28,7 @@ public class AnonymousFlood {
         int clients = args.length > 1 ? Integer.parseInt(args[1]) : 24;
         int requests = args.length > 2 ? Integer.parseInt(args[2]) : 300;
         Atelier atelier = Atelier.start(ServerConfig.defaults(dir.resolve("data"), "127.0.0.1", 0, null)
-                .withIsolation(false, false));
+                .withIsolation(false, false, null));
         try {
             var creds = new com.fasterxml.jackson.databind.ObjectMapper()
                     .readTree(dir.resolve("data/credentials.json").toFile());

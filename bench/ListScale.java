@@ -35,7 +35,7 @@ public class ListScale {
         String url = args.length > 2 && !args[2].equals("sqlite") ? args[2] : null;
         // the server as bin/atelier runs it: its defaults
         Atelier atelier = Atelier.start(ServerConfig.defaults(dir.resolve("data"), "127.0.0.1", 0, url)
-                .withIsolation(false, false));
+                .withIsolation(false, false, null));
         try {
             var creds = new com.fasterxml.jackson.databind.ObjectMapper()
                     .readTree(dir.resolve("data/credentials.json").toFile());
@@ -138,11 +138,13 @@ public class ListScale {
             for (int i = from; i < from + n; i++) {
                 InstanceStatus s = statuses[i % statuses.length];
                 String owner = i % 10 == 0 ? me : "user-" + (i % 10);
-                store.insert(new Instance(UUID.randomUUID().toString(), project, owner, "0", "nb-" + i, "",
-                        "NOTEBOOK", "modelarts.vm.cpu.2u", dev.atelier.core.service.Catalog.DEBIAN_JUPYTER_IMAGE_ID,
-                        new Volume("EVS", "MANAGED", 5), Lease.requested(base + i * 1000L, null, LeaseType.TIMING),
-                        DesiredState.STOPPED, s, Progress.waiting(), null, "t", null, Map.of(), base + i * 1000L,
-                        base + i * 1000L, 1));
+                long at = base + i * 1000L;
+                store.insert(new Instance(new Instance.Metadata(UUID.randomUUID().toString(), project, owner, "0",
+                        dev.atelier.core.model.Feature.NOTEBOOK, at, at, 1),
+                        new Instance.Spec("nb-" + i, "", "modelarts.vm.cpu.2u",
+                                dev.atelier.core.service.Catalog.DEBIAN_JUPYTER_IMAGE_ID, new Volume("EVS", "MANAGED", 5),
+                                Lease.requested(at, null, LeaseType.TIMING), DesiredState.STOPPED),
+                        new Instance.Observed(s, Progress.waiting(), null, "t", null, Map.of())));
             }
         });
         if (!db.isSqlite()) {

@@ -45,7 +45,7 @@ public class StartLatency {
         String network = args.length > 3 ? args[3] : ServerConfig.DEFAULT_INSTANCE_NETWORK;
         // the server as bin/atelier runs it: its defaults
         Atelier atelier = Atelier.start(ServerConfig.defaults(dir.resolve("data"), "127.0.0.1", 0, null)
-                .withIsolation(sandbox, false).withInstanceNetwork(network));
+                .withIsolation(sandbox, false, network));
         try {
             var creds = new com.fasterxml.jackson.databind.ObjectMapper()
                     .readTree(dir.resolve("data/credentials.json").toFile());

@@ -26,6 +26,8 @@ public enum ErrorCode {
     /** A kind of work volume this server does not offer. */
     STORAGE_UNSUPPORTED,
     AUTO_STOP_WITHOUT_DURATION,
+    /** The request asks for what this server's runtime cannot do (a capability it lacks). */
+    NOT_SUPPORTED_BY_RUNTIME,
 
     // what is there
     NOT_FOUND, ROUTE_NOT_FOUND, METHOD_NOT_ALLOWED,

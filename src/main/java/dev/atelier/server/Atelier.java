@@ -8,6 +8,7 @@ import dev.atelier.api.http.LegacyRoutes;
 import dev.atelier.api.http.KeyPairRoutes;
 import dev.atelier.api.http.NotebookGateway;
 import dev.atelier.api.ssh.SshGateway;
+import dev.atelier.core.port.InstanceShell;
 import dev.atelier.core.service.Activity;
 import dev.atelier.core.service.SshAccess;
 import dev.atelier.store.sql.SqlKeyPairStore;
@@ -93,7 +94,7 @@ public final class Atelier implements AutoCloseable {
         var instances = new InstanceService(instanceStore, reads, catalog, images, clock,
                 InstanceService.DEFAULT_NOTEBOOK_QUOTA);
         var mounts = new SqlMountStore(database);
-        var storage = new StorageService(instances, mounts, clock);
+        var storage = new StorageService(instances, mounts, runtime, clock);
         var activity = new Activity(clock);
         this.reconciler = new Reconciler(instanceStore, reads, runtime, catalog, images, mounts, activity, clock,
                 new Reconciler.Settings(config.instances().startTimeout(), READY_POLL, config.lifecycle().healthInterval()));
@@ -103,8 +104,12 @@ public final class Atelier implements AutoCloseable {
         var gateway = new NotebookGateway(instances, authenticator, secrets.derive("notebook-gateway-cookie"),
                 this::publicUrl, config.http().notebookDomain(), activity);
         var sshAccess = new SshAccess(new SqlKeyPairStore(database), instanceStore, identities, clock);
-        this.ssh = config.http().sshPort() < 0 ? null : new SshGateway(config.http().host(), config.http().sshPort(),
-                config.dataDir().resolve("ssh_host_key"), sshAccess, runtime, activity);
+        var shell = runtime.capability(InstanceShell.class);
+        if (config.http().sshPort() >= 0 && shell.isEmpty()) {
+            log.warn("SSH is off: this runtime cannot open sessions inside instances");
+        }
+        this.ssh = config.http().sshPort() < 0 || shell.isEmpty() ? null : new SshGateway(config.http().host(),
+                config.http().sshPort(), config.dataDir().resolve("ssh_host_key"), sshAccess, shell.get(), activity);
         this.http = new HttpApi(config.http().host(), config.http().port(), authenticator, identity, List.of(
                 new HealthRoutes(() -> ready, runtime::capabilities),
                 new NotebookRoutes(instances, catalog, images, storage, gateway::publicUrl, sshAccess, this::sshUri,

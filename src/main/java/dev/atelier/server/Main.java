@@ -97,12 +97,9 @@ public final class Main {
             System.setProperty("atelier.log.dir", dataDir.resolve("logs").toAbsolutePath().toString());
             Atelier atelier;
             try {
-                ServerConfig defaults = ServerConfig.defaults(dataDir, host, port, databaseUrl);
-                var instances = defaults.instances();
-                atelier = Atelier.start(defaults
+                atelier = Atelier.start(ServerConfig.defaults(dataDir, host, port, databaseUrl)
                         .withHttp(new ServerConfig.Http(host, port, publicUrl, notebookDomain, sshPort))
-                        .withInstances(new ServerConfig.Instances(instances.jupyterCommand(), sandbox,
-                                requireIsolation, instanceNetwork, instances.startTimeout(), instances.stopGrace())));
+                        .withIsolation(sandbox, requireIsolation, instanceNetwork));
             } catch (RuntimeException e) {
                 System.err.println("atelier: cannot start: " + rootMessage(e));
                 return 1;

@@ -114,6 +114,12 @@ public record ServerConfig(Path dataDir, String databaseUrl, Http http, Instance
         return new ServerConfig(dataDir, databaseUrl, http, value, lifecycle, signIn);
     }
 
+    /** Instances sandboxed or not (or required to be), on a network mode; the rest of {@link Instances} as it is. */
+    public ServerConfig withIsolation(boolean sandbox, boolean require, String network) {
+        return withInstances(new Instances(instances.jupyterCommand(), sandbox, require, network,
+                instances.startTimeout(), instances.stopGrace()));
+    }
+
     public ServerConfig withLifecycle(Lifecycle value) {
         return new ServerConfig(dataDir, databaseUrl, http, instances, value, signIn);
     }

@@ -1,6 +1,7 @@
 package dev.atelier.support;
 
 import dev.atelier.core.port.InstanceRuntime;
+import dev.atelier.core.port.StorageAttachment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -11,7 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * A runtime that runs nothing: what a server would be is a record in memory that a test can make ready, fail or
  * vanish. For fast tests of the reconciler's table; every real runtime has end-to-end suites of its own.
  */
-public final class InMemoryRuntime implements InstanceRuntime {
+public final class InMemoryRuntime implements InstanceRuntime, StorageAttachment {
     /** A launched server as this runtime sees it. */
     public static final class Server {
         public volatile Health health = Health.starting();
@@ -58,6 +59,19 @@ public final class InMemoryRuntime implements InstanceRuntime {
         calls.add("release " + instanceId);
         servers.remove(instanceId);
         released.add(instanceId);
+    }
+
+    private final Set<Class<?>> lacking = ConcurrentHashMap.newKeySet();
+
+    /** This runtime as one that lacks a capability, as a runtime of another engine may. */
+    public InMemoryRuntime without(Class<?> capability) {
+        lacking.add(capability);
+        return this;
+    }
+
+    @Override
+    public <T> java.util.Optional<T> capability(Class<T> type) {
+        return lacking.contains(type) ? java.util.Optional.empty() : InstanceRuntime.super.capability(type);
     }
 
     @Override

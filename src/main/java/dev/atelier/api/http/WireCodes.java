@@ -62,7 +62,7 @@ public final class WireCodes {
             case WRONG_TYPE -> wire(400, "6332");
             // failures only the legacy API's requests can cause, spelled as v1 would if they reached it
             case INVALID_VALUE, STORAGE_MISSING, OBS_PATH_MISSING, PATH_NOT_DIRECTORY, PATH_IS_BUCKET,
-                 STORAGE_UNSUPPORTED, AUTO_STOP_WITHOUT_DURATION -> wire(400, "6336");
+                 STORAGE_UNSUPPORTED, AUTO_STOP_WITHOUT_DURATION, NOT_SUPPORTED_BY_RUNTIME -> wire(400, "6336");
             case ILLEGAL_CHARACTER -> wire(400, "6334");
             case INVALID_PARAMETER -> wire(400, "0107");
             case FLAVOR_NOT_SUPPORTED -> wire(400, "6323");

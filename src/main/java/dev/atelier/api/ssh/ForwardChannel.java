@@ -1,7 +1,7 @@
 package dev.atelier.api.ssh;
 
 import dev.atelier.core.model.Instance;
-import dev.atelier.core.port.InstanceRuntime;
+import dev.atelier.core.port.InstanceShell;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -33,20 +33,20 @@ import org.apache.sshd.server.forward.TcpForwardingFilter;
 final class ForwardChannel extends AbstractServerChannel {
     static final String TYPE = "direct-tcpip";
 
-    private final InstanceRuntime runtime;
+    private final InstanceShell runtime;
     private final Instance instance;
     private ChannelAsyncOutputStream out;
     private OutputStream toTarget;
     private AutoCloseable target;
 
-    private ForwardChannel(InstanceRuntime runtime, Instance instance) {
+    private ForwardChannel(InstanceShell runtime, Instance instance) {
         super(null);
         this.runtime = runtime;
         this.instance = instance;
     }
 
     /** Makes these channels for sessions whose instance is {@code instanceOf} of the session. */
-    static ChannelFactory factory(InstanceRuntime runtime, java.util.function.Function<Session, Instance> instanceOf) {
+    static ChannelFactory factory(InstanceShell runtime, java.util.function.Function<Session, Instance> instanceOf) {
         return new ChannelFactory() {
             @Override
             public String getName() {
@@ -82,23 +82,10 @@ final class ForwardChannel extends AbstractServerChannel {
     private void connect(int port, OpenFuture opened) {
         InputStream fromTarget;
         try {
-            List<String> relay = runtime.portRelay(instance.id(), port);
-            if (relay == null) {
-                Socket socket = new Socket();
-                socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 10_000);
-                fromTarget = socket.getInputStream();
-                toTarget = socket.getOutputStream();
-                target = socket;
-            } else {
-                Process p = new ProcessBuilder(relay).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-                target = p::destroyForcibly;
-                fromTarget = p.getInputStream();
-                toTarget = p.getOutputStream();
-                if (fromTarget.read() != '+') { // the relay's word that it is connected
-                    throw new java.net.ConnectException("nothing accepts connections on port " + port
-                            + " in the instance");
-                }
-            }
+            InstanceShell.Connection connection = runtime.connect(instance.id(), port);
+            target = connection;
+            fromTarget = connection.in();
+            toTarget = connection.out();
         } catch (IOException | RuntimeException e) {
             closeTarget();
             signalChannelOpenFailure(e);

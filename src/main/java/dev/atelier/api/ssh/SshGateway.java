@@ -1,7 +1,7 @@
 package dev.atelier.api.ssh;
 
 import dev.atelier.core.model.Instance;
-import dev.atelier.core.port.InstanceRuntime;
+import dev.atelier.core.port.InstanceShell;
 import dev.atelier.core.service.Activity;
 import dev.atelier.core.service.SshAccess;
 import java.io.IOException;
@@ -59,7 +59,7 @@ public final class SshGateway implements AutoCloseable {
         }
     }
 
-    public SshGateway(String host, int port, Path hostKeyFile, SshAccess access, InstanceRuntime runtime,
+    public SshGateway(String host, int port, Path hostKeyFile, SshAccess access, InstanceShell runtime,
                       Activity activity) {
         this.access = access;
         this.server = SshServer.setUpDefaultServer();
@@ -191,11 +191,11 @@ public final class SshGateway implements AutoCloseable {
     }
 
     /**
-     * A shell, a command or a subsystem, run inside the instance by the runtime, its standard streams relayed.
-     * With a PTY requested, {@code script} gives it a real terminal inside the sandbox.
+     * A shell, a command or a subsystem, run inside the instance by the runtime's shell, its standard streams
+     * relayed; with a PTY requested, on a terminal of the client's size, resized when the client's is.
      */
     static final class InstanceCommand implements Command {
-        private final InstanceRuntime runtime;
+        private final InstanceShell runtime;
         private final Instance instance;
         private final String commandLine;
         private final List<String> fixed;
@@ -203,11 +203,11 @@ public final class SshGateway implements AutoCloseable {
         private OutputStream out;
         private OutputStream err;
         private ExitCallback exit;
-        private volatile Process process;
+        private volatile InstanceShell.Session session;
 
         private final Activity activity;
 
-        InstanceCommand(InstanceRuntime runtime, Instance instance, String commandLine, List<String> fixed,
+        InstanceCommand(InstanceShell runtime, Instance instance, String commandLine, List<String> fixed,
                         Activity activity) {
             this.activity = activity;
             this.runtime = runtime;
@@ -240,42 +240,30 @@ public final class SshGateway implements AutoCloseable {
         public void start(ChannelSession channel, Environment env) throws IOException {
             Map<String, String> e = env.getEnv();
             String term = e.get(Environment.ENV_TERM);
-            List<String> command = new ArrayList<>();
-            if (fixed != null) {
-                command.addAll(fixed);
-            } else {
-                String shell = commandLine == null ? "exec /bin/bash -l" : "exec /bin/bash -c " + quote(commandLine);
-                if (term != null) {
-                    // a real terminal inside the sandbox, of the client's size; resized when the client's is
-                    String size = "stty rows " + number(e.get(Environment.ENV_LINES), 24) + " cols "
-                            + number(e.get(Environment.ENV_COLUMNS), 80) + " 2>/dev/null; ";
-                    command.addAll(List.of("/usr/bin/env", "TERM=" + term.replaceAll("[^A-Za-z0-9._-]", ""),
-                            "/usr/bin/script", "-qfec", size + shell, "/dev/null"));
-                    env.addSignalListener((ch, signal) -> resize(env), Signal.WINCH);
-                } else {
-                    command.addAll(List.of("/bin/bash", "-c", shell));
-                }
-            }
-            List<String> host;
+            InstanceShell.Terminal terminal = fixed != null || term == null ? null
+                    : new InstanceShell.Terminal(term, number(e.get(Environment.ENV_COLUMNS)),
+                    number(e.get(Environment.ENV_LINES)));
+            InstanceShell.Session s;
             try {
-                host = runtime.enter(instance.id(), command);
+                s = runtime.open(instance.id(), new InstanceShell.Request(fixed, commandLine, terminal));
             } catch (RuntimeException ex) {
                 err.write((ex.getMessage() + "\n").getBytes());
                 err.flush();
                 exit.onExit(255, ex.getMessage());
                 return;
             }
-            ProcessBuilder pb = new ProcessBuilder(host);
-            pb.environment().clear(); // nothing of the server's environment (a database URL, say) reaches it
-            pb.environment().put("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
-            process = pb.start();
+            session = s;
+            if (terminal != null) {
+                env.addSignalListener((ch, signal) -> s.resize(number(env.getEnv().get(Environment.ENV_COLUMNS)),
+                        number(env.getEnv().get(Environment.ENV_LINES))), Signal.WINCH);
+            }
             activity.touch(instance.id());
-            Thread.ofVirtual().start(() -> pump(in, process.getOutputStream(), true));
-            Thread errPump = Thread.ofVirtual().start(() -> pump(process.getErrorStream(), err, false));
-            Thread outPump = Thread.ofVirtual().start(() -> pump(process.getInputStream(), out, false));
+            Thread.ofVirtual().start(() -> pump(in, s.stdin(), true));
+            Thread errPump = Thread.ofVirtual().start(() -> pump(s.stderr(), err, false));
+            Thread outPump = Thread.ofVirtual().start(() -> pump(s.stdout(), out, false));
             Thread.ofVirtual().start(() -> {
                 try {
-                    int code = process.waitFor();
+                    int code = s.waitFor();
                     outPump.join();
                     errPump.join();
                     exit.onExit(code);
@@ -283,100 +271,6 @@ public final class SshGateway implements AutoCloseable {
                     Thread.currentThread().interrupt();
                 }
             });
-        }
-
-        /**
-         * The client's terminal changed size: give the session's terminal the new one, which sends SIGWINCH to
-         * what runs in it. Resizes come in bursts while a window is dragged: one runs at a time, and the last size
-         * asked for is the one that stays.
-         */
-        private void resize(Environment env) {
-            resizeAsked = true;
-            if (resizing.compareAndSet(false, true)) {
-                Thread.ofVirtual().start(() -> {
-                    do {
-                        try {
-                            while (resizeAsked) {
-                                resizeAsked = false;
-                                applySize(number(env.getEnv().get(Environment.ENV_LINES), 24),
-                                        number(env.getEnv().get(Environment.ENV_COLUMNS), 80));
-                                Thread.sleep(100); // at most ten a second, however fast a client asks
-                            }
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        } finally {
-                            resizing.set(false);
-                        }
-                    } while (resizeAsked && resizing.compareAndSet(false, true));
-                });
-            }
-        }
-
-        private final java.util.concurrent.atomic.AtomicBoolean resizing = new java.util.concurrent.atomic.AtomicBoolean();
-        private volatile boolean resizeAsked;
-
-        /**
-         * Sets the size of the terminal that {@code script} made for the session: {@code stty} on it, run inside the
-         * instance as its user (the terminal is the instance's, and nothing of the instance is opened as root).
-         */
-        private void applySize(String rows, String cols) {
-            Process p = process;
-            if (p == null || !p.isAlive()) {
-                return;
-            }
-            // without a sandbox the session's process is script itself; in one, script runs further down
-            Optional<String> tty = Optional.empty();
-            for (int attempt = 0; attempt < 20 && tty.isEmpty() && p.isAlive(); attempt++) {
-                if (attempt > 0) {
-                    try {
-                        Thread.sleep(100); // a session just opened: its terminal is being made
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        return;
-                    }
-                }
-                tty = java.util.stream.Stream.concat(java.util.stream.Stream.of(p.toHandle()), p.descendants())
-                        .filter(h -> "script".equals(comm(h.pid()))).findFirst()
-                        .flatMap(script -> script.children().findFirst())
-                        .flatMap(shell -> terminalOf(shell.pid()));
-            }
-            if (tty.isEmpty()) {
-                return; // already gone
-            }
-            try {
-                ProcessBuilder pb = new ProcessBuilder(runtime.enter(instance.id(),
-                        List.of("/usr/bin/stty", "-F", tty.get(), "rows", rows, "cols", cols)))
-                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
-                pb.environment().clear();
-                pb.environment().put("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
-                Process stty = pb.start();
-                if (!stty.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
-                    stty.destroyForcibly();
-                }
-            } catch (IOException | RuntimeException e) {
-                log.debug("ssh: cannot resize the terminal of a session of {}: {}", instance.id(), e.toString());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-
-        /** The terminal on a process's standard input, as the process names it: {@code /dev/pts/N}. */
-        private static Optional<String> terminalOf(long pid) {
-            try {
-                String target = java.nio.file.Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "fd", "0"))
-                        .toString();
-                return target.matches("/dev/pts/[0-9]{1,6}") ? Optional.of(target) : Optional.empty();
-            } catch (IOException | UnsupportedOperationException e) {
-                return Optional.empty();
-            }
-        }
-
-        private static String comm(long pid) {
-            try {
-                return java.nio.file.Files.readAllLines(Path.of("/proc", Long.toString(pid), "comm")).get(0).trim();
-            } catch (IOException | RuntimeException e) {
-                return "";
-            }
         }
 
         private void pump(InputStream from, OutputStream to, boolean closeWhenDone) {
@@ -403,24 +297,19 @@ public final class SshGateway implements AutoCloseable {
 
         @Override
         public void destroy(ChannelSession channel) {
-            Process p = process;
-            if (p != null && p.isAlive()) {
-                p.descendants().forEach(ProcessHandle::destroy);
-                p.destroy();
+            InstanceShell.Session s = session;
+            if (s != null) {
+                s.close();
             }
         }
 
-        private static String number(String v, int otherwise) {
+        /** A size the client sent; 0 (the runtime's default) when it is not a number. */
+        private static int number(String v) {
             try {
-                int n = Integer.parseInt(v);
-                return Integer.toString(n > 0 && n < 10_000 ? n : otherwise);
+                return Integer.parseInt(v);
             } catch (NumberFormatException ex) {
-                return Integer.toString(otherwise);
+                return 0;
             }
-        }
-
-        private static String quote(String s) {
-            return "'" + s.replace("'", "'\\''") + "'";
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.atelier.core.service;
 import dev.atelier.core.model.Instance;
 import dev.atelier.core.model.MountStatus;
 import dev.atelier.core.port.InstanceRuntime;
+import dev.atelier.core.port.StorageAttachment;
 import dev.atelier.core.port.MountStore;
 import java.time.Clock;
 import org.slf4j.Logger;
@@ -27,15 +28,20 @@ final class MountSteps {
                 .forEach(m -> mounts.update(m.withStatus(MountStatus.MOUNTING, null, clock.millis())));
     }
 
+    private StorageAttachment storage() {
+        return runtime.capability(StorageAttachment.class).orElseThrow(() ->
+                new InstanceRuntime.RuntimeFailure("this server's runtime cannot attach storage"));
+    }
+
     /** Unmounts what is UNMOUNTING and, on a running instance, mounts what is MOUNTING. */
     void reconcile(Instance inst, boolean running) {
         for (var mount : mounts.ofInstance(inst.id())) {
             try {
                 if (running && mount.status() == MountStatus.MOUNTING) {
-                    runtime.attach(inst.id(), mount.mountPath(), mount.uri());
+                    storage().attach(inst.id(), mount.mountPath(), mount.uri());
                     mounts.update(mount.withStatus(MountStatus.MOUNTED, null, clock.millis()));
                 } else if (mount.status() == MountStatus.UNMOUNTING) {
-                    runtime.detach(inst.id(), mount.mountPath());
+                    storage().detach(inst.id(), mount.mountPath());
                     mounts.delete(mount.id());
                 }
             } catch (RuntimeException e) { // whatever goes wrong with one mount must not stop the instance's pass

@@ -5,6 +5,7 @@ import dev.atelier.core.model.DesiredState;
 import dev.atelier.core.model.Instance;
 import dev.atelier.core.model.InstanceStatus;
 import dev.atelier.core.model.StepStatus;
+import dev.atelier.core.port.ChangeHints;
 import dev.atelier.core.port.InstanceRuntime;
 import dev.atelier.core.port.InstanceRuntime.Health;
 import dev.atelier.core.port.InstanceRuntime.RuntimeFailure;
@@ -95,7 +96,7 @@ public final class Reconciler {
     }
 
     public void start(int workerCount) {
-        runtime.onChange(this::enqueue);
+        runtime.capability(ChangeHints.class).ifPresent(hints -> hints.onChange(this::enqueue));
         removeOrphans();
         for (int i = 0; i < workerCount; i++) {
             workers.add(Thread.ofVirtual().name("reconciler-" + i).start(this::work));

@@ -1,5 +1,7 @@
 package dev.atelier.core.service;
 
+import dev.atelier.core.port.InstanceRuntime;
+import dev.atelier.core.port.StorageAttachment;
 import dev.atelier.core.AtelierException;
 import dev.atelier.core.ErrorCode;
 import dev.atelier.core.model.Instance;
@@ -22,10 +24,13 @@ public final class StorageService {
 
     private final InstanceService instances;
     private final MountStore mounts;
+    private final boolean attachable;
     private final Clock clock;
     private volatile Consumer<String> onChange = id -> { };
 
-    public StorageService(InstanceService instances, MountStore mounts, Clock clock) {
+    /** {@code runtime}: whether storage can be attached at all depends on its {@link StorageAttachment}. */
+    public StorageService(InstanceService instances, MountStore mounts, InstanceRuntime runtime, Clock clock) {
+        this.attachable = runtime.capability(StorageAttachment.class).isPresent();
         this.instances = instances;
         this.mounts = mounts;
         this.clock = clock;
@@ -38,6 +43,10 @@ public final class StorageService {
     public Mount attach(String projectId, String instanceId, String category, String mountPath, String uri) {
         Instance instance = instances.show(projectId, instanceId);
         instanceId = instance.id();
+        if (!attachable) {
+            throw new AtelierException(ErrorCode.NOT_SUPPORTED_BY_RUNTIME, "this server's runtime cannot attach "
+                    + "storage to a running instance");
+        }
         String c = category == null ? "OBS" : category.toUpperCase(Locale.ROOT);
         if (!c.equals("OBS") && !c.equals("OBSFS") && !c.equals("EFS")) {
             throw new AtelierException(ErrorCode.INVALID_VALUE, "category must be OBS, OBSFS or EFS");

@@ -1,7 +1,10 @@
 package dev.atelier.runtime.local;
 
 import dev.atelier.core.model.StepStatus;
+import dev.atelier.core.port.ChangeHints;
 import dev.atelier.core.port.InstanceRuntime;
+import dev.atelier.core.port.InstanceShell;
+import dev.atelier.core.port.StorageAttachment;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -30,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * (out of the user's reach),
  * the server's log and Jupyter's runtime files.
  */
-public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable {
+public final class LocalProcessRuntime implements InstanceRuntime, ChangeHints, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LocalProcessRuntime.class);
     private static final String PID = "pid";
     private static final String PORT = "port";
@@ -58,15 +61,15 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
     private final String isolationProblem;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     private final Ports ports = Ports.belowEphemeral();
-    /** Starting servers whose log writes are reported through {@link #onChange}. */
-    private final java.util.Set<String> awaited = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    private volatile java.util.function.Consumer<String> changed;
-    private java.nio.file.WatchService logWatch;
+    /** Log writes of starting servers, reported through {@link #onChange}. */
+    private final LogWatch logs;
     /**
      * Servers known to be the instance's own (spawned here, or found by command line), by instance: then only pid and
      * start time count.
      */
     private final Map<String, ProcessHandle> verified = new java.util.concurrent.ConcurrentHashMap<>();
+    private final LocalShell shell;
+    private final LocalStorage storage;
 
     /**
      * @param objectStoreDir the local object store: {@code obs://bucket/dir/} is {@code <objectStoreDir>/bucket/dir/}
@@ -111,6 +114,9 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
         if (sandbox && !sandboxed) {
             log.warn("instances run without isolation: {}", problem);
         }
+        this.logs = new LogWatch(instancesDir.resolveSibling("instance-logs"));
+        this.storage = new LocalStorage(this.objectStoreDir, sandboxed, this::home, this::sandboxUid, this::mountsDir);
+        this.shell = new LocalShell(sandboxed, this::home, this::sandboxUid, cgroups, network);
         if (sandboxed) {
             // an instance's uid must reach its home to bind it (traverse, not list): 0711 on the way there
             try {
@@ -122,6 +128,14 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
                 throw new java.io.UncheckedIOException("cannot prepare " + instancesDir + " for sandboxes", e);
             }
         }
+    }
+
+    /** Change hints are this class's own; sessions and port connections its shell's, attached storage its storage's. */
+    @Override
+    public <T> Optional<T> capability(Class<T> type) {
+        return type == InstanceShell.class ? Optional.of(type.cast(shell))
+                : type == StorageAttachment.class ? Optional.of(type.cast(storage))
+                : InstanceRuntime.super.capability(type);
     }
 
     /** What this runtime can enforce on this host, for the operator. */
@@ -361,9 +375,7 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
         env.put("JUPYTER_DATA_DIR", seenHome.resolve(".local/share/jupyter").toString());
         env.put("JUPYTER_RUNTIME_DIR", sandboxed ? "/tmp/.jupyter-runtime" : home.resolve(".atelier/runtime").toString());
         env.put("IPYTHONDIR", seenHome.resolve(".ipython").toString());
-        if (changed != null) {
-            awaited.add(spec.instanceId()); // before it can write a line: none is missed
-        }
+        logs.await(spec.instanceId()); // before it can write a line: none is missed
         Process process;
         try {
             process = pb.start();
@@ -375,9 +387,7 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
         verified.put(spec.instanceId(), process.toHandle());
         // a server that dies without a last word in its log is reported too
         process.onExit().thenRun(() -> {
-            if (awaited.contains(spec.instanceId())) {
-                report(spec.instanceId());
-            }
+            logs.reportIfAwaited(spec.instanceId());
         });
         log.info("instance {}: started jupyter-server pid {} on 127.0.0.1:{}{}", spec.instanceId(), process.pid(), port,
                 sandboxed ? " in a sandbox as uid " + extraState.get(UID) : "");
@@ -404,7 +414,7 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
     public Health poll(String instanceId, String token, Map<String, String> state) {
         Optional<ProcessHandle> process = ours(instanceId, state);
         if (process.isEmpty()) {
-            awaited.remove(instanceId);
+            logs.forget(instanceId);
             return Health.failed("the notebook server exited. " + logTail(instanceId, token));
         }
         if (network != null && state.containsKey(NET_PID) && !network.attached(instanceId)) {
@@ -413,10 +423,7 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
             network.attach(instanceId, Long.parseLong(state.get(NET_PID)), Integer.parseInt(state.get(PORT)));
         }
         // watched before the look: a log write during it is reported, not missed
-        boolean hinted = changed != null;
-        if (hinted) {
-            awaited.add(instanceId);
-        }
+        boolean hinted = logs.await(instanceId);
         if (!listening(Integer.parseInt(state.get(PORT)), state.get(NET_PID))) {
             // nothing listens yet: Jupyter logs what it does as it starts, and it has bound its port before it
             // logs that it is running; so the next log write is the next thing worth a look
@@ -430,7 +437,7 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
             if (resp.statusCode() != 200) {
                 return Health.starting();
             }
-            awaited.remove(instanceId);
+            logs.forget(instanceId);
             return Health.ready(lastActivity(resp.body()), notice(instanceId, state));
         } catch (IOException e) {
             return Health.starting();
@@ -441,89 +448,17 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
     }
 
     /**
-     * Reports every write to the log of a starting server, found with the kernel's file notifications (inotify)
-     * on the directory of instance logs: a starting server is then looked at about twenty times, not forty times a
-     * second. Where the host cannot watch the directory, servers are polled as before.
+     * Reports every write to the log of a starting server (see {@link LogWatch}); where the host cannot watch the
+     * directory of logs, servers are polled as before.
      */
     @Override
-    public synchronized void onChange(java.util.function.Consumer<String> listener) {
-        if (logWatch != null) {
-            changed = listener;
-            return;
-        }
-        Path logs = instancesDir.resolveSibling("instance-logs");
-        try {
-            Files.createDirectories(logs, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            logWatch = logs.getFileSystem().newWatchService();
-            logs.register(logWatch, java.nio.file.StandardWatchEventKinds.ENTRY_MODIFY,
-                    java.nio.file.StandardWatchEventKinds.ENTRY_CREATE);
-        } catch (IOException | UnsupportedOperationException e) {
-            log.warn("cannot watch {} ({}); starting servers are polled instead", logs, e.toString());
-            closeLogWatch();
-            return;
-        }
-        changed = listener;
-        java.nio.file.WatchService watch = logWatch;
-        Thread.ofPlatform().daemon().name("instance-log-watch").start(() -> watchLogs(watch));
-    }
-
-    private void watchLogs(java.nio.file.WatchService watch) {
-        while (true) {
-            java.nio.file.WatchKey key;
-            try {
-                key = watch.take();
-            } catch (InterruptedException | java.nio.file.ClosedWatchServiceException e) {
-                return;
-            }
-            for (var event : key.pollEvents()) {
-                if (event.kind() == java.nio.file.StandardWatchEventKinds.OVERFLOW) {
-                    awaited.forEach(this::report); // some were lost: look at every starting server
-                } else if (event.context() instanceof Path name && name.toString().endsWith(".log")) {
-                    String id = name.toString().substring(0, name.toString().length() - ".log".length());
-                    if (awaited.contains(id)) {
-                        report(id);
-                    }
-                }
-            }
-            if (!key.reset()) { // the directory went away: poll as where it cannot be watched
-                log.warn("the directory of instance logs is no longer watched; starting servers are polled instead");
-                synchronized (this) {
-                    if (logWatch == watch) {
-                        closeLogWatch();
-                    }
-                }
-                return;
-            }
-        }
-    }
-
-    private void report(String instanceId) {
-        var listener = changed;
-        if (listener == null) {
-            return;
-        }
-        try {
-            listener.accept(instanceId);
-        } catch (RuntimeException e) {
-            log.warn("instance {}: reporting a change failed: {}", instanceId, e.toString());
-        }
+    public void onChange(java.util.function.Consumer<String> listener) {
+        logs.start(listener);
     }
 
     @Override
-    public synchronized void close() {
-        closeLogWatch();
-    }
-
-    private void closeLogWatch() {
-        changed = null;
-        if (logWatch != null) {
-            try {
-                logWatch.close();
-            } catch (IOException e) {
-                log.debug("closing the log watch: {}", e.toString());
-            }
-            logWatch = null;
-        }
+    public void close() {
+        logs.close();
     }
 
     /**
@@ -533,7 +468,7 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
     private static boolean listening(int port, String netPid) {
         if (netPid != null) {
             // the forwarded port always accepts on the host: whether the server listens shows inside its network
-            return listensIn(Long.parseLong(netPid), port, -1);
+            return LocalShell.listensIn(Long.parseLong(netPid), port, -1);
         }
         try (java.net.Socket s = new java.net.Socket()) {
             s.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), 800);
@@ -561,7 +496,7 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
 
     @Override
     public void stop(String instanceId, Map<String, String> state) {
-        awaited.remove(instanceId);
+        logs.forget(instanceId);
         ours(instanceId, state).ifPresent(p -> terminate(instanceId, p));
         verified.remove(instanceId);
         cleanUp(instanceId);
@@ -639,7 +574,7 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
 
     @Override
     public void release(String instanceId) {
-        awaited.remove(instanceId);
+        logs.forget(instanceId);
         verified.remove(instanceId);
         Path home = home(instanceId);
         // anything still running from the instance's directory goes first
@@ -666,106 +601,6 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
      * {@code /data/<name>/} as the folder {@code data/<name>} of its tree. Deleting the instance removes the
      * link, never the data.
      */
-    @Override
-    public void attach(String instanceId, String mountPath, String uri) {
-        Path link = mountLink(instanceId, mountPath);
-        Path target = objectStorePath(uri);
-        Path bucket = objectStoreDir.resolve(objectStoreDir.relativize(target).getName(0));
-        if (!Files.isDirectory(bucket)) {
-            throw new RuntimeFailure("bucket " + bucket.getFileName() + " does not exist in the object store ("
-                    + objectStoreDir + ")");
-        }
-        var uid = sandboxed ? sandboxUid(instanceId) : java.util.OptionalInt.empty();
-        if (uid.isPresent()) {
-            attachInSandbox(mountsDir(instanceId).resolve(link.getFileName()), target, uid.getAsInt(), mountPath);
-            return;
-        }
-        try {
-            Files.createDirectories(target);
-            Files.createDirectories(link.getParent());
-            if (Files.isSymbolicLink(link)) {
-                if (Files.readSymbolicLink(link).equals(target)) {
-                    return;
-                }
-                throw new RuntimeFailure(mountPath + " is already in use by another mount");
-            }
-            if (Files.exists(link)) {
-                throw new RuntimeFailure(mountPath + " already exists in the instance's work directory");
-            }
-            Files.createSymbolicLink(link, target);
-        } catch (IOException e) {
-            throw new RuntimeFailure("cannot mount " + uri + ": " + e.getMessage(), e);
-        }
-    }
-
-    /**
-     * In a sandbox a link to a host path would point nowhere: the storage is bind-mounted below the shared mount
-     * point instead, and the instance's uid gets read-write access to it through ACLs.
-     */
-    private void attachInSandbox(Path mountPoint, Path target, int uid, String mountPath) {
-        try {
-            Files.createDirectories(target);
-            // the object store is writable by instances: resolve every link now, and only mount what really lies
-            // inside the store (what could still change afterwards is limited to what the uid may read anyway)
-            Path real = target.toRealPath();
-            if (!real.startsWith(objectStoreDir.toRealPath()) || real.equals(objectStoreDir.toRealPath())) {
-                throw new RuntimeFailure(mountPath + ": the storage path leads outside the object store");
-            }
-            if (HostMounts.mounted(mountPoint)) {
-                return;
-            }
-            Files.createDirectories(mountPoint); // below a root-owned directory: no user can put a link here
-            if (!Files.isExecutable(Path.of("/usr/bin/setfacl"))) {
-                // without it the sandboxed uid could read the storage but not write it: say so, never half-work
-                throw new RuntimeFailure("cannot mount " + mountPath + " writable for the sandboxed instance: "
-                        + "/usr/bin/setfacl is missing (install the acl package)");
-            }
-            // -P: walk the tree physically, never following a link to elsewhere
-            HostMounts.run("/usr/bin/setfacl", "-P", "-R", "-m", "u:" + uid + ":rwX,d:u:" + uid + ":rwX",
-                    real.toString());
-            HostMounts.bind(real, mountPoint);
-        } catch (IOException e) {
-            throw new RuntimeFailure("cannot mount " + mountPath + ": " + e.getMessage(), e);
-        }
-    }
-
-    @Override
-    public void detach(String instanceId, String mountPath) {
-        Path link = mountLink(instanceId, mountPath);
-        Path mountPoint = mountsDir(instanceId).resolve(link.getFileName());
-        try {
-            if (HostMounts.mounted(mountPoint)) {
-                HostMounts.unmount(mountPoint);
-                Files.deleteIfExists(mountPoint);
-                return;
-            }
-            if (Files.isSymbolicLink(link)) {
-                Files.delete(link);
-            }
-        } catch (IOException e) {
-            throw new RuntimeFailure("cannot unmount " + mountPath + ": " + e.getMessage(), e);
-        }
-    }
-
-    private Path mountLink(String instanceId, String mountPath) {
-        String name = mountPath.replaceAll("^/data/|/$", "");
-        if (!name.matches("[A-Za-z0-9_-]+")) {
-            throw new RuntimeFailure("mount path must look like /data/<name>/");
-        }
-        return home(instanceId).resolve("work").resolve("data").resolve(name);
-    }
-
-    private Path objectStorePath(String uri) {
-        if (!uri.startsWith("obs://")) {
-            throw new RuntimeFailure("only obs:// storage can be mounted here");
-        }
-        Path target = objectStoreDir.resolve(uri.substring("obs://".length())).normalize();
-        if (!target.startsWith(objectStoreDir) || target.equals(objectStoreDir)) {
-            throw new RuntimeFailure("not an object-store path: " + uri);
-        }
-        return target;
-    }
-
     /** The instance's home directory on the host. */
     public Path home(String instanceId) {
         if (!instanceId.matches("[0-9a-f-]{36}")) {
@@ -836,175 +671,6 @@ public final class LocalProcessRuntime implements InstanceRuntime, AutoCloseable
                 return false;
             }
         }
-    }
-
-    @Override
-    public List<String> enter(String instanceId, List<String> command) {
-        List<String> env = List.of("/usr/bin/env", "-i", "HOME=" + (sandboxed ? Sandbox.HOME : home(instanceId)),
-                "USER=ma-user", "LOGNAME=ma-user", "SHELL=/bin/bash", "LANG=C.UTF-8",
-                "PATH=/usr/local/bin:/usr/bin:/bin");
-        List<String> out = new ArrayList<>();
-        if (!sandboxed) {
-            Path work = home(instanceId).resolve("work");
-            out.addAll(List.of("/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", work.toString()));
-            out.addAll(env);
-            out.addAll(command);
-            return out;
-        }
-        int uid = sandboxUid(instanceId).orElseThrow(() -> new RuntimeFailure("instance " + instanceId
-                + " has no sandbox user"));
-        long inside = sandboxProcess(instanceId, uid).orElseThrow(() -> new RuntimeFailure("instance " + instanceId
-                + " has no running sandbox to enter"));
-        hostUser(uid);
-        StringBuilder join = new StringBuilder();
-        if (cgroups != null) {
-            for (Path g : cgroups.of(instanceId)) {
-                join.append("echo $$ > '").append(g.resolve("cgroup.procs")).append("' && ");
-            }
-        }
-        // As root, with programs of the host only: join its cgroups, then, with no supplementary groups and no
-        // new privileges from here on, its mount (with its root and working directory), pid, IPC, UTS and network
-        // namespaces, and become its uid before anything of the sandbox's file system runs: no set-uid program
-        // can raise the session again, and no program the instance planted ever runs as root. Its user
-        // namespace is not joined: bubblewrap nests two, and the outer one, which owns the others, cannot be
-        // named; so the session has the instance's host uid, which owns its files, rather than the uid 1000
-        // its server sees.
-        out.addAll(List.of("/bin/sh", "-c", join + "exec \"$@\"", "atelier-enter",
-                Sandbox.SETPRIV, "--clear-groups", "--no-new-privs",
-                "/usr/bin/nsenter", "--target=" + inside, "--mount", "--pid", "--ipc", "--uts"));
-        if (network != null) {
-            out.add("--net");
-        }
-        out.addAll(List.of("--root", "--wd", "--setuid=" + uid, "--setgid=" + uid, "--",
-                "/bin/sh", "-c", "cd " + Sandbox.HOME + "/work && exec \"$@\"", "atelier-shell"));
-        out.addAll(env);
-        out.addAll(command);
-        return out;
-    }
-
-    /**
-     * Gives an instance uid a name in the host's user database (which sandboxes see through their read-only
-     * /etc): {@code atelier-<uid>}, no login shell, no home on the host. Tools such as sftp-server refuse to run
-     * for a uid without one.
-     */
-    private static synchronized void hostUser(int uid) {
-        if (NAMED_UIDS.contains(uid)) {
-            return; // every SSH session of an instance asks; the answer does not change
-        }
-        try {
-            if (run("getent", "passwd", Integer.toString(uid)) == 0) {
-                NAMED_UIDS.add(uid);
-                return;
-            }
-            String name = "atelier-" + uid;
-            boolean group = run("getent", "group", Integer.toString(uid)) == 0
-                    || run("groupadd", "--system", "--gid", Integer.toString(uid), name) == 0;
-            List<String> add = new ArrayList<>(List.of("useradd", "--system", "--no-create-home", "--home-dir",
-                    Sandbox.HOME, "--shell", "/usr/sbin/nologin", "--uid", Integer.toString(uid)));
-            add.addAll(group ? List.of("--gid", Integer.toString(uid)) : List.of("--no-user-group"));
-            add.add(name);
-            if (run(add.toArray(String[]::new)) != 0 && run("getent", "passwd", Integer.toString(uid)) != 0) {
-                log.warn("cannot name uid {} in the host's user database: sftp into its instance will fail", uid);
-            } else {
-                NAMED_UIDS.add(uid);
-            }
-        } catch (IOException e) {
-            log.warn("cannot name uid {} in the host's user database: {}", uid, e.toString());
-        }
-    }
-
-    private static final java.util.Set<Integer> NAMED_UIDS = new java.util.HashSet<>();
-
-    private static int run(String... command) throws IOException {
-        try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            return p.waitFor(30, TimeUnit.SECONDS) ? p.exitValue() : -1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return -1;
-        }
-    }
-
-    @Override
-    public boolean servesPort(String instanceId, int port) {
-        // a socket listening on that port, owned by the instance's own uid (sandboxed instances only: unsandboxed
-        // ones share the server's uid, and so would every port of the server)
-        java.util.OptionalInt uid = sandboxed ? sandboxUid(instanceId) : java.util.OptionalInt.empty();
-        if (uid.isEmpty()) {
-            return false;
-        }
-        if (network != null) { // in the instance's own network: its tables are seen through one of its processes
-            var inside = sandboxProcess(instanceId, uid.getAsInt());
-            return inside.isPresent() && listensIn(inside.getAsLong(), port, uid.getAsInt());
-        }
-        return listensIn(ProcessHandle.current().pid(), port, uid.getAsInt());
-    }
-
-    /** A relay of Python's standard library, run inside the instance as its user: stdin and stdout to the port. */
-    private static final String RELAY = String.join("\n",
-            "import os, socket, sys, threading",
-            "try:",
-            "    s = socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=10)",
-            "except OSError:",
-            "    sys.exit(1)",
-            "s.settimeout(None)",
-            "os.write(1, b'+')",
-            "def up():",
-            "    while True:",
-            "        d = os.read(0, 65536)",
-            "        if not d:",
-            "            break",
-            "        s.sendall(d)",
-            "    s.shutdown(socket.SHUT_WR)",
-            "threading.Thread(target=up, daemon=True).start()",
-            "while True:",
-            "    d = s.recv(65536)",
-            "    if not d:",
-            "        break",
-            "    while d:",
-            "        d = d[os.write(1, d):]");
-
-    @Override
-    public List<String> portRelay(String instanceId, int port) {
-        return network == null ? null : enter(instanceId, List.of("/usr/bin/python3", "-c", RELAY,
-                Integer.toString(port)));
-    }
-
-    /**
-     * Whether a socket listens on {@code port} in the network namespace of process {@code pid}, owned by {@code uid}
-     * (any owner when negative).
-     */
-    private static boolean listensIn(long pid, int port, int uid) {
-        for (String table : List.of("tcp", "tcp6")) {
-            try {
-                for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "net", table))) {
-                    String[] f = line.trim().split("\\s+");
-                    if (f.length > 7 && f[3].equals("0A") && f[1].contains(":")
-                            && Integer.parseInt(f[1].substring(f[1].lastIndexOf(':') + 1), 16) == port
-                            && (uid < 0 || f[7].equals(Integer.toString(uid)))) {
-                        return true;
-                    }
-                }
-            } catch (IOException | NumberFormatException e) {
-                // no such table (no IPv6), a process gone, or a line of another shape
-            }
-        }
-        return false;
-    }
-
-    /**
-     * A process inside the instance's sandbox: one of its server's command line, run by its own uid (no other
-     * instance's code can pose as it), in a mount namespace other than ours.
-     */
-    private java.util.OptionalLong sandboxProcess(String instanceId, int uid) {
-        String marker = "/notebook/" + instanceId + "/";
-        String ourMounts = Proc.namespace(ProcessHandle.current().pid(), "mnt");
-        return ProcessHandle.allProcesses().filter(p -> Proc.commandLine(p.pid()).contains(marker))
-                .mapToLong(ProcessHandle::pid).filter(pid -> {
-                    String ns = Proc.namespace(pid, "mnt");
-                    return ns != null && !ns.equals(ourMounts) && Proc.realUid(pid) == uid;
-                }).min();
     }
 
     /**

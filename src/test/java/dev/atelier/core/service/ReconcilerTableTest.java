@@ -2,6 +2,11 @@ package dev.atelier.core.service;
 
 import dev.atelier.core.model.Feature;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.atelier.core.AtelierException;
+import dev.atelier.core.ErrorCode;
+import dev.atelier.core.port.StorageAttachment;
 
 import dev.atelier.core.model.DesiredState;
 import dev.atelier.core.model.Instance;
@@ -40,12 +45,13 @@ class ReconcilerTableTest {
     final InMemoryRuntime runtime = new InMemoryRuntime();
     final MovableClock clock = new MovableClock();
     Reconciler reconciler;
+    ImageService images;
 
     @BeforeEach
     void open() {
         db = Database.open("jdbc:sqlite:" + dir.resolve("t.db"));
         store = new SqlInstanceStore(db);
-        var images = new ImageService(Catalog.builtInImages("/usr/bin/jupyter-server"), new SqlImageStore(db), null,
+        images = new ImageService(Catalog.builtInImages("/usr/bin/jupyter-server"), new SqlImageStore(db), null,
                 clock);
         reconciler = new Reconciler(store, new SqlInstanceReads(db, store), runtime,
                 new Catalog(Catalog.builtInFlavors()), images, new SqlMountStore(db), new Activity(clock), clock,
@@ -80,6 +86,24 @@ class ReconcilerTableTest {
         reconciler.reconcile(i.id());
         assertThat(now(i.id()).status()).isEqualTo(InstanceStatus.RUNNING);
         return now(i.id());
+    }
+
+    @Test
+    void attachingStorageIsRefusedWithADocumentedErrorWhereTheRuntimeCannotAttachStorage() {
+        Instance i = running(LeaseType.TIMING, 3_600_000L);
+        var instances = new InstanceService(store, new SqlInstanceReads(db, store), new Catalog(Catalog.builtInFlavors()),
+                images, clock, 100);
+        var lacking = new StorageService(instances, new SqlMountStore(db),
+                new InMemoryRuntime().without(StorageAttachment.class), clock);
+        assertThatThrownBy(() -> lacking.attach("p1", i.id(), "OBS", "/data/in/", "obs://bucket/dir/"))
+                .isInstanceOfSatisfying(AtelierException.class,
+                        e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.NOT_SUPPORTED_BY_RUNTIME))
+                .hasMessageContaining("cannot attach storage");
+
+        var able = new StorageService(instances, new SqlMountStore(db), runtime, clock);
+        assertThat(able.attach("p1", i.id(), "OBS", "/data/in/", "obs://bucket/dir/").mountPath()).isEqualTo("/data/in/");
+        reconciler.reconcile(i.id());
+        assertThat(runtime.servers.get(i.id()).mounts).containsExactly("/data/in/");
     }
 
     @Test
