@@ -49,7 +49,6 @@ public final class LocalProcessRuntime implements InstanceRuntime, ChangeHints, 
 
     private final Path instancesDir;
     private final Path objectStoreDir;
-    private final Duration stopGrace;
     private final boolean sandboxed;
     private final boolean requireIsolation;
     private final Cgroups cgroups;
@@ -63,11 +62,8 @@ public final class LocalProcessRuntime implements InstanceRuntime, ChangeHints, 
     private final Ports ports = Ports.belowEphemeral();
     /** Log writes of starting servers, reported through {@link #onChange}. */
     private final LogWatch logs;
-    /**
-     * Servers known to be the instance's own (spawned here, or found by command line), by instance: then only pid and
-     * start time count.
-     */
-    private final Map<String, ProcessHandle> verified = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The servers' processes: which is whose, and stopping them. */
+    private final ServerProcesses processes;
     private final LocalShell shell;
     private final LocalStorage storage;
 
@@ -89,7 +85,7 @@ public final class LocalProcessRuntime implements InstanceRuntime, ChangeHints, 
         // absolute: the server's root dir is handed to a process that runs in another working directory
         this.instancesDir = dataDir.toAbsolutePath().normalize().resolve("instances");
         this.objectStoreDir = objectStoreDir.toAbsolutePath().normalize();
-        this.stopGrace = stopGrace;
+        this.processes = new ServerProcesses(stopGrace);
         this.requireIsolation = requireIsolation;
         String problem = sandbox || requireIsolation ? Sandbox.problem() : "the sandbox is not enabled (--sandbox)";
         if (problem == null) {
@@ -384,7 +380,7 @@ public final class LocalProcessRuntime implements InstanceRuntime, ChangeHints, 
         }
         // ours by construction: later checks need no command line, which reads empty while a sandbox's chain of
         // exec()s runs
-        verified.put(spec.instanceId(), process.toHandle());
+        processes.remember(spec.instanceId(), process.toHandle());
         // a server that dies without a last word in its log is reported too
         process.onExit().thenRun(() -> {
             logs.reportIfAwaited(spec.instanceId());
@@ -393,11 +389,11 @@ public final class LocalProcessRuntime implements InstanceRuntime, ChangeHints, 
                 sandboxed ? " in a sandbox as uid " + extraState.get(UID) : "");
         if (network != null) {
             try {
-                long holder = insideNetwork(process.toHandle());
+                long holder = ServerProcesses.insideNetwork(process.toHandle());
                 network.attach(spec.instanceId(), holder, port);
                 extraState.put(NET_PID, Long.toString(holder));
             } catch (RuntimeException e) {
-                terminate(spec.instanceId(), process.toHandle()); // nothing recorded would name it
+                processes.terminate(spec.instanceId(), process.toHandle()); // nothing recorded would name it
                 network.detach(spec.instanceId());
                 throw e instanceof RuntimeFailure f ? f : new RuntimeFailure(e.getMessage(), e);
             }
@@ -412,7 +408,7 @@ public final class LocalProcessRuntime implements InstanceRuntime, ChangeHints, 
 
     @Override
     public Health poll(String instanceId, String token, Map<String, String> state) {
-        Optional<ProcessHandle> process = ours(instanceId, state);
+        Optional<ProcessHandle> process = processes.ours(instanceId, state.get(PID));
         if (process.isEmpty()) {
             logs.forget(instanceId);
             return Health.failed("the notebook server exited. " + logTail(instanceId, token));
@@ -497,8 +493,8 @@ public final class LocalProcessRuntime implements InstanceRuntime, ChangeHints, 
     @Override
     public void stop(String instanceId, Map<String, String> state) {
         logs.forget(instanceId);
-        ours(instanceId, state).ifPresent(p -> terminate(instanceId, p));
-        verified.remove(instanceId);
+        processes.ours(instanceId, state.get(PID)).ifPresent(p -> processes.terminate(instanceId, p));
+        processes.forget(instanceId);
         cleanUp(instanceId);
     }
 
@@ -546,39 +542,23 @@ public final class LocalProcessRuntime implements InstanceRuntime, ChangeHints, 
 
     /** Stops every process started for the instance that no record names: a launch's that a crash cut off. */
     private void stopUnrecorded(String instanceId) {
-        verified.remove(instanceId);
-        List<ProcessHandle> strays = processesOf(instanceId);
+        processes.forget(instanceId);
+        List<ProcessHandle> strays = ServerProcesses.under(home(instanceId));
         if (!strays.isEmpty()) {
             log.warn("instance {}: stopping {} process(es) of an earlier launch that was never recorded", instanceId,
                     strays.size());
-            strays.stream().filter(ProcessHandle::isAlive).forEach(p -> terminate(instanceId, p));
+            strays.stream().filter(ProcessHandle::isAlive).forEach(p -> processes.terminate(instanceId, p));
             cleanUp(instanceId);
         }
-    }
-
-    /**
-     * The processes run for the instance: those whose command line names its home (its unsandboxed server, or the
-     * sandbox that holds its server), outermost first.
-     */
-    private List<ProcessHandle> processesOf(String instanceId) {
-        String home = home(instanceId).toString();
-        return ProcessHandle.allProcesses().filter(p -> p.pid() != ProcessHandle.current().pid())
-                .filter(p -> {
-                    String line = Proc.commandLine(p.pid());
-                    int at = line.indexOf(home);
-                    // the home itself or a path below it, not another instance's whose id starts alike
-                    return at >= 0 && (line.length() == at + home.length() || " /".indexOf(line.charAt(at + home.length())) >= 0);
-                })
-                .sorted(java.util.Comparator.comparingLong(ProcessHandle::pid)).toList();
     }
 
     @Override
     public void release(String instanceId) {
         logs.forget(instanceId);
-        verified.remove(instanceId);
+        processes.forget(instanceId);
         Path home = home(instanceId);
         // anything still running from the instance's directory goes first
-        processesOf(instanceId).stream().filter(ProcessHandle::isAlive).forEach(p -> terminate(instanceId, p));
+        ServerProcesses.under(home(instanceId)).stream().filter(ProcessHandle::isAlive).forEach(p -> processes.terminate(instanceId, p));
         // never delete through a mount: that would delete attached storage's data, or fail half-way
         cleanUp(instanceId);
         Trees.delete(home);
@@ -607,104 +587,6 @@ public final class LocalProcessRuntime implements InstanceRuntime, ChangeHints, 
             throw new IllegalArgumentException("not an instance id: " + instanceId);
         }
         return instancesDir.resolve(instanceId);
-    }
-
-    private void terminate(String instanceId, ProcessHandle p) {
-        List<ProcessHandle> family = new ArrayList<>(p.descendants().toList());
-        // SIGTERM to the notebook server itself (inside a sandbox, not to bubblewrap, which would just kill it):
-        // jupyter-server shuts its kernels down and exits, and its sandbox ends with it
-        String marker = "/notebook/" + instanceId + "/";
-        ProcessHandle server = java.util.stream.Stream.concat(java.util.stream.Stream.of(p), family.stream())
-                .filter(h -> !List.of("bwrap", "sh", "setpriv", "setsid").contains(Proc.comm(h.pid())))
-                .filter(h -> Proc.commandLine(h.pid()).contains(marker))
-                .findFirst().orElse(p);
-        server.destroy();
-        try {
-            p.onExit().get(stopGrace.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (Exception e) {
-            log.warn("instance {}: pid {} did not exit within {} s; killing it", instanceId, p.pid(),
-                    stopGrace.toSeconds());
-            p.destroyForcibly();
-        }
-        family.addAll(p.descendants().toList());
-        family.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
-        log.info("instance {}: stopped pid {}", instanceId, p.pid());
-    }
-
-    /** The live process recorded in {@code state}, if it is still the instance's server (pids get reused). */
-    private Optional<ProcessHandle> ours(String instanceId, Map<String, String> state) {
-        String pid = state.get(PID);
-        if (pid == null) {
-            return Optional.empty();
-        }
-        long number = Long.parseLong(pid);
-        // found before: the same pid with the same start time is the same process (a reused pid has another)
-        ProcessHandle known = verified.get(instanceId);
-        if (known != null && known.pid() == number) {
-            if (known.isAlive()) {
-                return Optional.of(known);
-            }
-            verified.remove(instanceId, known);
-            return Optional.empty();
-        }
-        Optional<ProcessHandle> found = ProcessHandle.of(number)
-                .filter(p -> runs(p.pid(), "/notebook/" + instanceId + "/"));
-        found.ifPresent(p -> verified.put(instanceId, p));
-        return found;
-    }
-
-    /**
-     * Whether the process's command line contains {@code marker}. A sandboxed server is started through two
-     * exec()s (shell, setpriv, bubblewrap), and while a process is in the middle of one its command line reads
-     * empty: read it again for a few milliseconds before taking empty for an answer.
-     */
-    private static boolean runs(long pid, String marker) {
-        for (int attempt = 0; ; attempt++) {
-            String line = Proc.commandLine(pid);
-            if (!line.isEmpty() || attempt == 4) {
-                return line.contains(marker);
-            }
-            try {
-                Thread.sleep(5);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        }
-    }
-
-    /**
-     * A process below {@code sandbox} in a network namespace of its own (the sandbox's), waited for: the first that is
-     * no longer bubblewrap, which has finished setting up the namespace's loopback by then (a link attached while it
-     * still does can make that fail).
-     */
-    private static long insideNetwork(ProcessHandle sandbox) {
-        String ours = Proc.namespace(ProcessHandle.current().pid(), "net");
-        long deadline = System.nanoTime() + 20_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            // down the sandbox's chain of processes, from each to its children as the kernel lists them: far
-            // cheaper than a look at every process of the host, which ten starts at once would do hundreds of times
-            List<Long> chain = new ArrayList<>(List.of(sandbox.pid()));
-            for (int i = 0; i < chain.size() && i < 16; i++) {
-                long pid = chain.get(i);
-                String ns = Proc.namespace(pid, "net");
-                String name = Proc.comm(pid);
-                if (ns != null && !ns.equals(ours) && !name.equals("bwrap") && !name.isEmpty()) {
-                    return pid;
-                }
-                chain.addAll(Proc.children(pid));
-            }
-            if (!sandbox.isAlive()) {
-                break;
-            }
-            try {
-                Thread.sleep(5);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        throw new RuntimeFailure("the sandbox did not come up with a network of its own");
     }
 
     /** The last lines of the server's log, with the instance token blanked out. */
