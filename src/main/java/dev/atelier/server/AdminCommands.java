@@ -102,7 +102,7 @@ final class AdminCommands {
                     var wire = WireCodes.of(WireCodes.View.V1, e.errorCode());
                     status = wire.status();
                     error = wire.code();
-                    answer = WireCodes.body(WireCodes.View.V1, e.errorCode(), e.getMessage(), null);
+                    answer = WireCodes.body(WireCodes.View.V1, wire, e.getMessage(), null);
                 }
                 if (!method.equals("GET")) {
                     audit.record(new AuditStore.AuditEvent(UUID.randomUUID().toString(), System.currentTimeMillis(),

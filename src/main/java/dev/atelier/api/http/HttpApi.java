@@ -1,6 +1,5 @@
 package dev.atelier.api.http;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.atelier.core.AtelierException;
 import dev.atelier.core.ErrorCode;
 import dev.atelier.core.auth.Authenticator;
@@ -10,18 +9,13 @@ import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
-import io.javalin.http.Handler;
 import io.javalin.http.HttpResponseException;
 import io.javalin.json.JavalinJackson;
 import dev.atelier.core.port.AuditStore;
 import dev.atelier.core.service.IdentityService;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -209,7 +203,7 @@ public final class HttpApi {
         WireCodes.View view = WireCodes.viewOf(ctx.path());
         WireCodes.Wire wire = WireCodes.of(view, failure);
         ctx.attribute(ERROR_WRITTEN, wire.code());
-        ctx.status(wire.status()).json(WireCodes.body(view, failure, message, ctx.attribute("request-id")));
+        ctx.status(wire.status()).json(WireCodes.body(view, wire, message, ctx.attribute("request-id")));
     }
 
     /**

@@ -27,9 +27,9 @@ public final class WireCodes {
      * The JSON body of an error in a view: {@code error_code}, {@code error_msg} (and {@code error_message}, as the
      * legacy pages name it), and the request id when there is one.
      */
-    public static java.util.Map<String, Object> body(View view, ErrorCode failure, String message, Object requestId) {
+    public static java.util.Map<String, Object> body(View view, Wire wire, String message, Object requestId) {
         java.util.Map<String, Object> body = new java.util.LinkedHashMap<>();
-        body.put("error_code", of(view, failure).code());
+        body.put("error_code", wire.code());
         body.put("error_msg", message);
         if (view == View.LEGACY) {
             body.put("error_message", message);

@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,7 +47,6 @@ public final class LocalProcessRuntime implements InstanceRuntime, ChangeHints, 
     private static final int LOG_TAIL_LINES = 15;
 
     private final Path instancesDir;
-    private final Path objectStoreDir;
     private final boolean sandboxed;
     private final boolean requireIsolation;
     private final Cgroups cgroups;
@@ -84,7 +82,6 @@ public final class LocalProcessRuntime implements InstanceRuntime, ChangeHints, 
                                boolean requireIsolation, String instanceNetwork) {
         // absolute: the server's root dir is handed to a process that runs in another working directory
         this.instancesDir = dataDir.toAbsolutePath().normalize().resolve("instances");
-        this.objectStoreDir = objectStoreDir.toAbsolutePath().normalize();
         this.processes = new ServerProcesses(stopGrace);
         this.requireIsolation = requireIsolation;
         String problem = sandbox || requireIsolation ? Sandbox.problem() : "the sandbox is not enabled (--sandbox)";
@@ -111,7 +108,7 @@ public final class LocalProcessRuntime implements InstanceRuntime, ChangeHints, 
             log.warn("instances run without isolation: {}", problem);
         }
         this.logs = new LogWatch(instancesDir.resolveSibling("instance-logs"));
-        this.storage = new LocalStorage(this.objectStoreDir, sandboxed, this::home, this::sandboxUid, this::mountsDir);
+        this.storage = new LocalStorage(objectStoreDir.toAbsolutePath().normalize(), sandboxed, this::home, this::sandboxUid, this::mountsDir);
         this.shell = new LocalShell(sandboxed, this::home, this::sandboxUid, cgroups, network);
         if (sandboxed) {
             // an instance's uid must reach its home to bind it (traverse, not list): 0711 on the way there
