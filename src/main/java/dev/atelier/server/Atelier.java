@@ -21,8 +21,6 @@ import dev.atelier.core.service.ImageService;
 import dev.atelier.core.service.InstanceService;
 import dev.atelier.core.service.Reconciler;
 import dev.atelier.core.service.StorageService;
-import dev.atelier.runtime.local.LocalImages;
-import dev.atelier.runtime.local.LocalProcessRuntime;
 import dev.atelier.store.sql.Database;
 import dev.atelier.store.sql.SqlImageStore;
 import dev.atelier.store.sql.CachedInstanceReads;
@@ -48,7 +46,7 @@ public final class Atelier implements AutoCloseable {
     private final ServerConfig config;
     private final Database database;
     private final Reconciler reconciler;
-    private final LocalProcessRuntime runtime;
+    private final RuntimeParts runtimeParts;
     private final HttpApi http;
     private final SshGateway ssh;
     private final Path credentialsFile;
@@ -74,16 +72,18 @@ public final class Atelier implements AutoCloseable {
         SecretBox secrets = id.secrets();
         IdentityService identity = id.service();
 
+        RuntimeParts parts;
         try {
-            this.runtime = new LocalProcessRuntime(config.dataDir(), config.objectStoreDir(), config.instances().stopGrace(),
-                    config.instances().sandbox(), config.instances().requireIsolation(), config.instances().network());
+            parts = RuntimeParts.of(config);
         } catch (RuntimeException e) { // e.g. its uid range is another installation's: nothing else to hold open
             database.close();
             throw e;
         }
-        log.info("host capabilities: {}", runtime.capabilities());
-        var images = new ImageService(Catalog.builtInImages(config.instances().jupyterCommand()), new SqlImageStore(database),
-                new LocalImages(config.dataDir(), runtime), clock);
+        this.runtimeParts = parts;
+        var runtime = parts.runtime();
+        log.info("runtime capabilities: {}", parts.capabilities().get());
+        var images = new ImageService(Catalog.builtInImages(parts.builtInImage()), new SqlImageStore(database),
+                parts.images(), clock);
         // shows and authorization checks read instances from memory, kept current by the database's change feed
         var reads = new CachedInstanceReads(new SqlInstanceReads(database, instanceStore), database.changes());
         database.changes().start(CHANGE_FEED_INTERVAL_MS);
@@ -107,7 +107,7 @@ public final class Atelier implements AutoCloseable {
         this.ssh = config.http().sshPort() < 0 || shell.isEmpty() ? null : new SshGateway(config.http().host(),
                 config.http().sshPort(), config.dataDir().resolve("ssh_host_key"), sshAccess, shell.get(), activity);
         this.http = new HttpApi(config.http().host(), config.http().port(), authenticator, identity, List.of(
-                new HealthRoutes(() -> ready, runtime::capabilities),
+                new HealthRoutes(() -> ready, parts.capabilities()),
                 new NotebookRoutes(instances, catalog, images, storage, gateway::publicUrl, sshAccess, this::sshUri,
                         reads),
                 new ImageRoutes(images),
@@ -204,7 +204,11 @@ public final class Atelier implements AutoCloseable {
             }
         } finally {
             reconciler.stop();
-            runtime.close();
+            try {
+                runtimeParts.closer().close();
+            } catch (Exception e) {
+                log.warn("cannot close the runtime: {}", e.getMessage());
+            }
             database.close();
         }
         log.info("Atelier stopped");

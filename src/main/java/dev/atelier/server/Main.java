@@ -83,6 +83,22 @@ public final class Main {
                 description = "Refuse to start instances that cannot be sandboxed (env ATELIER_REQUIRE_ISOLATION).")
         boolean requireIsolation;
 
+        @Option(names = "--runtime", defaultValue = "${env:ATELIER_RUNTIME:-local}",
+                description = "Where instances run: local (a sandboxed process each) or docker (a container each, "
+                        + "through the Docker Engine API) (env ATELIER_RUNTIME; default ${DEFAULT-VALUE}).")
+        String runtime;
+
+        @Option(names = "--docker-host", defaultValue = "${env:ATELIER_DOCKER_HOST:-unix:///var/run/docker.sock}",
+                description = "The Docker engine of --runtime docker (env ATELIER_DOCKER_HOST; default "
+                        + "${DEFAULT-VALUE}).")
+        String dockerHost;
+
+        @Option(names = "--registry", defaultValue = "${env:ATELIER_REGISTRY}",
+                description = "An image registry, HOST:PORT: saved images are pushed there, registered references "
+                        + "pulled from there (env ATELIER_REGISTRY; credentials in ATELIER_REGISTRY_USER and "
+                        + "ATELIER_REGISTRY_PASSWORD).")
+        String registry;
+
         @Override
         public Integer call() throws Exception {
             if (port < 0 || port > 65535) {
@@ -99,7 +115,9 @@ public final class Main {
             try {
                 atelier = Atelier.start(ServerConfig.defaults(dataDir, host, port, databaseUrl)
                         .withHttp(new ServerConfig.Http(host, port, publicUrl, notebookDomain, sshPort))
-                        .withIsolation(sandbox, requireIsolation, instanceNetwork));
+                        .withIsolation(sandbox, requireIsolation, instanceNetwork)
+                        .withEngine(new ServerConfig.Engine(runtime, dockerHost, registry,
+                                System.getenv("ATELIER_REGISTRY_USER"), System.getenv("ATELIER_REGISTRY_PASSWORD"))));
             } catch (RuntimeException e) {
                 System.err.println("atelier: cannot start: " + rootMessage(e));
                 return 1;

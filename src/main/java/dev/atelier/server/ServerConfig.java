@@ -12,7 +12,7 @@ import java.util.Set;
  * the CLI from options and environment variables.
  */
 public record ServerConfig(Path dataDir, String databaseUrl, Http http, Instances instances, Lifecycle lifecycle,
-                           SignIn signIn) {
+                           SignIn signIn, Engine engine) {
 
     public static final String DEFAULT_JUPYTER = "/usr/bin/jupyter-server";
     /** Sandboxed instances: a network namespace each, with outbound access (see docs/isolation.md). */
@@ -30,6 +30,48 @@ public record ServerConfig(Path dataDir, String databaseUrl, Http http, Instance
 
     public ServerConfig {
         dataDir = dataDir.toAbsolutePath().normalize();
+    }
+
+    /**
+     * Where instances run: {@code local} (a sandboxed process each, the embedded default) or {@code docker} (a
+     * container each, through the Docker Engine API at {@code dockerHost}, e.g. {@code unix:///var/run/docker.sock}).
+     * {@code registry} ({@code host:port}, optional): where saved images are pushed and registered references
+     * pulled from, with {@code registryUser} and {@code registryPassword} when it asks for them.
+     */
+    public record Engine(String kind, String dockerHost, String registry, String registryUser,
+                         String registryPassword) {
+        private static final Set<String> KINDS = Set.of("local", "docker");
+        public static final String DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock";
+        public static final Engine LOCAL = new Engine("local", null, null, null, null);
+
+        public Engine {
+            kind = kind == null || kind.isBlank() ? "local" : kind.trim().toLowerCase(Locale.ROOT);
+            if (!KINDS.contains(kind)) {
+                throw new IllegalArgumentException("--runtime must be local or docker, not " + kind);
+            }
+            dockerHost = dockerHost == null || dockerHost.isBlank() ? DEFAULT_DOCKER_HOST : dockerHost.trim();
+            if (!dockerHost.startsWith("unix://") && !dockerHost.startsWith("tcp://")) {
+                throw new IllegalArgumentException("--docker-host must be unix:///path or tcp://host:port, not "
+                        + dockerHost);
+            }
+            registry = registry == null || registry.isBlank() ? null : registry.trim();
+            if (registry != null && !registry.matches("[A-Za-z0-9.-]+(:[0-9]{1,5})?")) {
+                throw new IllegalArgumentException("--registry must be host or host:port, not " + registry);
+            }
+            if ((registryUser == null) != (registryPassword == null)) {
+                throw new IllegalArgumentException("a registry user needs a registry password, and the other way round");
+            }
+        }
+
+        public boolean docker() {
+            return kind.equals("docker");
+        }
+
+        @Override
+        public String toString() { // never the password
+            return "Engine[" + kind + (docker() ? " at " + dockerHost : "") + (registry == null ? "" : ", registry "
+                    + registry + (registryUser == null ? "" : " as " + registryUser)) + "]";
+        }
     }
 
     /**
@@ -103,15 +145,15 @@ public record ServerConfig(Path dataDir, String databaseUrl, Http http, Instance
         return new ServerConfig(dataDir, databaseUrl, new Http(host, port, null, null, -1),
                 new Instances(DEFAULT_JUPYTER, false, false, DEFAULT_INSTANCE_NETWORK, Duration.ofSeconds(60),
                         Duration.ofSeconds(10)),
-                new Lifecycle(DEFAULT_HEALTH_INTERVAL, DEFAULT_RECONCILER_WORKERS), SignIn.DEFAULT);
+                new Lifecycle(DEFAULT_HEALTH_INTERVAL, DEFAULT_RECONCILER_WORKERS), SignIn.DEFAULT, Engine.LOCAL);
     }
 
     public ServerConfig withHttp(Http value) {
-        return new ServerConfig(dataDir, databaseUrl, value, instances, lifecycle, signIn);
+        return new ServerConfig(dataDir, databaseUrl, value, instances, lifecycle, signIn, engine);
     }
 
     public ServerConfig withInstances(Instances value) {
-        return new ServerConfig(dataDir, databaseUrl, http, value, lifecycle, signIn);
+        return new ServerConfig(dataDir, databaseUrl, http, value, lifecycle, signIn, engine);
     }
 
     /** Instances sandboxed or not (or required to be), on a network mode; the rest of {@link Instances} as it is. */
@@ -121,11 +163,15 @@ public record ServerConfig(Path dataDir, String databaseUrl, Http http, Instance
     }
 
     public ServerConfig withLifecycle(Lifecycle value) {
-        return new ServerConfig(dataDir, databaseUrl, http, instances, value, signIn);
+        return new ServerConfig(dataDir, databaseUrl, http, instances, value, signIn, engine);
+    }
+
+    public ServerConfig withEngine(Engine value) {
+        return new ServerConfig(dataDir, databaseUrl, http, instances, lifecycle, signIn, value);
     }
 
     public ServerConfig withSignIn(SignIn value) {
-        return new ServerConfig(dataDir, databaseUrl, http, instances, lifecycle, value);
+        return new ServerConfig(dataDir, databaseUrl, http, instances, lifecycle, value, engine);
     }
 
     /** The local object store that {@code obs://} storage paths map to. */

@@ -124,7 +124,7 @@ class ImagesTest {
             server.images().insert(new dev.atelier.core.model.Image(imageId, api.projectId(), "0", "crashy", "team",
                     "v1", "atelier/team/crashy:v1", "", "x86_64", "DEDICATED", "PRIVATE", "IMAGE_SAVE",
                     builtIn.devServices(), builtIn.resourceCategories(), "DEV", dev.atelier.core.model.ImageStatus.INIT, null, 0,
-                    builtIn.jupyterCommand(), null, id, now, now));
+                    builtIn.runnable(), null, id, now, now));
 
             server.start();
             SignedClient again = server.client();

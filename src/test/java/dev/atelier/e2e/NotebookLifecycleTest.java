@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.atelier.support.Jupyter;
-import dev.atelier.support.Processes;
+import dev.atelier.support.TestRuntime;
 import dev.atelier.support.SignedClient;
 import dev.atelier.support.SignedClient.Response;
 import dev.atelier.support.TestServer;
@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The walking skeleton, end to end with real processes: an SDK-signed create becomes a live Jupyter server
- * that runs code, and a delete leaves nothing behind. Runs once on SQLite and once on PostgreSQL.
+ * that runs code, and a delete leaves nothing behind. Runs on SQLite and on PostgreSQL with local processes, and
+ * on SQLite with Docker containers.
  */
 abstract class NotebookLifecycleTest {
 
@@ -29,6 +30,11 @@ abstract class NotebookLifecycleTest {
     Path dataDir;
 
     abstract TestServer startServer(Path dataDir);
+
+    /** Where the instances run. */
+    TestRuntime runtime() {
+        return TestRuntime.LOCAL;
+    }
 
     @Test
     void createdInstanceRunsCodeAndDeleteLeavesNothingBehind() throws Exception {
@@ -64,9 +70,9 @@ abstract class NotebookLifecycleTest {
             assertThat(jupyter.get("api/status", false).statusCode()).isEqualTo(401);
             assertThat(jupyter.execute("print(6 * 7)")).isEqualTo("42\n");
 
-            Path home = server.dataDir().resolve("instances").resolve(id);
-            assertThat(home.resolve("work")).isDirectory();
-            assertThat(Processes.matching("/notebook/" + id + "/")).isNotEmpty();
+            assertThat(runtime().servers(server, id)).hasSize(1);
+            assertThat(jupyter.execute("import os; print(os.getcwd())")).as("the kernel runs in the work volume")
+                    .endsWith("/work\n");
 
             Response deleted = api.delete("/v1/{project_id}/notebooks/" + id);
             assertThat(deleted.status()).isEqualTo(200);
@@ -76,8 +82,7 @@ abstract class NotebookLifecycleTest {
                     .until(() -> api.get("/v1/{project_id}/notebooks/" + id), r -> r.status() != 200);
             assertThat(gone.status()).isEqualTo(400);
             assertThat(gone.errorCode()).isEqualTo("ModelArts.6404");
-            assertThat(Processes.matching(home.toString())).isEmpty();
-            assertThat(Files.exists(home)).isFalse();
+            await().atMost(Duration.ofSeconds(10)).until(() -> runtime().traces(server, id).isEmpty());
             assertThat(api.get("/v1/{project_id}/notebooks").json().get("total").asLong()).isZero();
         }
     }
@@ -94,13 +99,12 @@ abstract class NotebookLifecycleTest {
             var store = server.store();
             var record = store.get(id).orElseThrow();
             assertThat(store.delete(id, record.version())).isTrue(); // as if a crash lost the record
-            Path home = server.dataDir().resolve("instances").resolve(id);
-            assertThat(home).isDirectory();
-            assertThat(Processes.matching("/notebook/" + id + "/")).isNotEmpty();
+            assertThat(runtime().servers(server, id)).isNotEmpty();
+            assertThat(runtime().traces(server, id)).isNotEmpty();
 
             server.start();
-            assertThat(Processes.matching("/notebook/" + id + "/")).isEmpty();
-            assertThat(Files.exists(home)).isFalse();
+            assertThat(runtime().servers(server, id)).isEmpty();
+            assertThat(runtime().traces(server, id)).isEmpty();
         }
     }
 
@@ -113,7 +117,8 @@ abstract class NotebookLifecycleTest {
             Function<SignedClient, String> status = c -> c.get("/v1/{project_id}/notebooks/" + id).json()
                     .get("status").asText();
             await().atMost(Duration.ofSeconds(30)).until(() -> status.apply(api).equals("RUNNING"));
-            List<ProcessHandle> before = Processes.matching("/notebook/" + id + "/");
+            List<String> before = runtime().servers(server, id);
+            assertThat(before).hasSize(1);
 
             server.stopServer();
             server.start();
@@ -121,11 +126,10 @@ abstract class NotebookLifecycleTest {
             // the restarted reconciler polls the surviving server and keeps it
             await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(5))
                     .until(() -> status.apply(again).equals("RUNNING"));
-            assertThat(Processes.matching("/notebook/" + id + "/")).extracting(ProcessHandle::pid)
-                    .containsExactlyElementsOf(before.stream().map(ProcessHandle::pid).toList());
+            assertThat(runtime().servers(server, id)).containsExactlyElementsOf(before);
 
             again.delete("/v1/{project_id}/notebooks/" + id);
-            await().atMost(Duration.ofSeconds(20)).until(() -> Processes.matching("/notebook/" + id + "/").isEmpty());
+            await().atMost(Duration.ofSeconds(20)).until(() -> runtime().traces(server, id).isEmpty());
         }
     }
 }
@@ -141,5 +145,17 @@ class NotebookLifecycleOnPostgresTest extends NotebookLifecycleTest {
     @Override
     TestServer startServer(Path dataDir) {
         return TestServer.postgres(dataDir);
+    }
+}
+
+class NotebookLifecycleOnDockerTest extends NotebookLifecycleTest {
+    @Override
+    TestServer startServer(Path dataDir) {
+        return TestServer.on(TestRuntime.DOCKER, dataDir);
+    }
+
+    @Override
+    TestRuntime runtime() {
+        return TestRuntime.DOCKER;
     }
 }

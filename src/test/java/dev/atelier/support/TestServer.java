@@ -22,7 +22,7 @@ public final class TestServer implements AutoCloseable {
 
     private final Path dataDir;
     private final String databaseUrl;
-    private final String jupyterCommand;
+    private final String runnable;
     private final MovableClock clock = new MovableClock();
     private Atelier atelier;
     private dev.atelier.store.sql.Database database;
@@ -34,11 +34,12 @@ public final class TestServer implements AutoCloseable {
     private int signInLimitPerAccountAndAddress = dev.atelier.core.auth.SignInLimiter.DEFAULT_PER_ACCOUNT_AND_ADDRESS;
     private int signInLimitPerAddress = dev.atelier.core.auth.SignInLimiter.DEFAULT_PER_ADDRESS;
     private String instanceNetwork = ServerConfig.DEFAULT_INSTANCE_NETWORK;
+    private ServerConfig.Engine engine = ServerConfig.Engine.LOCAL;
 
-    private TestServer(Path dataDir, String databaseUrl, String jupyterCommand, boolean sandbox) {
+    private TestServer(Path dataDir, String databaseUrl, String runnable, boolean sandbox) {
         this.dataDir = dataDir;
         this.databaseUrl = databaseUrl;
-        this.jupyterCommand = jupyterCommand;
+        this.runnable = runnable;
         this.sandbox = sandbox;
     }
 
@@ -91,8 +92,16 @@ public final class TestServer implements AutoCloseable {
         return s.start();
     }
 
-    public static TestServer of(Path dataDir, String databaseUrl, String jupyterCommand) {
-        return new TestServer(dataDir, databaseUrl, jupyterCommand, false).start();
+    /** A server on SQLite whose instances run on {@code runtime}: unsandboxed processes, or Docker containers. */
+    public static TestServer on(TestRuntime runtime, Path dataDir) {
+        runtime.assumeAvailable();
+        TestServer s = new TestServer(dataDir, null, ServerConfig.DEFAULT_JUPYTER, false);
+        s.engine = runtime.engine();
+        return s.start();
+    }
+
+    public static TestServer of(Path dataDir, String databaseUrl, String runnable) {
+        return new TestServer(dataDir, databaseUrl, runnable, false).start();
     }
 
     /** Unmounts what sandboxed instances left mounted under the data dir, deepest first, so it can be deleted. */
@@ -139,10 +148,10 @@ public final class TestServer implements AutoCloseable {
     public TestServer start() {
         atelier = Atelier.start(new ServerConfig(dataDir, databaseUrl,
                 new ServerConfig.Http("127.0.0.1", 0, publicUrl, notebookDomain, 0),
-                new ServerConfig.Instances(jupyterCommand, sandbox, requireIsolation, instanceNetwork,
+                new ServerConfig.Instances(runnable, sandbox, requireIsolation, instanceNetwork,
                         Duration.ofSeconds(30), Duration.ofSeconds(5)),
                 new ServerConfig.Lifecycle(Duration.ofMillis(500), 4),
-                new ServerConfig.SignIn(signInLimitPerAccountAndAddress, signInLimitPerAddress)), clock);
+                new ServerConfig.SignIn(signInLimitPerAccountAndAddress, signInLimitPerAddress), engine), clock);
         return this;
     }
 
@@ -249,6 +258,9 @@ public final class TestServer implements AutoCloseable {
         left.forEach(ProcessHandle::destroyForcibly);
         left.forEach(p -> p.onExit().join());
         removeCgroups();
+        if (engine.docker()) {
+            TestRuntime.removeContainersOf(dataDir);
+        }
         unmountAll();
         if (databaseUrl != null && databaseUrl.contains("currentSchema=")) {
             Postgres.dropSchemaOf(databaseUrl);

@@ -4,14 +4,14 @@ import java.util.List;
 
 /**
  * A notebook image. {@code projectId} is null for built-in images. What an image is on the host is the
- * runtime's business: for the local runtime, {@code jupyterCommand} is the {@code jupyter-server} of the Python
+ * runtime's business: for the local runtime, {@code runnable} is the {@code jupyter-server} of the Python
  * environment the image stands for, and {@code skeleton} (saved images only) a directory whose contents seed a
  * new instance's home. {@code sourceInstanceId} is set on images saved from an instance.
  */
 public record Image(String id, String projectId, String workspaceId, String name, String namespace, String tag,
                     String swrPath, String description, String arch, String type, String visibility, String origin,
                     List<String> devServices, List<String> resourceCategories, String serviceType, ImageStatus status,
-                    String statusMessage, long sizeKb, String jupyterCommand, String skeleton,
+                    String statusMessage, long sizeKb, String runnable, String skeleton,
                     String sourceInstanceId, long createAt, long updateAt) {
 
     public static final String BUILD_IN = "BUILD_IN";

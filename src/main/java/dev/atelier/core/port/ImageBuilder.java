@@ -1,27 +1,45 @@
 package dev.atelier.core.port;
 
 /**
- * What images are on a runtime: where a registered image's notebook server is, and how a running instance is
- * saved as a new image. Every method is idempotent.
+ * What images are on a runtime: where a registered image is (what the runtime runs for it, its {@code runnable}),
+ * and how a running instance is saved as a new image. Every method is idempotent.
  */
 public interface ImageBuilder {
 
-    /** Finds the environment of {@code namespace/name:tag}; a null command comes with the reason. */
-    Located locate(String namespace, String name, String tag);
+    /**
+     * Finds image {@code namespace/name:tag} ({@code reference}: the whole reference the user gave, with its
+     * registry, if any); a null runnable comes with the reason.
+     */
+    Located locate(String reference, String namespace, String name, String tag);
 
     /**
      * Captures what the instance's user changed outside their work volume (installed packages, configuration)
-     * as the contents of image {@code imageId}.
+     * as the contents of image {@code namespace/name:tag}, whose id is {@code imageId}.
      * @throws InstanceRuntime.RuntimeFailure when it cannot
      */
-    Saved save(String instanceId, String imageId);
+    Saved save(String instanceId, String imageId, String namespace, String name, String tag);
 
-    /** Removes whatever {@link #save} left for the image. */
-    void discard(String imageId);
+    /** Removes whatever {@link #save} left for the image; {@code runnable} is what it recorded. */
+    void discard(String imageId, String runnable);
 
-    record Located(String jupyterCommand, String problem) {
+    /**
+     * A located image: what to run ({@code runnable}), or why there is nothing ({@code problem}); where the
+     * runtime knows them, its size, architecture ({@code x86_64}, {@code aarch64}) and creation time (epoch ms).
+     */
+    record Located(String runnable, String problem, long sizeKb, String arch, Long createdAt) {
+        public static Located found(String runnable) {
+            return new Located(runnable, null, 0, null, null);
+        }
+
+        public static Located missing(String problem) {
+            return new Located(null, problem, 0, null, null);
+        }
     }
 
-    record Saved(String skeleton, long sizeKb) {
+    /**
+     * A saved image: what to run for it ({@code runnable}), and, on a runtime that keeps a saved home beside the
+     * image, that home ({@code skeleton}, else null).
+     */
+    record Saved(String runnable, String skeleton, long sizeKb) {
     }
 }

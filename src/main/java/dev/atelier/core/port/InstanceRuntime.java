@@ -56,7 +56,11 @@ public interface InstanceRuntime {
         void step(int step, StepStatus status);
     }
 
-    enum Phase { STARTING, READY, FAILED }
+    /**
+     * {@code UNREACHABLE}: the runtime cannot tell, because its engine does not answer (a Docker daemon that is
+     * down, a cluster's API server that cannot be reached); the server may well still run.
+     */
+    enum Phase { STARTING, READY, FAILED, UNREACHABLE }
 
     /**
      * What a poll found; {@code lastActivity} (epoch ms) is the server's last user activity, when known;
@@ -80,6 +84,11 @@ public interface InstanceRuntime {
 
         public static Health failed(String reason) {
             return new Health(Phase.FAILED, reason, null, null, false);
+        }
+
+        /** The engine does not answer; {@code reason} says which and what to do. */
+        public static Health unreachable(String reason) {
+            return new Health(Phase.UNREACHABLE, reason, null, null, false);
         }
     }
 

@@ -31,12 +31,12 @@ public final class Catalog {
     }
 
     /** The built-in images: one, Debian's Jupyter packages. */
-    public static List<Image> builtInImages(String jupyterCommand) {
+    public static List<Image> builtInImages(String runnable) {
         List<Image> images = List.of(new Image(DEBIAN_JUPYTER_IMAGE_ID, null, "0", "debian-jupyter", "atelier", "12",
                 "atelier/debian-jupyter:12",
                 "Debian 12 with jupyter-server 1.23, ipykernel and the classic notebook UI", "x86_64", Image.BUILD_IN,
                 "PUBLIC", "CUSTOMIZE", List.of("NOTEBOOK"), List.of("CPU"), "DEV", ImageStatus.ACTIVE, null, 0,
-                jupyterCommand, null, null, 1_700_000_000_000L, 1_700_000_000_000L));
+                runnable, null, null, 1_700_000_000_000L, 1_700_000_000_000L));
         return images;
     }
 

@@ -112,12 +112,15 @@ public final class ImageService {
         String workspaceId = workspace(req.workspaceId());
         requireUnique(projectId, namespace, name, tag);
 
-        ImageBuilder.Located env = builder.locate(namespace, name, tag);
+        ImageBuilder.Located env = builder.locate(swrPath, namespace, name, tag);
         long now = clock.millis();
+        // what the image itself says wins over what the request says
+        String realArch = env.arch() != null ? env.arch() : arch;
+        long created = env.createdAt() != null ? env.createdAt() : now;
         Image image = new Image(UUID.randomUUID().toString(), projectId, workspaceId, name, namespace, tag, swrPath,
-                description, arch, Image.DEDICATED, visibility, origin, services, categories, serviceType,
-                env.jupyterCommand() != null ? ImageStatus.ACTIVE : ImageStatus.ERROR, env.problem(), 0, env.jupyterCommand(), null,
-                null, now, now);
+                description, realArch, Image.DEDICATED, visibility, origin, services, categories, serviceType,
+                env.runnable() != null ? ImageStatus.ACTIVE : ImageStatus.ERROR, env.problem(), env.sizeKb(),
+                env.runnable(), null, null, created, now);
         store.insert(image);
         return image;
     }
@@ -136,7 +139,7 @@ public final class ImageService {
         Image image = new Image(UUID.randomUUID().toString(), projectId, workspace(workspaceId), name,
                 ns, t, "atelier/" + ns + "/" + name + ":" + t, description(description), source.arch(),
                 Image.DEDICATED, "PRIVATE", "IMAGE_SAVE", source.devServices(), source.resourceCategories(),
-                source.serviceType(), ImageStatus.INIT, null, 0, source.jupyterCommand(), null, instanceId, now, now);
+                source.serviceType(), ImageStatus.INIT, null, 0, source.runnable(), null, instanceId, now, now);
         store.insert(image);
         return image;
     }
@@ -147,19 +150,20 @@ public final class ImageService {
 
     /** Does the saving that {@link #beginSave} recorded: INIT → CREATING → ACTIVE or CREATE_FAILED. */
     void completeSave(Image image) {
-        store.update(image.withState(ImageStatus.CREATING, null, 0, null, image.jupyterCommand(), clock.millis()));
+        store.update(image.withState(ImageStatus.CREATING, null, 0, null, image.runnable(), clock.millis()));
         try {
-            ImageBuilder.Saved saved = builder.save(image.sourceInstanceId(), image.id());
-            store.update(image.withState(ImageStatus.ACTIVE, null, saved.sizeKb(), saved.skeleton(), image.jupyterCommand(),
-                    clock.millis()));
+            ImageBuilder.Saved saved = builder.save(image.sourceInstanceId(), image.id(), image.namespace(),
+                    image.name(), image.tag());
+            store.update(image.withState(ImageStatus.ACTIVE, null, saved.sizeKb(), saved.skeleton(),
+                    saved.runnable() != null ? saved.runnable() : image.runnable(), clock.millis()));
         } catch (RuntimeException e) {
             store.update(image.withState(ImageStatus.CREATE_FAILED, "saving failed: " + e.getMessage(), 0, null,
-                    image.jupyterCommand(), clock.millis()));
+                    image.runnable(), clock.millis()));
         }
     }
 
     void abandonSave(Image image, String why) {
-        store.update(image.withState(ImageStatus.CREATE_FAILED, why, 0, null, image.jupyterCommand(), clock.millis()));
+        store.update(image.withState(ImageStatus.CREATE_FAILED, why, 0, null, image.runnable(), clock.millis()));
     }
 
     /** Deletes a user image; returns it with status DELETED. */
@@ -175,8 +179,8 @@ public final class ImageService {
             throw new AtelierException(ErrorCode.ILLEGAL_STATE, "image " + id + " is still being saved");
         }
         store.delete(id);
-        builder.discard(id);
-        return image.withState(ImageStatus.DELETED, null, image.sizeKb(), image.skeleton(), image.jupyterCommand(),
+        builder.discard(id, image.runnable());
+        return image.withState(ImageStatus.DELETED, null, image.sizeKb(), image.skeleton(), image.runnable(),
                 clock.millis());
     }
 
@@ -190,13 +194,17 @@ public final class ImageService {
         if (image.skeleton() != null) {
             boolean there = java.nio.file.Files.isDirectory(java.nio.file.Path.of(image.skeleton()));
             synced = image.withState(there ? ImageStatus.ACTIVE : ImageStatus.ERROR, there ? null : "the saved contents are gone: "
-                    + image.skeleton(), image.sizeKb(), image.skeleton(), image.jupyterCommand(), clock.millis());
-        } else if (image.origin().equals("IMAGE_SAVE")) {
+                    + image.skeleton(), image.sizeKb(), image.skeleton(), image.runnable(), clock.millis());
+        } else if (image.origin().equals("IMAGE_SAVE") && (image.status() != ImageStatus.ACTIVE
+                || image.runnable() == null)) {
             return image; // a failed save stays failed
         } else {
-            ImageBuilder.Located env = builder.locate(image.namespace(), image.name(), image.tag());
-            synced = image.withState(env.jupyterCommand() != null ? ImageStatus.ACTIVE : ImageStatus.ERROR, env.problem(),
-                    image.sizeKb(), null, env.jupyterCommand(), clock.millis());
+            // a saved container image is found by the reference it was saved under
+            String reference = image.origin().equals("IMAGE_SAVE") ? image.runnable() : image.swrPath();
+            ImageBuilder.Located env = builder.locate(reference, image.namespace(), image.name(), image.tag());
+            synced = image.withState(env.runnable() != null ? ImageStatus.ACTIVE : ImageStatus.ERROR, env.problem(),
+                    env.runnable() != null && env.sizeKb() > 0 ? env.sizeKb() : image.sizeKb(), null, env.runnable(),
+                    clock.millis());
         }
         if (synced.status() != image.status() || !java.util.Objects.equals(synced.statusMessage(),
                 image.statusMessage())) {

@@ -287,7 +287,7 @@ public final class Reconciler {
                 log.info("instance {} is running at {}", inst.id(), inst.url());
                 return Optional.of(settings.healthPoll());
             }
-            case STARTING -> {
+            case STARTING, UNREACHABLE -> {
                 long launchedAt = Long.parseLong(inst.runtimeState().getOrDefault(LAUNCHED_AT, "0"));
                 if (clock.millis() - launchedAt < settings.startTimeout().toMillis()) {
                     // the runtime says when the server may have changed: polling it often would only cost CPU,
@@ -295,8 +295,9 @@ public final class Reconciler {
                     return Optional.of(health.untilChange() && settings.readyPoll().compareTo(UNCHANGED_POLL) < 0
                             ? UNCHANGED_POLL : settings.readyPoll());
                 }
-                return fail(inst, failed, "the notebook server did not become ready within "
-                        + settings.startTimeout().toSeconds() + " s");
+                return fail(inst, failed, health.phase() == InstanceRuntime.Phase.UNREACHABLE ? health.reason()
+                        : "the notebook server did not become ready within " + settings.startTimeout().toSeconds()
+                        + " s");
             }
             default -> {
                 return fail(inst, failed, health.reason());
@@ -350,6 +351,15 @@ public final class Reconciler {
 
     private Optional<Duration> watch(Instance inst) {
         Health health = runtime.poll(inst.id(), inst.token(), inst.runtimeState());
+        if (health.phase() == InstanceRuntime.Phase.UNREACHABLE) {
+            // nothing is known, so nothing is concluded: the reason is shown until the engine answers again
+            silentSince.remove(inst.id());
+            if (!health.reason().equals(inst.failReason())) {
+                log.warn("instance {}: {}", inst.id(), health.reason());
+                write(inst, inst.withStatus(inst.status(), inst.progress(), health.reason()));
+            }
+            return Optional.of(settings.healthPoll());
+        }
         if (health.phase() == InstanceRuntime.Phase.STARTING) {
             // a running server that does not answer: hung, or too busy to answer. Given a little time, then failed
             long since = silentSince.computeIfAbsent(inst.id(), k -> clock.millis());
@@ -368,6 +378,12 @@ public final class Reconciler {
         if (health.notice() != null && !health.notice().equals(inst.failReason())) {
             log.warn("instance {}: {}", inst.id(), health.notice());
             write(inst, inst.withStatus(inst.status(), inst.progress(), health.notice()));
+            return Optional.of(Duration.ZERO);
+        }
+        if (health.notice() == null && inst.failReason() != null) {
+            // a running instance's reason is a notice, said again on every look while it holds: this one no longer
+            // does (the engine answers again, say)
+            write(inst, inst.withStatus(inst.status(), inst.progress(), null));
             return Optional.of(Duration.ZERO);
         }
         LeasePolicy.Verdict verdict = LeasePolicy.judge(inst.lease(), health.lastActivity(),

@@ -1,5 +1,7 @@
 package dev.atelier.runtime.local;
 
+import dev.atelier.runtime.host.HostMounts;
+import dev.atelier.runtime.host.Trees;
 import dev.atelier.core.port.ImageBuilder;
 import dev.atelier.core.port.InstanceRuntime.RuntimeFailure;
 import java.io.IOException;
@@ -28,18 +30,18 @@ public final class LocalImages implements ImageBuilder {
     }
 
     @Override
-    public Located locate(String namespace, String name, String tag) {
+    public Located locate(String reference, String namespace, String name, String tag) {
         Path env = imagesDir.resolve(namespace).resolve(name).resolve(tag).normalize();
         if (!env.startsWith(imagesDir) || namespace.equals("saved")) {
-            return new Located(null, "not a valid image location: " + namespace + "/" + name + ":" + tag);
+            return Located.missing("not a valid image location: " + namespace + "/" + name + ":" + tag);
         }
         Path server = env.resolve("bin/jupyter-server");
-        return Files.isExecutable(server) ? new Located(server.toString(), null)
-                : new Located(null, "no environment with bin/jupyter-server at " + env + " on this host");
+        return Files.isExecutable(server) ? Located.found(server.toString())
+                : Located.missing("no environment with bin/jupyter-server at " + env + " on this host");
     }
 
     @Override
-    public Saved save(String instanceId, String imageId) {
+    public Saved save(String instanceId, String imageId, String namespace, String name, String tag) {
         Path home = runtime.home(instanceId);
         if (!Files.isDirectory(home)) {
             throw new RuntimeFailure("the instance has no home directory to save");
@@ -54,7 +56,8 @@ public final class LocalImages implements ImageBuilder {
             } else {
                 bytes = Trees.copy(home, target, NOT_SAVED);
             }
-            return new Saved(target.toString(), (bytes + 1023) / 1024);
+            // the source image's environment, with this home
+            return new Saved(null, target.toString(), (bytes + 1023) / 1024);
         } catch (IOException | RuntimeException e) {
             Trees.delete(target);
             throw new RuntimeFailure("cannot copy the instance's home: " + e.getMessage(), e);
@@ -89,7 +92,7 @@ public final class LocalImages implements ImageBuilder {
     }
 
     @Override
-    public void discard(String imageId) {
+    public void discard(String imageId, String runnable) {
         Trees.delete(skeleton(imageId).getParent());
     }
 

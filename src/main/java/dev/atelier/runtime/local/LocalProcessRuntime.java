@@ -1,15 +1,15 @@
 package dev.atelier.runtime.local;
 
+import dev.atelier.runtime.host.HostMounts;
+import dev.atelier.runtime.host.JupyterStatus;
+import dev.atelier.runtime.host.Ports;
+import dev.atelier.runtime.host.Trees;
 import dev.atelier.core.model.StepStatus;
 import dev.atelier.core.port.ChangeHints;
 import dev.atelier.core.port.InstanceRuntime;
 import dev.atelier.core.port.InstanceShell;
 import dev.atelier.core.port.StorageAttachment;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,7 +56,7 @@ public final class LocalProcessRuntime implements InstanceRuntime, ChangeHints, 
     private final InstanceNetwork network;
     private final String networkProblem;
     private final String isolationProblem;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    private final JupyterStatus jupyter = new JupyterStatus();
     private final Ports ports = Ports.belowEphemeral();
     /** Log writes of starting servers, reported through {@link #onChange}. */
     private final LogWatch logs;
@@ -218,16 +218,27 @@ public final class LocalProcessRuntime implements InstanceRuntime, ChangeHints, 
         return capacity == null ? null : overCapacity(instanceId, Integer.parseInt(capacity));
     }
 
-    /** When a volume is a plain directory its capacity cannot be enforced; it is measured every 10 s. */
-    private final Map<String, Long> lastMeasured = new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * When a volume is a plain directory its capacity cannot be enforced; it is measured every 10 s, and what the
+     * last measurement found is said until the next.
+     */
+    private final Map<String, Measured> lastMeasured = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private record Measured(long at, String notice) {
+    }
 
     private String overCapacity(String instanceId, int capacityGb) {
         long now = System.currentTimeMillis();
-        Long last = lastMeasured.get(instanceId);
-        if (last != null && now - last < 10_000) {
-            return null;
+        Measured last = lastMeasured.get(instanceId);
+        if (last != null && now - last.at() < 10_000) {
+            return last.notice();
         }
-        lastMeasured.put(instanceId, now);
+        String notice = measure(instanceId, capacityGb);
+        lastMeasured.put(instanceId, new Measured(now, notice));
+        return notice;
+    }
+
+    private String measure(String instanceId, int capacityGb) {
         long used;
         try (var files = Files.walk(home(instanceId).resolve("work"))) {
             used = files.filter(f -> Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)).mapToLong(f -> {
@@ -307,7 +318,7 @@ public final class LocalProcessRuntime implements InstanceRuntime, ChangeHints, 
         progress.step(1, StepStatus.COMPLETED);
 
         // steps 2 and 3 take microseconds here: reported done, never under way (each report under way is a write)
-        Path jupyter = Path.of(spec.image().jupyterCommand());
+        Path jupyter = Path.of(spec.image().runnable());
         if (!Files.isExecutable(jupyter)) {
             throw new RuntimeFailure("the image's notebook server " + jupyter + " is not installed on this host "
                     + "(Debian: apt-get install jupyter-server python3-ipykernel python3-nbclassic)");
@@ -422,22 +433,12 @@ public final class LocalProcessRuntime implements InstanceRuntime, ChangeHints, 
             // logs that it is running; so the next log write is the next thing worth a look
             return hinted ? Health.startingUntilChange() : Health.starting();
         }
-        try {
-            HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + state.get(PORT)
-                            + state.get(BASE_URL) + "api/status"))
-                    .header("Authorization", "token " + token).timeout(Duration.ofMillis(800)).GET().build();
-            HttpResponse<String> resp = http.send(req, HttpResponse.BodyHandlers.ofString());
-            if (resp.statusCode() != 200) {
-                return Health.starting();
-            }
-            logs.forget(instanceId);
-            return Health.ready(lastActivity(resp.body()), notice(instanceId, state));
-        } catch (IOException e) {
-            return Health.starting();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        var answer = jupyter.ask("http://127.0.0.1:" + state.get(PORT) + state.get(BASE_URL), token);
+        if (answer.isEmpty()) {
             return Health.starting();
         }
+        logs.forget(instanceId);
+        return Health.ready(answer.get().orElse(null), notice(instanceId, state));
     }
 
     /**
@@ -468,22 +469,6 @@ public final class LocalProcessRuntime implements InstanceRuntime, ChangeHints, 
             return true;
         } catch (IOException e) {
             return false;
-        }
-    }
-
-    private static final java.util.regex.Pattern LAST_ACTIVITY =
-            java.util.regex.Pattern.compile("\"last_activity\"\\s*:\\s*\"([^\"]+)\"");
-
-    /** Jupyter's {@code last_activity} from {@code /api/status} (polling it does not change it). */
-    static Long lastActivity(String statusJson) {
-        var m = LAST_ACTIVITY.matcher(statusJson);
-        if (!m.find()) {
-            return null;
-        }
-        try {
-            return java.time.OffsetDateTime.parse(m.group(1)).toInstant().toEpochMilli();
-        } catch (java.time.format.DateTimeParseException e) {
-            return null;
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.atelier.runtime.local;
 
+import dev.atelier.runtime.host.ObjectStoreMounts;
 import dev.atelier.core.port.InstanceRuntime.RuntimeFailure;
 import dev.atelier.core.port.StorageAttachment;
 import java.io.IOException;
@@ -14,7 +15,7 @@ import java.util.function.Function;
  * not sandboxed, a bind mount below its sandbox's shared mount point where it is.
  */
 final class LocalStorage implements StorageAttachment {
-    private final Path objectStoreDir;
+    private final ObjectStoreMounts store;
     private final boolean sandboxed;
     private final Function<String, Path> home;
     private final Function<String, OptionalInt> sandboxUid;
@@ -22,7 +23,7 @@ final class LocalStorage implements StorageAttachment {
 
     LocalStorage(Path objectStoreDir, boolean sandboxed, Function<String, Path> home,
                  Function<String, OptionalInt> sandboxUid, Function<String, Path> mountsDir) {
-        this.objectStoreDir = objectStoreDir;
+        this.store = new ObjectStoreMounts(objectStoreDir);
         this.sandboxed = sandboxed;
         this.home = home;
         this.sandboxUid = sandboxUid;
@@ -32,15 +33,12 @@ final class LocalStorage implements StorageAttachment {
     @Override
     public void attach(String instanceId, String mountPath, String uri) {
         Path link = mountLink(instanceId, mountPath);
-        Path target = objectStorePath(uri);
-        Path bucket = objectStoreDir.resolve(objectStoreDir.relativize(target).getName(0));
-        if (!Files.isDirectory(bucket)) {
-            throw new RuntimeFailure("bucket " + bucket.getFileName() + " does not exist in the object store ("
-                    + objectStoreDir + ")");
-        }
+        Path target = store.resolve(uri);
         var uid = sandboxed ? sandboxUid.apply(instanceId) : java.util.OptionalInt.empty();
         if (uid.isPresent()) {
-            attachInSandbox(mountsDir.apply(instanceId).resolve(link.getFileName()), target, uid.getAsInt(), mountPath);
+            // in a sandbox a link to a host path would point nowhere: the storage is mounted below the shared
+            // mount point instead
+            store.mount(mountsDir.apply(instanceId).resolve(link.getFileName()), target, uid.getAsInt(), mountPath);
             return;
         }
         try {
@@ -61,47 +59,13 @@ final class LocalStorage implements StorageAttachment {
         }
     }
 
-    /**
-     * In a sandbox a link to a host path would point nowhere: the storage is bind-mounted below the shared mount
-     * point instead, and the instance's uid gets read-write access to it through ACLs.
-     */
-    private void attachInSandbox(Path mountPoint, Path target, int uid, String mountPath) {
-        try {
-            Files.createDirectories(target);
-            // the object store is writable by instances: resolve every link now, and only mount what really lies
-            // inside the store (what could still change afterwards is limited to what the uid may read anyway)
-            Path real = target.toRealPath();
-            if (!real.startsWith(objectStoreDir.toRealPath()) || real.equals(objectStoreDir.toRealPath())) {
-                throw new RuntimeFailure(mountPath + ": the storage path leads outside the object store");
-            }
-            if (HostMounts.mounted(mountPoint)) {
-                return;
-            }
-            Files.createDirectories(mountPoint); // below a root-owned directory: no user can put a link here
-            if (!Files.isExecutable(Path.of("/usr/bin/setfacl"))) {
-                // without it the sandboxed uid could read the storage but not write it: say so, never half-work
-                throw new RuntimeFailure("cannot mount " + mountPath + " writable for the sandboxed instance: "
-                        + "/usr/bin/setfacl is missing (install the acl package)");
-            }
-            // -P: walk the tree physically, never following a link to elsewhere
-            HostMounts.run("/usr/bin/setfacl", "-P", "-R", "-m", "u:" + uid + ":rwX,d:u:" + uid + ":rwX",
-                    real.toString());
-            HostMounts.bind(real, mountPoint);
-        } catch (IOException e) {
-            throw new RuntimeFailure("cannot mount " + mountPath + ": " + e.getMessage(), e);
-        }
-    }
-
     @Override
     public void detach(String instanceId, String mountPath) {
         Path link = mountLink(instanceId, mountPath);
-        Path mountPoint = mountsDir.apply(instanceId).resolve(link.getFileName());
+        if (store.unmount(mountsDir.apply(instanceId).resolve(link.getFileName()), mountPath)) {
+            return;
+        }
         try {
-            if (HostMounts.mounted(mountPoint)) {
-                HostMounts.unmount(mountPoint);
-                Files.deleteIfExists(mountPoint);
-                return;
-            }
             if (Files.isSymbolicLink(link)) {
                 Files.delete(link);
             }
@@ -111,21 +75,6 @@ final class LocalStorage implements StorageAttachment {
     }
 
     private Path mountLink(String instanceId, String mountPath) {
-        String name = mountPath.replaceAll("^/data/|/$", "");
-        if (!name.matches("[A-Za-z0-9_-]+")) {
-            throw new RuntimeFailure("mount path must look like /data/<name>/");
-        }
-        return home.apply(instanceId).resolve("work").resolve("data").resolve(name);
-    }
-
-    private Path objectStorePath(String uri) {
-        if (!uri.startsWith("obs://")) {
-            throw new RuntimeFailure("only obs:// storage can be mounted here");
-        }
-        Path target = objectStoreDir.resolve(uri.substring("obs://".length())).normalize();
-        if (!target.startsWith(objectStoreDir) || target.equals(objectStoreDir)) {
-            throw new RuntimeFailure("not an object-store path: " + uri);
-        }
-        return target;
+        return home.apply(instanceId).resolve("work").resolve("data").resolve(ObjectStoreMounts.nameOf(mountPath));
     }
 }

@@ -16,7 +16,7 @@ import org.jdbi.v3.core.statement.StatementContext;
 public final class SqlImageStore implements ImageStore {
     private static final String COLUMNS = "id, project_id, workspace_id, name, namespace, tag, swr_path, description, "
             + "arch, type, visibility, origin, dev_services, resource_categories, service_type, status, status_message, "
-            + "size_kb, jupyter_command, skeleton, source_instance_id, create_at, update_at";
+            + "size_kb, runnable, skeleton, source_instance_id, create_at, update_at";
     private final Jdbi jdbi;
 
     public SqlImageStore(Database db) {
@@ -28,7 +28,7 @@ public final class SqlImageStore implements ImageStore {
         jdbi.useHandle(h -> bind(h.createUpdate("INSERT INTO images (" + COLUMNS + ") VALUES (:id, :project_id, "
                 + ":workspace_id, :name, :namespace, :tag, :swr_path, :description, :arch, :type, :visibility, "
                 + ":origin, :dev_services, :resource_categories, :service_type, :status, :status_message, :size_kb, "
-                + ":jupyter_command, :skeleton, :source_instance_id, :create_at, :update_at)"), i).execute());
+                + ":runnable, :skeleton, :source_instance_id, :create_at, :update_at)"), i).execute());
     }
 
     @Override
@@ -40,7 +40,7 @@ public final class SqlImageStore implements ImageStore {
     @Override
     public void update(Image i) {
         jdbi.useHandle(h -> bind(h.createUpdate("UPDATE images SET status = :status, status_message = :status_message, "
-                + "size_kb = :size_kb, jupyter_command = :jupyter_command, skeleton = :skeleton, "
+                + "size_kb = :size_kb, runnable = :runnable, skeleton = :skeleton, "
                 + "update_at = :update_at WHERE id = :id"), i).execute());
     }
 
@@ -88,7 +88,7 @@ public final class SqlImageStore implements ImageStore {
                 .bind("resource_categories", String.join(",", i.resourceCategories()))
                 .bind("service_type", i.serviceType()).bind("status", i.status().name())
                 .bind("status_message", i.statusMessage()).bind("size_kb", i.sizeKb())
-                .bind("jupyter_command", i.jupyterCommand()).bind("skeleton", i.skeleton())
+                .bind("runnable", i.runnable()).bind("skeleton", i.skeleton())
                 .bind("source_instance_id", i.sourceInstanceId()).bind("create_at", i.createAt())
                 .bind("update_at", i.updateAt());
     }
@@ -99,7 +99,7 @@ public final class SqlImageStore implements ImageStore {
                 rs.getString("description"), rs.getString("arch"), rs.getString("type"), rs.getString("visibility"),
                 rs.getString("origin"), split(rs.getString("dev_services")), split(rs.getString("resource_categories")),
                 rs.getString("service_type"), ImageStatus.valueOf(rs.getString("status")), rs.getString("status_message"),
-                rs.getLong("size_kb"), rs.getString("jupyter_command"), rs.getString("skeleton"),
+                rs.getLong("size_kb"), rs.getString("runnable"), rs.getString("skeleton"),
                 rs.getString("source_instance_id"), rs.getLong("create_at"), rs.getLong("update_at"));
     }
 

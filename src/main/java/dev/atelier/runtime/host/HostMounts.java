@@ -1,4 +1,4 @@
-package dev.atelier.runtime.local;
+package dev.atelier.runtime.host;
 
 import dev.atelier.core.port.InstanceRuntime.RuntimeFailure;
 import java.io.IOException;
@@ -16,14 +16,14 @@ import java.util.concurrent.TimeUnit;
  * as the work directory, a shared mount point for dynamic storage (so that storage attached later appears
  * inside a running sandbox), and bind mounts of object-store directories. Needs root.
  */
-final class HostMounts {
+public final class HostMounts {
     private static final long GB = 1024L * 1024 * 1024;
 
     private HostMounts() {
     }
 
     /** Whether this host can make loop-mounted volumes. */
-    static boolean loopVolumesAvailable() {
+    public static boolean loopVolumesAvailable() {
         return Files.isExecutable(Path.of("/usr/sbin/mkfs.ext4")) && Files.isExecutable(Path.of("/usr/sbin/resize2fs"))
                 && Files.exists(Path.of("/dev/loop-control")) && "root".equals(System.getProperty("user.name"));
     }
@@ -32,7 +32,7 @@ final class HostMounts {
      * Creates (or grows to {@code capacityGb}) the instance's volume image, owned inside by {@code uid}, and
      * mounts it at {@code work} unless it is mounted already.
      */
-    static void mountVolume(Path image, Path work, int capacityGb, int uid) {
+    public static void mountVolume(Path image, Path work, int capacityGb, int uid) {
         try {
             if (!Files.isDirectory(image.getParent())) {
                 // the images hold users' files: the server's alone
@@ -70,20 +70,20 @@ final class HostMounts {
     }
 
     /** Makes {@code dir} a shared mount point: what is mounted below it later reaches sandboxes started before. */
-    static void sharedMountPoint(Path dir) {
+    public static void sharedMountPoint(Path dir) {
         if (!mounted(dir)) {
             run("mount", "--bind", dir.toString(), dir.toString());
             run("mount", "--make-shared", dir.toString());
         }
     }
 
-    static void bind(Path source, Path target) {
+    public static void bind(Path source, Path target) {
         if (!mounted(target)) {
             run("mount", "--bind", source.toString(), target.toString());
         }
     }
 
-    static void unmount(Path target) {
+    public static void unmount(Path target) {
         if (mounted(target)) {
             run("umount", target.toString());
         }
@@ -93,7 +93,7 @@ final class HostMounts {
      * Unmounts everything at or below {@code root}, deepest first. Throws when something stays mounted: the
      * caller must then not delete {@code root}, or it would delete what the mounts show.
      */
-    static void unmountAll(Path root) {
+    public static void unmountAll(Path root) {
         for (Path p : mountsUnder(root)) {
             try {
                 run("umount", p.toString());
@@ -106,11 +106,11 @@ final class HostMounts {
         }
     }
 
-    static boolean mounted(Path p) {
+    public static boolean mounted(Path p) {
         return mountPoints().contains(p.toAbsolutePath().normalize().toString());
     }
 
-    static List<Path> mountsUnder(Path root) {
+    public static List<Path> mountsUnder(Path root) {
         String r = root.toAbsolutePath().normalize().toString();
         List<Path> out = new ArrayList<>();
         for (String m : mountPoints()) {
@@ -138,12 +138,12 @@ final class HostMounts {
     }
 
     /** Runs a host command; fails with its output when it does not succeed. */
-    static String run(String... command) {
+    public static String run(String... command) {
         return runAllowing(java.util.Set.of(0), command);
     }
 
     /** Runs a host command; fails with its output when it exits with a status not in {@code ok}. */
-    static String runAllowing(java.util.Set<Integer> ok, String... command) {
+    public static String runAllowing(java.util.Set<Integer> ok, String... command) {
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();

@@ -1,4 +1,4 @@
-package dev.atelier.runtime.local;
+package dev.atelier.runtime.host;
 
 import dev.atelier.core.port.InstanceRuntime.RuntimeFailure;
 import java.io.IOException;
@@ -17,7 +17,7 @@ import java.nio.file.Path;
  * {@value #REMEMBERED} ports handed out are not handed out again. At random, not in turn: the port an instance
  * will get next must not be guessable by another instance on the same loopback, which could listen there first.
  */
-final class Ports {
+public final class Ports {
     private static final Path EPHEMERAL = Path.of("/proc/sys/net/ipv4/ip_local_port_range");
     private static final int SPAN = 10_000;
     private static final int REMEMBERED = 1_000;
@@ -38,7 +38,7 @@ final class Ports {
      * The {@value #SPAN} ports below the ephemeral range; where it starts too low, the ones above it; where neither
      * has room, the unprivileged ports below it, however few.
      */
-    static Ports belowEphemeral() {
+    public static Ports belowEphemeral() {
         int ephemeralLow = 32768;
         int ephemeralHigh = 60999;
         try {
@@ -65,7 +65,7 @@ final class Ports {
     }
 
     /** A port at random that nothing listens on and that was not handed out lately. */
-    synchronized int take() {
+    public synchronized int take() {
         int size = high - low + 1;
         for (int tried = 0; tried < Math.min(size, 64); tried++) {
             int port = low + RANDOM.nextInt(size);

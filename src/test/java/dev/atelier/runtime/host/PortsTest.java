@@ -1,4 +1,4 @@
-package dev.atelier.runtime.local;
+package dev.atelier.runtime.host;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package dev.atelier.runtime.local;
+package dev.atelier.runtime.host;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,12 +16,12 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 /** Directory trees on the host: copy, measure, delete. Symbolic links are copied as links, never followed. */
-final class Trees {
+public final class Trees {
     private Trees() {
     }
 
     /** Copies {@code from} into {@code to}, leaving out the top-level entries named in {@code skip}; returns bytes. */
-    static long copy(Path from, Path to, Set<String> skip) throws IOException {
+    public static long copy(Path from, Path to, Set<String> skip) throws IOException {
         AtomicLong bytes = new AtomicLong();
         Files.createDirectories(to);
         Files.walkFileTree(from, new SimpleFileVisitor<>() {
@@ -49,7 +49,7 @@ final class Trees {
     }
 
     /** Deletes a tree; a link inside it is removed, not followed. No-op when it does not exist. */
-    static void delete(Path root) {
+    public static void delete(Path root) {
         if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }

@@ -1,0 +1,105 @@
+package dev.atelier.runtime.docker;
+
+import com.github.dockerjava.api.model.Capability;
+import com.github.dockerjava.api.model.Device;
+import com.github.dockerjava.api.model.DeviceRequest;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.Mount;
+import com.github.dockerjava.api.model.MountType;
+import com.github.dockerjava.api.model.BindOptions;
+import com.github.dockerjava.api.model.BindPropagation;
+import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.PortBinding;
+import com.github.dockerjava.api.model.Ports;
+import com.github.dockerjava.api.model.RestartPolicy;
+import dev.atelier.core.model.Flavor;
+import dev.atelier.core.model.Volume;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * How an instance's container is made, decided apart from the engine so that it can be checked without one:
+ * the notebook server's command line, the flavor's limits, accelerators, the user, the mounts and the one port
+ * published on 127.0.0.1.
+ */
+record ContainerPlan(List<String> command, HostConfig hostConfig, Map<String, String> labels, List<String> env) {
+    /** Where Jupyter listens inside the container. */
+    static final int JUPYTER_PORT = 8888;
+    /** The instance's user: uid and gid 1000, as in every image Atelier runs. */
+    static final String USER = "1000:1000";
+    static final String HOME = "/home/ma-user";
+    /** Where the token file is mounted (read-only): Jupyter reads its token from it, not from its command line. */
+    static final String SECRET_CONFIG = "/etc/atelier/jupyter_server_config.json";
+    /** The work volume (without the trailing slash the API shows). */
+    static final String WORK = Volume.MOUNT_PATH.substring(0, Volume.MOUNT_PATH.length() - 1);
+    /** Where storage attached to a running instance appears. */
+    static final String DATA = WORK + "/data";
+
+    /**
+     * @param work the host directory of the instance's work volume
+     * @param secretConfig the host file that holds the instance's Jupyter token
+     * @param attached the host directory under which attached storage is mounted (shared, so that what is mounted
+     *     there later appears in the running container)
+     * @param hostPort the port on 127.0.0.1 that reaches the notebook server
+     */
+    static ContainerPlan of(String instanceId, String installation, String network, Flavor flavor, Path work,
+                            Path secretConfig, Path attached, int hostPort) {
+        List<String> command = List.of("jupyter-server", "--config=" + SECRET_CONFIG, "--no-browser",
+                "--ip=0.0.0.0", "--port=" + JUPYTER_PORT, "--port-retries=0",
+                "--ServerApp.base_url=/notebook/" + instanceId + "/", "--ServerApp.root_dir=" + Volume.MOUNT_PATH,
+                "--ServerApp.default_url=/tree", "--ServerApp.quit_button=False");
+        List<Mount> mounts = new ArrayList<>(List.of(
+                bind(work, WORK, false, null),
+                bind(secretConfig, SECRET_CONFIG, true, null),
+                bind(attached, DATA, false, BindPropagation.R_SLAVE)));
+        long memory = flavor.memoryMib() * 1024 * 1024;
+        HostConfig host = HostConfig.newHostConfig()
+                .withNetworkMode(network)
+                .withPortBindings(new PortBinding(Ports.Binding.bindIpAndPort("127.0.0.1", hostPort),
+                        ExposedPort.tcp(JUPYTER_PORT)))
+                .withMounts(mounts)
+                .withMemory(memory).withMemorySwap(memory)
+                .withNanoCPUs(flavor.vcpus() * 1_000_000_000L)
+                .withPidsLimit((long) flavor.maxProcesses())
+                .withCapDrop(Capability.ALL)
+                .withSecurityOpts(List.of("no-new-privileges"))
+                .withInit(true)
+                // back after the engine restarts (its home, volume and port are the same)
+                .withRestartPolicy(RestartPolicy.unlessStoppedRestart());
+        accelerators(flavor, host);
+        Map<String, String> labels = Map.of(DockerEngine.INSTALLATION_LABEL, installation,
+                DockerEngine.INSTANCE_LABEL, instanceId);
+        List<String> env = List.of("HOME=" + HOME, "LANG=C.UTF-8", "SHELL=/bin/bash",
+                "JUPYTER_RUNTIME_DIR=/tmp/.jupyter-runtime");
+        return new ContainerPlan(command, host, labels, env);
+    }
+
+    /**
+     * GPU flavors ask the engine for that many NVIDIA GPUs (the NVIDIA container toolkit hands them over); Ascend
+     * flavors get the NPU devices {@code /dev/davinci0..n-1} with the management devices the driver needs.
+     */
+    static void accelerators(Flavor flavor, HostConfig host) {
+        if (flavor.gpu() != null && flavor.gpu().count() > 0) {
+            host.withDeviceRequests(List.of(new DeviceRequest().withDriver("nvidia")
+                    .withCount(flavor.gpu().count()).withCapabilities(List.of(List.of("gpu")))));
+        }
+        if (flavor.ascend() != null && flavor.ascend().npu() > 0) {
+            List<Device> devices = new ArrayList<>();
+            for (int i = 0; i < flavor.ascend().npu(); i++) {
+                devices.add(Device.parse("/dev/davinci" + i));
+            }
+            for (String d : List.of("/dev/davinci_manager", "/dev/devmm_svm", "/dev/hisi_hdc")) {
+                devices.add(Device.parse(d));
+            }
+            host.withDevices(devices);
+        }
+    }
+
+    private static Mount bind(Path source, String target, boolean readOnly, BindPropagation propagation) {
+        Mount m = new Mount().withType(MountType.BIND).withSource(source.toString()).withTarget(target)
+                .withReadOnly(readOnly);
+        return propagation == null ? m : m.withBindOptions(new BindOptions().withPropagation(propagation));
+    }
+}

@@ -1,0 +1,372 @@
+package dev.atelier.runtime.docker;
+
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.exception.ConflictException;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.Frame;
+import com.github.dockerjava.api.model.Network;
+import dev.atelier.core.model.StepStatus;
+import dev.atelier.core.port.InstanceRuntime;
+import dev.atelier.core.port.InstanceShell;
+import dev.atelier.core.port.StorageAttachment;
+import dev.atelier.runtime.host.HostMounts;
+import dev.atelier.runtime.host.JupyterStatus;
+import dev.atelier.runtime.host.Ports;
+import dev.atelier.runtime.host.Trees;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs each instance as a container on a Docker engine: the instance's image, as uid 1000 with no capabilities
+ * and no new privileges, the flavor's CPU, memory and process limits, on a bridge network of its own, its work
+ * volume bind-mounted at {@code /home/ma-user/work}, and Jupyter's port published on 127.0.0.1 only. Jupyter reads
+ * its token from a file mounted read-only, so the token is on no command line and in no {@code docker inspect}.
+ *
+ * <p>A stop removes the container: what the user changed outside the work volume is gone unless they saved the
+ * instance as an image first, as on ModelArts. On the host, under {@code <data-dir>/containers/<id>/} (the
+ * server's alone): {@code work/} (the volume, a loop-mounted ext4 file of the flavor's capacity where the host
+ * allows it, {@code <data-dir>/volumes/<id>.ext4}), {@code data/} (where attached storage is mounted) and
+ * {@code secret/} (the token file).
+ */
+public final class DockerRuntime implements InstanceRuntime {
+    private static final Logger log = LoggerFactory.getLogger(DockerRuntime.class);
+    static final String CONTAINER = "container";
+    static final String PORT = "port";
+    private static final int LOG_TAIL_LINES = 15;
+
+    private final DockerEngine engine;
+    private final Path containersDir;
+    private final Path volumesDir;
+    private final boolean loopVolumes;
+    private final Duration stopGrace;
+    private final Ports ports = Ports.belowEphemeral();
+    private final JupyterStatus jupyter = new JupyterStatus();
+    private final DockerShell shell;
+    private final DockerStorage storage;
+
+    public DockerRuntime(DockerEngine engine, Path dataDir, Path objectStoreDir, Duration stopGrace) {
+        this.engine = engine;
+        Path data = dataDir.toAbsolutePath().normalize();
+        this.containersDir = data.resolve("containers");
+        this.volumesDir = data.resolve("volumes");
+        this.loopVolumes = HostMounts.loopVolumesAvailable();
+        this.stopGrace = stopGrace;
+        this.shell = new DockerShell(engine, this::containerOf);
+        this.storage = new DockerStorage(objectStoreDir.toAbsolutePath().normalize(), this::attachedDir);
+    }
+
+    @Override
+    public <T> Optional<T> capability(Class<T> type) {
+        return type == InstanceShell.class ? Optional.of(type.cast(shell))
+                : type == StorageAttachment.class ? Optional.of(type.cast(storage))
+                : InstanceRuntime.super.capability(type);
+    }
+
+    /** What this runtime enforces, for the operator. */
+    public Map<String, Object> capabilities() {
+        Map<String, Object> c = new java.util.LinkedHashMap<>();
+        c.put("runtime", "docker");
+        c.put("engine", engine.host());
+        String problem = engine.problem();
+        if (problem != null) {
+            c.put("engine_problem", problem);
+        }
+        c.put("installation", engine.installation());
+        c.put("network", "a bridge network per instance; Jupyter published on 127.0.0.1 only");
+        c.put("volumes", loopVolumes ? "loop-mounted ext4 (capacity enforced)" : "directories (capacity not enforced)");
+        c.put("registry", engine.registry() == null ? "none" : engine.registry());
+        return c;
+    }
+
+    @Override
+    public Launch launch(LaunchSpec spec, ProgressListener progress) {
+        String id = spec.instanceId();
+        // nothing is recorded for this instance (else it would be polled, not launched): a container that exists
+        // all the same is a launch's that a crash cut off before it was recorded
+        removeContainer(id);
+
+        progress.step(1, StepStatus.PROCESSING);
+        Path work;
+        Path secret;
+        try {
+            work = prepareVolume(spec);
+            secret = writeToken(id, spec.token());
+            Files.createDirectories(attachedDir(id));
+            HostMounts.sharedMountPoint(attachedDir(id));
+        } catch (IOException | RuntimeException e) {
+            throw e instanceof RuntimeFailure f ? f
+                    : new RuntimeFailure("cannot prepare storage for the instance: " + e.getMessage(), e);
+        }
+        dev.atelier.core.CrashPoints.reach("launch.storage");
+        progress.step(1, StepStatus.COMPLETED);
+
+        String image = spec.image().runnable();
+        if (image == null || image.startsWith("/")) {
+            throw new RuntimeFailure("image " + spec.image().swrPath() + " is not a container image (it was registered "
+                    + "on the local runtime); register it again as an image reference");
+        }
+        progress.step(2, StepStatus.PROCESSING);
+        DockerImages.ensurePresent(engine, image);
+        progress.step(2, StepStatus.COMPLETED);
+
+        int port = ports.take();
+        String network = ensureNetwork(id);
+        ContainerPlan plan = ContainerPlan.of(id, engine.installation(), network, spec.flavor(), work, secret,
+                attachedDir(id), port);
+        String container;
+        try {
+            container = engine.client().createContainerCmd(image).withName(engine.nameOf(id))
+                    .withLabels(plan.labels()).withUser(ContainerPlan.USER).withEntrypoint(List.of())
+                    .withCmd(plan.command()).withEnv(plan.env()).withWorkingDir(ContainerPlan.WORK)
+                    .withExposedPorts(ExposedPort.tcp(ContainerPlan.JUPYTER_PORT))
+                    .withHostConfig(plan.hostConfig()).exec().getId();
+            dev.atelier.core.CrashPoints.reach("launch.created");
+            engine.client().startContainerCmd(container).exec();
+        } catch (RuntimeException e) {
+            removeContainer(id);
+            throw DockerEngine.isUnreachable(e) ? new RuntimeFailure(engine.unreachable(e), e)
+                    : DockerEngine.failure("cannot start the container", e);
+        }
+        progress.step(3, StepStatus.COMPLETED);
+        log.info("instance {}: started container {} of {} on 127.0.0.1:{}", id, container.substring(0, 12), image, port);
+        return new Launch(Map.of(CONTAINER, container, PORT, Integer.toString(port)),
+                "http://127.0.0.1:" + port + "/notebook/" + id + "/tree");
+    }
+
+    /** The work volume's host directory, mounted (and grown to the requested capacity) where the host can. */
+    private Path prepareVolume(LaunchSpec spec) throws IOException {
+        Path dir = instanceDir(spec.instanceId());
+        Files.createDirectories(containersDir, PosixFilePermissions.asFileAttribute(
+                PosixFilePermissions.fromString("rwx------")));
+        Path work = dir.resolve("work");
+        Files.createDirectories(work);
+        int uid = 1000;
+        if (loopVolumes) {
+            HostMounts.mountVolume(volumesDir.resolve(spec.instanceId() + ".ext4"), work, spec.volume().capacityGb(),
+                    uid);
+        }
+        if (!Files.isDirectory(work, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            throw new RuntimeFailure("the instance's work directory is no longer a directory; delete the instance");
+        }
+        Files.setAttribute(work, "unix:uid", uid, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        Files.setAttribute(work, "unix:gid", uid, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        return work;
+    }
+
+    /**
+     * The token, in a Jupyter configuration file that only the container's user reads: root's directory on the
+     * host keeps every other host user out, the bind mount lets the container in.
+     */
+    private Path writeToken(String instanceId, String token) throws IOException {
+        Path dir = instanceDir(instanceId).resolve("secret");
+        Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Path file = dir.resolve("jupyter_server_config.json");
+        Path partial = dir.resolve("jupyter_server_config.json.partial");
+        Files.deleteIfExists(partial);
+        Files.writeString(partial, "{\"ServerApp\": {\"token\": \"" + token + "\"}}\n",
+                java.nio.file.StandardOpenOption.CREATE_NEW);
+        Files.setPosixFilePermissions(partial, PosixFilePermissions.fromString("r--------"));
+        Files.setAttribute(partial, "unix:uid", 1000);
+        Files.move(partial, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        return file;
+    }
+
+    /** The instance's own bridge network: other instances and the rest of the host's containers are not on it. */
+    private String ensureNetwork(String instanceId) {
+        String name = engine.nameOf(instanceId);
+        try {
+            boolean exists = !engine.client().listNetworksCmd().withNameFilter(name).exec().stream()
+                    .filter(n -> n.getName().equals(name)).toList().isEmpty();
+            if (!exists) {
+                engine.client().createNetworkCmd().withName(name).withDriver("bridge")
+                        .withLabels(Map.of(DockerEngine.INSTALLATION_LABEL, engine.installation(),
+                                DockerEngine.INSTANCE_LABEL, instanceId))
+                        .withOptions(Map.of("com.docker.network.bridge.enable_icc", "false")).exec();
+            }
+            return name;
+        } catch (ConflictException e) {
+            return name; // made meanwhile
+        } catch (RuntimeException e) {
+            throw DockerEngine.isUnreachable(e) ? new RuntimeFailure(engine.unreachable(e), e)
+                    : DockerEngine.failure("cannot make the instance's network", e);
+        }
+    }
+
+    @Override
+    public Health poll(String instanceId, String token, Map<String, String> state) {
+        InspectContainerResponse c;
+        try {
+            c = engine.client().inspectContainerCmd(state.get(CONTAINER)).exec();
+        } catch (NotFoundException e) {
+            return Health.failed("the instance's container is gone (removed outside Atelier?)");
+        } catch (RuntimeException e) {
+            if (DockerEngine.isUnreachable(e)) {
+                return Health.unreachable(engine.unreachable(e));
+            }
+            throw e;
+        }
+        var s = c.getState();
+        if (!Boolean.TRUE.equals(s.getRunning())) {
+            if (Boolean.TRUE.equals(s.getRestarting())) {
+                return Health.starting();
+            }
+            return Health.failed(exitReason(state.get(CONTAINER), s, token));
+        }
+        return jupyter.ask("http://127.0.0.1:" + state.get(PORT) + "/notebook/" + instanceId + "/", token)
+                .map(activity -> Health.ready(activity.orElse(null), null)).orElse(Health.starting());
+    }
+
+    /** Why a container stopped: killed for memory, or its exit status with the last lines it wrote. */
+    private String exitReason(String container, InspectContainerResponse.ContainerState s, String token) {
+        String tail = logTail(container, token);
+        if (Boolean.TRUE.equals(s.getOOMKilled())) {
+            return "the notebook server was killed for exceeding its flavor's memory. " + tail;
+        }
+        String error = s.getError() == null || s.getError().isBlank() ? "" : " (" + s.getError() + ")";
+        return "the notebook server exited with status " + s.getExitCodeLong() + error + ". " + tail;
+    }
+
+    /** The container's last log lines, with the token blanked out. */
+    String logTail(String container, String token) {
+        StringBuilder out = new StringBuilder();
+        try {
+            engine.client().logContainerCmd(container).withStdOut(true).withStdErr(true).withTail(LOG_TAIL_LINES)
+                    .exec(new ResultCallback.Adapter<Frame>() {
+                        @Override
+                        public void onNext(Frame frame) {
+                            out.append(new String(frame.getPayload(), StandardCharsets.UTF_8));
+                        }
+                    }).awaitCompletion(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            return "Its log could not be read: " + DockerEngine.rootMessage(e);
+        }
+        String text = out.toString().strip();
+        if (text.contains("exec: \"jupyter-server\"") || text.contains("jupyter-server: not found")
+                || text.contains("executable file not found")) {
+            return "The image has no jupyter-server on its PATH (see docs/images.md). Last lines of its log:\n"
+                    + text.replace(token, "<token>");
+        }
+        return "Last lines of its log:\n" + text.replace(token, "<token>");
+    }
+
+    @Override
+    public void stop(String instanceId, Map<String, String> state) {
+        String container = state.getOrDefault(CONTAINER, engine.nameOf(instanceId));
+        try {
+            engine.client().stopContainerCmd(container).withTimeout((int) Math.max(1, stopGrace.toSeconds())).exec();
+        } catch (NotFoundException e) {
+            // gone already
+        } catch (com.github.dockerjava.api.exception.NotModifiedException e) {
+            // stopped already
+        } catch (RuntimeException e) {
+            throw DockerEngine.isUnreachable(e) ? new RuntimeFailure(engine.unreachable(e), e)
+                    : DockerEngine.failure("cannot stop the container", e);
+        }
+        removeContainer(instanceId);
+        removeNetwork(instanceId);
+        HostMounts.unmountAll(attachedDir(instanceId));
+        HostMounts.unmountAll(instanceDir(instanceId));
+    }
+
+    /** Removes the instance's container, whatever state it is in; no-op when there is none. */
+    private void removeContainer(String instanceId) {
+        try {
+            engine.client().removeContainerCmd(engine.nameOf(instanceId)).withForce(true).withRemoveVolumes(true).exec();
+        } catch (NotFoundException e) {
+            // none
+        } catch (ConflictException e) {
+            // being removed already
+        } catch (RuntimeException e) {
+            throw DockerEngine.isUnreachable(e) ? new RuntimeFailure(engine.unreachable(e), e)
+                    : DockerEngine.failure("cannot remove the container", e);
+        }
+    }
+
+    private void removeNetwork(String instanceId) {
+        try {
+            engine.client().removeNetworkCmd(engine.nameOf(instanceId)).exec();
+        } catch (NotFoundException e) {
+            // none
+        } catch (RuntimeException e) {
+            log.warn("instance {}: cannot remove its network: {}", instanceId, DockerEngine.rootMessage(e));
+        }
+    }
+
+    @Override
+    public Set<String> instancesOnHost() {
+        Set<String> ids = new TreeSet<>();
+        var label = Map.of(DockerEngine.INSTALLATION_LABEL, engine.installation());
+        try {
+            for (Container c : engine.client().listContainersCmd().withShowAll(true).withLabelFilter(label).exec()) {
+                String id = c.getLabels().get(DockerEngine.INSTANCE_LABEL);
+                if (id != null) {
+                    ids.add(id);
+                }
+            }
+            for (Network n : engine.client().listNetworksCmd()
+                    .withFilter("label", List.of(DockerEngine.INSTALLATION_LABEL + "=" + engine.installation())).exec()) {
+                String id = n.getLabels() == null ? null : n.getLabels().get(DockerEngine.INSTANCE_LABEL);
+                if (id != null) {
+                    ids.add(id);
+                }
+            }
+        } catch (RuntimeException e) {
+            log.warn("cannot list this installation's containers: {}", DockerEngine.rootMessage(e));
+        }
+        if (Files.isDirectory(containersDir)) {
+            try (var entries = Files.list(containersDir)) {
+                entries.map(p -> p.getFileName().toString()).filter(n -> n.matches("[0-9a-f-]{36}")).forEach(ids::add);
+            } catch (IOException e) {
+                log.warn("cannot list {}: {}", containersDir, e.getMessage());
+            }
+        }
+        return ids;
+    }
+
+    @Override
+    public void release(String instanceId) {
+        stop(instanceId, Map.of());
+        // never delete through a mount: that would delete attached storage's data
+        Trees.delete(instanceDir(instanceId));
+        try {
+            Files.deleteIfExists(volumesDir.resolve(instanceId + ".ext4"));
+            Files.deleteIfExists(volumesDir.resolve(instanceId + ".ext4.partial"));
+        } catch (IOException e) {
+            throw new RuntimeFailure("cannot remove the volume of " + instanceId + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The running container of an instance, for sessions inside it. */
+    String containerOf(String instanceId) {
+        return engine.nameOf(instanceId);
+    }
+
+    private Path instanceDir(String instanceId) {
+        if (!instanceId.matches("[0-9a-f-]{36}")) {
+            throw new IllegalArgumentException("not an instance id: " + instanceId);
+        }
+        return containersDir.resolve(instanceId);
+    }
+
+    private Path attachedDir(String instanceId) {
+        return instanceDir(instanceId).resolve("data");
+    }
+}
