@@ -229,7 +229,31 @@ public final class DockerRuntime implements InstanceRuntime {
             return Health.failed(exitReason(state.get(CONTAINER), s, token));
         }
         return jupyter.ask("http://127.0.0.1:" + state.get(PORT) + "/notebook/" + instanceId + "/", token)
-                .map(activity -> Health.ready(activity.orElse(null), null)).orElse(Health.starting());
+                .map(activity -> Health.ready(activity.orElse(null), oomNotice(c.getId())))
+                .orElse(Health.starting());
+    }
+
+    /**
+     * Processes of a running container that its memory limit killed (a kernel, say), read from its cgroup, where
+     * the engine keeps it in one of the usual places (cgroup v1 or v2, cgroupfs or systemd driver).
+     */
+    private static String oomNotice(String containerId) {
+        for (String file : List.of("/sys/fs/cgroup/memory/docker/" + containerId + "/memory.oom_control",
+                "/sys/fs/cgroup/docker/" + containerId + "/memory.events",
+                "/sys/fs/cgroup/system.slice/docker-" + containerId + ".scope/memory.events")) {
+            try {
+                for (String line : Files.readAllLines(Path.of(file))) {
+                    if (line.startsWith("oom_kill ")) {
+                        long kills = Long.parseLong(line.substring("oom_kill ".length()).trim());
+                        return kills == 0 ? null : kills + " process(es) of this instance were killed for exceeding "
+                                + "its flavor's memory limit; the notebook server still runs";
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                // not this layout
+            }
+        }
+        return null;
     }
 
     /** Why a container stopped: killed for memory, or its exit status with the last lines it wrote. */

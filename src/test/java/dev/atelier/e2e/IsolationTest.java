@@ -21,13 +21,17 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import dev.atelier.support.TestRuntime;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Sandboxed instances, tried from inside their kernels: what one instance can see of the host and of another
- * instance, and whether its flavor's memory, CPU and process limits hold.
+ * Isolated instances, tried from inside their kernels: what one instance can see of the host and of another
+ * instance, and whether its flavor's memory, CPU, process and storage limits hold. Runs on each runtime that
+ * isolates: sandboxed local processes and Docker containers.
  */
-class SandboxTest {
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class IsolationTest {
     /** One small flavor for the limits, one large for the instance that must not see the other's files. */
     static final String FLAVORS = """
             [
@@ -38,21 +42,36 @@ class SandboxTest {
 
     @TempDir
     static Path dataDir;
-    static TestServer server;
-    static SignedClient api;
-    static String tiny;
-    static String roomy;
-    static Jupyter tinyJupyter;
-    static Jupyter roomyJupyter;
+    TestServer server;
+    SignedClient api;
+    String tiny;
+    String roomy;
+    Jupyter tinyJupyter;
+    Jupyter roomyJupyter;
+
+    /** Starts the server on the runtime under test, or skips the suite where the host cannot isolate. */
+    abstract TestServer startServer(Path dataDir);
+
+    abstract TestRuntime runtime();
+
+    /** What the server reports it enforces, in its readiness answer. */
+    abstract List<String> reportedEnforcement();
+
+    /** The host's address as an instance sees it (its network's gateway). */
+    abstract String hostAddressSeenFrom(String instanceId);
+
+    /** Addresses of another instance's notebook server that this runtime makes reachable to nobody else. */
+    abstract List<String> otherInstanceAddresses(String instanceId);
+
+    /** What keeps instances apart on the host, beyond what their kernels see. */
+    abstract void assertSeparateOnTheHost(String one, String other) throws Exception;
 
     @BeforeAll
-    static void start() throws Exception {
-        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/bwrap")),
-                "bubblewrap is not installed (bin/atelier installs it)");
+    void start() throws Exception {
         Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
-                "sandboxes with their own uids and cgroup limits need the server to run as root");
+                "isolated instances with limits need the server to run as root");
         Files.writeString(dataDir.resolve("flavors.json"), FLAVORS);
-        server = TestServer.sandboxed(dataDir);
+        server = startServer(dataDir);
         api = server.client();
         tiny = create("tiny");
         roomy = create("roomy");
@@ -60,18 +79,18 @@ class SandboxTest {
         roomyJupyter = running(roomy);
     }
 
-    static String create(String flavor) {
+    String create(String flavor) {
         return api.post("/v1/{project_id}/notebooks", TestServer.createBody(flavor).replace(TestServer.FLAVOR, flavor))
                 .json().get("id").asText();
     }
 
-    static Jupyter running(String id) {
+    Jupyter running(String id) {
         JsonNode nb = StartStopLeaseTest.awaitStatus(api, id, "RUNNING");
         return new Jupyter(nb.get("url").asText(), nb.get("token").asText());
     }
 
     @AfterAll
-    static void stop() {
+    void stop() {
         if (server != null) {
             server.close();
         }
@@ -81,8 +100,7 @@ class SandboxTest {
     void theServerReportsWhatItEnforces() throws Exception {
         HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                 URI.create(server.url() + "/health/ready")).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(r.body()).contains("\"sandbox\":\"bubblewrap\"").contains("\"cgroups\":\"v")
-                .contains("a namespace per instance, with outbound access");
+        assertThat(r.body()).contains(reportedEnforcement());
     }
 
     @Test
@@ -90,6 +108,7 @@ class SandboxTest {
         int apiPort = URI.create(server.url()).getPort();
         int roomyPort = Integer.parseInt(server.store().get(roomy).orElseThrow().url()
                 .replaceAll("^http://127.0.0.1:(\\d+)/.*", "$1"));
+        String host = hostAddressSeenFrom(tiny);
         // a listener on one of the host's own outside addresses stands for the world outside
         java.net.InetAddress outside = java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())
                 .stream().filter(i -> !i.getName().equals("lo")).flatMap(i -> java.util.Collections.list(
@@ -97,9 +116,11 @@ class SandboxTest {
                         && !a.isLoopbackAddress()).findFirst().orElse(null);
         try (java.net.ServerSocket world = outside == null ? null : new java.net.ServerSocket(0, 50, outside)) {
             List<String> targets = new java.util.ArrayList<>(List.of(
-                    "127.0.0.1:5432", "10.0.2.2:5432", // a PostgreSQL on the host's loopback (CI runs one)
-                    "127.0.0.1:" + apiPort, "10.0.2.2:" + apiPort, // Atelier's API
-                    "127.0.0.1:" + roomyPort, "10.0.2.2:" + roomyPort)); // another instance's notebook port
+                    "127.0.0.1:5432", host + ":5432", // a PostgreSQL on the host's loopback (CI runs one)
+                    "127.0.0.1:" + apiPort, host + ":" + apiPort, // Atelier's API
+                    "127.0.0.1:" + roomyPort, host + ":" + roomyPort)); // another instance's notebook port
+            targets.addAll(otherInstanceAddresses(roomy));
+            int unreachable = targets.size();
             if (world != null) {
                 targets.add(outside.getHostAddress() + ":" + world.getLocalPort());
             }
@@ -112,11 +133,11 @@ class SandboxTest {
                     "        print(t, 'reached')",
                     "    except OSError:",
                     "        print(t, 'unreachable')"));
-            for (String t : targets.subList(0, 6)) {
+            for (String t : targets.subList(0, unreachable)) {
                 assertThat(out).as(out).contains(t + " unreachable");
             }
             if (world != null) {
-                assertThat(out).as("outbound access, through the instance's own link").contains(targets.get(6)
+                assertThat(out).as("outbound access, through the instance's own link").contains(targets.get(unreachable)
                         + " reached");
             }
         }
@@ -125,7 +146,7 @@ class SandboxTest {
         assertThat(api.get("/notebook/" + tiny + "/api/status").status()).isEqualTo(200);
         // the markers are computed by the shell, so that the terminal's echo of what was typed never matches them
         String shown = tinyJupyter.terminal("echo term-$((6*7)); python3 -c \"import socket; "
-                + "socket.create_connection(('10.0.2.2', " + apiPort + "), timeout=3)\" || echo api-$((2+3))-unreachable",
+                + "socket.create_connection(('" + host + "', " + apiPort + "), timeout=3)\" || echo api-$((2+3))-unreachable",
                 "api-5-unreachable");
         assertThat(shown).contains("term-42").contains("api-5-unreachable");
     }
@@ -136,7 +157,8 @@ class SandboxTest {
         String out = tinyJupyter.execute(String.join("\n",
                 "import os",
                 "print(os.getuid(), os.getcwd())",
-                "print(os.path.exists(" + py(otherHome.toString()) + "), os.path.exists(" + py(server.dataDir().toString())
+                "print(os.path.exists(" + py(otherHome.toString()) + ") or os.path.exists(" + py(server.dataDir()
+                        .resolve("containers").resolve(roomy).toString()) + "), os.path.exists(" + py(server.dataDir().toString())
                         + "), os.path.exists(" + py(server.dataDir().resolve("atelier.db").toString()) + "))",
                 "comms = [open(f'/proc/{p}/comm').read().strip() for p in os.listdir('/proc') if p.isdigit()]",
                 "print(len(comms) < 50, 'java' in comms)",
@@ -151,10 +173,7 @@ class SandboxTest {
         assertThat(out).isEqualTo("1000 /home/ma-user/work\nFalse False False\nTrue False\nread-only\n['ma-user']\n");
         assertThat(roomyJupyter.execute("import os\nprint(os.path.exists('/tmp/tiny-secret'))")).isEqualTo("False\n");
 
-        int tinyUid = (Integer) Files.getAttribute(server.dataDir().resolve("instances").resolve(tiny),
-                "unix:uid", LinkOption.NOFOLLOW_LINKS);
-        int roomyUid = (Integer) Files.getAttribute(otherHome, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-        assertThat(tinyUid).isGreaterThanOrEqualTo(200_000).isNotEqualTo(roomyUid);
+        assertSeparateOnTheHost(tiny, roomy);
         assertThat(Files.getPosixFilePermissions(server.dataDir().resolve("atelier.db")).toString())
                 .doesNotContain("OTHERS").doesNotContain("GROUP");
     }
@@ -245,8 +264,7 @@ class SandboxTest {
         assertThat(again.execute("print(open('data/in/out.txt').read())")).isEqualTo("x\n");
 
         api.delete("/v1/{project_id}/notebooks/" + id);
-        await().atMost(Duration.ofSeconds(20)).until(() ->
-                !Files.exists(server.dataDir().resolve("instances").resolve(id)));
+        await().atMost(Duration.ofSeconds(20)).until(() -> runtime().traces(server, id).isEmpty());
         assertThat(bucket.resolve("hello.txt")).hasContent("from the object store");
         assertThat(bucket.resolve("out.txt")).hasContent("x");
         assertThat(server.dataDir().resolve("volumes").resolve(id + ".ext4")).doesNotExist();
@@ -268,18 +286,6 @@ class SandboxTest {
     }
 
     @Test
-    void requiredIsolationThatTheHostCannotGiveRefusesTheInstance(@TempDir Path elsewhere) {
-        // a data dir below a directory other users cannot traverse: no sandbox can reach its homes
-        try (TestServer strict = TestServer.requiringIsolation(elsewhere.resolve("private/data"))) {
-            SignedClient client = strict.client();
-            String id = client.post("/v1/{project_id}/notebooks", TestServer.createBody("strict")).json()
-                    .get("id").asText();
-            JsonNode nb = StartStopLeaseTest.awaitStatus(client, id, "CREATE_FAILED");
-            assertThat(nb.get("fail_reason").asText()).contains("requires isolation").contains("traversable");
-        }
-    }
-
-    @Test
     void aLinkPlantedInAttachedStorageCannotLeadTheServerOutOfTheObjectStore() throws Exception {
         Files.createDirectories(server.dataDir().resolve("obs/planted/dir"));
         String base = "/v1/{project_id}/notebooks/" + roomy + "/storage";
@@ -293,7 +299,7 @@ class SandboxTest {
         JsonNode failed = DynamicStorageTest.awaitMount(api, base + "/" + second, "MOUNT_FAILED");
         assertThat(failed.get("failure_reason").asText()).contains("outside the object store");
         String acl = new String(new ProcessBuilder("getfacl", "-p", "/etc").start().getInputStream().readAllBytes());
-        assertThat(acl).doesNotContain("user:2");
+        assertThat(acl).as("no instance's uid was given rights on /etc").doesNotContainPattern("user:[^:\\s]+:");
         api.delete(base + "/" + first);
         api.delete(base + "/" + second);
     }
@@ -309,9 +315,7 @@ class SandboxTest {
                 api.get("/v1/{project_id}/images/" + image).json(), i -> !i.get("status").asText().matches(
                 "INIT|CREATING"));
         assertThat(saved.get("status").asText()).as(saved.toString()).isEqualTo("ACTIVE");
-        Path skeleton = server.dataDir().resolve("images/saved").resolve(image).resolve("home");
-        assertThat(Files.isSymbolicLink(skeleton.resolve("a-link"))).isTrue();
-        assertThat((Integer) Files.getAttribute(skeleton, "unix:uid", LinkOption.NOFOLLOW_LINKS)).isZero();
+        assertSavedSafely(image);
         StartStopLeaseTest.awaitStatus(api, roomy, "RUNNING");
 
         String copy = api.post("/v1/{project_id}/notebooks", TestServer.createBody("copy")
@@ -333,6 +337,72 @@ class SandboxTest {
         assertThat(out).isEqualTo("refused\nFalse\n");
     }
 
+    /** How a saved image is kept on the host: never with the user's rights over Atelier's files. */
+    void assertSavedSafely(String imageId) throws Exception {
+    }
+
+    static String py(String s) {
+        return "'" + s.replace("'", "\\'") + "'";
+    }
+}
+
+/** Sandboxed local processes: bubblewrap, a uid, cgroups and a network namespace each. */
+class SandboxTest extends IsolationTest {
+    @Override
+    TestServer startServer(Path dataDir) {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/bwrap")),
+                "bubblewrap is not installed (bin/atelier installs it)");
+        return TestServer.sandboxed(dataDir);
+    }
+
+    @Override
+    TestRuntime runtime() {
+        return TestRuntime.LOCAL;
+    }
+
+    @Override
+    List<String> reportedEnforcement() {
+        return List.of("\"sandbox\":\"bubblewrap\"", "\"cgroups\":\"v", "a namespace per instance, with outbound access");
+    }
+
+    @Override
+    String hostAddressSeenFrom(String instanceId) {
+        return "10.0.2.2"; // the host as user-mode networking shows it
+    }
+
+    @Override
+    List<String> otherInstanceAddresses(String instanceId) {
+        return List.of();
+    }
+
+    @Override
+    void assertSeparateOnTheHost(String one, String other) throws Exception {
+        int oneUid = (Integer) Files.getAttribute(server.dataDir().resolve("instances").resolve(one),
+                "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        int otherUid = (Integer) Files.getAttribute(server.dataDir().resolve("instances").resolve(other),
+                "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        assertThat(oneUid).isGreaterThanOrEqualTo(200_000).isNotEqualTo(otherUid);
+    }
+
+    @Override
+    void assertSavedSafely(String imageId) throws Exception {
+        Path skeleton = server.dataDir().resolve("images/saved").resolve(imageId).resolve("home");
+        assertThat(Files.isSymbolicLink(skeleton.resolve("a-link"))).isTrue();
+        assertThat((Integer) Files.getAttribute(skeleton, "unix:uid", LinkOption.NOFOLLOW_LINKS)).isZero();
+    }
+
+    @Test
+    void requiredIsolationThatTheHostCannotGiveRefusesTheInstance(@TempDir Path elsewhere) {
+        // a data dir below a directory other users cannot traverse: no sandbox can reach its homes
+        try (TestServer strict = TestServer.requiringIsolation(elsewhere.resolve("private/data"))) {
+            SignedClient client = strict.client();
+            String id = client.post("/v1/{project_id}/notebooks", TestServer.createBody("strict")).json()
+                    .get("id").asText();
+            JsonNode nb = StartStopLeaseTest.awaitStatus(client, id, "CREATE_FAILED");
+            assertThat(nb.get("fail_reason").asText()).contains("requires isolation").contains("traversable");
+        }
+    }
+
     @Test
     void stoppingShutsTheServerDownGracefully() throws Exception {
         String id = create("roomy");
@@ -344,7 +414,54 @@ class SandboxTest {
         api.delete("/v1/{project_id}/notebooks/" + id);
     }
 
-    private static String py(String s) {
-        return "'" + s.replace("'", "\\'") + "'";
+}
+
+/** Docker containers: uid 1000 without capabilities, the flavor's limits, a bridge network each. */
+class ContainerIsolationTest extends IsolationTest {
+    @Override
+    TestServer startServer(Path dataDir) {
+        return TestServer.on(TestRuntime.DOCKER, dataDir);
+    }
+
+    @Override
+    TestRuntime runtime() {
+        return TestRuntime.DOCKER;
+    }
+
+    @Override
+    List<String> reportedEnforcement() {
+        return List.of("\"runtime\":\"docker\"", "a bridge network per instance", "loop-mounted ext4");
+    }
+
+    @Override
+    String hostAddressSeenFrom(String instanceId) {
+        var network = TestRuntime.docker().inspectNetworkCmd().withNetworkId(container(instanceId).getHostConfig()
+                .getNetworkMode()).exec();
+        return network.getIpam().getConfig().get(0).getGateway();
+    }
+
+    @Override
+    List<String> otherInstanceAddresses(String instanceId) {
+        var networks = container(instanceId).getNetworkSettings().getNetworks().values();
+        return networks.stream().map(n -> n.getIpAddress() + ":8888").toList();
+    }
+
+    @Override
+    void assertSeparateOnTheHost(String one, String other) throws Exception {
+        var c = container(one);
+        String token = api.get("/v1/{project_id}/notebooks/" + one).json().get("token").asText();
+        String inspected = new com.fasterxml.jackson.databind.ObjectMapper()
+                .disable(com.fasterxml.jackson.databind.SerializationFeature.FAIL_ON_EMPTY_BEANS).writeValueAsString(c);
+        assertThat(inspected).as("the token is in no inspect output").doesNotContain(token);
+        assertThat(c.getConfig().getUser()).isEqualTo("1000:1000");
+        assertThat(c.getHostConfig().getCapDrop()).extracting(Object::toString).contains("ALL");
+        assertThat(c.getHostConfig().getSecurityOpts()).contains("no-new-privileges");
+        assertThat(c.getHostConfig().getNetworkMode()).isNotEqualTo(container(other).getHostConfig().getNetworkMode());
+        assertThat(c.getHostConfig().getPortBindings().getBindings().values()).allSatisfy(bindings ->
+                assertThat(bindings).allSatisfy(b -> assertThat(b.getHostIp()).isEqualTo("127.0.0.1")));
+    }
+
+    private com.github.dockerjava.api.command.InspectContainerResponse container(String instanceId) {
+        return TestRuntime.docker().inspectContainerCmd(runtime().servers(server, instanceId).get(0)).exec();
     }
 }
