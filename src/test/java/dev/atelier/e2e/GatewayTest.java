@@ -22,13 +22,17 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import dev.atelier.support.TestRuntime;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The notebook gateway with real notebook servers: tokens and cookies, owners' credentials, same-site rules,
- * instances that are not running, a public URL, and a real browser.
+ * instances that are not running, a public URL, and a real browser. Runs with local processes and with Docker
+ * containers behind it.
  */
-class GatewayTest {
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class GatewayTest {
     static final String PUBLIC = "https://notebooks.example.com";
     @TempDir
     static Path dataDir;
@@ -40,9 +44,12 @@ class GatewayTest {
     static String tokenB;
     static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
+    /** Where the instances behind the gateway run. */
+    abstract TestRuntime runtime();
+
     @BeforeAll
-    static void twoRunningInstances() {
-        server = TestServer.withPublicUrl(dataDir, PUBLIC);
+    void twoRunningInstances() {
+        server = TestServer.withPublicUrl(dataDir, PUBLIC, runtime());
         api = server.client();
         a = api.post("/v1/{project_id}/notebooks", TestServer.createBody("gw-a")).json().get("id").asText();
         b = api.post("/v1/{project_id}/notebooks", TestServer.createBody("gw-b")).json().get("id").asText();
@@ -51,7 +58,7 @@ class GatewayTest {
     }
 
     @AfterAll
-    static void stop() {
+    void stop() {
         server.close();
     }
 
@@ -264,12 +271,27 @@ class GatewayTest {
         assertThat(screenshot.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(shot).isRegularFile();
         assertThat(Files.size(shot)).as("a rendered page, not a blank one").isGreaterThan(10_000);
-        Files.copy(shot, Path.of("target", "gateway-tree.png"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(shot, Path.of("target", "gateway-tree-" + runtime().name().toLowerCase(java.util.Locale.ROOT)
+                + ".png"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 
     static List<String> concat(List<String> a, String... more) {
         List<String> all = new java.util.ArrayList<>(a);
         all.addAll(List.of(more));
         return all;
+    }
+}
+
+class LocalGatewayTest extends GatewayTest {
+    @Override
+    TestRuntime runtime() {
+        return TestRuntime.LOCAL;
+    }
+}
+
+class ContainerGatewayTest extends GatewayTest {
+    @Override
+    TestRuntime runtime() {
+        return TestRuntime.DOCKER;
     }
 }

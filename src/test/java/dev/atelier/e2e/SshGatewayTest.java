@@ -26,13 +26,16 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import dev.atelier.support.TestRuntime;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The SSH gateway with OpenSSH's own clients (ssh, scp, sftp, ssh -L) against sandboxed instances: what a
- * local IDE's remote mode needs, and who is refused.
+ * The SSH gateway with OpenSSH's own clients (ssh, scp, sftp, ssh -L) against isolated instances: what a
+ * local IDE's remote mode needs, and who is refused. Runs on sandboxed local processes and on Docker containers.
  */
-class SshGatewayTest {
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class SshGatewayTest {
     @TempDir
     static Path dataDir;
     @TempDir
@@ -42,11 +45,22 @@ class SshGatewayTest {
     static String id;
     static String jupyterPort;
 
+    abstract TestServer startServer(Path dataDir);
+
+    /** The uid the instance's processes and files have on the host. */
+    abstract int hostUid(String instanceId) throws IOException;
+
+    /** The host directory of the instance's work volume. */
+    abstract Path workOnHost(String instanceId);
+
+    /** The port Jupyter listens on inside the instance. */
+    abstract String jupyterPortInside(String instanceId);
+
     @BeforeAll
-    static void start() throws Exception {
+    void start() throws Exception {
         Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
-                "sandboxes with their own uids need the server to run as root");
-        server = TestServer.sandboxed(dataDir);
+                "isolated instances with their own uids need the server to run as root");
+        server = startServer(dataDir);
         api = server.client();
         // Ed25519, OpenSSH's default, for the key that may log in; ECDSA for the one that may not
         run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "good", "-f", keys.resolve("good").toString()));
@@ -61,11 +75,11 @@ class SshGatewayTest {
         assertThat(endpoint.get("service").asText()).isEqualTo("SSH");
         assertThat(endpoint.get("uri").asText()).isEqualTo("ssh://" + id + "@127.0.0.1:" + server.sshPort());
         assertThat(endpoint.get("key_pair_names").get(0).asText()).isEqualTo("laptop");
-        jupyterPort = server.store().get(id).orElseThrow().url().replaceAll("^http://127.0.0.1:(\\d+)/.*", "$1");
+        jupyterPort = jupyterPortInside(id);
     }
 
     @AfterAll
-    static void stop() {
+    void stop() {
         if (server != null) {
             server.close();
         }
@@ -111,8 +125,7 @@ class SshGatewayTest {
         Result r = run(ssh("good", id + "@127.0.0.1", "id -u; pwd; hostname; ls /home/ma-user; test -e "
                 + dataDir + " && echo SEES-DATA-DIR; grep NoNewPrivs /proc/self/status; ps -e | wc -l; echo done"));
         assertThat(r.exit()).as(r.out()).isZero();
-        int uid = (Integer) Files.getAttribute(dataDir.resolve("instances").resolve(id).resolve("work"), "unix:uid");
-        assertThat(uid).as("the instance's own host uid").isGreaterThanOrEqualTo(200_000);
+        int uid = hostUid(id);
         assertThat(r.out()).contains(uid + "\n/home/ma-user/work\nnotebook\n").contains("done")
                 .contains("NoNewPrivs:\t1").doesNotContain("SEES-DATA-DIR");
         Result exit = run(ssh("good", id + "@127.0.0.1", "exit 7"));
@@ -132,28 +145,11 @@ class SshGatewayTest {
         followsTheWindowSize(ssh("good", "-tt", id + "@127.0.0.1"));
     }
 
-    @Test
-    void soDoesAnUnsandboxedOnes(@TempDir Path otherData) throws Exception {
-        try (TestServer plain = TestServer.sqlite(otherData)) {
-            SignedClient other = plain.client();
-            Response registered = other.post("/v3/{project_id}/keypairs", "{\"keypair\":{\"name\":\"laptop\","
-                    + "\"public_key\":\"" + Files.readString(keys.resolve("good.pub")).trim() + "\"}}");
-            assertThat(registered.status()).as(registered.body()).isEqualTo(200);
-            String inst = other.post("/v1/{project_id}/notebooks", TestServer.createBody("plain-ssh").replaceFirst(
-                    "\\}$", ",\"endpoints\":[{\"service\":\"SSH\",\"key_pair_names\":[\"laptop\"]}]}"))
-                    .json().get("id").asText();
-            StartStopLeaseTest.awaitStatus(other, inst, "RUNNING");
-            List<String> client = ssh("good", "-tt", inst + "@127.0.0.1");
-            client.set(client.indexOf(Integer.toString(server.sshPort())), Integer.toString(plain.sshPort()));
-            followsTheWindowSize(client);
-        }
-    }
-
     /**
      * OpenSSH's client in a terminal of its own (script makes one), resized from outside as a terminal emulator
      * does when its window is dragged: the client then tells the server the new size.
      */
-    private static void followsTheWindowSize(List<String> client) throws Exception {
+    static void followsTheWindowSize(List<String> client) throws Exception {
         Process p = new ProcessBuilder("script", "-qfec", String.join(" ", client), "/dev/null")
                 .redirectErrorStream(true).start();
         StringBuffer seen = new StringBuffer();
@@ -210,10 +206,10 @@ class SshGatewayTest {
         up.addAll(List.of(local.toString(), id + "@127.0.0.1:upload.txt"));
         Result r = run(up);
         assertThat(r.exit()).as(r.out()).isZero();
-        Path inside = dataDir.resolve("instances").resolve(id).resolve("work/upload.txt");
+        Path inside = workOnHost(id).resolve("upload.txt");
         assertThat(inside).hasContent("copied in");
         assertThat((Integer) Files.getAttribute(inside, "unix:uid")).as("owned by the instance's uid")
-                .isGreaterThanOrEqualTo(200_000);
+                .isEqualTo(hostUid(id));
 
         Path back = keys.resolve("back.txt");
         List<String> down = new ArrayList<>(scp);
@@ -228,7 +224,7 @@ class SshGatewayTest {
                 "UserKnownHostsFile=/dev/null", "-o", "IdentitiesOnly=yes", "-o", "LogLevel=ERROR", "-b",
                 batch.toString(), id + "@127.0.0.1"));
         assertThat(sftp.exit()).as(sftp.out()).isZero();
-        assertThat(dataDir.resolve("instances").resolve(id).resolve("work/viasftp/f.txt")).hasContent("copied in");
+        assertThat(workOnHost(id).resolve("viasftp/f.txt")).hasContent("copied in");
     }
 
     @Test
@@ -255,31 +251,6 @@ class SshGatewayTest {
                 id + "@127.0.0.1"));
         assertThat(refused.exit()).isNotZero();
         assertThat(refused.out()).containsAnyOf("administratively prohibited", "forwarding failed");
-    }
-
-    @Test
-    void anotherInstallationOnTheSameHostHasUidsOfItsOwnAndItsPortsAreNotForwardedTo(@TempDir Path otherData)
-            throws Exception {
-        try (TestServer other = TestServer.sandboxed(otherData)) {
-            SignedClient otherApi = other.client();
-            String theirs = otherApi.post("/v1/{project_id}/notebooks", TestServer.createBody("theirs")).json()
-                    .get("id").asText();
-            StartStopLeaseTest.awaitStatus(otherApi, theirs, "RUNNING");
-            int ourUid = (Integer) Files.getAttribute(dataDir.resolve("instances").resolve(id), "unix:uid");
-            int theirUid = (Integer) Files.getAttribute(otherData.resolve("instances").resolve(theirs), "unix:uid");
-            assertThat(theirUid).as("uids of another installation's range").isNotEqualTo(ourUid);
-            assertThat(Files.readString(otherData.resolve("uid-range")))
-                    .isNotEqualTo(Files.readString(dataDir.resolve("uid-range")));
-            String theirPort = other.store().get(theirs).orElseThrow().url().replaceAll("^http://127.0.0.1:(\\d+)/.*",
-                    "$1");
-            Result refused = run(ssh("good", "-o", "ExitOnForwardFailure=yes", "-W", "127.0.0.1:" + theirPort,
-                    id + "@127.0.0.1"));
-            assertThat(refused.exit()).as("our key must not reach their notebook").isNotZero();
-            assertThat(refused.out()).containsAnyOf("administratively prohibited", "forwarding failed");
-            otherApi.delete("/v1/{project_id}/notebooks/" + theirs);
-            await().atMost(Duration.ofSeconds(30)).until(() -> otherApi.get("/v1/{project_id}/notebooks/" + theirs)
-                    .status() == 400);
-        }
     }
 
     @Test
@@ -430,5 +401,96 @@ class SshGatewayTest {
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+    }
+}
+
+/** Sandboxed local instances: each under a host uid of this installation's own range. */
+class SandboxSshGatewayTest extends SshGatewayTest {
+    @Override
+    TestServer startServer(Path dataDir) {
+        return TestServer.sandboxed(dataDir);
+    }
+
+    @Override
+    int hostUid(String instanceId) throws IOException {
+        int uid = (Integer) Files.getAttribute(workOnHost(instanceId), "unix:uid");
+        assertThat(uid).as("the instance's own host uid").isGreaterThanOrEqualTo(200_000);
+        return uid;
+    }
+
+    @Override
+    Path workOnHost(String instanceId) {
+        return dataDir.resolve("instances").resolve(instanceId).resolve("work");
+    }
+
+    @Override
+    String jupyterPortInside(String instanceId) {
+        return server.store().get(instanceId).orElseThrow().url().replaceAll("^http://127.0.0.1:(\\d+)/.*", "$1");
+    }
+
+    @Test
+    void soDoesAnUnsandboxedOnes(@TempDir Path otherData) throws Exception {
+        try (TestServer plain = TestServer.sqlite(otherData)) {
+            SignedClient other = plain.client();
+            Response registered = other.post("/v3/{project_id}/keypairs", "{\"keypair\":{\"name\":\"laptop\","
+                    + "\"public_key\":\"" + Files.readString(keys.resolve("good.pub")).trim() + "\"}}");
+            assertThat(registered.status()).as(registered.body()).isEqualTo(200);
+            String inst = other.post("/v1/{project_id}/notebooks", TestServer.createBody("plain-ssh").replaceFirst(
+                    "\\}$", ",\"endpoints\":[{\"service\":\"SSH\",\"key_pair_names\":[\"laptop\"]}]}"))
+                    .json().get("id").asText();
+            StartStopLeaseTest.awaitStatus(other, inst, "RUNNING");
+            List<String> client = ssh("good", "-tt", inst + "@127.0.0.1");
+            client.set(client.indexOf(Integer.toString(server.sshPort())), Integer.toString(plain.sshPort()));
+            followsTheWindowSize(client);
+        }
+    }
+
+    @Test
+    void anotherInstallationOnTheSameHostHasUidsOfItsOwnAndItsPortsAreNotForwardedTo(@TempDir Path otherData)
+            throws Exception {
+        try (TestServer other = TestServer.sandboxed(otherData)) {
+            SignedClient otherApi = other.client();
+            String theirs = otherApi.post("/v1/{project_id}/notebooks", TestServer.createBody("theirs")).json()
+                    .get("id").asText();
+            StartStopLeaseTest.awaitStatus(otherApi, theirs, "RUNNING");
+            int ourUid = (Integer) Files.getAttribute(dataDir.resolve("instances").resolve(id), "unix:uid");
+            int theirUid = (Integer) Files.getAttribute(otherData.resolve("instances").resolve(theirs), "unix:uid");
+            assertThat(theirUid).as("uids of another installation's range").isNotEqualTo(ourUid);
+            assertThat(Files.readString(otherData.resolve("uid-range")))
+                    .isNotEqualTo(Files.readString(dataDir.resolve("uid-range")));
+            String theirPort = other.store().get(theirs).orElseThrow().url().replaceAll("^http://127.0.0.1:(\\d+)/.*",
+                    "$1");
+            Result refused = run(ssh("good", "-o", "ExitOnForwardFailure=yes", "-W", "127.0.0.1:" + theirPort,
+                    id + "@127.0.0.1"));
+            assertThat(refused.exit()).as("our key must not reach their notebook").isNotZero();
+            assertThat(refused.out()).containsAnyOf("administratively prohibited", "forwarding failed");
+            otherApi.delete("/v1/{project_id}/notebooks/" + theirs);
+            await().atMost(Duration.ofSeconds(30)).until(() -> otherApi.get("/v1/{project_id}/notebooks/" + theirs)
+                    .status() == 400);
+        }
+    }
+
+}
+
+/** Docker containers: sessions are execs as uid 1000, forwarding a relay inside the container. */
+class ContainerSshGatewayTest extends SshGatewayTest {
+    @Override
+    TestServer startServer(Path dataDir) {
+        return TestServer.on(TestRuntime.DOCKER, dataDir);
+    }
+
+    @Override
+    int hostUid(String instanceId) {
+        return 1000;
+    }
+
+    @Override
+    Path workOnHost(String instanceId) {
+        return dataDir.resolve("containers").resolve(instanceId).resolve("work");
+    }
+
+    @Override
+    String jupyterPortInside(String instanceId) {
+        return "8888";
     }
 }

@@ -82,6 +82,9 @@ public enum TestRuntime {
             for (var n : docker().listNetworksCmd().withFilter("label", List.of(label)).exec()) {
                 docker().removeNetworkCmd(n.getId()).exec();
             }
+            for (var i : docker().listImagesCmd().withLabelFilter(label).exec()) { // saved by its instances
+                docker().removeImageCmd(i.getId()).withForce(true).exec();
+            }
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

@@ -80,8 +80,15 @@ public final class TestServer implements AutoCloseable {
 
     /** A server with real notebook servers that tells clients it is reached at {@code publicUrl}. */
     public static TestServer withPublicUrl(Path dataDir, String publicUrl) {
+        return withPublicUrl(dataDir, publicUrl, TestRuntime.LOCAL);
+    }
+
+    /** As {@link #withPublicUrl(Path, String)}, with instances on {@code runtime}. */
+    public static TestServer withPublicUrl(Path dataDir, String publicUrl, TestRuntime runtime) {
+        runtime.assumeAvailable();
         TestServer s = new TestServer(dataDir, null, ServerConfig.DEFAULT_JUPYTER, false);
         s.publicUrl = publicUrl;
+        s.engine = runtime.engine();
         return s.start();
     }
 

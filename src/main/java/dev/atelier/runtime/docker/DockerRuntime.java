@@ -131,7 +131,7 @@ public final class DockerRuntime implements InstanceRuntime {
         String container;
         try {
             container = engine.client().createContainerCmd(image).withName(engine.nameOf(id))
-                    .withLabels(plan.labels()).withUser(ContainerPlan.USER).withEntrypoint(List.of())
+                    .withLabels(plan.labels()).withUser(ContainerPlan.USER).withHostName("notebook").withEntrypoint(List.of())
                     .withCmd(plan.command()).withEnv(plan.env()).withWorkingDir(ContainerPlan.WORK)
                     .withExposedPorts(ExposedPort.tcp(ContainerPlan.JUPYTER_PORT))
                     .withHostConfig(plan.hostConfig()).exec().getId();

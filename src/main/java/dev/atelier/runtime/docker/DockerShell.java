@@ -1,17 +1,13 @@
 package dev.atelier.runtime.docker;
 
-import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.NotFoundException;
-import com.github.dockerjava.api.model.Frame;
-import com.github.dockerjava.api.model.StreamType;
 import dev.atelier.core.port.InstanceRuntime.RuntimeFailure;
 import dev.atelier.core.port.InstanceShell;
+import dev.atelier.runtime.host.PortRelay;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -19,7 +15,7 @@ import java.util.function.Function;
 /**
  * Sessions inside a running container, through the engine's exec API: as the instance's user (uid 1000), in its
  * work directory, with its limits (an exec joins the container's cgroup and namespaces). Connections to its ports
- * go to the container's address on its own network, so port forwarding reaches that container and nothing else.
+ * are relayed from inside the container, so port forwarding reaches that container's ports and nothing else.
  */
 final class DockerShell implements InstanceShell {
     private final DockerEngine engine;
@@ -69,79 +65,60 @@ final class DockerShell implements InstanceShell {
         }
     }
 
+    /** A socket of the container's user listens on the port, seen through the container's main process. */
     @Override
     public boolean servesPort(String instanceId, int port) {
         try {
-            running(instanceId);
-            return port > 0 && port < 65536; // every port of the container's own address is the instance's
+            Long pid = running(instanceId).getState().getPidLong();
+            return pid != null && pid > 0 && PortRelay.listensIn(pid, port, 1000);
         } catch (RuntimeFailure e) {
             return false;
         }
     }
 
+    /**
+     * A relay run inside the container as its user, so that what listens on the container's own loopback is reached
+     * as well as what listens on its address, and nothing outside the container is.
+     */
     @Override
     public Connection connect(String instanceId, int port) throws IOException {
-        InspectContainerResponse c;
+        Session relay;
         try {
-            c = running(instanceId);
+            relay = open(instanceId, new Request(List.of("python3", "-c", PortRelay.SCRIPT, Integer.toString(port)),
+                    null, null));
         } catch (RuntimeFailure e) {
             throw new IOException(e.getMessage(), e);
         }
-        var net = c.getNetworkSettings().getNetworks().get(engine.nameOf(instanceId));
-        if (net == null || net.getIpAddress() == null || net.getIpAddress().isBlank()) {
-            throw new IOException("the container has no address on its network");
+        if (relay.stdout().read() != '+') { // the relay's word that it is connected
+            relay.close();
+            throw new java.net.ConnectException("nothing accepts connections on port " + port + " in the instance");
         }
-        Socket socket = new Socket();
-        socket.connect(new InetSocketAddress(net.getIpAddress(), port), 3000);
         return new Connection() {
             @Override
-            public InputStream in() throws IOException {
-                return socket.getInputStream();
+            public InputStream in() {
+                return relay.stdout();
             }
 
             @Override
-            public OutputStream out() throws IOException {
-                return socket.getOutputStream();
+            public OutputStream out() {
+                return relay.stdin();
             }
 
             @Override
-            public void close() throws IOException {
-                socket.close();
+            public void close() {
+                relay.close();
             }
         };
     }
 
-    /** One exec: its input fed from {@link #stdin()}, its output frames split into stdout and stderr. */
+    /** One exec, attached on a connection of its own. */
     private final class ExecSession implements Session {
         private final String exec;
-        private final Pipe in = new Pipe();
-        private final Pipe out = new Pipe();
-        private final Pipe err = new Pipe();
-        private final ResultCallback.Adapter<Frame> callback;
+        private final ExecAttach attached;
 
-        ExecSession(String exec, boolean tty, Terminal terminal) {
+        ExecSession(String exec, boolean tty, Terminal terminal) throws IOException {
             this.exec = exec;
-            this.callback = engine.client().execStartCmd(exec).withTty(tty).withStdIn(in.input())
-                    .exec(new ResultCallback.Adapter<>() {
-                        @Override
-                        public void onNext(Frame frame) {
-                            (frame.getStreamType() == StreamType.STDERR ? err : out).write(frame.getPayload());
-                        }
-
-                        @Override
-                        public void onComplete() {
-                            out.close();
-                            err.close();
-                            super.onComplete();
-                        }
-
-                        @Override
-                        public void onError(Throwable t) {
-                            out.close();
-                            err.close();
-                            super.onError(t);
-                        }
-                    });
+            this.attached = ExecAttach.start(engine.host(), exec, tty);
             if (terminal != null) {
                 resize(terminal.columns(), terminal.rows());
             }
@@ -149,17 +126,17 @@ final class DockerShell implements InstanceShell {
 
         @Override
         public OutputStream stdin() {
-            return in.output();
+            return attached.stdin();
         }
 
         @Override
         public InputStream stdout() {
-            return out.input();
+            return attached.stdout();
         }
 
         @Override
         public InputStream stderr() {
-            return err.input();
+            return attached.stderr();
         }
 
         @Override
@@ -173,21 +150,37 @@ final class DockerShell implements InstanceShell {
 
         @Override
         public int waitFor() throws InterruptedException {
-            callback.awaitCompletion();
-            Long code = engine.client().inspectExecCmd(exec).exec().getExitCodeLong();
-            return code == null ? -1 : code.intValue();
+            attached.awaitOutputEnd();
+            // the output ends a moment before the engine records the exit code
+            for (int i = 0; i < 50; i++) {
+                var state = engine.client().inspectExecCmd(exec).exec();
+                if (!Boolean.TRUE.equals(state.isRunning()) && state.getExitCodeLong() != null) {
+                    return state.getExitCodeLong().intValue();
+                }
+                Thread.sleep(20);
+            }
+            return -1;
         }
 
+        /** Ends the session and what it started: the exec's process (seen from the host) and its descendants. */
         @Override
         public void close() {
-            in.close();
             try {
-                callback.close();
+                attached.close();
             } catch (IOException e) {
                 // closing anyway
             }
-            out.close();
-            err.close();
+            try {
+                var state = engine.client().inspectExecCmd(exec).exec();
+                if (Boolean.TRUE.equals(state.isRunning()) && state.getPidLong() != null) {
+                    ProcessHandle.of(state.getPidLong()).ifPresent(p -> {
+                        p.descendants().forEach(ProcessHandle::destroyForcibly);
+                        p.destroyForcibly();
+                    });
+                }
+            } catch (RuntimeException e) {
+                // the container is gone, and the session with it
+            }
         }
     }
 }

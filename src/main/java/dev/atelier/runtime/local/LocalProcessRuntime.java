@@ -462,7 +462,7 @@ public final class LocalProcessRuntime implements InstanceRuntime, ChangeHints, 
     private static boolean listening(int port, String netPid) {
         if (netPid != null) {
             // the forwarded port always accepts on the host: whether the server listens shows inside its network
-            return LocalShell.listensIn(Long.parseLong(netPid), port, -1);
+            return dev.atelier.runtime.host.PortRelay.listensIn(Long.parseLong(netPid), port, -1);
         }
         try (java.net.Socket s = new java.net.Socket()) {
             s.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), 800);

@@ -2,6 +2,7 @@ package dev.atelier.runtime.local;
 
 import dev.atelier.core.port.InstanceRuntime.RuntimeFailure;
 import dev.atelier.core.port.InstanceShell;
+import dev.atelier.runtime.host.PortRelay;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -320,61 +321,15 @@ final class LocalShell implements InstanceShell {
         }
         if (network != null) { // in the instance's own network: its tables are seen through one of its processes
             var inside = sandboxProcess(instanceId, uid.getAsInt());
-            return inside.isPresent() && listensIn(inside.getAsLong(), port, uid.getAsInt());
+            return inside.isPresent() && PortRelay.listensIn(inside.getAsLong(), port, uid.getAsInt());
         }
-        return listensIn(ProcessHandle.current().pid(), port, uid.getAsInt());
+        return PortRelay.listensIn(ProcessHandle.current().pid(), port, uid.getAsInt());
     }
-
-    /** A relay of Python's standard library, run inside the instance as its user: stdin and stdout to the port. */
-    private static final String RELAY = String.join("\n",
-            "import os, socket, sys, threading",
-            "try:",
-            "    s = socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=10)",
-            "except OSError:",
-            "    sys.exit(1)",
-            "s.settimeout(None)",
-            "os.write(1, b'+')",
-            "def up():",
-            "    while True:",
-            "        d = os.read(0, 65536)",
-            "        if not d:",
-            "            break",
-            "        s.sendall(d)",
-            "    s.shutdown(socket.SHUT_WR)",
-            "threading.Thread(target=up, daemon=True).start()",
-            "while True:",
-            "    d = s.recv(65536)",
-            "    if not d:",
-            "        break",
-            "    while d:",
-            "        d = d[os.write(1, d):]");
 
     /** The host command relaying stdin/stdout to the port inside the instance's network; null: the host's own. */
     private List<String> portRelay(String instanceId, int port) {
-        return network == null ? null : enter(instanceId, List.of("/usr/bin/python3", "-c", RELAY,
+        return network == null ? null : enter(instanceId, List.of("/usr/bin/python3", "-c", PortRelay.SCRIPT,
                 Integer.toString(port)));
-    }
-
-    /**
-     * Whether a socket listens on {@code port} in the network namespace of process {@code pid}, owned by {@code uid}
-     * (any owner when negative).
-     */
-    static boolean listensIn(long pid, int port, int uid) {
-        for (String table : List.of("tcp", "tcp6")) {
-            try {
-                for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "net", table))) {
-                    String[] f = line.trim().split("\\s+");
-                    if (f.length > 7 && f[3].equals("0A") && f[1].contains(":")
-                            && Integer.parseInt(f[1].substring(f[1].lastIndexOf(':') + 1), 16) == port
-                            && (uid < 0 || f[7].equals(Integer.toString(uid)))) {
-                        return true;
-                    }
-                }
-            } catch (IOException | NumberFormatException e) {
-                // no such table (no IPv6), a process gone, or a line of another shape
-            }
-        }
-        return false;
     }
 
     /**
