@@ -107,6 +107,14 @@ public final class TestServer implements AutoCloseable {
         return s.start();
     }
 
+    /** A server whose instances run on the Docker engine at {@code dockerHost} ({@code tcp://...}, {@code unix://...}). */
+    public static TestServer onDocker(Path dataDir, String dockerHost) {
+        TestRuntime.DOCKER.assumeAvailable();
+        TestServer s = new TestServer(dataDir, null, ServerConfig.DEFAULT_JUPYTER, false);
+        s.engine = new ServerConfig.Engine("docker", dockerHost, null, null, null);
+        return s.start();
+    }
+
     public static TestServer of(Path dataDir, String databaseUrl, String runnable) {
         return new TestServer(dataDir, databaseUrl, runnable, false).start();
     }

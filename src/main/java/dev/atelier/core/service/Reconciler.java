@@ -342,10 +342,22 @@ public final class Reconciler {
             return Optional.of(Duration.ZERO);
         } catch (RuntimeFailure e) {
             log.warn("instance {} failed to launch: {}", inst.id(), e.getMessage());
-            runtime.stop(inst.id(), Map.of());
+            undoLaunch(inst.id());
             Instance cur = latest.get();
             write(cur, cur.withStatus(failed, cur.progress().failCurrent(), e.getMessage()));
             return Optional.empty();
+        }
+    }
+
+    /**
+     * Removes what a failed launch left. Where even that fails (its engine does not answer), the failure is still
+     * recorded: the next launch and the release of a deleted instance remove what is left.
+     */
+    private void undoLaunch(String id) {
+        try {
+            runtime.stop(id, Map.of());
+        } catch (RuntimeException e) {
+            log.warn("instance {}: cannot remove what its failed launch left yet: {}", id, e.getMessage());
         }
     }
 

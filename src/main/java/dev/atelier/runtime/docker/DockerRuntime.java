@@ -222,10 +222,10 @@ public final class DockerRuntime implements InstanceRuntime {
             throw e;
         }
         var s = c.getState();
-        if (!Boolean.TRUE.equals(s.getRunning())) {
-            if (Boolean.TRUE.equals(s.getRestarting())) {
-                return Health.starting();
-            }
+        // a server that exited is failed, even where the engine's restart policy is starting it again (the policy
+        // is for the engine's own restarts, which start containers without counting)
+        if (!Boolean.TRUE.equals(s.getRunning()) || Boolean.TRUE.equals(s.getRestarting())
+                || (c.getRestartCount() != null && c.getRestartCount() > 0)) {
             return Health.failed(exitReason(state.get(CONTAINER), s, token));
         }
         return jupyter.ask("http://127.0.0.1:" + state.get(PORT) + "/notebook/" + instanceId + "/", token)
@@ -284,7 +284,7 @@ public final class DockerRuntime implements InstanceRuntime {
         }
         String text = out.toString().strip();
         if (text.contains("exec: \"jupyter-server\"") || text.contains("jupyter-server: not found")
-                || text.contains("executable file not found")) {
+                || text.contains("executable file not found") || text.contains("exec jupyter-server failed")) {
             return "The image has no jupyter-server on its PATH (see docs/images.md). Last lines of its log:\n"
                     + text.replace(token, "<token>");
         }
