@@ -21,7 +21,11 @@ import java.util.regex.Pattern;
  * Then ten at once, bare and through Atelier (watched as {@link #BARE_POLL_MS} and {@link #CLIENT_POLL_MS} say): a
  * first round reported on its own, then three (or {@code -Dbench.rounds=K}) whose median is the figure. Prints
  * KEY=VALUE lines.
- * Usage: bench/run start-latency [N] [sandbox [outbound|none|host]]; the first argument is a scratch directory.
+ * With {@code docker}, instances run as containers (--runtime docker) and the bare start is a bare container of the
+ * same image with the same command line (what {@code docker run -p 127.0.0.1:P:8888 IMAGE jupyter-server ...} asks
+ * the engine for), timed until Jupyter answers.
+ * Usage: bench/run start-latency [N] [sandbox [outbound|none|host] | docker]; the first argument is a scratch
+ * directory.
  */
 public class StartLatency {
     static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -42,10 +46,13 @@ public class StartLatency {
         Path dir = Path.of(args[0]);
         int n = args.length > 1 ? Integer.parseInt(args[1]) : 10;
         boolean sandbox = args.length > 2 && args[2].equals("sandbox");
+        DOCKER = args.length > 2 && args[2].equals("docker");
         String network = args.length > 3 ? args[3] : ServerConfig.DEFAULT_INSTANCE_NETWORK;
         // the server as bin/atelier runs it: its defaults
         Atelier atelier = Atelier.start(ServerConfig.defaults(dir.resolve("data"), "127.0.0.1", 0, null)
-                .withIsolation(sandbox, false, network));
+                .withIsolation(sandbox, false, network)
+                .withEngine(new ServerConfig.Engine(DOCKER ? "docker" : "local", null, null, null, null)));
+        System.out.println("runtime=" + (DOCKER ? "docker" : "local"));
         try {
             var creds = new com.fasterxml.jackson.databind.ObjectMapper()
                     .readTree(dir.resolve("data/credentials.json").toFile());
@@ -127,6 +134,9 @@ public class StartLatency {
      * {@code ready} runs once the server answers, before it is stopped. Returns the moment it answered, in epoch ms.
      */
     static long bareStart(Path dir, int i, Ready ready) throws Exception {
+        if (DOCKER) {
+            return bareContainer(i, ready);
+        }
         Path root = Files.createDirectories(dir.resolve("bare-" + i));
         int port = barePort();
         String base = "/notebook/bare-" + i + "/";
@@ -139,29 +149,74 @@ public class StartLatency {
                 "JUPYTER_RUNTIME_DIR", root.resolve("rt").toString()));
         Process p = pb.start();
         try {
-            HttpRequest status = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + base + "api/status"))
-                    .header("Authorization", "token t" + i).build();
-            while (true) {
-                try {
-                    if ((i < 100 || listening(port))
-                            && HTTP.send(status, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-                        break;
-                    }
-                } catch (java.io.IOException notYet) {
-                    // not listening yet
-                }
+            awaitAnswer(port, base, i, () -> {
                 if (!p.isAlive()) {
                     throw new IllegalStateException("bare server " + i + " exited: "
                             + Files.readString(root.resolve("log")));
                 }
-                Thread.sleep(i >= 100 ? BARE_POLL_MS : 10);
-            }
+            });
             long readyAt = System.currentTimeMillis();
             ready.run();
             return readyAt;
         } finally {
             p.destroy();
             p.waitFor();
+        }
+    }
+
+    static boolean DOCKER;
+    static com.github.dockerjava.api.DockerClient docker;
+
+    /** A bare container of the built-in image running Jupyter as Atelier runs it, until it answers. */
+    static long bareContainer(int i, Ready ready) throws Exception {
+        if (docker == null) {
+            var config = com.github.dockerjava.core.DefaultDockerClientConfig.createDefaultConfigBuilder().build();
+            docker = com.github.dockerjava.core.DockerClientImpl.getInstance(config,
+                    new com.github.dockerjava.httpclient5.ApacheDockerHttpClient.Builder()
+                            .dockerHost(config.getDockerHost()).build());
+        }
+        int port = barePort();
+        String base = "/notebook/bare-" + i + "/";
+        var exposed = com.github.dockerjava.api.model.ExposedPort.tcp(8888);
+        String id = docker.createContainerCmd(dev.atelier.runtime.docker.BaseImage.REFERENCE)
+                .withUser("1000:1000").withEnv("JUPYTER_TOKEN=t" + i, "HOME=/home/ma-user")
+                .withCmd("jupyter-server", "--no-browser", "--ip=0.0.0.0", "--port=8888", "--port-retries=0",
+                        "--ServerApp.base_url=" + base, "--ServerApp.root_dir=/home/ma-user")
+                .withExposedPorts(exposed)
+                .withHostConfig(com.github.dockerjava.api.model.HostConfig.newHostConfig().withPortBindings(
+                        new com.github.dockerjava.api.model.PortBinding(com.github.dockerjava.api.model.Ports.Binding
+                                .bindIpAndPort("127.0.0.1", port), exposed)))
+                .exec().getId();
+        try {
+            docker.startContainerCmd(id).exec();
+            awaitAnswer(port, base, i, () -> { });
+            long readyAt = System.currentTimeMillis();
+            ready.run();
+            return readyAt;
+        } finally {
+            docker.removeContainerCmd(id).withForce(true).exec();
+        }
+    }
+
+    interface Check {
+        void run() throws Exception;
+    }
+
+    /** Until the bare server {@code i} answers {@code api/status}; {@code alive} throws when it never will. */
+    static void awaitAnswer(int port, String base, int i, Check alive) throws Exception {
+        HttpRequest status = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + base + "api/status"))
+                .header("Authorization", "token t" + i).build();
+        while (true) {
+            try {
+                if ((i < 100 || listening(port))
+                        && HTTP.send(status, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return;
+                }
+            } catch (java.io.IOException notYet) {
+                // not answering yet
+            }
+            alive.run();
+            Thread.sleep(i >= 100 ? BARE_POLL_MS : 10);
         }
     }
 

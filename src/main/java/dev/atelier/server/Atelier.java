@@ -84,6 +84,7 @@ public final class Atelier implements AutoCloseable {
         log.info("runtime capabilities: {}", parts.capabilities().get());
         var images = new ImageService(Catalog.builtInImages(parts.builtInImage()), new SqlImageStore(database),
                 parts.images(), clock);
+        images.countUsersWith(instanceStore::countUsingImage);
         // shows and authorization checks read instances from memory, kept current by the database's change feed
         var reads = new CachedInstanceReads(new SqlInstanceReads(database, instanceStore), database.changes());
         database.changes().start(CHANGE_FEED_INTERVAL_MS);

@@ -82,6 +82,10 @@ class ImagesTest {
             assertThat(groups.get("total").asInt()).isEqualTo(2);
             JsonNode pyenvGroup = api.get("/v1/{project_id}/images/group?name=pyenv").json().get("data").get(0);
             assertThat(pyenvGroup.get("version_count").asInt()).isEqualTo(1);
+            Response inUse = api.delete("/v1/{project_id}/images/group/" + pyenvGroup.get("id").asText());
+            assertThat(inUse.errorCode()).as("its image is in use").isEqualTo("ModelArts.6357");
+            assertThat(api.get("/v1/{project_id}/images/" + id).status()).isEqualTo(200);
+            api.delete("/v1/{project_id}/notebooks/" + nb);
             Response groupDeleted = api.delete("/v1/{project_id}/images/group/" + pyenvGroup.get("id").asText());
             assertThat(groupDeleted.status()).as(groupDeleted.body()).isEqualTo(200);
             assertThat(api.get("/v1/{project_id}/images/group").json().get("total").asInt()).isEqualTo(1);
@@ -178,6 +182,9 @@ class ImagesTest {
             awaitStatus(api, source, "STOPPED");
             assertThat(api.post("/v1/{project_id}/notebooks/" + source + "/create-image", "{\"name\":\"late\"}")
                     .errorCode()).isEqualTo("ModelArts.6327");
+            Response inUse = api.delete("/v1/{project_id}/images/" + imageId);
+            assertThat(inUse.errorCode()).as("an image that instances use is kept").isEqualTo("ModelArts.6357");
+            assertThat(inUse.body()).contains("used by 1 instance");
             api.delete("/v1/{project_id}/notebooks/" + source);
             api.delete("/v1/{project_id}/notebooks/" + copy);
             api.delete("/v1/{project_id}/images/" + imageId);

@@ -109,9 +109,14 @@ public final class TestServer implements AutoCloseable {
 
     /** A server whose instances run on the Docker engine at {@code dockerHost} ({@code tcp://...}, {@code unix://...}). */
     public static TestServer onDocker(Path dataDir, String dockerHost) {
+        return onDocker(dataDir, dockerHost, null);
+    }
+
+    /** As {@link #onDocker(Path, String)}, with an image registry ({@code host:port}). */
+    public static TestServer onDocker(Path dataDir, String dockerHost, String registry) {
         TestRuntime.DOCKER.assumeAvailable();
         TestServer s = new TestServer(dataDir, null, ServerConfig.DEFAULT_JUPYTER, false);
-        s.engine = new ServerConfig.Engine("docker", dockerHost, null, null, null);
+        s.engine = new ServerConfig.Engine("docker", dockerHost, registry, null, null);
         return s.start();
     }
 

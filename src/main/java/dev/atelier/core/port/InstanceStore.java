@@ -61,6 +61,9 @@ public interface InstanceStore {
     /** How many instances the owner has of a feature, not counting those being deleted. */
     long countOwned(String projectId, String ownerId, Feature feature);
 
+    /** Instances, in any project, created from the image (and not being deleted). */
+    long countUsingImage(String imageId);
+
     /**
      * Claims, for {@code replica} until {@code until}, every instance the reconciler must look at that no other
      * replica holds a live claim on; renews the claims it already holds. Returns the ids it holds now.

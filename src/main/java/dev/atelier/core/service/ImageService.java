@@ -35,6 +35,8 @@ public final class ImageService {
     private final ImageStore store;
     private final ImageBuilder builder;
     private final Clock clock;
+    /** How many instances use an image; deleting one that instances use is refused. */
+    private volatile java.util.function.ToLongFunction<String> users = id -> 0;
 
     public ImageService(List<Image> builtIn, ImageStore store, ImageBuilder builder, Clock clock) {
         this.builtIn = List.copyOf(builtIn);
@@ -144,6 +146,11 @@ public final class ImageService {
         return image;
     }
 
+    /** Where to learn how many instances use an image (the instance store, wired by the composition root). */
+    public void countUsersWith(java.util.function.ToLongFunction<String> count) {
+        this.users = count;
+    }
+
     Optional<Image> pendingSave(String instanceId) {
         return store.pendingSave(instanceId);
     }
@@ -177,6 +184,11 @@ public final class ImageService {
         }
         if (image.status().saving()) {
             throw new AtelierException(ErrorCode.ILLEGAL_STATE, "image " + id + " is still being saved");
+        }
+        long using = users.applyAsLong(id);
+        if (using > 0) {
+            throw new AtelierException(ErrorCode.ILLEGAL_STATE, "image " + id + " is used by " + using
+                    + " instance(s); delete them first");
         }
         store.delete(id);
         builder.discard(id, image.runnable());
@@ -261,6 +273,13 @@ public final class ImageService {
         if (versions.stream().anyMatch(i -> i.builtIn() || !i.projectId().equals(projectId))) {
             throw new AtelierException(ErrorCode.FORBIDDEN, "image group " + groupId
                     + " has images this project does not own");
+        }
+        for (Image version : versions) { // all or none: one in use keeps the whole group
+            long using = users.applyAsLong(version.id());
+            if (using > 0) {
+                throw new AtelierException(ErrorCode.ILLEGAL_STATE, "image " + version.id() + " of group " + groupId
+                        + " is used by " + using + " instance(s); delete them first");
+            }
         }
         versions.forEach(i -> delete(projectId, i.id()));
         return group;

@@ -57,6 +57,11 @@ public final class DockerImages implements ImageBuilder {
 
     /** The image, pulled first where it is missing and a registry can have it; null when there is none. */
     private static InspectImageResponse find(DockerEngine engine, String ref) {
+        return find(engine, ref, () -> { });
+    }
+
+    /** As {@link #find(DockerEngine, String)}; {@code pulling} hears that a pull begins (it can take a while). */
+    private static InspectImageResponse find(DockerEngine engine, String ref, Runnable pulling) {
         try {
             return engine.client().inspectImageCmd(ref).exec();
         } catch (NotFoundException e) {
@@ -66,6 +71,7 @@ public final class DockerImages implements ImageBuilder {
         } catch (RuntimeException e) {
             throw unreachableOr(engine, "cannot look up image " + ref, e);
         }
+        pulling.run();
         String pulled = pull(engine, ref);
         try {
             return engine.client().inspectImageCmd(pulled).exec();
@@ -78,8 +84,8 @@ public final class DockerImages implements ImageBuilder {
      * Makes sure the engine has the image a launch needs, pulling it where it can.
      * @throws RuntimeFailure saying what is missing
      */
-    static void ensurePresent(DockerEngine engine, String ref) {
-        if (find(engine, ref) == null) {
+    static void ensurePresent(DockerEngine engine, String ref, Runnable pulling) {
+        if (find(engine, ref, pulling) == null) {
             throw new RuntimeFailure("image " + ref + " is not on the Docker engine");
         }
     }

@@ -48,6 +48,7 @@ public final class DockerRuntime implements InstanceRuntime {
     static final String CONTAINER = "container";
     static final String PORT = "port";
     private static final int LOG_TAIL_LINES = 15;
+    private static final boolean ROOT = "root".equals(System.getProperty("user.name"));
 
     private final DockerEngine engine;
     private final Path containersDir;
@@ -96,9 +97,13 @@ public final class DockerRuntime implements InstanceRuntime {
     @Override
     public Launch launch(LaunchSpec spec, ProgressListener progress) {
         String id = spec.instanceId();
+        long t0 = System.nanoTime();
         // nothing is recorded for this instance (else it would be polled, not launched): a container that exists
         // all the same is a launch's that a crash cut off before it was recorded
         removeContainer(id);
+        // the engine makes the network (a bridge, its firewall rules) while the volume is prepared here
+        var network = java.util.concurrent.CompletableFuture.supplyAsync(() -> ensureNetwork(id),
+                java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
 
         progress.step(1, StepStatus.PROCESSING);
         Path work;
@@ -107,12 +112,15 @@ public final class DockerRuntime implements InstanceRuntime {
             work = prepareVolume(spec);
             secret = writeToken(id, spec.token());
             Files.createDirectories(attachedDir(id));
-            HostMounts.sharedMountPoint(attachedDir(id));
+            if (ROOT) { // where storage is attached later (needs root, as attaching does)
+                HostMounts.sharedMountPoint(attachedDir(id));
+            }
         } catch (IOException | RuntimeException e) {
             throw e instanceof RuntimeFailure f ? f
                     : new RuntimeFailure("cannot prepare storage for the instance: " + e.getMessage(), e);
         }
         dev.atelier.core.CrashPoints.reach("launch.storage");
+        long tStorage = System.nanoTime();
         progress.step(1, StepStatus.COMPLETED);
 
         String image = spec.image().runnable();
@@ -120,13 +128,12 @@ public final class DockerRuntime implements InstanceRuntime {
             throw new RuntimeFailure("image " + spec.image().swrPath() + " is not a container image (it was registered "
                     + "on the local runtime); register it again as an image reference");
         }
-        progress.step(2, StepStatus.PROCESSING);
-        DockerImages.ensurePresent(engine, image);
+        DockerImages.ensurePresent(engine, image, () -> progress.step(2, StepStatus.PROCESSING));
+        long tImage = System.nanoTime();
         progress.step(2, StepStatus.COMPLETED);
 
         int port = ports.take();
-        String network = ensureNetwork(id);
-        ContainerPlan plan = ContainerPlan.of(id, engine.installation(), network, spec.flavor(), work, secret,
+        ContainerPlan plan = ContainerPlan.of(id, engine.installation(), joined(network), spec.flavor(), work, secret,
                 attachedDir(id), port);
         String container;
         try {
@@ -137,6 +144,12 @@ public final class DockerRuntime implements InstanceRuntime {
                     .withHostConfig(plan.hostConfig()).exec().getId();
             dev.atelier.core.CrashPoints.reach("launch.created");
             engine.client().startContainerCmd(container).exec();
+            if (log.isDebugEnabled()) {
+                long tStarted = System.nanoTime();
+                log.debug("instance {}: launch took {} ms: storage {} ms, image {} ms, network and container {} ms",
+                        id, (tStarted - t0) / 1_000_000, (tStorage - t0) / 1_000_000, (tImage - tStorage) / 1_000_000,
+                        (tStarted - tImage) / 1_000_000);
+            }
         } catch (RuntimeException e) {
             removeContainer(id);
             throw DockerEngine.isUnreachable(e) ? new RuntimeFailure(engine.unreachable(e), e)
@@ -185,6 +198,14 @@ public final class DockerRuntime implements InstanceRuntime {
         Files.move(partial, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         return file;
+    }
+
+    private static String joined(java.util.concurrent.CompletableFuture<String> network) {
+        try {
+            return network.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
     }
 
     /** The instance's own bridge network: other instances and the rest of the host's containers are not on it. */

@@ -3,14 +3,12 @@ package dev.atelier.runtime.local;
 import dev.atelier.runtime.host.HostMounts;
 import dev.atelier.runtime.host.JupyterStatus;
 import dev.atelier.runtime.host.Ports;
-import dev.atelier.runtime.host.Trees;
 import dev.atelier.core.model.StepStatus;
 import dev.atelier.core.port.ChangeHints;
 import dev.atelier.core.port.InstanceRuntime;
 import dev.atelier.core.port.InstanceShell;
 import dev.atelier.core.port.StorageAttachment;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -44,9 +42,10 @@ public final class LocalProcessRuntime implements InstanceRuntime, ChangeHints, 
     private static final String NET_PID = "net_pid";
     /** The capacity of a volume that is a plain directory, measured instead of enforced. */
     private static final String UNCAPPED_GB = "uncapped_capacity_gb";
-    private static final int LOG_TAIL_LINES = 15;
 
     private final Path instancesDir;
+    /** Where each instance's files are. */
+    private final InstanceLayout layout;
     private final boolean sandboxed;
     private final boolean requireIsolation;
     private final Cgroups cgroups;
@@ -64,6 +63,7 @@ public final class LocalProcessRuntime implements InstanceRuntime, ChangeHints, 
     private final ServerProcesses processes;
     private final LocalShell shell;
     private final LocalStorage storage;
+    private final VolumeMeter meter = new VolumeMeter(this::home);
 
     /**
      * @param objectStoreDir the local object store: {@code obs://bucket/dir/} is {@code <objectStoreDir>/bucket/dir/}
@@ -82,6 +82,7 @@ public final class LocalProcessRuntime implements InstanceRuntime, ChangeHints, 
                                boolean requireIsolation, String instanceNetwork) {
         // absolute: the server's root dir is handed to a process that runs in another working directory
         this.instancesDir = dataDir.toAbsolutePath().normalize().resolve("instances");
+        this.layout = new InstanceLayout(instancesDir);
         this.processes = new ServerProcesses(stopGrace);
         this.requireIsolation = requireIsolation;
         String problem = sandbox || requireIsolation ? Sandbox.problem() : "the sandbox is not enabled (--sandbox)";
@@ -108,7 +109,7 @@ public final class LocalProcessRuntime implements InstanceRuntime, ChangeHints, 
             log.warn("instances run without isolation: {}", problem);
         }
         this.logs = new LogWatch(instancesDir.resolveSibling("instance-logs"));
-        this.storage = new LocalStorage(objectStoreDir.toAbsolutePath().normalize(), sandboxed, this::home, this::sandboxUid, this::mountsDir);
+        this.storage = new LocalStorage(objectStoreDir.toAbsolutePath().normalize(), sandboxed, this::home, this::sandboxUid, layout::mountsDir);
         this.shell = new LocalShell(sandboxed, this::home, this::sandboxUid, cgroups, network);
         if (sandboxed) {
             // an instance's uid must reach its home to bind it (traverse, not list): 0711 on the way there
@@ -151,49 +152,6 @@ public final class LocalProcessRuntime implements InstanceRuntime, ChangeHints, 
         return c;
     }
 
-    /**
-     * Gives the home to the instance's own uid and prepares its storage: the capacity-capped volume at
-     * {@code work} (where loop mounts are available) and the shared mount point for dynamic storage.
-     */
-    private int prepareSandboxStorage(LaunchSpec spec, Path home, Path work) throws IOException {
-        // the user's processes are all gone now, but they may have left links where directories were: root must
-        // never mount or chown through a path the user controls
-        if (!Files.isDirectory(work, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            throw new RuntimeFailure("the instance's work directory is no longer a directory (was it replaced by a "
-                    + "link?); delete the instance");
-        }
-        int uid = Sandbox.uidFor(instancesDir, home, uids);
-        if (loopVolumes) {
-            HostMounts.mountVolume(volumeImage(spec.instanceId()), work, spec.volume().capacityGb(), uid);
-        }
-        for (Path own : List.of(home, work)) {
-            Files.setAttribute(own, "unix:uid", uid, java.nio.file.LinkOption.NOFOLLOW_LINKS);
-            Files.setAttribute(own, "unix:gid", uid, java.nio.file.LinkOption.NOFOLLOW_LINKS);
-        }
-        // attached storage is mounted below a root-owned directory outside the user's tree, shared so that what
-        // is mounted there later appears in the sandbox (at /home/ma-user/work/data)
-        Path mounts = mountsDir(spec.instanceId());
-        Files.createDirectories(mounts.getParent());
-        Files.setPosixFilePermissions(mounts.getParent(), PosixFilePermissions.fromString("rwx--x--x"));
-        Files.createDirectories(mounts);
-        HostMounts.sharedMountPoint(mounts);
-        return uid;
-    }
-
-    /** Where storage attached to a sandboxed instance is mounted on the host. */
-    private Path mountsDir(String instanceId) {
-        return instancesDir.resolveSibling("mounts").resolve(instanceId);
-    }
-
-    /** The notebook server's log: the server's, out of the user's reach. */
-    private Path logFile(String instanceId) {
-        return instancesDir.resolveSibling("instance-logs").resolve(instanceId + ".log");
-    }
-
-    private Path volumeImage(String instanceId) {
-        return instancesDir.resolveSibling("volumes").resolve(instanceId + ".ext4");
-    }
-
     /** The instance's sandbox uid, if it was ever launched in a sandbox of this installation. */
     java.util.OptionalInt sandboxUid(String instanceId) {
         try {
@@ -215,73 +173,7 @@ public final class LocalProcessRuntime implements InstanceRuntime, ChangeHints, 
             }
         }
         String capacity = state.get(UNCAPPED_GB);
-        return capacity == null ? null : overCapacity(instanceId, Integer.parseInt(capacity));
-    }
-
-    /**
-     * When a volume is a plain directory its capacity cannot be enforced; it is measured every 10 s, and what the
-     * last measurement found is said until the next.
-     */
-    private final Map<String, Measured> lastMeasured = new java.util.concurrent.ConcurrentHashMap<>();
-
-    private record Measured(long at, String notice) {
-    }
-
-    private String overCapacity(String instanceId, int capacityGb) {
-        long now = System.currentTimeMillis();
-        Measured last = lastMeasured.get(instanceId);
-        if (last != null && now - last.at() < 10_000) {
-            return last.notice();
-        }
-        String notice = measure(instanceId, capacityGb);
-        lastMeasured.put(instanceId, new Measured(now, notice));
-        return notice;
-    }
-
-    private String measure(String instanceId, int capacityGb) {
-        long used;
-        try (var files = Files.walk(home(instanceId).resolve("work"))) {
-            used = files.filter(f -> Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)).mapToLong(f -> {
-                try {
-                    return Files.size(f);
-                } catch (IOException e) {
-                    return 0;
-                }
-            }).sum();
-        } catch (IOException | java.io.UncheckedIOException e) {
-            return null;
-        }
-        long capacity = capacityGb * 1024L * 1024 * 1024;
-        return used <= capacity ? null : String.format(java.util.Locale.ROOT, "the work volume holds %.1f GB, more "
-                + "than its %d GB capacity, which this host cannot enforce; please free space",
-                used / (1024.0 * 1024 * 1024), capacityGb);
-    }
-
-    /**
-     * The host GPUs a GPU flavor gets: the first {@code count} of /dev/nvidia0..N. (Sharing GPUs among
-     * instances is not arbitrated yet: two instances of a GPU flavor get the same devices.)
-     */
-    private static List<Integer> gpusFor(LaunchSpec spec) {
-        if (spec.flavor().gpu() == null) {
-            return List.of();
-        }
-        List<Integer> found = new ArrayList<>();
-        for (int i = 0; i < 64 && found.size() < spec.flavor().gpu().count(); i++) {
-            if (Files.exists(Path.of("/dev/nvidia" + i))) {
-                found.add(i);
-            }
-        }
-        if (found.size() < spec.flavor().gpu().count()) {
-            throw new RuntimeFailure("flavor " + spec.flavor().id() + " needs " + spec.flavor().gpu().count()
-                    + " GPU(s) and this host has " + found.size());
-        }
-        return found;
-    }
-
-    /** A registered image's environment outside /usr has to be visible (read-only) inside the sandbox. */
-    private static Path imageEnvironment(Path jupyter) {
-        Path env = jupyter.toAbsolutePath().getParent().getParent();
-        return env.startsWith("/usr") ? null : env;
+        return capacity == null ? null : meter.overCapacity(instanceId, Integer.parseInt(capacity));
     }
 
     @Override
@@ -295,21 +187,9 @@ public final class LocalProcessRuntime implements InstanceRuntime, ChangeHints, 
 
         progress.step(1, StepStatus.PROCESSING);
         try {
-            Files.createDirectories(instancesDir);
-            if (!Files.exists(home) && spec.image().skeleton() != null) {
-                // an instance of a saved image starts with what its source instance's user had installed
-                Path staging = instancesDir.resolve("." + spec.instanceId() + ".new");
-                Trees.delete(staging);
-                Trees.copy(Path.of(spec.image().skeleton()), staging, LocalImages.NOT_SAVED);
-                Files.setPosixFilePermissions(staging, PosixFilePermissions.fromString("rwx------"));
-                Files.move(staging, home, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            }
-            Files.createDirectories(home, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            Files.createDirectories(work);
-            Files.createDirectories(logFile(spec.instanceId()).getParent(),
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            layout.prepare(spec);
             if (sandboxed) {
-                sandboxUid = prepareSandboxStorage(spec, home, work);
+                sandboxUid = layout.prepareSandbox(spec, work, uids, loopVolumes);
             }
         } catch (IOException e) {
             throw new RuntimeFailure("cannot prepare storage for the instance: " + e.getMessage(), e);
@@ -331,54 +211,15 @@ public final class LocalProcessRuntime implements InstanceRuntime, ChangeHints, 
 
         // inside a sandbox the instance's home is /home/ma-user; outside it is the home's host path
         Path seenHome = sandboxed ? Path.of(Sandbox.HOME) : home;
-        // in a network of its own it listens on that network's link, where the forwarded port arrives
-        List<String> server = List.of(jupyter.toString(), "--no-browser", "--allow-root",
-                network != null ? "--ip=0.0.0.0" : "--ip=127.0.0.1",
-                "--port=" + port, "--port-retries=0", "--ServerApp.base_url=" + baseUrl,
-                "--ServerApp.root_dir=" + seenHome.resolve("work"), "--ServerApp.default_url=/tree",
-                // the instance lives as long as Atelier says, not until someone clicks Quit
-                "--ServerApp.quit_button=False");
-        List<String> command = new ArrayList<>();
+        List<String> server = ServerCommand.jupyter(jupyter, network != null, port, baseUrl, seenHome);
         Map<String, String> extraState = new java.util.HashMap<>();
-        if (sandboxed) {
-            try {
-                int uid = sandboxUid;
-                List<Path> groups = cgroups == null ? List.of() : cgroups.create(spec.instanceId(),
-                        spec.flavor().memoryMib() * 1024 * 1024, spec.flavor().vcpus(), spec.flavor().maxProcesses());
-                command.addAll(Sandbox.wrap(server, home, mountsDir(spec.instanceId()), uid, groups,
-                        network == null ? List.of() : network.sandboxArguments(),
-                        imageEnvironment(jupyter), gpusFor(spec)));
-                extraState.put(UID, Integer.toString(uid));
-                extraState.put(SANDBOX, "bubblewrap");
-                if (cgroups != null) {
-                    extraState.put(CGROUP, cgroups.version().name());
-                }
-            } catch (IOException e) {
-                throw new RuntimeFailure("cannot prepare the sandbox: " + e.getMessage(), e);
-            }
-        } else {
-            if (requireIsolation) {
-                throw new RuntimeFailure("this server requires isolation, and this host cannot provide it: "
-                        + isolationProblem);
-            }
-            if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
-                command.add("/usr/bin/setsid");
-            }
-            command.addAll(server);
-        }
+        List<String> command = command(spec, server, jupyter, sandboxUid, extraState);
         ProcessBuilder pb = new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile(spec.instanceId()).toFile()))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(layout.logFile(spec.instanceId()).toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        Map<String, String> env = pb.environment();
-        env.clear();
-        env.put("PATH", "/usr/local/bin:/usr/bin:/bin");
-        env.put("HOME", seenHome.toString());
-        env.put("LANG", "C.UTF-8");
-        env.put("JUPYTER_TOKEN", spec.token());
-        env.put("JUPYTER_CONFIG_DIR", seenHome.resolve(".jupyter").toString());
-        env.put("JUPYTER_DATA_DIR", seenHome.resolve(".local/share/jupyter").toString());
-        env.put("JUPYTER_RUNTIME_DIR", sandboxed ? "/tmp/.jupyter-runtime" : home.resolve(".atelier/runtime").toString());
-        env.put("IPYTHONDIR", seenHome.resolve(".ipython").toString());
+        pb.environment().clear();
+        pb.environment().putAll(ServerCommand.environment(spec.token(), seenHome,
+                sandboxed ? "/tmp/.jupyter-runtime" : home.resolve(".atelier/runtime").toString()));
         logs.await(spec.instanceId()); // before it can write a line: none is missed
         Process process;
         try {
@@ -414,12 +255,49 @@ public final class LocalProcessRuntime implements InstanceRuntime, ChangeHints, 
         return new Launch(state, "http://127.0.0.1:" + port + baseUrl + "tree");
     }
 
+    /**
+     * The host command that starts {@code server}: in a sandbox as {@code uid} with its cgroups, network and devices
+     * (what it set up is added to {@code extraState}), or in a session of its own where there is no sandbox.
+     */
+    private List<String> command(LaunchSpec spec, List<String> server, Path jupyter, int sandboxUid,
+                                 Map<String, String> extraState) {
+        Path home = home(spec.instanceId());
+        List<String> command = new ArrayList<>();
+        if (sandboxed) {
+            try {
+                int uid = sandboxUid;
+                List<Path> groups = cgroups == null ? List.of() : cgroups.create(spec.instanceId(),
+                        spec.flavor().memoryMib() * 1024 * 1024, spec.flavor().vcpus(), spec.flavor().maxProcesses());
+                command.addAll(Sandbox.wrap(server, home, layout.mountsDir(spec.instanceId()), uid, groups,
+                        network == null ? List.of() : network.sandboxArguments(),
+                        ServerCommand.imageEnvironment(jupyter), ServerCommand.gpusFor(spec)));
+                extraState.put(UID, Integer.toString(uid));
+                extraState.put(SANDBOX, "bubblewrap");
+                if (cgroups != null) {
+                    extraState.put(CGROUP, cgroups.version().name());
+                }
+            } catch (IOException e) {
+                throw new RuntimeFailure("cannot prepare the sandbox: " + e.getMessage(), e);
+            }
+        } else {
+            if (requireIsolation) {
+                throw new RuntimeFailure("this server requires isolation, and this host cannot provide it: "
+                        + isolationProblem);
+            }
+            if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
+                command.add("/usr/bin/setsid");
+            }
+            command.addAll(server);
+        }
+        return command;
+    }
+
     @Override
     public Health poll(String instanceId, String token, Map<String, String> state) {
         Optional<ProcessHandle> process = processes.ours(instanceId, state.get(PID));
         if (process.isEmpty()) {
             logs.forget(instanceId);
-            return Health.failed("the notebook server exited. " + logTail(instanceId, token));
+            return Health.failed("the notebook server exited. " + logs.tail(instanceId, token));
         }
         if (network != null && state.containsKey(NET_PID) && !network.attached(instanceId)) {
             // its link is gone (killed, or the host rebooted it away): the server runs, so give it a new one
@@ -491,35 +369,13 @@ public final class LocalProcessRuntime implements InstanceRuntime, ChangeHints, 
         if (cgroups != null) {
             cgroups.remove(instanceId);
         }
-        HostMounts.unmountAll(mountsDir(instanceId));
+        HostMounts.unmountAll(layout.mountsDir(instanceId));
         HostMounts.unmountAll(home(instanceId));
     }
 
     @Override
     public java.util.Set<String> instancesOnHost() {
-        java.util.Set<String> ids = new java.util.TreeSet<>();
-        java.util.regex.Pattern id = java.util.regex.Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
-        for (Path dir : List.of(instancesDir, instancesDir.resolveSibling("mounts"), instancesDir.resolveSibling("volumes"),
-                instancesDir.resolveSibling("instance-logs"))) {
-            if (Files.isDirectory(dir)) {
-                try (var entries = Files.list(dir)) {
-                    entries.map(p -> p.getFileName().toString().replaceAll("\\.(ext4(\\.partial)?|log)$", ""))
-                            .filter(n -> id.matcher(n).matches()).forEach(ids::add);
-                } catch (IOException e) {
-                    log.warn("cannot list {}: {}", dir, e.getMessage());
-                }
-            }
-        }
-        java.util.regex.Pattern server = java.util.regex.Pattern.compile("--ServerApp.base_url=/notebook/(" + id.pattern()
-                + ")/.*--ServerApp.root_dir=(\\S+)");
-        ProcessHandle.allProcesses().forEach(p -> {
-            var m = server.matcher(Proc.commandLine(p.pid()));
-            // only this data dir's servers (the root dir is under it, or /home/ma-user/work in a sandbox of ours)
-            if (m.find() && (m.group(2).startsWith(instancesDir.toString()) || Files.exists(instancesDir.resolve(m.group(1))))) {
-                ids.add(m.group(1));
-            }
-        });
-        return ids;
+        return layout.idsOnHost();
     }
 
     /** Stops every process started for the instance that no record names: a launch's that a crash cut off. */
@@ -538,49 +394,18 @@ public final class LocalProcessRuntime implements InstanceRuntime, ChangeHints, 
     public void release(String instanceId) {
         logs.forget(instanceId);
         processes.forget(instanceId);
-        Path home = home(instanceId);
         // anything still running from the instance's directory goes first
         ServerProcesses.under(home(instanceId)).stream().filter(ProcessHandle::isAlive).forEach(p -> processes.terminate(instanceId, p));
         // never delete through a mount: that would delete attached storage's data, or fail half-way
         cleanUp(instanceId);
-        Trees.delete(home);
-        Trees.delete(mountsDir(instanceId));
         if (network != null) {
             network.release(instanceId); // its link was ended with the rest above (cleanUp)
         }
-        Trees.delete(instancesDir.resolve("." + instanceId + ".new"));
-        try {
-            Files.deleteIfExists(volumeImage(instanceId));
-            Files.deleteIfExists(volumeImage(instanceId).resolveSibling(instanceId + ".ext4.partial"));
-            Files.deleteIfExists(logFile(instanceId));
-        } catch (IOException e) {
-            throw new RuntimeFailure("cannot remove the volume of " + instanceId + ": " + e.getMessage(), e);
-        }
+        layout.deleteFiles(instanceId);
     }
 
-    /**
-     * Links {@code <work>/data/<name>} to the object-store directory of {@code uri}: the notebook sees the mount
-     * {@code /data/<name>/} as the folder {@code data/<name>} of its tree. Deleting the instance removes the
-     * link, never the data.
-     */
     /** The instance's home directory on the host. */
     public Path home(String instanceId) {
-        if (!instanceId.matches("[0-9a-f-]{36}")) {
-            throw new IllegalArgumentException("not an instance id: " + instanceId);
-        }
-        return instancesDir.resolve(instanceId);
+        return layout.home(instanceId);
     }
-
-    /** The last lines of the server's log, with the instance token blanked out. */
-    String logTail(String instanceId, String token) {
-        Path file = logFile(instanceId);
-        try {
-            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-            String tail = String.join("\n", lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size()));
-            return "Last lines of its log:\n" + tail.replace(token, "<token>");
-        } catch (IOException e) {
-            return "Its log could not be read: " + e.getMessage();
-        }
-    }
-
 }

@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 final class LogWatch {
     private static final Logger log = LoggerFactory.getLogger(LogWatch.class);
 
+    private static final int TAIL_LINES = 15;
     private final Path logs;
     /** Starting servers whose log writes are reported. */
     private final java.util.Set<String> awaited = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -121,6 +122,18 @@ final class LogWatch {
                 log.debug("closing the log watch: {}", e.toString());
             }
             logWatch = null;
+        }
+    }
+
+    /** The last lines of the server's log, with the instance token blanked out. */
+    String tail(String instanceId, String token) {
+        Path file = logs.resolve(instanceId + ".log");
+        try {
+            java.util.List<String> lines = java.nio.file.Files.readAllLines(file, java.nio.charset.StandardCharsets.UTF_8);
+            String tail = String.join("\n", lines.subList(Math.max(0, lines.size() - TAIL_LINES), lines.size()));
+            return "Last lines of its log:\n" + tail.replace(token, "<token>");
+        } catch (java.io.IOException e) {
+            return "Its log could not be read: " + e.getMessage();
         }
     }
 }

@@ -171,6 +171,12 @@ public final class SqlInstanceStore implements InstanceStore {
         return jdbi.withHandle(h -> countOwned(h, projectId, ownerId, feature));
     }
 
+    @Override
+    public long countUsingImage(String imageId) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM instances WHERE image_id = :i "
+                + "AND desired_state <> 'DELETED'").bind("i", imageId).mapTo(Long.class).one());
+    }
+
     private static long countOwned(org.jdbi.v3.core.Handle h, String projectId, String ownerId, Feature feature) {
         return h.createQuery("SELECT COUNT(*) FROM instances WHERE project_id = :p "
                         + "AND owner_id = :o AND feature = :f AND desired_state <> 'DELETED'")
