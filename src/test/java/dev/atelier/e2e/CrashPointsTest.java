@@ -9,6 +9,7 @@ import dev.atelier.core.CrashPoints;
 import dev.atelier.support.Processes;
 import dev.atelier.support.ServeProcess;
 import dev.atelier.support.SignedClient;
+import dev.atelier.support.TestRuntime;
 import dev.atelier.support.TestServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +20,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -26,23 +28,33 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The server is killed (halted, as by kill -9) at each named point inside the steps of a create, a stop and a
- * delete, with every instance sandboxed; a fresh server on the same data dir must then bring each accepted request
+ * delete, with every instance isolated; a fresh server on the same data dir must then bring each accepted request
  * to the state it asked for, with exactly one notebook server for a running instance and nothing left of a
  * deleted one. Each point is reached deterministically ({@link CrashPoints}), not by a kill at a random moment.
+ * Runs with sandboxed local processes and with Docker containers.
  */
-class CrashPointsTest {
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class CrashPointsTest {
     @TempDir
     Path dataDir;
     ServeProcess server;
 
+    abstract TestRuntime runtime();
+
+    /** The serve command's options that choose the runtime. */
+    abstract List<String> runtimeOptions();
+
+    /** The points the runtime has besides the common ones. */
+    abstract Stream<Arguments> ownPoints();
+
     @BeforeEach
-    void sandboxesCanRunHere() {
-        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/bwrap")), "bubblewrap is not installed");
-        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "sandboxes need root");
+    void isolationCanRunHere() {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "isolated instances need root");
+        runtime().assumeAvailable();
     }
 
-    static Stream<Arguments> points() {
-        return Stream.of(
+    Stream<Arguments> points() {
+        return Stream.concat(ownPoints(), Stream.of(
                 Arguments.of("volume.allocated", "create"), // the volume image exists, its file system does not
                 Arguments.of("launch.storage", "create"), // storage ready, nothing started
                 Arguments.of("launch.spawned", "create"), // a server runs that no record names
@@ -50,7 +62,7 @@ class CrashPointsTest {
                 Arguments.of("stop.begin", "stop"),
                 Arguments.of("stop.stopped", "stop"), // the server is gone, the record says STOPPING
                 Arguments.of("delete.stopped", "delete"),
-                Arguments.of("delete.released", "delete")); // the files are gone, the record is not
+                Arguments.of("delete.released", "delete"))); // the files are gone, the record is not
     }
 
     @ParameterizedTest(name = "killed at {0} during a {1}")
@@ -107,6 +119,7 @@ class CrashPointsTest {
                         .status() == 400);
                 assertThat(servers(created)).isZero();
                 assertThat(Processes.matching("/notebook/" + created + "/")).isEmpty();
+                assertThat(runtime().traces(dataDir, created)).as("nothing left of a deleted instance").isEmpty();
                 for (Path left : List.of(dataDir.resolve("instances").resolve(created),
                         dataDir.resolve("volumes").resolve(created + ".ext4"), dataDir.resolve("mounts").resolve(created),
                         dataDir.resolve("instance-logs").resolve(created + ".log"),
@@ -135,12 +148,19 @@ class CrashPointsTest {
             }
         } finally {
             Processes.matching(dataDir.toString()).forEach(ProcessHandle::destroyForcibly);
+            TestRuntime.removeContainersOf(dataDir);
             TestServer.unmountUnder(dataDir);
         }
     }
 
-    /** Notebook servers of the instance: the jupyter-server processes themselves, not the sandbox around them. */
-    private static long servers(String id) {
+    /**
+     * Notebook servers of the instance: the jupyter-server processes themselves (not the sandbox around them), or
+     * its running containers.
+     */
+    private long servers(String id) {
+        if (runtime() == TestRuntime.DOCKER) {
+            return runtime().servers(null, id).size();
+        }
         return Processes.matching("/notebook/" + id + "/").stream().filter(p -> comm(p.pid()).startsWith("jupyter-serv"))
                 .count();
     }
@@ -158,12 +178,49 @@ class CrashPointsTest {
     }
 
     private ServeProcess serve(Map<String, String> env) throws Exception {
-        return ServeProcess.start(dataDir, env, List.of("--sandbox", "--port", "0", "--data-dir", dataDir.toString()));
+        List<String> args = new java.util.ArrayList<>(runtimeOptions());
+        args.addAll(List.of("--port", "0", "--data-dir", dataDir.toString()));
+        return ServeProcess.start(dataDir, env, args);
     }
 
     private SignedClient client(ServeProcess p) throws Exception {
         JsonNode creds = new ObjectMapper().readTree(dataDir.resolve("credentials.json").toFile());
         return new SignedClient(p.url(), creds.get("project_id").asText(), creds.get("access_key").asText(),
                 creds.get("secret_key").asText());
+    }
+}
+
+class SandboxCrashPointsTest extends CrashPointsTest {
+    @Override
+    TestRuntime runtime() {
+        return TestRuntime.LOCAL;
+    }
+
+    @Override
+    List<String> runtimeOptions() {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/bwrap")), "bubblewrap is not installed");
+        return List.of("--sandbox");
+    }
+
+    @Override
+    Stream<Arguments> ownPoints() {
+        return Stream.of();
+    }
+}
+
+class ContainerCrashPointsTest extends CrashPointsTest {
+    @Override
+    TestRuntime runtime() {
+        return TestRuntime.DOCKER;
+    }
+
+    @Override
+    List<String> runtimeOptions() {
+        return List.of("--runtime", "docker");
+    }
+
+    @Override
+    Stream<Arguments> ownPoints() {
+        return Stream.of(Arguments.of("launch.created", "create")); // a container exists, not started, unrecorded
     }
 }

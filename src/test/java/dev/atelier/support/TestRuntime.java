@@ -51,14 +51,19 @@ public enum TestRuntime {
 
     /** Everything the runtime keeps of an instance: files, and on Docker containers (running or not) and networks. */
     public List<String> traces(TestServer server, String instanceId) {
+        return traces(server.dataDir(), instanceId);
+    }
+
+    /** As {@link #traces(TestServer, String)}, for the server on {@code dataDir}. */
+    public List<String> traces(Path dataDir, String instanceId) {
         List<String> found = new ArrayList<>();
         for (String dir : List.of("instances", "containers", "mounts")) {
-            Path p = server.dataDir().resolve(dir).resolve(instanceId);
+            Path p = dataDir.resolve(dir).resolve(instanceId);
             if (Files.exists(p)) {
                 found.add(p.toString());
             }
         }
-        found.addAll(this == LOCAL ? servers(server, instanceId) : docker().listContainersCmd().withShowAll(true)
+        found.addAll(this == LOCAL ? servers(null, instanceId) : docker().listContainersCmd().withShowAll(true)
                 .withLabelFilter(Map.of("dev.atelier.instance", instanceId)).exec().stream()
                 .map(c -> "container " + c.getNames()[0]).toList());
         if (this == DOCKER) {
@@ -69,7 +74,7 @@ public enum TestRuntime {
     }
 
     /** Removes the containers and networks of the installation on {@code dataDir}, whatever the test left. */
-    static void removeContainersOf(Path dataDir) {
+    public static void removeContainersOf(Path dataDir) {
         Path idFile = dataDir.resolve("installation-id");
         if (!Files.exists(idFile)) {
             return;
