@@ -94,80 +94,119 @@ public final class DockerRuntime implements InstanceRuntime {
         return c;
     }
 
+    /**
+     * The engine makes the instance's network and its container while the volume is made, grown and mounted here:
+     * a container's mounts are bound when it starts, not when it is made, so only the start waits for the volume.
+     */
     @Override
     public Launch launch(LaunchSpec spec, ProgressListener progress) {
         String id = spec.instanceId();
-        long t0 = System.nanoTime();
-        // nothing is recorded for this instance (else it would be polled, not launched): a container that exists
-        // all the same is a launch's that a crash cut off before it was recorded
-        removeContainer(id);
-        // the engine makes the network (a bridge, its firewall rules) while the volume is prepared here
-        var network = java.util.concurrent.CompletableFuture.supplyAsync(() -> ensureNetwork(id),
-                java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
-
-        progress.step(1, StepStatus.PROCESSING);
-        Path work;
-        Path secret;
-        try {
-            work = prepareVolume(spec);
-            secret = writeToken(id, spec.token());
-            Files.createDirectories(attachedDir(id));
-            if (ROOT) { // where storage is attached later (needs root, as attaching does)
-                HostMounts.sharedMountPoint(attachedDir(id));
-            }
-        } catch (IOException | RuntimeException e) {
-            throw e instanceof RuntimeFailure f ? f
-                    : new RuntimeFailure("cannot prepare storage for the instance: " + e.getMessage(), e);
-        }
-        dev.atelier.core.CrashPoints.reach("launch.storage");
-        long tStorage = System.nanoTime();
-        progress.step(1, StepStatus.COMPLETED);
-
         String image = spec.image().runnable();
         if (image == null || image.startsWith("/")) {
             throw new RuntimeFailure("image " + spec.image().swrPath() + " is not a container image (it was registered "
                     + "on the local runtime); register it again as an image reference");
         }
-        DockerImages.ensurePresent(engine, image, () -> progress.step(2, StepStatus.PROCESSING));
-        long tImage = System.nanoTime();
-        progress.step(2, StepStatus.COMPLETED);
-
-        int port = ports.take();
-        ContainerPlan plan = ContainerPlan.of(id, engine.installation(), joined(network), spec.flavor(), work, secret,
-                attachedDir(id), port);
-        String container;
-        try {
-            container = engine.client().createContainerCmd(image).withName(engine.nameOf(id))
-                    .withLabels(plan.labels()).withUser(ContainerPlan.USER).withHostName("notebook").withEntrypoint(List.of())
-                    .withCmd(plan.command()).withEnv(plan.env()).withWorkingDir(ContainerPlan.WORK)
-                    .withExposedPorts(ExposedPort.tcp(ContainerPlan.JUPYTER_PORT))
-                    .withHostConfig(plan.hostConfig()).exec().getId();
-            dev.atelier.core.CrashPoints.reach("launch.created");
-            engine.client().startContainerCmd(container).exec();
-            if (log.isDebugEnabled()) {
-                long tStarted = System.nanoTime();
-                log.debug("instance {}: launch took {} ms: storage {} ms, image {} ms, network and container {} ms",
-                        id, (tStarted - t0) / 1_000_000, (tStorage - t0) / 1_000_000, (tImage - tStorage) / 1_000_000,
-                        (tStarted - tImage) / 1_000_000);
+        long t0 = System.nanoTime();
+        // nothing is recorded for this instance (else it would be polled, not launched): a container that exists
+        // all the same is a launch's that a crash cut off before it was recorded
+        removeContainer(id);
+        try (var background = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            var network = java.util.concurrent.CompletableFuture.supplyAsync(() -> ensureNetwork(id), background);
+            Path secret = prepareFiles(spec);
+            var storage = java.util.concurrent.CompletableFuture.runAsync(() -> prepareStorage(spec), background);
+            boolean[] storageReported = {false};
+            DockerImages.ensurePresent(engine, image, () -> { // a pull can take a while: say so
+                joined(storage);
+                progress.step(1, StepStatus.COMPLETED);
+                storageReported[0] = true;
+                progress.step(2, StepStatus.PROCESSING);
+            });
+            int port = ports.take();
+            ContainerPlan plan = ContainerPlan.of(id, engine.installation(), joined(network), spec.flavor(), workDir(id),
+                    secret, attachedDir(id), port);
+            String container = create(id, image, plan);
+            try {
+                joined(storage);
+            } catch (RuntimeException e) {
+                removeContainer(id);
+                throw e;
             }
+            long tPrepared = System.nanoTime();
+            dev.atelier.core.CrashPoints.reach("launch.storage");
+            if (!storageReported[0]) {
+                progress.step(1, StepStatus.COMPLETED);
+            }
+            progress.step(2, StepStatus.COMPLETED);
+            dev.atelier.core.CrashPoints.reach("launch.created");
+            start(id, container);
+            progress.step(3, StepStatus.COMPLETED);
+            log.debug("instance {}: launched in {} ms, {} ms of them until the container was made and the volume "
+                    + "ready", id, (System.nanoTime() - t0) / 1_000_000, (tPrepared - t0) / 1_000_000);
+            log.info("instance {}: started container {} of {} on 127.0.0.1:{}", id, container.substring(0, 12), image,
+                    port);
+            return new Launch(Map.of(CONTAINER, container, PORT, Integer.toString(port)),
+                    "http://127.0.0.1:" + port + "/notebook/" + id + "/tree");
+        }
+    }
+
+    private String create(String id, String image, ContainerPlan plan) {
+        try {
+            return engine.client().createContainerCmd(image).withName(engine.nameOf(id))
+                    .withLabels(plan.labels()).withUser(ContainerPlan.USER).withHostName("notebook")
+                    .withEntrypoint(List.of()).withCmd(plan.command()).withEnv(plan.env())
+                    .withWorkingDir(ContainerPlan.WORK).withExposedPorts(ExposedPort.tcp(ContainerPlan.JUPYTER_PORT))
+                    .withHostConfig(plan.hostConfig()).exec().getId();
+        } catch (RuntimeException e) {
+            removeContainer(id);
+            throw DockerEngine.isUnreachable(e) ? new RuntimeFailure(engine.unreachable(e), e)
+                    : DockerEngine.failure("cannot make the container", e);
+        }
+    }
+
+    private void start(String id, String container) {
+        try {
+            engine.client().startContainerCmd(container).exec();
         } catch (RuntimeException e) {
             removeContainer(id);
             throw DockerEngine.isUnreachable(e) ? new RuntimeFailure(engine.unreachable(e), e)
                     : DockerEngine.failure("cannot start the container", e);
         }
-        progress.step(3, StepStatus.COMPLETED);
-        log.info("instance {}: started container {} of {} on 127.0.0.1:{}", id, container.substring(0, 12), image, port);
-        return new Launch(Map.of(CONTAINER, container, PORT, Integer.toString(port)),
-                "http://127.0.0.1:" + port + "/notebook/" + id + "/tree");
+    }
+
+    /** The directories the container's mounts need to exist when it is made, and the token file. */
+    private Path prepareFiles(LaunchSpec spec) {
+        String id = spec.instanceId();
+        try {
+            Files.createDirectories(containersDir, PosixFilePermissions.asFileAttribute(
+                    PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectories(workDir(id));
+            Files.createDirectories(attachedDir(id));
+            return writeToken(id, spec.token());
+        } catch (IOException e) {
+            throw new RuntimeFailure("cannot prepare storage for the instance: " + e.getMessage(), e);
+        }
+    }
+
+    /** The volume (made, grown, mounted where the host can) and the mount point for storage attached later. */
+    private void prepareStorage(LaunchSpec spec) {
+        try {
+            prepareVolume(spec);
+            if (ROOT) { // where storage is attached later (needs root, as attaching does)
+                HostMounts.sharedMountPoint(attachedDir(spec.instanceId()));
+            }
+        } catch (IOException | RuntimeException e) {
+            throw e instanceof RuntimeFailure f ? f
+                    : new RuntimeFailure("cannot prepare storage for the instance: " + e.getMessage(), e);
+        }
+    }
+
+    private Path workDir(String instanceId) {
+        return instanceDir(instanceId).resolve("work");
     }
 
     /** The work volume's host directory, mounted (and grown to the requested capacity) where the host can. */
     private Path prepareVolume(LaunchSpec spec) throws IOException {
-        Path dir = instanceDir(spec.instanceId());
-        Files.createDirectories(containersDir, PosixFilePermissions.asFileAttribute(
-                PosixFilePermissions.fromString("rwx------")));
-        Path work = dir.resolve("work");
-        Files.createDirectories(work);
+        Path work = workDir(spec.instanceId());
         int uid = 1000;
         if (loopVolumes) {
             HostMounts.mountVolume(volumesDir.resolve(spec.instanceId() + ".ext4"), work, spec.volume().capacityGb(),
@@ -200,9 +239,9 @@ public final class DockerRuntime implements InstanceRuntime {
         return file;
     }
 
-    private static String joined(java.util.concurrent.CompletableFuture<String> network) {
+    private static <T> T joined(java.util.concurrent.CompletableFuture<T> work) {
         try {
-            return network.join();
+            return work.join();
         } catch (java.util.concurrent.CompletionException e) {
             throw e.getCause() instanceof RuntimeException r ? r : e;
         }
