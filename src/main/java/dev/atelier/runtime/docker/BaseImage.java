@@ -29,11 +29,20 @@ public final class BaseImage {
     private BaseImage() {
     }
 
-    /** Builds the image unless the engine has it; {@code progress} hears what is going on. */
+    /**
+     * Builds the image unless the engine has it; {@code progress} hears what is going on. One build at a time: in
+     * this process (launches waiting for it) and on this host (a lock file, for other installations).
+     */
     public static void ensure(DockerEngine engine, Path workDir, Consumer<String> progress) {
         if (present(engine)) {
             return;
         }
+        synchronized (BaseImage.class) {
+            buildOnce(engine, workDir, progress);
+        }
+    }
+
+    private static void buildOnce(DockerEngine engine, Path workDir, Consumer<String> progress) {
         // one build at a time on this host, whichever installation asks
         Path lockFile = Path.of(System.getProperty("java.io.tmpdir"), "atelier-base-image.lock");
         try (FileChannel lock = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);

@@ -53,6 +53,8 @@ public final class DockerRuntime implements InstanceRuntime {
     private final DockerEngine engine;
     private final Path containersDir;
     private final Path volumesDir;
+    /** Where the built-in image's files are put together. */
+    private final Path scratchDir;
     private final boolean loopVolumes;
     private final Duration stopGrace;
     private final Ports ports = Ports.belowEphemeral();
@@ -65,6 +67,7 @@ public final class DockerRuntime implements InstanceRuntime {
         Path data = dataDir.toAbsolutePath().normalize();
         this.containersDir = data.resolve("containers");
         this.volumesDir = data.resolve("volumes");
+        this.scratchDir = data.resolve("tmp");
         this.loopVolumes = HostMounts.loopVolumesAvailable();
         this.stopGrace = stopGrace;
         this.shell = new DockerShell(engine, this::containerOf);
@@ -115,12 +118,21 @@ public final class DockerRuntime implements InstanceRuntime {
             Path secret = prepareFiles(spec);
             var storage = java.util.concurrent.CompletableFuture.runAsync(() -> prepareStorage(spec), background);
             boolean[] storageReported = {false};
-            DockerImages.ensurePresent(engine, image, () -> { // a pull can take a while: say so
-                joined(storage);
-                progress.step(1, StepStatus.COMPLETED);
-                storageReported[0] = true;
-                progress.step(2, StepStatus.PROCESSING);
-            });
+            Runnable takesAWhile = () -> { // a pull or a build: say so
+                if (!storageReported[0]) {
+                    joined(storage);
+                    progress.step(1, StepStatus.COMPLETED);
+                    storageReported[0] = true;
+                    progress.step(2, StepStatus.PROCESSING);
+                }
+            };
+            if (image.equals(BaseImage.REFERENCE)) { // built at start; not where the engine did not answer then
+                BaseImage.ensure(engine, scratchDir, line -> {
+                    takesAWhile.run();
+                    log.info("{}", line);
+                });
+            }
+            DockerImages.ensurePresent(engine, image, takesAWhile);
             int port = ports.take();
             ContainerPlan plan = ContainerPlan.of(id, engine.installation(), joined(network), spec.flavor(), workDir(id),
                     secret, attachedDir(id), port);
