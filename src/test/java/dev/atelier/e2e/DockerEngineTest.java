@@ -9,6 +9,7 @@ import dev.atelier.support.SignedClient;
 import dev.atelier.support.SignedClient.Response;
 import dev.atelier.support.TestRuntime;
 import dev.atelier.support.TestServer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -101,6 +102,34 @@ class DockerEngineTest {
             assertThat(later.get("status").asText() + " " + later.path("fail_reason").asText())
                     .as("a create asked for meanwhile is carried out, or says why not").matches(
                     "RUNNING .*|CREATE_FAILED .*does not answer.*");
+        }
+    }
+
+    @Test
+    void aSecondInstallationOnTheSameEngineNeverTouchesTheFirstsContainers() throws Exception {
+        try (TestServer first = TestServer.on(TestRuntime.DOCKER, dataDir.resolve("first"));
+             TestServer second = TestServer.on(TestRuntime.DOCKER, dataDir.resolve("second"))) {
+            SignedClient one = first.client();
+            String ours = one.post("/v1/{project_id}/notebooks", TestServer.createBody("ours")).json().get("id")
+                    .asText();
+            StartStopLeaseTest.awaitStatus(one, ours, "RUNNING");
+            List<String> container = TestRuntime.DOCKER.servers(first, ours);
+
+            // the second starts again: what it finds of instances it has no record of is not its own to remove
+            second.stopServer();
+            second.start();
+            SignedClient two = second.client();
+            String theirs = two.post("/v1/{project_id}/notebooks", TestServer.createBody("theirs")).json()
+                    .get("id").asText();
+            StartStopLeaseTest.awaitStatus(two, theirs, "RUNNING");
+            two.delete("/v1/{project_id}/notebooks/" + theirs);
+            await().atMost(Duration.ofSeconds(20)).until(() -> TestRuntime.DOCKER.traces(second, theirs).isEmpty());
+
+            assertThat(TestRuntime.DOCKER.servers(first, ours)).as("the first's container runs on").isEqualTo(container);
+            assertThat(one.get("/v1/{project_id}/notebooks/" + ours).json().get("status").asText())
+                    .isEqualTo("RUNNING");
+            assertThat(Files.readString(dataDir.resolve("first/installation-id")))
+                    .isNotEqualTo(Files.readString(dataDir.resolve("second/installation-id")));
         }
     }
 }
