@@ -159,7 +159,7 @@ abstract class CrashPointsTest {
      */
     private long servers(String id) {
         if (runtime() == TestRuntime.DOCKER) {
-            return runtime().servers(null, id).size();
+            return runtime().servers(id).size();
         }
         return Processes.matching("/notebook/" + id + "/").stream().filter(p -> comm(p.pid()).startsWith("jupyter-serv"))
                 .count();

@@ -81,7 +81,7 @@ class DockerEngineTest {
             String id = api.post("/v1/{project_id}/notebooks", TestServer.createBody("weathered")).json().get("id")
                     .asText();
             StartStopLeaseTest.awaitStatus(api, id, "RUNNING");
-            List<String> container = TestRuntime.DOCKER.servers(server, id);
+            List<String> container = TestRuntime.DOCKER.servers(id);
 
             engine.cut();
             JsonNode down = await().atMost(Duration.ofSeconds(15)).until(() ->
@@ -94,7 +94,7 @@ class DockerEngineTest {
             engine.restore();
             await().atMost(Duration.ofSeconds(15)).until(() ->
                     api.get("/v1/{project_id}/notebooks/" + id).json().path("fail_reason").asText("").isEmpty());
-            assertThat(TestRuntime.DOCKER.servers(server, id)).as("the same container, never a second")
+            assertThat(TestRuntime.DOCKER.servers(id)).as("the same container, never a second")
                     .isEqualTo(container);
             JsonNode later = await().atMost(Duration.ofSeconds(60)).until(() ->
                     api.get("/v1/{project_id}/notebooks/" + created).json(), n -> !n.get("status").asText()
@@ -113,7 +113,7 @@ class DockerEngineTest {
             String ours = one.post("/v1/{project_id}/notebooks", TestServer.createBody("ours")).json().get("id")
                     .asText();
             StartStopLeaseTest.awaitStatus(one, ours, "RUNNING");
-            List<String> container = TestRuntime.DOCKER.servers(first, ours);
+            List<String> container = TestRuntime.DOCKER.servers(ours);
 
             // the second starts again: what it finds of instances it has no record of is not its own to remove
             second.stopServer();
@@ -125,7 +125,7 @@ class DockerEngineTest {
             two.delete("/v1/{project_id}/notebooks/" + theirs);
             await().atMost(Duration.ofSeconds(20)).until(() -> TestRuntime.DOCKER.traces(second, theirs).isEmpty());
 
-            assertThat(TestRuntime.DOCKER.servers(first, ours)).as("the first's container runs on").isEqualTo(container);
+            assertThat(TestRuntime.DOCKER.servers(ours)).as("the first's container runs on").isEqualTo(container);
             assertThat(one.get("/v1/{project_id}/notebooks/" + ours).json().get("status").asText())
                     .isEqualTo("RUNNING");
             assertThat(Files.readString(dataDir.resolve("first/installation-id")))

@@ -462,6 +462,6 @@ class ContainerIsolationTest extends IsolationTest {
     }
 
     private com.github.dockerjava.api.command.InspectContainerResponse container(String instanceId) {
-        return TestRuntime.docker().inspectContainerCmd(runtime().servers(server, instanceId).get(0)).exec();
+        return TestRuntime.docker().inspectContainerCmd(runtime().servers(instanceId).get(0)).exec();
     }
 }

@@ -70,7 +70,7 @@ abstract class NotebookLifecycleTest {
             assertThat(jupyter.get("api/status", false).statusCode()).isEqualTo(401);
             assertThat(jupyter.execute("print(6 * 7)")).isEqualTo("42\n");
 
-            assertThat(runtime().servers(server, id)).hasSize(1);
+            assertThat(runtime().servers(id)).hasSize(1);
             assertThat(jupyter.execute("import os; print(os.getcwd())")).as("the kernel runs in the work volume")
                     .endsWith("/work\n");
 
@@ -99,11 +99,11 @@ abstract class NotebookLifecycleTest {
             var store = server.store();
             var record = store.get(id).orElseThrow();
             assertThat(store.delete(id, record.version())).isTrue(); // as if a crash lost the record
-            assertThat(runtime().servers(server, id)).isNotEmpty();
+            assertThat(runtime().servers(id)).isNotEmpty();
             assertThat(runtime().traces(server, id)).isNotEmpty();
 
             server.start();
-            assertThat(runtime().servers(server, id)).isEmpty();
+            assertThat(runtime().servers(id)).isEmpty();
             assertThat(runtime().traces(server, id)).isEmpty();
         }
     }
@@ -117,7 +117,7 @@ abstract class NotebookLifecycleTest {
             Function<SignedClient, String> status = c -> c.get("/v1/{project_id}/notebooks/" + id).json()
                     .get("status").asText();
             await().atMost(Duration.ofSeconds(30)).until(() -> status.apply(api).equals("RUNNING"));
-            List<String> before = runtime().servers(server, id);
+            List<String> before = runtime().servers(id);
             assertThat(before).hasSize(1);
 
             server.stopServer();
@@ -126,7 +126,7 @@ abstract class NotebookLifecycleTest {
             // the restarted reconciler polls the surviving server and keeps it
             await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(5))
                     .until(() -> status.apply(again).equals("RUNNING"));
-            assertThat(runtime().servers(server, id)).containsExactlyElementsOf(before);
+            assertThat(runtime().servers(id)).containsExactlyElementsOf(before);
 
             again.delete("/v1/{project_id}/notebooks/" + id);
             await().atMost(Duration.ofSeconds(20)).until(() -> runtime().traces(server, id).isEmpty());

@@ -40,7 +40,7 @@ public enum TestRuntime {
      * What runs the instance's notebook server on this runtime: the server process's pid (local), the container's
      * id (Docker); empty when nothing runs.
      */
-    public List<String> servers(TestServer server, String instanceId) {
+    public List<String> servers(String instanceId) {
         if (this == LOCAL) {
             return Processes.matching("/notebook/" + instanceId + "/").stream().map(p -> Long.toString(p.pid()))
                     .toList();
@@ -63,7 +63,7 @@ public enum TestRuntime {
                 found.add(p.toString());
             }
         }
-        found.addAll(this == LOCAL ? servers(null, instanceId) : docker().listContainersCmd().withShowAll(true)
+        found.addAll(this == LOCAL ? servers(instanceId) : docker().listContainersCmd().withShowAll(true)
                 .withLabelFilter(Map.of("dev.atelier.instance", instanceId)).exec().stream()
                 .map(c -> "container " + c.getNames()[0]).toList());
         if (this == DOCKER) {

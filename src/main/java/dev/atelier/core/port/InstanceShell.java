@@ -72,5 +72,25 @@ public interface InstanceShell {
         InputStream in() throws IOException;
 
         OutputStream out() throws IOException;
+
+        /** A connection of two streams that {@code ending} ends: a socket's, or a relay's that runs inside. */
+        static Connection of(InputStream in, OutputStream out, Closeable ending) {
+            return new Connection() {
+                @Override
+                public InputStream in() {
+                    return in;
+                }
+
+                @Override
+                public OutputStream out() {
+                    return out;
+                }
+
+                @Override
+                public void close() throws IOException {
+                    ending.close();
+                }
+            };
+        }
     }
 }

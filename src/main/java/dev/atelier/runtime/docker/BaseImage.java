@@ -62,6 +62,8 @@ public final class BaseImage {
             return true;
         } catch (NotFoundException e) {
             return false;
+        } catch (RuntimeException e) {
+            throw engine.failure("cannot look up image " + REFERENCE, e);
         }
     }
 

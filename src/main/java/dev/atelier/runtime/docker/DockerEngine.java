@@ -66,9 +66,13 @@ public record DockerEngine(DockerClient client, com.github.dockerjava.transport.
         return false;
     }
 
-    /** The failure as one line, for a status message. */
-    static RuntimeFailure failure(String doing, RuntimeException e) {
-        return new RuntimeFailure(doing + ": " + rootMessage(e), e);
+    /**
+     * A failed call to the engine as one line for a status message: that the engine does not answer, where it does
+     * not, else what it answered to {@code doing}.
+     */
+    RuntimeFailure failure(String doing, RuntimeException e) {
+        return isUnreachable(e) ? new RuntimeFailure(unreachable(e), e)
+                : new RuntimeFailure(doing + ": " + rootMessage(e), e);
     }
 
     static String rootMessage(Throwable e) {

@@ -69,7 +69,7 @@ public final class DockerImages implements ImageBuilder {
                 return null;
             }
         } catch (RuntimeException e) {
-            throw unreachableOr(engine, "cannot look up image " + ref, e);
+            throw engine.failure("cannot look up image " + ref, e);
         }
         pulling.run();
         String pulled = pull(engine, ref);
@@ -114,7 +114,7 @@ public final class DockerImages implements ImageBuilder {
         } catch (RuntimeFailure e) {
             throw e;
         } catch (RuntimeException e) {
-            throw unreachableOr(engine, "pull failed: " + from, e);
+            throw engine.failure("pull failed: " + from, e);
         }
     }
 
@@ -139,7 +139,7 @@ public final class DockerImages implements ImageBuilder {
         } catch (RuntimeFailure e) {
             throw e;
         } catch (RuntimeException e) {
-            throw unreachableOr(engine, "cannot save the container as " + ref, e);
+            throw engine.failure("cannot save the container as " + ref, e);
         }
     }
 
@@ -201,10 +201,5 @@ public final class DockerImages implements ImageBuilder {
         }
         String first = reference.substring(0, slash);
         return first.contains(".") || first.contains(":") || first.equals("localhost");
-    }
-
-    private static RuntimeFailure unreachableOr(DockerEngine engine, String doing, RuntimeException e) {
-        return DockerEngine.isUnreachable(e) ? new RuntimeFailure(engine.unreachable(e), e)
-                : DockerEngine.failure(doing, e);
     }
 }

@@ -131,8 +131,9 @@ public final class DockerRuntime implements InstanceRuntime {
                     takesAWhile.run();
                     log.info("{}", line);
                 });
+            } else {
+                DockerImages.ensurePresent(engine, image, takesAWhile);
             }
-            DockerImages.ensurePresent(engine, image, takesAWhile);
             int port = ports.take();
             ContainerPlan plan = ContainerPlan.of(id, engine.installation(), joined(network), spec.flavor(), workDir(id),
                     secret, attachedDir(id), port);
@@ -170,8 +171,7 @@ public final class DockerRuntime implements InstanceRuntime {
                     .withHostConfig(plan.hostConfig()).exec().getId();
         } catch (RuntimeException e) {
             removeContainer(id);
-            throw DockerEngine.isUnreachable(e) ? new RuntimeFailure(engine.unreachable(e), e)
-                    : DockerEngine.failure("cannot make the container", e);
+            throw engine.failure("cannot make the container", e);
         }
     }
 
@@ -180,8 +180,7 @@ public final class DockerRuntime implements InstanceRuntime {
             engine.client().startContainerCmd(container).exec();
         } catch (RuntimeException e) {
             removeContainer(id);
-            throw DockerEngine.isUnreachable(e) ? new RuntimeFailure(engine.unreachable(e), e)
-                    : DockerEngine.failure("cannot start the container", e);
+            throw engine.failure("cannot start the container", e);
         }
     }
 
@@ -275,8 +274,7 @@ public final class DockerRuntime implements InstanceRuntime {
         } catch (ConflictException e) {
             return name; // made meanwhile
         } catch (RuntimeException e) {
-            throw DockerEngine.isUnreachable(e) ? new RuntimeFailure(engine.unreachable(e), e)
-                    : DockerEngine.failure("cannot make the instance's network", e);
+            throw engine.failure("cannot make the instance's network", e);
         }
     }
 
@@ -373,8 +371,7 @@ public final class DockerRuntime implements InstanceRuntime {
         } catch (com.github.dockerjava.api.exception.NotModifiedException e) {
             // stopped already
         } catch (RuntimeException e) {
-            throw DockerEngine.isUnreachable(e) ? new RuntimeFailure(engine.unreachable(e), e)
-                    : DockerEngine.failure("cannot stop the container", e);
+            throw engine.failure("cannot stop the container", e);
         }
         removeContainer(instanceId);
         removeNetwork(instanceId);
@@ -391,8 +388,7 @@ public final class DockerRuntime implements InstanceRuntime {
         } catch (ConflictException e) {
             // being removed already
         } catch (RuntimeException e) {
-            throw DockerEngine.isUnreachable(e) ? new RuntimeFailure(engine.unreachable(e), e)
-                    : DockerEngine.failure("cannot remove the container", e);
+            throw engine.failure("cannot remove the container", e);
         }
     }
 

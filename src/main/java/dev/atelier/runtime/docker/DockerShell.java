@@ -61,7 +61,7 @@ final class DockerShell implements InstanceShell {
         } catch (RuntimeFailure e) {
             throw e;
         } catch (RuntimeException e) {
-            throw new RuntimeFailure(engine.unreachable(e), e);
+            throw engine.failure("cannot look at the instance's container", e);
         }
     }
 
@@ -93,22 +93,7 @@ final class DockerShell implements InstanceShell {
             relay.close();
             throw new java.net.ConnectException("nothing accepts connections on port " + port + " in the instance");
         }
-        return new Connection() {
-            @Override
-            public InputStream in() {
-                return relay.stdout();
-            }
-
-            @Override
-            public OutputStream out() {
-                return relay.stdin();
-            }
-
-            @Override
-            public void close() {
-                relay.close();
-            }
-        };
+        return Connection.of(relay.stdout(), relay.stdin(), relay);
     }
 
     /** One exec, attached on a connection of its own. */

@@ -2,7 +2,6 @@ package dev.atelier.runtime.docker;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.util.concurrent.LinkedBlockingQueue;
 
 /**
@@ -66,28 +65,6 @@ final class Pipe {
                     position += n;
                     return n;
                 }
-            }
-
-            @Override
-            public void close() {
-                Pipe.this.close();
-            }
-        };
-    }
-
-    OutputStream output() {
-        return new OutputStream() {
-            @Override
-            public void write(int b) throws IOException {
-                write(new byte[] {(byte) b}, 0, 1);
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                if (closed) {
-                    throw new IOException("the session has ended");
-                }
-                Pipe.this.write(java.util.Arrays.copyOfRange(b, off, off + len));
             }
 
             @Override

@@ -78,22 +78,14 @@ final class LocalShell implements InstanceShell {
                 socket.close();
                 throw e;
             }
-            return new Streams(socket.getInputStream(), socket.getOutputStream(), socket);
+            return Connection.of(socket.getInputStream(), socket.getOutputStream(), socket);
         }
         Process p = new ProcessBuilder(relay).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         if (p.getInputStream().read() != '+') { // the relay's word that it is connected
             p.destroyForcibly();
             throw new java.net.ConnectException("nothing accepts connections on port " + port + " in the instance");
         }
-        return new Streams(p.getInputStream(), p.getOutputStream(), p::destroyForcibly);
-    }
-
-    /** A connection's two streams, and what ends it. */
-    private record Streams(InputStream in, OutputStream out, java.io.Closeable ending) implements Connection {
-        @Override
-        public void close() throws IOException {
-            ending.close();
-        }
+        return Connection.of(p.getInputStream(), p.getOutputStream(), p::destroyForcibly);
     }
 
     /** A host process with nothing of the server's environment (a database URL, say). */
