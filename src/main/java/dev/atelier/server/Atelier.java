@@ -56,7 +56,7 @@ public final class Atelier implements AutoCloseable {
         this.config = config;
         Bootstrap.dataDir(config.dataDir());
         // configuration first: a mistake in it must not leave anything open
-        Catalog catalog = new Catalog(FlavorFile.load(config.dataDir(), Catalog.builtInFlavors()));
+        var flavors = FlavorFile.load(config.dataDir(), Catalog.builtInFlavors());
         this.database = Database.open(config.effectiveDatabaseUrl());
         IdentityParts id;
         try {
@@ -80,6 +80,9 @@ public final class Atelier implements AutoCloseable {
             throw e;
         }
         this.runtimeParts = parts;
+        // flavors whose accelerators the runtime does not offer are listed as sold out
+        Catalog catalog = new Catalog(flavors.stream().map(f -> parts.offers().test(f) ? f : f.withSoldOut(true))
+                .toList());
         var runtime = parts.runtime();
         log.info("runtime capabilities: {}", parts.capabilities().get());
         var images = new ImageService(Catalog.builtInImages(parts.builtInImage()), new SqlImageStore(database),

@@ -13,12 +13,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Set;
 
 /**
  * The operator's flavor catalogue: {@code <data-dir>/flavors.json}, a JSON array that replaces the built-in
- * flavors when present. GPU and Ascend flavors are offered as sold out on a host without such devices.
+ * flavors when present. GPU and Ascend flavors are offered as sold out where the runtime has no such devices.
  */
 final class FlavorFile {
     static final String FILE = "flavors.json";
@@ -26,7 +27,8 @@ final class FlavorFile {
 
     record Entry(String id, String name, String category, String arch, String description, String feature,
                  Boolean free, Integer vcpus, Long memoryMib, List<String> storages, Integer evsMaxSizeGb,
-                 Flavor.Gpu gpu, Flavor.Ascend ascend, Boolean soldOut, Integer maxProcesses) {
+                 Flavor.Gpu gpu, Flavor.Ascend ascend, Boolean soldOut, Integer maxProcesses,
+                 Map<String, Integer> extendedResources) {
     }
 
     private FlavorFile() {
@@ -34,11 +36,7 @@ final class FlavorFile {
 
     static List<Flavor> load(Path dataDir, List<Flavor> builtIn) {
         Path file = dataDir.resolve(FILE);
-        List<Flavor> flavors = Files.exists(file) ? read(file) : builtIn;
-        boolean gpus = Files.exists(Path.of("/dev/nvidia0"));
-        boolean npus = Files.exists(Path.of("/dev/davinci0"));
-        return flavors.stream().map(f -> f.category().equals("GPU") && !gpus || f.category().equals("ASCEND") && !npus
-                ? f.withSoldOut(true) : f).toList();
+        return Files.exists(file) ? read(file) : builtIn;
     }
 
     private static List<Flavor> read(Path file) {
@@ -79,11 +77,30 @@ final class FlavorFile {
                     e.vcpus(), e.memoryMib(), e.storages() == null ? List.of("EVS") : e.storages(),
                     e.evsMaxSizeGb() == null ? 4096 : e.evsMaxSizeGb(), e.gpu(), e.ascend(),
                     Boolean.TRUE.equals(e.soldOut()),
-                    e.maxProcesses() == null ? Flavor.DEFAULT_MAX_PROCESSES : e.maxProcesses()));
+                    e.maxProcesses() == null ? Flavor.DEFAULT_MAX_PROCESSES : e.maxProcesses(),
+                    extendedResources(where, e.extendedResources())));
         }
         if (out.isEmpty()) {
             throw new IllegalArgumentException(file + " lists no flavor");
         }
         return out;
+    }
+
+    /** Extended resources by a cluster's names ({@code vendor.domain/name}), each a positive count. */
+    private static Map<String, Integer> extendedResources(String where, Map<String, Integer> resources) {
+        if (resources == null) {
+            return Map.of();
+        }
+        resources.forEach((name, count) -> {
+            if (name == null || !name.matches("[a-z0-9]([-a-z0-9.]*[a-z0-9])?/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?")
+                    || name.length() > 253) {
+                throw new IllegalArgumentException(where + "extended_resources names are like nvidia.com/gpu, not "
+                        + name);
+            }
+            if (count == null || count < 1) {
+                throw new IllegalArgumentException(where + "extended_resources counts must be positive");
+            }
+        });
+        return resources;
     }
 }

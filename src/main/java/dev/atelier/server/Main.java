@@ -84,8 +84,9 @@ public final class Main {
         boolean requireIsolation;
 
         @Option(names = "--runtime", defaultValue = "${env:ATELIER_RUNTIME:-local}",
-                description = "Where instances run: local (a sandboxed process each) or docker (a container each, "
-                        + "through the Docker Engine API) (env ATELIER_RUNTIME; default ${DEFAULT-VALUE}).")
+                description = "Where instances run: local (a sandboxed process each), docker (a container each, "
+                        + "through the Docker Engine API) or kubernetes (a pod each, in a cluster) (env ATELIER_RUNTIME; "
+                        + "default ${DEFAULT-VALUE}).")
         String runtime;
 
         @Option(names = "--docker-host", defaultValue = "${env:ATELIER_DOCKER_HOST:-unix:///var/run/docker.sock}",
@@ -98,6 +99,31 @@ public final class Main {
                         + "pulled from there (env ATELIER_REGISTRY; credentials in ATELIER_REGISTRY_USER and "
                         + "ATELIER_REGISTRY_PASSWORD).")
         String registry;
+
+        @Option(names = "--kubeconfig", defaultValue = "${env:ATELIER_KUBECONFIG}",
+                description = "The kubeconfig of --runtime kubernetes (env ATELIER_KUBECONFIG; default: KUBECONFIG, "
+                        + "~/.kube/config, or the service account of the pod Atelier runs in).")
+        Path kubeconfig;
+
+        @Option(names = "--namespace", defaultValue = "${env:ATELIER_NAMESPACE:-atelier-instances}",
+                description = "The namespace instances' pods are made in (env ATELIER_NAMESPACE; default "
+                        + "${DEFAULT-VALUE}).")
+        String namespace;
+
+        @Option(names = "--installation", defaultValue = "${env:ATELIER_INSTALLATION}",
+                description = "This installation's name in the cluster, the same for all its replicas (env "
+                        + "ATELIER_INSTALLATION; default: the data dir's id).")
+        String installation;
+
+        @Option(names = "--storage-class", defaultValue = "${env:ATELIER_STORAGE_CLASS}",
+                description = "The storage class of instances' work volumes (env ATELIER_STORAGE_CLASS; default: the "
+                        + "cluster's default).")
+        String storageClass;
+
+        @Option(names = "--image-pull-secrets", defaultValue = "${env:ATELIER_IMAGE_PULL_SECRETS}",
+                description = "Image pull secrets for instances' pods, comma-separated (env "
+                        + "ATELIER_IMAGE_PULL_SECRETS).")
+        String pullSecrets;
 
         @Override
         public Integer call() throws Exception {
@@ -117,7 +143,9 @@ public final class Main {
                         .withHttp(new ServerConfig.Http(host, port, publicUrl, notebookDomain, sshPort))
                         .withIsolation(sandbox, requireIsolation, instanceNetwork)
                         .withEngine(new ServerConfig.Engine(runtime, dockerHost, registry,
-                                System.getenv("ATELIER_REGISTRY_USER"), System.getenv("ATELIER_REGISTRY_PASSWORD"))));
+                                System.getenv("ATELIER_REGISTRY_USER"), System.getenv("ATELIER_REGISTRY_PASSWORD"),
+                                new ServerConfig.Cluster(kubeconfig, namespace, installation, storageClass,
+                                        ServerConfig.Cluster.names(pullSecrets)))));
             } catch (RuntimeException e) {
                 System.err.println("atelier: cannot start: " + rootMessage(e));
                 return 1;

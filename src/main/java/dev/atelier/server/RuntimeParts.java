@@ -1,28 +1,41 @@
 package dev.atelier.server;
 
+import dev.atelier.core.model.Flavor;
 import dev.atelier.core.port.ImageBuilder;
 import dev.atelier.core.port.InstanceRuntime;
 import dev.atelier.runtime.docker.BaseImage;
 import dev.atelier.runtime.docker.DockerEngine;
 import dev.atelier.runtime.docker.DockerImages;
 import dev.atelier.runtime.docker.DockerRuntime;
+import dev.atelier.runtime.host.InstallationId;
+import dev.atelier.runtime.kubernetes.ClusterImages;
+import dev.atelier.runtime.kubernetes.KubernetesCluster;
+import dev.atelier.runtime.kubernetes.KubernetesRuntime;
+import dev.atelier.runtime.kubernetes.NodeResources;
 import dev.atelier.runtime.local.LocalImages;
 import dev.atelier.runtime.local.LocalProcessRuntime;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The runtime the configuration asks for, with what goes with it: its images, what the built-in image is on it, what
- * it can enforce (for the operator) and how it is closed.
+ * The runtime the configuration asks for, with what goes with it: its images, what the built-in image is on it,
+ * which flavors it can run (the others are listed as sold out), what it can enforce (for the operator) and how it
+ * is closed.
  */
-record RuntimeParts(InstanceRuntime runtime, ImageBuilder images, String builtInImage,
+record RuntimeParts(InstanceRuntime runtime, ImageBuilder images, String builtInImage, Predicate<Flavor> offers,
                     Supplier<Map<String, Object>> capabilities, AutoCloseable closer) {
     private static final Logger log = LoggerFactory.getLogger(RuntimeParts.class);
 
     static RuntimeParts of(ServerConfig config) {
         ServerConfig.Engine engine = config.engine();
+        if (engine.kubernetes()) {
+            return kubernetes(config, engine.cluster());
+        }
         if (engine.docker()) {
             DockerEngine docker = DockerEngine.connect(engine.dockerHost(), config.dataDir(), engine.registry(),
                     engine.registryUser(), engine.registryPassword());
@@ -35,13 +48,33 @@ record RuntimeParts(InstanceRuntime runtime, ImageBuilder images, String builtIn
             }
             var runtime = new DockerRuntime(docker, config.dataDir(), config.objectStoreDir(),
                     config.instances().stopGrace());
-            return new RuntimeParts(runtime, new DockerImages(docker), BaseImage.REFERENCE, runtime::capabilities,
-                    () -> docker.client().close());
+            return new RuntimeParts(runtime, new DockerImages(docker), BaseImage.REFERENCE, RuntimeParts::hostOffers,
+                    runtime::capabilities, () -> docker.client().close());
         }
         var runtime = new LocalProcessRuntime(config.dataDir(), config.objectStoreDir(),
                 config.instances().stopGrace(), config.instances().sandbox(), config.instances().requireIsolation(),
                 config.instances().network());
         return new RuntimeParts(runtime, new LocalImages(config.dataDir(), runtime), config.instances().jupyterCommand(),
+                RuntimeParts::hostOffers, runtime::capabilities, runtime);
+    }
+
+    private static RuntimeParts kubernetes(ServerConfig config, ServerConfig.Cluster c) {
+        KubernetesCluster cluster = KubernetesCluster.connect(c.kubeconfig(), c.namespace(),
+                c.installation() == null ? InstallationId.of(config.dataDir()) : c.installation(), c.storageClass(),
+                c.pullSecrets());
+        String problem = cluster.problem();
+        if (problem != null) {
+            log.warn("{}", problem); // instances wait for it, and converge once it answers
+        }
+        var runtime = new KubernetesRuntime(cluster, config.instances().stopGrace());
+        var nodes = new NodeResources(cluster);
+        return new RuntimeParts(runtime, new ClusterImages(), BaseImage.REFERENCE, nodes::offers,
                 runtime::capabilities, runtime);
+    }
+
+    /** The host's accelerators: GPU and Ascend flavors only where the host has such devices. */
+    private static boolean hostOffers(Flavor f) {
+        return !(f.category().equals("GPU") && !Files.exists(Path.of("/dev/nvidia0"))
+                || f.category().equals("ASCEND") && !Files.exists(Path.of("/dev/davinci0")));
     }
 }

@@ -33,21 +33,26 @@ public record ServerConfig(Path dataDir, String databaseUrl, Http http, Instance
     }
 
     /**
-     * Where instances run: {@code local} (a sandboxed process each, the embedded default) or {@code docker} (a
-     * container each, through the Docker Engine API at {@code dockerHost}, e.g. {@code unix:///var/run/docker.sock}).
+     * Where instances run: {@code local} (a sandboxed process each, the embedded default), {@code docker} (a
+     * container each, through the Docker Engine API at {@code dockerHost}, e.g. {@code unix:///var/run/docker.sock})
+     * or {@code kubernetes} (a pod each, in the cluster {@code cluster} says).
      * {@code registry} ({@code host:port}, optional): where saved images are pushed and registered references
      * pulled from, with {@code registryUser} and {@code registryPassword} when it asks for them.
      */
     public record Engine(String kind, String dockerHost, String registry, String registryUser,
-                         String registryPassword) {
-        private static final Set<String> KINDS = Set.of("local", "docker");
+                         String registryPassword, Cluster cluster) {
+        private static final Set<String> KINDS = Set.of("local", "docker", "kubernetes");
         public static final String DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock";
         public static final Engine LOCAL = new Engine("local", null, null, null, null);
+
+        public Engine(String kind, String dockerHost, String registry, String registryUser, String registryPassword) {
+            this(kind, dockerHost, registry, registryUser, registryPassword, Cluster.DEFAULT);
+        }
 
         public Engine {
             kind = kind == null || kind.isBlank() ? "local" : kind.trim().toLowerCase(Locale.ROOT);
             if (!KINDS.contains(kind)) {
-                throw new IllegalArgumentException("--runtime must be local or docker, not " + kind);
+                throw new IllegalArgumentException("--runtime must be local, docker or kubernetes, not " + kind);
             }
             dockerHost = dockerHost == null || dockerHost.isBlank() ? DEFAULT_DOCKER_HOST : dockerHost.trim();
             if (!dockerHost.startsWith("unix://") && !dockerHost.startsWith("tcp://")) {
@@ -61,16 +66,50 @@ public record ServerConfig(Path dataDir, String databaseUrl, Http http, Instance
             if ((registryUser == null) != (registryPassword == null)) {
                 throw new IllegalArgumentException("a registry user needs a registry password, and the other way round");
             }
+            cluster = cluster == null ? Cluster.DEFAULT : cluster;
         }
 
         public boolean docker() {
             return kind.equals("docker");
         }
 
+        public boolean kubernetes() {
+            return kind.equals("kubernetes");
+        }
+
+        public Engine withCluster(Cluster value) {
+            return new Engine(kind, dockerHost, registry, registryUser, registryPassword, value);
+        }
+
         @Override
         public String toString() { // never the password
-            return "Engine[" + kind + (docker() ? " at " + dockerHost : "") + (registry == null ? "" : ", registry "
-                    + registry + (registryUser == null ? "" : " as " + registryUser)) + "]";
+            return "Engine[" + kind + (docker() ? " at " + dockerHost : "") + (kubernetes() ? " " + cluster : "")
+                    + (registry == null ? "" : ", registry " + registry
+                    + (registryUser == null ? "" : " as " + registryUser)) + "]";
+        }
+    }
+
+    /**
+     * The cluster of {@code --runtime kubernetes}: {@code kubeconfig} (null: {@code KUBECONFIG}, {@code ~/.kube/config}
+     * or the pod's service account), the {@code namespace} instances are made in, this {@code installation}'s name
+     * (the same for all its replicas; null: this data dir's id), the {@code storageClass} of work volumes (null: the
+     * cluster's default) and the image {@code pullSecrets} instances' pods get.
+     */
+    public record Cluster(java.nio.file.Path kubeconfig, String namespace, String installation, String storageClass,
+                          java.util.List<String> pullSecrets) {
+        public static final Cluster DEFAULT = new Cluster(null, "atelier-instances", null, null, java.util.List.of());
+
+        public Cluster {
+            namespace = namespace == null || namespace.isBlank() ? "atelier-instances" : namespace.trim();
+            installation = installation == null || installation.isBlank() ? null : installation.trim();
+            storageClass = storageClass == null || storageClass.isBlank() ? null : storageClass.trim();
+            pullSecrets = pullSecrets == null ? java.util.List.of()
+                    : pullSecrets.stream().map(String::trim).filter(p -> !p.isEmpty()).toList();
+        }
+
+        /** A list of names separated by commas, as an option or the environment gives it. */
+        public static java.util.List<String> names(String commaSeparated) {
+            return commaSeparated == null ? java.util.List.of() : java.util.List.of(commaSeparated.split(","));
         }
     }
 

@@ -70,7 +70,8 @@ class ArchitectureTest {
      */
     @Test
     void noAdapterRefersToAnotherAdapter() throws IOException {
-        List<String> adapters = List.of("api/http", "api/ssh", "store/sql", "runtime/local", "runtime/docker");
+        List<String> adapters = List.of("api/http", "api/ssh", "store/sql", "runtime/local", "runtime/docker",
+                "runtime/kubernetes");
         Set<String> offending = new TreeSet<>();
         for (String adapter : adapters) {
             Path dir = Path.of("target/classes/dev/atelier").resolve(adapter);

@@ -88,6 +88,33 @@ abstract class NotebookLifecycleTest {
     }
 
     @Test
+    void aStoppedInstanceStartsAgainWithTheFilesOfItsWorkVolume() throws Exception {
+        try (TestServer server = startServer(dataDir)) {
+            SignedClient api = server.client();
+            JsonNode nb = api.post("/v1/{project_id}/notebooks", TestServer.createBody("keeps-files")).json();
+            String id = nb.get("id").asText();
+            Function<String, JsonNode> get = x -> api.get("/v1/{project_id}/notebooks/" + id).json();
+            await().atMost(Duration.ofSeconds(30)).until(() -> get.apply(id).get("status").asText().equals("RUNNING"));
+            Jupyter jupyter = new Jupyter(get.apply(id).get("url").asText(), nb.get("token").asText());
+            jupyter.execute("open('kept.txt', 'w').write('still here')");
+
+            assertThat(api.post("/v1/{project_id}/notebooks/" + id + "/stop", null).status()).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(30)).until(() -> get.apply(id).get("status").asText().equals("STOPPED"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> runtime().servers(id).isEmpty());
+
+            assertThat(api.post("/v1/{project_id}/notebooks/" + id + "/start", null).status()).isEqualTo(200);
+            JsonNode again = await().atMost(Duration.ofSeconds(30)).until(() -> get.apply(id),
+                    n -> n.get("status").asText().equals("RUNNING"));
+            Jupyter restarted = new Jupyter(again.get("url").asText(), again.get("token").asText());
+            assertThat(restarted.execute("print(open('kept.txt').read())")).isEqualTo("still here\n");
+            assertThat(runtime().servers(id)).hasSize(1);
+
+            api.delete("/v1/{project_id}/notebooks/" + id);
+            await().atMost(Duration.ofSeconds(20)).until(() -> runtime().traces(server, id).isEmpty());
+        }
+    }
+
+    @Test
     void whatIsLeftOfAnInstanceWithoutARecordIsRemovedAtStart() {
         try (TestServer server = startServer(dataDir)) {
             SignedClient api = server.client();
@@ -103,8 +130,11 @@ abstract class NotebookLifecycleTest {
             assertThat(runtime().traces(server, id)).isNotEmpty();
 
             server.start();
-            assertThat(runtime().servers(id)).isEmpty();
-            assertThat(runtime().traces(server, id)).isEmpty();
+            // removed at start (on a cluster, the kubelet stops the pod's container a moment after its deletion)
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                assertThat(runtime().servers(id)).isEmpty();
+                assertThat(runtime().traces(server, id)).isEmpty();
+            });
         }
     }
 
@@ -157,5 +187,17 @@ class NotebookLifecycleOnDockerTest extends NotebookLifecycleTest {
     @Override
     TestRuntime runtime() {
         return TestRuntime.DOCKER;
+    }
+}
+
+class NotebookLifecycleOnKubernetesTest extends NotebookLifecycleTest {
+    @Override
+    TestServer startServer(Path dataDir) {
+        return TestServer.on(TestRuntime.KUBERNETES, dataDir);
+    }
+
+    @Override
+    TestRuntime runtime() {
+        return TestRuntime.KUBERNETES;
     }
 }

@@ -13,21 +13,33 @@ import java.util.Map;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * The runtimes the end-to-end suites run against, each the real thing: local processes, and containers on the
- * Docker engine at /var/run/docker.sock. Where no engine answers, the Docker runs are skipped, unless
+ * The runtimes the end-to-end suites run against: local processes and containers on the Docker engine at
+ * /var/run/docker.sock, each the real thing, and pods in a {@link dev.atelier.support.kube.TestCluster} (fabric8's
+ * mock API server with a node agent that runs pods as containers on that engine, since no real API server runs
+ * here). Where no engine answers, the Docker and Kubernetes runs are skipped, unless
  * {@code ATELIER_TEST_DOCKER=required} (as CI sets it), where they fail.
  */
 public enum TestRuntime {
-    LOCAL, DOCKER;
+    LOCAL, DOCKER, KUBERNETES;
 
     ServerConfig.Engine engine() {
-        return this == LOCAL ? ServerConfig.Engine.LOCAL
-                : new ServerConfig.Engine("docker", null, System.getenv("ATELIER_TEST_REGISTRY"), null, null);
+        return switch (this) {
+            case LOCAL -> ServerConfig.Engine.LOCAL;
+            case DOCKER -> new ServerConfig.Engine("docker", null, System.getenv("ATELIER_TEST_REGISTRY"), null, null);
+            case KUBERNETES -> new ServerConfig.Engine("kubernetes", null, null, null, null,
+                    new ServerConfig.Cluster(cluster().kubeconfig(), dev.atelier.support.kube.TestCluster.NAMESPACE,
+                            null, null, List.of()));
+        };
+    }
+
+    /** The test cluster of {@link #KUBERNETES}. */
+    public static dev.atelier.support.kube.TestCluster cluster() {
+        return dev.atelier.support.kube.TestCluster.shared();
     }
 
     /** Skips (or, where the engine is required, fails) the test when this runtime cannot run here. */
     public void assumeAvailable() {
-        if (this == DOCKER && !dockerAnswers()) {
+        if (this != LOCAL && !dockerAnswers()) {
             if ("required".equals(System.getenv("ATELIER_TEST_DOCKER"))) {
                 throw new AssertionError("ATELIER_TEST_DOCKER=required, and no Docker engine answers at "
                         + "/var/run/docker.sock");
@@ -45,6 +57,10 @@ public enum TestRuntime {
             return Processes.matching("/notebook/" + instanceId + "/").stream().map(p -> Long.toString(p.pid()))
                     .toList();
         }
+        if (this == KUBERNETES) {
+            return docker().listContainersCmd().withLabelFilter(Map.of("atelier.dev/instance", instanceId)).exec()
+                    .stream().map(c -> c.getId()).toList();
+        }
         return docker().listContainersCmd().withLabelFilter(Map.of("dev.atelier.instance", instanceId)).exec()
                 .stream().map(c -> c.getId()).toList();
     }
@@ -57,6 +73,26 @@ public enum TestRuntime {
     /** As {@link #traces(TestServer, String)}, for the server on {@code dataDir}. */
     public List<String> traces(Path dataDir, String instanceId) {
         List<String> found = new ArrayList<>();
+        if (this == KUBERNETES) {
+            var c = cluster().client();
+            String label = "atelier.dev/instance";
+            c.pods().inAnyNamespace().withLabel(label, instanceId).list().getItems()
+                    .forEach(p -> found.add("pod " + p.getMetadata().getName()));
+            c.persistentVolumeClaims().inAnyNamespace().withLabel(label, instanceId).list().getItems()
+                    .forEach(p -> found.add("claim " + p.getMetadata().getName()));
+            c.secrets().inAnyNamespace().withLabel(label, instanceId).list().getItems()
+                    .forEach(p -> found.add("secret " + p.getMetadata().getName()));
+            c.services().inAnyNamespace().withLabel(label, instanceId).list().getItems()
+                    .forEach(p -> found.add("service " + p.getMetadata().getName()));
+            docker().listContainersCmd().withShowAll(true).withLabelFilter(Map.of(label, instanceId)).exec()
+                    .forEach(k -> found.add("container " + k.getNames()[0]));
+            Path claim = cluster().node().claimDir(dev.atelier.support.kube.TestCluster.NAMESPACE,
+                    "atelier-" + instanceId + "-work");
+            if (Files.exists(claim)) {
+                found.add(claim.toString());
+            }
+            return found;
+        }
         for (String dir : List.of("instances", "containers", "mounts")) {
             Path p = dataDir.resolve(dir).resolve(instanceId);
             if (Files.exists(p)) {

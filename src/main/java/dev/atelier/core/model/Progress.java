@@ -37,6 +37,18 @@ public record Progress(List<StepStatus> steps) {
         return new Progress(copy);
     }
 
+    /**
+     * At {@code step} (1-based): the steps before it completed, it under way, the steps after it waiting (a start
+     * can go back a step, as a pod that lost its node does).
+     */
+    public Progress at(int step) {
+        List<StepStatus> copy = new ArrayList<>(steps);
+        for (int i = 1; i <= STEPS; i++) {
+            copy.set(i - 1, i < step ? StepStatus.COMPLETED : i == step ? StepStatus.PROCESSING : StepStatus.WAITING);
+        }
+        return new Progress(copy);
+    }
+
     /** Marks the first step that has not completed as failed. */
     public Progress failCurrent() {
         for (int i = 1; i <= STEPS; i++) {

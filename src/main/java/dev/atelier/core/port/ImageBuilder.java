@@ -19,6 +19,14 @@ public interface ImageBuilder {
      */
     Saved save(String instanceId, String imageId, String namespace, String name, String tag);
 
+    /**
+     * Why this runtime cannot save instances as images at all (a cluster without an image builder), or null when it
+     * can; a save is then refused when asked for, not failed later.
+     */
+    default String cannotSave() {
+        return null;
+    }
+
     /** Removes whatever {@link #save} left for the image; {@code runnable} is what it recorded. */
     void discard(String imageId, String runnable);
 

@@ -46,7 +46,12 @@ public interface InstanceRuntime {
     /** Removes the instance's storage and every file of it (never the data of attached storage). */
     void release(String instanceId);
 
-    record LaunchSpec(String instanceId, String token, Image image, Flavor flavor, Volume volume) {
+    /** What to launch; {@code projectId} and {@code ownerId} are for the engine's own bookkeeping (labels). */
+    record LaunchSpec(String instanceId, String token, Image image, Flavor flavor, Volume volume, String projectId,
+                      String ownerId) {
+        public LaunchSpec(String instanceId, String token, Image image, Flavor flavor, Volume volume) {
+            this(instanceId, token, image, flavor, volume, null, null);
+        }
     }
 
     record Launch(Map<String, String> state, String url) {
@@ -65,30 +70,44 @@ public interface InstanceRuntime {
     /**
      * What a poll found; {@code lastActivity} (epoch ms) is the server's last user activity, when known;
      * {@code notice} something the user should know about a server that still runs (e.g. a process killed for
-     * using too much memory); {@code untilChange}: starting, and nothing will change before the runtime says so
-     * through {@link ChangeHints}, so a poll now and then is enough.
+     * using too much memory), or about one that is starting and waits for something (a node with a free GPU);
+     * {@code untilChange}: starting, and nothing will change before the runtime says so through
+     * {@link ChangeHints}, so a poll now and then is enough; {@code step}: the step (1–4) a start is at, where the
+     * runtime learns it only by polling (0: as the launch reported); {@code url}: where the server answers, where the
+     * runtime learns it only once the server runs (null: the launch's).
      */
-    record Health(Phase phase, String reason, Long lastActivity, String notice, boolean untilChange) {
+    record Health(Phase phase, String reason, Long lastActivity, String notice, boolean untilChange, int step,
+                  String url) {
         public static Health ready(Long lastActivity, String notice) {
-            return new Health(Phase.READY, null, lastActivity, notice, false);
+            return new Health(Phase.READY, null, lastActivity, notice, false, 0, null);
+        }
+
+        /** Ready, answering at {@code url}. */
+        public static Health readyAt(String url, Long lastActivity, String notice) {
+            return new Health(Phase.READY, null, lastActivity, notice, false, 0, url);
         }
 
         public static Health starting() {
-            return new Health(Phase.STARTING, null, null, null, false);
+            return new Health(Phase.STARTING, null, null, null, false, 0, null);
+        }
+
+        /** Starting, at {@code step} (1–4), with what it waits for when that is worth saying. */
+        public static Health startingAt(int step, String notice) {
+            return new Health(Phase.STARTING, null, null, notice, false, step, null);
         }
 
         /** Starting, and the runtime will report the next change through {@link ChangeHints}. */
         public static Health startingUntilChange() {
-            return new Health(Phase.STARTING, null, null, null, true);
+            return new Health(Phase.STARTING, null, null, null, true, 0, null);
         }
 
         public static Health failed(String reason) {
-            return new Health(Phase.FAILED, reason, null, null, false);
+            return new Health(Phase.FAILED, reason, null, null, false, 0, null);
         }
 
         /** The engine does not answer; {@code reason} says which and what to do. */
         public static Health unreachable(String reason) {
-            return new Health(Phase.UNREACHABLE, reason, null, null, false);
+            return new Health(Phase.UNREACHABLE, reason, null, null, false, 0, null);
         }
     }
 

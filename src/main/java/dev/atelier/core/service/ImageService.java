@@ -133,6 +133,9 @@ public final class ImageService {
         if (name == null) {
             throw new AtelierException(ErrorCode.MISSING_PROPERTY, "name is required");
         }
+        if (builder.cannotSave() != null) {
+            throw new AtelierException(ErrorCode.NOT_SUPPORTED_BY_RUNTIME, builder.cannotSave());
+        }
         String ns = namespace == null ? "atelier" : namespace;
         String t = tag == null ? "latest" : tag;
         checkNames(name, ns, t, null);

@@ -4,6 +4,7 @@ import dev.atelier.core.CrashPoints;
 import dev.atelier.core.model.DesiredState;
 import dev.atelier.core.model.Instance;
 import dev.atelier.core.model.InstanceStatus;
+import dev.atelier.core.model.Progress;
 import dev.atelier.core.model.StepStatus;
 import dev.atelier.core.port.ChangeHints;
 import dev.atelier.core.port.InstanceRuntime;
@@ -280,8 +281,10 @@ public final class Reconciler {
         Health health = runtime.poll(inst.id(), inst.token(), inst.runtimeState());
         switch (health.phase()) {
             case READY -> {
-                Instance running = inst.withStatus(InstanceStatus.RUNNING,
-                        inst.progress().with(4, StepStatus.COMPLETED), null)
+                Instance at = health.url() == null || health.url().equals(inst.url()) ? inst
+                        : inst.withRuntime(inst.runtimeState(), health.url());
+                Instance running = at.withStatus(InstanceStatus.RUNNING,
+                        at.progress().with(4, StepStatus.COMPLETED), null)
                         .withLease(inst.lease().restartedAt(clock.millis()));
                 write(inst, running);
                 log.info("instance {} is running at {}", inst.id(), inst.url());
@@ -290,6 +293,9 @@ public final class Reconciler {
             case STARTING, UNREACHABLE -> {
                 long launchedAt = Long.parseLong(inst.runtimeState().getOrDefault(LAUNCHED_AT, "0"));
                 if (clock.millis() - launchedAt < settings.startTimeout().toMillis()) {
+                    if (health.phase() == InstanceRuntime.Phase.STARTING && reportStart(inst, health)) {
+                        return Optional.of(settings.readyPoll());
+                    }
                     // the runtime says when the server may have changed: polling it often would only cost CPU,
                     // which ten servers starting at once on two cores need more
                     return Optional.of(health.untilChange() && settings.readyPoll().compareTo(UNCHANGED_POLL) < 0
@@ -297,12 +303,26 @@ public final class Reconciler {
                 }
                 return fail(inst, failed, health.phase() == InstanceRuntime.Phase.UNREACHABLE ? health.reason()
                         : "the notebook server did not become ready within " + settings.startTimeout().toSeconds()
-                        + " s");
+                        + " s" + (health.notice() == null ? "" : ": " + health.notice()));
             }
             default -> {
                 return fail(inst, failed, health.reason());
             }
         }
+    }
+
+    /**
+     * Writes the step a start is at and what it waits for, where the runtime learns them by polling (a cluster
+     * scheduling a pod); only a change is written. Whether something was written.
+     */
+    private boolean reportStart(Instance inst, Health health) {
+        Progress progress = health.step() > 0 ? inst.progress().at(health.step()) : inst.progress();
+        String notice = health.step() > 0 || health.notice() != null ? health.notice() : inst.failReason();
+        if (progress.equals(inst.progress()) && java.util.Objects.equals(notice, inst.failReason())) {
+            return false;
+        }
+        write(inst, inst.withStatus(inst.status(), progress, notice));
+        return true;
     }
 
     private Optional<Duration> launch(Instance inst, InstanceStatus failed) {
@@ -313,7 +333,7 @@ public final class Reconciler {
                             + " no longer exists")),
                     catalog.flavor(inst.flavorId()).orElseThrow(() -> new RuntimeFailure("flavor "
                             + inst.flavorId() + " is no longer in the catalogue")),
-                    inst.volume());
+                    inst.volume(), inst.projectId(), inst.ownerId());
             var launch = runtime.launch(spec, (step, status) -> {
                 Instance cur = latest.get();
                 Instance next = cur.withProgress(cur.progress().with(step, status));
@@ -328,8 +348,9 @@ public final class Reconciler {
             Map<String, String> state = new java.util.HashMap<>(launch.state());
             state.put(LAUNCHED_AT, Long.toString(clock.millis()));
             Instance cur = latest.get();
+            // a runtime that learns the steps only by polling (a cluster's) reported none: the first is under way
             Instance launched = cur.withRuntime(state, launch.url())
-                    .withProgress(cur.progress().with(4, StepStatus.PROCESSING));
+                    .withProgress(cur.progress().at(cur.progress().step(3) == StepStatus.COMPLETED ? 4 : 1));
             if (write(cur, launched).isEmpty()) {
                 // someone changed the instance while we launched; stop what we started and look again
                 runtime.stop(inst.id(), state);

@@ -13,7 +13,7 @@ import com.github.dockerjava.api.model.PortBinding;
 import com.github.dockerjava.api.model.Ports;
 import com.github.dockerjava.api.model.RestartPolicy;
 import dev.atelier.core.model.Flavor;
-import dev.atelier.core.model.Volume;
+import dev.atelier.runtime.host.NotebookContainer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,17 +25,12 @@ import java.util.Map;
  * published on 127.0.0.1.
  */
 record ContainerPlan(List<String> command, HostConfig hostConfig, Map<String, String> labels, List<String> env) {
-    /** Where Jupyter listens inside the container. */
-    static final int JUPYTER_PORT = 8888;
-    /** The instance's user: uid and gid 1000, as in every image Atelier runs. */
-    static final String USER = "1000:1000";
-    static final String HOME = "/home/ma-user";
-    /** Where the token file is mounted (read-only): Jupyter reads its token from it, not from its command line. */
-    static final String SECRET_CONFIG = "/etc/atelier/jupyter_server_config.json";
-    /** The work volume (without the trailing slash the API shows). */
-    static final String WORK = Volume.MOUNT_PATH.substring(0, Volume.MOUNT_PATH.length() - 1);
-    /** Where storage attached to a running instance appears. */
-    static final String DATA = WORK + "/data";
+    static final int JUPYTER_PORT = NotebookContainer.JUPYTER_PORT;
+    static final String USER = NotebookContainer.UID + ":" + NotebookContainer.UID;
+    static final String HOME = NotebookContainer.HOME;
+    static final String SECRET_CONFIG = NotebookContainer.SECRET_CONFIG;
+    static final String WORK = NotebookContainer.WORK;
+    static final String DATA = NotebookContainer.DATA;
 
     /**
      * @param work the host directory of the instance's work volume
@@ -46,10 +41,7 @@ record ContainerPlan(List<String> command, HostConfig hostConfig, Map<String, St
      */
     static ContainerPlan of(String instanceId, String installation, String network, Flavor flavor, Path work,
                             Path secretConfig, Path attached, int hostPort) {
-        List<String> command = List.of("jupyter-server", "--config=" + SECRET_CONFIG, "--no-browser",
-                "--ip=0.0.0.0", "--port=" + JUPYTER_PORT, "--port-retries=0",
-                "--ServerApp.base_url=/notebook/" + instanceId + "/", "--ServerApp.root_dir=" + Volume.MOUNT_PATH,
-                "--ServerApp.default_url=/tree", "--ServerApp.quit_button=False");
+        List<String> command = NotebookContainer.command(instanceId);
         List<Mount> mounts = new ArrayList<>(List.of(
                 bind(work, WORK, false, null),
                 bind(secretConfig, SECRET_CONFIG, true, null),
@@ -71,8 +63,7 @@ record ContainerPlan(List<String> command, HostConfig hostConfig, Map<String, St
         accelerators(flavor, host);
         Map<String, String> labels = Map.of(DockerEngine.INSTALLATION_LABEL, installation,
                 DockerEngine.INSTANCE_LABEL, instanceId);
-        List<String> env = List.of("HOME=" + HOME, "LANG=C.UTF-8", "SHELL=/bin/bash",
-                "JUPYTER_RUNTIME_DIR=/tmp/.jupyter-runtime");
+        List<String> env = NotebookContainer.env();
         return new ContainerPlan(command, host, labels, env);
     }
 

@@ -7,10 +7,8 @@ import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 import dev.atelier.core.port.InstanceRuntime.RuntimeFailure;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HexFormat;
 
 /**
  * The Docker engine Atelier talks to, through the Engine API over its socket, and who this installation is to it:
@@ -36,7 +34,7 @@ public record DockerEngine(DockerClient client, com.github.dockerjava.transport.
                 .connectionTimeout(Duration.ofSeconds(3)).responseTimeout(Duration.ofMinutes(10)).build();
         AuthConfig auth = registry == null ? null : new AuthConfig().withRegistryAddress(registry)
                 .withUsername(user).withPassword(password);
-        return new DockerEngine(DockerClientImpl.getInstance(config, http), http, host, installationId(dataDir), registry,
+        return new DockerEngine(DockerClientImpl.getInstance(config, http), http, host, dev.atelier.runtime.host.InstallationId.of(dataDir), registry,
                 auth);
     }
 
@@ -89,27 +87,5 @@ public record DockerEngine(DockerClient client, com.github.dockerjava.transport.
     /** The name of an instance's container and network on the engine. */
     String nameOf(String instanceId) {
         return "atelier-" + installation + "-" + instanceId;
-    }
-
-    /** This data dir's installation id: 12 hex digits, made once and kept. */
-    private static String installationId(Path dataDir) {
-        Path file = dataDir.resolve("installation-id");
-        try {
-            if (Files.exists(file)) {
-                String id = Files.readString(file).strip();
-                if (id.matches("[0-9a-f]{12}")) {
-                    return id;
-                }
-            }
-            byte[] random = new byte[6];
-            new java.security.SecureRandom().nextBytes(random);
-            String id = HexFormat.of().formatHex(random);
-            Path partial = file.resolveSibling("installation-id.partial");
-            Files.writeString(partial, id + "\n");
-            Files.move(partial, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            return id;
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException("cannot keep this installation's id in " + file, e);
-        }
     }
 }

@@ -104,11 +104,7 @@ public final class DockerRuntime implements InstanceRuntime {
     @Override
     public Launch launch(LaunchSpec spec, ProgressListener progress) {
         String id = spec.instanceId();
-        String image = spec.image().runnable();
-        if (image == null || image.startsWith("/")) {
-            throw new RuntimeFailure("image " + spec.image().swrPath() + " is not a container image (it was registered "
-                    + "on the local runtime); register it again as an image reference");
-        }
+        String image = dev.atelier.runtime.host.NotebookContainer.reference(spec.image());
         long t0 = System.nanoTime();
         // nothing is recorded for this instance (else it would be polled, not launched): a container that exists
         // all the same is a launch's that a crash cut off before it was recorded
@@ -241,7 +237,7 @@ public final class DockerRuntime implements InstanceRuntime {
         Path file = dir.resolve("jupyter_server_config.json");
         Path partial = dir.resolve("jupyter_server_config.json.partial");
         Files.deleteIfExists(partial);
-        Files.writeString(partial, "{\"ServerApp\": {\"token\": \"" + token + "\"}}\n",
+        Files.writeString(partial, dev.atelier.runtime.host.NotebookContainer.tokenConfig(token),
                 java.nio.file.StandardOpenOption.CREATE_NEW);
         Files.setPosixFilePermissions(partial, PosixFilePermissions.fromString("r--------"));
         Files.setAttribute(partial, "unix:uid", 1000);

@@ -82,18 +82,7 @@ final class DockerShell implements InstanceShell {
      */
     @Override
     public Connection connect(String instanceId, int port) throws IOException {
-        Session relay;
-        try {
-            relay = open(instanceId, new Request(List.of("python3", "-c", PortRelay.SCRIPT, Integer.toString(port)),
-                    null, null));
-        } catch (RuntimeFailure e) {
-            throw new IOException(e.getMessage(), e);
-        }
-        if (relay.stdout().read() != '+') { // the relay's word that it is connected
-            relay.close();
-            throw new java.net.ConnectException("nothing accepts connections on port " + port + " in the instance");
-        }
-        return Connection.of(relay.stdout(), relay.stdin(), relay);
+        return PortRelay.connect(this, instanceId, port);
     }
 
     /** One exec, attached on a connection of its own. */

@@ -20,7 +20,7 @@ import java.nio.charset.StandardCharsets;
  * is shut), so that a program that reads to the end of its input — an SFTP server whose client is done, {@code cat}
  * — sees it and exits.
  */
-final class ExecAttach implements Closeable {
+public final class ExecAttach implements Closeable {
     private final SocketChannel channel;
     private final Pipe out = new Pipe();
     private final Pipe err = new Pipe();
@@ -34,7 +34,7 @@ final class ExecAttach implements Closeable {
     }
 
     /** Starts exec {@code execId} on the engine at {@code dockerHost} and attaches to it. */
-    static ExecAttach start(String dockerHost, String execId, boolean tty) throws IOException {
+    public static ExecAttach start(String dockerHost, String execId, boolean tty) throws IOException {
         URI uri = URI.create(dockerHost);
         SocketChannel channel = dockerHost.startsWith("unix://")
                 ? SocketChannel.open(UnixDomainSocketAddress.of(uri.getPath()))
@@ -114,16 +114,16 @@ final class ExecAttach implements Closeable {
         }
     }
 
-    InputStream stdout() {
+    public InputStream stdout() {
         return out.input();
     }
 
-    InputStream stderr() {
+    public InputStream stderr() {
         return err.input();
     }
 
     /** Input for the program; closing it shuts the connection's write side, which the program sees as its end. */
-    OutputStream stdin() {
+    public OutputStream stdin() {
         return stdin;
     }
 
@@ -155,7 +155,7 @@ final class ExecAttach implements Closeable {
     }
 
     /** Waits until the program's output has ended. */
-    void awaitOutputEnd() throws InterruptedException {
+    public void awaitOutputEnd() throws InterruptedException {
         reader.join();
     }
 

@@ -1,5 +1,7 @@
 package dev.atelier.runtime.host;
 
+import dev.atelier.core.port.InstanceRuntime.RuntimeFailure;
+import dev.atelier.core.port.InstanceShell;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,21 +44,59 @@ public final class PortRelay {
      * (any owner when negative).
      */
     public static boolean listensIn(long pid, int port, int uid) {
+        StringBuilder tables = new StringBuilder();
         for (String table : List.of("tcp", "tcp6")) {
             try {
-                for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "net", table))) {
-                    String[] f = line.trim().split("\\s+");
-                    if (f.length > 7 && f[3].equals("0A") && f[1].contains(":")
-                            && Integer.parseInt(f[1].substring(f[1].lastIndexOf(':') + 1), 16) == port
-                            && (uid < 0 || f[7].equals(Integer.toString(uid)))) {
-                        return true;
-                    }
+                tables.append(Files.readString(Path.of("/proc", Long.toString(pid), "net", table))).append('\n');
+            } catch (IOException e) {
+                // no such table (no IPv6), or a process gone
+            }
+        }
+        return listensIn(tables.toString(), port, uid);
+    }
+
+    /** The command that prints what {@link #listensIn(String, int, int)} reads, run inside an instance. */
+    public static final List<String> TABLES_COMMAND = List.of("/bin/sh", "-c",
+            "cat /proc/net/tcp /proc/net/tcp6 2>/dev/null");
+
+    /**
+     * Whether the socket tables {@code tables} (the text of {@code /proc/net/tcp} and {@code tcp6}) have a socket
+     * listening on {@code port}, owned by {@code uid} (any owner when negative).
+     */
+    public static boolean listensIn(String tables, int port, int uid) {
+        for (String line : tables.split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            try {
+                if (f.length > 7 && f[3].equals("0A") && f[1].contains(":")
+                        && Integer.parseInt(f[1].substring(f[1].lastIndexOf(':') + 1), 16) == port
+                        && (uid < 0 || f[7].equals(Integer.toString(uid)))) {
+                    return true;
                 }
-            } catch (IOException | NumberFormatException e) {
-                // no such table (no IPv6), a process gone, or a line of another shape
+            } catch (NumberFormatException e) {
+                // a heading, or a line of another shape
             }
         }
         return false;
     }
 
+    /**
+     * A connection to {@code port} inside an instance through a relay run there as its user, in a session of
+     * {@code shell}: what listens on the instance's own loopback is reached as well as what listens on its address,
+     * and nothing outside the instance is.
+     */
+    public static InstanceShell.Connection connect(InstanceShell shell, String instanceId, int port)
+            throws IOException {
+        InstanceShell.Session relay;
+        try {
+            relay = shell.open(instanceId, new InstanceShell.Request(List.of("python3", "-c", SCRIPT,
+                    Integer.toString(port)), null, null));
+        } catch (RuntimeFailure e) {
+            throw new IOException(e.getMessage(), e);
+        }
+        if (relay.stdout().read() != '+') { // the relay's word that it is connected
+            relay.close();
+            throw new java.net.ConnectException("nothing accepts connections on port " + port + " in the instance");
+        }
+        return InstanceShell.Connection.of(relay.stdout(), relay.stdin(), relay);
+    }
 }

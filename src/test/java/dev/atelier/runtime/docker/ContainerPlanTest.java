@@ -24,7 +24,7 @@ class ContainerPlanTest {
     private static Flavor withAccelerators(Flavor.Gpu gpu, Flavor.Ascend ascend) {
         Flavor cpu = Flavor.cpu("f", "f", "", Feature.NOTEBOOK, false, 8, 65536, 50);
         return new Flavor(cpu.id(), cpu.name(), gpu != null ? "GPU" : "ASCEND", cpu.arch(), cpu.description(),
-                cpu.feature(), false, 8, 65536, cpu.storages(), 50, gpu, ascend, false, 500);
+                cpu.feature(), false, 8, 65536, cpu.storages(), 50, gpu, ascend, false, 500, null);
     }
 
     @Test

@@ -1,0 +1,137 @@
+package dev.atelier.runtime.kubernetes;
+
+import dev.atelier.core.port.InstanceRuntime.RuntimeFailure;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The cluster Atelier runs instances on, and who this installation is to it: every object it makes there carries
+ * the installation's label, so that two installations sharing a namespace never touch each other's.
+ *
+ * @param namespace where instances' pods, claims and secrets are made
+ * @param installation this installation's name, the same for all its replicas
+ * @param storageClass the storage class of work volumes; null for the cluster's default
+ * @param pullSecrets image pull secrets (in {@code namespace}) that instances' pods get
+ */
+public record KubernetesCluster(KubernetesClient client, String namespace, String installation, String storageClass,
+                                List<String> pullSecrets) {
+    /** Label of everything Atelier makes in the cluster: the installation it belongs to. */
+    static final String INSTALLATION_LABEL = "atelier.dev/installation";
+    /** Label of an instance's objects: the instance's id. */
+    static final String INSTANCE_LABEL = "atelier.dev/instance";
+    static final String PROJECT_LABEL = "atelier.dev/project";
+    static final String OWNER_LABEL = "atelier.dev/owner";
+    private static final String LABEL_VALUE = "([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)";
+
+    public KubernetesCluster {
+        if (!namespace.matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")) {
+            throw new IllegalArgumentException("not a namespace name: " + namespace);
+        }
+        if (!installation.matches(LABEL_VALUE)) {
+            throw new IllegalArgumentException("an installation's name is 1-63 letters, digits, '-', '_' or '.', "
+                    + "not " + installation);
+        }
+        pullSecrets = List.copyOf(pullSecrets);
+    }
+
+    /**
+     * Connects with {@code kubeconfig} where given, else as fabric8 finds its way: {@code KUBECONFIG} or
+     * {@code ~/.kube/config}, or the service account of the pod Atelier runs in.
+     */
+    public static KubernetesCluster connect(Path kubeconfig, String namespace, String installation,
+                                            String storageClass, List<String> pullSecrets) {
+        Config config;
+        if (kubeconfig != null) {
+            try {
+                config = Config.fromKubeconfig(Files.readString(kubeconfig));
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot read the kubeconfig " + kubeconfig + ": " + e.getMessage());
+            }
+        } else {
+            config = Config.autoConfigure(null);
+        }
+        config.setRequestTimeout(10_000);
+        config.setConnectionTimeout(5_000);
+        // a call that cannot reach the API server is reported at once; the reconciler tries again
+        config.setRequestRetryBackoffLimit(0);
+        KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
+        return new KubernetesCluster(client, namespace, installation, storageClass, pullSecrets);
+    }
+
+    /** Why the cluster cannot be used, or null when its API server answers. */
+    public String problem() {
+        try {
+            client.pods().inNamespace(namespace).withLabel(INSTALLATION_LABEL, installation).list();
+            return null;
+        } catch (KubernetesClientException e) {
+            return isUnreachable(e) ? unreachable(e) : "the cluster refuses to list pods in namespace " + namespace
+                    + ": " + rootMessage(e);
+        }
+    }
+
+    /** What to tell a user when a call failed for want of an API server. */
+    String unreachable(RuntimeException e) {
+        return "the cluster's API server at " + client.getMasterUrl() + " does not answer (" + rootMessage(e)
+                + "); instances converge once it answers again";
+    }
+
+    /** Whether a failure is the API server not answering at all, rather than an answer that says no. */
+    static boolean isUnreachable(RuntimeException e) {
+        if (e instanceof KubernetesClientException k && k.getCode() >= 500) {
+            return true; // answered, but cannot say (an API server without its store, a proxy without a backend)
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof IOException || t instanceof java.util.concurrent.TimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A failed call as one line for a status message. */
+    RuntimeFailure failure(String doing, RuntimeException e) {
+        return isUnreachable(e) ? new RuntimeFailure(unreachable(e), e)
+                : new RuntimeFailure(doing + ": " + rootMessage(e), e);
+    }
+
+    static String rootMessage(Throwable e) {
+        if (e instanceof KubernetesClientException k && k.getStatus() != null && k.getStatus().getMessage() != null) {
+            return k.getStatus().getMessage();
+        }
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return (t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage()).strip();
+    }
+
+    /** The name of an instance's pod and secret. */
+    static String nameOf(String instanceId) {
+        if (!instanceId.matches("[0-9a-f-]{36}")) {
+            throw new IllegalArgumentException("not an instance id: " + instanceId);
+        }
+        return "atelier-" + instanceId;
+    }
+
+    /** The name of an instance's work volume claim. */
+    static String claimOf(String instanceId) {
+        return nameOf(instanceId) + "-work";
+    }
+
+    /** A label value from something that may not be one (an owner's id); null when nothing of it fits. */
+    static String labelValue(String value) {
+        if (value == null) {
+            return null;
+        }
+        String v = value.replaceAll("[^-A-Za-z0-9_.]", "_");
+        v = v.length() > 63 ? v.substring(0, 63) : v;
+        v = v.replaceAll("^[^A-Za-z0-9]+|[^A-Za-z0-9]+$", "");
+        return v.isEmpty() ? null : v;
+    }
+}

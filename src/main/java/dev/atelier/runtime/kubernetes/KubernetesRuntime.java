@@ -1,0 +1,298 @@
+package dev.atelier.runtime.kubernetes;
+
+import dev.atelier.core.port.ChangeHints;
+import dev.atelier.core.port.InstanceRuntime;
+import dev.atelier.core.port.InstanceShell;
+import dev.atelier.runtime.host.JupyterStatus;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs each instance as a pod in a Kubernetes cluster: its token in a Secret, its work volume a
+ * PersistentVolumeClaim that outlives the pod (a stop deletes the pod, a delete everything), its flavor as
+ * requests and limits. The cluster's own scheduler, kubelet and storage do the work; this runtime records what it
+ * asked for and reads what the cluster did.
+ *
+ * <p>Pods are watched (an informer keeps them in memory), so a poll costs no call to the API server; a pod the
+ * watch has not seen (yet) is read directly, and when the watch is down every poll reads directly, which is also how
+ * an API server that does not answer is noticed. Each launch makes a pod of a new name, so a launch never waits
+ * for the pod of an earlier start to finish terminating.
+ */
+public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(KubernetesRuntime.class);
+    static final String POD = "pod";
+    private static final int LOG_TAIL_LINES = 15;
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final KubernetesCluster cluster;
+    private final long stopGraceSeconds;
+    private final JupyterStatus jupyter = new JupyterStatus();
+    private final SharedIndexInformer<Pod> pods;
+    private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
+    private final PodShell shell;
+
+    public KubernetesRuntime(KubernetesCluster cluster, Duration stopGrace) {
+        this.cluster = cluster;
+        this.stopGraceSeconds = Math.max(1, stopGrace.toSeconds());
+        this.shell = new PodShell(cluster, this::runningPod);
+        this.pods = cluster.client().pods().inNamespace(cluster.namespace())
+                .withLabel(KubernetesCluster.INSTALLATION_LABEL, cluster.installation())
+                .runnableInformer(0);
+        pods.addEventHandler(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(Pod pod) {
+                changed(pod);
+            }
+
+            @Override
+            public void onUpdate(Pod old, Pod pod) {
+                changed(pod);
+            }
+
+            @Override
+            public void onDelete(Pod pod, boolean finalStateUnknown) {
+                changed(pod);
+            }
+        });
+        // started in the background: where the API server does not answer yet, polls read directly meanwhile
+        pods.start().whenComplete((ok, e) -> {
+            if (e != null) {
+                log.warn("cannot watch this installation's pods yet: {}", KubernetesCluster.rootMessage(e));
+            }
+        });
+    }
+
+    private void changed(Pod pod) {
+        String id = pod.getMetadata().getLabels().get(KubernetesCluster.INSTANCE_LABEL);
+        if (id != null) {
+            listeners.forEach(l -> l.accept(id));
+        }
+    }
+
+    @Override
+    public void onChange(Consumer<String> listener) {
+        listeners.add(listener);
+    }
+
+    @Override
+    public <T> Optional<T> capability(Class<T> type) {
+        return type == InstanceShell.class ? Optional.of(type.cast(shell)) : InstanceRuntime.super.capability(type);
+    }
+
+    /** What this runtime enforces, for the operator. */
+    public Map<String, Object> capabilities() {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("runtime", "kubernetes");
+        c.put("api_server", cluster.client().getMasterUrl().toString());
+        c.put("namespace", cluster.namespace());
+        c.put("installation", cluster.installation());
+        c.put("watching", pods.isWatching());
+        c.put("storage_class", cluster.storageClass() == null ? "the cluster's default" : cluster.storageClass());
+        c.put("volumes", "a PersistentVolumeClaim each (capacity as the storage class enforces it)");
+        c.put("network", "the pod network; NetworkPolicies of deploy/kubernetes keep instances apart");
+        return c;
+    }
+
+    @Override
+    public Launch launch(LaunchSpec spec, ProgressListener progress) {
+        String id = spec.instanceId();
+        String image = dev.atelier.runtime.host.NotebookContainer.reference(spec.image());
+        // nothing is recorded for this instance (else it would be polled, not launched): a pod that exists all the
+        // same is a launch's that a crash cut off before it was recorded
+        deletePods(id, 0L);
+        try {
+            cluster.client().resource(PodPlan.secret(cluster, spec)).createOr(NonDeletingOperation::update);
+            ensureClaim(spec);
+            var plan = PodPlan.pod(cluster, spec, stopGraceSeconds);
+            String name = KubernetesCluster.nameOf(id) + "-" + HexFormat.of().formatHex(randomBytes());
+            plan.getMetadata().setName(name);
+            cluster.client().resource(plan).create();
+            log.info("instance {}: made pod {} of {} in namespace {}", id, name, image, cluster.namespace());
+            return new Launch(Map.of(POD, name), null);
+        } catch (KubernetesClientException e) {
+            throw cluster.failure("the cluster refused the instance", e);
+        }
+    }
+
+    private static byte[] randomBytes() {
+        byte[] b = new byte[3];
+        RANDOM.nextBytes(b);
+        return b;
+    }
+
+    /** The claim, made, or grown to a larger requested capacity (the storage class must allow expansion). */
+    private void ensureClaim(LaunchSpec spec) {
+        var claims = cluster.client().persistentVolumeClaims().inNamespace(cluster.namespace());
+        PersistentVolumeClaim wanted = PodPlan.claim(cluster, spec);
+        PersistentVolumeClaim existing = claims.withName(wanted.getMetadata().getName()).get();
+        if (existing == null) {
+            claims.resource(wanted).create();
+            return;
+        }
+        var requested = wanted.getSpec().getResources().getRequests().get("storage");
+        var has = existing.getSpec().getResources() == null ? null
+                : existing.getSpec().getResources().getRequests().get("storage");
+        if (has == null || requested.getNumericalAmount().compareTo(has.getNumericalAmount()) > 0) {
+            try {
+                claims.withName(wanted.getMetadata().getName()).edit(c -> {
+                    c.getSpec().getResources().getRequests().put("storage", requested);
+                    return c;
+                });
+                log.info("instance {}: asked to grow its volume claim to {}", spec.instanceId(), requested);
+            } catch (KubernetesClientException e) {
+                throw new RuntimeFailure("the cluster cannot grow the instance's volume to " + requested
+                        + " (does its storage class allow volume expansion?): " + KubernetesCluster.rootMessage(e), e);
+            }
+        }
+    }
+
+    @Override
+    public Health poll(String instanceId, String token, Map<String, String> state) {
+        String name = state.get(POD);
+        Pod pod;
+        try {
+            pod = cachedOrRead(name);
+        } catch (KubernetesClientException e) {
+            if (KubernetesCluster.isUnreachable(e)) {
+                return Health.unreachable(cluster.unreachable(e));
+            }
+            throw e;
+        }
+        if (pod == null) {
+            return Health.failed("the instance's pod " + name + " is gone (deleted outside Atelier, or its node "
+                    + "was lost)");
+        }
+        Health health = PodHealth.of(pod, () -> logTail(name, token));
+        if (health.phase() != Phase.READY) {
+            return health;
+        }
+        String base = health.url().substring(0, health.url().length() - "tree".length());
+        return jupyter.ask(base, token)
+                .map(activity -> Health.readyAt(health.url(), activity.orElse(null), null))
+                .orElse(Health.startingAt(4, null));
+    }
+
+    /** The pod as the watch saw it last; read directly when the watch has not seen it or is down. */
+    private Pod cachedOrRead(String name) {
+        if (pods.isWatching()) {
+            Pod cached = pods.getStore().getByKey(cluster.namespace() + "/" + name);
+            if (cached != null) {
+                return cached;
+            }
+        }
+        return cluster.client().pods().inNamespace(cluster.namespace()).withName(name).get();
+    }
+
+    /** The pod an instance runs in, for sessions inside it; a failure where it has none that runs. */
+    private String runningPod(String instanceId) {
+        try {
+            for (Pod p : cluster.client().pods().inNamespace(cluster.namespace()).withLabels(labelsOf(instanceId))
+                    .list().getItems()) {
+                if (p.getStatus() != null && "Running".equals(p.getStatus().getPhase())
+                        && p.getMetadata().getDeletionTimestamp() == null) {
+                    return p.getMetadata().getName();
+                }
+            }
+        } catch (KubernetesClientException e) {
+            throw cluster.failure("cannot look at the instance's pod", e);
+        }
+        throw new RuntimeFailure("the instance is not running");
+    }
+
+    /** The notebook container's last log lines, with the token blanked out. */
+    private String logTail(String pod, String token) {
+        try {
+            String text = cluster.client().pods().inNamespace(cluster.namespace()).withName(pod)
+                    .inContainer(PodPlan.CONTAINER).tailingLines(LOG_TAIL_LINES).getLog();
+            text = text == null ? "" : text.strip().replace(token, "<token>");
+            if (text.contains("executable file not found") || text.contains("jupyter-server: not found")) {
+                return "The image has no jupyter-server on its PATH (see docs/images.md). Last lines of its log:\n"
+                        + text;
+            }
+            return "Last lines of its log:\n" + text;
+        } catch (KubernetesClientException e) {
+            return "Its log could not be read: " + KubernetesCluster.rootMessage(e);
+        }
+    }
+
+    @Override
+    public void stop(String instanceId, Map<String, String> state) {
+        deletePods(instanceId, stopGraceSeconds);
+    }
+
+    private void deletePods(String instanceId, long graceSeconds) {
+        try {
+            cluster.client().pods().inNamespace(cluster.namespace()).withLabels(labelsOf(instanceId))
+                    .withGracePeriod(graceSeconds).delete();
+        } catch (KubernetesClientException e) {
+            throw cluster.failure("cannot delete the instance's pod", e);
+        }
+    }
+
+    private Map<String, String> labelsOf(String instanceId) {
+        return Map.of(KubernetesCluster.INSTALLATION_LABEL, cluster.installation(),
+                KubernetesCluster.INSTANCE_LABEL, instanceId);
+    }
+
+    @Override
+    public Set<String> instancesOnHost() {
+        Set<String> ids = new TreeSet<>();
+        var c = cluster.client();
+        String ns = cluster.namespace();
+        String label = KubernetesCluster.INSTALLATION_LABEL;
+        try {
+            for (List<? extends HasMetadata> items : List.of(
+                    c.pods().inNamespace(ns).withLabel(label, cluster.installation()).list().getItems(),
+                    c.persistentVolumeClaims().inNamespace(ns).withLabel(label, cluster.installation()).list()
+                            .getItems(),
+                    c.secrets().inNamespace(ns).withLabel(label, cluster.installation()).list().getItems())) {
+                for (HasMetadata item : items) {
+                    String id = item.getMetadata().getLabels().get(KubernetesCluster.INSTANCE_LABEL);
+                    if (id != null) {
+                        ids.add(id);
+                    }
+                }
+            }
+        } catch (KubernetesClientException e) {
+            log.warn("cannot list this installation's objects in the cluster: {}", KubernetesCluster.rootMessage(e));
+        }
+        return ids;
+    }
+
+    /** Removes the instance's pods, its volume claim (and with it, by the storage class's policy, its data) and secret. */
+    @Override
+    public void release(String instanceId) {
+        deletePods(instanceId, 0L);
+        try {
+            var c = cluster.client();
+            c.persistentVolumeClaims().inNamespace(cluster.namespace()).withLabels(labelsOf(instanceId)).delete();
+            c.secrets().inNamespace(cluster.namespace()).withLabels(labelsOf(instanceId)).delete();
+        } catch (KubernetesClientException e) {
+            throw cluster.failure("cannot delete the instance's volume and secret", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        pods.close();
+        cluster.client().close();
+    }
+}

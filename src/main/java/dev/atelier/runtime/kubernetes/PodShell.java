@@ -1,0 +1,138 @@
+package dev.atelier.runtime.kubernetes;
+
+import dev.atelier.core.port.InstanceRuntime.RuntimeFailure;
+import dev.atelier.core.port.InstanceShell;
+import dev.atelier.runtime.host.NotebookContainer;
+import dev.atelier.runtime.host.PortRelay;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.ExecWatch;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+
+/**
+ * Sessions inside a running pod, through the API server's exec: as the pod's user (uid 1000, its security context
+ * allows no other), in its work directory, with its limits. Connections to its ports are relayed from inside the
+ * pod, so port forwarding reaches that pod's ports and nothing else.
+ *
+ * <p>The exec protocol fabric8 speaks ({@code v4.channel.k8s.io}) cannot close a command's standard input
+ * without ending the session: a command that reads its input to the end gets it only when the session ends.
+ * Terminals, SFTP and port forwarding do not need it.
+ */
+final class PodShell implements InstanceShell {
+    private final KubernetesCluster cluster;
+    private final Function<String, String> runningPod;
+
+    PodShell(KubernetesCluster cluster, Function<String, String> runningPod) {
+        this.cluster = cluster;
+        this.runningPod = runningPod;
+    }
+
+    @Override
+    public Session open(String instanceId, Request request) throws IOException {
+        String pod = runningPod.apply(instanceId);
+        List<String> argv = new ArrayList<>(List.of("env", "HOME=" + NotebookContainer.HOME, "USER=ma-user",
+                "LANG=C.UTF-8", "SHELL=/bin/bash"));
+        boolean tty = request.terminal() != null;
+        if (tty) {
+            argv.add("TERM=" + request.terminal().type());
+        }
+        // the exec API has no working directory of its own: a shell goes there first
+        argv.addAll(List.of("/bin/sh", "-c", "cd " + NotebookContainer.WORK + " 2>/dev/null; exec \"$@\"", "sh"));
+        argv.addAll(request.argv() != null ? request.argv()
+                : request.commandLine() != null ? List.of("/bin/sh", "-c", request.commandLine())
+                : List.of("/bin/sh", "-c", "cd; exec \"$(command -v bash || echo /bin/sh)\" -l"));
+        ExecWatch watch;
+        try {
+            var exec = cluster.client().pods().inNamespace(cluster.namespace()).withName(pod)
+                    .inContainer(PodPlan.CONTAINER).redirectingInput().redirectingOutput().redirectingError();
+            watch = (tty ? exec.withTTY() : exec).exec(argv.toArray(String[]::new));
+        } catch (KubernetesClientException e) {
+            throw new IOException("cannot start a session in the pod: " + KubernetesCluster.rootMessage(e), e);
+        }
+        ExecSession session = new ExecSession(watch);
+        if (tty) {
+            session.resize(request.terminal().columns(), request.terminal().rows());
+        }
+        return session;
+    }
+
+    /** A socket of the instance's user listens on the port in the pod's network. */
+    @Override
+    public boolean servesPort(String instanceId, int port) {
+        try (Session s = open(instanceId, new Request(PortRelay.TABLES_COMMAND, null, null))) {
+            String tables = new String(s.stdout().readAllBytes(), StandardCharsets.US_ASCII);
+            return PortRelay.listensIn(tables, port, NotebookContainer.UID);
+        } catch (IOException | RuntimeFailure e) {
+            return false;
+        }
+    }
+
+    /** A relay run inside the pod as its user, to what listens on the pod's loopback or its address. */
+    @Override
+    public Connection connect(String instanceId, int port) throws IOException {
+        return PortRelay.connect(this, instanceId, port);
+    }
+
+    private static final class ExecSession implements Session {
+        private final ExecWatch watch;
+
+        ExecSession(ExecWatch watch) {
+            this.watch = watch;
+        }
+
+        @Override
+        public OutputStream stdin() {
+            return watch.getInput();
+        }
+
+        @Override
+        public InputStream stdout() {
+            return watch.getOutput();
+        }
+
+        @Override
+        public InputStream stderr() {
+            return watch.getError();
+        }
+
+        @Override
+        public void resize(int columns, int rows) {
+            try {
+                watch.resize(columns, rows);
+            } catch (RuntimeException e) {
+                // over: nothing to resize
+            }
+        }
+
+        @Override
+        public int waitFor() throws InterruptedException {
+            try {
+                Integer code = watch.exitCode().get();
+                return code == null ? -1 : code;
+            } catch (ExecutionException e) {
+                return -1;
+            }
+        }
+
+        /** Ends the session; the kubelet ends the command when its connection goes. */
+        @Override
+        public void close() {
+            watch.close();
+            try {
+                watch.exitCode().get(2, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                // ended anyway
+            }
+        }
+    }
+}

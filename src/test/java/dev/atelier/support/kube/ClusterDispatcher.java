@@ -1,0 +1,62 @@
+package dev.atelier.support.kube;
+
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The mock API server's dispatcher: objects as the CRUD dispatcher keeps them, and a pod's {@code exec} and
+ * {@code log} answered by the node agent from the pod's container, as an API server passes them to the kubelet.
+ * Counts the calls that are not the node agent's.
+ */
+final class ClusterDispatcher extends KubernetesCrudDispatcher {
+    private static final Pattern POD_SUBRESOURCE =
+            Pattern.compile("/api/v1/namespaces/([^/]+)/pods/([^/?]+)/(exec|log)(\\?.*)?");
+    private final AtomicLong atelierCalls = new AtomicLong();
+    private volatile NodeAgent agent;
+
+    void serveFrom(NodeAgent value) {
+        this.agent = value;
+    }
+
+    long atelierCalls() {
+        return atelierCalls.get();
+    }
+
+    @Override
+    public MockResponse dispatch(RecordedRequest request) {
+        if (request.getHeader(TestCluster.AGENT_HEADER) == null) {
+            atelierCalls.incrementAndGet();
+        }
+        Matcher m = POD_SUBRESOURCE.matcher(request.getPath());
+        if (m.matches() && agent != null) {
+            Map<String, List<String>> query = query(m.group(4));
+            return m.group(3).equals("exec") ? agent.exec(m.group(1), m.group(2), query)
+                    : agent.log(m.group(1), m.group(2), query);
+        }
+        return super.dispatch(request);
+    }
+
+    private static Map<String, List<String>> query(String q) {
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        if (q == null || q.length() < 2) {
+            return out;
+        }
+        for (String pair : q.substring(1).split("&")) {
+            int eq = pair.indexOf('=');
+            String k = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            String v = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            out.computeIfAbsent(k, x -> new ArrayList<>()).add(v);
+        }
+        return out;
+    }
+}
