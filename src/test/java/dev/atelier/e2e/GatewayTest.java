@@ -295,3 +295,10 @@ class ContainerGatewayTest extends GatewayTest {
         return TestRuntime.DOCKER;
     }
 }
+
+class PodGatewayTest extends GatewayTest {
+    @Override
+    TestRuntime runtime() {
+        return TestRuntime.KUBERNETES;
+    }
+}

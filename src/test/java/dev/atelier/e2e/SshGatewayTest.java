@@ -494,3 +494,27 @@ class ContainerSshGatewayTest extends SshGatewayTest {
         return "8888";
     }
 }
+
+/** Kubernetes pods: sessions are execs through the API server, forwarding a relay inside the pod. */
+class PodSshGatewayTest extends SshGatewayTest {
+    @Override
+    TestServer startServer(Path dataDir) {
+        return TestServer.on(TestRuntime.KUBERNETES, dataDir);
+    }
+
+    @Override
+    int hostUid(String instanceId) {
+        return 1000;
+    }
+
+    @Override
+    Path workOnHost(String instanceId) {
+        return TestRuntime.cluster().node().claimDir(dev.atelier.support.kube.TestCluster.NAMESPACE,
+                "atelier-" + instanceId + "-work");
+    }
+
+    @Override
+    String jupyterPortInside(String instanceId) {
+        return "8888";
+    }
+}

@@ -23,10 +23,44 @@ import java.util.function.Function;
  * pod, so port forwarding reaches that pod's ports and nothing else.
  *
  * <p>The exec protocol fabric8 speaks ({@code v4.channel.k8s.io}) cannot close a command's standard input
- * without ending the session: a command that reads its input to the end gets it only when the session ends.
- * Terminals, SFTP and port forwarding do not need it.
+ * without ending the session, and a command that reads its input to the end (an SFTP server, {@code cat}) needs
+ * that end. So a session without a terminal runs its command under a small relay of Python's standard library
+ * ({@link #STDIN_RELAY}) that reads its input in frames (a 4-byte length, then that many bytes) and closes the
+ * command's input at the empty frame; the command's output and exit status pass through untouched.
  */
 final class PodShell implements InstanceShell {
+    /** Runs its arguments with their standard input unframed from its own (see the class's comment). */
+    static final String STDIN_RELAY = String.join("\n",
+            "import os, subprocess, sys, threading",
+            "p = subprocess.Popen(sys.argv[1:], stdin=subprocess.PIPE)",
+            "def exact(n):",
+            "    b = b''",
+            "    while len(b) < n:",
+            "        d = os.read(0, n - len(b))",
+            "        if not d:",
+            "            return None",
+            "        b += d",
+            "    return b",
+            "def feed():",
+            "    try:",
+            "        while True:",
+            "            h = exact(4)",
+            "            n = int.from_bytes(h, 'big') if h else 0",
+            "            d = exact(n) if n else None",
+            "            if d is None:",
+            "                break",
+            "            p.stdin.write(d)",
+            "            p.stdin.flush()",
+            "    except OSError:",
+            "        pass",
+            "    try:",
+            "        p.stdin.close()",
+            "    except OSError:",
+            "        pass",
+            "threading.Thread(target=feed, daemon=True).start()",
+            "code = p.wait()",
+            "os._exit(code if code >= 0 else 128 - code)");
+
     private final KubernetesCluster cluster;
     private final Function<String, String> runningPod;
 
@@ -46,6 +80,9 @@ final class PodShell implements InstanceShell {
         }
         // the exec API has no working directory of its own: a shell goes there first
         argv.addAll(List.of("/bin/sh", "-c", "cd " + NotebookContainer.WORK + " 2>/dev/null; exec \"$@\"", "sh"));
+        if (!tty) {
+            argv.addAll(List.of("python3", "-c", STDIN_RELAY));
+        }
         argv.addAll(request.argv() != null ? request.argv()
                 : request.commandLine() != null ? List.of("/bin/sh", "-c", request.commandLine())
                 : List.of("/bin/sh", "-c", "cd; exec \"$(command -v bash || echo /bin/sh)\" -l"));
@@ -57,7 +94,7 @@ final class PodShell implements InstanceShell {
         } catch (KubernetesClientException e) {
             throw new IOException("cannot start a session in the pod: " + KubernetesCluster.rootMessage(e), e);
         }
-        ExecSession session = new ExecSession(watch);
+        ExecSession session = new ExecSession(watch, tty);
         if (tty) {
             session.resize(request.terminal().columns(), request.terminal().rows());
         }
@@ -83,14 +120,16 @@ final class PodShell implements InstanceShell {
 
     private static final class ExecSession implements Session {
         private final ExecWatch watch;
+        private final OutputStream stdin;
 
-        ExecSession(ExecWatch watch) {
+        ExecSession(ExecWatch watch, boolean tty) {
             this.watch = watch;
+            this.stdin = tty ? watch.getInput() : new FramedInput(watch.getInput());
         }
 
         @Override
         public OutputStream stdin() {
-            return watch.getInput();
+            return stdin;
         }
 
         @Override
@@ -132,6 +171,53 @@ final class PodShell implements InstanceShell {
                 Thread.currentThread().interrupt();
             } catch (ExecutionException | TimeoutException e) {
                 // ended anyway
+            }
+        }
+    }
+
+    /** A command's input in {@link #STDIN_RELAY}'s frames; closing it sends the empty frame, its end. */
+    private static final class FramedInput extends OutputStream {
+        private final OutputStream out;
+        private boolean closed;
+
+        FramedInput(OutputStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) throws IOException {
+            if (closed) {
+                throw new IOException("the command's input is closed");
+            }
+            if (len == 0) {
+                return;
+            }
+            byte[] frame = new byte[4 + len];
+            frame[0] = (byte) (len >>> 24);
+            frame[1] = (byte) (len >>> 16);
+            frame[2] = (byte) (len >>> 8);
+            frame[3] = (byte) len;
+            System.arraycopy(b, off, frame, 4, len);
+            out.write(frame);
+            out.flush();
+        }
+
+        @Override
+        public void flush() throws IOException {
+            out.flush();
+        }
+
+        @Override
+        public synchronized void close() throws IOException {
+            if (!closed) {
+                closed = true;
+                out.write(new byte[4]);
+                out.flush();
             }
         }
     }

@@ -1,0 +1,264 @@
+package dev.atelier.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.atelier.support.Jupyter;
+import dev.atelier.support.SignedClient;
+import dev.atelier.support.SignedClient.Response;
+import dev.atelier.support.TestRuntime;
+import dev.atelier.support.TestServer;
+import dev.atelier.support.kube.TestCluster;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Kubernetes runtime against the test cluster (fabric8's mock API server and a node agent that runs pods as
+ * containers): what it asks the cluster for, and how it shows what the cluster says, the failures of a cluster
+ * included: no node with the resource, an image that cannot be pulled, an eviction, a lost node, an API server
+ * that does not answer.
+ */
+class KubernetesClusterTest {
+    @TempDir
+    Path dataDir;
+
+    private TestCluster cluster;
+
+    @BeforeEach
+    void cluster() {
+        TestRuntime.KUBERNETES.assumeAvailable();
+        cluster = TestRuntime.cluster();
+    }
+
+    @AfterEach
+    void healCluster() {
+        if (cluster != null) {
+            cluster.restore();
+            cluster.node().failPulls(null);
+            cluster.offer(Map.of());
+        }
+    }
+
+    private static JsonNode get(SignedClient api, String id) {
+        return api.get("/v1/{project_id}/notebooks/" + id).json();
+    }
+
+    private static JsonNode awaitStatus(SignedClient api, String id, String status) {
+        return await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(100))
+                .until(() -> get(api, id), n -> n.get("status").asText().equals(status));
+    }
+
+    private String create(SignedClient api, String name) {
+        Response created = api.post("/v1/{project_id}/notebooks", TestServer.createBody(name));
+        assertThat(created.status()).as(created.body()).isEqualTo(200);
+        return created.json().get("id").asText();
+    }
+
+    @Test
+    void thePodRunsUnprivilegedWithItsFlavorAndItsTokenOnlyInASecret() {
+        try (TestServer server = TestServer.on(TestRuntime.KUBERNETES, dataDir)) {
+            SignedClient api = server.client();
+            String id = create(api, "inspected");
+            JsonNode running = awaitStatus(api, id, "RUNNING");
+            String token = running.get("token").asText();
+
+            List<Pod> pods = cluster.node().podsOf(id);
+            assertThat(pods).hasSize(1);
+            Pod pod = pods.get(0);
+            assertThat(Serialization.asJson(pod)).as("the token is in no pod spec").doesNotContain(token);
+            var labels = pod.getMetadata().getLabels();
+            assertThat(labels).containsEntry("atelier.dev/instance", id)
+                    .containsKeys("atelier.dev/installation", "atelier.dev/project", "atelier.dev/owner");
+            var spec = pod.getSpec();
+            assertThat(spec.getAutomountServiceAccountToken()).isFalse();
+            assertThat(spec.getSecurityContext().getRunAsNonRoot()).isTrue();
+            assertThat(spec.getSecurityContext().getRunAsUser()).isEqualTo(1000L);
+            var container = spec.getContainers().get(0);
+            assertThat(container.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+            assertThat(container.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+            // modelarts.vm.cpu.2u: 2 vCPUs, 8 GiB
+            assertThat(container.getResources().getLimits().get("cpu").toString()).isEqualTo("2");
+            assertThat(container.getResources().getLimits()).isEqualTo(container.getResources().getRequests());
+
+            var secret = cluster.client().secrets().inNamespace(TestCluster.NAMESPACE).withName("atelier-" + id).get();
+            assertThat(secret).isNotNull();
+            var claim = cluster.client().persistentVolumeClaims().inNamespace(TestCluster.NAMESPACE)
+                    .withName("atelier-" + id + "-work").get();
+            assertThat(claim.getSpec().getResources().getRequests().get("storage").toString()).isEqualTo("5Gi");
+            assertThat(running.get("url").asText()).as("served by Atelier's gateway, not at the pod's address")
+                    .startsWith(server.url());
+        }
+    }
+
+    @Test
+    void aFlavorNoNodeOffersIsSoldOutAndAPodThatFindsNoRoomSaysWhichResourceIsShortUntilThereIsRoom()
+            throws Exception {
+        Files.writeString(dataDir.resolve("flavors.json"), """
+                [{"id": "cpu.2u", "category": "CPU", "vcpus": 2, "memory_mib": 4096},
+                 {"id": "gpu.1", "category": "GPU", "vcpus": 2, "memory_mib": 4096,
+                  "gpu": {"count": 1, "memory": "16GB", "type": "T4"}},
+                 {"id": "npu.1", "category": "ASCEND", "vcpus": 2, "memory_mib": 4096,
+                  "ascend": {"npu": 1, "npu_memory": "32GB", "type": "Ascend910"},
+                  "extended_resources": {"huawei.com/Ascend910": 1}}]
+                """);
+        cluster.offer(Map.of("nvidia.com/gpu", 1));
+        try (TestServer server = TestServer.on(TestRuntime.KUBERNETES, dataDir)) {
+            SignedClient api = server.client();
+            JsonNode flavors = api.get("/v1/{project_id}/notebooks/flavors").json().get("flavors");
+            Map<String, Boolean> soldOut = new java.util.HashMap<>();
+            flavors.forEach(f -> soldOut.put(f.get("id").asText(), f.get("sold_out").asBoolean()));
+            assertThat(soldOut).containsEntry("cpu.2u", false).containsEntry("gpu.1", false)
+                    .containsEntry("npu.1", true);
+
+            cluster.offer(Map.of()); // the GPU node is busy now
+            String id = api.post("/v1/{project_id}/notebooks", TestServer.createBody("wants-gpu")
+                    .replace(TestServer.FLAVOR, "gpu.1")).json().get("id").asText();
+            JsonNode waiting = await().atMost(Duration.ofSeconds(20)).until(() -> get(api, id),
+                    n -> n.path("fail_reason").asText().contains("Insufficient nvidia.com/gpu"));
+            assertThat(waiting.get("status").asText()).isEqualTo("CREATING");
+            assertThat(waiting.get("fail_reason").asText()).startsWith("waiting for a node with room");
+            assertThat(stepStatus(waiting, 2)).isEqualTo("PROCESSING");
+            assertThat(stepStatus(waiting, 1)).isEqualTo("COMPLETED");
+
+            cluster.offer(Map.of("nvidia.com/gpu", 1));
+            JsonNode running = awaitStatus(api, id, "RUNNING");
+            assertThat(running.path("fail_reason").isMissingNode() || running.get("fail_reason").isNull()).isTrue();
+            var requests = cluster.node().podsOf(id).get(0).getSpec().getContainers().get(0).getResources()
+                    .getRequests();
+            assertThat(requests.get("nvidia.com/gpu").toString()).isEqualTo("1");
+        }
+    }
+
+    private static String stepStatus(JsonNode nb, int step) {
+        for (JsonNode s : nb.get("action_progress")) {
+            if (s.get("step").asInt() == step) {
+                return s.get("status").asText();
+            }
+        }
+        throw new AssertionError("no step " + step + " in " + nb);
+    }
+
+    @Test
+    void anImageTheClusterCannotPullFailsTheCreateWithWhatTheClusterSaid() {
+        try (TestServer server = TestServer.on(TestRuntime.KUBERNETES, dataDir)) {
+            SignedClient api = server.client();
+            Response image = api.post("/v1/{project_id}/images",
+                    "{\"swr_path\":\"registry.example.com/team/missing:1\"}");
+            assertThat(image.status()).as(image.body()).isEqualTo(200);
+            String id = api.post("/v1/{project_id}/notebooks", TestServer.createBody("unpullable")
+                    .replace(TestServer.IMAGE_ID, image.json().get("id").asText())).json().get("id").asText();
+            JsonNode failed = awaitStatus(api, id, "CREATE_FAILED");
+            assertThat(failed.get("fail_reason").asText()).contains("cannot pull the image "
+                    + "registry.example.com/team/missing:1").contains("ErrImagePull").contains("not found");
+
+            api.delete("/v1/{project_id}/notebooks/" + id);
+            await().atMost(Duration.ofSeconds(20)).until(() -> TestRuntime.KUBERNETES.traces(server, id).isEmpty());
+        }
+    }
+
+    @Test
+    void anEvictedPodIsReportedWithTheClustersReasonAndTheInstanceStartsAgainWithItsFiles() throws Exception {
+        try (TestServer server = TestServer.on(TestRuntime.KUBERNETES, dataDir)) {
+            SignedClient api = server.client();
+            String id = create(api, "evicted");
+            JsonNode running = awaitStatus(api, id, "RUNNING");
+            new Jupyter(running.get("url").asText(), running.get("token").asText())
+                    .execute("open('kept.txt', 'w').write('kept')");
+
+            cluster.node().evict(id);
+            JsonNode error = awaitStatus(api, id, "ERROR");
+            assertThat(error.get("fail_reason").asText()).contains("evicted").contains("low on resource: memory");
+
+            api.post("/v1/{project_id}/notebooks/" + id + "/start", null);
+            JsonNode again = awaitStatus(api, id, "RUNNING");
+            assertThat(new Jupyter(again.get("url").asText(), again.get("token").asText())
+                    .execute("print(open('kept.txt').read())")).isEqualTo("kept\n");
+            assertThat(cluster.node().podsOf(id)).as("the evicted pod is gone, one runs").hasSize(1);
+        }
+    }
+
+    @Test
+    void aCrashedServerIsReportedWithTheLastLinesOfItsLog() {
+        try (TestServer server = TestServer.on(TestRuntime.KUBERNETES, dataDir)) {
+            SignedClient api = server.client();
+            String id = create(api, "crashing");
+            awaitStatus(api, id, "RUNNING");
+            TestRuntime.docker().killContainerCmd(TestRuntime.KUBERNETES.servers(id).get(0)).exec();
+            JsonNode error = awaitStatus(api, id, "ERROR");
+            assertThat(error.get("fail_reason").asText()).contains("exited with status 137")
+                    .contains("Last lines of its log").contains("Jupyter Server");
+        }
+    }
+
+    @Test
+    void aLostNodeIsShownWhileTheClusterWaitsAndTheInstanceStartsElsewhereWhenItGivesUp() throws Exception {
+        try (TestServer server = TestServer.on(TestRuntime.KUBERNETES, dataDir)) {
+            SignedClient api = server.client();
+            String id = create(api, "stranded");
+            JsonNode running = awaitStatus(api, id, "RUNNING");
+            new Jupyter(running.get("url").asText(), running.get("token").asText())
+                    .execute("open('kept.txt', 'w').write('on the volume')");
+
+            cluster.node().loseNode();
+            JsonNode lost = await().atMost(Duration.ofSeconds(20)).until(() -> get(api, id),
+                    n -> n.path("fail_reason").asText().contains("does not answer"));
+            assertThat(lost.get("status").asText()).as("nothing is concluded while the cluster waits")
+                    .isEqualTo("RUNNING");
+
+            cluster.node().giveUpOnLostNode();
+            JsonNode error = awaitStatus(api, id, "ERROR");
+            assertThat(error.get("fail_reason").asText()).contains("is gone");
+            api.post("/v1/{project_id}/notebooks/" + id + "/start", null);
+            JsonNode again = awaitStatus(api, id, "RUNNING");
+            assertThat(new Jupyter(again.get("url").asText(), again.get("token").asText())
+                    .execute("print(open('kept.txt').read())")).isEqualTo("on the volume\n");
+        }
+    }
+
+    @Test
+    void whileTheApiServerDoesNotAnswerARunningInstanceSaysSoAndRecoversWhenItAnswersAgain() {
+        try (TestServer server = TestServer.on(TestRuntime.KUBERNETES, dataDir)) {
+            SignedClient api = server.client();
+            String id = create(api, "weathered");
+            awaitStatus(api, id, "RUNNING");
+            List<Pod> before = cluster.node().podsOf(id);
+
+            cluster.cutApiServer();
+            JsonNode down = await().atMost(Duration.ofSeconds(20)).until(() -> get(api, id),
+                    n -> n.path("fail_reason").asText().contains("does not answer"));
+            assertThat(down.get("status").asText()).isEqualTo("RUNNING");
+            assertThat(down.get("fail_reason").asText()).contains("API server");
+
+            cluster.restore();
+            await().atMost(Duration.ofSeconds(30)).until(() -> get(api, id).path("fail_reason").asText("").isEmpty());
+            assertThat(get(api, id).get("status").asText()).isEqualTo("RUNNING");
+            assertThat(cluster.node().podsOf(id)).extracting(p -> p.getMetadata().getName())
+                    .as("the same pod, never a second").isEqualTo(before.stream()
+                            .map(p -> p.getMetadata().getName()).toList());
+        }
+    }
+
+    @Test
+    void savingAnImageIsRefusedSayingTheRuntimeCannot() {
+        try (TestServer server = TestServer.on(TestRuntime.KUBERNETES, dataDir)) {
+            SignedClient api = server.client();
+            String id = create(api, "unsaved");
+            awaitStatus(api, id, "RUNNING");
+            Response refused = api.post("/v1/{project_id}/notebooks/" + id + "/create-image",
+                    "{\"name\":\"mine\",\"namespace\":\"team\",\"tag\":\"v1\"}");
+            assertThat(refused.status()).isEqualTo(400);
+            assertThat(refused.errorCode()).isEqualTo("ModelArts.6336");
+            assertThat(refused.json().get("error_msg").asText()).contains("cannot save instances as images");
+        }
+    }
+}
