@@ -249,6 +249,24 @@ class KubernetesClusterTest {
     }
 
     @Test
+    void aServerStartedWhileTheApiServerDoesNotAnswerWatchesPodsOnceItDoes() throws Exception {
+        cluster.cutApiServer();
+        try (TestServer server = TestServer.on(TestRuntime.KUBERNETES, dataDir)) {
+            var http = java.net.http.HttpClient.newHttpClient();
+            var health = java.net.http.HttpRequest.newBuilder(java.net.URI.create(server.url() + "/health/ready"))
+                    .build();
+            assertThat(http.send(health, java.net.http.HttpResponse.BodyHandlers.ofString()).body())
+                    .contains("\"watching\":false");
+            cluster.restore();
+            await().atMost(Duration.ofSeconds(30)).until(() -> http.send(health,
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body().contains("\"watching\":true"));
+            SignedClient api = server.client();
+            String id = create(api, "after-the-outage");
+            awaitStatus(api, id, "RUNNING");
+        }
+    }
+
+    @Test
     void savingAnImageIsRefusedSayingTheRuntimeCannot() {
         try (TestServer server = TestServer.on(TestRuntime.KUBERNETES, dataDir)) {
             SignedClient api = server.client();

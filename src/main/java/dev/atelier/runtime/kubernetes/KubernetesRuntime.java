@@ -72,7 +72,12 @@ public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, Au
                 changed(pod);
             }
         });
-        // started in the background: where the API server does not answer yet, polls read directly meanwhile
+        // started in the background: where the API server does not answer yet, polls read directly meanwhile, and
+        // the informer keeps trying (by default it gives up when its first list fails)
+        pods.exceptionHandler((started, e) -> {
+            log.debug("the watch of this installation's pods failed, trying again: {}", e.toString());
+            return true;
+        });
         pods.start().whenComplete((ok, e) -> {
             if (e != null) {
                 log.warn("cannot watch this installation's pods yet: {}", KubernetesCluster.rootMessage(e));
