@@ -53,10 +53,15 @@ abstract class CrashPointsTest {
         runtime().assumeAvailable();
     }
 
+    /** Points of the runtimes that keep instances' volumes on the host. */
+    static Stream<Arguments> hostVolumePoints() {
+        return Stream.of(
+                Arguments.of("volume.allocated", "create"), // the volume image exists, its file system does not
+                Arguments.of("launch.storage", "create")); // storage ready, nothing started
+    }
+
     Stream<Arguments> points() {
         return Stream.concat(ownPoints(), Stream.of(
-                Arguments.of("volume.allocated", "create"), // the volume image exists, its file system does not
-                Arguments.of("launch.storage", "create"), // storage ready, nothing started
                 Arguments.of("launch.spawned", "create"), // a server runs that no record names
                 Arguments.of("launch.recorded", "create"), // recorded, not yet ready
                 Arguments.of("stop.begin", "stop"),
@@ -149,6 +154,7 @@ abstract class CrashPointsTest {
         } finally {
             Processes.matching(dataDir.toString()).forEach(ProcessHandle::destroyForcibly);
             TestRuntime.removeContainersOf(dataDir);
+            TestRuntime.removePodsOf(dataDir);
             TestServer.unmountUnder(dataDir);
         }
     }
@@ -158,7 +164,7 @@ abstract class CrashPointsTest {
      * its running containers.
      */
     private long servers(String id) {
-        if (runtime() == TestRuntime.DOCKER) {
+        if (runtime() != TestRuntime.LOCAL) {
             return runtime().servers(id).size();
         }
         return Processes.matching("/notebook/" + id + "/").stream().filter(p -> comm(p.pid()).startsWith("jupyter-serv"))
@@ -204,7 +210,7 @@ class SandboxCrashPointsTest extends CrashPointsTest {
 
     @Override
     Stream<Arguments> ownPoints() {
-        return Stream.of();
+        return hostVolumePoints();
     }
 }
 
@@ -221,6 +227,25 @@ class ContainerCrashPointsTest extends CrashPointsTest {
 
     @Override
     Stream<Arguments> ownPoints() {
-        return Stream.of(Arguments.of("launch.created", "create")); // a container exists, not started, unrecorded
+        return Stream.concat(hostVolumePoints(),
+                Stream.of(Arguments.of("launch.created", "create"))); // a container exists, not started, unrecorded
+    }
+}
+
+class PodCrashPointsTest extends CrashPointsTest {
+    @Override
+    TestRuntime runtime() {
+        return TestRuntime.KUBERNETES;
+    }
+
+    @Override
+    List<String> runtimeOptions() {
+        return List.of("--runtime", "kubernetes", "--kubeconfig", TestRuntime.cluster().kubeconfig().toString(),
+                "--namespace", dev.atelier.support.kube.TestCluster.NAMESPACE);
+    }
+
+    @Override
+    Stream<Arguments> ownPoints() {
+        return Stream.of(Arguments.of("launch.claimed", "create")); // a secret and a claim exist, no pod, unrecorded
     }
 }

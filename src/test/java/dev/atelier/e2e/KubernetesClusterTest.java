@@ -217,7 +217,7 @@ class KubernetesClusterTest {
 
             cluster.node().giveUpOnLostNode();
             JsonNode error = awaitStatus(api, id, "ERROR");
-            assertThat(error.get("fail_reason").asText()).contains("is gone");
+            assertThat(error.get("fail_reason").asText()).containsAnyOf("is gone", "is being deleted");
             api.post("/v1/{project_id}/notebooks/" + id + "/start", null);
             JsonNode again = awaitStatus(api, id, "RUNNING");
             assertThat(new Jupyter(again.get("url").asText(), again.get("token").asText())

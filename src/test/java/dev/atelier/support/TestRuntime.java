@@ -131,6 +131,24 @@ public enum TestRuntime {
         }
     }
 
+    /** Removes the pods, claims and secrets the installation on {@code dataDir} made in the test cluster. */
+    public static void removePodsOf(Path dataDir) {
+        Path idFile = dataDir.resolve("installation-id");
+        if (!Files.exists(idFile) || dev.atelier.support.kube.TestCluster.started() == null) {
+            return;
+        }
+        try {
+            String installation = Files.readString(idFile).strip();
+            var c = cluster().client();
+            String label = "atelier.dev/installation";
+            c.pods().inAnyNamespace().withLabel(label, installation).delete();
+            c.persistentVolumeClaims().inAnyNamespace().withLabel(label, installation).delete();
+            c.secrets().inAnyNamespace().withLabel(label, installation).delete();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     private static DockerClient docker;
 
     /** A client of the test host's Docker engine, for looking at what the runtime made. */

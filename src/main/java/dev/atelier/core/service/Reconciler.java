@@ -31,6 +31,8 @@ import org.slf4j.LoggerFactory;
 public final class Reconciler {
     private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
     static final String LAUNCHED_AT = "launched_at";
+    /** In a runtime state: which token the server was launched with (a digest), so that a later run's is told apart. */
+    static final String LAUNCH_TOKEN = "launch_token";
 
     /** How long a running server may leave health polls unanswered before it counts as failed. */
     static final Duration UNANSWERED_LIMIT = Duration.ofSeconds(3);
@@ -278,6 +280,13 @@ public final class Reconciler {
         if (inst.runtimeState().isEmpty()) {
             return launch(inst, failed);
         }
+        String launchedWith = inst.runtimeState().get(LAUNCH_TOKEN);
+        if (launchedWith != null && !launchedWith.equals(tokenDigest(inst.token()))) {
+            // what an earlier run left (a start came while its failure was being cleaned up): away with it first
+            runtime.stop(inst.id(), inst.runtimeState());
+            write(inst, inst.withRuntime(Map.of(), inst.url()));
+            return Optional.of(Duration.ZERO);
+        }
         Health health = runtime.poll(inst.id(), inst.token(), inst.runtimeState());
         switch (health.phase()) {
             case READY -> {
@@ -287,7 +296,7 @@ public final class Reconciler {
                         at.progress().with(4, StepStatus.COMPLETED), null)
                         .withLease(inst.lease().restartedAt(clock.millis()));
                 write(inst, running);
-                log.info("instance {} is running at {}", inst.id(), inst.url());
+                log.info("instance {} is running at {}", inst.id(), running.url());
                 return Optional.of(settings.healthPoll());
             }
             case STARTING, UNREACHABLE -> {
@@ -308,6 +317,17 @@ public final class Reconciler {
             default -> {
                 return fail(inst, failed, health.reason());
             }
+        }
+    }
+
+    /** A short digest of a token: enough to tell two apart, nothing to sign in with. */
+    static String tokenDigest(String token) {
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(token.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(d, 0, 8);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 
@@ -347,6 +367,7 @@ public final class Reconciler {
             CrashPoints.reach("launch.spawned"); // a server runs that no record names yet
             Map<String, String> state = new java.util.HashMap<>(launch.state());
             state.put(LAUNCHED_AT, Long.toString(clock.millis()));
+            state.put(LAUNCH_TOKEN, tokenDigest(inst.token()));
             Instance cur = latest.get();
             // a runtime that learns the steps only by polling (a cluster's) reported none: the first is under way
             Instance launched = cur.withRuntime(state, launch.url())

@@ -126,6 +126,7 @@ public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, Au
         try {
             cluster.client().resource(PodPlan.secret(cluster, spec)).createOr(NonDeletingOperation::update);
             ensureClaim(spec);
+            dev.atelier.core.CrashPoints.reach("launch.claimed");
             var plan = PodPlan.pod(cluster, spec, stopGraceSeconds);
             String name = KubernetesCluster.nameOf(id) + "-" + HexFormat.of().formatHex(randomBytes());
             plan.getMetadata().setName(name);
@@ -238,9 +239,42 @@ public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, Au
         }
     }
 
+    /**
+     * Deletes the instance's pods and waits until they are gone, so that a stopped instance holds nothing of the
+     * cluster's and a start that follows does not meet its old pod on the volume; a pod still there after its grace
+     * period and a little more (its node does not answer) is deleted at once, as {@code kubectl delete --force}.
+     */
     @Override
     public void stop(String instanceId, Map<String, String> state) {
         deletePods(instanceId, stopGraceSeconds);
+        long deadline = System.nanoTime() + Duration.ofSeconds(stopGraceSeconds + 10).toNanos();
+        try {
+            while (!podsOf(instanceId).isEmpty()) {
+                if (System.nanoTime() > deadline) {
+                    log.warn("instance {}: its pod did not terminate within {} s; deleting it at once", instanceId,
+                            stopGraceSeconds + 10);
+                    deletePods(instanceId, 0L);
+                    return;
+                }
+                Thread.sleep(100);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The instance's pods: as the watch saw them, or read where the watch is down. */
+    private List<Pod> podsOf(String instanceId) {
+        if (pods.isWatching()) {
+            return pods.getStore().list().stream().filter(p -> instanceId.equals(p.getMetadata().getLabels()
+                    .get(KubernetesCluster.INSTANCE_LABEL))).toList();
+        }
+        try {
+            return cluster.client().pods().inNamespace(cluster.namespace()).withLabels(labelsOf(instanceId)).list()
+                    .getItems();
+        } catch (KubernetesClientException e) {
+            throw cluster.failure("cannot look at the instance's pods", e);
+        }
     }
 
     private void deletePods(String instanceId, long graceSeconds) {

@@ -147,6 +147,51 @@ class ReconcilerTableTest {
     }
 
     @Test
+    void aStartThatComesBeforeAFailedServerIsClearedAwayStopsThatServerAndLaunchesAFreshOne() {
+        Instance i = running(LeaseType.TIMING, 3_600_000L);
+        runtime.servers.get(i.id()).health = Health.failed("evicted");
+        reconciler.reconcile(i.id());
+        Instance failed = now(i.id());
+        assertThat(failed.status()).isEqualTo(InstanceStatus.ERROR);
+        assertThat(failed.runtimeState()).as("not cleared away yet").isNotEmpty();
+        // the user's start is recorded before the reconciler's next pass clears the failed server away
+        var instances = new InstanceService(store, new SqlInstanceReads(db, store),
+                new Catalog(Catalog.builtInFlavors()), images, clock, 100);
+        instances.start("p1", i.id(), null, null);
+
+        reconciler.reconcile(i.id());
+        assertThat(runtime.calls).as("the earlier run's server is stopped, not polled as the new one")
+                .endsWith("stop " + i.id());
+        reconciler.reconcile(i.id());
+        assertThat(runtime.calls).endsWith("launch " + i.id());
+        runtime.ready(i.id(), clock.millis());
+        reconciler.reconcile(i.id());
+        assertThat(now(i.id()).status()).isEqualTo(InstanceStatus.RUNNING);
+    }
+
+    @Test
+    void aStartsStepAndWhatItWaitsForAreWrittenAsTheRuntimeLearnsThemAndItsAddressOnceReady() {
+        Instance i = created(LeaseType.TIMING, 3_600_000L);
+        reconciler.reconcile(i.id());
+        runtime.servers.get(i.id()).health = Health.startingAt(2, "waiting for a node: 1 Insufficient nvidia.com/gpu");
+        reconciler.reconcile(i.id());
+        Instance waiting = now(i.id());
+        assertThat(waiting.progress()).isEqualTo(Progress.waiting().at(2));
+        assertThat(waiting.failReason()).isEqualTo("waiting for a node: 1 Insufficient nvidia.com/gpu");
+        long version = waiting.version();
+        reconciler.reconcile(i.id());
+        assertThat(now(i.id()).version()).as("nothing new: nothing written").isEqualTo(version);
+
+        runtime.servers.get(i.id()).health = Health.startingAt(4, null);
+        reconciler.reconcile(i.id());
+        assertThat(now(i.id()).failReason()).isNull();
+        runtime.servers.get(i.id()).health = Health.readyAt("http://10.0.0.7:8888/notebook/x/tree", 1L, null);
+        reconciler.reconcile(i.id());
+        assertThat(now(i.id()).status()).isEqualTo(InstanceStatus.RUNNING);
+        assertThat(now(i.id()).url()).isEqualTo("http://10.0.0.7:8888/notebook/x/tree");
+    }
+
+    @Test
     void aRunningServerThatExitsIsAnErrorWithTheReason() {
         Instance i = running(LeaseType.TIMING, 3_600_000L);
         runtime.servers.get(i.id()).health = Health.failed("the notebook server exited. Killed");

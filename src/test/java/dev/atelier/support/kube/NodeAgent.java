@@ -51,6 +51,8 @@ public final class NodeAgent implements AutoCloseable {
     static final String NODE = "test-node-1";
     private static final String POD_LABEL = "atelier.test/pod";
     private static final String AGENT_LABEL = "atelier.test/node-agent";
+    /** Keeps a deleted pod until the node has stopped its container, as an API server waits for the kubelet. */
+    private static final String FINALIZER = "atelier.test/kubelet";
 
     private final KubernetesClient client;
     private final Path root;
@@ -150,13 +152,13 @@ public final class NodeAgent implements AutoCloseable {
 
     /** The cluster gives up on the lost node: its pods are deleted (they are gone with the node). */
     public void giveUpOnLostNode() {
+        lost = false; // its pods' deletion is carried out (their containers removed) as the cluster forgets them
         for (Pod p : pods.getStore().list()) {
             if (containers.containsKey(keyOf(p))) {
                 client.pods().inNamespace(p.getMetadata().getNamespace()).withName(p.getMetadata().getName())
                         .withGracePeriod(0).delete();
             }
         }
-        lost = false;
     }
 
     /** Total time the agent spent scheduling and starting pods (ns), for the benchmark. */
@@ -217,8 +219,18 @@ public final class NodeAgent implements AutoCloseable {
     private void reconcile(String key) {
         String[] nsName = key.split("/", 2);
         Pod pod = client.pods().inNamespace(nsName[0]).withName(nsName[1]).get();
-        if (pod == null || pod.getMetadata().getDeletionTimestamp() != null) {
+        if (pod == null) {
             removeContainer(key);
+            return;
+        }
+        if (pod.getMetadata().getDeletionTimestamp() != null) { // its container stops, then the pod goes
+            removeContainer(key);
+            if (pod.getMetadata().getFinalizers().contains(FINALIZER)) {
+                client.pods().inNamespace(nsName[0]).withName(nsName[1]).edit(p -> {
+                    p.getMetadata().getFinalizers().remove(FINALIZER);
+                    return p;
+                });
+            }
             return;
         }
         String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
@@ -239,6 +251,8 @@ public final class NodeAgent implements AutoCloseable {
             }
             pod = client.pods().inNamespace(nsName[0]).withName(nsName[1]).edit(p -> {
                 p.getSpec().setNodeName(NODE);
+                // as a kubelet, the pod stays (marked for deletion) until its container has stopped
+                p.getMetadata().getFinalizers().add(FINALIZER);
                 return p;
             });
             status(pod, s -> {

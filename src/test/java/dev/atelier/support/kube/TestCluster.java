@@ -91,6 +91,11 @@ public final class TestCluster implements AutoCloseable {
         return shared;
     }
 
+    /** The cluster of this test run, or null when no test has started it. */
+    public static synchronized TestCluster started() {
+        return shared;
+    }
+
     /** A kubeconfig that reaches this cluster's API server (through the proxy). */
     public Path kubeconfig() {
         return kubeconfig;
