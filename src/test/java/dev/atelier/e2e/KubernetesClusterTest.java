@@ -149,6 +149,29 @@ class KubernetesClusterTest {
     }
 
     @Test
+    void aLargerVolumeAfterAnUpdateIsAnExpansionOfTheClaimAtTheNextStart() {
+        try (TestServer server = TestServer.on(TestRuntime.KUBERNETES, dataDir)) {
+            SignedClient api = server.client();
+            String id = create(api, "growing");
+            awaitStatus(api, id, "RUNNING");
+            var claims = cluster.client().persistentVolumeClaims().inNamespace(TestCluster.NAMESPACE)
+                    .withName("atelier-" + id + "-work");
+            String uid = claims.get().getMetadata().getUid();
+            Response updated = api.send("PUT", "/v1/{project_id}/notebooks/" + id, "{\"storage_new_size\": 8}");
+            assertThat(updated.status()).as(updated.body()).isEqualTo(200);
+
+            api.post("/v1/{project_id}/notebooks/" + id + "/stop", null);
+            awaitStatus(api, id, "STOPPED");
+            assertThat(claims.get()).as("a stop keeps the claim").isNotNull();
+            api.post("/v1/{project_id}/notebooks/" + id + "/start", null);
+            awaitStatus(api, id, "RUNNING");
+            assertThat(claims.get().getSpec().getResources().getRequests().get("storage").toString())
+                    .isEqualTo("8Gi");
+            assertThat(claims.get().getMetadata().getUid()).as("the same claim, grown").isEqualTo(uid);
+        }
+    }
+
+    @Test
     void anImageTheClusterCannotPullFailsTheCreateWithWhatTheClusterSaid() {
         try (TestServer server = TestServer.on(TestRuntime.KUBERNETES, dataDir)) {
             SignedClient api = server.client();
