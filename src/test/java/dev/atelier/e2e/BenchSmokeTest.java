@@ -54,6 +54,14 @@ class BenchSmokeTest {
     }
 
     @Test
+    void theClusterBenchmarkRunsAndReportsEveryFigure() throws Exception {
+        List<String> lines = run(dir, "ClusterScale.java", "5", "2");
+        assertThat(lines).contains("running=5").anyMatch(l -> l.startsWith("all_running_net_of_node_ms="))
+                .anyMatch(l -> l.startsWith("api_calls_per_instance_start="))
+                .anyMatch(l -> l.startsWith("cpu_ms_per_instance_per_min_running="));
+    }
+
+    @Test
     void theBenchScriptIsValidShell() throws Exception {
         Process p = new ProcessBuilder("bash", "-n", "bench/run").redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -121,8 +121,10 @@ public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, Au
         String id = spec.instanceId();
         String image = dev.atelier.runtime.host.NotebookContainer.reference(spec.image());
         // nothing is recorded for this instance (else it would be polled, not launched): a pod that exists all the
-        // same is a launch's that a crash cut off before it was recorded
-        deletePods(id, 0L);
+        // same is a launch's that a crash cut off before it was recorded (the watch's cache says whether there is one)
+        if (!pods.isWatching() || !podsOf(id).isEmpty()) {
+            deletePods(id, 0L);
+        }
         try {
             cluster.client().resource(PodPlan.secret(cluster, spec)).createOr(NonDeletingOperation::update);
             ensureClaim(spec);
@@ -148,10 +150,17 @@ public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, Au
     private void ensureClaim(LaunchSpec spec) {
         var claims = cluster.client().persistentVolumeClaims().inNamespace(cluster.namespace());
         PersistentVolumeClaim wanted = PodPlan.claim(cluster, spec);
+        try {
+            claims.resource(wanted).create(); // a first start: one call
+            return;
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != java.net.HttpURLConnection.HTTP_CONFLICT) {
+                throw e;
+            }
+        }
         PersistentVolumeClaim existing = claims.withName(wanted.getMetadata().getName()).get();
         if (existing == null) {
-            claims.resource(wanted).create();
-            return;
+            throw new RuntimeFailure("the instance's volume claim is being deleted; start it again in a moment");
         }
         var requested = wanted.getSpec().getResources().getRequests().get("storage");
         var has = existing.getSpec().getResources() == null ? null
