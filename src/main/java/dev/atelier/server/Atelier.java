@@ -103,6 +103,7 @@ public final class Atelier implements AutoCloseable {
         var authenticator = new Authenticator(identities, secrets, Clock.systemUTC(), clock, limiter);
         var gateway = new NotebookGateway(instances, authenticator, secrets.derive("notebook-gateway-cookie"),
                 this::publicUrl, config.http().notebookDomain(), activity);
+        runtime.capability(dev.atelier.core.port.NotebookAddresses.class).ifPresent(gateway::reachingThrough);
         var sshAccess = new SshAccess(new SqlKeyPairStore(database), instanceStore, identities, clock);
         var shell = runtime.capability(InstanceShell.class);
         if (config.http().sshPort() >= 0 && shell.isEmpty()) {

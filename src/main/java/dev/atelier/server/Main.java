@@ -125,6 +125,12 @@ public final class Main {
                         + "ATELIER_IMAGE_PULL_SECRETS).")
         String pullSecrets;
 
+        @Option(names = "--cluster-access", defaultValue = "${env:ATELIER_CLUSTER_ACCESS:-pod-ip}",
+                description = "How notebooks in the cluster are reached: pod-ip (Atelier runs in the cluster, or routes "
+                        + "to pods) or port-forward (through the API server, from outside it) (env "
+                        + "ATELIER_CLUSTER_ACCESS; default ${DEFAULT-VALUE}).")
+        String clusterAccess;
+
         @Override
         public Integer call() throws Exception {
             if (port < 0 || port > 65535) {
@@ -145,7 +151,7 @@ public final class Main {
                         .withEngine(new ServerConfig.Engine(runtime, dockerHost, registry,
                                 System.getenv("ATELIER_REGISTRY_USER"), System.getenv("ATELIER_REGISTRY_PASSWORD"),
                                 new ServerConfig.Cluster(kubeconfig, namespace, installation, storageClass,
-                                        ServerConfig.Cluster.names(pullSecrets)))));
+                                        ServerConfig.Cluster.names(pullSecrets), clusterAccess))));
             } catch (RuntimeException e) {
                 System.err.println("atelier: cannot start: " + rootMessage(e));
                 return 1;

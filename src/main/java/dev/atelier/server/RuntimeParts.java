@@ -66,7 +66,7 @@ record RuntimeParts(InstanceRuntime runtime, ImageBuilder images, String builtIn
         if (problem != null) {
             log.warn("{}", problem); // instances wait for it, and converge once it answers
         }
-        var runtime = new KubernetesRuntime(cluster, config.instances().stopGrace());
+        var runtime = new KubernetesRuntime(cluster, config.instances().stopGrace(), c.portForward());
         var nodes = new NodeResources(cluster);
         return new RuntimeParts(runtime, new ClusterImages(), BaseImage.REFERENCE, nodes::offers,
                 runtime::capabilities, runtime);

@@ -93,11 +93,17 @@ public record ServerConfig(Path dataDir, String databaseUrl, Http http, Instance
      * The cluster of {@code --runtime kubernetes}: {@code kubeconfig} (null: {@code KUBECONFIG}, {@code ~/.kube/config}
      * or the pod's service account), the {@code namespace} instances are made in, this {@code installation}'s name
      * (the same for all its replicas; null: this data dir's id), the {@code storageClass} of work volumes (null: the
-     * cluster's default) and the image {@code pullSecrets} instances' pods get.
+     * cluster's default), the image {@code pullSecrets} instances' pods get, and how notebooks are reached
+     * ({@code access}: {@code pod-ip}, in the cluster or routed to it; {@code port-forward}, from outside it).
      */
     public record Cluster(java.nio.file.Path kubeconfig, String namespace, String installation, String storageClass,
-                          java.util.List<String> pullSecrets) {
+                          java.util.List<String> pullSecrets, String access) {
         public static final Cluster DEFAULT = new Cluster(null, "atelier-instances", null, null, java.util.List.of());
+
+        public Cluster(java.nio.file.Path kubeconfig, String namespace, String installation, String storageClass,
+                       java.util.List<String> pullSecrets) {
+            this(kubeconfig, namespace, installation, storageClass, pullSecrets, "pod-ip");
+        }
 
         public Cluster {
             namespace = namespace == null || namespace.isBlank() ? "atelier-instances" : namespace.trim();
@@ -105,6 +111,15 @@ public record ServerConfig(Path dataDir, String databaseUrl, Http http, Instance
             storageClass = storageClass == null || storageClass.isBlank() ? null : storageClass.trim();
             pullSecrets = pullSecrets == null ? java.util.List.of()
                     : pullSecrets.stream().map(String::trim).filter(p -> !p.isEmpty()).toList();
+            access = access == null || access.isBlank() ? "pod-ip" : access.trim().toLowerCase(Locale.ROOT);
+            if (!access.equals("pod-ip") && !access.equals("port-forward")) {
+                throw new IllegalArgumentException("--cluster-access must be pod-ip or port-forward, not " + access);
+            }
+        }
+
+        /** Notebooks are reached through port-forwards (Atelier outside the cluster), not at pods' addresses. */
+        public boolean portForward() {
+            return access.equals("port-forward");
         }
 
         /** A list of names separated by commas, as an option or the environment gives it. */

@@ -290,6 +290,23 @@ class KubernetesClusterTest {
     }
 
     @Test
+    void fromOutsideTheClusterNotebooksAreReachedThroughPortForwards() throws Exception {
+        try (TestServer server = TestServer.onCluster(dataDir, new dev.atelier.server.ServerConfig.Cluster(
+                cluster.kubeconfig(), TestCluster.NAMESPACE, null, null, List.of(), "port-forward"))) {
+            SignedClient api = server.client();
+            long before = cluster.node().portForwards();
+            String id = create(api, "from-outside");
+            JsonNode running = awaitStatus(api, id, "RUNNING");
+            Jupyter jupyter = new Jupyter(running.get("url").asText(), running.get("token").asText());
+            assertThat(jupyter.get("tree", true).statusCode()).isEqualTo(200);
+            assertThat(jupyter.execute("print(6 * 7)")).as("a kernel over a WebSocket, through the forward")
+                    .isEqualTo("42\n");
+            assertThat(cluster.node().portForwards()).as("the notebook was reached through the API server")
+                    .isGreaterThan(before);
+        }
+    }
+
+    @Test
     void savingAnImageIsRefusedSayingTheRuntimeCannot() {
         try (TestServer server = TestServer.on(TestRuntime.KUBERNETES, dataDir)) {
             SignedClient api = server.client();

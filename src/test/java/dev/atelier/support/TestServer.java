@@ -120,6 +120,14 @@ public final class TestServer implements AutoCloseable {
         return s.start();
     }
 
+    /** A server whose instances run in the test cluster as {@code cluster} says. */
+    public static TestServer onCluster(Path dataDir, ServerConfig.Cluster cluster) {
+        TestRuntime.KUBERNETES.assumeAvailable();
+        TestServer s = new TestServer(dataDir, null, ServerConfig.DEFAULT_JUPYTER, false);
+        s.engine = new ServerConfig.Engine("kubernetes", null, null, null, null, cluster);
+        return s.start();
+    }
+
     public static TestServer of(Path dataDir, String databaseUrl, String runnable) {
         return new TestServer(dataDir, databaseUrl, runnable, false).start();
     }

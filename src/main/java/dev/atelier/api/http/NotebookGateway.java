@@ -83,6 +83,8 @@ public final class NotebookGateway implements RouteModule {
      * {@code notebookDomain}, when not null, gives every instance a host of its own:
      * {@code <instance-id>.<notebookDomain>}, and the gateway answers an instance's paths on that host only.
      */
+    private volatile dev.atelier.core.port.NotebookAddresses addresses;
+
     public NotebookGateway(InstanceService instances, Authenticator authenticator, byte[] cookieKey,
                            Supplier<String> publicBase, String notebookDomain,
                            dev.atelier.core.service.Activity activity) {
@@ -314,7 +316,11 @@ public final class NotebookGateway implements RouteModule {
             ctx.redirect(ctx.path() + (query == null ? "" : "?" + query));
             return;
         }
-        URI target = URI.create(upstreamBase(inst) + rawRest(ctx, inst) + (query == null ? "" : "?" + query));
+        String base = reachable(ctx, inst);
+        if (base == null) {
+            return;
+        }
+        URI target = URI.create(base + rawRest(ctx, inst) + (query == null ? "" : "?" + query));
         HttpRequest.Builder req = HttpRequest.newBuilder(target).timeout(Duration.ofMinutes(10));
         for (String name : java.util.Collections.list(ctx.req().getHeaderNames())) {
             String lower = name.toLowerCase(Locale.ROOT);
@@ -383,9 +389,31 @@ public final class NotebookGateway implements RouteModule {
         return at < 0 ? "" : uri.substring(at + 1);
     }
 
-    private static String upstreamBase(Instance inst) {
-        String url = inst.url(); // http://127.0.0.1:<port>/notebook/<id>/tree
+    private String upstreamBase(Instance inst) {
+        String url; // http://127.0.0.1:<port>/notebook/<id>/tree
+        try {
+            url = addresses == null ? inst.url() : addresses.reach(inst.id(), inst.runtimeState(), inst.url());
+        } catch (IOException e) {
+            throw new GatewayRefusal(502, ErrorCode.NOT_RUNNING, "notebook " + inst.id()
+                    + " cannot be reached: " + e.getMessage());
+        }
         return url.substring(0, url.lastIndexOf('/') + 1);
+    }
+
+    /** The notebook's base URL; or null, once the refusal (it cannot be reached) has been answered. */
+    private String reachable(Context ctx, Instance inst) {
+        try {
+            return upstreamBase(inst);
+        } catch (GatewayRefusal r) {
+            GatewayRefusal.answer(ctx, r);
+            return null;
+        }
+    }
+
+    /** Where the runtime says this server reaches notebooks, where not at their recorded addresses. */
+    public NotebookGateway reachingThrough(dev.atelier.core.port.NotebookAddresses value) {
+        this.addresses = value;
+        return this;
     }
 
     private static String queryWithoutToken(Context ctx) {
@@ -428,7 +456,12 @@ public final class NotebookGateway implements RouteModule {
             return;
         }
         String query = queryWithoutToken(ctx);
-        String upstream = upstreamBase(inst).replaceFirst("^http", "ws") + rawRest(ctx, inst)
+        String base = reachable(ctx, inst);
+        if (base == null) {
+            ctx.skipRemainingHandlers();
+            return;
+        }
+        String upstream = base.replaceFirst("^http", "ws") + rawRest(ctx, inst)
                 + (query == null ? "" : "?" + query);
         GatewayRelay relay = new GatewayRelay();
         WebSocket.Builder b = client.newWebSocketBuilder().header("Authorization", "token " + inst.token())

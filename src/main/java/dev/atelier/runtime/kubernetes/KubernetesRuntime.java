@@ -4,6 +4,8 @@ import dev.atelier.core.port.ChangeHints;
 import dev.atelier.core.port.InstanceRuntime;
 import dev.atelier.core.port.InstanceShell;
 import dev.atelier.runtime.host.JupyterStatus;
+import dev.atelier.runtime.host.NotebookContainer;
+import java.io.IOException;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -48,9 +50,16 @@ public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, Au
     private final SharedIndexInformer<Pod> pods;
     private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
     private final PodShell shell;
+    /** Where this server runs outside the cluster: its port-forwards to pods, by pod name; else null. */
+    private final Map<String, io.fabric8.kubernetes.client.LocalPortForward> forwards;
 
-    public KubernetesRuntime(KubernetesCluster cluster, Duration stopGrace) {
+    /**
+     * @param portForward reach notebooks through port-forwards of this server's own (where it runs outside the
+     *     cluster and cannot route to pods' addresses), else at the pods' addresses
+     */
+    public KubernetesRuntime(KubernetesCluster cluster, Duration stopGrace, boolean portForward) {
         this.cluster = cluster;
+        this.forwards = portForward ? new java.util.concurrent.ConcurrentHashMap<>() : null;
         this.stopGraceSeconds = Math.max(1, stopGrace.toSeconds());
         this.shell = new PodShell(cluster, this::runningPod);
         this.pods = cluster.client().pods().inNamespace(cluster.namespace())
@@ -99,7 +108,59 @@ public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, Au
 
     @Override
     public <T> Optional<T> capability(Class<T> type) {
+        if (type == dev.atelier.core.port.NotebookAddresses.class) {
+            return forwards == null ? Optional.empty()
+                    : Optional.of(type.cast((dev.atelier.core.port.NotebookAddresses) this::forwarded));
+        }
         return type == InstanceShell.class ? Optional.of(type.cast(shell)) : InstanceRuntime.super.capability(type);
+    }
+
+    /**
+     * The notebook through this server's port-forward to the instance's pod (through the API server), made at
+     * first use and again when it has failed.
+     */
+    private String forwarded(String instanceId, Map<String, String> state, String recorded) throws IOException {
+        String pod = state.get(POD);
+        if (pod == null) {
+            return recorded;
+        }
+        try {
+            var forward = forwards.compute(pod, (name, old) -> {
+                if (old != null && old.isAlive() && !old.errorOccurred()) {
+                    return old;
+                }
+                closeQuietly(old);
+                return cluster.client().pods().inNamespace(cluster.namespace()).withName(name)
+                        .portForward(NotebookContainer.JUPYTER_PORT, java.net.InetAddress.getLoopbackAddress(), 0);
+            });
+            return "http://127.0.0.1:" + forward.getLocalPort() + "/notebook/" + instanceId + "/tree";
+        } catch (KubernetesClientException e) {
+            throw new IOException(cluster.failure("cannot forward a port to the instance's pod", e).getMessage(), e);
+        }
+    }
+
+    private static void closeQuietly(java.io.Closeable c) {
+        try {
+            if (c != null) {
+                c.close();
+            }
+        } catch (IOException e) {
+            // closing anyway
+        }
+    }
+
+    /** Closes this server's port-forwards to the instance's pods. */
+    private void unforward(String instanceId) {
+        if (forwards != null) {
+            String prefix = KubernetesCluster.nameOf(instanceId) + "-";
+            forwards.keySet().removeIf(pod -> {
+                if (pod.startsWith(prefix)) {
+                    closeQuietly(forwards.get(pod));
+                    return true;
+                }
+                return false;
+            });
+        }
     }
 
     /** What this runtime enforces, for the operator. */
@@ -110,6 +171,7 @@ public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, Au
         c.put("namespace", cluster.namespace());
         c.put("installation", cluster.installation());
         c.put("watching", pods.isWatching());
+        c.put("notebooks", forwards == null ? "at the pods' addresses" : "through port-forwards of this server's own");
         c.put("storage_class", cluster.storageClass() == null ? "the cluster's default" : cluster.storageClass());
         c.put("volumes", "a PersistentVolumeClaim each (capacity as the storage class enforces it)");
         c.put("network", "the pod network; NetworkPolicies of deploy/kubernetes keep instances apart");
@@ -199,7 +261,15 @@ public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, Au
         if (health.phase() != Phase.READY) {
             return health;
         }
-        String base = health.url().substring(0, health.url().length() - "tree".length());
+        String at = health.url();
+        if (forwards != null) {
+            try {
+                at = forwarded(instanceId, state, at);
+            } catch (IOException e) {
+                return Health.startingAt(4, null);
+            }
+        }
+        String base = at.substring(0, at.length() - "tree".length());
         return jupyter.ask(base, token)
                 .map(activity -> Health.readyAt(health.url(), activity.orElse(null), null))
                 .orElse(Health.startingAt(4, null));
@@ -255,6 +325,7 @@ public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, Au
      */
     @Override
     public void stop(String instanceId, Map<String, String> state) {
+        unforward(instanceId);
         deletePods(instanceId, stopGraceSeconds);
         long deadline = System.nanoTime() + Duration.ofSeconds(stopGraceSeconds + 10).toNanos();
         try {
@@ -328,6 +399,7 @@ public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, Au
     /** Removes the instance's pods, its volume claim (and with it, by the storage class's policy, its data) and secret. */
     @Override
     public void release(String instanceId) {
+        unforward(instanceId);
         deletePods(instanceId, 0L);
         try {
             var c = cluster.client();
@@ -340,6 +412,9 @@ public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, Au
 
     @Override
     public void close() {
+        if (forwards != null) {
+            forwards.values().forEach(KubernetesRuntime::closeQuietly);
+        }
         pods.close();
         cluster.client().close();
     }

@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  */
 final class ClusterDispatcher extends KubernetesCrudDispatcher {
     private static final Pattern POD_SUBRESOURCE =
-            Pattern.compile("/api/v1/namespaces/([^/]+)/pods/([^/?]+)/(exec|log)(\\?.*)?");
+            Pattern.compile("/api/v1/namespaces/([^/]+)/pods/([^/?]+)/(exec|log|portforward)(\\?.*)?");
     private final AtomicLong atelierCalls = new AtomicLong();
     private volatile NodeAgent agent;
 
@@ -40,8 +40,11 @@ final class ClusterDispatcher extends KubernetesCrudDispatcher {
         Matcher m = POD_SUBRESOURCE.matcher(request.getPath());
         if (m.matches() && agent != null) {
             Map<String, List<String>> query = query(m.group(4));
-            return m.group(3).equals("exec") ? agent.exec(m.group(1), m.group(2), query)
-                    : agent.log(m.group(1), m.group(2), query);
+            return switch (m.group(3)) {
+                case "exec" -> agent.exec(m.group(1), m.group(2), query);
+                case "portforward" -> agent.portForward(m.group(1), m.group(2), query);
+                default -> agent.log(m.group(1), m.group(2), query);
+            };
         }
         return super.dispatch(request);
     }

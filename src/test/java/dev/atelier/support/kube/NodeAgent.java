@@ -517,6 +517,90 @@ public final class NodeAgent implements AutoCloseable {
         return exec.exec(namespace, pod, query);
     }
 
+    /** Port-forwards opened so far. */
+    public long portForwards() {
+        return forwardsOpened.get();
+    }
+
+    private final java.util.concurrent.atomic.AtomicLong forwardsOpened = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * A pod's {@code portforward}, as the API server and kubelet serve it: a WebSocket of the
+     * {@code v4.channel.k8s.io} protocol, channel 0 the port's data and 1 its errors, each opened with a frame that
+     * names the port (two bytes, little-endian), carried to the pod's address.
+     */
+    MockResponse portForward(String namespace, String pod, Map<String, List<String>> query) {
+        Pod p = pods.getStore().getByKey(namespace + "/" + pod);
+        String ip = p == null || p.getStatus() == null ? null : p.getStatus().getPodIP();
+        if (ip == null || containerOf(namespace, pod) == null) {
+            return new MockResponse().setResponseCode(404).setBody("{\"kind\":\"Status\",\"status\":\"Failure\","
+                    + "\"message\":\"pod " + pod + " is not running\",\"code\":404}");
+        }
+        int port = Integer.parseInt(query.getOrDefault("ports", List.of("0")).get(0));
+        forwardsOpened.incrementAndGet();
+        return new MockResponse().setResponseCode(101).withWebSocketUpgrade(
+                new io.fabric8.mockwebserver.http.WebSocketListener() {
+                    private volatile java.net.Socket socket;
+
+                    @Override
+                    public void onOpen(io.fabric8.mockwebserver.http.WebSocket ws,
+                                       io.fabric8.mockwebserver.http.Response response) {
+                        byte lo = (byte) port;
+                        byte hi = (byte) (port >>> 8);
+                        ws.send(new byte[] {0, lo, hi});
+                        ws.send(new byte[] {1, lo, hi});
+                        try {
+                            socket = new java.net.Socket(ip, port);
+                        } catch (IOException e) {
+                            ws.send(("\u0001" + e.getMessage()).getBytes(StandardCharsets.UTF_8));
+                            ws.close(1000, "");
+                            return;
+                        }
+                        Thread.ofVirtual().start(() -> {
+                            byte[] buf = new byte[16 * 1024];
+                            try (var in = socket.getInputStream()) {
+                                for (int n; (n = in.read(buf)) >= 0; ) {
+                                    byte[] msg = new byte[n + 1];
+                                    System.arraycopy(buf, 0, msg, 1, n);
+                                    ws.send(msg);
+                                }
+                            } catch (IOException e) {
+                                // closed
+                            }
+                            ws.close(1000, "");
+                        });
+                    }
+
+                    @Override
+                    public void onMessage(io.fabric8.mockwebserver.http.WebSocket ws,
+                                          io.fabric8.mockwebserver.http.ByteString bytes) {
+                        onMessage(ws, bytes.toByteArray());
+                    }
+
+                    @Override
+                    public void onMessage(io.fabric8.mockwebserver.http.WebSocket ws, byte[] b) {
+                        if (b.length > 1 && b[0] == 0 && socket != null) {
+                            try {
+                                socket.getOutputStream().write(b, 1, b.length - 1);
+                            } catch (IOException e) {
+                                ws.close(1000, "");
+                            }
+                        }
+                    }
+
+                    @Override
+                    public void onClosed(io.fabric8.mockwebserver.http.WebSocket ws, int code, String reason) {
+                        try {
+                            if (socket != null) {
+                                socket.close();
+                            }
+                        } catch (IOException e) {
+                            // closed
+                        }
+                    }
+                });
+    }
+
     /** A container's log, as the API server serves it from the kubelet. */
     MockResponse log(String namespace, String pod, Map<String, List<String>> query) {
         String container = containerOf(namespace, pod);
