@@ -53,6 +53,8 @@ final class ExecBridge {
         private final String execId;
         private final boolean tty;
         private volatile ExecAttach attach;
+        /** Open once the exec is attached: the client's first messages may come before that, on another thread. */
+        private final java.util.concurrent.CountDownLatch attached = new java.util.concurrent.CountDownLatch(1);
 
         Session(String execId, boolean tty) {
             this.execId = execId;
@@ -67,6 +69,8 @@ final class ExecBridge {
                 send(ws, 3, "{\"status\":\"Failure\",\"message\":\"" + e.getMessage() + "\"}");
                 ws.close(1000, "");
                 return;
+            } finally {
+                attached.countDown();
             }
             Thread out = Thread.ofVirtual().start(() -> pump(attach.stdout(), ws, 1));
             Thread err = Thread.ofVirtual().start(() -> pump(attach.stderr(), ws, 2));
@@ -128,6 +132,12 @@ final class ExecBridge {
 
         @Override
         public void onMessage(WebSocket ws, byte[] b) {
+            try {
+                attached.await(10, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
             if (b.length == 0 || attach == null) {
                 return;
             }

@@ -541,6 +541,8 @@ public final class NodeAgent implements AutoCloseable {
         return new MockResponse().setResponseCode(101).withWebSocketUpgrade(
                 new io.fabric8.mockwebserver.http.WebSocketListener() {
                     private volatile java.net.Socket socket;
+                    private final java.util.concurrent.CountDownLatch connected =
+                            new java.util.concurrent.CountDownLatch(1);
 
                     @Override
                     public void onOpen(io.fabric8.mockwebserver.http.WebSocket ws,
@@ -555,6 +557,8 @@ public final class NodeAgent implements AutoCloseable {
                             ws.send(("\u0001" + e.getMessage()).getBytes(StandardCharsets.UTF_8));
                             ws.close(1000, "");
                             return;
+                        } finally {
+                            connected.countDown();
                         }
                         Thread.ofVirtual().start(() -> {
                             byte[] buf = new byte[16 * 1024];
@@ -579,6 +583,12 @@ public final class NodeAgent implements AutoCloseable {
 
                     @Override
                     public void onMessage(io.fabric8.mockwebserver.http.WebSocket ws, byte[] b) {
+                        try { // the client may write before the connection is made, on another thread
+                            connected.await(10, TimeUnit.SECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            return;
+                        }
                         if (b.length > 1 && b[0] == 0 && socket != null) {
                             try {
                                 socket.getOutputStream().write(b, 1, b.length - 1);
