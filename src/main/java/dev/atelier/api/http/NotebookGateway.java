@@ -79,12 +79,13 @@ public final class NotebookGateway implements RouteModule {
 
     private final String notebookDomain;
 
+    /** Where this server reaches notebooks, where the runtime says it is not at their recorded addresses. */
+    private volatile dev.atelier.core.port.NotebookAddresses addresses;
+
     /**
      * {@code notebookDomain}, when not null, gives every instance a host of its own:
      * {@code <instance-id>.<notebookDomain>}, and the gateway answers an instance's paths on that host only.
      */
-    private volatile dev.atelier.core.port.NotebookAddresses addresses;
-
     public NotebookGateway(InstanceService instances, Authenticator authenticator, byte[] cookieKey,
                            Supplier<String> publicBase, String notebookDomain,
                            dev.atelier.core.service.Activity activity) {

@@ -322,13 +322,8 @@ public final class Reconciler {
 
     /** A short digest of a token: enough to tell two apart, nothing to sign in with. */
     static String tokenDigest(String token) {
-        try {
-            byte[] d = java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(token.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            return java.util.HexFormat.of().formatHex(d, 0, 8);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return dev.atelier.core.auth.SdkHmacSha256.sha256Hex(token.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .substring(0, 16);
     }
 
     /**

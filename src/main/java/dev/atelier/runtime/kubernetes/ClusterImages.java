@@ -16,7 +16,7 @@ public final class ClusterImages implements ImageBuilder {
 
     @Override
     public Located locate(String reference, String namespace, String name, String tag) {
-        return Located.found(reference.contains("/") ? reference : namespace + "/" + name + ":" + tag);
+        return Located.found(reference);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.atelier.runtime.kubernetes;
 
+import dev.atelier.core.CrashPoints;
 import dev.atelier.core.port.ChangeHints;
 import dev.atelier.core.port.InstanceRuntime;
 import dev.atelier.core.port.InstanceShell;
@@ -181,7 +182,7 @@ public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, Au
     @Override
     public Launch launch(LaunchSpec spec, ProgressListener progress) {
         String id = spec.instanceId();
-        String image = dev.atelier.runtime.host.NotebookContainer.reference(spec.image());
+        String image = NotebookContainer.reference(spec.image());
         // nothing is recorded for this instance (else it would be polled, not launched): a pod that exists all the
         // same is a launch's that a crash cut off before it was recorded (the watch's cache says whether there is one)
         if (!pods.isWatching() || !podsOf(id).isEmpty()) {
@@ -190,7 +191,7 @@ public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, Au
         try {
             cluster.client().resource(PodPlan.secret(cluster, spec)).createOr(NonDeletingOperation::update);
             ensureClaim(spec);
-            dev.atelier.core.CrashPoints.reach("launch.claimed");
+            CrashPoints.reach("launch.claimed");
             var plan = PodPlan.pod(cluster, spec, stopGraceSeconds);
             String name = KubernetesCluster.nameOf(id) + "-" + HexFormat.of().formatHex(randomBytes());
             plan.getMetadata().setName(name);

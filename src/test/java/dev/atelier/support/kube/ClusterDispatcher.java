@@ -49,6 +49,13 @@ final class ClusterDispatcher extends KubernetesCrudDispatcher {
         return super.dispatch(request);
     }
 
+    /** A 404 as the API server answers it: a Status object. */
+    static MockResponse notFound(String message) {
+        return new MockResponse().setResponseCode(404).setHeader("Content-Type", "application/json")
+                .setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"reason\":\"NotFound\","
+                        + "\"message\":\"" + message + "\",\"code\":404}");
+    }
+
     private static Map<String, List<String>> query(String q) {
         Map<String, List<String>> out = new LinkedHashMap<>();
         if (q == null || q.length() < 2) {

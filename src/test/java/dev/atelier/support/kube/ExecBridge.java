@@ -34,8 +34,7 @@ final class ExecBridge {
     MockResponse exec(String namespace, String pod, Map<String, List<String>> query) {
         String container = containerOf.apply(namespace, pod);
         if (container == null) {
-            return new MockResponse().setResponseCode(404).setBody("{\"kind\":\"Status\",\"status\":\"Failure\","
-                    + "\"message\":\"pod " + pod + " is not running\",\"code\":404}");
+            return ClusterDispatcher.notFound("pod " + pod + " is not running");
         }
         boolean tty = "true".equals(first(query, "tty"));
         List<String> command = query.getOrDefault("command", List.of("/bin/sh"));

@@ -69,14 +69,13 @@ public final class NodeAgent implements AutoCloseable {
     private final SharedIndexInformer<Pod> pods;
     private final SharedIndexInformer<PersistentVolumeClaim> claims;
     private final ExecBridge exec;
+    private final PortForwardBridge forward;
     private final Thread worker;
     private final Thread monitor;
     private volatile Map<String, Integer> extended = Map.of();
     private volatile String pullFailure;
     private volatile boolean lost;
     private volatile boolean closed;
-    /** Pods the agent has worked on (scheduled and started), for the benchmark's net time. */
-    private final Map<String, Long> busyNanos = new ConcurrentHashMap<>();
 
     NodeAgent(KubernetesClient client, Path root) throws IOException {
         this.client = client;
@@ -86,6 +85,7 @@ public final class NodeAgent implements AutoCloseable {
         docker.createNetworkCmd().withName(network).withDriver("bridge")
                 .withLabels(Map.of(AGENT_LABEL, agentId)).exec();
         this.exec = new ExecBridge(docker, this::containerOf);
+        this.forward = new PortForwardBridge(this::addressOf);
         this.pods = client.pods().inAnyNamespace().inform(handler(p -> enqueue(p), this::forget), 0);
         this.claims = client.persistentVolumeClaims().inAnyNamespace().inform(handler(this::bind, this::unbind), 0);
         this.worker = Thread.ofVirtual().name("node-agent").start(this::work);
@@ -161,11 +161,6 @@ public final class NodeAgent implements AutoCloseable {
         }
     }
 
-    /** Total time the agent spent scheduling and starting pods (ns), for the benchmark. */
-    public long busyNanos() {
-        return busyNanos.values().stream().mapToLong(Long::longValue).sum();
-    }
-
     /** The instance's pods, as the cluster has them. */
     public List<Pod> podsOf(String instanceId) {
         return client.pods().inAnyNamespace().withLabel("atelier.dev/instance", instanceId).list().getItems();
@@ -204,7 +199,6 @@ public final class NodeAgent implements AutoCloseable {
             if (key == null || lost) {
                 continue;
             }
-            long t0 = System.nanoTime();
             try {
                 reconcile(key);
             } catch (RuntimeException e) {
@@ -212,7 +206,6 @@ public final class NodeAgent implements AutoCloseable {
                     System.err.println("node agent: " + key + ": " + e);
                 }
             }
-            busyNanos.merge(key, System.nanoTime() - t0, Long::sum);
         }
     }
 
@@ -513,110 +506,31 @@ public final class NodeAgent implements AutoCloseable {
         return containers.get(namespace + "/" + pod);
     }
 
+    /** The address of a pod this node runs; null when it runs none of that name. */
+    private String addressOf(String namespace, String pod) {
+        Pod p = pods.getStore().getByKey(namespace + "/" + pod);
+        String ip = p == null || p.getStatus() == null ? null : p.getStatus().getPodIP();
+        return containerOf(namespace, pod) == null ? null : ip;
+    }
+
     MockResponse exec(String namespace, String pod, Map<String, List<String>> query) {
         return exec.exec(namespace, pod, query);
     }
 
     /** Port-forwards opened so far. */
     public long portForwards() {
-        return forwardsOpened.get();
+        return forward.opened();
     }
 
-    private final java.util.concurrent.atomic.AtomicLong forwardsOpened = new java.util.concurrent.atomic.AtomicLong();
-
-    /**
-     * A pod's {@code portforward}, as the API server and kubelet serve it: a WebSocket of the
-     * {@code v4.channel.k8s.io} protocol, channel 0 the port's data and 1 its errors, each opened with a frame that
-     * names the port (two bytes, little-endian), carried to the pod's address.
-     */
     MockResponse portForward(String namespace, String pod, Map<String, List<String>> query) {
-        Pod p = pods.getStore().getByKey(namespace + "/" + pod);
-        String ip = p == null || p.getStatus() == null ? null : p.getStatus().getPodIP();
-        if (ip == null || containerOf(namespace, pod) == null) {
-            return new MockResponse().setResponseCode(404).setBody("{\"kind\":\"Status\",\"status\":\"Failure\","
-                    + "\"message\":\"pod " + pod + " is not running\",\"code\":404}");
-        }
-        int port = Integer.parseInt(query.getOrDefault("ports", List.of("0")).get(0));
-        forwardsOpened.incrementAndGet();
-        return new MockResponse().setResponseCode(101).withWebSocketUpgrade(
-                new io.fabric8.mockwebserver.http.WebSocketListener() {
-                    private volatile java.net.Socket socket;
-                    private final java.util.concurrent.CountDownLatch connected =
-                            new java.util.concurrent.CountDownLatch(1);
-
-                    @Override
-                    public void onOpen(io.fabric8.mockwebserver.http.WebSocket ws,
-                                       io.fabric8.mockwebserver.http.Response response) {
-                        byte lo = (byte) port;
-                        byte hi = (byte) (port >>> 8);
-                        ws.send(new byte[] {0, lo, hi});
-                        ws.send(new byte[] {1, lo, hi});
-                        try {
-                            socket = new java.net.Socket(ip, port);
-                        } catch (IOException e) {
-                            ws.send(("\u0001" + e.getMessage()).getBytes(StandardCharsets.UTF_8));
-                            ws.close(1000, "");
-                            return;
-                        } finally {
-                            connected.countDown();
-                        }
-                        Thread.ofVirtual().start(() -> {
-                            byte[] buf = new byte[16 * 1024];
-                            try (var in = socket.getInputStream()) {
-                                for (int n; (n = in.read(buf)) >= 0; ) {
-                                    byte[] msg = new byte[n + 1];
-                                    System.arraycopy(buf, 0, msg, 1, n);
-                                    ws.send(msg);
-                                }
-                            } catch (IOException e) {
-                                // closed
-                            }
-                            ws.close(1000, "");
-                        });
-                    }
-
-                    @Override
-                    public void onMessage(io.fabric8.mockwebserver.http.WebSocket ws,
-                                          io.fabric8.mockwebserver.http.ByteString bytes) {
-                        onMessage(ws, bytes.toByteArray());
-                    }
-
-                    @Override
-                    public void onMessage(io.fabric8.mockwebserver.http.WebSocket ws, byte[] b) {
-                        try { // the client may write before the connection is made, on another thread
-                            connected.await(10, TimeUnit.SECONDS);
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                            return;
-                        }
-                        if (b.length > 1 && b[0] == 0 && socket != null) {
-                            try {
-                                socket.getOutputStream().write(b, 1, b.length - 1);
-                            } catch (IOException e) {
-                                ws.close(1000, "");
-                            }
-                        }
-                    }
-
-                    @Override
-                    public void onClosed(io.fabric8.mockwebserver.http.WebSocket ws, int code, String reason) {
-                        try {
-                            if (socket != null) {
-                                socket.close();
-                            }
-                        } catch (IOException e) {
-                            // closed
-                        }
-                    }
-                });
+        return forward.forward(namespace, pod, query);
     }
 
     /** A container's log, as the API server serves it from the kubelet. */
     MockResponse log(String namespace, String pod, Map<String, List<String>> query) {
         String container = containerOf(namespace, pod);
         if (container == null) {
-            return new MockResponse().setResponseCode(404).setBody("{\"kind\":\"Status\",\"status\":\"Failure\","
-                    + "\"message\":\"pod " + pod + " has no container on a node\",\"code\":404}");
+            return ClusterDispatcher.notFound("pod " + pod + " has no container on a node");
         }
         int tail = Integer.parseInt(query.getOrDefault("tailLines", List.of("100")).get(0));
         StringBuilder out = new StringBuilder();
