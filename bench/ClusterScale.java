@@ -86,6 +86,10 @@ public class ClusterScale {
         Files.writeString(kubeconfig, "apiVersion: v1\nkind: Config\nclusters:\n- name: m\n  cluster:\n    server: "
                 + "http://127.0.0.1:" + server.getPort() + "\ncontexts:\n- name: m\n  context: {cluster: m, user: u}\n"
                 + "current-context: m\nusers:\n- name: u\n  user: {token: t}\n");
+        // starts are measured here, not the queue: the public pool has no limit
+        Files.createDirectories(dir.resolve("data"));
+        Files.writeString(dir.resolve("data").resolve("pools.json"),
+                "{\"pools\": [{\"id\": \"pool-managed\", \"room\": {}}]}");
         Atelier atelier = Atelier.start(ServerConfig.defaults(dir.resolve("data"), "127.0.0.1", 0, null)
                 .withEngine(new ServerConfig.Engine("kubernetes", null, null, null, null,
                         new ServerConfig.Cluster(kubeconfig, NAMESPACE, null, null, List.of()))));

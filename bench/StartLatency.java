@@ -49,6 +49,10 @@ public class StartLatency {
         DOCKER = args.length > 2 && args[2].equals("docker");
         String network = args.length > 3 ? args[3] : ServerConfig.DEFAULT_INSTANCE_NETWORK;
         // the server as bin/atelier runs it: its defaults
+        // starts are measured here, not the queue: the public pool has no limit
+        Files.createDirectories(dir.resolve("data"));
+        Files.writeString(dir.resolve("data").resolve("pools.json"),
+                "{\"pools\": [{\"id\": \"pool-managed\", \"room\": {}}]}");
         Atelier atelier = Atelier.start(ServerConfig.defaults(dir.resolve("data"), "127.0.0.1", 0, null)
                 .withIsolation(sandbox, false, network)
                 .withEngine(new ServerConfig.Engine(DOCKER ? "docker" : "local", null, null, null, null)));

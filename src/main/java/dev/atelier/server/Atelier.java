@@ -1,5 +1,6 @@
 package dev.atelier.server;
 
+import dev.atelier.api.http.ClusterRoutes;
 import dev.atelier.api.http.HealthRoutes;
 import dev.atelier.api.http.HttpApi;
 import dev.atelier.api.http.IdentityRoutes;
@@ -19,6 +20,7 @@ import dev.atelier.core.service.IdentityService;
 import dev.atelier.core.service.Catalog;
 import dev.atelier.core.service.ImageService;
 import dev.atelier.core.service.InstanceService;
+import dev.atelier.core.service.Pools;
 import dev.atelier.core.service.Reconciler;
 import dev.atelier.core.service.StorageService;
 import dev.atelier.store.sql.Database;
@@ -26,6 +28,7 @@ import dev.atelier.store.sql.SqlImageStore;
 import dev.atelier.store.sql.CachedInstanceReads;
 import dev.atelier.store.sql.SqlInstanceReads;
 import dev.atelier.store.sql.SqlMountStore;
+import dev.atelier.store.sql.SqlPoolStore;
 import java.util.List;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -57,6 +60,7 @@ public final class Atelier implements AutoCloseable {
         Bootstrap.dataDir(config.dataDir());
         // configuration first: a mistake in it must not leave anything open
         var flavors = FlavorFile.load(config.dataDir(), Catalog.builtInFlavors());
+        var poolFile = PoolFile.load(config.dataDir(), flavors);
         this.database = Database.open(config.effectiveDatabaseUrl());
         IdentityParts id;
         try {
@@ -80,23 +84,27 @@ public final class Atelier implements AutoCloseable {
             throw e;
         }
         this.runtimeParts = parts;
-        // flavors whose accelerators the runtime does not offer are listed as sold out
-        Catalog catalog = new Catalog(flavors.stream().map(f -> parts.offers().test(f) ? f : f.withSoldOut(true))
-                .toList());
         var runtime = parts.runtime();
         log.info("runtime capabilities: {}", parts.capabilities().get());
+        // shows and authorization checks read instances from memory, kept current by the database's change feed
+        var reads = new CachedInstanceReads(new SqlInstanceReads(database, instanceStore), database.changes());
+        var pools = new Pools(poolFile.withRuntimeRoom(parts.room()), new SqlPoolStore(database), reads, clock,
+                poolFile.queueLimitPerUser());
+        log.info("public pool holds {}", pools.publicPool().room().describe());
+        // flavors whose accelerators the runtime does not offer, or that the public pool could never hold, are
+        // listed as sold out
+        Catalog catalog = new Catalog(flavors.stream()
+                .map(f -> parts.offers().test(f) && pools.onSale(f) ? f : f.withSoldOut(true)).toList());
         var images = new ImageService(Catalog.builtInImages(parts.builtInImage()), new SqlImageStore(database),
                 parts.images(), clock);
         images.countUsersWith(instanceStore::countUsingImage);
-        // shows and authorization checks read instances from memory, kept current by the database's change feed
-        var reads = new CachedInstanceReads(new SqlInstanceReads(database, instanceStore), database.changes());
         database.changes().start(CHANGE_FEED_INTERVAL_MS);
-        var instances = new InstanceService(instanceStore, reads, catalog, images, clock,
+        var instances = new InstanceService(instanceStore, reads, catalog, pools, images, clock,
                 InstanceService.DEFAULT_NOTEBOOK_QUOTA);
         var mounts = new SqlMountStore(database);
         var storage = new StorageService(instances, mounts, runtime, clock);
         var activity = new Activity(clock);
-        this.reconciler = new Reconciler(instanceStore, reads, runtime, catalog, images, mounts, activity, clock,
+        this.reconciler = new Reconciler(instanceStore, reads, runtime, catalog, pools, images, mounts, activity, clock,
                 new Reconciler.Settings(config.instances().startTimeout(), READY_POLL, config.lifecycle().healthInterval()));
         instances.onChange(reconciler::enqueue);
         storage.onChange(reconciler::enqueue);
@@ -114,9 +122,10 @@ public final class Atelier implements AutoCloseable {
         this.http = new HttpApi(config.http().host(), config.http().port(), authenticator, identity, List.of(
                 new HealthRoutes(() -> ready, parts.capabilities()),
                 new NotebookRoutes(instances, catalog, images, storage, gateway::publicUrl, sshAccess, this::sshUri,
-                        reads),
+                        reads, pools, clock),
                 new ImageRoutes(images),
-                new LegacyRoutes(instances, images, catalog, identity, clock, gateway::publicUrl),
+                new LegacyRoutes(instances, images, catalog, identity, clock, gateway::publicUrl, pools),
+                new ClusterRoutes(pools, catalog),
                 new IdentityRoutes(identity), gateway, new KeyPairRoutes(sshAccess)), Database::unavailable);
     }
 

@@ -1,12 +1,14 @@
 package dev.atelier.server;
 
 import dev.atelier.core.model.Flavor;
+import dev.atelier.core.model.Room;
 import dev.atelier.core.port.ImageBuilder;
 import dev.atelier.core.port.InstanceRuntime;
 import dev.atelier.runtime.docker.BaseImage;
 import dev.atelier.runtime.docker.DockerEngine;
 import dev.atelier.runtime.docker.DockerImages;
 import dev.atelier.runtime.docker.DockerRuntime;
+import dev.atelier.runtime.host.HostRoom;
 import dev.atelier.runtime.host.InstallationId;
 import dev.atelier.runtime.kubernetes.ClusterImages;
 import dev.atelier.runtime.kubernetes.KubernetesCluster;
@@ -24,11 +26,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The runtime the configuration asks for, with what goes with it: its images, what the built-in image is on it,
- * which flavors it can run (the others are listed as sold out), what it can enforce (for the operator) and how it
+ * which flavors it can run (the others are listed as sold out), what it holds (the public pool's room unless the
+ * operator says otherwise), what it can enforce (for the operator) and how it
  * is closed.
  */
 record RuntimeParts(InstanceRuntime runtime, ImageBuilder images, String builtInImage, Predicate<Flavor> offers,
-                    Supplier<Map<String, Object>> capabilities, AutoCloseable closer) {
+                    Room room, Supplier<Map<String, Object>> capabilities, AutoCloseable closer) {
     private static final Logger log = LoggerFactory.getLogger(RuntimeParts.class);
 
     static RuntimeParts of(ServerConfig config) {
@@ -49,13 +52,13 @@ record RuntimeParts(InstanceRuntime runtime, ImageBuilder images, String builtIn
             var runtime = new DockerRuntime(docker, config.dataDir(), config.objectStoreDir(),
                     config.instances().stopGrace());
             return new RuntimeParts(runtime, new DockerImages(docker), BaseImage.REFERENCE, RuntimeParts::hostOffers,
-                    runtime::capabilities, () -> docker.client().close());
+                    HostRoom.measure(), runtime::capabilities, () -> docker.client().close());
         }
         var runtime = new LocalProcessRuntime(config.dataDir(), config.objectStoreDir(),
                 config.instances().stopGrace(), config.instances().sandbox(), config.instances().requireIsolation(),
                 config.instances().network());
         return new RuntimeParts(runtime, new LocalImages(config.dataDir(), runtime), config.instances().jupyterCommand(),
-                RuntimeParts::hostOffers, runtime::capabilities, runtime);
+                RuntimeParts::hostOffers, HostRoom.measure(), runtime::capabilities, runtime);
     }
 
     private static RuntimeParts kubernetes(ServerConfig config, ServerConfig.Cluster c) {
@@ -69,7 +72,7 @@ record RuntimeParts(InstanceRuntime runtime, ImageBuilder images, String builtIn
         var runtime = new KubernetesRuntime(cluster, config.instances().stopGrace(), c.portForward());
         var nodes = new NodeResources(cluster);
         return new RuntimeParts(runtime, new ClusterImages(), BaseImage.REFERENCE, nodes::offers,
-                runtime::capabilities, runtime);
+                nodes.room(), runtime::capabilities, runtime);
     }
 
     /** The host's accelerators: GPU and Ascend flavors only where the host has such devices. */

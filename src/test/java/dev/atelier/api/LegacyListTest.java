@@ -140,8 +140,12 @@ class LegacyListTest extends SharedServerWithoutNotebooks {
             .with("profile", Shape.of("Profile", "id", "s", "name", "s", "description", "s", "de_type", "s",
                     "flavor_type", "s", "provision", "o", "labels", "o")
                     .with("provision", Shape.of("Provision", "type", "s", "spec", "o", "annotations", "o")))
-            .with("flavor_details", Shape.of("FlavorDetails", "name", "s", "status", "s", "storage_list", "a",
-                    "is_permitted", "b", "type", "s", "params", "o", "promo_type", "s", "store_time", "i"))
+            .with("flavor_details", Shape.of("FlavorDetails", "name", "s", "status", "s", "queuing_num", "i?",
+                    "queue_left_time", "i?", "storage_list", "a", "is_permitted", "b", "type", "s", "params", "o",
+                    "promo_type", "s", "store_time", "i"))
+            .with("queuing_info", Shape.of("QueuingInfo", "id", "s", "name", "s", "de_type", "s", "flavor", "s",
+                    "flavor_details", "o", "status", "s", "begin_timestamp", "l", "remain_time", "l?",
+                    "end_timestamp", "l?", "rank", "i"))
             .with("spec", Shape.of("Spec", "storage", "o", "extend_storage", "a?", "auto_stop", "o", "annotations", "o",
                     "failed_reasons", "o?", "extend_params", "o?", "repository", "o?")
                     .with("auto_stop", Shape.of("AutoStop", "enable", "b", "duration", "l?", "prompt", "b",

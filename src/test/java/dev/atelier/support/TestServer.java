@@ -174,6 +174,7 @@ public final class TestServer implements AutoCloseable {
 
     /** Starts (or restarts, after {@link #stopServer}) the server on the same data dir and database. */
     public TestServer start() {
+        roomyPools(dataDir);
         atelier = Atelier.start(new ServerConfig(dataDir, databaseUrl,
                 new ServerConfig.Http("127.0.0.1", 0, publicUrl, notebookDomain, 0),
                 new ServerConfig.Instances(runnable, sandbox, requireIsolation, instanceNetwork,
@@ -181,6 +182,22 @@ public final class TestServer implements AutoCloseable {
                 new ServerConfig.Lifecycle(Duration.ofMillis(500), 4),
                 new ServerConfig.SignIn(signInLimitPerAccountAndAddress, signInLimitPerAddress), engine), clock);
         return this;
+    }
+
+    /**
+     * Gives the public pool no limit, unless the test wrote a {@code pools.json} of its own: the tests of other
+     * things run more instances at once than this host's measured room holds (two of the default flavor).
+     */
+    public static void roomyPools(Path dataDir) {
+        try {
+            Files.createDirectories(dataDir);
+            Path file = dataDir.resolve("pools.json");
+            if (!Files.exists(file)) {
+                Files.writeString(file, "{\"pools\": [{\"id\": \"pool-managed\", \"room\": {}}]}");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Stops the control plane only; instances keep running, as after a restart of the server. */

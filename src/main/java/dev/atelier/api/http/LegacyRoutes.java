@@ -2,6 +2,7 @@ package dev.atelier.api.http;
 
 import dev.atelier.core.AtelierException;
 import dev.atelier.core.ErrorCode;
+import dev.atelier.core.model.Pool;
 import dev.atelier.core.auth.Caller;
 import dev.atelier.core.model.Image;
 import dev.atelier.core.model.Instance;
@@ -41,13 +42,16 @@ public final class LegacyRoutes implements RouteModule {
     private final Catalog catalog;
     private final IdentityService identities;
     private final Clock clock;
+    private final dev.atelier.core.service.Pools pools;
     private final com.fasterxml.jackson.databind.ObjectMapper mapper = Json.mapper();
 
     private final java.util.function.Function<Instance, String> publicUrl;
 
     public LegacyRoutes(InstanceService instances, ImageService images, Catalog catalog, IdentityService identities,
-                        Clock clock, java.util.function.Function<Instance, String> publicUrl) {
+                        Clock clock, java.util.function.Function<Instance, String> publicUrl,
+                        dev.atelier.core.service.Pools pools) {
         this.publicUrl = publicUrl;
+        this.pools = pools;
         this.instances = instances;
         this.images = images;
         this.catalog = catalog;
@@ -219,8 +223,12 @@ public final class LegacyRoutes implements RouteModule {
 
     private LegacyViews.LegacyInstance view(Instance i) {
         Image image = images.find(i.imageId()).orElse(null);
-        return LegacyViews.instance(i.withRuntime(i.runtimeState(), publicUrl.apply(i)), image, catalog.flavor(i.flavorId()).orElse(null),
-                identities.userName(i.ownerId()).orElse(i.ownerId()), clock.millis()); // a removed user: its id
+        var flavor = catalog.flavor(i.flavorId()).orElse(null);
+        var pool = i.poolId() == null ? null : pools.find(i.poolId()).orElse(null);
+        return LegacyViews.instance(i.withRuntime(i.runtimeState(), publicUrl.apply(i)), image, flavor,
+                identities.userName(i.ownerId()).orElse(i.ownerId()), clock.millis(), // a removed user: its id
+                pool, pools.place(i).orElse(null), flavor == null ? null
+                        : pools.queueOf(i.poolId() == null ? Pool.DEFAULT_ID : i.poolId(), flavor));
     }
 
     /** The image a profile names: an image id, or one of the documented CPU Python 3 profiles. */

@@ -2,6 +2,7 @@ package dev.atelier.api.http;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.atelier.core.model.Flavor;
+import dev.atelier.core.service.QueueBoard;
 import dev.atelier.core.model.Image;
 import dev.atelier.core.model.Instance;
 import dev.atelier.core.model.InstanceStatus;
@@ -76,8 +77,14 @@ final class LegacyViews {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record FlavorDetails(String name, String status, List<String> storageList, boolean isPermitted, String type,
-                         Map<String, Object> params, String promoType, Integer storeTime) {
+    record FlavorDetails(String name, String status, Integer queuingNum, Long queueLeftTime, List<String> storageList,
+                         boolean isPermitted, String type, Map<String, Object> params, String promoType,
+                         Integer storeTime) {
+    }
+
+    /** An instance's place in its pool's queue (reference: {@code queuing_info}); times in ms, remain_time in s. */
+    record QueuingInfo(String id, String name, String deType, String flavor, FlavorDetails flavorDetails,
+                       String status, long beginTimestamp, Long remainTime, Long endTimestamp, int rank) {
     }
 
     @JsonInclude(JsonInclude.Include.ALWAYS)
@@ -98,8 +105,14 @@ final class LegacyViews {
     record FailedReasons(String code, String message, Map<String, String> detail) {
     }
 
-    static LegacyInstance instance(Instance i, Image image, Flavor flavor, String userName, long now) {
-        String status = status(i.status());
+    /**
+     * An instance as the legacy API shows it. {@code pool}: its dedicated pool (null for the public one);
+     * {@code place}: where it waits in its pool's queue (null: it does not); {@code queue}: its flavor's queue.
+     */
+    static LegacyInstance instance(Instance i, Image image, Flavor flavor, String userName, long now,
+                                   dev.atelier.core.model.Pool pool, QueueBoard.Place place, QueueBoard.FlavorQueue queue) {
+        String status = place == null ? status(i.status())
+                : i.status() == InstanceStatus.STARTING ? "START_QUEUING" : "CREATE_QUEUING";
         Lease l = i.lease();
         boolean running = i.status() == InstanceStatus.RUNNING;
         AutoStop autoStop = new AutoStop(l.enabled(), l.enabled() ? l.requestedMs() / 1000 : null, true,
@@ -119,12 +132,16 @@ final class LegacyViews {
         Map<String, String> user = new LinkedHashMap<>();
         user.put("id", i.ownerId());
         user.put("name", userName);
-        return new LegacyInstance(InstanceServiceIds.legacy(i.id()), i.name(), i.description(), status,
+        FlavorDetails details = flavor == null ? null : flavorDetails(flavor, queue);
+        String id = InstanceServiceIds.legacy(i.id());
+        QueuingInfo queuing = place == null ? null : new QueuingInfo(id, i.name(), "Notebook", i.flavorId(), details,
+                status, place.queuedAt(), place.remainingSeconds(now), place.expectedStart(), place.rank());
+        return new LegacyInstance(id, i.name(), i.description(), status,
                 Long.toString(i.createAt()), Long.toString(i.updateAt()), profile(image), i.flavorId(),
-                flavor == null ? null : flavorDetails(flavor), null,
+                details, pool == null ? null : Map.of("id", pool.id(), "name", pool.name()),
                 new Spec(new Storage("evs", location), null, autoStop, annotations, reasons, null, null),
                 Map.of("id", i.workspaceId()), Map.of("id", "default-ai-project"),
-                failed ? errorCode(i.status()) : null, null, user, null);
+                failed ? errorCode(i.status()) : null, queuing, user, null);
     }
 
     private static String errorCode(InstanceStatus s) {
@@ -146,7 +163,8 @@ final class LegacyViews {
                         Map.of("category", m.name(), "type", m.builtIn() ? "system" : "custom")), Map.of());
     }
 
-    static FlavorDetails flavorDetails(Flavor f) {
+    /** A flavor as the legacy API details it; {@code queue}: who waits for it and how long a new one would. */
+    static FlavorDetails flavorDetails(Flavor f, QueueBoard.FlavorQueue queue) {
         Map<String, Object> params = new LinkedHashMap<>();
         params.put("CPU", f.vcpus());
         params.put("memory", (f.memoryMib() / 1024) + "GiB");
@@ -164,8 +182,8 @@ final class LegacyViews {
             case "ASCEND" -> "Ascend";
             default -> f.category();
         };
-        return new FlavorDetails(f.id(), f.soldOut() ? "soldOut" : "onSale",
-                f.storages().stream().map(s -> s.toLowerCase(java.util.Locale.ROOT)).toList(), true, type, params,
+        return new FlavorDetails(f.id(), f.soldOut() ? "soldOut" : "onSale", queue == null ? null : queue.waiting(),
+                queue == null ? null : queue.leftSeconds(), f.storages().stream().map(s -> s.toLowerCase(java.util.Locale.ROOT)).toList(), true, type, params,
                 f.free() ? "Free" : "NoDiscount", -1);
     }
 

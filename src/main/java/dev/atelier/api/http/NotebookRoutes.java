@@ -35,6 +35,8 @@ public final class NotebookRoutes implements RouteModule {
     private final SshAccess sshAccess;
     private final InstanceReads reads;
     private final java.util.function.Function<String, String> sshUri;
+    private final dev.atelier.core.service.Pools pools;
+    private final java.time.Clock clock;
 
     /**
      * {@code publicUrl} gives the address clients reach a running instance's notebook at (the gateway's);
@@ -42,8 +44,11 @@ public final class NotebookRoutes implements RouteModule {
      */
     public NotebookRoutes(InstanceService instances, Catalog catalog, ImageService images, StorageService storage,
                           java.util.function.Function<Instance, String> publicUrl, SshAccess sshAccess,
-                          java.util.function.Function<String, String> sshUri, InstanceReads reads) {
+                          java.util.function.Function<String, String> sshUri, InstanceReads reads,
+                          dev.atelier.core.service.Pools pools, java.time.Clock clock) {
         this.reads = reads;
+        this.pools = pools;
+        this.clock = clock;
         this.publicUrl = publicUrl;
         this.sshAccess = sshAccess;
         this.sshUri = sshUri;
@@ -273,7 +278,8 @@ public final class NotebookRoutes implements RouteModule {
             m.put("allowed_access_ips", e.allowedAccessIps());
             return List.of(m);
         }).orElse(List.of());
+        String queued = pools.place(i).map(p -> p.message(clock.millis())).orElse(null);
         return Views.notebook(i.withRuntime(i.runtimeState(), publicUrl.apply(i)), image, details.tags(),
-                details.mounts(), endpoints);
+                details.mounts(), endpoints, i.poolId() == null ? null : pools.find(i.poolId()).orElse(null), queued);
     }
 }

@@ -20,13 +20,13 @@ final class Views {
                         ImageView image, LeaseView lease, VolumeView volume, List<Object> dataVolumes,
                         List<Object> endpoints, String url, String token, List<JobProgress> actionProgress,
                         String failReason, String workspaceId, List<String> billingItems, String userId,
-                        List<Tag> tags, long createAt, long updateAt) {
+                        List<Tag> tags, long createAt, long updateAt, Map<String, String> pool) {
 
         /** As lists show it: an instance's token is a secret, given by show and create only. */
         NotebookResp withoutToken() {
             return new NotebookResp(id, name, description, status, feature, flavor, image, lease, volume, dataVolumes,
                     endpoints, url, null, actionProgress, failReason, workspaceId, billingItems, userId, tags,
-                    createAt, updateAt);
+                    createAt, updateAt, pool);
         }
     }
 
@@ -96,8 +96,13 @@ final class Views {
         }
     }
 
+    /**
+     * An instance as v1 shows it. {@code pool}: its dedicated pool (null for the public one); {@code notice}: what
+     * to show as its reason instead of its own (its place in a queue), or null.
+     */
     static NotebookResp notebook(Instance i, Image image, Map<String, String> tags,
-                                 List<dev.atelier.core.model.Mount> mounts, List<Object> endpoints) {
+                                 List<dev.atelier.core.model.Mount> mounts, List<Object> endpoints,
+                                 dev.atelier.core.model.Pool pool, String notice) {
         List<JobProgress> progress = new ArrayList<>();
         for (int step = Progress.STEPS; step >= 1; step--) {
             String d = Progress.description(step);
@@ -111,10 +116,11 @@ final class Views {
                 lease(l),
                 new VolumeView(v.category(), v.ownership(), v.capacityGb(), Volume.MOUNT_PATH, "MOUNTED"),
                 mounts.stream().map(m -> (Object) new DataVolume(m.category(), m.mountPath(), m.uri(), m.status().name(),
-                        "DYNAMIC")).toList(), endpoints, i.url(), i.token(), progress, i.failReason(), i.workspaceId(),
+                        "DYNAMIC")).toList(), endpoints, i.url(), i.token(), progress,
+                notice != null ? notice : i.failReason(), i.workspaceId(),
                 running ? List.of("COMPUTE") : List.of(), i.ownerId(),
                 tags.entrySet().stream().map(e -> new Tag(e.getKey(), e.getValue())).toList(), i.createAt(),
-                i.updateAt());
+                i.updateAt(), pool == null ? null : Map.of("id", pool.id(), "name", pool.name()));
     }
 
     static LeaseView lease(Lease l) {

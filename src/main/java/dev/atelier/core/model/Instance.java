@@ -11,9 +11,18 @@ import java.util.Map;
  */
 public record Instance(Metadata metadata, Spec spec, Observed observed) {
 
-    /** Who and what the instance is; {@code updateAt} and {@code version} change with every write. */
+    /**
+     * Who and what the instance is; {@code updateAt} and {@code version} change with every write. {@code poolId}:
+     * the dedicated pool it runs in, or null for the public one.
+     */
     public record Metadata(String id, String projectId, String ownerId, String workspaceId, Feature feature,
-                           long createAt, long updateAt, long version) {
+                           long createAt, long updateAt, long version, String poolId) {
+
+        /** An instance of the public pool. */
+        public Metadata(String id, String projectId, String ownerId, String workspaceId, Feature feature,
+                        long createAt, long updateAt, long version) {
+            this(id, projectId, ownerId, workspaceId, feature, createAt, updateAt, version, null);
+        }
     }
 
     /** What the user asked for. */
@@ -64,6 +73,11 @@ public record Instance(Metadata metadata, Spec spec, Observed observed) {
 
     public Feature feature() {
         return metadata.feature();
+    }
+
+    /** The dedicated pool the instance runs in; null: the public pool. */
+    public String poolId() {
+        return metadata.poolId();
     }
 
     public long createAt() {
@@ -169,7 +183,8 @@ public record Instance(Metadata metadata, Spec spec, Observed observed) {
     /** The bookkeeping of a write: when, and the version it made. */
     public Instance withUpdate(long updatedAt, long newVersion) {
         return new Instance(new Metadata(metadata.id(), metadata.projectId(), metadata.ownerId(),
-                metadata.workspaceId(), metadata.feature(), metadata.createAt(), updatedAt, newVersion), spec, observed);
+                metadata.workspaceId(), metadata.feature(), metadata.createAt(), updatedAt, newVersion, metadata.poolId()),
+                spec, observed);
     }
 
     /** True when the two differ in anything but the bookkeeping fields (update time, version). */

@@ -15,6 +15,17 @@ public enum InstanceStatus {
     private static final Set<InstanceStatus> FAILED =
             EnumSet.of(CREATE_FAILED, START_FAILED, DELETE_FAILED, ERROR);
 
+    private static final Set<InstanceStatus> HOLDS_ROOM =
+            EnumSet.of(INIT, CREATING, STARTING, STOPPING, DELETING, SNAPSHOTTING, RUNNING);
+
+    /**
+     * Whether an instance in this status keeps its place in its pool (a server, or one wanted, may be there); a
+     * write to any other status gives it back.
+     */
+    public boolean holdsRoom() {
+        return HOLDS_ROOM.contains(this);
+    }
+
     public boolean isTransitional() {
         return TRANSITIONAL.contains(this);
     }

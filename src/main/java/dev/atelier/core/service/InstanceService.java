@@ -49,6 +49,7 @@ public final class InstanceService {
     private final InstanceStore store;
     private final InstanceReads reads;
     private final Catalog catalog;
+    private final Pools pools;
     private final ImageService images;
     private final Clock clock;
     private final int notebookQuota;
@@ -58,11 +59,12 @@ public final class InstanceService {
      * {@code reads}: what shows and authorization checks read instances from (it may answer from memory); every
      * read that leads to a write goes to {@code store}.
      */
-    public InstanceService(InstanceStore store, InstanceReads reads, Catalog catalog, ImageService images,
+    public InstanceService(InstanceStore store, InstanceReads reads, Catalog catalog, Pools pools, ImageService images,
                            Clock clock, int notebookQuota) {
         this.store = store;
         this.reads = reads;
         this.catalog = catalog;
+        this.pools = pools;
         this.images = images;
         this.clock = clock;
         this.notebookQuota = notebookQuota;
@@ -88,15 +90,14 @@ public final class InstanceService {
         if (!workspaceId.equals(WorkspaceId.DEFAULT)) {
             throw new AtelierException(ErrorCode.INVALID_VALUE, "workspace " + workspaceId + " does not exist");
         }
-        if (req.poolId() != null) {
-            throw new AtelierException(ErrorCode.INVALID_VALUE, "pool_id: pool " + req.poolId() + " does not exist");
-        }
+        String poolId = pools.forCreate(projectId, req.poolId(), flavor);
+        pools.checkQueueRoom(caller.userId(), poolId);
         Volume volume = volume(req, flavor);
         Lease lease = lease(req.durationMs(), req.leaseType(), clock.millis());
         int limit = quotaLimit(feature);
         long now = clock.millis();
         Instance instance = new Instance(new Instance.Metadata(UUID.randomUUID().toString(), projectId,
-                caller.userId(), workspaceId, feature, now, now, 1),
+                caller.userId(), workspaceId, feature, now, now, 1, poolId),
                 new Instance.Spec(name, description, flavor.id(), imageId, volume, lease, DesiredState.RUNNING),
                 Instance.Observed.creating(newToken()));
         // the quota and the name are checked in the insert's own transaction: two creates at once cannot both pass
@@ -186,6 +187,10 @@ public final class InstanceService {
      */
     public Instance start(String projectId, String id, Long durationMs, String leaseType) {
         Lease requested = lease(durationMs, leaseType, 0);
+        Instance before = show(projectId, id);
+        if (!Pools.waits(before)) { // starting it again is refused by the transition table, not here
+            pools.checkQueueRoom(before.ownerId(), before.poolId());
+        }
         long now = clock.millis();
         return mutate(projectId, id, Transitions.Operation.START, i -> i
                 .withDesired(DesiredState.RUNNING, InstanceStatus.STARTING)
@@ -194,10 +199,15 @@ public final class InstanceService {
                 .withLease(i.lease().requesting(requested).restartedAt(now)));
     }
 
-    /** Records that the instance is to stop; returns it with status STOPPING. */
+    /**
+     * Records that the instance is to stop; returns it with status STOPPING. One that waits in its pool's queue for
+     * its first run may be stopped too: that takes it out of the queue.
+     */
     public Instance stop(String projectId, String id) {
         long now = clock.millis();
-        return mutate(projectId, id, Transitions.Operation.STOP, i -> i
+        Instance before = show(projectId, id);
+        boolean waiting = Pools.waits(before) && before.runtimeState().isEmpty();
+        return mutate(projectId, id, waiting ? Transitions.Operation.STOP_WAITING : Transitions.Operation.STOP, i -> i
                 .withDesired(DesiredState.STOPPED, InstanceStatus.STOPPING)
                 .withStatus(InstanceStatus.STOPPING, i.progress(), null)
                 .withLease(i.lease().restartedAt(now)));

@@ -43,6 +43,7 @@ public final class Reconciler {
     private final java.util.Set<String> lostWrite = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final InstanceRuntime runtime;
     private final Catalog catalog;
+    private final Seating seating;
     private final ImageService images;
     private final MountSteps mounts;
     private final Activity activity;
@@ -83,13 +84,14 @@ public final class Reconciler {
      * {@code activity}: where the gateways record users' traffic, which counts against idleness as much as the
      * server's own.
      */
-    public Reconciler(InstanceStore store, InstanceReads reads, InstanceRuntime runtime, Catalog catalog,
+    public Reconciler(InstanceStore store, InstanceReads reads, InstanceRuntime runtime, Catalog catalog, Pools pools,
                       ImageService images, dev.atelier.core.port.MountStore mounts, Activity activity, Clock clock,
                       Settings settings) {
         this.store = store;
         this.reads = reads;
         this.runtime = runtime;
         this.catalog = catalog;
+        this.seating = new Seating(pools, catalog, queue::add);
         this.images = images;
         this.mounts = new MountSteps(mounts, runtime, clock);
         this.activity = activity;
@@ -239,7 +241,9 @@ public final class Reconciler {
     private Optional<Duration> stopNow(Instance inst) {
         CrashPoints.reach("stop.begin");
         if (!inst.runtimeState().isEmpty()) {
+            long began = clock.millis();
             runtime.stop(inst.id(), inst.runtimeState());
+            seating.stopped(clock.millis() - began);
         }
         CrashPoints.reach("stop.stopped");
         write(inst, inst.withStatus(InstanceStatus.STOPPED, inst.progress(), inst.failReason())
@@ -266,8 +270,9 @@ public final class Reconciler {
         CrashPoints.reach("delete.stopped");
         runtime.release(inst.id());
         CrashPoints.reach("delete.released");
-        if (store.delete(inst.id(), inst.version())) { // with its tags, SSH endpoint and storage records
+        if (store.delete(inst.id(), inst.version())) { // with its tags, SSH endpoint, storage and pool place
             log.info("instance {} deleted", inst.id());
+            seating.gaveBack(inst);
             return Optional.empty();
         }
         lostWrite.add(inst.id());
@@ -278,8 +283,13 @@ public final class Reconciler {
         InstanceStatus failed = inst.status() == InstanceStatus.STARTING
                 ? InstanceStatus.START_FAILED : InstanceStatus.CREATE_FAILED;
         if (inst.runtimeState().isEmpty()) {
-            return launch(inst, failed);
+            Seating.Turn turn = seating.take(inst);
+            if (turn.failure() != null) {
+                return fail(inst, failed, turn.failure());
+            }
+            return turn.lookAgain() != null ? Optional.of(turn.lookAgain()) : launch(inst, failed);
         }
+        seating.keep(inst);
         String launchedWith = inst.runtimeState().get(LAUNCH_TOKEN);
         if (launchedWith != null && !launchedWith.equals(tokenDigest(inst.token()))) {
             // what an earlier run left (a start came while its failure was being cleaned up): away with it first
@@ -295,7 +305,10 @@ public final class Reconciler {
                 Instance running = at.withStatus(InstanceStatus.RUNNING,
                         at.progress().with(4, StepStatus.COMPLETED), null)
                         .withLease(inst.lease().restartedAt(clock.millis()));
-                write(inst, running);
+                if (write(inst, running).isPresent()) {
+                    long launchedAt = Long.parseLong(inst.runtimeState().getOrDefault(LAUNCHED_AT, "0"));
+                    seating.started(clock.millis() - launchedAt);
+                }
                 log.info("instance {} is running at {}", inst.id(), running.url());
                 return Optional.of(settings.healthPoll());
             }
@@ -399,6 +412,7 @@ public final class Reconciler {
     }
 
     private Optional<Duration> watch(Instance inst) {
+        seating.keep(inst);
         Health health = runtime.poll(inst.id(), inst.token(), inst.runtimeState());
         if (health.phase() == InstanceRuntime.Phase.UNREACHABLE) {
             // nothing is known, so nothing is concluded: the reason is shown until the engine answers again
@@ -463,6 +477,8 @@ public final class Reconciler {
         if (written.isEmpty()) {
             lostWrite.add(current.id());
             queue.add(current.id());
+        } else if (current.status().holdsRoom() && !next.status().holdsRoom()) {
+            seating.gaveBack(current); // the write gave its place in its pool back
         }
         return written;
     }

@@ -25,6 +25,8 @@ public final class Transitions {
     public enum Operation {
         START(EnumSet.of(STOPPED, START_FAILED, ERROR)),
         STOP(EnumSet.of(RUNNING, STARTING)),
+        /** Stopping an instance that waits for its seat (no server launched yet): it leaves its pool's queue. */
+        STOP_WAITING(EnumSet.of(InstanceStatus.INIT, InstanceStatus.CREATING, STARTING)),
         DELETE(EnumSet.of(InstanceStatus.INIT, InstanceStatus.CREATING, STARTING, RUNNING,
                 InstanceStatus.STOPPING, STOPPED, InstanceStatus.SNAPSHOTTING, CREATE_FAILED, START_FAILED,
                 DELETE_FAILED, ERROR)),
@@ -70,7 +72,7 @@ public final class Transitions {
             case RENEW_LEASE, ATTACH_STORAGE, CREATE_IMAGE -> ErrorCode.NOT_RUNNING;
             case START -> s == RUNNING ? ErrorCode.ALREADY_RUNNING
                     : s == InstanceStatus.STOPPING ? ErrorCode.INSTANCE_STOPPING : ErrorCode.ILLEGAL_STATE;
-            case STOP -> s == STOPPED ? ErrorCode.ALREADY_STOPPED : ErrorCode.ILLEGAL_STATE;
+            case STOP, STOP_WAITING -> s == STOPPED ? ErrorCode.ALREADY_STOPPED : ErrorCode.ILLEGAL_STATE;
             case DELETE_STOPPED -> s == RUNNING || s == STARTING ? ErrorCode.MUST_STOP_FIRST : ErrorCode.ILLEGAL_STATE;
             default -> s == STARTING ? ErrorCode.INSTANCE_STARTING : ErrorCode.ILLEGAL_STATE;
         };

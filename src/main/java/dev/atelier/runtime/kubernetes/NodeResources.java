@@ -31,6 +31,32 @@ public final class NodeResources {
         this.allocatable = nodes;
     }
 
+    /**
+     * What the schedulable nodes hold together: their CPUs, memory, pods and extended resources (GPUs, NPUs, any
+     * {@code vendor/name}). No limit where the nodes could not be read.
+     */
+    public dev.atelier.core.model.Room room() {
+        if (allocatable == null) {
+            return dev.atelier.core.model.Room.UNLIMITED;
+        }
+        long cpus = 0;
+        long memoryMib = 0;
+        long pods = 0;
+        long accelerators = 0;
+        for (var node : allocatable) {
+            for (var e : node.entrySet()) {
+                java.math.BigDecimal amount = e.getValue().getNumericalAmount();
+                switch (e.getKey()) {
+                    case "cpu" -> cpus += amount.longValue();
+                    case "memory" -> memoryMib += amount.longValue() / (1024 * 1024);
+                    case "pods" -> pods += amount.longValue();
+                    default -> accelerators += e.getKey().contains("/") ? amount.longValue() : 0;
+                }
+            }
+        }
+        return new dev.atelier.core.model.Room((int) Math.min(Integer.MAX_VALUE, pods), cpus, memoryMib, accelerators);
+    }
+
     /** Whether some node has every extended resource of the flavor, as many as it asks for. */
     public boolean offers(Flavor flavor) {
         Map<String, Integer> wanted = flavor.clusterResources();

@@ -31,8 +31,17 @@ public final class SqlInstanceStore implements InstanceStore {
     private static final String COLUMNS = "id, project_id, owner_id, workspace_id, name, description, feature, "
             + "flavor_id, image_id, volume_category, volume_ownership, volume_capacity, lease_create_at, "
             + "lease_duration, lease_enabled, lease_type, lease_update_at, lease_requested, desired_state, status, "
-            + "progress, fail_reason, token, url, runtime_state, create_at, update_at, version";
+            + "progress, fail_reason, token, url, runtime_state, create_at, update_at, version, pool_id";
     private static final String ACTIVE = "'INIT','CREATING','STARTING','STOPPING','DELETING','SNAPSHOTTING','RUNNING'";
+
+    private static final String UPDATE = "UPDATE instances SET name = :name, "
+            + "description = :description, flavor_id = :flavor_id, image_id = :image_id, "
+            + "volume_capacity = :volume_capacity, lease_create_at = :lease_create_at, "
+            + "lease_duration = :lease_duration, lease_enabled = :lease_enabled, lease_type = :lease_type, "
+            + "lease_update_at = :lease_update_at, lease_requested = :lease_requested, "
+            + "desired_state = :desired_state, status = :status, progress = :progress, "
+            + "fail_reason = :fail_reason, token = :token, url = :url, runtime_state = :runtime_state, "
+            + "update_at = :update_at, version = :version WHERE id = :id AND version = :expected";
 
     private final Jdbi jdbi;
     /** Text sorts by code point on both databases (PostgreSQL's default collation would not). */
@@ -68,7 +77,7 @@ public final class SqlInstanceStore implements InstanceStore {
                     + ":owner_id, :workspace_id, :name, :description, :feature, :flavor_id, :image_id, :volume_category, "
                     + ":volume_ownership, :volume_capacity, :lease_create_at, :lease_duration, :lease_enabled, "
                     + ":lease_type, :lease_update_at, :lease_requested, :desired_state, :status, :progress, "
-                    + ":fail_reason, :token, :url, :runtime_state, :create_at, :update_at, :version)"), i).execute();
+                    + ":fail_reason, :token, :url, :runtime_state, :create_at, :update_at, :version, :pool_id)"), i).execute();
             if (ssh != null) {
                 SqlKeyPairStore.insertEndpoint(h, i.id(), ssh);
             }
@@ -89,15 +98,16 @@ public final class SqlInstanceStore implements InstanceStore {
     @Override
     public Optional<Instance> update(Instance i, long now) {
         Instance next = i.withUpdate(now, i.version() + 1);
-        int rows = jdbi.withHandle(h -> bindAll(h.createUpdate("UPDATE instances SET name = :name, "
-                + "description = :description, flavor_id = :flavor_id, image_id = :image_id, "
-                + "volume_capacity = :volume_capacity, lease_create_at = :lease_create_at, "
-                + "lease_duration = :lease_duration, lease_enabled = :lease_enabled, lease_type = :lease_type, "
-                + "lease_update_at = :lease_update_at, lease_requested = :lease_requested, "
-                + "desired_state = :desired_state, status = :status, progress = :progress, "
-                + "fail_reason = :fail_reason, token = :token, url = :url, runtime_state = :runtime_state, "
-                + "update_at = :update_at, version = :version WHERE id = :id AND version = :expected"), next)
-                .bind("expected", i.version()).execute());
+        boolean release = !i.status().holdsRoom();
+        org.jdbi.v3.core.HandleCallback<Integer, RuntimeException> write = h -> {
+            int updated = bindAll(h.createUpdate(UPDATE), next).bind("expected", i.version()).execute();
+            if (updated == 1 && release) { // stopped or failed: its place in its pool goes with the same write
+                SqlPoolStore.release(h, i.id());
+            }
+            return updated;
+        };
+        // most writes are one statement, which needs no transaction of its own
+        int rows = release ? jdbi.inTransaction(write) : jdbi.withHandle(write);
         // a lost compare-and-set too: the write that won is committed, and memory must not keep what it replaced
         changes.afterWrite();
         return rows == 1 ? Optional.of(next) : Optional.empty();
@@ -109,7 +119,7 @@ public final class SqlInstanceStore implements InstanceStore {
             boolean deleted = h.createUpdate("DELETE FROM instances WHERE id = :id AND version = :version")
                     .bind("id", id).bind("version", version).execute() == 1;
             if (deleted) { // the aggregate goes as one: its tags, SSH endpoint and storage records
-                for (String table : List.of("instance_tags", "instance_ssh", "mounts")) {
+                for (String table : List.of("instance_tags", "instance_ssh", "mounts", "pool_tickets")) {
                     h.createUpdate("DELETE FROM " + table + " WHERE instance_id = :id").bind("id", id).execute();
                 }
             }
@@ -189,9 +199,10 @@ public final class SqlInstanceStore implements InstanceStore {
         StringBuilder where = new StringBuilder(" WHERE project_id = :project_id");
         params.put("project_id", q.projectId());
         filter(where, params, "owner_id", q.ownerId());
-        if (q.poolId() != null || q.statuses() != null && q.statuses().isEmpty()) {
-            return new InstancePage(List.of(), 0); // no instance runs in a dedicated pool on this server
+        if (q.statuses() != null && q.statuses().isEmpty()) {
+            return new InstancePage(List.of(), 0);
         }
+        filter(where, params, "pool_id", q.poolId());
         if (q.statuses() != null) {
             where.append(" AND status IN (");
             for (int i = 0; i < q.statuses().size(); i++) {
@@ -281,13 +292,15 @@ public final class SqlInstanceStore implements InstanceStore {
                 .bind("desired_state", i.desired().name()).bind("status", i.status().name())
                 .bind("progress", i.progress().encode()).bind("fail_reason", i.failReason())
                 .bind("token", i.token()).bind("url", i.url()).bind("runtime_state", toJson(i.runtimeState()))
-                .bind("create_at", i.createAt()).bind("update_at", i.updateAt()).bind("version", i.version());
+                .bind("create_at", i.createAt()).bind("update_at", i.updateAt()).bind("version", i.version())
+                .bind("pool_id", i.poolId());
     }
 
     /** By position in {@link #COLUMNS}: looking each column up by name was a third of the cost of reading a row. */
     private static Instance map(ResultSet rs, StatementContext ctx) throws SQLException {
         return new Instance(new Instance.Metadata(rs.getString(1), rs.getString(2), rs.getString(3),
-                rs.getString(4), Feature.valueOf(rs.getString(7)), rs.getLong(26), rs.getLong(27), rs.getLong(28)),
+                rs.getString(4), Feature.valueOf(rs.getString(7)), rs.getLong(26), rs.getLong(27), rs.getLong(28),
+                rs.getString(29)),
                 new Instance.Spec(rs.getString(5), rs.getString(6), rs.getString(8), rs.getString(9),
                         new Volume(rs.getString(10), rs.getString(11), rs.getInt(12)), new Lease(rs.getLong(13),
                         rs.getLong(14), rs.getInt(15) != 0, LeaseType.valueOf(rs.getString(16)), rs.getLong(17),

@@ -26,6 +26,7 @@ import dev.atelier.support.InMemoryRuntime;
 import dev.atelier.support.MovableClock;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
@@ -53,9 +54,20 @@ class ReconcilerTableTest {
         store = new SqlInstanceStore(db);
         images = new ImageService(Catalog.builtInImages("/usr/bin/jupyter-server"), new SqlImageStore(db), null,
                 clock);
-        reconciler = new Reconciler(store, new SqlInstanceReads(db, store), runtime,
-                new Catalog(Catalog.builtInFlavors()), images, new SqlMountStore(db), new Activity(clock), clock,
-                new Reconciler.Settings(Duration.ofSeconds(60), Duration.ofMillis(25), Duration.ofSeconds(2)));
+        reconciler = reconciler(dev.atelier.core.model.Room.UNLIMITED);
+    }
+
+    /** A reconciler whose public pool holds {@code room}. */
+    private Reconciler reconciler(dev.atelier.core.model.Room room) {
+        return new Reconciler(store, new SqlInstanceReads(db, store), runtime,
+                new Catalog(Catalog.builtInFlavors()), pools(room), images, new SqlMountStore(db), new Activity(clock),
+                clock, new Reconciler.Settings(Duration.ofSeconds(60), Duration.ofMillis(25), Duration.ofSeconds(2)));
+    }
+
+    private Pools pools(dev.atelier.core.model.Room room) {
+        return new Pools(List.of(new dev.atelier.core.model.Pool(dev.atelier.core.model.Pool.DEFAULT_ID, "Public",
+                dev.atelier.core.model.Pool.Type.MANAGED, List.of(), java.util.Set.of(), room, 0)),
+                new dev.atelier.store.sql.SqlPoolStore(db), new SqlInstanceReads(db, store), clock, 3);
     }
 
     @AfterEach
@@ -92,7 +104,7 @@ class ReconcilerTableTest {
     void attachingStorageIsRefusedWithADocumentedErrorWhereTheRuntimeCannotAttachStorage() {
         Instance i = running(LeaseType.TIMING, 3_600_000L);
         var instances = new InstanceService(store, new SqlInstanceReads(db, store), new Catalog(Catalog.builtInFlavors()),
-                images, clock, 100);
+                pools(dev.atelier.core.model.Room.UNLIMITED), images, clock, 100);
         var lacking = new StorageService(instances, new SqlMountStore(db),
                 new InMemoryRuntime().without(StorageAttachment.class), clock);
         assertThatThrownBy(() -> lacking.attach("p1", i.id(), "OBS", "/data/in/", "obs://bucket/dir/"))
@@ -156,7 +168,7 @@ class ReconcilerTableTest {
         assertThat(failed.runtimeState()).as("not cleared away yet").isNotEmpty();
         // the user's start is recorded before the reconciler's next pass clears the failed server away
         var instances = new InstanceService(store, new SqlInstanceReads(db, store),
-                new Catalog(Catalog.builtInFlavors()), images, clock, 100);
+                new Catalog(Catalog.builtInFlavors()), pools(dev.atelier.core.model.Room.UNLIMITED), images, clock, 100);
         instances.start("p1", i.id(), null, null);
 
         reconciler.reconcile(i.id());
@@ -265,5 +277,33 @@ class ReconcilerTableTest {
             reconciler.reconcile(i.id());
         }
         assertThat(now(i.id()).version()).isEqualTo(version);
+    }
+
+    @Test
+    void anInstanceThatDoesNotFitWaitsWithoutAServerAndIsLaunchedOnceTheSeatAheadIsGivenBack() {
+        reconciler = reconciler(new dev.atelier.core.model.Room(1, -1, -1, -1));
+        Instance first = running(LeaseType.TIMING, 3_600_000L);
+        Instance second = created(LeaseType.TIMING, 3_600_000L);
+        assertThat(reconciler.reconcile(second.id())).contains(Seating.HEAD_POLL);
+        assertThat(runtime.servers).doesNotContainKey(second.id());
+        assertThat(now(second.id()).version()).as("waiting writes nothing").isEqualTo(second.version());
+
+        store.update(now(first.id()).withDesired(DesiredState.STOPPED, InstanceStatus.STOPPING), clock.millis());
+        reconciler.reconcile(first.id());
+        assertThat(now(first.id()).status()).isEqualTo(InstanceStatus.STOPPED);
+        reconciler.reconcile(second.id());
+        assertThat(runtime.servers).containsKey(second.id());
+    }
+
+    @Test
+    void aServerFoundRunningWithoutASeatTakesOneWhateverTheRoomSoThatNothingIsOverbooked() {
+        Instance first = running(LeaseType.TIMING, 3_600_000L);
+        db.jdbi().useHandle(h -> h.execute("DELETE FROM pool_tickets")); // as before pools were kept
+        reconciler.stop(); // a restart: its claims are given up
+        reconciler = reconciler(new dev.atelier.core.model.Room(1, -1, -1, -1));
+        reconciler.reconcile(first.id());
+        Instance second = created(LeaseType.TIMING, 3_600_000L);
+        assertThat(reconciler.reconcile(second.id())).contains(Seating.HEAD_POLL);
+        assertThat(runtime.servers).doesNotContainKey(second.id());
     }
 }

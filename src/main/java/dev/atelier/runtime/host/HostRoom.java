@@ -1,0 +1,43 @@
+package dev.atelier.runtime.host;
+
+import dev.atelier.core.model.Room;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+/**
+ * What the host holds for instances, measured: its memory less a reserve for itself and Atelier, its CPUs shared
+ * {@link #CPU_SHARING} ways (a notebook computes in bursts, and each instance's CPU limit keeps one from starving
+ * the rest; memory cannot be shared that way, so it is not), its GPUs and NPUs. No limit on the count of instances.
+ */
+public final class HostRoom {
+    /** How many vCPUs of flavors one host CPU is offered as. */
+    public static final int CPU_SHARING = 4;
+    private static final long MIB = 1024 * 1024;
+
+    private HostRoom() {
+    }
+
+    public static Room measure() {
+        long totalMib = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getTotalMemorySize() / MIB;
+        return of(Runtime.getRuntime().availableProcessors(), totalMib, devices("nvidia") + devices("davinci"));
+    }
+
+    /** The room of a host of {@code cpus} CPUs, {@code memoryMib} of memory and {@code accelerators} devices. */
+    static Room of(int cpus, long memoryMib, long accelerators) {
+        long reserve = Math.max(1024, memoryMib / 10);
+        return new Room(-1, (long) cpus * CPU_SHARING, Math.max(0, memoryMib - reserve), accelerators);
+    }
+
+    /** Devices {@code /dev/<prefix><n>}: one per GPU or NPU. */
+    private static long devices(String prefix) {
+        try (Stream<Path> dev = Files.list(Path.of("/dev"))) {
+            return dev.filter(p -> p.getFileName().toString().matches(prefix + "[0-9]+")).count();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+}
