@@ -91,8 +91,13 @@ public final class InMemoryRuntime implements InstanceRuntime, StorageAttachment
         }
     }
 
-    /** Makes the instance's server answer as ready, with its last activity at {@code lastActivity}. */
-    public void ready(String instanceId, long lastActivity) {
-        servers.get(instanceId).health = Health.ready(lastActivity, null);
+    /** Makes the instance's server answer as ready and idle. */
+    public void ready(String instanceId) {
+        busy(instanceId, false);
+    }
+
+    /** Makes the instance's server answer as ready, with a kernel computing or not. */
+    public void busy(String instanceId, boolean busy) {
+        servers.get(instanceId).health = Health.ready(busy, null);
     }
 }

@@ -92,14 +92,7 @@ public final class Jupyter {
 
     /** Starts a kernel, runs {@code code} in it and returns what it printed on stdout. */
     public String execute(String code) throws Exception {
-        HttpResponse<String> created = http.send(HttpRequest.newBuilder(URI.create(base + "api/kernels"))
-                .header("Authorization", "token " + token).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"python3\"}")).build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (created.statusCode() != 201) {
-            throw new AssertionError("kernel not created: " + created.statusCode() + " " + created.body());
-        }
-        String kernelId = JSON.readTree(created.body()).get("id").asText();
+        String kernelId = startKernel();
         String msgId = UUID.randomUUID().toString();
         StringBuilder stdout = new StringBuilder();
         CompletableFuture<String> done = new CompletableFuture<>();
@@ -145,18 +138,7 @@ public final class Jupyter {
                                 }
                             }
                         }).get(10, TimeUnit.SECONDS);
-        ObjectNode header = JSON.createObjectNode().put("msg_id", msgId).put("username", "test")
-                .put("session", UUID.randomUUID().toString()).put("msg_type", "execute_request")
-                .put("version", "5.3").put("date", Instant.now().toString());
-        ObjectNode msg = JSON.createObjectNode();
-        msg.set("header", header);
-        msg.set("parent_header", JSON.createObjectNode());
-        msg.set("metadata", JSON.createObjectNode());
-        msg.set("content", JSON.createObjectNode().put("code", code).put("silent", false).put("store_history", true)
-                .put("allow_stdin", false).put("stop_on_error", true).set("user_expressions", JSON.createObjectNode()));
-        msg.put("channel", "shell");
-        msg.set("buffers", JSON.createArrayNode());
-        ws.sendText(JSON.writeValueAsString(msg), true).get(10, TimeUnit.SECONDS);
+        ws.sendText(executeRequest(msgId, code), true).get(10, TimeUnit.SECONDS);
         try {
             return done.get(60, TimeUnit.SECONDS);
         } catch (java.util.concurrent.ExecutionException e) {
@@ -170,6 +152,65 @@ public final class Jupyter {
             http.send(HttpRequest.newBuilder(URI.create(base + "api/kernels/" + kernelId))
                     .header("Authorization", "token " + token).DELETE().build(), HttpResponse.BodyHandlers.discarding());
         }
+    }
+
+    /** Starts a Python kernel; returns its id. */
+    private String startKernel() throws Exception {
+        HttpResponse<String> created = http.send(HttpRequest.newBuilder(URI.create(base + "api/kernels"))
+                .header("Authorization", "token " + token).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"python3\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (created.statusCode() != 201) {
+            throw new AssertionError("kernel not created: " + created.statusCode() + " " + created.body());
+        }
+        return JSON.readTree(created.body()).get("id").asText();
+    }
+
+    private static String executeRequest(String msgId, String code) throws Exception {
+        ObjectNode header = JSON.createObjectNode().put("msg_id", msgId).put("username", "test")
+                .put("session", UUID.randomUUID().toString()).put("msg_type", "execute_request")
+                .put("version", "5.3").put("date", Instant.now().toString());
+        ObjectNode msg = JSON.createObjectNode();
+        msg.set("header", header);
+        msg.set("parent_header", JSON.createObjectNode());
+        msg.set("metadata", JSON.createObjectNode());
+        msg.set("content", JSON.createObjectNode().put("code", code).put("silent", false).put("store_history", true)
+                .put("allow_stdin", false).put("stop_on_error", true).set("user_expressions", JSON.createObjectNode()));
+        msg.put("channel", "shell");
+        msg.set("buffers", JSON.createArrayNode());
+        return JSON.writeValueAsString(msg);
+    }
+
+    /**
+     * Starts a kernel, sends it {@code code} and goes away at once, as someone who starts a long computation and
+     * closes the browser: the kernel computes on with no client attached. Returns the kernel's id.
+     */
+    public String startAndLeave(String code) throws Exception {
+        String kernelId = startKernel();
+        WebSocket ws = http.newWebSocketBuilder().header("Authorization", "token " + token)
+                .connectTimeout(Duration.ofSeconds(10))
+                .buildAsync(URI.create(base.replaceFirst("^http", "ws") + "api/kernels/" + kernelId + "/channels"),
+                        new WebSocket.Listener() { }).get(10, TimeUnit.SECONDS);
+        ws.sendText(executeRequest(UUID.randomUUID().toString(), code), true).get(10, TimeUnit.SECONDS);
+        ws.sendClose(WebSocket.NORMAL_CLOSURE, "").get(10, TimeUnit.SECONDS);
+        return kernelId;
+    }
+
+    /** Whether any of the server's kernels is computing now. */
+    public boolean anyKernelBusy() throws Exception {
+        return get("api/kernels", true).body().contains("\"busy\"");
+    }
+
+    /** Creates an empty notebook in the work folder; returns its path. */
+    public String newNotebook() throws Exception {
+        HttpResponse<String> created = http.send(HttpRequest.newBuilder(URI.create(base + "api/contents"))
+                .header("Authorization", "token " + token).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"type\":\"notebook\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (created.statusCode() != 201) {
+            throw new AssertionError("notebook not created: " + created.statusCode() + " " + created.body());
+        }
+        return JSON.readTree(created.body()).get("path").asText();
     }
 
     /** The kernel running the code died (for example killed for exceeding a memory limit). */

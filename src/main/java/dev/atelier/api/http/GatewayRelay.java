@@ -11,12 +11,20 @@ import java.util.concurrent.CompletionStage;
  * first and reads nothing until the client side is attached.
  */
 final class GatewayRelay implements WebSocket.Listener {
+    /** Whose connection it is, and what it carries: which client messages are someone using the notebook. */
+    final String instanceId;
+    final UserInput.Channel channel;
     private volatile WsContext client;
     volatile WebSocket upstream;
     private CompletableFuture<?> upstreamTail = CompletableFuture.completedFuture(null);
     private final StringBuilder text = new StringBuilder();
     private java.io.ByteArrayOutputStream binary = new java.io.ByteArrayOutputStream();
     private boolean aborted;
+
+    GatewayRelay(String instanceId, UserInput.Channel channel) {
+        this.instanceId = instanceId;
+        this.channel = channel;
+    }
 
     @Override
     public void onOpen(WebSocket ws) {

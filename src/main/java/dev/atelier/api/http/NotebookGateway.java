@@ -168,7 +168,6 @@ public final class NotebookGateway implements RouteModule {
         if (queryToken != null && byToken) {
             ctx.cookie(cookie(ctx, inst));
         }
-        activity.touch(inst.id());
         return inst;
     }
 
@@ -308,6 +307,9 @@ public final class NotebookGateway implements RouteModule {
         Instance inst = admitted(ctx, false);
         if (inst == null) {
             return;
+        }
+        if (UserInput.isInput(ctx.method().name())) {
+            activity.touch(inst.id()); // a save or a new kernel is someone at work; a page polling is not
         }
         String query = queryWithoutToken(ctx);
         if (ctx.queryParam("token") != null && isPage(ctx, inst)) {
@@ -464,7 +466,7 @@ public final class NotebookGateway implements RouteModule {
         }
         String upstream = base.replaceFirst("^http", "ws") + rawRest(ctx, inst)
                 + (query == null ? "" : "?" + query);
-        GatewayRelay relay = new GatewayRelay();
+        GatewayRelay relay = new GatewayRelay(inst.id(), UserInput.channelOf(ctx.path()));
         WebSocket.Builder b = client.newWebSocketBuilder().header("Authorization", "token " + inst.token())
                 .connectTimeout(Duration.ofSeconds(10));
         String protocol = ctx.header("Sec-WebSocket-Protocol");
@@ -517,12 +519,22 @@ public final class NotebookGateway implements RouteModule {
                 ctx.closeSession(1011, "the notebook server connection is gone");
             }
         });
-        ws.onMessage(ctx -> relay(ctx).toUpstream(u -> u.sendText(ctx.message(), true)));
+        ws.onMessage(ctx -> {
+            GatewayRelay r = relay(ctx);
+            if (UserInput.isInput(r.channel, ctx.message())) {
+                activity.touch(r.instanceId);
+            }
+            r.toUpstream(u -> u.sendText(ctx.message(), true));
+        });
         ws.onBinaryMessage(ctx -> {
             ByteBuffer data = ctx.data();
             byte[] copy = new byte[data.remaining()];
             data.get(copy);
-            relay(ctx).toUpstream(u -> u.sendBinary(ByteBuffer.wrap(copy), true));
+            GatewayRelay r = relay(ctx);
+            if (UserInput.isInput(r.channel, copy)) {
+                activity.touch(r.instanceId);
+            }
+            r.toUpstream(u -> u.sendBinary(ByteBuffer.wrap(copy), true));
         });
         ws.onClose(ctx -> {
             GatewayRelay r = relay(ctx);

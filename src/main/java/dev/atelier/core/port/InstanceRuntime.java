@@ -68,7 +68,8 @@ public interface InstanceRuntime {
     enum Phase { STARTING, READY, FAILED, UNREACHABLE }
 
     /**
-     * What a poll found; {@code lastActivity} (epoch ms) is the server's last user activity, when known;
+     * What a poll found; {@code busy}: whether the server is computing for someone now (a kernel busy), null when
+     * the runtime cannot tell (a poll sees a moment: input that started it is counted where it passes, the gateways);
      * {@code notice} something the user should know about a server that still runs (e.g. a process killed for
      * using too much memory), or about one that is starting and waits for something (a node with a free GPU);
      * {@code untilChange}: starting, and nothing will change before the runtime says so through
@@ -76,15 +77,15 @@ public interface InstanceRuntime {
      * runtime learns it only by polling (0: as the launch reported); {@code url}: where the server answers, where the
      * runtime learns it only once the server runs (null: the launch's).
      */
-    record Health(Phase phase, String reason, Long lastActivity, String notice, boolean untilChange, int step,
+    record Health(Phase phase, String reason, Boolean busy, String notice, boolean untilChange, int step,
                   String url) {
-        public static Health ready(Long lastActivity, String notice) {
-            return new Health(Phase.READY, null, lastActivity, notice, false, 0, null);
+        public static Health ready(Boolean busy, String notice) {
+            return new Health(Phase.READY, null, busy, notice, false, 0, null);
         }
 
         /** Ready, answering at {@code url}. */
-        public static Health readyAt(String url, Long lastActivity, String notice) {
-            return new Health(Phase.READY, null, lastActivity, notice, false, 0, url);
+        public static Health readyAt(String url, Boolean busy, String notice) {
+            return new Health(Phase.READY, null, busy, notice, false, 0, url);
         }
 
         public static Health starting() {

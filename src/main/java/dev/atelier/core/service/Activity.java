@@ -5,10 +5,10 @@ import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * When users last reached an instance through Atelier's gateways (notebook requests, SSH traffic), for idle
- * leases: a user busy in an SSH shell is not idle even when the notebook server sees nothing. Kept in memory by
- * each replica: after a restart, or on a replica other than the one serving the session, only the notebook
- * server's own record counts until the next request.
+ * When an instance was last used, for idle leases: code or keys sent through the notebook gateway, a save, SSH
+ * traffic, and a kernel seen computing by a health poll. Kept in memory by each replica: after a restart, or on a
+ * replica other than the one serving the session, use counts from the next that this replica sees (the lease's own
+ * start or renewal until then).
  */
 public final class Activity {
     private final Clock clock;

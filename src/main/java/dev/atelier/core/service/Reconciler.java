@@ -449,7 +449,10 @@ public final class Reconciler {
             write(inst, inst.withStatus(inst.status(), inst.progress(), null));
             return Optional.of(Duration.ZERO);
         }
-        LeasePolicy.Verdict verdict = LeasePolicy.judge(inst.lease(), health.lastActivity(),
+        if (Boolean.TRUE.equals(health.busy())) {
+            activity.touch(inst.id()); // a kernel computing is use, though no client is attached
+        }
+        LeasePolicy.Verdict verdict = LeasePolicy.judge(inst.lease(), health.busy() != null,
                 activity.last(inst.id()), clock.millis(), settings.healthPoll());
         return verdict.stop() ? autoStop(inst, verdict.stopReason()) : Optional.of(verdict.lookAgain());
     }

@@ -272,7 +272,7 @@ public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, Au
         }
         String base = at.substring(0, at.length() - "tree".length());
         return jupyter.ask(base, token)
-                .map(activity -> Health.readyAt(health.url(), activity.orElse(null), null))
+                .map(busy -> Health.readyAt(health.url(), busy.orElse(null), null))
                 .orElse(Health.startingAt(4, null));
     }
 

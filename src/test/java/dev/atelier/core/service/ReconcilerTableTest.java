@@ -94,7 +94,7 @@ class ReconcilerTableTest {
     private Instance running(LeaseType leaseType, long leaseMs) {
         Instance i = created(leaseType, leaseMs);
         reconciler.reconcile(i.id());
-        runtime.ready(i.id(), clock.millis());
+        runtime.ready(i.id());
         reconciler.reconcile(i.id());
         assertThat(now(i.id()).status()).isEqualTo(InstanceStatus.RUNNING);
         return now(i.id());
@@ -128,7 +128,7 @@ class ReconcilerTableTest {
         assertThat(launched.progress().with(4, StepStatus.PROCESSING)).isEqualTo(launched.progress());
 
         assertThat(reconciler.reconcile(i.id())).as("not ready yet: polled again soon").contains(Duration.ofMillis(25));
-        runtime.ready(i.id(), clock.millis());
+        runtime.ready(i.id());
         assertThat(reconciler.reconcile(i.id())).contains(Duration.ofSeconds(2));
         Instance up = now(i.id());
         assertThat(up.status()).isEqualTo(InstanceStatus.RUNNING);
@@ -176,7 +176,7 @@ class ReconcilerTableTest {
                 .endsWith("stop " + i.id());
         reconciler.reconcile(i.id());
         assertThat(runtime.calls).endsWith("launch " + i.id());
-        runtime.ready(i.id(), clock.millis());
+        runtime.ready(i.id());
         reconciler.reconcile(i.id());
         assertThat(now(i.id()).status()).isEqualTo(InstanceStatus.RUNNING);
     }
@@ -197,7 +197,7 @@ class ReconcilerTableTest {
         runtime.servers.get(i.id()).health = Health.startingAt(4, null);
         reconciler.reconcile(i.id());
         assertThat(now(i.id()).failReason()).isNull();
-        runtime.servers.get(i.id()).health = Health.readyAt("http://10.0.0.7:8888/notebook/x/tree", 1L, null);
+        runtime.servers.get(i.id()).health = Health.readyAt("http://10.0.0.7:8888/notebook/x/tree", false, null);
         reconciler.reconcile(i.id());
         assertThat(now(i.id()).status()).isEqualTo(InstanceStatus.RUNNING);
         assertThat(now(i.id()).url()).isEqualTo("http://10.0.0.7:8888/notebook/x/tree");
@@ -242,7 +242,9 @@ class ReconcilerTableTest {
         Instance used = running(LeaseType.IDLE, 3_600_000L);
         Instance idle = running(LeaseType.IDLE, 3_600_000L);
         clock.advance(Duration.ofMinutes(50));
-        runtime.ready(used.id(), clock.millis()); // the server saw activity ten minutes ago, by the end
+        runtime.busy(used.id(), true); // a kernel computing ten minutes ago, by the end
+        reconciler.reconcile(used.id());
+        runtime.busy(used.id(), false);
         clock.advance(Duration.ofMinutes(11));
         reconciler.reconcile(used.id());
         reconciler.reconcile(idle.id());
