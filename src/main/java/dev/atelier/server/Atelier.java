@@ -1,6 +1,7 @@
 package dev.atelier.server;
 
 import dev.atelier.api.http.ClusterRoutes;
+import dev.atelier.api.http.WorkspaceRoutes;
 import dev.atelier.api.http.HealthRoutes;
 import dev.atelier.api.http.HttpApi;
 import dev.atelier.api.http.IdentityRoutes;
@@ -21,6 +22,7 @@ import dev.atelier.core.service.Catalog;
 import dev.atelier.core.service.ImageService;
 import dev.atelier.core.service.InstanceService;
 import dev.atelier.core.service.Pools;
+import dev.atelier.core.service.WorkspaceService;
 import dev.atelier.core.service.Reconciler;
 import dev.atelier.core.service.StorageService;
 import dev.atelier.store.sql.Database;
@@ -29,6 +31,7 @@ import dev.atelier.store.sql.CachedInstanceReads;
 import dev.atelier.store.sql.SqlInstanceReads;
 import dev.atelier.store.sql.SqlMountStore;
 import dev.atelier.store.sql.SqlPoolStore;
+import dev.atelier.store.sql.SqlWorkspaceStore;
 import java.util.List;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -99,7 +102,8 @@ public final class Atelier implements AutoCloseable {
                 parts.images(), clock);
         images.countUsersWith(instanceStore::countUsingImage);
         database.changes().start(CHANGE_FEED_INTERVAL_MS);
-        var instances = new InstanceService(instanceStore, reads, catalog, pools, images, clock,
+        var workspaces = new WorkspaceService(new SqlWorkspaceStore(database), instanceStore, clock);
+        var instances = new InstanceService(instanceStore, reads, catalog, pools, workspaces, images, clock,
                 InstanceService.DEFAULT_NOTEBOOK_QUOTA);
         var mounts = new SqlMountStore(database);
         var storage = new StorageService(instances, mounts, runtime, clock);
@@ -125,7 +129,7 @@ public final class Atelier implements AutoCloseable {
                         reads, pools, clock),
                 new ImageRoutes(images),
                 new LegacyRoutes(instances, images, catalog, identity, clock, gateway::publicUrl, pools),
-                new ClusterRoutes(pools, catalog),
+                new ClusterRoutes(pools, catalog), new WorkspaceRoutes(workspaces),
                 new IdentityRoutes(identity), gateway, new KeyPairRoutes(sshAccess)), Database::unavailable);
     }
 

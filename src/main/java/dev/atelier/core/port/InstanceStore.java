@@ -25,13 +25,18 @@ public interface InstanceStore {
 
     /**
      * What a create must respect: at most {@code maxOwned} instances of the instance's feature owned by its owner in
-     * its project, and, when {@code uniqueName}, no other live instance of that name in the project.
+     * its project; when {@code uniqueName}, no other live instance of that name in the project; at most
+     * {@code maxInWorkspace} live instances in its workspace (below zero: no limit).
      */
-    record Admission(int maxOwned, boolean uniqueName) {
-        public static final Admission NONE = new Admission(Integer.MAX_VALUE, false);
+    record Admission(int maxOwned, boolean uniqueName, long maxInWorkspace) {
+        public static final Admission NONE = new Admission(Integer.MAX_VALUE, false, -1);
+
+        public Admission(int maxOwned, boolean uniqueName) {
+            this(maxOwned, uniqueName, -1);
+        }
     }
 
-    enum Admitted { INSERTED, QUOTA_EXCEEDED, NAME_TAKEN }
+    enum Admitted { INSERTED, QUOTA_EXCEEDED, NAME_TAKEN, WORKSPACE_QUOTA_EXCEEDED }
 
     Optional<Instance> get(String id);
 
@@ -57,6 +62,9 @@ public interface InstanceStore {
 
     /** Every tag key of the project's instances with its distinct values, sorted. */
     Map<String, List<String>> projectTags(String projectId, String workspaceId);
+
+    /** How many instances a workspace of the project holds, not counting those being deleted. */
+    long countInWorkspace(String projectId, String workspaceId);
 
     /** How many instances the owner has of a feature, not counting those being deleted. */
     long countOwned(String projectId, String ownerId, Feature feature);

@@ -50,6 +50,7 @@ public final class InstanceService {
     private final InstanceReads reads;
     private final Catalog catalog;
     private final Pools pools;
+    private final WorkspaceService workspaces;
     private final ImageService images;
     private final Clock clock;
     private final int notebookQuota;
@@ -59,12 +60,13 @@ public final class InstanceService {
      * {@code reads}: what shows and authorization checks read instances from (it may answer from memory); every
      * read that leads to a write goes to {@code store}.
      */
-    public InstanceService(InstanceStore store, InstanceReads reads, Catalog catalog, Pools pools, ImageService images,
-                           Clock clock, int notebookQuota) {
+    public InstanceService(InstanceStore store, InstanceReads reads, Catalog catalog, Pools pools,
+                           WorkspaceService workspaces, ImageService images, Clock clock, int notebookQuota) {
         this.store = store;
         this.reads = reads;
         this.catalog = catalog;
         this.pools = pools;
+        this.workspaces = workspaces;
         this.images = images;
         this.clock = clock;
         this.notebookQuota = notebookQuota;
@@ -87,9 +89,7 @@ public final class InstanceService {
         }
         String imageId = image(projectId, required(req.imageId(), "image_id"));
         String workspaceId = WorkspaceId.check(req.workspaceId(), ErrorCode.INVALID_VALUE);
-        if (!workspaceId.equals(WorkspaceId.DEFAULT)) {
-            throw new AtelierException(ErrorCode.INVALID_VALUE, "workspace " + workspaceId + " does not exist");
-        }
+        long workspaceLimit = workspaces.notebookLimit(projectId, workspaceId);
         String poolId = pools.forCreate(projectId, req.poolId(), flavor);
         pools.checkQueueRoom(caller.userId(), poolId);
         Volume volume = volume(req, flavor);
@@ -101,11 +101,15 @@ public final class InstanceService {
                 new Instance.Spec(name, description, flavor.id(), imageId, volume, lease, DesiredState.RUNNING),
                 Instance.Observed.creating(newToken()));
         // the quota and the name are checked in the insert's own transaction: two creates at once cannot both pass
-        switch (store.insert(instance, new InstanceStore.Admission(limit, req.uniqueName()), req.ssh())) {
+        switch (store.insert(instance, new InstanceStore.Admission(limit, req.uniqueName(), workspaceLimit),
+                req.ssh())) {
             case QUOTA_EXCEEDED -> throw quotaExceeded(feature, limit,
                     store.countOwned(projectId, caller.userId(), feature));
             case NAME_TAKEN -> throw new AtelierException(ErrorCode.NAME_TAKEN, "an instance named " + name
                     + " already exists");
+            case WORKSPACE_QUOTA_EXCEEDED -> throw new AtelierException(ErrorCode.WORKSPACE_QUOTA_EXCEEDED,
+                    "workspace " + workspaceId + " quota exhausted: " + store.countInWorkspace(projectId, workspaceId)
+                    + " of " + workspaceLimit + " " + WorkspaceService.NOTEBOOKS + " in use");
             case INSERTED -> {
             }
         }

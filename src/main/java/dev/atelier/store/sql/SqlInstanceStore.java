@@ -57,7 +57,8 @@ public final class SqlInstanceStore implements InstanceStore {
     @Override
     public Admitted insert(Instance i, Admission admission, KeyPairStore.SshEndpoint ssh) {
         Admitted admitted = jdbi.inTransaction(h -> {
-            if (admission.maxOwned() < Integer.MAX_VALUE || admission.uniqueName()) {
+            if (admission.maxOwned() < Integer.MAX_VALUE || admission.uniqueName()
+                    || admission.maxInWorkspace() >= 0) {
                 // one create of a project at a time: a row lock on PostgreSQL, the write lock on SQLite (taken by
                 // the first write of a transaction), held until commit
                 h.createUpdate("INSERT INTO project_create_locks (project_id) VALUES (:p) ON CONFLICT DO NOTHING")
@@ -66,6 +67,10 @@ public final class SqlInstanceStore implements InstanceStore {
                         .bind("p", i.projectId()).execute();
                 if (countOwned(h, i.projectId(), i.ownerId(), i.feature()) >= admission.maxOwned()) {
                     return Admitted.QUOTA_EXCEEDED;
+                }
+                if (admission.maxInWorkspace() >= 0
+                        && countInWorkspace(h, i.projectId(), i.workspaceId()) >= admission.maxInWorkspace()) {
+                    return Admitted.WORKSPACE_QUOTA_EXCEEDED;
                 }
                 if (admission.uniqueName() && h.createQuery("SELECT COUNT(*) FROM instances WHERE project_id = :p "
                                 + "AND name = :n AND desired_state <> 'DELETED'").bind("p", i.projectId())
@@ -185,6 +190,17 @@ public final class SqlInstanceStore implements InstanceStore {
     public long countUsingImage(String imageId) {
         return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM instances WHERE image_id = :i "
                 + "AND desired_state <> 'DELETED'").bind("i", imageId).mapTo(Long.class).one());
+    }
+
+    @Override
+    public long countInWorkspace(String projectId, String workspaceId) {
+        return jdbi.withHandle(h -> countInWorkspace(h, projectId, workspaceId));
+    }
+
+    private static long countInWorkspace(org.jdbi.v3.core.Handle h, String projectId, String workspaceId) {
+        return h.createQuery("SELECT COUNT(*) FROM instances WHERE project_id = :p AND workspace_id = :w "
+                + "AND desired_state <> 'DELETED'").bind("p", projectId).bind("w", workspaceId)
+                .mapTo(Long.class).one();
     }
 
     private static long countOwned(org.jdbi.v3.core.Handle h, String projectId, String ownerId, Feature feature) {
