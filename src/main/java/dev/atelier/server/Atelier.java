@@ -1,6 +1,7 @@
 package dev.atelier.server;
 
 import dev.atelier.api.http.ClusterRoutes;
+import dev.atelier.api.http.QuotaRoutes;
 import dev.atelier.api.http.WorkspaceRoutes;
 import dev.atelier.api.http.HealthRoutes;
 import dev.atelier.api.http.HttpApi;
@@ -22,6 +23,7 @@ import dev.atelier.core.service.Catalog;
 import dev.atelier.core.service.ImageService;
 import dev.atelier.core.service.InstanceService;
 import dev.atelier.core.service.Pools;
+import dev.atelier.core.service.Quotas;
 import dev.atelier.core.service.WorkspaceService;
 import dev.atelier.core.service.Reconciler;
 import dev.atelier.core.service.StorageService;
@@ -31,6 +33,7 @@ import dev.atelier.store.sql.CachedInstanceReads;
 import dev.atelier.store.sql.SqlInstanceReads;
 import dev.atelier.store.sql.SqlMountStore;
 import dev.atelier.store.sql.SqlPoolStore;
+import dev.atelier.store.sql.SqlQuotaStore;
 import dev.atelier.store.sql.SqlWorkspaceStore;
 import java.util.List;
 import java.nio.file.Path;
@@ -103,7 +106,9 @@ public final class Atelier implements AutoCloseable {
         images.countUsersWith(instanceStore::countUsingImage);
         database.changes().start(CHANGE_FEED_INTERVAL_MS);
         var workspaces = new WorkspaceService(new SqlWorkspaceStore(database), instanceStore, clock);
-        var instances = new InstanceService(instanceStore, reads, catalog, pools, workspaces, images, clock,
+        var quotas = new Quotas(new SqlQuotaStore(database), instanceStore, catalog, clock);
+        var instances = new InstanceService(instanceStore, reads, catalog,
+                new InstanceService.Limits(pools, workspaces, quotas), images, clock,
                 InstanceService.DEFAULT_NOTEBOOK_QUOTA);
         var mounts = new SqlMountStore(database);
         var storage = new StorageService(instances, mounts, runtime, clock);
@@ -130,6 +135,7 @@ public final class Atelier implements AutoCloseable {
                 new ImageRoutes(images),
                 new LegacyRoutes(instances, images, catalog, identity, clock, gateway::publicUrl, pools),
                 new ClusterRoutes(pools, catalog), new WorkspaceRoutes(workspaces),
+                new QuotaRoutes(quotas, identity),
                 new IdentityRoutes(identity), gateway, new KeyPairRoutes(sshAccess)), Database::unavailable);
     }
 

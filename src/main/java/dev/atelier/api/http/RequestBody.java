@@ -105,6 +105,13 @@ final class RequestBody {
         return v.booleanValue();
     }
 
+    /** The names of this object's fields, in their order. */
+    java.util.List<String> fieldNames() {
+        java.util.List<String> names = new java.util.ArrayList<>();
+        node.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+
     Long longValue(String field) {
         JsonNode v = value(field);
         if (v == null) {

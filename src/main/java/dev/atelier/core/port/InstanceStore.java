@@ -63,6 +63,12 @@ public interface InstanceStore {
     /** Every tag key of the project's instances with its distinct values, sorted. */
     Map<String, List<String>> projectTags(String projectId, String workspaceId);
 
+    /**
+     * The instances of the project (of one owner, unless {@code ownerId} is null) that run or are to run, counted by
+     * flavor: those to run whose status holds room in a pool.
+     */
+    Map<String, Long> flavorsRunning(String projectId, String ownerId);
+
     /** How many instances a workspace of the project holds, not counting those being deleted. */
     long countInWorkspace(String projectId, String workspaceId);
 

@@ -51,6 +51,7 @@ public final class InstanceService {
     private final Catalog catalog;
     private final Pools pools;
     private final WorkspaceService workspaces;
+    private final Quotas quotas;
     private final ImageService images;
     private final Clock clock;
     private final int notebookQuota;
@@ -60,13 +61,18 @@ public final class InstanceService {
      * {@code reads}: what shows and authorization checks read instances from (it may answer from memory); every
      * read that leads to a write goes to {@code store}.
      */
-    public InstanceService(InstanceStore store, InstanceReads reads, Catalog catalog, Pools pools,
-                           WorkspaceService workspaces, ImageService images, Clock clock, int notebookQuota) {
+    /** What limits creates and starts besides the per-user count: pools and their queues, workspaces, quotas. */
+    public record Limits(Pools pools, WorkspaceService workspaces, Quotas quotas) {
+    }
+
+    public InstanceService(InstanceStore store, InstanceReads reads, Catalog catalog, Limits limits,
+                           ImageService images, Clock clock, int notebookQuota) {
         this.store = store;
         this.reads = reads;
         this.catalog = catalog;
-        this.pools = pools;
-        this.workspaces = workspaces;
+        this.pools = limits.pools();
+        this.workspaces = limits.workspaces();
+        this.quotas = limits.quotas();
         this.images = images;
         this.clock = clock;
         this.notebookQuota = notebookQuota;
@@ -91,6 +97,7 @@ public final class InstanceService {
         String workspaceId = WorkspaceId.check(req.workspaceId(), ErrorCode.INVALID_VALUE);
         long workspaceLimit = workspaces.notebookLimit(projectId, workspaceId);
         String poolId = pools.forCreate(projectId, req.poolId(), flavor);
+        quotas.checkRoomFor(projectId, caller.userId(), flavor);
         pools.checkQueueRoom(caller.userId(), poolId);
         Volume volume = volume(req, flavor);
         Lease lease = lease(req.durationMs(), req.leaseType(), clock.millis());
@@ -193,6 +200,7 @@ public final class InstanceService {
         Lease requested = lease(durationMs, leaseType, 0);
         Instance before = show(projectId, id);
         if (!Pools.waits(before)) { // starting it again is refused by the transition table, not here
+            catalog.flavor(before.flavorId()).ifPresent(f -> quotas.checkRoomFor(projectId, before.ownerId(), f));
             pools.checkQueueRoom(before.ownerId(), before.poolId());
         }
         long now = clock.millis();

@@ -193,6 +193,18 @@ public final class SqlInstanceStore implements InstanceStore {
     }
 
     @Override
+    public Map<String, Long> flavorsRunning(String projectId, String ownerId) {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        jdbi.useHandle(h -> h.createQuery("SELECT flavor_id, COUNT(*) FROM instances WHERE project_id = :p"
+                        + (ownerId == null ? "" : " AND owner_id = :o") + " AND desired_state = 'RUNNING' AND status IN "
+                        + "('INIT', 'CREATING', 'STARTING', 'RUNNING', 'SNAPSHOTTING') GROUP BY flavor_id")
+                .bind("p", projectId).bind("o", ownerId)
+                .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getLong(2)))
+                .forEach(e -> out.put(e.getKey(), e.getValue())));
+        return out;
+    }
+
+    @Override
     public long countInWorkspace(String projectId, String workspaceId) {
         return jdbi.withHandle(h -> countInWorkspace(h, projectId, workspaceId));
     }

@@ -64,8 +64,12 @@ class ReconcilerTableTest {
                 clock, new Reconciler.Settings(Duration.ofSeconds(60), Duration.ofMillis(25), Duration.ofSeconds(2)));
     }
 
-    private WorkspaceService workspaces() {
-        return new WorkspaceService(new dev.atelier.store.sql.SqlWorkspaceStore(db), store, clock);
+    /** No limit but the per-user count: the public pool unlimited, the default workspace, no quotas. */
+    private InstanceService.Limits limits() {
+        return new InstanceService.Limits(pools(dev.atelier.core.model.Room.UNLIMITED),
+                new WorkspaceService(new dev.atelier.store.sql.SqlWorkspaceStore(db), store, clock),
+                new Quotas(new dev.atelier.store.sql.SqlQuotaStore(db), store, new Catalog(Catalog.builtInFlavors()),
+                        clock));
     }
 
     private Pools pools(dev.atelier.core.model.Room room) {
@@ -108,7 +112,7 @@ class ReconcilerTableTest {
     void attachingStorageIsRefusedWithADocumentedErrorWhereTheRuntimeCannotAttachStorage() {
         Instance i = running(LeaseType.TIMING, 3_600_000L);
         var instances = new InstanceService(store, new SqlInstanceReads(db, store), new Catalog(Catalog.builtInFlavors()),
-                pools(dev.atelier.core.model.Room.UNLIMITED), workspaces(), images, clock, 100);
+                limits(), images, clock, 100);
         var lacking = new StorageService(instances, new SqlMountStore(db),
                 new InMemoryRuntime().without(StorageAttachment.class), clock);
         assertThatThrownBy(() -> lacking.attach("p1", i.id(), "OBS", "/data/in/", "obs://bucket/dir/"))
@@ -172,8 +176,7 @@ class ReconcilerTableTest {
         assertThat(failed.runtimeState()).as("not cleared away yet").isNotEmpty();
         // the user's start is recorded before the reconciler's next pass clears the failed server away
         var instances = new InstanceService(store, new SqlInstanceReads(db, store),
-                new Catalog(Catalog.builtInFlavors()), pools(dev.atelier.core.model.Room.UNLIMITED), workspaces(),
-                images, clock, 100);
+                new Catalog(Catalog.builtInFlavors()), limits(), images, clock, 100);
         instances.start("p1", i.id(), null, null);
 
         reconciler.reconcile(i.id());

@@ -1,0 +1,75 @@
+package dev.atelier.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.atelier.support.SignedClient;
+import dev.atelier.support.SignedClient.Response;
+import dev.atelier.support.TestServer;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Quotas on what a project and each of its users run at once, with real notebook servers. */
+class QuotasTest {
+    @TempDir
+    Path dataDir;
+
+    private static long used(JsonNode quotas, String resource) {
+        for (JsonNode q : quotas.get("quotas")) {
+            if (q.get("resource").asText().equals(resource)) {
+                return q.get("used").asLong();
+            }
+        }
+        throw new AssertionError("no quota " + resource + " in " + quotas);
+    }
+
+    @Test
+    void aCreateOrStartBeyondAUsersOrTheProjectsQuotaIsRefusedNamingTheQuotaAndTheUse() {
+        try (TestServer server = TestServer.sqlite(dataDir)) {
+            SignedClient admin = server.client();
+            SignedClient bob = server.addUser("bob");
+            String project = "/admin/v1/projects/" + server.credentials().get("project_id").asText();
+            assertThat(bob.send("PUT", project + "/users/bob/quotas", "{\"quotas\": {\"vcpus\": 4}}").status())
+                    .as("users do not set quotas").isEqualTo(403);
+            Response set = admin.send("PUT", project + "/users/bob/quotas", "{\"quotas\": {\"vcpus\": 4}}");
+            assertThat(set.status()).as(set.body()).isEqualTo(200);
+            assertThat(admin.send("PUT", project + "/quotas", "{\"quotas\": {\"instances\": 3}}").status())
+                    .isEqualTo(200);
+
+            String b1 = QueueTest.create(bob, "b1");
+            QueueTest.create(bob, "b2");
+            Response b3 = bob.post("/v1/{project_id}/notebooks", TestServer.createBody("b3"));
+            assertThat(b3.status()).as(b3.body()).isEqualTo(400);
+            assertThat(b3.errorCode()).isEqualTo("ModelArts.6302");
+            assertThat(b3.json().get("error_msg").asText()).contains("may run 4 vcpus at once; 4 in use");
+
+            QueueTest.create(admin, "a1");
+            Response a2 = admin.post("/v1/{project_id}/notebooks", TestServer.createBody("a2"));
+            assertThat(a2.status()).isEqualTo(400);
+            assertThat(a2.json().get("error_msg").asText()).contains("project").contains("3 instances at once");
+            JsonNode projectQuotas = admin.get(project + "/quotas").json();
+            assertThat(used(projectQuotas, "instances")).isEqualTo(3);
+            assertThat(used(projectQuotas, "vcpus")).isEqualTo(6);
+            assertThat(used(bob.get(project + "/users/bob/quotas").json(), "vcpus")).isEqualTo(4);
+            assertThat(bob.get(project + "/quotas").status()).as("a member does not read the project's").isEqualTo(403);
+
+            // a stopped instance holds nothing: its room may be used, and starting it again is checked anew
+            StartStopLeaseTest.awaitStatus(bob, b1, "RUNNING");
+            assertThat(bob.post("/v1/{project_id}/notebooks/" + b1 + "/stop", null).status()).isEqualTo(200);
+            StartStopLeaseTest.awaitStatus(bob, b1, "STOPPED");
+            QueueTest.create(admin, "a2");
+            Response again = bob.post("/v1/{project_id}/notebooks/" + b1 + "/start", null);
+            assertThat(again.status()).as(again.body()).isEqualTo(400);
+            assertThat(again.json().get("error_msg").asText()).contains("3 instances at once; 3 in use");
+
+            Response lifted = admin.send("PUT", project + "/quotas", "{\"quotas\": {\"instances\": -1}}");
+            assertThat(lifted.json().get("quotas").get(0).get("limit").asLong()).isEqualTo(-1);
+            assertThat(bob.post("/v1/{project_id}/notebooks/" + b1 + "/start", null).status()).isEqualTo(200);
+
+            Response bad = admin.send("PUT", project + "/quotas", "{\"quotas\": {\"gpu_hours\": 10}}");
+            assertThat(bad.status()).isEqualTo(400);
+            assertThat(bad.json().get("error_msg").asText()).contains("instances, vcpus, memory_mib, gpus");
+        }
+    }
+}
