@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import dev.atelier.core.model.Flavor;
+import dev.atelier.core.model.Placement;
 import dev.atelier.core.model.Pool;
 import dev.atelier.core.model.Room;
 import java.io.IOException;
@@ -31,7 +32,8 @@ final class PoolFile {
     record RoomEntry(Integer instances, Long vcpus, Long memoryMib, Long accelerators) {
     }
 
-    record Entry(String id, String name, String type, List<String> flavors, List<String> projects, RoomEntry room) {
+    record Entry(String id, String name, String type, List<String> flavors, List<String> projects, RoomEntry room,
+                 java.util.Map<String, String> nodeSelector, List<Placement.Toleration> tolerations) {
     }
 
     record Contents(Integer queueLimitPerUser, List<Entry> pools) {
@@ -46,7 +48,7 @@ final class PoolFile {
         /** The pools, the public one holding {@code runtimeRoom} where the file does not say what it holds. */
         List<Pool> withRuntimeRoom(Room runtimeRoom) {
             return pools.stream().map(p -> p.room() != null ? p : new Pool(p.id(), p.name(), p.type(),
-                    p.flavorIds(), p.projects(), runtimeRoom, p.createAt())).toList();
+                    p.flavorIds(), p.projects(), runtimeRoom, p.createAt(), p.placement())).toList();
         }
     }
 
@@ -103,7 +105,29 @@ final class PoolFile {
         }
         Room room = e.room() == null ? null : room(where, e.room());
         return new Pool(e.id(), e.name() == null ? e.id() : e.name(), type, flavors,
-                e.projects() == null ? Set.of() : Set.copyOf(e.projects()), room, CREATED);
+                e.projects() == null ? Set.of() : Set.copyOf(e.projects()), room, CREATED, placement(where, e));
+    }
+
+    /** Where on a cluster the pool's instances run: node labels they need, taints they tolerate. */
+    private static Placement placement(String where, Entry e) {
+        java.util.Map<String, String> selector = e.nodeSelector() == null ? java.util.Map.of() : e.nodeSelector();
+        selector.forEach((k, v) -> {
+            if (k == null || k.isBlank() || v == null) {
+                throw new IllegalArgumentException(where + "node_selector needs label names and values");
+            }
+        });
+        List<Placement.Toleration> tolerations = e.tolerations() == null ? List.of() : e.tolerations();
+        for (Placement.Toleration t : tolerations) {
+            String op = t.operator() == null ? "Equal" : t.operator();
+            if (!op.equals("Equal") && !op.equals("Exists") || op.equals("Equal") && (t.key() == null
+                    || t.value() == null) || t.effect() != null && !List.of("NoSchedule", "PreferNoSchedule",
+                    "NoExecute").contains(t.effect())) {
+                throw new IllegalArgumentException(where + "a toleration is {key, operator: Equal, value, effect} "
+                        + "or {key, operator: Exists, effect}, effect NoSchedule, PreferNoSchedule or NoExecute");
+            }
+        }
+        return new Placement(selector, tolerations.stream().map(t -> new Placement.Toleration(t.key(),
+                t.operator() == null ? "Equal" : t.operator(), t.value(), t.effect())).toList());
     }
 
     private static Room room(String where, RoomEntry r) {

@@ -319,4 +319,33 @@ class KubernetesClusterTest {
             assertThat(refused.json().get("error_msg").asText()).contains("cannot save instances as images");
         }
     }
+
+    @Test
+    void anInstanceOfADedicatedPoolRunsOnThePoolsLabelledNodesToleratingItsTaint() throws Exception {
+        try (TestServer server = TestServer.on(TestRuntime.KUBERNETES, dataDir)) {
+            String project = server.credentials().get("project_id").asText();
+            server.stopServer();
+            Files.writeString(dataDir.resolve("pools.json"), """
+                    {"pools": [{"id": "pool-managed", "room": {}},
+                      {"id": "pool-gpu-a", "type": "DEDICATED", "projects": ["%s"], "room": {"instances": 2},
+                       "node_selector": {"atelier.dev/pool": "gpu-a"},
+                       "tolerations": [{"key": "dedicated", "value": "gpu-a", "effect": "NoSchedule"}]}]}
+                    """.formatted(project));
+            server.start();
+            SignedClient api = server.client();
+            String id = api.post("/v1/{project_id}/notebooks", TestServer.createBody("on-its-nodes")
+                    .replaceFirst("\\{", "{\"pool_id\":\"pool-gpu-a\",")).json().get("id").asText();
+            awaitStatus(api, id, "RUNNING");
+            var spec = cluster.node().podsOf(id).get(0).getSpec();
+            assertThat(spec.getNodeSelector()).containsEntry("atelier.dev/pool", "gpu-a");
+            assertThat(spec.getTolerations()).singleElement().satisfies(t -> {
+                assertThat(t.getKey()).isEqualTo("dedicated");
+                assertThat(t.getOperator()).isEqualTo("Equal");
+                assertThat(t.getValue()).isEqualTo("gpu-a");
+                assertThat(t.getEffect()).isEqualTo("NoSchedule");
+            });
+            api.delete("/v1/{project_id}/notebooks/" + id);
+            await().atMost(Duration.ofSeconds(30)).until(() -> cluster.node().podsOf(id).isEmpty());
+        }
+    }
 }

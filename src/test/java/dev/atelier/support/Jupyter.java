@@ -182,17 +182,40 @@ public final class Jupyter {
     }
 
     /**
-     * Starts a kernel, sends it {@code code} and goes away at once, as someone who starts a long computation and
-     * closes the browser: the kernel computes on with no client attached. Returns the kernel's id.
+     * Starts a kernel, sends it {@code code} and goes away as soon as the kernel runs it, as someone who starts a
+     * long computation and closes the browser: the kernel computes on with no client attached. Returns its id.
      */
     public String startAndLeave(String code) throws Exception {
         String kernelId = startKernel();
+        String msgId = UUID.randomUUID().toString();
+        CompletableFuture<Void> running = new CompletableFuture<>();
         WebSocket ws = http.newWebSocketBuilder().header("Authorization", "token " + token)
                 .connectTimeout(Duration.ofSeconds(10))
                 .buildAsync(URI.create(base.replaceFirst("^http", "ws") + "api/kernels/" + kernelId + "/channels"),
-                        new WebSocket.Listener() { }).get(10, TimeUnit.SECONDS);
-        ws.sendText(executeRequest(UUID.randomUUID().toString(), code), true).get(10, TimeUnit.SECONDS);
-        ws.sendClose(WebSocket.NORMAL_CLOSURE, "").get(10, TimeUnit.SECONDS);
+                        new WebSocket.Listener() {
+                            private final StringBuilder frame = new StringBuilder();
+
+                            @Override
+                            public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
+                                frame.append(data);
+                                if (last) {
+                                    String text = frame.toString();
+                                    frame.setLength(0);
+                                    // the kernel took the code: it says busy, in answer to it
+                                    if (text.contains(msgId) && text.contains("\"busy\"")) {
+                                        running.complete(null);
+                                    }
+                                }
+                                socket.request(1);
+                                return null;
+                            }
+                        }).get(10, TimeUnit.SECONDS);
+        ws.sendText(executeRequest(msgId, code), true).get(10, TimeUnit.SECONDS);
+        try {
+            running.get(30, TimeUnit.SECONDS); // a kernel just started may take the code a while after it was sent
+        } finally {
+            ws.sendClose(WebSocket.NORMAL_CLOSURE, "").get(10, TimeUnit.SECONDS);
+        }
         return kernelId;
     }
 

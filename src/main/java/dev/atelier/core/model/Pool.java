@@ -10,7 +10,7 @@ import java.util.Set;
  * run in.
  */
 public record Pool(String id, String name, Type type, List<String> flavorIds, Set<String> projects, Room room,
-                   long createAt) {
+                   long createAt, Placement placement) {
 
     public static final String DEFAULT_ID = "pool-managed";
 
@@ -19,6 +19,13 @@ public record Pool(String id, String name, Type type, List<String> flavorIds, Se
     public Pool {
         flavorIds = List.copyOf(flavorIds);
         projects = Set.copyOf(projects);
+        placement = placement == null ? Placement.NONE : placement;
+    }
+
+    /** A pool whose instances may run on any node. */
+    public Pool(String id, String name, Type type, List<String> flavorIds, Set<String> projects, Room room,
+                long createAt) {
+        this(id, name, type, flavorIds, projects, room, createAt, Placement.NONE);
     }
 
     /** Whether instances of the project may run here. */

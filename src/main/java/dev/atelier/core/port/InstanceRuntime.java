@@ -48,9 +48,13 @@ public interface InstanceRuntime {
 
     /** What to launch; {@code projectId} and {@code ownerId} are for the engine's own bookkeeping (labels). */
     record LaunchSpec(String instanceId, String token, Image image, Flavor flavor, Volume volume, String projectId,
-                      String ownerId) {
+                      String ownerId, dev.atelier.core.model.Placement placement) {
+        public LaunchSpec {
+            placement = placement == null ? dev.atelier.core.model.Placement.NONE : placement;
+        }
+
         public LaunchSpec(String instanceId, String token, Image image, Flavor flavor, Volume volume) {
-            this(instanceId, token, image, flavor, volume, null, null);
+            this(instanceId, token, image, flavor, volume, null, null, null);
         }
     }
 

@@ -361,7 +361,7 @@ public final class Reconciler {
                             + " no longer exists")),
                     catalog.flavor(inst.flavorId()).orElseThrow(() -> new RuntimeFailure("flavor "
                             + inst.flavorId() + " is no longer in the catalogue")),
-                    inst.volume(), inst.projectId(), inst.ownerId());
+                    inst.volume(), inst.projectId(), inst.ownerId(), seating.placementOf(inst));
             var launch = runtime.launch(spec, (step, status) -> {
                 Instance cur = latest.get();
                 Instance next = cur.withProgress(cur.progress().with(step, status));

@@ -78,6 +78,12 @@ final class Seating {
         seatKnown.add(inst.id());
     }
 
+    /** Where on a cluster the instance's pool puts it. */
+    dev.atelier.core.model.Placement placementOf(Instance inst) {
+        return pools.of(inst).map(dev.atelier.core.model.Pool::placement)
+                .orElse(dev.atelier.core.model.Placement.NONE);
+    }
+
     /** A server became ready {@code tookMs} after its launch: what the queue's estimates count a start as. */
     void started(long tookMs) {
         pools.started(tookMs);

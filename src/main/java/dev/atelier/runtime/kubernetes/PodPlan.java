@@ -6,6 +6,7 @@ import dev.atelier.runtime.host.NotebookContainer;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
+import io.fabric8.kubernetes.api.model.TolerationBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -98,6 +99,11 @@ final class PodPlan {
                 // the reconciler, not the kubelet, decides what follows a crash: it is reported once, with its log
                 .withRestartPolicy("Never")
                 .withHostname("notebook")
+                // a dedicated pool's nodes: those with its labels, tainted for it
+                .withNodeSelector(spec.placement().nodeSelector().isEmpty() ? null : spec.placement().nodeSelector())
+                .withTolerations(spec.placement().tolerations().stream().map(t -> new TolerationBuilder()
+                        .withKey(t.key()).withOperator(t.operator()).withValue(t.value()).withEffect(t.effect())
+                        .build()).toList())
                 .withAutomountServiceAccountToken(false)
                 .withEnableServiceLinks(false)
                 .withTerminationGracePeriodSeconds(Math.max(1, stopGraceSeconds))

@@ -22,9 +22,30 @@ class PodPlanTest {
             "notebooks", "atelier", "fast-ssd", List.of("registry-creds"));
 
     private static LaunchSpec spec(Flavor flavor) {
+        return spec(flavor, null);
+    }
+
+    private static LaunchSpec spec(Flavor flavor, dev.atelier.core.model.Placement placement) {
         Image image = Catalog.builtInImages("team/py:1").get(0);
         return new LaunchSpec(ID, TOKEN, image, flavor, new Volume("EVS", "MANAGED", 20),
-                "a1b2c3", "user@example");
+                "a1b2c3", "user@example", placement);
+    }
+
+    @Test
+    void aDedicatedPoolsPodsGoToItsLabelledNodesAndTolerateItsTaintOthersGoAnywhere() {
+        var placement = new dev.atelier.core.model.Placement(java.util.Map.of("pool", "team-a"), List.of(
+                new dev.atelier.core.model.Placement.Toleration("dedicated", "Equal", "team-a", "NoSchedule")));
+        var pod = PodPlan.pod(CLUSTER, spec(cpu(), placement), 5);
+        assertThat(pod.getSpec().getNodeSelector()).containsExactly(java.util.Map.entry("pool", "team-a"));
+        assertThat(pod.getSpec().getTolerations()).singleElement().satisfies(t -> {
+            assertThat(t.getKey()).isEqualTo("dedicated");
+            assertThat(t.getOperator()).isEqualTo("Equal");
+            assertThat(t.getValue()).isEqualTo("team-a");
+            assertThat(t.getEffect()).isEqualTo("NoSchedule");
+        });
+        var anywhere = PodPlan.pod(CLUSTER, spec(cpu()), 5);
+        assertThat(anywhere.getSpec().getNodeSelector()).isNullOrEmpty();
+        assertThat(anywhere.getSpec().getTolerations()).isNullOrEmpty();
     }
 
     private static Flavor cpu() {
