@@ -78,6 +78,12 @@ class QueueTest {
             assertThat(old.get("flavor_details").get("queuing_num").asInt()).isEqualTo(1);
             assertThat(old.get("flavor_details").get("queue_left_time").asLong()).isBetween(3500L, 3700L);
             assertThat(Processes.matching("/notebook/" + c + "/")).as("nothing runs for it yet").isEmpty();
+            String legacyList = "/v1/{project_id}/demanager/instances?de_type=Notebook&status=";
+            assertThat(api.get(legacyList + "CREATE_QUEUING").json().get("instances"))
+                    .extracting(n -> n.get("id").asText()).containsExactly("DE-" + c);
+            assertThat(api.get(legacyList + "CREATING").json().get("instances"))
+                    .extracting(n -> n.get("id").asText()).doesNotContain("DE-" + c);
+            assertThat(api.get(legacyList + "START_QUEUING").json().get("total_count").asLong()).isZero();
             assertThat(api.get("/v1/{project_id}/demanager/instances/DE-" + a).json().get("queuing_info").isNull())
                     .isTrue();
 

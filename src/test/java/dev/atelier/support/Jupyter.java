@@ -167,15 +167,26 @@ public final class Jupyter {
     }
 
     private static String executeRequest(String msgId, String code) throws Exception {
+        return message(msgId, "execute_request", JSON.createObjectNode().put("code", code).put("silent", false)
+                .put("store_history", true).put("allow_stdin", false).put("stop_on_error", true)
+                .set("user_expressions", JSON.createObjectNode()));
+    }
+
+    /** Whether the server's kernel list gives the kernel this execution state. */
+    private boolean kernelSays(String kernelId, String state) throws Exception {
+        return get("api/kernels/" + kernelId, true).body().contains("\"" + state + "\"");
+    }
+
+    private static String message(String msgId, String type, com.fasterxml.jackson.databind.JsonNode content)
+            throws Exception {
         ObjectNode header = JSON.createObjectNode().put("msg_id", msgId).put("username", "test")
-                .put("session", UUID.randomUUID().toString()).put("msg_type", "execute_request")
+                .put("session", UUID.randomUUID().toString()).put("msg_type", type)
                 .put("version", "5.3").put("date", Instant.now().toString());
         ObjectNode msg = JSON.createObjectNode();
         msg.set("header", header);
         msg.set("parent_header", JSON.createObjectNode());
         msg.set("metadata", JSON.createObjectNode());
-        msg.set("content", JSON.createObjectNode().put("code", code).put("silent", false).put("store_history", true)
-                .put("allow_stdin", false).put("stop_on_error", true).set("user_expressions", JSON.createObjectNode()));
+        msg.set("content", content);
         msg.put("channel", "shell");
         msg.set("buffers", JSON.createArrayNode());
         return JSON.writeValueAsString(msg);
@@ -210,9 +221,21 @@ public final class Jupyter {
                                 return null;
                             }
                         }).get(10, TimeUnit.SECONDS);
-        ws.sendText(executeRequest(msgId, code), true).get(10, TimeUnit.SECONDS);
         try {
-            running.get(30, TimeUnit.SECONDS); // a kernel just started may take the code a while after it was sent
+            // the server watches each kernel's status messages on a subscription of its own, which misses what the
+            // kernel says before it has joined: until the server has seen the kernel idle, it is asked for its
+            // info (as the notebook UI does when it connects), and its answers pass the server by again
+            long until = System.nanoTime() + 30_000_000_000L;
+            while (!kernelSays(kernelId, "idle")) {
+                if (System.nanoTime() > until) {
+                    throw new AssertionError("the server never saw kernel " + kernelId + " idle");
+                }
+                ws.sendText(message(UUID.randomUUID().toString(), "kernel_info_request",
+                        JSON.createObjectNode()), true).get(10, TimeUnit.SECONDS);
+                Thread.sleep(200);
+            }
+            ws.sendText(executeRequest(msgId, code), true).get(10, TimeUnit.SECONDS);
+            running.get(30, TimeUnit.SECONDS);
         } finally {
             ws.sendClose(WebSocket.NORMAL_CLOSURE, "").get(10, TimeUnit.SECONDS);
         }

@@ -139,8 +139,18 @@ public final class LegacyRoutes implements RouteModule {
         }
         String status = Requests.query(ctx, "status");
         List<InstanceStatus> statuses = null;
+        // an instance waiting in its pool's queue shows as *_QUEUING, one that does not as CREATING or STARTING
+        Boolean waiting = status == null ? null : switch (status) {
+            case "CREATE_QUEUING", "START_QUEUING" -> true;
+            case "CREATING", "STARTING" -> false;
+            default -> null;
+        };
         if (status != null) {
-            statuses = LegacyViews.v1Statuses(status);
+            statuses = LegacyViews.v1Statuses(switch (status) {
+                case "CREATE_QUEUING" -> "CREATING";
+                case "START_QUEUING" -> "STARTING";
+                default -> status;
+            });
             if (statuses == null) {
                 throw legacyParameter("status must be one of " + new java.util.TreeSet<>(
                         LegacyViews.LEGACY_STATUSES));
@@ -174,7 +184,7 @@ public final class LegacyRoutes implements RouteModule {
         InstanceStore.InstancePage page = instances.list(caller, ctx.pathParam("project_id"), scope,
                 InstanceQuery.in(ctx.pathParam("project_id")).statuses(statuses)
                         .workspace(workspace == null ? WorkspaceId.DEFAULT : workspace)
-                        .pool(Requests.query(ctx, "pool_id"))
+                        .pool(Requests.query(ctx, "pool_id")).waiting(waiting)
                         .sort(List.of(new InstanceStore.Sort(field, ascending)))
                         .page(offset, limit == 0 ? Integer.MAX_VALUE : limit));
         ctx.json(new LegacyViews.ListResult(page.total(), page.items().stream().map(this::view).toList()));

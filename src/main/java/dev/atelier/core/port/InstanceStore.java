@@ -97,7 +97,7 @@ public interface InstanceStore {
      */
     record InstanceQuery(String projectId, String ownerId, String nameContains, List<InstanceStatus> statuses,
                          Feature feature, String workspaceId, String poolId, String flavorId, String imageId, String id,
-                         List<Sort> sort, int offset, int limit) {
+                         List<Sort> sort, int offset, int limit, Boolean waiting) {
 
         public static final List<String> SORTABLE = List.of("create_at", "update_at", "name", "status", "flavor",
                 "id");
@@ -124,6 +124,7 @@ public interface InstanceStore {
             private String flavorId;
             private String imageId;
             private String id;
+            private Boolean waiting;
             private List<Sort> sort = List.of(new Sort("create_at", false));
             private int offset;
             private int limit = Integer.MAX_VALUE;
@@ -182,6 +183,12 @@ public interface InstanceStore {
                 return this;
             }
 
+            /** True: only instances waiting in a pool's queue; false: only those that do not wait. */
+            public Builder waiting(Boolean v) {
+                waiting = v;
+                return this;
+            }
+
             public Builder sort(List<Sort> v) {
                 sort = List.copyOf(v);
                 return this;
@@ -195,7 +202,7 @@ public interface InstanceStore {
 
             public InstanceQuery build() {
                 return new InstanceQuery(projectId, ownerId, nameContains, statuses, feature, workspaceId, poolId,
-                        flavorId, imageId, id, sort, offset, limit);
+                        flavorId, imageId, id, sort, offset, limit, waiting);
             }
         }
     }

@@ -231,6 +231,10 @@ public final class SqlInstanceStore implements InstanceStore {
             return new InstancePage(List.of(), 0);
         }
         filter(where, params, "pool_id", q.poolId());
+        if (q.waiting() != null) { // a place in a queue, not a seat: what the legacy API calls *_QUEUING
+            where.append(q.waiting() ? " AND" : " AND NOT").append(" (desired_state = 'RUNNING' AND id IN "
+                    + "(SELECT instance_id FROM pool_tickets WHERE seated_at IS NULL))");
+        }
         if (q.statuses() != null) {
             where.append(" AND status IN (");
             for (int i = 0; i < q.statuses().size(); i++) {
