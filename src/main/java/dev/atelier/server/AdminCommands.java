@@ -529,5 +529,5 @@ final class AdminCommands {
         }
     }
 
-    private static final String ADMIN_API = "/admin/v1";
+    static final String ADMIN_API = "/admin/v1";
 }

@@ -96,6 +96,33 @@ class AdminCommandsTest {
     }
 
     @Test
+    void quotasAreSetAndShownThroughTheRunningServerAndNotOnAStoppedOnesDataDir() {
+        try (TestServer server = TestServer.of(dataDir, null, "/nonexistent/jupyter-server")) {
+            assertThat(atelier("user", "create", "ivy", "--no-password").exit()).isZero();
+            Run set = atelier("quota", "set", "default", "--user", "ivy", "--vcpus", "8", "--gpus", "0");
+            assertThat(set.exit()).as(set.err()).isZero();
+            Run shown = atelier("quota", "show", "default", "--user", "ivy");
+            assertThat(shown.json().get("quotas")).anySatisfy(q -> {
+                assertThat(q.get("resource").asText()).isEqualTo("vcpus");
+                assertThat(q.get("limit").asLong()).isEqualTo(8);
+                assertThat(q.get("used").asLong()).isZero();
+            });
+            Run project = atelier("quota", "set", "default", "--instances", "5");
+            assertThat(project.exit()).as(project.err()).isZero();
+            assertThat(atelier("quota", "show", "default").json().get("quotas").get(0).get("limit").asLong())
+                    .isEqualTo(5);
+            Run nothing = atelier("quota", "set", "default");
+            assertThat(nothing.exit()).isEqualTo(2);
+            assertThat(nothing.err()).contains("--vcpus");
+
+            server.stopServer();
+            Run offline = atelier("quota", "show", "default");
+            assertThat(offline.exit()).isEqualTo(1);
+            assertThat(offline.err()).contains("running server");
+        }
+    }
+
+    @Test
     void withoutAServerOrADatabaseTheCommandSaysWhatToDo() throws Exception {
         Files.createDirectories(dataDir);
         Run r = atelier("user", "list");
