@@ -97,10 +97,10 @@ public final class Atelier implements AutoCloseable {
         var pools = new Pools(poolFile.withRuntimeRoom(parts.room()), new SqlPoolStore(database), reads, clock,
                 poolFile.queueLimitPerUser());
         log.info("public pool holds {}", pools.publicPool().room().describe());
-        // flavors whose accelerators the runtime does not offer, or that the public pool could never hold, are
-        // listed as sold out
+        // flavors whose accelerators the runtime does not offer are sold out everywhere; one a pool could never hold
+        // is sold out in that pool only (a dedicated pool may hold what the public one does not)
         Catalog catalog = new Catalog(flavors.stream()
-                .map(f -> parts.offers().test(f) && pools.onSale(f) ? f : f.withSoldOut(true)).toList());
+                .map(f -> parts.offers().test(f) ? f : f.withSoldOut(true)).toList());
         var images = new ImageService(Catalog.builtInImages(parts.builtInImage()), new SqlImageStore(database),
                 parts.images(), clock);
         images.countUsersWith(instanceStore::countUsingImage);

@@ -73,6 +73,32 @@ class PoolsApiTest {
     }
 
     @Test
+    void aFlavorThePublicPoolCannotHoldIsSoldOutThereAndStillToBeHadInADedicatedPoolThatCan() throws Exception {
+        TestServer server = TestServer.of(dataDir, null, "/nonexistent/jupyter-server");
+        try (server) {
+            String project = server.credentials().get("project_id").asText();
+            server.stopServer();
+            Files.writeString(dataDir.resolve("pools.json"), """
+                    {"pools": [
+                      {"id": "pool-managed", "room": {"vcpus": 4}},
+                      {"id": "pool-big", "type": "DEDICATED", "projects": ["%s"], "room": {"instances": 2}}
+                    ]}""".formatted(project));
+            server.start();
+            SignedClient api = server.client();
+            JsonNode listed = api.get("/v1/{project_id}/notebooks/flavors").json().get("data");
+            assertThat(listed).filteredOn(f -> f.get("id").asText().equals("modelarts.vm.cpu.8u"))
+                    .singleElement().satisfies(f -> assertThat(f.get("sold_out").asBoolean()).isTrue());
+            String big = TestServer.createBody("big").replace(TestServer.FLAVOR, "modelarts.vm.cpu.8u");
+            assertThat(api.post("/v1/{project_id}/notebooks", big).errorCode()).isEqualTo("ModelArts.6329");
+            Response inBig = api.post("/v1/{project_id}/notebooks", big.replaceFirst("\\{",
+                    "{\"pool_id\":\"pool-big\","));
+            assertThat(inBig.status()).as(inBig.body()).isEqualTo(200);
+            assertThat(api.get("/v1/{project_id}/demanager/instances/DE-" + inBig.json().get("id").asText()).json()
+                    .get("flavor_details").get("status").asText()).as("on sale in its pool").isEqualTo("onSale");
+        }
+    }
+
+    @Test
     void anInstanceCreatedInADedicatedPoolShowsItInBothApisAndListsFilterByIt() throws Exception {
         try (TestServer server = withDedicatedPool()) {
             SignedClient api = server.client();

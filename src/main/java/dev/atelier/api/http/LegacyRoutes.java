@@ -233,7 +233,7 @@ public final class LegacyRoutes implements RouteModule {
 
     private LegacyViews.LegacyInstance view(Instance i) {
         Image image = images.find(i.imageId()).orElse(null);
-        var flavor = catalog.flavor(i.flavorId()).orElse(null);
+        var flavor = catalog.flavor(i.flavorId()).map(f -> pools.asSoldIn(i.poolId(), f)).orElse(null);
         var pool = i.poolId() == null ? null : pools.find(i.poolId()).orElse(null);
         return LegacyViews.instance(i.withRuntime(i.runtimeState(), publicUrl.apply(i)), image, flavor,
                 identities.userName(i.ownerId()).orElse(i.ownerId()), clock.millis(), // a removed user: its id

@@ -238,7 +238,7 @@ public final class NotebookRoutes implements RouteModule {
         }
         var all = catalog.flavors().stream()
                 .filter(f -> category == null || f.category().equalsIgnoreCase(category))
-                .map(Views::flavor).toList();
+                .map(f -> Views.flavor(pools.asSoldIn(null, f))).toList(); // as the public pool sells them
         pagedFlavors(ctx, all);
     }
 

@@ -361,9 +361,10 @@ public final class InstanceService {
 
     private boolean switchable(Instance i, Flavor target) {
         Flavor own = catalog.flavor(i.flavorId()).orElse(null);
-        return own == null ? target.feature().equals(i.feature())
+        boolean alike = own == null ? target.feature().equals(i.feature())
                 : target.feature().equals(own.feature()) && target.category().equals(own.category())
                 && target.arch().equals(own.arch());
+        return alike && pools.sells(i.poolId(), target); // its pool must offer it and could hold it
     }
 
     /**

@@ -88,9 +88,15 @@ public final class Pools {
         return pool.id().equals(Pool.DEFAULT_ID) ? null : pool.id();
     }
 
-    /** Whether the flavor can be had in the public pool. */
-    public boolean onSale(Flavor flavor) {
-        return publicPool().offers(flavor) && publicPool().couldHold(flavor);
+    /** Whether the flavor can be had in a pool (null: the public one): offered there, and it could ever fit. */
+    public boolean sells(String poolId, Flavor flavor) {
+        Pool pool = poolId == null ? publicPool() : find(poolId).orElse(null);
+        return pool != null && pool.offers(flavor) && pool.couldHold(flavor);
+    }
+
+    /** The flavor as a pool (null: the public one) lists it: sold out where it lacks the devices or the room. */
+    public Flavor asSoldIn(String poolId, Flavor flavor) {
+        return flavor.soldOut() || sells(poolId, flavor) ? flavor : flavor.withSoldOut(true);
     }
 
     /**
