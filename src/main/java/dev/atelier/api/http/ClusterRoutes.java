@@ -86,10 +86,10 @@ public final class ClusterRoutes implements RouteModule {
                 flavors.stream().map(f -> flavor(f, pool)).toList());
     }
 
-    private static ClusterFlavor flavor(Flavor f, Pool pool) {
+    private ClusterFlavor flavor(Flavor f, Pool pool) {
         var a = f.ascend();
         return new ClusterFlavor(f.id(), f.name(), f.arch(), f.category(), f.description(), f.feature().name(),
-                f.free(), f.soldOut() || !pool.couldHold(f), f.vcpus(), Long.toString(f.memoryMib() * 1024),
+                f.free(), pools.asSoldIn(pool.id(), f).soldOut(), f.vcpus(), Long.toString(f.memoryMib() * 1024),
                 f.storages(), Map.of("code", f.id(), "unit_num", 1),
                 f.gpu() == null ? null : new ClusterGpu(f.gpu().type(), f.gpu().count(), f.gpu().memory()),
                 a == null ? null : new Views.AscendView(a.npu(), a.npuMemory(), a.type(), a.aiCore(), a.aiCpu(),

@@ -18,6 +18,11 @@ public record Demand(int instances, long vcpus, long memoryMib, long accelerator
                 accelerators + o.accelerators);
     }
 
+    /** {@code n} times this demand: what {@code n} instances of one flavor take. */
+    public Demand times(long n) {
+        return new Demand((int) (instances * n), vcpus * n, memoryMib * n, accelerators * n);
+    }
+
     public Demand minus(Demand o) {
         return new Demand(instances - o.instances, vcpus - o.vcpus, memoryMib - o.memoryMib,
                 accelerators - o.accelerators);

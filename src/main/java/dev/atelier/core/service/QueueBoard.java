@@ -31,13 +31,13 @@ public record QueueBoard(long readAt, Map<String, Place> places, Map<String, Lis
             if (expectedStart == null) {
                 return where + ", start time unknown (the instances ahead have no auto stop)";
             }
-            long seconds = Math.max(0, (expectedStart - now + 999) / 1000);
+            long seconds = secondsUntil(expectedStart, now);
             return where + ", about " + (seconds < 60 ? seconds + " s" : (seconds + 59) / 60 + " min");
         }
 
         /** Seconds until the expected start; null when unknown. */
         public Long remainingSeconds(long now) {
-            return expectedStart == null ? null : Math.max(0, (expectedStart - now + 999) / 1000);
+            return expectedStart == null ? null : secondsUntil(expectedStart, now);
         }
 
         static String ordinal(int n) {
@@ -55,6 +55,11 @@ public record QueueBoard(long readAt, Map<String, Place> places, Map<String, Lis
 
     /** How many wait for a flavor in a pool, and in how many seconds a new one would start (null: unknown). */
     public record FlavorQueue(int waiting, Long leftSeconds) {
+    }
+
+    /** Whole seconds from {@code now} until {@code at}, rounded up; none once it has passed. */
+    static long secondsUntil(long at, long now) {
+        return Math.max(0, (at - now + 999) / 1000);
     }
 
     static QueueBoard of(List<Pool> pools, Map<String, List<QueueEstimate.Seated>> seated,
@@ -101,7 +106,7 @@ public record QueueBoard(long readAt, Map<String, Place> places, Map<String, Lis
             withOneMore.add(new QueueEstimate.Waiting("", Demand.of(flavor), null));
             Long start = QueueEstimate.starts(pool.room(), seated.getOrDefault(pool.id(), List.of()), withOneMore,
                     readAt).get("");
-            return new FlavorQueue(count, start == null ? null : Math.max(0, (start - now + 999) / 1000));
+            return new FlavorQueue(count, start == null ? null : secondsUntil(start, now));
         });
     }
 }

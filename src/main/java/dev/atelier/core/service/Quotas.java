@@ -97,9 +97,7 @@ public final class Quotas {
         for (var e : instances.flavorsRunning(projectId, userId).entrySet()) {
             var flavor = catalog.flavor(e.getKey());
             if (flavor.isPresent()) {
-                Demand one = Demand.of(flavor.get());
-                used = used.plus(new Demand((int) (one.instances() * e.getValue()), one.vcpus() * e.getValue(),
-                        one.memoryMib() * e.getValue(), one.accelerators() * e.getValue()));
+                used = used.plus(Demand.of(flavor.get()).times(e.getValue()));
             }
         }
         return used;
