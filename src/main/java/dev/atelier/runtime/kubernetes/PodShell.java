@@ -124,7 +124,7 @@ final class PodShell implements InstanceShell {
 
         ExecSession(ExecWatch watch, boolean tty) {
             this.watch = watch;
-            this.stdin = tty ? watch.getInput() : new FramedInput(watch.getInput());
+            this.stdin = tty ? new TerminalInput(watch.getInput()) : new FramedInput(watch.getInput());
         }
 
         @Override
@@ -171,6 +171,38 @@ final class PodShell implements InstanceShell {
                 Thread.currentThread().interrupt();
             } catch (ExecutionException | TimeoutException e) {
                 // ended anyway
+            }
+        }
+    }
+
+    /**
+     * A terminal's input. A terminal has no end of input of its own: the client's end (ssh's stdin closing) is
+     * typed as Ctrl-D, the way a terminal ends a line discipline's input, and the session lasts until its command
+     * exits. Closing the exec stream instead would end the session before the command had read what came first.
+     */
+    private static final class TerminalInput extends java.io.FilterOutputStream {
+        private static final int END_OF_TRANSMISSION = 4;
+        private boolean closed;
+
+        TerminalInput(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+        }
+
+        @Override
+        public synchronized void close() {
+            if (!closed) {
+                closed = true;
+                try {
+                    out.write(END_OF_TRANSMISSION);
+                    out.flush();
+                } catch (IOException e) {
+                    // the command has already gone
+                }
             }
         }
     }
