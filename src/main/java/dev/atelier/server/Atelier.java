@@ -1,6 +1,9 @@
 package dev.atelier.server;
 
 import dev.atelier.api.http.ClusterRoutes;
+import dev.atelier.api.http.EventRoutes;
+import dev.atelier.core.service.EventLog;
+import dev.atelier.store.sql.SqlEventStore;
 import dev.atelier.api.http.QuotaRoutes;
 import dev.atelier.api.http.WorkspaceRoutes;
 import dev.atelier.api.http.HealthRoutes;
@@ -55,6 +58,7 @@ public final class Atelier implements AutoCloseable {
     private final ServerConfig config;
     private final Database database;
     private final Reconciler reconciler;
+    private final EventLog events;
     private final RuntimeParts runtimeParts;
     private final HttpApi http;
     private final SshGateway ssh;
@@ -116,6 +120,7 @@ public final class Atelier implements AutoCloseable {
         this.reconciler = new Reconciler(instanceStore, reads, runtime, catalog, pools, images, mounts, activity, clock,
                 new Reconciler.Settings(config.instances().startTimeout(), READY_POLL, config.lifecycle().healthInterval()));
         instances.onChange(reconciler::enqueue);
+        this.events = new EventLog(new SqlEventStore(database), instances, clock, config.lifecycle().eventRetention());
         storage.onChange(reconciler::enqueue);
         var authenticator = new Authenticator(identities, secrets, Clock.systemUTC(), clock, limiter);
         var gateway = new NotebookGateway(instances, authenticator, secrets.derive("notebook-gateway-cookie"),
@@ -132,7 +137,7 @@ public final class Atelier implements AutoCloseable {
                 new HealthRoutes(() -> ready, parts.capabilities()),
                 new NotebookRoutes(instances, catalog, images, storage, gateway::publicUrl, sshAccess, this::sshUri,
                         reads, pools, clock),
-                new ImageRoutes(images),
+                new ImageRoutes(images), new EventRoutes(events, instances),
                 new LegacyRoutes(instances, images, catalog, identity, clock, gateway::publicUrl, pools),
                 new ClusterRoutes(pools, catalog), new WorkspaceRoutes(workspaces),
                 new QuotaRoutes(quotas, identity),
@@ -152,6 +157,7 @@ public final class Atelier implements AutoCloseable {
         Atelier atelier = new Atelier(config, clock);
         try {
             atelier.reconciler.start(config.lifecycle().workers());
+            atelier.events.start();
             if (atelier.ssh != null) {
                 atelier.ssh.start();
             }
@@ -228,6 +234,7 @@ public final class Atelier implements AutoCloseable {
             }
         } finally {
             reconciler.stop();
+            events.stop();
             try {
                 runtimeParts.closer().close();
             } catch (Exception e) {

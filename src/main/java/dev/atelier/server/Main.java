@@ -1,6 +1,7 @@
 package dev.atelier.server;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -131,10 +132,19 @@ public final class Main {
                         + "ATELIER_CLUSTER_ACCESS; default ${DEFAULT-VALUE}).")
         String clusterAccess;
 
+        @Option(names = "--event-retention-days", defaultValue = "${env:ATELIER_EVENT_RETENTION_DAYS:-30}",
+                description = "How many days an instance's events are kept; they go with the instance when it is "
+                        + "deleted, whatever their age (env ATELIER_EVENT_RETENTION_DAYS; default ${DEFAULT-VALUE}).")
+        int eventRetentionDays;
+
         @Override
         public Integer call() throws Exception {
             if (port < 0 || port > 65535) {
                 throw new CommandLine.ParameterException(new CommandLine(this), "--port must be 0 to 65535");
+            }
+            if (eventRetentionDays < 1 || eventRetentionDays > 36_500) {
+                throw new CommandLine.ParameterException(new CommandLine(this),
+                        "--event-retention-days must be 1 to 36500");
             }
             try {
                 Bootstrap.dataDir(dataDir); // before logging starts, which creates <data-dir>/logs
@@ -148,6 +158,8 @@ public final class Main {
                 atelier = Atelier.start(ServerConfig.defaults(dataDir, host, port, databaseUrl)
                         .withHttp(new ServerConfig.Http(host, port, publicUrl, notebookDomain, sshPort))
                         .withIsolation(sandbox, requireIsolation, instanceNetwork)
+                        .withLifecycle(new ServerConfig.Lifecycle(ServerConfig.DEFAULT_HEALTH_INTERVAL,
+                                ServerConfig.DEFAULT_RECONCILER_WORKERS, Duration.ofDays(eventRetentionDays)))
                         .withEngine(new ServerConfig.Engine(runtime, dockerHost, registry,
                                 System.getenv("ATELIER_REGISTRY_USER"), System.getenv("ATELIER_REGISTRY_PASSWORD"),
                                 new ServerConfig.Cluster(kubeconfig, namespace, installation, storageClass,

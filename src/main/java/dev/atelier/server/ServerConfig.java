@@ -173,10 +173,21 @@ public record ServerConfig(Path dataDir, String databaseUrl, Http http, Instance
         }
     }
 
-    /** The reconciler: how often a running instance is looked at, and how many instances it works on at once. */
-    public record Lifecycle(Duration healthInterval, int workers) {
+    /** How long instances' events are kept unless told otherwise. */
+    public static final Duration DEFAULT_EVENT_RETENTION = Duration.ofDays(30);
+
+    /**
+     * The reconciler: how often a running instance is looked at, and how many instances it works on at once; and how
+     * long the events it and the API record are kept.
+     */
+    public record Lifecycle(Duration healthInterval, int workers, Duration eventRetention) {
+        public Lifecycle(Duration healthInterval, int workers) {
+            this(healthInterval, workers, DEFAULT_EVENT_RETENTION);
+        }
+
         public Lifecycle {
             positive(healthInterval, "the health interval");
+            positive(eventRetention, "the event retention");
             if (workers < 1) {
                 throw new IllegalArgumentException("the reconciler needs at least one worker, not " + workers);
             }

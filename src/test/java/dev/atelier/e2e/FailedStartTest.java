@@ -37,6 +37,12 @@ class FailedStartTest {
             Map<Integer, String> steps = new HashMap<>();
             nb.get("action_progress").forEach(s -> steps.put(s.get("step").asInt(), s.get("status").asText()));
             assertThat(steps).containsEntry(1, "COMPLETED").containsEntry(3, "COMPLETED").containsEntry(4, "FAILED");
+            JsonNode events = api.get("/v1/{project_id}/notebooks/" + id + "/events").json().get("data");
+            assertThat(events.get(0).get("type").asText()).isEqualTo("FAILED");
+            assertThat(events.get(0).get("level").asText()).isEqualTo("ERROR");
+            assertThat(events.get(0).get("status").asText()).isEqualTo("CREATE_FAILED");
+            assertThat(events.get(0).get("message").asText()).contains("the kernel of truth is missing");
+            assertThat(events.get(events.size() - 1).get("type").asText()).isEqualTo("CREATED");
 
             // a failed instance can be deleted, and then nothing of it remains
             assertThat(api.delete("/v1/{project_id}/notebooks/" + id).status()).isEqualTo(200);

@@ -186,6 +186,11 @@ abstract class IsolationTest {
                 api.get("/v1/{project_id}/notebooks/" + tiny).json(), n -> n.path("fail_reason").asText()
                 .contains("memory"));
         assertThat(nb.get("status").asText()).isEqualTo("RUNNING");
+        JsonNode latest = api.get("/v1/{project_id}/notebooks/" + tiny + "/events?limit=1").json().get("data").get(0);
+        assertThat(latest.get("type").asText()).isEqualTo("WARNING");
+        assertThat(latest.get("level").asText()).isEqualTo("WARNING");
+        assertThat(latest.get("actor").get("type").asText()).isEqualTo("HEALTH_CHECK");
+        assertThat(latest.get("message").asText()).isEqualTo(nb.get("fail_reason").asText());
     }
 
     @Test

@@ -109,8 +109,28 @@ abstract class NotebookLifecycleTest {
             assertThat(restarted.execute("print(open('kept.txt').read())")).isEqualTo("still here\n");
             assertThat(runtime().servers(id)).hasSize(1);
 
+            // what happened, newest first, and who did it
+            JsonNode events = api.get("/v1/{project_id}/notebooks/" + id + "/events").json();
+            List<String> types = new ArrayList<>();
+            events.get("data").forEach(e -> types.add(e.get("type").asText() + " by " + e.get("actor").get("type")
+                    .asText()));
+            assertThat(types).containsExactly("RUNNING by SYSTEM", "START_REQUESTED by USER", "STOPPED by SYSTEM",
+                    "STOP_REQUESTED by USER", "RUNNING by SYSTEM", "CREATED by USER");
+            assertThat(events.get("total").asLong()).isEqualTo(6);
+            assertThat(events.get("data").get(1).get("actor").get("name").asText())
+                    .isEqualTo(server.credentials().get("user_name").asText());
+            JsonNode page = api.get("/v1/{project_id}/notebooks/" + id + "/events?offset=4&limit=4").json();
+            assertThat(page.get("data")).hasSize(2);
+            assertThat(page.get("data").get(1).get("type").asText()).isEqualTo("CREATED");
+            Response badLimit = api.get("/v1/{project_id}/notebooks/" + id + "/events?limit=0");
+            assertThat(badLimit.status()).isEqualTo(400);
+            assertThat(badLimit.body()).contains("limit must be an integer between 1 and 500");
+
             api.delete("/v1/{project_id}/notebooks/" + id);
             await().atMost(Duration.ofSeconds(20)).until(() -> runtime().traces(server, id).isEmpty());
+            Response gone = await().atMost(Duration.ofSeconds(10)).until(() -> api.get("/v1/{project_id}/notebooks/"
+                    + id + "/events"), r -> r.status() != 200);
+            assertThat(gone.errorCode()).as("its events went with it").isEqualTo("ModelArts.6404");
         }
     }
 

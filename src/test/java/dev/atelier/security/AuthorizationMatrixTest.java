@@ -82,6 +82,7 @@ class AuthorizationMatrixTest {
             new Route("DELETE", "/v1/{p}/notebooks/{id}", null, Need.INSTANCE, 200, null),
             new Route("POST", "/v1/{p}/notebooks/{id}/start", null, Need.INSTANCE, 200, null),
             new Route("POST", "/v1/{p}/notebooks/{id}/stop", null, Need.INSTANCE, 400, "ModelArts.6357"),
+            new Route("GET", "/v1/{p}/notebooks/{id}/events", null, Need.INSTANCE, 200, null),
             new Route("GET", "/v1/{p}/notebooks/{id}/lease", null, Need.INSTANCE, 200, null),
             new Route("PATCH", "/v1/{p}/notebooks/{id}/lease", "{\"duration\":7200000}", Need.INSTANCE, 400,
                     "ModelArts.6327"),

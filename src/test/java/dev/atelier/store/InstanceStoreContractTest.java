@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.atelier.core.model.DesiredState;
 import dev.atelier.core.model.Instance;
+import dev.atelier.core.model.InstanceEvent;
 import dev.atelier.core.model.InstanceStatus;
 import dev.atelier.core.model.Lease;
 import dev.atelier.core.model.LeaseType;
@@ -87,6 +88,28 @@ abstract class InstanceStoreContractTest {
         assertThat(first.updateAt()).isEqualTo(2000);
         assertThat(store.update(i.withDesired(DesiredState.DELETED, InstanceStatus.DELETING), 3000)).isEmpty();
         assertThat(store.get(i.id())).contains(first);
+    }
+
+    @Test
+    void eventsAreWrittenWithTheirChangeOnlyAndGoWithTheInstance() {
+        Instance i = instance("p1", "alpha", 1000);
+        var events = new dev.atelier.store.sql.SqlEventStore(db);
+        store.insert(i, InstanceStore.Admission.NONE, null, List.of(event(i.id(), 1, InstanceEvent.Kind.CREATED)));
+        Instance running = i.withStatus(InstanceStatus.RUNNING, i.progress(), null);
+        store.update(running, 2000, List.of(event(i.id(), 2, InstanceEvent.Kind.RUNNING))).orElseThrow();
+        assertThat(store.update(running, 2500, List.of(event(i.id(), 2, InstanceEvent.Kind.FAILED))))
+                .as("a stale write").isEmpty();
+        assertThat(events.page(i.id(), 0, 10).items()).extracting(InstanceEvent::kind)
+                .containsExactly(InstanceEvent.Kind.RUNNING, InstanceEvent.Kind.CREATED);
+        assertThat(events.deleteBefore(1500)).isEqualTo(1);
+        assertThat(events.page(i.id(), 0, 10).total()).isEqualTo(1);
+        assertThat(store.delete(i.id(), 2)).isTrue();
+        assertThat(events.page(i.id(), 0, 10).total()).isZero();
+    }
+
+    private static InstanceEvent event(String id, long version, InstanceEvent.Kind kind) {
+        return new InstanceEvent(id, version, 0, version * 1000, kind, InstanceEvent.Actor.SYSTEM, null,
+                InstanceStatus.RUNNING, "ü " + kind);
     }
 
     @Test
@@ -308,9 +331,9 @@ abstract class InstanceStoreContractTest {
             for (int i = 0; i < 16; i++) {
                 int n = i;
                 done.add(pool.submit(() -> quota.add(store.insert(instance("p1", "q" + n, n),
-                        new InstanceStore.Admission(3, false), null))));
+                        new InstanceStore.Admission(3, false), null, List.of()))));
                 done.add(pool.submit(() -> names.add(store.insert(instance("p2", "same", n),
-                        new InstanceStore.Admission(100, true), null))));
+                        new InstanceStore.Admission(100, true), null, List.of()))));
             }
         }
         for (var f : done) {
@@ -324,7 +347,7 @@ abstract class InstanceStoreContractTest {
         // a name is free again once its instance is on its way out
         Instance gone = store.list(InstanceQuery.all("p2", 0, 10)).items().get(0);
         store.update(gone.withDesired(DesiredState.DELETED, InstanceStatus.DELETING), 5);
-        assertThat(store.insert(instance("p2", "same", 99), new InstanceStore.Admission(100, true), null))
+        assertThat(store.insert(instance("p2", "same", 99), new InstanceStore.Admission(100, true), null, List.of()))
                 .isEqualTo(InstanceStore.Admitted.INSERTED);
     }
 
@@ -332,7 +355,7 @@ abstract class InstanceStoreContractTest {
     void anInstanceIsInsertedWithItsSshEndpointAndDeletedWithEverythingThatHangsOnIt() {
         Instance a = instance("p1", "a", 1);
         var endpoint = new KeyPairStore.SshEndpoint(List.of("laptop"), List.of("10.0.0.0/8"));
-        assertThat(store.insert(a, InstanceStore.Admission.NONE, endpoint)).isEqualTo(InstanceStore.Admitted.INSERTED);
+        assertThat(store.insert(a, InstanceStore.Admission.NONE, endpoint, List.of())).isEqualTo(InstanceStore.Admitted.INSERTED);
         var keys = new SqlKeyPairStore(db);
         var mounts = new SqlMountStore(db);
         assertThat(keys.endpoint(a.id())).contains(endpoint);

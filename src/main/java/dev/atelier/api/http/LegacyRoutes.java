@@ -199,14 +199,15 @@ public final class LegacyRoutes implements RouteModule {
         RequestBody autoStop = spec == null ? null : spec.object("auto_stop");
         Long autoStopMs = autoStop(autoStop);
         // one change, checked and written together
-        Instance updated = instances.update(projectId, current.id(), UpdateInstance.of()
+        Instance updated = instances.update(Requests.caller(ctx), projectId, current.id(), UpdateInstance.of()
                 .description(description)
                 .autoStop(autoStop == null ? null : autoStopMs == null ? -1L : autoStopMs).build());
         ctx.json(view(updated));
     }
 
     private void delete(Context ctx) {
-        instances.deleteStopped(ctx.pathParam("project_id"), Requests.instanceId(ctx)); // stop before delete (§4)
+        // stop before delete (§4)
+        instances.deleteStopped(Requests.caller(ctx), ctx.pathParam("project_id"), Requests.instanceId(ctx));
         ctx.json(Map.of("instance_id", ctx.pathParam("id")));
     }
 
@@ -220,9 +221,10 @@ public final class LegacyRoutes implements RouteModule {
         Instance after = switch (action) {
             case "start" -> {
                 var lease = current.lease();
-                yield instances.start(projectId, current.id(), lease.enabled() ? lease.requestedMs() : -1L, "timing");
+                yield instances.start(Requests.caller(ctx), projectId, current.id(),
+                        lease.enabled() ? lease.requestedMs() : -1L, "timing");
             }
-            case "stop" -> instances.stop(projectId, current.id());
+            case "stop" -> instances.stop(Requests.caller(ctx), projectId, current.id());
             case "restart", "queue", "dequeue" -> throw new AtelierException(ErrorCode.INVALID_PARAMETER, "action "
                     + action + " is not supported by this server (free instances start without queuing; restart is "
                     + "stop, then start)");

@@ -150,7 +150,8 @@ public final class NotebookRoutes implements RouteModule {
     }
 
     private void delete(Context ctx) {
-        ctx.json(view(instances.delete(ctx.pathParam("project_id"), Requests.instanceId(ctx))));
+        ctx.json(view(instances.delete(Requests.caller(ctx), ctx.pathParam("project_id"),
+                Requests.instanceId(ctx))));
     }
 
     private void update(Context ctx) {
@@ -159,16 +160,17 @@ public final class NotebookRoutes implements RouteModule {
                 .flavor(body.string("flavor")).image(body.string("image_id"))
                 .storageNewSizeGb(body.integer("storage_new_size"))
                 .endpointsGiven(!body.objects("endpoints").isEmpty()).build();
-        ctx.json(view(instances.update(ctx.pathParam("project_id"), Requests.instanceId(ctx), req)));
+        ctx.json(view(instances.update(Requests.caller(ctx), ctx.pathParam("project_id"), Requests.instanceId(ctx),
+                req)));
     }
 
     private void start(Context ctx) {
-        ctx.json(view(instances.start(ctx.pathParam("project_id"), Requests.instanceId(ctx), Requests.longParam(ctx, "duration"),
-                ctx.queryParam("type"))));
+        ctx.json(view(instances.start(Requests.caller(ctx), ctx.pathParam("project_id"), Requests.instanceId(ctx),
+                Requests.longParam(ctx, "duration"), ctx.queryParam("type"))));
     }
 
     private void stop(Context ctx) {
-        ctx.json(view(instances.stop(ctx.pathParam("project_id"), Requests.instanceId(ctx))));
+        ctx.json(view(instances.stop(Requests.caller(ctx), ctx.pathParam("project_id"), Requests.instanceId(ctx))));
     }
 
     private void showLease(Context ctx) {
@@ -187,7 +189,8 @@ public final class NotebookRoutes implements RouteModule {
                 type = body.string("type");
             }
         }
-        ctx.json(Views.lease(instances.renewLease(ctx.pathParam("project_id"), Requests.instanceId(ctx), duration, type)));
+        ctx.json(Views.lease(instances.renewLease(Requests.caller(ctx), ctx.pathParam("project_id"),
+                Requests.instanceId(ctx), duration, type)));
     }
 
     private void switchableFlavors(Context ctx) {
@@ -257,7 +260,8 @@ public final class NotebookRoutes implements RouteModule {
     private void saveImage(Context ctx) {
         byte[] raw = ctx.bodyAsBytes();
         RequestBody body = RequestBody.parse(mapper, raw.length == 0 ? "{}".getBytes() : raw);
-        ctx.json(Views.image(instances.saveImage(ctx.pathParam("project_id"), Requests.instanceId(ctx),
+        ctx.json(Views.image(instances.saveImage(Requests.caller(ctx), ctx.pathParam("project_id"),
+                Requests.instanceId(ctx),
                 body.string("name"), body.string("namespace"), body.string("tag"), body.string("description"),
                 body.string("workspace_id"))));
     }

@@ -2,6 +2,7 @@ package dev.atelier.core.port;
 
 import dev.atelier.core.model.Feature;
 import dev.atelier.core.model.Instance;
+import dev.atelier.core.model.InstanceEvent;
 import dev.atelier.core.model.InstanceStatus;
 import java.util.Collection;
 import java.util.List;
@@ -11,17 +12,17 @@ import java.util.Optional;
 /** Persistence of instances. Every write after the insert is a compare-and-set on {@link Instance#version()}. */
 public interface InstanceStore {
 
-    /** Inserts without any admission rule (tests, benchmarks, seeding). */
+    /** Inserts without any admission rule or event (tests, benchmarks, seeding). */
     default void insert(Instance instance) {
-        insert(instance, Admission.NONE, null);
+        insert(instance, Admission.NONE, null, List.of());
     }
 
     /**
-     * Inserts the instance and its SSH endpoint (may be null) in one transaction, unless a rule of the admission
-     * refuses it; the rules are checked in that transaction, serialised per project, so that two creates at once
-     * cannot both pass a check that only one of them may.
+     * Inserts the instance, its SSH endpoint (may be null) and its first events in one transaction, unless a rule of
+     * the admission refuses it; the rules are checked in that transaction, serialised per project, so that two
+     * creates at once cannot both pass a check that only one of them may.
      */
-    Admitted insert(Instance instance, Admission admission, KeyPairStore.SshEndpoint ssh);
+    Admitted insert(Instance instance, Admission admission, KeyPairStore.SshEndpoint ssh, List<InstanceEvent> events);
 
     /**
      * What a create must respect: at most {@code maxOwned} instances of the instance's feature owned by its owner in
@@ -44,9 +45,14 @@ public interface InstanceStore {
      * Writes {@code updated} if the stored version still equals {@code updated.version()}.
      * @return the stored instance (version incremented), or empty when another writer came first
      */
-    Optional<Instance> update(Instance updated, long now);
+    default Optional<Instance> update(Instance updated, long now) {
+        return update(updated, now, List.of());
+    }
 
-    /** Removes the record if its version is still {@code version}. */
+    /** As {@link #update(Instance, long)}, with the events the write makes, stored in the same transaction. */
+    Optional<Instance> update(Instance updated, long now, List<InstanceEvent> events);
+
+    /** Removes the record, with its events, if its version is still {@code version}. */
     boolean delete(String id, long version);
 
     InstancePage list(InstanceQuery query);

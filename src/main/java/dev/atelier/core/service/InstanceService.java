@@ -3,6 +3,7 @@ package dev.atelier.core.service;
 import dev.atelier.core.AtelierException;
 import dev.atelier.core.ErrorCode;
 import dev.atelier.core.auth.Caller;
+import dev.atelier.core.model.Cause;
 import dev.atelier.core.model.DesiredState;
 import dev.atelier.core.model.Feature;
 import dev.atelier.core.model.Flavor;
@@ -109,7 +110,8 @@ public final class InstanceService {
                 Instance.Observed.creating(newToken()));
         // the quota and the name are checked in the insert's own transaction: two creates at once cannot both pass
         switch (store.insert(instance, new InstanceStore.Admission(limit, req.uniqueName(), workspaceLimit),
-                req.ssh())) {
+                req.ssh(), History.created(instance, Cause.person(caller.userId(), caller.userName(),
+                        instance.ownerId())))) {
             case QUOTA_EXCEEDED -> throw quotaExceeded(feature, limit,
                     store.countOwned(projectId, caller.userId(), feature));
             case NAME_TAKEN -> throw new AtelierException(ErrorCode.NAME_TAKEN, "an instance named " + name
@@ -179,24 +181,24 @@ public final class InstanceService {
     }
 
     /** Records that the instance is to be deleted; returns it with status DELETING. */
-    public Instance delete(String projectId, String id) {
-        return delete(projectId, id, Transitions.Operation.DELETE);
+    public Instance delete(Caller caller, String projectId, String id) {
+        return delete(caller, projectId, id, Transitions.Operation.DELETE);
     }
 
     /** Deletes under the legacy API's rule: a running or starting instance must be stopped first. */
-    public Instance deleteStopped(String projectId, String id) {
-        return delete(projectId, id, Transitions.Operation.DELETE_STOPPED);
+    public Instance deleteStopped(Caller caller, String projectId, String id) {
+        return delete(caller, projectId, id, Transitions.Operation.DELETE_STOPPED);
     }
 
-    private Instance delete(String projectId, String id, Transitions.Operation op) {
-        return mutate(projectId, id, op, i -> i.withDesired(DesiredState.DELETED, InstanceStatus.DELETING));
+    private Instance delete(Caller caller, String projectId, String id, Transitions.Operation op) {
+        return mutate(caller, projectId, id, op, i -> i.withDesired(DesiredState.DELETED, InstanceStatus.DELETING));
     }
 
     /**
      * Records that the instance is to run again; returns it with status STARTING and a new token. The auto-stop
      * countdown restarts with {@code durationMs} (null: one hour; -1: no auto stop) of type {@code leaseType}.
      */
-    public Instance start(String projectId, String id, Long durationMs, String leaseType) {
+    public Instance start(Caller caller, String projectId, String id, Long durationMs, String leaseType) {
         Lease requested = lease(durationMs, leaseType, 0);
         Instance before = show(projectId, id);
         if (!Pools.waits(before)) { // starting it again is refused by the transition table, not here
@@ -204,7 +206,7 @@ public final class InstanceService {
             pools.checkQueueRoom(before.ownerId(), before.poolId());
         }
         long now = clock.millis();
-        return mutate(projectId, id, Transitions.Operation.START, i -> i
+        return mutate(caller, projectId, id, Transitions.Operation.START, i -> i
                 .withDesired(DesiredState.RUNNING, InstanceStatus.STARTING)
                 .withStatus(InstanceStatus.STARTING, Progress.waiting(), null)
                 .withToken(newToken())
@@ -215,21 +217,21 @@ public final class InstanceService {
      * Records that the instance is to stop; returns it with status STOPPING. One that waits in its pool's queue for
      * its first run may be stopped too: that takes it out of the queue.
      */
-    public Instance stop(String projectId, String id) {
+    public Instance stop(Caller caller, String projectId, String id) {
         long now = clock.millis();
         Instance before = show(projectId, id);
         boolean waiting = Pools.waits(before) && before.runtimeState().isEmpty();
-        return mutate(projectId, id, waiting ? Transitions.Operation.STOP_WAITING : Transitions.Operation.STOP, i -> i
+        return mutate(caller, projectId, id, waiting ? Transitions.Operation.STOP_WAITING : Transitions.Operation.STOP, i -> i
                 .withDesired(DesiredState.STOPPED, InstanceStatus.STOPPING)
                 .withStatus(InstanceStatus.STOPPING, i.progress(), null)
                 .withLease(i.lease().restartedAt(now)));
     }
 
     /** Restarts the auto-stop countdown of a running instance: the new deadline is now + duration. */
-    public Lease renewLease(String projectId, String id, Long durationMs, String leaseType) {
+    public Lease renewLease(Caller caller, String projectId, String id, Long durationMs, String leaseType) {
         Lease requested = lease(durationMs, leaseType, 0);
         long now = clock.millis();
-        return mutate(projectId, id, Transitions.Operation.RENEW_LEASE,
+        return mutate(caller, projectId, id, Transitions.Operation.RENEW_LEASE,
                 i -> i.withLease(i.lease().requesting(requested).restartedAt(now))).lease();
     }
 
@@ -287,7 +289,8 @@ public final class InstanceService {
      * Starts saving a running instance as a new private image (reference §2.13): the image is returned in
      * status INIT and the instance goes SNAPSHOTTING until the reconciler has saved it.
      */
-    public dev.atelier.core.model.Image saveImage(String projectId, String id, String name, String namespace,
+    public dev.atelier.core.model.Image saveImage(Caller caller, String projectId, String id, String name,
+                                                  String namespace,
                                                   String tag, String description, String workspaceId) {
         Instance current = show(projectId, id);
         Transitions.check(Transitions.Operation.CREATE_IMAGE, current);
@@ -295,7 +298,7 @@ public final class InstanceService {
                 "the image of instance " + id + " no longer exists"));
         var image = images.beginSave(projectId, source, current.id(), name, namespace, tag, description, workspaceId);
         try {
-            mutate(projectId, id, Transitions.Operation.CREATE_IMAGE,
+            mutate(caller, projectId, id, Transitions.Operation.CREATE_IMAGE,
                     i -> i.withStatus(InstanceStatus.SNAPSHOTTING, i.progress(), null));
         } catch (AtelierException e) {
             images.abandonSave(image, "the instance changed before saving began: " + e.getMessage());
@@ -308,7 +311,7 @@ public final class InstanceService {
      * Changes what the user may change (reference §2.5, and auto stop as the legacy API sets it), in one write; each
      * field is checked against the instance's status.
      */
-    public Instance update(String projectId, String id, UpdateInstance req) {
+    public Instance update(Caller caller, String projectId, String id, UpdateInstance req) {
         String name = req.name() == null ? null : checkName(req.name());
         String description = req.description() == null ? null : checkDescription(req.description());
         Flavor newFlavor = req.flavorId() == null ? null : flavor(projectId, req.flavorId());
@@ -328,7 +331,7 @@ public final class InstanceService {
         if (newFlavor != null && req.storageNewSizeGb() != null) {
             Transitions.check(Transitions.Operation.RESIZE_VOLUME, current);
         }
-        return mutate(projectId, id, op, i -> {
+        return mutate(caller, projectId, id, op, i -> {
             Flavor target = newFlavor != null ? newFlavor : catalog.flavor(i.flavorId()).orElse(null);
             if (newFlavor != null && !switchable(i, newFlavor)) {
                 throw new AtelierException(ErrorCode.FLAVOR_NOT_SWITCHABLE, "instance " + id
@@ -371,11 +374,15 @@ public final class InstanceService {
      * Applies {@code change} to the current record if {@code op} is legal in its status, retrying on a
      * concurrent write, and tells the reconciler.
      */
-    Instance mutate(String projectId, String id, Transitions.Operation op, UnaryOperator<Instance> change) {
+    Instance mutate(Caller caller, String projectId, String id, Transitions.Operation op,
+                    UnaryOperator<Instance> change) {
         while (true) {
             Instance current = show(projectId, id);
             Transitions.check(op, current);
-            var written = store.update(change.apply(current), clock.millis());
+            Instance next = change.apply(current);
+            long now = clock.millis();
+            var written = store.update(next, now, History.between(current, next,
+                    Cause.person(caller.userId(), caller.userName(), current.ownerId()), now));
             if (written.isPresent()) {
                 onChange.accept(current.id());
                 return written.get();

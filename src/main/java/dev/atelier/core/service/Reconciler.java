@@ -1,9 +1,11 @@
 package dev.atelier.core.service;
 
 import dev.atelier.core.CrashPoints;
+import dev.atelier.core.model.Cause;
 import dev.atelier.core.model.DesiredState;
 import dev.atelier.core.model.Instance;
 import dev.atelier.core.model.InstanceStatus;
+import dev.atelier.core.model.LeaseType;
 import dev.atelier.core.model.Progress;
 import dev.atelier.core.model.StepStatus;
 import dev.atelier.core.port.ChangeHints;
@@ -394,7 +396,7 @@ public final class Reconciler {
             log.warn("instance {} failed to launch: {}", inst.id(), e.getMessage());
             undoLaunch(inst.id());
             Instance cur = latest.get();
-            write(cur, cur.withStatus(failed, cur.progress().failCurrent(), e.getMessage()));
+            write(cur, cur.withStatus(failed, cur.progress().failCurrent(), e.getMessage()), Cause.HEALTH_CHECK);
             return Optional.empty();
         }
     }
@@ -419,7 +421,7 @@ public final class Reconciler {
             silentSince.remove(inst.id());
             if (!health.reason().equals(inst.failReason())) {
                 log.warn("instance {}: {}", inst.id(), health.reason());
-                write(inst, inst.withStatus(inst.status(), inst.progress(), health.reason()));
+                write(inst, inst.withStatus(inst.status(), inst.progress(), health.reason()), Cause.HEALTH_CHECK);
             }
             return Optional.of(settings.healthPoll());
         }
@@ -440,13 +442,13 @@ public final class Reconciler {
         mounts.reconcile(inst, true);
         if (health.notice() != null && !health.notice().equals(inst.failReason())) {
             log.warn("instance {}: {}", inst.id(), health.notice());
-            write(inst, inst.withStatus(inst.status(), inst.progress(), health.notice()));
+            write(inst, inst.withStatus(inst.status(), inst.progress(), health.notice()), Cause.HEALTH_CHECK);
             return Optional.of(Duration.ZERO);
         }
         if (health.notice() == null && inst.failReason() != null) {
             // a running instance's reason is a notice, said again on every look while it holds: this one no longer
             // does (the engine answers again, say)
-            write(inst, inst.withStatus(inst.status(), inst.progress(), null));
+            write(inst, inst.withStatus(inst.status(), inst.progress(), null), Cause.HEALTH_CHECK);
             return Optional.of(Duration.ZERO);
         }
         if (Boolean.TRUE.equals(health.busy())) {
@@ -454,29 +456,36 @@ public final class Reconciler {
         }
         LeasePolicy.Verdict verdict = LeasePolicy.judge(inst.lease(), health.busy() != null,
                 activity.last(inst.id()), clock.millis(), settings.healthPoll());
-        return verdict.stop() ? autoStop(inst, verdict.stopReason()) : Optional.of(verdict.lookAgain());
+        return verdict.stop() ? autoStop(inst, verdict.stopReason(), inst.lease().type() == LeaseType.IDLE
+                ? Cause.IDLE_CULLER : Cause.LEASE) : Optional.of(verdict.lookAgain());
     }
 
-    private Optional<Duration> autoStop(Instance inst, String reason) {
+    private Optional<Duration> autoStop(Instance inst, String reason, Cause cause) {
         log.info("instance {} {}", inst.id(), reason);
         write(inst, inst.withDesired(DesiredState.STOPPED, InstanceStatus.STOPPING)
-                .withStatus(InstanceStatus.STOPPING, inst.progress(), reason));
+                .withStatus(InstanceStatus.STOPPING, inst.progress(), reason), cause);
         return Optional.of(Duration.ZERO);
     }
 
     /** Reports the failure at once; the next pass stops what is left, as for any failed instance. */
     private Optional<Duration> fail(Instance inst, InstanceStatus failed, String reason) {
         log.warn("instance {} failed: {}", inst.id(), reason);
-        write(inst, inst.withStatus(failed, inst.progress().failCurrent(), reason));
+        write(inst, inst.withStatus(failed, inst.progress().failCurrent(), reason), Cause.HEALTH_CHECK);
         return Optional.of(Duration.ZERO);
     }
 
-    /** Writes only a real change; empty when another writer changed the instance first. */
+    /** Writes only a real change, as carrying out what was asked; empty when another writer came first. */
     private Optional<Instance> write(Instance current, Instance next) {
+        return write(current, next, Cause.SYSTEM);
+    }
+
+    /** Writes only a real change, with the events it makes; empty when another writer changed the instance first. */
+    private Optional<Instance> write(Instance current, Instance next, Cause cause) {
         if (!next.differsFrom(current)) {
             return Optional.of(current);
         }
-        Optional<Instance> written = store.update(next, clock.millis());
+        long now = clock.millis();
+        Optional<Instance> written = store.update(next, now, History.between(current, next, cause, now));
         if (written.isEmpty()) {
             lostWrite.add(current.id());
             queue.add(current.id());

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.atelier.core.model.DesiredState;
 import dev.atelier.core.model.Instance;
+import dev.atelier.core.model.InstanceEvent;
 import dev.atelier.core.model.InstanceStatus;
 import dev.atelier.core.model.Lease;
 import dev.atelier.core.model.LeaseType;
@@ -55,7 +56,8 @@ public final class SqlInstanceStore implements InstanceStore {
     }
 
     @Override
-    public Admitted insert(Instance i, Admission admission, KeyPairStore.SshEndpoint ssh) {
+    public Admitted insert(Instance i, Admission admission, KeyPairStore.SshEndpoint ssh,
+                           List<InstanceEvent> events) {
         Admitted admitted = jdbi.inTransaction(h -> {
             if (admission.maxOwned() < Integer.MAX_VALUE || admission.uniqueName()
                     || admission.maxInWorkspace() >= 0) {
@@ -86,6 +88,7 @@ public final class SqlInstanceStore implements InstanceStore {
             if (ssh != null) {
                 SqlKeyPairStore.insertEndpoint(h, i.id(), ssh);
             }
+            SqlEventStore.insert(h, events);
             return Admitted.INSERTED;
         });
         if (admitted == Admitted.INSERTED) {
@@ -101,7 +104,7 @@ public final class SqlInstanceStore implements InstanceStore {
     }
 
     @Override
-    public Optional<Instance> update(Instance i, long now) {
+    public Optional<Instance> update(Instance i, long now, List<InstanceEvent> events) {
         Instance next = i.withUpdate(now, i.version() + 1);
         boolean release = !i.status().holdsRoom();
         org.jdbi.v3.core.HandleCallback<Integer, RuntimeException> write = h -> {
@@ -109,10 +112,13 @@ public final class SqlInstanceStore implements InstanceStore {
             if (updated == 1 && release) { // stopped or failed: its place in its pool goes with the same write
                 SqlPoolStore.release(h, i.id());
             }
+            if (updated == 1) { // what the write meant, or nothing of it
+                SqlEventStore.insert(h, events);
+            }
             return updated;
         };
         // most writes are one statement, which needs no transaction of its own
-        int rows = release ? jdbi.inTransaction(write) : jdbi.withHandle(write);
+        int rows = release || !events.isEmpty() ? jdbi.inTransaction(write) : jdbi.withHandle(write);
         // a lost compare-and-set too: the write that won is committed, and memory must not keep what it replaced
         changes.afterWrite();
         return rows == 1 ? Optional.of(next) : Optional.empty();
@@ -124,7 +130,8 @@ public final class SqlInstanceStore implements InstanceStore {
             boolean deleted = h.createUpdate("DELETE FROM instances WHERE id = :id AND version = :version")
                     .bind("id", id).bind("version", version).execute() == 1;
             if (deleted) { // the aggregate goes as one: its tags, SSH endpoint and storage records
-                for (String table : List.of("instance_tags", "instance_ssh", "mounts", "pool_tickets")) {
+                for (String table : List.of("instance_tags", "instance_ssh", "mounts", "pool_tickets",
+                        "instance_events")) {
                     h.createUpdate("DELETE FROM " + table + " WHERE instance_id = :id").bind("id", id).execute();
                 }
             }

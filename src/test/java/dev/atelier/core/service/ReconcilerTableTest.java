@@ -177,7 +177,8 @@ class ReconcilerTableTest {
         // the user's start is recorded before the reconciler's next pass clears the failed server away
         var instances = new InstanceService(store, new SqlInstanceReads(db, store),
                 new Catalog(Catalog.builtInFlavors()), limits(), images, clock, 100);
-        instances.start("p1", i.id(), null, null);
+        instances.start(new dev.atelier.core.auth.Caller("u1", "alice", "token", false, java.util.Map.of("p1", "member"), null),
+                "p1", i.id(), null, null);
 
         reconciler.reconcile(i.id());
         assertThat(runtime.calls).as("the earlier run's server is stopped, not polled as the new one")
