@@ -2,6 +2,10 @@ package dev.atelier.server;
 
 import dev.atelier.api.http.ClusterRoutes;
 import dev.atelier.api.http.EventRoutes;
+import dev.atelier.api.http.MetricsRoutes;
+import dev.atelier.metrics.MeteredRuntime;
+import dev.atelier.metrics.Metrics;
+import dev.atelier.store.sql.SqlCensus;
 import dev.atelier.core.service.EventLog;
 import dev.atelier.store.sql.SqlEventStore;
 import dev.atelier.api.http.QuotaRoutes;
@@ -59,6 +63,7 @@ public final class Atelier implements AutoCloseable {
     private final Database database;
     private final Reconciler reconciler;
     private final EventLog events;
+    private final Metrics metrics;
     private final RuntimeParts runtimeParts;
     private final HttpApi http;
     private final SshGateway ssh;
@@ -94,7 +99,9 @@ public final class Atelier implements AutoCloseable {
             throw e;
         }
         this.runtimeParts = parts;
-        var runtime = parts.runtime();
+        this.metrics = new Metrics(config.engine().kind());
+        database.measureWith(metrics.registry());
+        var runtime = new MeteredRuntime(parts.runtime(), metrics);
         log.info("runtime capabilities: {}", parts.capabilities().get());
         // shows and authorization checks read instances from memory, kept current by the database's change feed
         var reads = new CachedInstanceReads(new SqlInstanceReads(database, instanceStore), database.changes());
@@ -120,6 +127,7 @@ public final class Atelier implements AutoCloseable {
         this.reconciler = new Reconciler(instanceStore, reads, runtime, catalog, pools, images, mounts, activity, clock,
                 new Reconciler.Settings(config.instances().startTimeout(), READY_POLL, config.lifecycle().healthInterval()));
         instances.onChange(reconciler::enqueue);
+        reconciler.measuredBy(metrics);
         this.events = new EventLog(new SqlEventStore(database), instances, clock, config.lifecycle().eventRetention());
         storage.onChange(reconciler::enqueue);
         var authenticator = new Authenticator(identities, secrets, Clock.systemUTC(), clock, limiter);
@@ -141,7 +149,14 @@ public final class Atelier implements AutoCloseable {
                 new LegacyRoutes(instances, images, catalog, identity, clock, gateway::publicUrl, pools),
                 new ClusterRoutes(pools, catalog), new WorkspaceRoutes(workspaces),
                 new QuotaRoutes(quotas, identity),
-                new IdentityRoutes(identity), gateway, new KeyPairRoutes(sshAccess)), Database::unavailable);
+                new IdentityRoutes(identity), gateway, new KeyPairRoutes(sshAccess),
+                new MetricsRoutes(metrics::scrape, config.http().metricsToken(), authenticator)),
+                Database::unavailable, metrics);
+        metrics.counting(new SqlCensus(database), pools.all().stream().map(dev.atelier.core.model.Pool::id).toList())
+                .reconcilerQueue(reconciler::queueDepth).gateway(gateway.traffic());
+        if (ssh != null) {
+            metrics.ssh(ssh::openSessions);
+        }
     }
 
     /** Opens the store, starts the reconciler and the HTTP API; returns once requests are accepted. */
@@ -241,6 +256,7 @@ public final class Atelier implements AutoCloseable {
                 log.warn("cannot close the runtime: {}", e.getMessage());
             }
             database.close();
+            metrics.close();
         }
         log.info("Atelier stopped");
     }

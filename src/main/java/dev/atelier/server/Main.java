@@ -132,6 +132,12 @@ public final class Main {
                         + "ATELIER_CLUSTER_ACCESS; default ${DEFAULT-VALUE}).")
         String clusterAccess;
 
+        @Option(names = "--metrics-token", defaultValue = "${env:ATELIER_METRICS_TOKEN}",
+                description = "The bearer token Prometheus reads /metrics with; without one only the service "
+                        + "administrator may read them (env ATELIER_METRICS_TOKEN; prefer the variable: a command "
+                        + "line is visible to every user of the host).")
+        String metricsToken;
+
         @Option(names = "--event-retention-days", defaultValue = "${env:ATELIER_EVENT_RETENTION_DAYS:-30}",
                 description = "How many days an instance's events are kept; they go with the instance when it is "
                         + "deleted, whatever their age (env ATELIER_EVENT_RETENTION_DAYS; default ${DEFAULT-VALUE}).")
@@ -156,7 +162,8 @@ public final class Main {
             Atelier atelier;
             try {
                 atelier = Atelier.start(ServerConfig.defaults(dataDir, host, port, databaseUrl)
-                        .withHttp(new ServerConfig.Http(host, port, publicUrl, notebookDomain, sshPort))
+                        .withHttp(new ServerConfig.Http(host, port, publicUrl, notebookDomain, sshPort,
+                                metricsToken))
                         .withIsolation(sandbox, requireIsolation, instanceNetwork)
                         .withLifecycle(new ServerConfig.Lifecycle(ServerConfig.DEFAULT_HEALTH_INTERVAL,
                                 ServerConfig.DEFAULT_RECONCILER_WORKERS, Duration.ofDays(eventRetentionDays)))

@@ -134,8 +134,22 @@ public record ServerConfig(Path dataDir, String databaseUrl, Http http, Instance
      * it). {@code notebookDomain}: serve each notebook on {@code <instance-id>.<domain>} so that browsers keep
      * instances' pages apart (null: all under the server's host). {@code sshPort}: 0 picks a free one, -1 is off.
      */
-    public record Http(String host, int port, String publicUrl, String notebookDomain, int sshPort) {
+    /**
+     * Where the API listens and how it is reached. {@code metricsToken}: the bearer token Prometheus scrapes
+     * {@code /metrics} with (null: only the service administrator may read metrics); at least 16 characters.
+     */
+    public record Http(String host, int port, String publicUrl, String notebookDomain, int sshPort,
+                       String metricsToken) {
+        public Http(String host, int port, String publicUrl, String notebookDomain, int sshPort) {
+            this(host, port, publicUrl, notebookDomain, sshPort, null);
+        }
+
         public Http {
+            metricsToken = metricsToken == null || metricsToken.isBlank() ? null : metricsToken.trim();
+            if (metricsToken != null && metricsToken.length() < 16) {
+                throw new IllegalArgumentException("the metrics token (ATELIER_METRICS_TOKEN) must be at least 16 "
+                        + "characters: it is all a scraper needs to read the metrics");
+            }
             if (host == null || host.isBlank()) {
                 throw new IllegalArgumentException("the listening address (--host) must not be empty");
             }

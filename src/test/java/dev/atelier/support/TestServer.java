@@ -19,6 +19,8 @@ import java.util.List;
 public final class TestServer implements AutoCloseable {
     public static final String IMAGE_ID = dev.atelier.core.service.Catalog.DEBIAN_JUPYTER_IMAGE_ID;
     public static final String FLAVOR = "modelarts.vm.cpu.2u";
+    /** The bearer token every test server lets scrape its metrics with. */
+    public static final String METRICS_TOKEN = "metrics-token-for-tests-0123456789";
 
     private final Path dataDir;
     private final String databaseUrl;
@@ -176,7 +178,7 @@ public final class TestServer implements AutoCloseable {
     public TestServer start() {
         roomyPools(dataDir);
         atelier = Atelier.start(new ServerConfig(dataDir, databaseUrl,
-                new ServerConfig.Http("127.0.0.1", 0, publicUrl, notebookDomain, 0),
+                new ServerConfig.Http("127.0.0.1", 0, publicUrl, notebookDomain, 0, METRICS_TOKEN),
                 new ServerConfig.Instances(runnable, sandbox, requireIsolation, instanceNetwork,
                         Duration.ofSeconds(30), Duration.ofSeconds(5)),
                 new ServerConfig.Lifecycle(Duration.ofMillis(500), 4),

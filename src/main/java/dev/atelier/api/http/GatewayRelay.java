@@ -20,10 +20,13 @@ final class GatewayRelay implements WebSocket.Listener {
     private final StringBuilder text = new StringBuilder();
     private java.io.ByteArrayOutputStream binary = new java.io.ByteArrayOutputStream();
     private boolean aborted;
+    private final GatewayTraffic traffic;
+    private boolean detached;
 
-    GatewayRelay(String instanceId, UserInput.Channel channel) {
+    GatewayRelay(String instanceId, UserInput.Channel channel, GatewayTraffic traffic) {
         this.instanceId = instanceId;
         this.channel = channel;
+        this.traffic = traffic;
     }
 
     @Override
@@ -37,6 +40,15 @@ final class GatewayRelay implements WebSocket.Listener {
         }
         client = ctx;
         upstream.request(1);
+        return true;
+    }
+
+    /** The client side ended; true the first time, if it had been attached. */
+    synchronized boolean detach() {
+        if (client == null || detached) {
+            return false;
+        }
+        detached = true;
         return true;
     }
 
@@ -61,6 +73,7 @@ final class GatewayRelay implements WebSocket.Listener {
         if (last) {
             String message = text.toString();
             text.setLength(0);
+            traffic.sentToClient(GatewayTraffic.utf8Length(message));
             client.send(message);
         }
         ws.request(1);
@@ -73,6 +86,7 @@ final class GatewayRelay implements WebSocket.Listener {
         data.get(chunk);
         binary.writeBytes(chunk);
         if (last) {
+            traffic.sentToClient(binary.size());
             client.send(ByteBuffer.wrap(binary.toByteArray()));
             binary = new java.io.ByteArrayOutputStream();
         }

@@ -44,16 +44,30 @@ public final class HttpApi {
     private static final long MIN_REQUEST_BYTES_PER_SECOND = 1024;
     private static final long IDLE_TIMEOUT_MS = 30_000;
 
+    private static final String FAILURE = "atelier.failure";
+
     private final Javalin app;
+
+    /** Hears every request once it is answered: for metrics. */
+    public interface RequestObserver {
+        RequestObserver NONE = (method, route, status, failure, millis) -> { };
+
+        /**
+         * {@code route}: the path template that matched ({@code /v1/{project_id}/notebooks/{id}}), or
+         * {@code unmatched}; {@code failure}: what went wrong, where something did, else null.
+         */
+        void answered(String method, String route, int status, ErrorCode failure, double millis);
+    }
 
     /**
      * Serves {@code modules} on {@code host:port}; {@code storeUnavailable} tells a failure of the database (503, retry)
-     * from a defect (500).
+     * from a defect (500); {@code observer} hears every answered request.
      */
     public HttpApi(String host, int port, Authenticator authenticator, IdentityService identity,
-                   List<RouteModule> modules, java.util.function.Predicate<Throwable> storeUnavailable) {
+                   List<RouteModule> modules, java.util.function.Predicate<Throwable> storeUnavailable,
+                   RequestObserver observer) {
         this.app = Javalin.create(cfg -> {
-            server(cfg, host, port);
+            server(cfg, host, port, observer);
             filters(cfg.routes, authenticator, identity);
             modules.forEach(m -> m.register(cfg.routes));
             errors(cfg.routes, storeUnavailable);
@@ -74,7 +88,7 @@ public final class HttpApi {
     }
 
     /** Jetty and Javalin: limits, timeouts, JSON everywhere, the access log. */
-    private static void server(JavalinConfig cfg, String host, int port) {
+    private static void server(JavalinConfig cfg, String host, int port, RequestObserver observer) {
         cfg.startup.showJavalinBanner = false;
         cfg.startup.showOldJavalinVersionWarning = false;
         cfg.concurrency.useVirtualThreads = true;
@@ -101,6 +115,9 @@ public final class HttpApi {
             ws.setIdleTimeout(java.time.Duration.ofHours(24));
         });
         cfg.requestLogger.http((ctx, ms) -> {
+            var endpoint = ctx.endpoints().matchedHttpEndpoint();
+            observer.answered(ctx.method().name(), endpoint == null ? "unmatched" : endpoint.path, ctx.statusCode(),
+                    ctx.attribute(FAILURE), ms);
             // notebook traffic is logged by the instance's own server (instance-logs/); failures here still are
             if (!ctx.path().startsWith(NotebookGateway.PREFIX) || ctx.statusCode() >= 400) {
                 access.info("{} {} {} {} {}ms", ctx.attribute("request-id"), ctx.method(), ctx.path(),
@@ -203,6 +220,7 @@ public final class HttpApi {
         WireCodes.View view = WireCodes.viewOf(ctx.path());
         WireCodes.Wire wire = WireCodes.of(view, failure);
         ctx.attribute(ERROR_WRITTEN, wire.code());
+        ctx.attribute(FAILURE, failure);
         ctx.status(wire.status()).json(WireCodes.body(view, wire, message, ctx.attribute("request-id")));
     }
 

@@ -76,6 +76,7 @@ public final class NotebookGateway implements RouteModule {
             .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(5)).build();
 
     private final dev.atelier.core.service.Activity activity;
+    private final GatewayTraffic traffic = new GatewayTraffic();
 
     private final String notebookDomain;
 
@@ -347,7 +348,7 @@ public final class NotebookGateway implements RouteModule {
                 : ctx.attribute(BODY_READ) != null ? HttpRequest.BodyPublishers.ofByteArray(ctx.bodyAsBytes())
                 : HttpRequest.BodyPublishers.ofInputStream(() -> {
                     try {
-                        return ctx.req().getInputStream();
+                        return traffic.counting(ctx.req().getInputStream(), true);
                     } catch (IOException e) {
                         throw new java.io.UncheckedIOException(e);
                     }
@@ -377,7 +378,7 @@ public final class NotebookGateway implements RouteModule {
             }
         });
         GatewayRefusal.securityHeaders(ctx);
-        ctx.result(resp.body());
+        ctx.result(traffic.counting(resp.body(), false));
     }
 
     /** A page (not a call of Jupyter's REST API, which is under {@code api/}). */
@@ -414,6 +415,11 @@ public final class NotebookGateway implements RouteModule {
     }
 
     /** Where the runtime says this server reaches notebooks, where not at their recorded addresses. */
+    /** What has passed through the gateway. */
+    public GatewayTraffic traffic() {
+        return traffic;
+    }
+
     public NotebookGateway reachingThrough(dev.atelier.core.port.NotebookAddresses value) {
         this.addresses = value;
         return this;
@@ -466,7 +472,7 @@ public final class NotebookGateway implements RouteModule {
         }
         String upstream = base.replaceFirst("^http", "ws") + rawRest(ctx, inst)
                 + (query == null ? "" : "?" + query);
-        GatewayRelay relay = new GatewayRelay(inst.id(), UserInput.channelOf(ctx.path()));
+        GatewayRelay relay = new GatewayRelay(inst.id(), UserInput.channelOf(ctx.path()), traffic);
         WebSocket.Builder b = client.newWebSocketBuilder().header("Authorization", "token " + inst.token())
                 .connectTimeout(Duration.ofSeconds(10));
         String protocol = ctx.header("Sec-WebSocket-Protocol");
@@ -517,6 +523,8 @@ public final class NotebookGateway implements RouteModule {
             GatewayRelay relay = ctx.attribute(RELAY);
             if (relay == null || !relay.attach(ctx)) {
                 ctx.closeSession(1011, "the notebook server connection is gone");
+            } else {
+                traffic.opened();
             }
         });
         ws.onMessage(ctx -> {
@@ -524,6 +532,7 @@ public final class NotebookGateway implements RouteModule {
             if (UserInput.isInput(r.channel, ctx.message())) {
                 activity.touch(r.instanceId);
             }
+            traffic.sentToInstance(GatewayTraffic.utf8Length(ctx.message()));
             r.toUpstream(u -> u.sendText(ctx.message(), true));
         });
         ws.onBinaryMessage(ctx -> {
@@ -534,16 +543,23 @@ public final class NotebookGateway implements RouteModule {
             if (UserInput.isInput(r.channel, copy)) {
                 activity.touch(r.instanceId);
             }
+            traffic.sentToInstance(copy.length);
             r.toUpstream(u -> u.sendBinary(ByteBuffer.wrap(copy), true));
         });
         ws.onClose(ctx -> {
             GatewayRelay r = relay(ctx);
+            if (r != null && r.detach()) {
+                traffic.closed();
+            }
             if (r != null && r.upstream != null) {
                 r.upstream.sendClose(WebSocket.NORMAL_CLOSURE, "").exceptionally(e -> null);
             }
         });
         ws.onError(ctx -> {
             GatewayRelay r = relay(ctx);
+            if (r != null && r.detach()) {
+                traffic.closed();
+            }
             if (r != null && r.upstream != null) {
                 r.upstream.abort();
             }

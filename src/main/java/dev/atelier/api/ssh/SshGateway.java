@@ -174,6 +174,11 @@ public final class SshGateway implements AutoCloseable {
         return this;
     }
 
+    /** The SSH sessions open now. */
+    public int openSessions() {
+        return server.getActiveSessions().size();
+    }
+
     public int port() {
         return server.getPort();
     }

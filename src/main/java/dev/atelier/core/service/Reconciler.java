@@ -14,6 +14,7 @@ import dev.atelier.core.port.InstanceRuntime.Health;
 import dev.atelier.core.port.InstanceRuntime.RuntimeFailure;
 import dev.atelier.core.port.InstanceReads;
 import dev.atelier.core.port.InstanceStore;
+import dev.atelier.core.port.Telemetry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -55,6 +56,7 @@ public final class Reconciler {
     private final ReplicaClaims claims;
     private final AtomicReference<Thread> heartbeat = new AtomicReference<>();
     private volatile boolean stopping;
+    private volatile Telemetry telemetry = Telemetry.NONE;
     /** When each running instance's server stopped answering polls (in memory: it only times a short wait). */
     private final Map<String, Long> silentSince = new java.util.concurrent.ConcurrentHashMap<>();
     private final List<Thread> workers = new ArrayList<>();
@@ -174,6 +176,16 @@ public final class Reconciler {
         }
     }
 
+    /** Tells {@code t} how long lifecycle work and passes take. */
+    public void measuredBy(Telemetry t) {
+        this.telemetry = t;
+    }
+
+    /** How many instances are due a pass and wait for a worker: steadily above zero, the workers do not keep up. */
+    public int queueDepth() {
+        return queue.due();
+    }
+
     /** Asks for the instance to be looked at soon. */
     public void enqueue(String id) {
         queue.add(id);
@@ -190,9 +202,12 @@ public final class Reconciler {
             if (id == null) {
                 return;
             }
+            long began = System.nanoTime();
             try {
                 reconcile(id).ifPresent(after -> queue.addAfter(id, after.toMillis()));
+                telemetry.reconcilePass(System.nanoTime() - began, false);
             } catch (RuntimeException e) {
+                telemetry.reconcilePass(System.nanoTime() - began, true);
                 log.error("reconciling instance {} failed; retrying", id, e);
                 queue.addAfter(id, 1000);
             } finally {
@@ -246,6 +261,7 @@ public final class Reconciler {
             long began = clock.millis();
             runtime.stop(inst.id(), inst.runtimeState());
             seating.stopped(clock.millis() - began);
+            telemetry.lifecycle(Telemetry.Operation.STOP, inst.flavorId(), clock.millis() - began);
         }
         CrashPoints.reach("stop.stopped");
         write(inst, inst.withStatus(InstanceStatus.STOPPED, inst.progress(), inst.failReason())
@@ -310,6 +326,10 @@ public final class Reconciler {
                 if (write(inst, running).isPresent()) {
                     long launchedAt = Long.parseLong(inst.runtimeState().getOrDefault(LAUNCHED_AT, "0"));
                     seating.started(clock.millis() - launchedAt);
+                    // asked for: at create, or when a start restarted the lease's countdown
+                    boolean created = inst.status() == InstanceStatus.CREATING;
+                    telemetry.lifecycle(created ? Telemetry.Operation.CREATE : Telemetry.Operation.START,
+                            inst.flavorId(), clock.millis() - (created ? inst.createAt() : inst.lease().updateAt()));
                 }
                 log.info("instance {} is running at {}", inst.id(), running.url());
                 return Optional.of(settings.healthPoll());

@@ -71,6 +71,11 @@ final class WorkQueue {
         return key;
     }
 
+    /** How many keys are due and wait for a worker (not those delayed, nor those being processed). */
+    synchronized int due() {
+        return queued.size();
+    }
+
     synchronized void done(String key) {
         processing.remove(key);
         if (dirty.remove(key)) {

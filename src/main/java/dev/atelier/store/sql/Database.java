@@ -73,6 +73,14 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /**
+     * Reports the connection pool's use (connections active, idle, pending; acquire times) to {@code registry}, a
+     * Micrometer registry; at most once.
+     */
+    public void measureWith(Object registry) {
+        dataSource.setMetricRegistry(registry);
+    }
+
     public Jdbi jdbi() {
         return jdbi;
     }

@@ -1,0 +1,202 @@
+package dev.atelier.metrics;
+
+import dev.atelier.api.http.GatewayTraffic;
+import dev.atelier.api.http.HttpApi;
+import dev.atelier.core.ErrorCode;
+import dev.atelier.core.model.Pool;
+import dev.atelier.core.port.Telemetry;
+import dev.atelier.store.sql.SqlCensus;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
+
+/**
+ * Atelier's metrics, in Prometheus's text format (Micrometer and its Prometheus registry). Names and labels
+ * follow Prometheus's conventions: a unit in the name, {@code _total} on counters, and only labels of few values
+ * (route templates, statuses, pools, flavors, runtimes), never an instance id or a user name. docs/observability.md
+ * lists them.
+ */
+public final class Metrics implements Telemetry, HttpApi.RequestObserver, AutoCloseable {
+    /** Lifecycle durations: from seconds (a local start) to the half hour a cluster may take to pull an image. */
+    private static final Duration[] LIFECYCLE_BUCKETS = seconds(1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1800);
+    private static final Duration[] REQUEST_BUCKETS = {Duration.ofMillis(5), Duration.ofMillis(10),
+        Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250),
+        Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(5),
+        Duration.ofSeconds(10)};
+    /** The failures that count as someone failing to prove who they are. */
+    private static final Set<ErrorCode> AUTH_FAILURES = EnumSet.of(ErrorCode.AUTH_BAD_SIGNATURE,
+            ErrorCode.AUTH_EXPIRED, ErrorCode.AUTH_MALFORMED, ErrorCode.TOKEN_INVALID, ErrorCode.TOKEN_EXPIRED,
+            ErrorCode.SIGN_IN_FAILED, ErrorCode.TOO_MANY_SIGN_INS);
+    /** The census is read at most this often, however often metrics are scraped. */
+    private static final long CENSUS_EVERY_MS = 1000;
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final String runtime;
+    private final JvmGcMetrics gc = new JvmGcMetrics();
+    private MultiGauge instances;
+    private MultiGauge queueLength;
+    private MultiGauge queueOldest;
+    private SqlCensus census;
+    private List<String> poolIds = List.of();
+    private long censusAt;
+
+    /** {@code runtime}: where instances run ({@code local}, {@code docker}, {@code kubernetes}), a label. */
+    public Metrics(String runtime) {
+        this.runtime = runtime;
+        new ClassLoaderMetrics().bindTo(registry);
+        new JvmMemoryMetrics().bindTo(registry);
+        gc.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
+        AUTH_FAILURES.forEach(this::authFailures); // at zero from the start: a rate needs its first sample
+    }
+
+    private Counter authFailures(ErrorCode reason) {
+        return Counter.builder("atelier.auth.failures")
+                .description("Requests refused because the caller could not prove who they are; "
+                        + "reason too_many_sign_ins: refused by the lockout")
+                .tag("reason", reason.name().toLowerCase(Locale.ROOT)).register(registry);
+    }
+
+    /** The Micrometer registry, for what measures itself (the database's connection pool). */
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    /**
+     * Instances by status and pool, and the queues of {@code poolIds} (each reported, at zero when empty), read from
+     * the database at each scrape.
+     */
+    public Metrics counting(SqlCensus source, List<String> poolIds) {
+        this.census = source;
+        this.poolIds = List.copyOf(poolIds);
+        instances = MultiGauge.builder("atelier.instances").description("Instances by status and pool")
+                .register(registry);
+        queueLength = MultiGauge.builder("atelier.pool.queue.length")
+                .description("Instances waiting in a pool's queue").register(registry);
+        queueOldest = MultiGauge.builder("atelier.pool.queue.oldest.wait").baseUnit("seconds")
+                .description("How long the instance first in a pool's queue has waited").register(registry);
+        return this;
+    }
+
+    /** The reconciler's backlog: instances due a pass that wait for a worker. */
+    public Metrics reconcilerQueue(IntSupplier depth) {
+        Gauge.builder("atelier.reconciler.queue.depth", depth::getAsInt)
+                .description("Instances due a reconciler pass and waiting for a worker").register(registry);
+        return this;
+    }
+
+    /** What passes through the notebook gateway. */
+    public Metrics gateway(GatewayTraffic traffic) {
+        FunctionCounter.builder("atelier.gateway.traffic", traffic, GatewayTraffic::bytesToInstances)
+                .baseUnit("bytes").tag("direction", "to_instance")
+                .description("Bytes relayed by the notebook gateway (HTTP bodies and WebSocket messages)")
+                .register(registry);
+        FunctionCounter.builder("atelier.gateway.traffic", traffic, GatewayTraffic::bytesFromInstances)
+                .baseUnit("bytes").tag("direction", "from_instance")
+                .description("Bytes relayed by the notebook gateway (HTTP bodies and WebSocket messages)")
+                .register(registry);
+        Gauge.builder("atelier.gateway.websockets.open", traffic, GatewayTraffic::openWebSockets)
+                .description("WebSockets open through the notebook gateway").register(registry);
+        return this;
+    }
+
+    /** The SSH gateway's open sessions. */
+    public Metrics ssh(IntSupplier openSessions) {
+        Gauge.builder("atelier.ssh.sessions.open", openSessions::getAsInt)
+                .description("SSH sessions open through the SSH gateway").register(registry);
+        return this;
+    }
+
+    @Override
+    public void lifecycle(Operation operation, String flavorId, long millis) {
+        Timer.builder("atelier.instance.lifecycle")
+                .description("From a create or start to RUNNING (queue included); a stop's runtime work")
+                .tags("operation", operation.name().toLowerCase(Locale.ROOT), "runtime", runtime, "flavor", flavorId)
+                .serviceLevelObjectives(LIFECYCLE_BUCKETS).register(registry)
+                .record(millis, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void reconcilePass(long nanos, boolean failed) {
+        Timer.builder("atelier.reconciler.pass").description("Reconciler passes over one instance")
+                .tag("outcome", failed ? "error" : "ok").serviceLevelObjectives(REQUEST_BUCKETS).register(registry)
+                .record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** A call to the runtime took {@code nanos}; {@code failed}: it threw. */
+    void runtimeCall(String operation, long nanos, boolean failed) {
+        Timer.builder("atelier.runtime.calls").description("Calls to the runtime that runs instances")
+                .tags("operation", operation, "runtime", runtime, "outcome", failed ? "error" : "ok")
+                .serviceLevelObjectives(REQUEST_BUCKETS).register(registry).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void answered(String method, String route, int status, ErrorCode failure, double millis) {
+        Timer.builder("atelier.http.server.requests").description("HTTP requests answered, by route template")
+                .tags("method", method, "route", route, "status", Integer.toString(status))
+                .serviceLevelObjectives(REQUEST_BUCKETS).register(registry)
+                .record(Math.round(millis * 1000), TimeUnit.MICROSECONDS);
+        if (failure != null && AUTH_FAILURES.contains(failure)) {
+            authFailures(failure).increment();
+        }
+    }
+
+    /** The metrics now, in Prometheus's text format (version 0.0.4). */
+    public String scrape() {
+        refreshCensus();
+        return registry.scrape();
+    }
+
+    private synchronized void refreshCensus() {
+        long now = System.currentTimeMillis();
+        if (census == null || now - censusAt < CENSUS_EVERY_MS) {
+            return;
+        }
+        censusAt = now;
+        instances.register(census.instances().stream().map(c -> MultiGauge.Row.of(Tags.of("status", c.status(),
+                "pool", c.poolId() == null ? Pool.DEFAULT_ID : c.poolId()), c.count())).toList(), true);
+        java.util.Map<String, SqlCensus.QueueCount> queues = new java.util.TreeMap<>();
+        poolIds.forEach(id -> queues.put(id, new SqlCensus.QueueCount(id, 0, now)));
+        census.queues().forEach(q -> queues.put(q.poolId(), q));
+        queueLength.register(queues.values().stream().map(q -> MultiGauge.Row.of(Tags.of("pool", q.poolId()),
+                q.waiting())).toList(), true);
+        queueOldest.register(queues.values().stream().map(q -> MultiGauge.Row.of(Tags.of("pool", q.poolId()),
+                Math.max(0, now - q.oldestSince()) / 1000.0)).toList(), true);
+    }
+
+    @Override
+    public void close() {
+        gc.close();
+        registry.close();
+    }
+
+    private static Duration[] seconds(long... values) {
+        Duration[] d = new Duration[values.length];
+        for (int i = 0; i < values.length; i++) {
+            d[i] = Duration.ofSeconds(values[i]);
+        }
+        return d;
+    }
+}
