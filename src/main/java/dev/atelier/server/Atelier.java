@@ -142,7 +142,13 @@ public final class Atelier implements AutoCloseable {
         this.ssh = config.http().sshPort() < 0 || shell.isEmpty() ? null : new SshGateway(config.http().host(),
                 config.http().sshPort(), config.dataDir().resolve("ssh_host_key"), sshAccess, shell.get(), activity);
         this.http = new HttpApi(config.http().host(), config.http().port(), authenticator, identity, List.of(
-                new HealthRoutes(() -> ready, parts.capabilities()),
+                new HealthRoutes(() -> ready, parts.capabilities(), List.of(
+                        new HealthRoutes.Check("database", database::ping),
+                        new HealthRoutes.Check("runtime", () -> {
+                            runtime.instancesOnHost(); // a question its engine must answer
+                            return config.engine().kind() + " answers";
+                        }),
+                        new HealthRoutes.Check("disk", () -> DataDirSpace.check(config.dataDir())))),
                 new NotebookRoutes(instances, catalog, images, storage, gateway::publicUrl, sshAccess, this::sshUri,
                         reads, pools, clock),
                 new ImageRoutes(images), new EventRoutes(events, instances),
@@ -151,7 +157,7 @@ public final class Atelier implements AutoCloseable {
                 new QuotaRoutes(quotas, identity),
                 new IdentityRoutes(identity), gateway, new KeyPairRoutes(sshAccess),
                 new MetricsRoutes(metrics::scrape, config.http().metricsToken(), authenticator)),
-                Database::unavailable, metrics);
+                Database::unavailable, metrics, config.http().slowRequest());
         metrics.counting(new SqlCensus(database), pools.all().stream().map(dev.atelier.core.model.Pool::id).toList())
                 .reconcilerQueue(reconciler::queueDepth).gateway(gateway.traffic());
         if (ssh != null) {

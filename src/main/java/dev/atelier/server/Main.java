@@ -132,6 +132,16 @@ public final class Main {
                         + "ATELIER_CLUSTER_ACCESS; default ${DEFAULT-VALUE}).")
         String clusterAccess;
 
+        @Option(names = "--log-format", defaultValue = "${env:ATELIER_LOG_FORMAT:-text}",
+                description = "text (for people) or json (one object a line, for a log collector) (env "
+                        + "ATELIER_LOG_FORMAT; default ${DEFAULT-VALUE}).")
+        String logFormat;
+
+        @Option(names = "--slow-request-ms", defaultValue = "${env:ATELIER_SLOW_REQUEST_MS:-2000}",
+                description = "API requests slower than this are logged as slow, with their request id (env "
+                        + "ATELIER_SLOW_REQUEST_MS; default ${DEFAULT-VALUE}).")
+        long slowRequestMs;
+
         @Option(names = "--metrics-token", defaultValue = "${env:ATELIER_METRICS_TOKEN}",
                 description = "The bearer token Prometheus reads /metrics with; without one only the service "
                         + "administrator may read them (env ATELIER_METRICS_TOKEN; prefer the variable: a command "
@@ -158,12 +168,21 @@ public final class Main {
                 System.err.println("atelier: cannot start: " + rootMessage(e));
                 return 1;
             }
+            if (!logFormat.equals("text") && !logFormat.equals("json")) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--log-format must be text or json");
+            }
+            if (slowRequestMs < 1) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--slow-request-ms must be positive");
+            }
             System.setProperty("atelier.log.dir", dataDir.resolve("logs").toAbsolutePath().toString());
+            if (logFormat.equals("json")) {
+                System.setProperty("logback.configurationFile", "logback-json.xml");
+            }
             Atelier atelier;
             try {
                 atelier = Atelier.start(ServerConfig.defaults(dataDir, host, port, databaseUrl)
                         .withHttp(new ServerConfig.Http(host, port, publicUrl, notebookDomain, sshPort,
-                                metricsToken))
+                                metricsToken, java.time.Duration.ofMillis(slowRequestMs)))
                         .withIsolation(sandbox, requireIsolation, instanceNetwork)
                         .withLifecycle(new ServerConfig.Lifecycle(ServerConfig.DEFAULT_HEALTH_INTERVAL,
                                 ServerConfig.DEFAULT_RECONCILER_WORKERS, Duration.ofDays(eventRetentionDays)))

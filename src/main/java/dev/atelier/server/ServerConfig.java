@@ -139,12 +139,21 @@ public record ServerConfig(Path dataDir, String databaseUrl, Http http, Instance
      * {@code /metrics} with (null: only the service administrator may read metrics); at least 16 characters.
      */
     public record Http(String host, int port, String publicUrl, String notebookDomain, int sshPort,
-                       String metricsToken) {
+                       String metricsToken, Duration slowRequest) {
+        /** API requests slower than this are logged as slow unless told otherwise. */
+        public static final Duration DEFAULT_SLOW_REQUEST = Duration.ofSeconds(2);
+
         public Http(String host, int port, String publicUrl, String notebookDomain, int sshPort) {
-            this(host, port, publicUrl, notebookDomain, sshPort, null);
+            this(host, port, publicUrl, notebookDomain, sshPort, null, DEFAULT_SLOW_REQUEST);
+        }
+
+        public Http(String host, int port, String publicUrl, String notebookDomain, int sshPort,
+                    String metricsToken) {
+            this(host, port, publicUrl, notebookDomain, sshPort, metricsToken, DEFAULT_SLOW_REQUEST);
         }
 
         public Http {
+            positive(slowRequest, "the slow-request threshold");
             metricsToken = metricsToken == null || metricsToken.isBlank() ? null : metricsToken.trim();
             if (metricsToken != null && metricsToken.length() < 16) {
                 throw new IllegalArgumentException("the metrics token (ATELIER_METRICS_TOKEN) must be at least 16 "

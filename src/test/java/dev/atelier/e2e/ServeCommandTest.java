@@ -90,6 +90,45 @@ class ServeCommandTest {
     }
 
     @Test
+    void jsonLogsAreOneObjectALineCarryingEachRequestsFields() throws Exception {
+        Path dataDir = dir.resolve("json");
+        ServeProcess server = serve(Map.of("ATELIER_LOG_FORMAT", "json"), "--data-dir", dataDir.toString(),
+                "--port", "0", "--ssh-port", "-1", "--slow-request-ms", "1");
+        try {
+            HttpResponse<String> live = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create(server.url() + "/health/ready")).header("X-Request-Id", "trace-42").build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(live.statusCode()).isEqualTo(200);
+            String ours = live.headers().firstValue("X-Request-Id").orElseThrow();
+            assertThat(ours).as("ours stays unique: the audit log is keyed by it").isNotEqualTo("trace-42");
+            server.process().toHandle().destroy();
+            assertThat(server.process().waitFor(15, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            server.process().destroyForcibly();
+        }
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        List<com.fasterxml.jackson.databind.JsonNode> lines = new ArrayList<>();
+        for (String file : List.of("logs/atelier.log", "logs/access.log")) {
+            for (String line : Files.readAllLines(dataDir.resolve(file))) {
+                lines.add(json.readTree(line)); // every line is one JSON object
+            }
+        }
+        assertThat(lines).anyMatch(l -> l.path("formattedMessage").asText().contains("Atelier is listening"));
+        var request = lines.stream().filter(l -> "/health/ready".equals(l.path("mdc").path("route").asText()))
+                .toList();
+        assertThat(request).as("the access line and the slow-request line").hasSize(2);
+        for (var l : request) {
+            assertThat(l.get("mdc").get("client_request_id").asText()).isEqualTo("trace-42");
+            assertThat(l.get("mdc").get("request_id").asText()).isNotBlank().isNotEqualTo("trace-42");
+            assertThat(l.get("mdc").get("status").asText()).isEqualTo("200");
+            assertThat(l.get("mdc").get("duration_ms").asLong()).isNotNegative();
+            assertThat(l.get("timestamp").asLong()).isPositive();
+        }
+        assertThat(request).anyMatch(l -> l.get("level").asText().equals("WARN")
+                && l.get("formattedMessage").asText().startsWith("slow request "));
+    }
+
+    @Test
     void aBadDatabaseUrlIsReportedInOneLineAndTheServerExits() throws Exception {
         Process p = java(Map.of(), "serve", "--data-dir", dir.toString(), "--port", "0", "--database-url",
                 "jdbc:mysql://nowhere/db");

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.atelier.support.CuttableProxy;
 import dev.atelier.support.Postgres;
+import dev.atelier.support.PlainClient;
 import dev.atelier.support.SignedClient;
 import dev.atelier.support.SignedClient.Response;
 import dev.atelier.support.TestServer;
@@ -36,9 +37,18 @@ class StoreOutageTest {
             assertThat(down.errorCode()).isEqualTo("ModelArts.6101");
             assertThat(down.contentType()).startsWith("application/json");
             assertThat((System.nanoTime() - t0) / 1e9).as("answered without waiting long").isLessThan(12);
+            Response health = await().atMost(Duration.ofSeconds(20)).until(() -> PlainClient.anonymous(server.url())
+                    .send("GET", "/health/ready", null), r -> r.status() == 503);
+            assertThat(health.json().get("status").asText()).isEqualTo("failing");
+            assertThat(health.json().get("checks").get("database").get("ok").asBoolean()).isFalse();
+            assertThat(health.json().get("checks").get("disk").get("ok").asBoolean()).isTrue();
+            assertThat(health.body()).as("no address of the database to anyone").doesNotContain(
+                    Integer.toString(proxy.port()));
 
             proxy.restore();
             await().atMost(Duration.ofSeconds(30)).until(() -> api.get("/v1/{project_id}/notebooks").status() == 200);
+            await().atMost(Duration.ofSeconds(10)).until(() -> PlainClient.anonymous(server.url())
+                    .send("GET", "/health/ready", null).status() == 200);
             String id = api.post("/v1/{project_id}/notebooks", TestServer.createBody("after")).json().get("id").asText();
             // the reconciler works again too: the create is carried out (and fails, there is no notebook server)
             StartStopLeaseTest.awaitStatus(api, id, "CREATE_FAILED");

@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * The HTTP adapter: Javalin on Jetty with virtual threads. Every response is JSON and carries an
@@ -38,6 +39,8 @@ public final class HttpApi {
     private static final java.util.regex.Pattern PROJECT_IN_PATH = java.util.regex.Pattern.compile(
             "^/v[13]/(?!auth/)([^/]+)/");
     private static final String ERROR_WRITTEN = "atelier.error";
+    private static final java.util.regex.Pattern CLIENT_REQUEST_ID = java.util.regex.Pattern.compile(
+            "[A-Za-z0-9._:-]{1,64}");
     private static final long MAX_BODY_BYTES = 1024 * 1024;
     /** Bodies of requests that anyone may send without credentials (signing in): read only this far. */
     static final int MAX_ANONYMOUS_BODY_BYTES = 16 * 1024;
@@ -65,9 +68,9 @@ public final class HttpApi {
      */
     public HttpApi(String host, int port, Authenticator authenticator, IdentityService identity,
                    List<RouteModule> modules, java.util.function.Predicate<Throwable> storeUnavailable,
-                   RequestObserver observer) {
+                   RequestObserver observer, java.time.Duration slowRequest) {
         this.app = Javalin.create(cfg -> {
-            server(cfg, host, port, observer);
+            server(cfg, host, port, observer, slowRequest.toMillis());
             filters(cfg.routes, authenticator, identity);
             modules.forEach(m -> m.register(cfg.routes));
             errors(cfg.routes, storeUnavailable);
@@ -88,7 +91,8 @@ public final class HttpApi {
     }
 
     /** Jetty and Javalin: limits, timeouts, JSON everywhere, the access log. */
-    private static void server(JavalinConfig cfg, String host, int port, RequestObserver observer) {
+    private static void server(JavalinConfig cfg, String host, int port, RequestObserver observer,
+                               long slowRequestMs) {
         cfg.startup.showJavalinBanner = false;
         cfg.startup.showOldJavalinVersionWarning = false;
         cfg.concurrency.useVirtualThreads = true;
@@ -116,20 +120,38 @@ public final class HttpApi {
         });
         cfg.requestLogger.http((ctx, ms) -> {
             var endpoint = ctx.endpoints().matchedHttpEndpoint();
-            observer.answered(ctx.method().name(), endpoint == null ? "unmatched" : endpoint.path, ctx.statusCode(),
-                    ctx.attribute(FAILURE), ms);
+            String route = endpoint == null ? "unmatched" : endpoint.path;
+            observer.answered(ctx.method().name(), route, ctx.statusCode(), ctx.attribute(FAILURE), ms);
+            boolean gateway = ctx.path().startsWith(NotebookGateway.PREFIX);
+            // fields of the JSON log format (--log-format json)
+            MDC.put("method", ctx.method().name());
+            MDC.put("route", route);
+            MDC.put("status", Integer.toString(ctx.statusCode()));
+            MDC.put("duration_ms", Long.toString(Math.round(ms)));
             // notebook traffic is logged by the instance's own server (instance-logs/); failures here still are
-            if (!ctx.path().startsWith(NotebookGateway.PREFIX) || ctx.statusCode() >= 400) {
-                access.info("{} {} {} {} {}ms", ctx.attribute("request-id"), ctx.method(), ctx.path(),
-                        ctx.statusCode(), Math.round(ms));
+            if (!gateway || ctx.statusCode() >= 400) {
+                String theirs = MDC.get("client_request_id");
+                access.info("{} {} {} {} {}ms{}", ctx.attribute("request-id"), ctx.method(), ctx.path(),
+                        ctx.statusCode(), Math.round(ms), theirs == null ? "" : " client-request-id=" + theirs);
             }
+            if (!gateway && ms >= slowRequestMs) { // a notebook's own requests may take long (a big download)
+                log.warn("slow request {}: {} {} took {} ms (status {})", ctx.attribute("request-id"), ctx.method(),
+                        route, Math.round(ms), ctx.statusCode());
+            }
+            MDC.clear();
         });
     }
 
     /** Before every route: a request id, authentication, the project check; after every change: the audit. */
     private static void filters(RoutesConfig routes, Authenticator authenticator, IdentityService identity) {
         routes.before(ctx -> {
+            MDC.clear();
             String id = requestId();
+            MDC.put("request_id", id);
+            String theirs = clientRequestId(ctx.header("X-Request-Id"));
+            if (theirs != null) { // joins their logs to ours; ours stays unique (the audit log is keyed by it)
+                MDC.put("client_request_id", theirs);
+            }
             ctx.attribute("request-id", id);
             ctx.header("X-Request-Id", id);
             ctx.contentType("application/json");
@@ -140,9 +162,11 @@ public final class HttpApi {
                     return; // signing in is how a caller gets credentials
                 }
                 ctx.attribute(IDENTITY, identity);
-                ctx.attribute(CALLER, authenticator.authenticate(new SignedRequest(ctx.method().name(),
+                Caller caller = authenticator.authenticate(new SignedRequest(ctx.method().name(),
                         ctx.req().getRequestURI(), ctx.req().getQueryString(), name -> ctx.req().getHeader(name),
-                        ctx::bodyAsBytes), ctx.ip()));
+                        ctx::bodyAsBytes), ctx.ip());
+                ctx.attribute(CALLER, caller);
+                MDC.put("user", caller.userName());
             });
         }
         // every route of a project checks, before its handler, that the project is one of the caller's: no handler
@@ -222,6 +246,14 @@ public final class HttpApi {
         ctx.attribute(ERROR_WRITTEN, wire.code());
         ctx.attribute(FAILURE, failure);
         ctx.status(wire.status()).json(WireCodes.body(view, wire, message, ctx.attribute("request-id")));
+    }
+
+    /**
+     * The request id the client sent, where it is safe to log (letters, digits and {@code ._:-}, at most 64); else
+     * null. It is logged beside ours, never instead of it: a client may send the same one twice.
+     */
+    static String clientRequestId(String fromClient) {
+        return fromClient != null && CLIENT_REQUEST_ID.matcher(fromClient).matches() ? fromClient : null;
     }
 
     /**

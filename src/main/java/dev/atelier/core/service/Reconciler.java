@@ -203,6 +203,7 @@ public final class Reconciler {
                 return;
             }
             long began = System.nanoTime();
+            org.slf4j.MDC.put("instance_id", id); // on every line this pass logs, in the JSON log format
             try {
                 reconcile(id).ifPresent(after -> queue.addAfter(id, after.toMillis()));
                 telemetry.reconcilePass(System.nanoTime() - began, false);
@@ -211,6 +212,7 @@ public final class Reconciler {
                 log.error("reconciling instance {} failed; retrying", id, e);
                 queue.addAfter(id, 1000);
             } finally {
+                org.slf4j.MDC.remove("instance_id");
                 queue.done(id);
             }
         }

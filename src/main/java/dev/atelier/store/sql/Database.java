@@ -81,6 +81,12 @@ public final class Database implements AutoCloseable {
         dataSource.setMetricRegistry(registry);
     }
 
+    /** Asks the database a trivial question; throws when it cannot be reached. Returns what it is. */
+    public String ping() {
+        jdbi.withHandle(h -> h.createQuery("SELECT 1").mapTo(Integer.class).one());
+        return sqlite ? "SQLite answers" : "PostgreSQL answers";
+    }
+
     public Jdbi jdbi() {
         return jdbi;
     }
