@@ -46,9 +46,16 @@ public final class Metrics implements Telemetry, HttpApi.RequestObserver, AutoCl
     private static final Set<ErrorCode> AUTH_FAILURES = EnumSet.of(ErrorCode.AUTH_BAD_SIGNATURE,
             ErrorCode.AUTH_EXPIRED, ErrorCode.AUTH_MALFORMED, ErrorCode.TOKEN_INVALID, ErrorCode.TOKEN_EXPIRED,
             ErrorCode.SIGN_IN_FAILED, ErrorCode.TOO_MANY_SIGN_INS);
+    private static final Set<String> STANDARD_METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE",
+            "OPTIONS");
     /** The census is read at most this often, however often metrics are scraped. */
     private static final long CENSUS_EVERY_MS = 1000;
 
+    private record RequestKey(String method, String route, int status) {
+    }
+
+    private final java.util.concurrent.ConcurrentMap<RequestKey, Timer> requestTimers =
+            new java.util.concurrent.ConcurrentHashMap<>();
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final String runtime;
     private final JvmGcMetrics gc = new JvmGcMetrics();
@@ -154,9 +161,13 @@ public final class Metrics implements Telemetry, HttpApi.RequestObserver, AutoCl
 
     @Override
     public void answered(String method, String route, int status, ErrorCode failure, double millis) {
-        Timer.builder("atelier.http.server.requests").description("HTTP requests answered, by route template")
-                .tags("method", method, "route", route, "status", Integer.toString(status))
-                .serviceLevelObjectives(REQUEST_BUCKETS).register(registry)
+        // a client may send any method name: only the standard ones become label values
+        String m = STANDARD_METHODS.contains(method) ? method : "other";
+        // found again without building its id: this runs for every request, the gateway's too
+        requestTimers.computeIfAbsent(new RequestKey(m, route, status), k -> Timer.builder(
+                        "atelier.http.server.requests").description("HTTP requests answered, by route template")
+                        .tags("method", k.method(), "route", k.route(), "status", Integer.toString(k.status()))
+                        .serviceLevelObjectives(REQUEST_BUCKETS).register(registry))
                 .record(Math.round(millis * 1000), TimeUnit.MICROSECONDS);
         if (failure != null && AUTH_FAILURES.contains(failure)) {
             authFailures(failure).increment();

@@ -3,6 +3,7 @@ package dev.atelier.server;
 import dev.atelier.api.http.ClusterRoutes;
 import dev.atelier.api.http.EventRoutes;
 import dev.atelier.api.http.MetricsRoutes;
+import dev.atelier.api.http.ApiDocsRoutes;
 import dev.atelier.metrics.MeteredRuntime;
 import dev.atelier.metrics.Metrics;
 import dev.atelier.store.sql.SqlCensus;
@@ -156,7 +157,8 @@ public final class Atelier implements AutoCloseable {
                 new ClusterRoutes(pools, catalog), new WorkspaceRoutes(workspaces),
                 new QuotaRoutes(quotas, identity),
                 new IdentityRoutes(identity), gateway, new KeyPairRoutes(sshAccess),
-                new MetricsRoutes(metrics::scrape, config.http().metricsToken(), authenticator)),
+                new MetricsRoutes(metrics::scrape, config.http().metricsToken(), authenticator),
+                new ApiDocsRoutes()),
                 Database::unavailable, metrics, config.http().slowRequest());
         metrics.counting(new SqlCensus(database), pools.all().stream().map(dev.atelier.core.model.Pool::id).toList())
                 .reconcilerQueue(reconciler::queueDepth).gateway(gateway.traffic());
@@ -205,6 +207,11 @@ public final class Atelier implements AutoCloseable {
 
     public int port() {
         return http.port();
+    }
+
+    /** Every HTTP route this server serves ({@code "GET /v1/{project_id}/notebooks"}). */
+    public java.util.SortedSet<String> routes() {
+        return http.routes();
     }
 
     /** The SSH gateway's port, or -1 when SSH is off. */

@@ -238,6 +238,11 @@ public final class TestServer implements AutoCloseable {
         return atelier.sshPort();
     }
 
+    /** Every HTTP route the server serves. */
+    public java.util.SortedSet<String> routes() {
+        return atelier.routes();
+    }
+
     public String url() {
         return atelier.apiUrl();
     }

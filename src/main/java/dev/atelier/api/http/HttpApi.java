@@ -86,6 +86,18 @@ public final class HttpApi {
         return app.port();
     }
 
+    /** Every HTTP route served, as {@code "METHOD /path/{param}"}, sorted (filters and WebSockets left out). */
+    public java.util.SortedSet<String> routes() {
+        java.util.SortedSet<String> all = new java.util.TreeSet<>();
+        for (var parsed : app.unsafe.internalRouter.allHttpHandlers()) {
+            var e = parsed.endpoint;
+            if (e.method.isHttpMethod()) {
+                all.add(e.method.name() + " " + e.path);
+            }
+        }
+        return all;
+    }
+
     public void stop() {
         app.stop();
     }
