@@ -8,6 +8,7 @@ CREATE TABLE instance_events (
     kind        VARCHAR(32)  NOT NULL,
     actor       VARCHAR(32)  NOT NULL,
     actor_name  VARCHAR(255),
+    request_id  VARCHAR(36),
     status      VARCHAR(32)  NOT NULL,
     message     TEXT,
     PRIMARY KEY (instance_id, version, ordinal)

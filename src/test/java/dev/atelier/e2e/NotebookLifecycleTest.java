@@ -102,7 +102,8 @@ abstract class NotebookLifecycleTest {
             await().atMost(Duration.ofSeconds(30)).until(() -> get.apply(id).get("status").asText().equals("STOPPED"));
             await().atMost(Duration.ofSeconds(10)).until(() -> runtime().servers(id).isEmpty());
 
-            assertThat(api.post("/v1/{project_id}/notebooks/" + id + "/start", null).status()).isEqualTo(200);
+            Response started = api.post("/v1/{project_id}/notebooks/" + id + "/start", null);
+            assertThat(started.status()).isEqualTo(200);
             JsonNode again = await().atMost(Duration.ofSeconds(30)).until(() -> get.apply(id),
                     n -> n.get("status").asText().equals("RUNNING"));
             Jupyter restarted = new Jupyter(again.get("url").asText(), again.get("token").asText());
@@ -119,6 +120,9 @@ abstract class NotebookLifecycleTest {
             assertThat(events.get("total").asLong()).isEqualTo(6);
             assertThat(events.get("data").get(1).get("actor").get("name").asText())
                     .isEqualTo(server.credentials().get("user_name").asText());
+            assertThat(events.get("data").get(1).get("actor").get("request_id").asText())
+                    .as("the request that asked for the start").isEqualTo(started.requestId());
+            assertThat(events.get("data").get(0).get("actor").has("request_id")).as("Atelier's own: none").isFalse();
             JsonNode page = api.get("/v1/{project_id}/notebooks/" + id + "/events?offset=4&limit=4").json();
             assertThat(page.get("data")).hasSize(2);
             assertThat(page.get("data").get(1).get("type").asText()).isEqualTo("CREATED");

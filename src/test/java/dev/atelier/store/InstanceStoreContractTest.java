@@ -99,8 +99,9 @@ abstract class InstanceStoreContractTest {
         store.update(running, 2000, List.of(event(i.id(), 2, InstanceEvent.Kind.RUNNING))).orElseThrow();
         assertThat(store.update(running, 2500, List.of(event(i.id(), 2, InstanceEvent.Kind.FAILED))))
                 .as("a stale write").isEmpty();
-        assertThat(events.page(i.id(), 0, 10).items()).extracting(InstanceEvent::kind)
-                .containsExactly(InstanceEvent.Kind.RUNNING, InstanceEvent.Kind.CREATED);
+        assertThat(events.page(i.id(), 0, 10).items()).extracting(InstanceEvent::kind, InstanceEvent::requestId)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(InstanceEvent.Kind.RUNNING, "req-2"),
+                        org.assertj.core.groups.Tuple.tuple(InstanceEvent.Kind.CREATED, "req-1"));
         assertThat(events.deleteBefore(1500)).isEqualTo(1);
         assertThat(events.page(i.id(), 0, 10).total()).isEqualTo(1);
         assertThat(store.delete(i.id(), 2)).isTrue();
@@ -109,7 +110,7 @@ abstract class InstanceStoreContractTest {
 
     private static InstanceEvent event(String id, long version, InstanceEvent.Kind kind) {
         return new InstanceEvent(id, version, 0, version * 1000, kind, InstanceEvent.Actor.SYSTEM, null,
-                InstanceStatus.RUNNING, "ü " + kind);
+                "req-" + version, InstanceStatus.RUNNING, "ü " + kind);
     }
 
     @Test

@@ -41,12 +41,13 @@ public final class EventRoutes implements RouteModule {
                      String status, String message, Actor actor) {
     }
 
-    record Actor(String type, String name) {
+    /** {@code requestId}: the API request a person made the change with (null for Atelier's own changes). */
+    record Actor(String type, String name, String requestId) {
     }
 
     static EventView view(InstanceEvent e) {
         return new EventView(e.version() + "." + e.ordinal(), e.instanceId(), e.at(),
                 Instant.ofEpochMilli(e.at()).toString(), e.kind().name(), e.kind().level().name(), e.status().name(),
-                e.message(), new Actor(e.actor().name(), e.actorName()));
+                e.message(), new Actor(e.actor().name(), e.actorName(), e.requestId()));
     }
 }

@@ -176,7 +176,7 @@ public final class HttpApi {
                 ctx.attribute(IDENTITY, identity);
                 Caller caller = authenticator.authenticate(new SignedRequest(ctx.method().name(),
                         ctx.req().getRequestURI(), ctx.req().getQueryString(), name -> ctx.req().getHeader(name),
-                        ctx::bodyAsBytes), ctx.ip());
+                        ctx::bodyAsBytes), ctx.ip()).inRequest(ctx.attribute("request-id"));
                 ctx.attribute(CALLER, caller);
                 MDC.put("user", caller.userName());
             });

@@ -10,13 +10,24 @@ import java.util.Set;
  * credential they used (an access key, or "token"), and, for a token, the one project it is scoped to.
  */
 public record Caller(String userId, String userName, String credential, boolean serviceAdmin,
-                     Map<String, String> roles, String tokenProject) {
+                     Map<String, String> roles, String tokenProject, String requestId) {
 
     public static final String PROJECT_ADMIN = "admin";
     public static final String MEMBER = "member";
 
     public Caller {
         roles = Map.copyOf(roles);
+    }
+
+    /** A caller outside any request (commands run on the data dir, tests). */
+    public Caller(String userId, String userName, String credential, boolean serviceAdmin, Map<String, String> roles,
+                  String tokenProject) {
+        this(userId, userName, credential, serviceAdmin, roles, tokenProject, null);
+    }
+
+    /** The same caller making request {@code id}: what it changes is traced to that request (its events). */
+    public Caller inRequest(String id) {
+        return new Caller(userId, userName, credential, serviceAdmin, roles, tokenProject, id);
     }
 
     public Set<String> projects() {

@@ -6,9 +6,11 @@ package dev.atelier.core.model;
  * failed). Events are written in the same transaction as the change they describe, so none is lost or doubled.
  *
  * @param version the instance's version the change produced; with {@code ordinal}, an event's place in its history
+ * @param requestId the API request a person made the change with, to find it in the logs and the audit log; else
+ *                  null
  */
 public record InstanceEvent(String instanceId, long version, int ordinal, long at, Kind kind, Actor actor,
-                            String actorName, InstanceStatus status, String message) {
+                            String actorName, String requestId, InstanceStatus status, String message) {
 
     /** What happened. */
     public enum Kind {

@@ -61,7 +61,7 @@ public final class History {
         for (int n = 0; n < drafts.size(); n++) {
             Draft d = drafts.get(n);
             events.add(new InstanceEvent(after.id(), before.version() + 1, n, at, d.kind(), cause.actor(), cause.name(),
-                    after.status(), d.message()));
+                    cause.requestId(), after.status(), d.message()));
         }
         return events;
     }
@@ -120,8 +120,8 @@ public final class History {
     }
 
     private static InstanceEvent event(Instance i, long version, int ordinal, Kind kind, Cause cause, String message) {
-        return new InstanceEvent(i.id(), version, ordinal, i.updateAt(), kind, cause.actor(), cause.name(), i.status(),
-                message);
+        return new InstanceEvent(i.id(), version, ordinal, i.updateAt(), kind, cause.actor(), cause.name(),
+                cause.requestId(), i.status(), message);
     }
 
     private record Draft(Kind kind, String message) {

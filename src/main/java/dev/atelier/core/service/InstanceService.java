@@ -111,7 +111,7 @@ public final class InstanceService {
         // the quota and the name are checked in the insert's own transaction: two creates at once cannot both pass
         switch (store.insert(instance, new InstanceStore.Admission(limit, req.uniqueName(), workspaceLimit),
                 req.ssh(), History.created(instance, Cause.person(caller.userId(), caller.userName(),
-                        instance.ownerId())))) {
+                        instance.ownerId(), caller.requestId())))) {
             case QUOTA_EXCEEDED -> throw quotaExceeded(feature, limit,
                     store.countOwned(projectId, caller.userId(), feature));
             case NAME_TAKEN -> throw new AtelierException(ErrorCode.NAME_TAKEN, "an instance named " + name
@@ -382,7 +382,7 @@ public final class InstanceService {
             Instance next = change.apply(current);
             long now = clock.millis();
             var written = store.update(next, now, History.between(current, next,
-                    Cause.person(caller.userId(), caller.userName(), current.ownerId()), now));
+                    Cause.person(caller.userId(), caller.userName(), current.ownerId(), caller.requestId()), now));
             if (written.isPresent()) {
                 onChange.accept(current.id());
                 return written.get();

@@ -22,12 +22,13 @@ public final class SqlEventStore implements EventStore {
             return;
         }
         PreparedBatch batch = h.prepareBatch("INSERT INTO instance_events (instance_id, version, ordinal, at, kind, "
-                + "actor, actor_name, status, message) VALUES (:instance_id, :version, :ordinal, :at, :kind, :actor, "
-                + ":actor_name, :status, :message)");
+                + "actor, actor_name, request_id, status, message) VALUES (:instance_id, :version, :ordinal, :at, "
+                + ":kind, :actor, :actor_name, :request_id, :status, :message)");
         for (InstanceEvent e : events) {
             batch.bind("instance_id", e.instanceId()).bind("version", e.version()).bind("ordinal", e.ordinal())
                     .bind("at", e.at()).bind("kind", e.kind().name()).bind("actor", e.actor().name())
-                    .bind("actor_name", e.actorName()).bind("status", e.status().name())
+                    .bind("actor_name", e.actorName()).bind("request_id", e.requestId())
+                    .bind("status", e.status().name())
                     .bind("message", e.message()).add();
         }
         batch.execute();
@@ -43,12 +44,13 @@ public final class SqlEventStore implements EventStore {
             long total = h.createQuery("SELECT COUNT(*) FROM instance_events WHERE instance_id = :id")
                     .bind("id", instanceId).mapTo(Long.class).one();
             List<InstanceEvent> items = h.createQuery("SELECT instance_id, version, ordinal, at, kind, actor, "
-                            + "actor_name, status, message FROM instance_events WHERE instance_id = :id "
+                            + "actor_name, request_id, status, message FROM instance_events WHERE instance_id = :id "
                             + "ORDER BY version DESC, ordinal DESC LIMIT :limit OFFSET :offset")
                     .bind("id", instanceId).bind("limit", limit).bind("offset", offset)
                     .map((rs, ctx) -> new InstanceEvent(rs.getString("instance_id"), rs.getLong("version"),
                             rs.getInt("ordinal"), rs.getLong("at"), InstanceEvent.Kind.valueOf(rs.getString("kind")),
                             InstanceEvent.Actor.valueOf(rs.getString("actor")), rs.getString("actor_name"),
+                            rs.getString("request_id"),
                             InstanceStatus.valueOf(rs.getString("status")), rs.getString("message")))
                     .list();
             return new EventPage(items, total);
