@@ -26,10 +26,10 @@ import picocli.CommandLine.Parameters;
  * waited for; 4 the wait timed out.
  */
 @Command(name = "notebook", mixinStandardHelpOptions = true,
-        description = "Notebook instances: list, show, create, start, stop, delete, renew, events.",
+        description = "Notebook instances: list, show, create, start, stop, delete, renew, events, open.",
         subcommands = {NotebookCommands.ListCmd.class, NotebookCommands.Show.class, NotebookCommands.Create.class,
                 NotebookCommands.Start.class, NotebookCommands.Stop.class, NotebookCommands.Delete.class,
-                NotebookCommands.Renew.class, NotebookCommands.Events.class})
+                NotebookCommands.Renew.class, NotebookCommands.Events.class, NotebookCommands.Open.class})
 final class NotebookCommands {
     static final int REFUSED = 1;
     static final int UNREACHABLE = 2;
@@ -54,6 +54,10 @@ final class NotebookCommands {
         String url;
         @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or json (default ${DEFAULT-VALUE}).")
         String output;
+        @Option(names = "--profile", defaultValue = "${env:ATELIER_PROFILE}",
+                description = "A profile written by atelier login (env ATELIER_PROFILE; default: the data dir's "
+                        + "credentials, else the profile named default).")
+        String profile;
 
         PrintStream out = System.out;
         PrintStream err = System.err;
@@ -68,9 +72,7 @@ final class NotebookCommands {
                 err.println("atelier: --output must be table or json");
                 return UNREACHABLE;
             }
-            String base = url != null && !url.isBlank() ? url : AdminCommands.runningServer(dataDir);
-            try (ApiClient api = ApiClient.of(base != null ? base : "http://127.0.0.1:8080",
-                    credentials != null ? credentials : dataDir.resolve(Bootstrap.CREDENTIALS_FILE))) {
+            try (ApiClient api = client()) {
                 return work.run(api);
             } catch (ApiClient.Unreachable e) {
                 err.println("atelier: " + e.getMessage());
@@ -79,6 +81,27 @@ final class NotebookCommands {
                 err.println("atelier: " + e.getMessage());
                 return UNREACHABLE;
             }
+        }
+
+        /**
+         * Whose credentials: {@code --credentials}; else {@code --profile}; else the data dir's credentials file; else
+         * the profile named default. Where: {@code --url}, else the profile's, else the server running on the data dir.
+         */
+        ApiClient client() throws java.io.IOException {
+            Path file = credentials != null ? credentials : dataDir.resolve(Bootstrap.CREDENTIALS_FILE);
+            boolean useProfile = credentials == null && (profile != null && !profile.isBlank()
+                    || !java.nio.file.Files.isReadable(file));
+            if (useProfile) {
+                String name = profile != null && !profile.isBlank() ? profile : Profiles.DEFAULT;
+                Path profiles = Profiles.file(System.getenv());
+                Profiles.Profile p = Profiles.read(profiles, name).orElseThrow(() -> new java.io.IOException(
+                        "no profile " + name + " in " + profiles + " and no " + file + ": run atelier login, or give "
+                                + "--data-dir or --credentials"));
+                return new ApiClient(url != null && !url.isBlank() ? url : p.url(), p.projectId(), p.accessKey(),
+                        p.secretKey());
+            }
+            String base = url != null && !url.isBlank() ? url : AdminCommands.runningServer(dataDir);
+            return ApiClient.of(base != null ? base : "http://127.0.0.1:8080", file);
         }
 
         /** Prints the answer (or the API's refusal); its exit code. */
@@ -325,6 +348,28 @@ final class NotebookCommands {
             return c.run(api -> c.print(api.send("PATCH", NOTEBOOKS + "/" + AdminCommands.enc(id)
                     + "/lease?duration=" + hours * 3_600_000L, ""), lease -> c.out.println("auto stop at "
                     + Instant.ofEpochMilli(lease.path("create_at").asLong() + lease.path("duration").asLong()))));
+        }
+    }
+
+    @Command(name = "open", description = "Print the notebook's address with its token, ready for a browser.")
+    static final class Open implements Callable<Integer> {
+        @Mixin
+        Connection c;
+        @Parameters(index = "0", description = "Instance id.")
+        String id;
+
+        @Override
+        public Integer call() {
+            return c.run(api -> {
+                ApiClient.Response r = api.send("GET", NOTEBOOKS + "/" + AdminCommands.enc(id), null);
+                if (r.ok() && !"RUNNING".equals(r.json().path("status").asText())) {
+                    c.err.println("atelier: " + id + " is " + r.json().path("status").asText()
+                            + ", not RUNNING: start it first (atelier notebook start " + id + " --wait)");
+                    return REFUSED;
+                }
+                return c.print(r, nb -> c.out.println(nb.path("url").asText() + "?token="
+                        + nb.path("token").asText()));
+            });
         }
     }
 

@@ -48,6 +48,18 @@ class NotebookCliTest {
             Run json = atelier(server, "list", "-o", "json");
             assertThat(new ObjectMapper().readTree(json.out()).get("data").get(0).get("id").asText()).isEqualTo(id);
 
+            Run open = atelier(server, "open", id);
+            assertThat(open.exit()).as(open.err()).isZero();
+            assertThat(open.out().trim()).startsWith(server.url() + "/notebook/" + id + "/tree?token=");
+            var http = java.net.http.HttpClient.newHttpClient();
+            var first = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(open.out().trim())).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(first.statusCode()).as("the token is taken, for a cookie").isEqualTo(302);
+            String cookie = first.headers().allValues("Set-Cookie").getFirst().split(";")[0];
+            var page = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(server.url() + "/notebook/"
+                    + id + "/tree")).header("Cookie", cookie).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(page.statusCode()).as("the address opens the notebook").isEqualTo(200);
+
             Run stopped = atelier(server, "stop", id, "--wait");
             assertThat(stopped.exit()).as(stopped.err()).isZero();
             assertThat(stopped.err()).contains("from-cli: STOPPED");
@@ -63,6 +75,47 @@ class NotebookCliTest {
             Run gone = atelier(server, "show", id);
             assertThat(gone.exit()).isEqualTo(1);
             assertThat(gone.err()).contains("does not exist").doesNotContain("\tat ");
+        }
+    }
+
+    @Test
+    void loginKeepsAnOwnerOnlyProfileThatTheOtherCommandsUse() throws Exception {
+        try (TestServer server = TestServer.sqlite(dir.resolve("data"))) {
+            Path config = dir.resolve("config/profiles.json");
+            var creds = server.credentials();
+            Process login = ServeProcess.java(dir, Map.of("ATELIER_CONFIG", config.toString()), false, List.of("login",
+                    "--url", server.url(), "--user", creds.get("user_name").asText(), "--profile", "work",
+                    "--project", creds.get("project_name").asText(), "--password-stdin"));
+            login.getOutputStream().write((creds.get("password").asText() + "\n").getBytes(StandardCharsets.UTF_8));
+            login.getOutputStream().close();
+            String said = new String(login.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            String err = new String(login.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(login.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(login.exitValue()).as(err).isZero();
+            assertThat(said).contains("profile work written to " + config);
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(java.nio.file.Files
+                    .getPosixFilePermissions(config))).isEqualTo("rw-------");
+            String kept = java.nio.file.Files.readString(config);
+            assertThat(kept).contains("\"access_key\"").doesNotContain(creds.get("password").asText())
+                    .doesNotContain(creds.get("secret_key").asText()); // a key of its own, not the data dir's
+
+            Process list = ServeProcess.java(dir, Map.of("ATELIER_CONFIG", config.toString()), false, List.of(
+                    "notebook", "list", "--profile", "work", "--data-dir", dir.resolve("elsewhere").toString()));
+            String table = new String(list.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(list.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(list.exitValue()).isZero();
+            assertThat(table).contains("0 in all");
+
+            Process wrong = ServeProcess.java(dir, Map.of("ATELIER_CONFIG", config.toString()), false, List.of("login",
+                    "--url", server.url(), "--user", creds.get("user_name").asText(), "--project",
+                    creds.get("project_name").asText(), "--password-stdin"));
+            wrong.getOutputStream().write("not-the-password\n".getBytes(StandardCharsets.UTF_8));
+            wrong.getOutputStream().close();
+            String refused = new String(wrong.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(wrong.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(wrong.exitValue()).isEqualTo(1);
+            assertThat(refused).startsWith("atelier: ").doesNotContain("\tat ");
+            assertThat(java.nio.file.Files.readString(config)).as("a failed login changes nothing").isEqualTo(kept);
         }
     }
 
