@@ -26,10 +26,10 @@ import picocli.CommandLine.Parameters;
  * waited for; 4 the wait timed out.
  */
 @Command(name = "notebook", mixinStandardHelpOptions = true,
-        description = "Notebook instances: list, show, create, start, stop, delete, renew, events, open.",
+        description = "Notebook instances: list, show, create, start, stop, delete, renew, events, open, ssh.",
         subcommands = {NotebookCommands.ListCmd.class, NotebookCommands.Show.class, NotebookCommands.Create.class,
                 NotebookCommands.Start.class, NotebookCommands.Stop.class, NotebookCommands.Delete.class,
-                NotebookCommands.Renew.class, NotebookCommands.Events.class, NotebookCommands.Open.class})
+                NotebookCommands.Renew.class, NotebookCommands.Events.class, NotebookCommands.Open.class, NotebookSsh.class})
 final class NotebookCommands {
     static final int REFUSED = 1;
     static final int UNREACHABLE = 2;
@@ -248,10 +248,21 @@ final class NotebookCommands {
         Integer autoStopHours;
         @Option(names = "--description", description = "A description.")
         String description;
+        @Option(names = "--ssh-key", description = "A key pair that may reach it over SSH (atelier keypair add).")
+        List<String> sshKeys = new ArrayList<>();
+        @Option(names = "--ssh-allow", defaultValue = "0.0.0.0/0",
+                description = "Addresses (CIDR, comma-separated) SSH is allowed from (default ${DEFAULT-VALUE}).",
+                split = ",")
+        List<String> sshAllow;
 
         @Override
         public Integer call() {
             ObjectNode body = JSON.createObjectNode().put("name", name).put("flavor", flavor).put("image_id", image);
+            if (!sshKeys.isEmpty()) {
+                ObjectNode ssh = body.putArray("endpoints").addObject().put("service", "SSH");
+                sshKeys.forEach(ssh.putArray("key_pair_names")::add);
+                sshAllow.forEach(ssh.putArray("allowed_access_ips")::add);
+            }
             if (description != null) {
                 body.put("description", description);
             }

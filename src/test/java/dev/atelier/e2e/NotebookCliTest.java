@@ -23,9 +23,13 @@ class NotebookCliTest {
     }
 
     private Run atelier(TestServer server, String... args) throws Exception {
-        List<String> all = new ArrayList<>(List.of("notebook"));
-        all.addAll(List.of(args));
-        all.addAll(List.of("--data-dir", server.dataDir().toString(), "--url", server.url()));
+        List<String> all = new ArrayList<>(List.of(args));
+        if (!List.of("keypair", "image", "notebook").contains(args[0])) {
+            all.addFirst("notebook");
+        }
+        int end = all.indexOf("--"); // what follows is the command ssh runs
+        all.addAll(end < 0 ? all.size() : end, List.of("--data-dir", server.dataDir().toString(), "--url",
+                server.url()));
         Process p = ServeProcess.java(dir, Map.of(), false, all);
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -75,6 +79,41 @@ class NotebookCliTest {
             Run gone = atelier(server, "show", id);
             assertThat(gone.exit()).isEqualTo(1);
             assertThat(gone.err()).contains("does not exist").doesNotContain("\tat ");
+        }
+    }
+
+    @Test
+    void keyPairsAndImagesAreManagedAndAnInstanceIsReachedOverSshFromTheCommandLine() throws Exception {
+        try (TestServer server = TestServer.sqlite(dir.resolve("data"))) {
+            Path key = dir.resolve("laptop");
+            assertThat(new ProcessBuilder("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key.toString()).start()
+                    .waitFor()).isZero();
+            Run added = atelier(server, "keypair", "add", "laptop", key + ".pub");
+            assertThat(added.exit()).as(added.err()).isZero();
+            assertThat(added.out()).startsWith("laptop SHA256:");
+            assertThat(atelier(server, "keypair", "list").out()).containsPattern("laptop +SHA256:");
+
+            Run created = atelier(server, "notebook", "create", "reachable", "--ssh-key", "laptop", "--ssh-allow",
+                    "127.0.0.1", "--wait");
+            assertThat(created.exit()).as(created.err()).isZero();
+            String id = created.out().trim();
+            Run printed = atelier(server, "notebook", "ssh", id, "--print");
+            assertThat(printed.out().trim()).isEqualTo("ssh -p " + server.sshPort() + " " + id + "@127.0.0.1");
+            Run ran = atelier(server, "notebook", "ssh", id, "-i", key.toString(), "-O", "StrictHostKeyChecking=no",
+                    "-O", "UserKnownHostsFile=/dev/null", "-O", "BatchMode=yes", "-O", "LogLevel=ERROR", "--",
+                    "echo", "hello-from-the-cli");
+            assertThat(ran.exit()).as(ran.err()).isZero();
+            assertThat(ran.out()).contains("hello-from-the-cli");
+
+            assertThat(atelier(server, "image", "list").out()).containsPattern("debian-jupyter +12 +ACTIVE");
+            Run registered = atelier(server, "image", "register", "team/pandas-env:1.0");
+            assertThat(registered.exit()).as(registered.err()).isZero();
+            String image = registered.out().trim().split(" ")[0];
+            assertThat(atelier(server, "image", "list", "--name", "pandas").out()).contains(image);
+            Run deleted = atelier(server, "image", "delete", image);
+            assertThat(deleted.exit()).as(deleted.err()).isZero();
+            assertThat(deleted.out().trim()).isEqualTo(image + " deleted");
+            assertThat(atelier(server, "keypair", "delete", "nobody").exit()).isEqualTo(1);
         }
     }
 
