@@ -1,11 +1,9 @@
 package dev.atelier.metrics;
 
-import dev.atelier.api.http.GatewayTraffic;
-import dev.atelier.api.http.HttpApi;
 import dev.atelier.core.ErrorCode;
 import dev.atelier.core.model.Pool;
+import dev.atelier.core.port.Census;
 import dev.atelier.core.port.Telemetry;
-import dev.atelier.store.sql.SqlCensus;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -35,7 +33,7 @@ import java.util.function.IntSupplier;
  * (route templates, statuses, pools, flavors, runtimes), never an instance id or a user name. docs/observability.md
  * lists them.
  */
-public final class Metrics implements Telemetry, HttpApi.RequestObserver, AutoCloseable {
+public final class Metrics implements Telemetry, AutoCloseable {
     /** Lifecycle durations: from seconds (a local start) to the half hour a cluster may take to pull an image. */
     private static final Duration[] LIFECYCLE_BUCKETS = seconds(1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1800);
     private static final Duration[] REQUEST_BUCKETS = {Duration.ofMillis(5), Duration.ofMillis(10),
@@ -62,7 +60,8 @@ public final class Metrics implements Telemetry, HttpApi.RequestObserver, AutoCl
     private MultiGauge instances;
     private MultiGauge queueLength;
     private MultiGauge queueOldest;
-    private SqlCensus census;
+    private final List<Object> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private Census census;
     private List<String> poolIds = List.of();
     private long censusAt;
 
@@ -95,7 +94,7 @@ public final class Metrics implements Telemetry, HttpApi.RequestObserver, AutoCl
      * Instances by status and pool, and the queues of {@code poolIds} (each reported, at zero when empty), read from
      * the database at each scrape.
      */
-    public Metrics counting(SqlCensus source, List<String> poolIds) {
+    public Metrics counting(Census source, List<String> poolIds) {
         this.census = source;
         this.poolIds = List.copyOf(poolIds);
         instances = MultiGauge.builder("atelier.instances").description("Instances by status and pool")
@@ -114,17 +113,21 @@ public final class Metrics implements Telemetry, HttpApi.RequestObserver, AutoCl
         return this;
     }
 
-    /** What passes through the notebook gateway. */
-    public Metrics gateway(GatewayTraffic traffic) {
-        FunctionCounter.builder("atelier.gateway.traffic", traffic, GatewayTraffic::bytesToInstances)
+    /** What passes through the notebook gateway: bytes to and from instances, WebSockets open now. */
+    public Metrics gateway(java.util.function.LongSupplier toInstances, java.util.function.LongSupplier fromInstances,
+                           IntSupplier openWebSockets) {
+        // Micrometer holds what a function counter reads weakly: these are held here, as long as the registry
+        held.add(toInstances);
+        held.add(fromInstances);
+        FunctionCounter.builder("atelier.gateway.traffic", toInstances, java.util.function.LongSupplier::getAsLong)
                 .baseUnit("bytes").tag("direction", "to_instance")
                 .description("Bytes relayed by the notebook gateway (HTTP bodies and WebSocket messages)")
                 .register(registry);
-        FunctionCounter.builder("atelier.gateway.traffic", traffic, GatewayTraffic::bytesFromInstances)
+        FunctionCounter.builder("atelier.gateway.traffic", fromInstances, java.util.function.LongSupplier::getAsLong)
                 .baseUnit("bytes").tag("direction", "from_instance")
                 .description("Bytes relayed by the notebook gateway (HTTP bodies and WebSocket messages)")
                 .register(registry);
-        Gauge.builder("atelier.gateway.websockets.open", traffic, GatewayTraffic::openWebSockets)
+        Gauge.builder("atelier.gateway.websockets.open", openWebSockets::getAsInt)
                 .description("WebSockets open through the notebook gateway").register(registry);
         return this;
     }
@@ -159,7 +162,9 @@ public final class Metrics implements Telemetry, HttpApi.RequestObserver, AutoCl
                 .serviceLevelObjectives(REQUEST_BUCKETS).register(registry).record(nanos, TimeUnit.NANOSECONDS);
     }
 
-    @Override
+    /**
+     * An HTTP request was answered: {@code route} its matched template, {@code failure} what went wrong, if anything.
+     */
     public void answered(String method, String route, int status, ErrorCode failure, double millis) {
         // a client may send any method name: only the standard ones become label values
         String m = STANDARD_METHODS.contains(method) ? method : "other";
@@ -188,8 +193,8 @@ public final class Metrics implements Telemetry, HttpApi.RequestObserver, AutoCl
         censusAt = now;
         instances.register(census.instances().stream().map(c -> MultiGauge.Row.of(Tags.of("status", c.status(),
                 "pool", c.poolId() == null ? Pool.DEFAULT_ID : c.poolId()), c.count())).toList(), true);
-        java.util.Map<String, SqlCensus.QueueCount> queues = new java.util.TreeMap<>();
-        poolIds.forEach(id -> queues.put(id, new SqlCensus.QueueCount(id, 0, now)));
+        java.util.Map<String, Census.QueueCount> queues = new java.util.TreeMap<>();
+        poolIds.forEach(id -> queues.put(id, new Census.QueueCount(id, 0, now)));
         census.queues().forEach(q -> queues.put(q.poolId(), q));
         queueLength.register(queues.values().stream().map(q -> MultiGauge.Row.of(Tags.of("pool", q.poolId()),
                 q.waiting())).toList(), true);

@@ -159,9 +159,10 @@ public final class Atelier implements AutoCloseable {
                 new IdentityRoutes(identity), gateway, new KeyPairRoutes(sshAccess),
                 new MetricsRoutes(metrics::scrape, config.http().metricsToken(), authenticator),
                 new ApiDocsRoutes()),
-                Database::unavailable, metrics, config.http().slowRequest());
+                Database::unavailable, metrics::answered, config.http().slowRequest());
         metrics.counting(new SqlCensus(database), pools.all().stream().map(dev.atelier.core.model.Pool::id).toList())
-                .reconcilerQueue(reconciler::queueDepth).gateway(gateway.traffic());
+                .reconcilerQueue(reconciler::queueDepth).gateway(gateway.traffic()::bytesToInstances,
+                        gateway.traffic()::bytesFromInstances, gateway.traffic()::openWebSockets);
         if (ssh != null) {
             metrics.ssh(ssh::openSessions);
         }

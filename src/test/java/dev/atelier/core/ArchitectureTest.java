@@ -65,13 +65,13 @@ class ArchitectureTest {
     }
 
     /**
-     * Adapters never refer to each other: the HTTP and SSH views, the SQL store and the runtimes meet only in the
-     * composition root ({@code server}). The two API adapters share {@code dev.atelier.api} (how ids are spelt).
+     * Adapters never refer to each other: the HTTP and SSH views, the SQL store, the runtimes and the metrics meet only
+     * in the composition root ({@code server}). The two API adapters share {@code dev.atelier.api} (how ids are spelt).
      */
     @Test
     void noAdapterRefersToAnotherAdapter() throws IOException {
         List<String> adapters = List.of("api/http", "api/ssh", "store/sql", "runtime/local", "runtime/docker",
-                "runtime/kubernetes");
+                "runtime/kubernetes", "metrics");
         Set<String> offending = new TreeSet<>();
         for (String adapter : adapters) {
             Path dir = Path.of("target/classes/dev/atelier").resolve(adapter);
