@@ -49,10 +49,14 @@ public final class Metrics implements Telemetry, AutoCloseable {
     /** The census is read at most this often, however often metrics are scraped. */
     private static final long CENSUS_EVERY_MS = 1000;
 
-    private record RequestKey(String method, String route, int status) {
-    }
+    private static final java.util.Map<String, String> DESCRIPTIONS = java.util.Map.of(
+            "atelier.instance.lifecycle", "From a create or start to RUNNING (queue included); a stop's runtime work",
+            "atelier.reconciler.pass", "Reconciler passes over one instance",
+            "atelier.runtime.calls", "Calls to the runtime that runs instances",
+            "atelier.http.server.requests", "HTTP requests answered, by route template");
 
-    private final java.util.concurrent.ConcurrentMap<RequestKey, Timer> requestTimers =
+    /** Timers by name and tags (see {@link #timer}). */
+    private final java.util.concurrent.ConcurrentMap<List<String>, Timer> timers =
             new java.util.concurrent.ConcurrentHashMap<>();
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final String runtime;
@@ -141,25 +145,32 @@ public final class Metrics implements Telemetry, AutoCloseable {
 
     @Override
     public void lifecycle(Operation operation, String flavorId, long millis) {
-        Timer.builder("atelier.instance.lifecycle")
-                .description("From a create or start to RUNNING (queue included); a stop's runtime work")
-                .tags("operation", operation.name().toLowerCase(Locale.ROOT), "runtime", runtime, "flavor", flavorId)
-                .serviceLevelObjectives(LIFECYCLE_BUCKETS).register(registry)
-                .record(millis, TimeUnit.MILLISECONDS);
+        timer("atelier.instance.lifecycle", LIFECYCLE_BUCKETS, "operation", operation.name().toLowerCase(Locale.ROOT),
+                "runtime", runtime, "flavor", flavorId).record(millis, TimeUnit.MILLISECONDS);
     }
 
     @Override
     public void reconcilePass(long nanos, boolean failed) {
-        Timer.builder("atelier.reconciler.pass").description("Reconciler passes over one instance")
-                .tag("outcome", failed ? "error" : "ok").serviceLevelObjectives(REQUEST_BUCKETS).register(registry)
+        timer("atelier.reconciler.pass", REQUEST_BUCKETS, "outcome", failed ? "error" : "ok")
                 .record(nanos, TimeUnit.NANOSECONDS);
     }
 
     /** A call to the runtime took {@code nanos}; {@code failed}: it threw. */
     void runtimeCall(String operation, long nanos, boolean failed) {
-        Timer.builder("atelier.runtime.calls").description("Calls to the runtime that runs instances")
-                .tags("operation", operation, "runtime", runtime, "outcome", failed ? "error" : "ok")
-                .serviceLevelObjectives(REQUEST_BUCKETS).register(registry).record(nanos, TimeUnit.NANOSECONDS);
+        timer("atelier.runtime.calls", REQUEST_BUCKETS, "operation", operation, "runtime", runtime,
+                "outcome", failed ? "error" : "ok").record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * The timer of that name and those tags (name, value, …), found again by them without building its id: timers
+     * are recorded on hot paths (every request, every reconciler pass and runtime call).
+     */
+    private Timer timer(String name, Duration[] buckets, String... tags) {
+        List<String> key = new java.util.ArrayList<>(tags.length + 1);
+        key.add(name);
+        key.addAll(List.of(tags));
+        return timers.computeIfAbsent(key, k -> Timer.builder(name).description(DESCRIPTIONS.get(name)).tags(tags)
+                .serviceLevelObjectives(buckets).register(registry));
     }
 
     /**
@@ -168,12 +179,8 @@ public final class Metrics implements Telemetry, AutoCloseable {
     public void answered(String method, String route, int status, ErrorCode failure, double millis) {
         // a client may send any method name: only the standard ones become label values
         String m = STANDARD_METHODS.contains(method) ? method : "other";
-        // found again without building its id: this runs for every request, the gateway's too
-        requestTimers.computeIfAbsent(new RequestKey(m, route, status), k -> Timer.builder(
-                        "atelier.http.server.requests").description("HTTP requests answered, by route template")
-                        .tags("method", k.method(), "route", k.route(), "status", Integer.toString(k.status()))
-                        .serviceLevelObjectives(REQUEST_BUCKETS).register(registry))
-                .record(Math.round(millis * 1000), TimeUnit.MICROSECONDS);
+        timer("atelier.http.server.requests", REQUEST_BUCKETS, "method", m, "route", route, "status",
+                Integer.toString(status)).record(Math.round(millis * 1000), TimeUnit.MICROSECONDS);
         if (failure != null && AUTH_FAILURES.contains(failure)) {
             authFailures(failure).increment();
         }

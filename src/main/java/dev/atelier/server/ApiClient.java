@@ -78,19 +78,29 @@ public final class ApiClient implements AutoCloseable {
         try {
             resp = http.send(req.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            throw new Unreachable("cannot reach " + base + ": " + (e instanceof java.net.ConnectException
-                    ? "connection refused" : Main.rootMessage(e)), e);
+            throw new Unreachable(unreachable(base, e), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new Unreachable("interrupted", e);
         }
+        return response(resp.statusCode(), resp.body());
+    }
+
+    /** What to say when {@code base} could not be reached. */
+    static String unreachable(String base, IOException e) {
+        return "cannot reach " + base + ": " + (e instanceof java.net.ConnectException ? "connection refused"
+                : Main.rootMessage(e));
+    }
+
+    /** The answer {@code status}/{@code body} as a response: JSON where it is JSON. */
+    static Response response(int status, String body) {
         JsonNode json = null;
         try {
-            json = resp.body().isBlank() ? null : JSON.readTree(resp.body());
+            json = body.isBlank() ? null : JSON.readTree(body);
         } catch (IOException notJson) {
             // kept as text
         }
-        return new Response(resp.statusCode(), json, resp.body());
+        return new Response(status, json, body);
     }
 
     @Override

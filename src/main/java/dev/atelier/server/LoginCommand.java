@@ -103,8 +103,7 @@ final class LoginCommand implements Callable<Integer> {
         try {
             return http.send(req.build(), HttpResponse.BodyHandlers.ofString());
         } catch (java.io.IOException e) {
-            System.err.println("atelier: cannot reach " + url + ": " + (e instanceof java.net.ConnectException
-                    ? "connection refused" : Main.rootMessage(e)));
+            System.err.println("atelier: " + ApiClient.unreachable(url, e));
             return null;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -113,14 +112,7 @@ final class LoginCommand implements Callable<Integer> {
     }
 
     private static int refused(HttpResponse<String> r) {
-        String said;
-        try {
-            JsonNode j = JSON.readTree(r.body());
-            said = j.path("error_msg").asText("HTTP " + r.statusCode()) + " (" + j.path("error_code").asText() + ")";
-        } catch (java.io.IOException e) {
-            said = "HTTP " + r.statusCode();
-        }
-        System.err.println("atelier: " + said);
+        System.err.println("atelier: " + ApiClient.response(r.statusCode(), r.body()).problem());
         return NotebookCommands.REFUSED;
     }
 }

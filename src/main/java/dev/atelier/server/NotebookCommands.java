@@ -279,7 +279,7 @@ final class NotebookCommands {
         }
     }
 
-    /** A change asked of one instance, followed with {@code --wait} until its status is one of {@link #done()}. */
+    /** A change asked of one instance, followed with {@code --wait} until its status is one of {@code done}. */
     abstract static class Change implements Callable<Integer> {
         @Mixin
         Connection c;
@@ -287,61 +287,40 @@ final class NotebookCommands {
         Waiting w;
         @Parameters(index = "0", description = "Instance id.")
         String id;
+        private final String method;
+        private final String suffix;
+        private final String done;
 
-        abstract String method();
-
-        abstract String suffix();
-
-        abstract Set<String> done();
+        Change(String method, String suffix, String done) {
+            this.method = method;
+            this.suffix = suffix;
+            this.done = done;
+        }
 
         @Override
         public Integer call() {
-            return act(c, w, id, method(), suffix(), done());
+            return act(c, w, id, method, suffix, Set.of(done));
         }
     }
 
     @Command(name = "start", description = "Start a stopped instance; --wait until it runs.")
     static final class Start extends Change {
-        String method() {
-            return "POST";
-        }
-
-        String suffix() {
-            return "/start";
-        }
-
-        Set<String> done() {
-            return Set.of("RUNNING");
+        Start() {
+            super("POST", "/start", "RUNNING");
         }
     }
 
     @Command(name = "stop", description = "Stop an instance (its work volume stays); --wait until it has.")
     static final class Stop extends Change {
-        String method() {
-            return "POST";
-        }
-
-        String suffix() {
-            return "/stop";
-        }
-
-        Set<String> done() {
-            return Set.of("STOPPED");
+        Stop() {
+            super("POST", "/stop", "STOPPED");
         }
     }
 
     @Command(name = "delete", description = "Delete an instance and its work volume; --wait until it is gone.")
     static final class Delete extends Change {
-        String method() {
-            return "DELETE";
-        }
-
-        String suffix() {
-            return "";
-        }
-
-        Set<String> done() {
-            return Set.of("DELETED");
+        Delete() {
+            super("DELETE", "", "DELETED");
         }
     }
 

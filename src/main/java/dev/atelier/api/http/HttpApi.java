@@ -4,7 +4,6 @@ import dev.atelier.core.AtelierException;
 import dev.atelier.core.ErrorCode;
 import dev.atelier.core.auth.Authenticator;
 import dev.atelier.core.auth.Caller;
-import dev.atelier.core.auth.SignedRequest;
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
 import io.javalin.config.RoutesConfig;
@@ -174,9 +173,8 @@ public final class HttpApi {
                     return; // signing in is how a caller gets credentials
                 }
                 ctx.attribute(IDENTITY, identity);
-                Caller caller = authenticator.authenticate(new SignedRequest(ctx.method().name(),
-                        ctx.req().getRequestURI(), ctx.req().getQueryString(), name -> ctx.req().getHeader(name),
-                        ctx::bodyAsBytes), ctx.ip()).inRequest(ctx.attribute("request-id"));
+                Caller caller = authenticator.authenticate(Requests.signedRequest(ctx, ctx::bodyAsBytes), ctx.ip())
+                        .inRequest(ctx.attribute("request-id"));
                 ctx.attribute(CALLER, caller);
                 MDC.put("user", caller.userName());
             });

@@ -4,7 +4,6 @@ import dev.atelier.core.AtelierException;
 import dev.atelier.core.ErrorCode;
 import dev.atelier.core.auth.Authenticator;
 import dev.atelier.core.auth.Caller;
-import dev.atelier.core.auth.SignedRequest;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.nio.charset.StandardCharsets;
@@ -37,8 +36,7 @@ public final class MetricsRoutes implements RouteModule {
 
     private void metrics(Context ctx) {
         if (!scraper(ctx.header("Authorization"))) {
-            Caller caller = authenticator.authenticate(new SignedRequest(ctx.method().name(), ctx.req().getRequestURI(),
-                    ctx.req().getQueryString(), name -> ctx.req().getHeader(name), ctx::bodyAsBytes), ctx.ip());
+            Caller caller = authenticator.authenticate(Requests.signedRequest(ctx, ctx::bodyAsBytes), ctx.ip());
             ctx.attribute(HttpApi.CALLER, caller);
             if (!caller.serviceAdmin()) {
                 throw new AtelierException(ErrorCode.FORBIDDEN, "only the service administrator, or a scraper with "

@@ -4,7 +4,6 @@ import dev.atelier.core.AtelierException;
 import dev.atelier.core.ErrorCode;
 import dev.atelier.core.auth.Authenticator;
 import dev.atelier.core.auth.Caller;
-import dev.atelier.core.auth.SignedRequest;
 import dev.atelier.core.model.Instance;
 import dev.atelier.core.model.InstanceStatus;
 import dev.atelier.core.service.InstanceService;
@@ -201,8 +200,7 @@ public final class NotebookGateway implements RouteModule {
             ctx.attribute(BODY_READ, true);
             return ctx.bodyAsBytes();
         };
-        Caller caller = authenticator.authenticate(new SignedRequest(ctx.method().name(),
-                ctx.req().getRequestURI(), ctx.req().getQueryString(), ctx::header, body), ctx.ip());
+        Caller caller = authenticator.authenticate(Requests.signedRequest(ctx, body), ctx.ip());
         caller.requireProject(inst.projectId());
         caller.requireOwnerOrAdministrator(inst.projectId(), inst.ownerId(), "instance " + inst.id());
     }

@@ -71,6 +71,12 @@ final class Requests {
         };
     }
 
+    /** What the authenticator reads of the request: method, raw path and query, headers, and {@code body} when asked. */
+    static dev.atelier.core.auth.SignedRequest signedRequest(Context ctx, java.util.function.Supplier<byte[]> body) {
+        return new dev.atelier.core.auth.SignedRequest(ctx.method().name(), ctx.req().getRequestURI(),
+                ctx.req().getQueryString(), name -> ctx.req().getHeader(name), body);
+    }
+
     static Handler secured(Handler h) {
         return ctx -> {
             caller(ctx);
