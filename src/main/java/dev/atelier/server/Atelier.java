@@ -24,6 +24,9 @@ import dev.atelier.core.service.Activity;
 import dev.atelier.core.service.SshAccess;
 import dev.atelier.store.sql.SqlKeyPairStore;
 import dev.atelier.api.http.NotebookRoutes;
+import dev.atelier.api.http.NotebookViews;
+import dev.atelier.api.http.console.ConsoleRoutes;
+import dev.atelier.api.http.console.ConsoleServices;
 import dev.atelier.core.auth.Authenticator;
 import dev.atelier.core.auth.SecretBox;
 import dev.atelier.core.service.IdentityService;
@@ -142,6 +145,8 @@ public final class Atelier implements AutoCloseable {
         }
         this.ssh = config.http().sshPort() < 0 || shell.isEmpty() ? null : new SshGateway(config.http().host(),
                 config.http().sshPort(), config.dataDir().resolve("ssh_host_key"), sshAccess, shell.get(), activity);
+        var census = new SqlCensus(database);
+        var notebookViews = new NotebookViews(images, reads, pools, gateway::publicUrl, this::sshUri, clock);
         this.http = new HttpApi(config.http().host(), config.http().port(), authenticator, identity, List.of(
                 new HealthRoutes(() -> ready, parts.capabilities(), List.of(
                         new HealthRoutes.Check("database", database::ping),
@@ -150,17 +155,19 @@ public final class Atelier implements AutoCloseable {
                             return config.engine().kind() + " answers";
                         }),
                         new HealthRoutes.Check("disk", () -> DataDirSpace.check(config.dataDir())))),
-                new NotebookRoutes(instances, catalog, images, storage, gateway::publicUrl, sshAccess, this::sshUri,
-                        reads, pools, clock),
+                new NotebookRoutes(instances, catalog, storage, sshAccess, notebookViews, pools),
                 new ImageRoutes(images), new EventRoutes(events, instances),
                 new LegacyRoutes(instances, images, catalog, identity, clock, gateway::publicUrl, pools),
                 new ClusterRoutes(pools, catalog), new WorkspaceRoutes(workspaces),
                 new QuotaRoutes(quotas, identity),
                 new IdentityRoutes(identity), gateway, new KeyPairRoutes(sshAccess),
                 new MetricsRoutes(metrics::scrape, config.http().metricsToken(), authenticator),
-                new ApiDocsRoutes()),
+                new ApiDocsRoutes(),
+                new ConsoleRoutes(new ConsoleServices(authenticator, identity, secrets.derive("console-csrf"),
+                        instances, notebookViews, catalog, images, pools, sshAccess, events, census, clock),
+                        Database::unavailable)),
                 Database::unavailable, metrics::answered, config.http().slowRequest());
-        metrics.counting(new SqlCensus(database), pools.all().stream().map(dev.atelier.core.model.Pool::id).toList())
+        metrics.counting(census, pools.all().stream().map(dev.atelier.core.model.Pool::id).toList())
                 .reconcilerQueue(reconciler::queueDepth).gateway(gateway.traffic()::bytesToInstances,
                         gateway.traffic()::bytesFromInstances, gateway.traffic()::openWebSockets);
         if (ssh != null) {

@@ -58,7 +58,9 @@ class OpenApiTest {
     @Test
     void everyRouteServedIsDescribedAndEveryRouteDescribedIsServed() {
         TreeSet<String> served = new TreeSet<>();
-        server.routes().forEach(r -> served.add(r.replace("<rest>", "{path}")));
+        // the console's pages are HTML for people, not API (docs/console.md)
+        server.routes().stream().filter(r -> !r.contains(" /console")).forEach(r -> served.add(
+                r.replace("<rest>", "{path}")));
         TreeSet<String> described = new TreeSet<>();
         document.get("paths").properties().forEach(p -> p.getValue().properties().forEach(op -> {
             if (List.of("get", "put", "post", "delete", "patch", "head", "options").contains(op.getKey())) {

@@ -250,6 +250,39 @@ public final class HttpApi {
         });
     }
 
+    /**
+     * For views served beside the API (the console): {@code caller} is who makes this request, as the API's own
+     * authentication would have said; the audit records them.
+     */
+    public static void actingAs(Context ctx, Caller caller) {
+        ctx.attribute(CALLER, caller);
+        MDC.put("user", caller.userName());
+    }
+
+    /** Who a request that signs in says they are, for its audit entry (before anyone is signed in). */
+    public static void auditedAs(Context ctx, String userName) {
+        ctx.attribute(AUDIT_USER, userName);
+    }
+
+    /** This request's id (also in its {@code X-Request-Id} header and its audit entry). */
+    public static String requestId(Context ctx) {
+        return ctx.attribute("request-id");
+    }
+
+    /** The HTTP status the v1 API answers {@code failure} with; the console answers with the same. */
+    public static int statusOf(ErrorCode failure) {
+        return WireCodes.of(WireCodes.View.V1, failure).status();
+    }
+
+    /**
+     * For views served beside the API: the request failed with {@code failure}, and the view answered it itself
+     * (metrics and the audit record it as the v1 API's code; no JSON error is written over the answer).
+     */
+    public static void failed(Context ctx, ErrorCode failure) {
+        ctx.attribute(FAILURE, failure);
+        ctx.attribute(ERROR_WRITTEN, WireCodes.of(WireCodes.View.V1, failure).code());
+    }
+
     static void writeError(Context ctx, ErrorCode failure, String message) {
         WireCodes.View view = WireCodes.viewOf(ctx.path());
         WireCodes.Wire wire = WireCodes.of(view, failure);

@@ -3,23 +3,19 @@ package dev.atelier.api.http;
 import dev.atelier.core.AtelierException;
 import dev.atelier.core.ErrorCode;
 import dev.atelier.core.auth.Caller;
-import dev.atelier.core.model.Image;
 import dev.atelier.core.model.Instance;
 import dev.atelier.core.port.InstanceStore.InstancePage;
 import dev.atelier.core.port.InstanceStore.InstanceQuery;
 import dev.atelier.core.service.Catalog;
-import dev.atelier.core.service.ImageService;
 import dev.atelier.core.service.CreateInstance;
 import dev.atelier.core.service.InstanceService;
 import dev.atelier.core.service.StorageService;
 import dev.atelier.core.service.UpdateInstance;
-import dev.atelier.core.port.InstanceReads;
 import dev.atelier.core.port.KeyPairStore;
 import dev.atelier.core.service.SshAccess;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.util.List;
-import java.util.Map;
 import java.util.Locale;
 
 /** The v1 notebooks, flavors and images routes (reference §2): a thin view over {@link InstanceService}. */
@@ -27,35 +23,21 @@ public final class NotebookRoutes implements RouteModule {
 
     private final InstanceService instances;
     private final Catalog catalog;
-    private final ImageService images;
     private final StorageService storage;
     private final com.fasterxml.jackson.databind.ObjectMapper mapper = Json.mapper();
 
-    private final java.util.function.Function<Instance, String> publicUrl;
     private final SshAccess sshAccess;
-    private final InstanceReads reads;
-    private final java.util.function.Function<String, String> sshUri;
+    private final NotebookViews views;
     private final dev.atelier.core.service.Pools pools;
-    private final java.time.Clock clock;
 
-    /**
-     * {@code publicUrl} gives the address clients reach a running instance's notebook at (the gateway's);
-     * {@code sshUri} an instance's SSH address, or null when the server has no SSH gateway.
-     */
-    public NotebookRoutes(InstanceService instances, Catalog catalog, ImageService images, StorageService storage,
-                          java.util.function.Function<Instance, String> publicUrl, SshAccess sshAccess,
-                          java.util.function.Function<String, String> sshUri, InstanceReads reads,
-                          dev.atelier.core.service.Pools pools, java.time.Clock clock) {
-        this.reads = reads;
-        this.pools = pools;
-        this.clock = clock;
-        this.publicUrl = publicUrl;
-        this.sshAccess = sshAccess;
-        this.sshUri = sshUri;
+    public NotebookRoutes(InstanceService instances, Catalog catalog, StorageService storage, SshAccess sshAccess,
+                          NotebookViews views, dev.atelier.core.service.Pools pools) {
         this.instances = instances;
         this.catalog = catalog;
-        this.images = images;
         this.storage = storage;
+        this.sshAccess = sshAccess;
+        this.views = views;
+        this.pools = pools;
     }
 
     @Override
@@ -116,7 +98,7 @@ public final class NotebookRoutes implements RouteModule {
         for (RequestBody e : body.objects("endpoints")) {
             String service = e.string("service") != null ? e.string("service") : e.string("dev_service");
             if ("SSH".equalsIgnoreCase(service)) {
-                if (sshUri.apply("x") == null) {
+                if (!views.sshEnabled()) {
                     throw new AtelierException(ErrorCode.INVALID_VALUE, "endpoints: SSH access is not enabled on "
                             + "this server (start it with --ssh-port)");
                 }
@@ -138,10 +120,7 @@ public final class NotebookRoutes implements RouteModule {
         InstanceQuery.Builder asked = NotebookListQuery.parse(ctx);
         InstanceQuery query = asked.build();
         InstancePage page = instances.list(Requests.caller(ctx), ctx.pathParam("project_id"), scope, asked);
-        // one read for the whole page, not one per instance
-        var details = reads.details(page.items().stream().map(Instance::id).toList());
-        ctx.json(Views.Page.of(page.items().stream().map(i -> view(i, details.get(i.id())).withoutToken()).toList(),
-                query.offset(), query.limit(), page.total()));
+        ctx.json(Views.Page.of(views.listed(page.items()), query.offset(), query.limit(), page.total()));
     }
 
     private void show(Context ctx) {
@@ -267,23 +246,6 @@ public final class NotebookRoutes implements RouteModule {
     }
 
     private Views.NotebookResp view(Instance i) {
-        return view(i, reads.details(List.of(i.id())).get(i.id()));
-    }
-
-    private Views.NotebookResp view(Instance i, InstanceReads.Details details) {
-        Image image = images.find(i.imageId()).orElse(null);
-        List<Object> endpoints = details.ssh().<List<Object>>map(e -> {
-            Map<String, Object> m = new java.util.LinkedHashMap<>();
-            m.put("service", "SSH");
-            m.put("dev_service", "SSH");
-            m.put("uri", sshUri.apply(i.id()));
-            m.put("key_pair_names", e.keyPairNames());
-            m.put("ssh_keys", e.keyPairNames());
-            m.put("allowed_access_ips", e.allowedAccessIps());
-            return List.of(m);
-        }).orElse(List.of());
-        String queued = pools.place(i).map(p -> p.message(clock.millis())).orElse(null);
-        return Views.notebook(i.withRuntime(i.runtimeState(), publicUrl.apply(i)), image, details.tags(),
-                details.mounts(), endpoints, i.poolId() == null ? null : pools.find(i.poolId()).orElse(null), queued);
+        return views.of(i);
     }
 }

@@ -12,11 +12,11 @@ import java.util.List;
 import java.util.Map;
 
 /** The v1 response shapes (reference §2.24), field names and JSON types exactly as clients expect them. */
-final class Views {
+public final class Views {
     private Views() {
     }
 
-    record NotebookResp(String id, String name, String description, String status, String feature, String flavor,
+    public record NotebookResp(String id, String name, String description, String status, String feature, String flavor,
                         ImageView image, LeaseView lease, VolumeView volume, List<Object> dataVolumes,
                         List<Object> endpoints, String url, String token, List<JobProgress> actionProgress,
                         String failReason, String workspaceId, List<String> billingItems, String userId,
@@ -30,61 +30,61 @@ final class Views {
         }
     }
 
-    record Tag(String key, String value) {
+    public record Tag(String key, String value) {
     }
 
     /** A dynamic mount as the storage API shows it ({@code DataVolumesRes}). */
-    record MountView(String id, String category, String mountPath, String uri, String status, String failureReason,
+    public record MountView(String id, String category, String mountPath, String uri, String status, String failureReason,
                      String mountType) {
     }
 
     /** A mount as an instance's {@code data_volumes} shows it ({@code VolumeResponse}: note {@code url}). */
-    record DataVolume(String category, String mountPath, String url, String status, String mountType) {
+    public record DataVolume(String category, String mountPath, String url, String status, String mountType) {
     }
 
-    static MountView mount(dev.atelier.core.model.Mount m) {
+    public static MountView mount(dev.atelier.core.model.Mount m) {
         return new MountView(m.id(), m.category(), m.mountPath(), m.uri(), m.status().name(), m.failureReason(), "DYNAMIC");
     }
 
-    record TagValues(String key, List<String> values) {
+    public record TagValues(String key, List<String> values) {
     }
 
-    record Feature(String id, String name, boolean enabled, int quota, long used, String userId) {
+    public record Feature(String id, String name, boolean enabled, int quota, long used, String userId) {
     }
 
-    record ImageView(String id, String name, String namespace, String tag, String swrPath, String description,
+    public record ImageView(String id, String name, String namespace, String tag, String swrPath, String description,
                      String arch, List<String> devServices, String origin, List<String> resourceCategories,
                      List<String> supportResCategories, String serviceType, long size, String status,
                      String statusMessage, String type, String visibility, String workspaceId, List<Object> tags,
                      long createAt, long updateAt) {
     }
 
-    record GroupView(String id, String name, String namespace, long createAt, long updateAt, int versionCount,
+    public record GroupView(String id, String name, String namespace, long createAt, long updateAt, int versionCount,
                      String description, String readMe) {
     }
 
-    record LeaseView(long createAt, long duration, boolean enable, String type, long updateAt) {
+    public record LeaseView(long createAt, long duration, boolean enable, String type, long updateAt) {
     }
 
-    record VolumeView(String category, String ownership, int capacity, String mountPath, String status) {
+    public record VolumeView(String category, String ownership, int capacity, String mountPath, String status) {
     }
 
-    record JobProgress(String notebookId, int step, String status, String description, String stepDescription) {
+    public record JobProgress(String notebookId, int step, String status, String description, String stepDescription) {
     }
 
-    record FlavorView(String id, String name, String arch, String category, String description, String feature,
+    public record FlavorView(String id, String name, String arch, String category, String description, String feature,
                       boolean free, boolean soldOut, int vcpus, long memory, List<String> storages,
                       Map<String, Object> billing, String evsMaxSize, GpuView gpu, AscendView ascend) {
     }
 
-    record GpuView(int gpu, String gpuMemory, String type) {
+    public record GpuView(int gpu, String gpuMemory, String type) {
     }
 
-    record AscendView(int npu, String npuMemory, String type, String aiCore, String aiCpu, String typeAlias) {
+    public record AscendView(int npu, String npuMemory, String type, String aiCore, String aiCpu, String typeAlias) {
     }
 
     /** The paged envelope of §1.5; flavor lists also carry the items under {@code flavors}. */
-    record Page<T>(int current, List<T> data, List<T> flavors, int pages, int size, long total) {
+    public record Page<T>(int current, List<T> data, List<T> flavors, int pages, int size, long total) {
         static <T> Page<T> of(List<T> items, int offset, int limit, long total) {
             int size = limit;
             int pages = size == 0 ? 0 : (int) ((total + size - 1) / size);
@@ -100,7 +100,7 @@ final class Views {
      * An instance as v1 shows it. {@code pool}: its dedicated pool (null for the public one); {@code notice}: what
      * to show as its reason instead of its own (its place in a queue), or null.
      */
-    static NotebookResp notebook(Instance i, Image image, Map<String, String> tags,
+    public static NotebookResp notebook(Instance i, Image image, Map<String, String> tags,
                                  List<dev.atelier.core.model.Mount> mounts, List<Object> endpoints,
                                  dev.atelier.core.model.Pool pool, String notice) {
         List<JobProgress> progress = new ArrayList<>();
@@ -123,18 +123,18 @@ final class Views {
                 i.updateAt(), pool == null ? null : Map.of("id", pool.id(), "name", pool.name()));
     }
 
-    static LeaseView lease(Lease l) {
+    public static LeaseView lease(Lease l) {
         return new LeaseView(l.createAt(), l.durationMs(), l.enabled(), l.type().name(), l.updateAt());
     }
 
-    static ImageView image(Image m) {
+    public static ImageView image(Image m) {
         return new ImageView(m.id(), m.name(), m.namespace(), m.tag(), m.swrPath(), m.description(), m.arch(),
                 m.devServices(), m.origin(), m.resourceCategories(), m.resourceCategories(), m.serviceType(),
                 m.sizeKb(), m.status().name(), m.statusMessage(), m.type(), m.visibility(), m.workspaceId(), List.of(),
                 m.createAt(), m.updateAt());
     }
 
-    static FlavorView flavor(Flavor f) {
+    public static FlavorView flavor(Flavor f) {
         var a = f.ascend();
         return new FlavorView(f.id(), f.name(), f.arch(), f.category(), f.description(), f.feature().name(), f.free(),
                 f.soldOut(), f.vcpus(), f.memoryMib() * 1024, f.storages(), Map.of("code", f.id(), "unit_num", 1),

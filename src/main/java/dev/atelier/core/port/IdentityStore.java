@@ -62,6 +62,9 @@ public interface IdentityStore {
 
     void createToken(String tokenHash, String userId, String projectId, long issuedAt, long expiresAt);
 
+    /** Removes one token (signing out): from the next request on, it stands for nobody. */
+    void deleteToken(String tokenHash);
+
     /** Removes tokens that expired before {@code now}; returns how many. */
     int deleteExpiredTokens(long now);
 

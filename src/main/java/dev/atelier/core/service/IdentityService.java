@@ -92,6 +92,14 @@ public final class IdentityService {
      * {@code POST /v3/auth/tokens}. The same answer for an unknown user and a wrong password, after the same work.
      */
     public IssuedToken signIn(String user, String password, String project, String address) {
+        return signIn(user, password, project, address, false);
+    }
+
+    /**
+     * As {@link #signIn(String, String, String, String)}; with {@code anyProject}, a sign-in that names no project
+     * is scoped to the user's first project by name (the console asks for a project only of those who want one).
+     */
+    public IssuedToken signIn(String user, String password, String project, String address, boolean anyProject) {
         if (user == null || user.isBlank() || password == null) {
             throw new AtelierException(ErrorCode.INVALID_PAYLOAD,
                     "auth.identity.password.user needs a name (or id) and a password");
@@ -111,6 +119,9 @@ public final class IdentityService {
                     + "is disabled");
         }
         limiter.succeeded(account, address);
+        if ((project == null || project.isBlank()) && anyProject) {
+            project = firstProject(found);
+        }
         if (project == null || project.isBlank()) {
             throw new AtelierException(ErrorCode.TOKEN_NOT_SCOPED, "the token must be scoped to a project: "
                     + "give auth.scope.project.id or auth.scope.project.name");
@@ -120,14 +131,50 @@ public final class IdentityService {
         if (p == null || (role == null && !found.serviceAdmin())) {
             throw new AtelierException(ErrorCode.SIGN_IN_FAILED, "the user has no role in project " + project);
         }
+        return issue(found, p, role);
+    }
+
+    private IssuedToken issue(User user, Project p, String role) {
         byte[] raw = new byte[32];
         RANDOM.nextBytes(raw);
         String token = "atl-" + Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
         long now = clock.millis();
         long expires = now + TOKEN_LIFETIME.toMillis();
         store.deleteExpiredTokens(now);
-        store.createToken(Authenticator.tokenHash(token), found.id(), p.id(), now, expires);
-        return new IssuedToken(token, found, p, role == null ? Caller.PROJECT_ADMIN : role, now, expires);
+        store.createToken(Authenticator.tokenHash(token), user.id(), p.id(), now, expires);
+        return new IssuedToken(token, user, p, role == null ? Caller.PROJECT_ADMIN : role, now, expires);
+    }
+
+    /** The user's first project by name, or null when they have none (a service administrator may have none). */
+    private String firstProject(User user) {
+        var roles = store.rolesOf(user.id());
+        return store.projects().stream().filter(p -> roles.containsKey(p.id()) || user.serviceAdmin())
+                .map(Project::name).sorted().findFirst().orElse(null);
+    }
+
+    /**
+     * A token of the same user for another of their projects, in exchange for {@code token}, which stops working:
+     * moving between projects without giving the password again, as IAM scopes a token anew.
+     */
+    public IssuedToken switchProject(Caller caller, String token, String project) {
+        Project p = store.project(project == null ? "" : project).orElse(null);
+        String role = p == null ? null : caller.roles().get(p.id());
+        if (p == null || (role == null && !caller.serviceAdmin())) {
+            throw new AtelierException(ErrorCode.PROJECT_FORBIDDEN, "project " + project
+                    + " is not a project of the caller");
+        }
+        User user = store.user(caller.userId()).orElseThrow(() -> new AtelierException(ErrorCode.TOKEN_INVALID,
+                "the user no longer exists"));
+        IssuedToken issued = issue(user, p, role);
+        signOut(token);
+        return issued;
+    }
+
+    /** Ends a sign-in: the token stands for nobody from the next request on. */
+    public void signOut(String token) {
+        if (token != null && !token.isBlank()) {
+            store.deleteToken(Authenticator.tokenHash(token));
+        }
     }
 
     private static void pause(java.time.Duration d) {

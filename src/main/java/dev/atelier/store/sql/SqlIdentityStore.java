@@ -294,6 +294,11 @@ public final class SqlIdentityStore implements IdentityStore {
     }
 
     @Override
+    public void deleteToken(String tokenHash) {
+        write(h -> h.createUpdate("DELETE FROM tokens WHERE token_hash = :h").bind("h", tokenHash).execute());
+    }
+
+    @Override
     public int deleteExpiredTokens(long now) {
         return jdbi.withHandle(h -> h.createUpdate("DELETE FROM tokens WHERE expires_at < :now").bind("now", now)
                 .execute());
