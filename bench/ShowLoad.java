@@ -30,35 +30,12 @@ public class ShowLoad {
         int seconds = args.length > 3 ? Integer.parseInt(args[3]) : 8;
         int running = args.length > 4 ? Integer.parseInt(args[4]) : 20;
         Path data = dir.resolve("data");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED"));
-        command.addAll(atelierJavaOptions());
-        command.add("-Datelier.log.dir=" + dir.resolve("logs"));
-        // more server JVM options, for profiling: BENCH_SERVER_OPTS="-XX:StartFlightRecording=filename=/tmp/s.jfr"
-        String extra = System.getenv().getOrDefault("BENCH_SERVER_OPTS", "").trim();
-        if (!extra.isEmpty()) {
-            command.addAll(List.of(extra.split("\\s+")));
-        }
-        command.addAll(List.of("-cp", classPath, "dev.atelier.server.Main", "serve", "--data-dir", data.toString(),
-                "--port", "0", "--no-sandbox", "--ssh-port", "-1"));
-        Process server = new ProcessBuilder(command).redirectErrorStream(true).start();
+        Started started = start(dir, classPath);
+        Process server = started.process();
         List<String> ids = new ArrayList<>();
         ListScale.Client[] owner = new ListScale.Client[1];
         try {
-            String url = null;
-            BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
-            for (String line; url == null && (line = out.readLine()) != null; ) {
-                if (line.startsWith("Atelier API: ")) {
-                    url = line.substring("Atelier API: ".length()).trim();
-                }
-            }
-            Thread.ofVirtual().start(() -> {
-                try {
-                    out.lines().forEach(l -> { });
-                } catch (java.io.UncheckedIOException closed) {
-                    // the server stopped
-                }
-            });
+            String url = started.url();
             JsonNode creds = new ObjectMapper().readTree(data.resolve("credentials.json").toFile());
             String project = creds.get("project_id").asText();
             String me = creds.get("user_id").asText();
@@ -184,6 +161,48 @@ public class ShowLoad {
             }
             return resp.body();
         }
+    }
+
+    /** A server started by {@link #start}: its process and the API's address. */
+    record Started(Process process, String url) {
+    }
+
+    /**
+     * `atelier serve` in its own JVM with bin/atelier's JVM options, its data in {@code dir}/data, on any free port,
+     * without sandbox or SSH; returns once it listens. Its output is read and dropped.
+     */
+    static Started start(Path dir, String classPath) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED"));
+        command.addAll(atelierJavaOptions());
+        command.add("-Datelier.log.dir=" + dir.resolve("logs"));
+        // more server JVM options, for profiling: BENCH_SERVER_OPTS="-XX:StartFlightRecording=filename=/tmp/s.jfr"
+        String extra = System.getenv().getOrDefault("BENCH_SERVER_OPTS", "").trim();
+        if (!extra.isEmpty()) {
+            command.addAll(List.of(extra.split("\\s+")));
+        }
+        command.addAll(List.of("-cp", classPath, "dev.atelier.server.Main", "serve", "--data-dir",
+                dir.resolve("data").toString(), "--port", "0", "--no-sandbox", "--ssh-port", "-1"));
+        Process server = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String url = null;
+        BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
+        for (String line; url == null && (line = out.readLine()) != null; ) {
+            if (line.startsWith("Atelier API: ")) {
+                url = line.substring("Atelier API: ".length()).trim();
+            }
+        }
+        Thread.ofVirtual().start(() -> {
+            try {
+                out.lines().forEach(l -> { });
+            } catch (java.io.UncheckedIOException closed) {
+                // the server stopped
+            }
+        });
+        if (url == null) {
+            server.destroy();
+            throw new IllegalStateException("the server did not start");
+        }
+        return new Started(server, url);
     }
 
     /** The process's user + system CPU time so far, in microseconds (clock ticks of 10 ms: measure over seconds). */

@@ -513,6 +513,32 @@ abstract class InstanceStoreContractTest {
     }
 
     @Test
+    void aDeletedTokenStandsForNobodyAtOnceEvenWhenItWasJustRead() {
+        var ids = new SqlIdentityStore(db);
+        ids.createUser("u1", "alice", 1);
+        ids.createProject("p1", "team", 1);
+        ids.addMember("p1", "u1", "member");
+        ids.createToken("hash1", "u1", "p1", 10, Long.MAX_VALUE);
+        assertThat(ids.byToken("hash1")).isPresent(); // now kept for a moment
+        ids.deleteToken("hash1");
+        assertThat(ids.byToken("hash1")).isEmpty();
+    }
+
+    @Test
+    void projectsAreReadAgainAfterAWriteAndNamesAreReadInOneGo() {
+        var ids = new SqlIdentityStore(db);
+        ids.createProject("p1", "team", 1);
+        assertThat(ids.projects()).extracting(IdentityStore.Project::name).containsExactly("team");
+        ids.createProject("p2", "another", 1);
+        assertThat(ids.projects()).extracting(IdentityStore.Project::name).containsExactly("another", "team");
+        ids.createUser("u1", "alice", 1);
+        ids.createUser("u2", "bob", 1);
+        assertThat(ids.userNames(java.util.List.of("u1", "u2", "u1", "gone")))
+                .containsExactlyInAnyOrderEntriesOf(java.util.Map.of("u1", "alice", "u2", "bob"));
+        assertThat(ids.userNames(java.util.List.of())).isEmpty();
+    }
+
+    @Test
     void identitiesRoundTrip() {
         var ids = new SqlIdentityStore(db);
         assertThat(ids.hasUsers()).isFalse();

@@ -82,6 +82,9 @@ public interface IdentityStore {
         return user(userId).map(User::name);
     }
 
+    /** The names of the users of {@code userIds} that exist, by id, in one read. */
+    Map<String, String> userNames(java.util.Collection<String> userIds);
+
     record User(String id, String name, String passwordHash, boolean serviceAdmin, boolean enabled,
                 long createdAt) {
     }

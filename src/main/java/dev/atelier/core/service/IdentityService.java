@@ -315,6 +315,11 @@ public final class IdentityService {
         return store.userName(userId);
     }
 
+    /** The names of users by id, in one read, for views that show who owns what. */
+    public Map<String, String> userNames(java.util.Collection<String> userIds) {
+        return store.userNames(userIds);
+    }
+
     public boolean projectExists(String projectId) {
         return store.project(projectId).filter(p -> p.id().equals(projectId)).isPresent();
     }

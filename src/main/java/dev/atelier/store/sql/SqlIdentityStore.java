@@ -20,7 +20,8 @@ public final class SqlIdentityStore implements IdentityStore {
     private static final String USER_COLUMNS = "id, name, password_hash, service_admin, enabled, created_at";
     private static final String KEY_COLUMNS = "access_key, user_id, secret_sealed, enabled, description, created_at";
     /**
-     * How long a principal read for a signature or token is used again without asking the database. Every write
+     * How long a principal read for a signature or token (or the list of projects) is used again without asking the
+     * database. Every write
      * through this store forgets them all at once, so on one server disabling a user, a key or a membership counts
      * from the next request; a write through another replica (or the offline admin command) counts within this.
      */
@@ -30,6 +31,12 @@ public final class SqlIdentityStore implements IdentityStore {
     private final ConcurrentHashMap<String, Recent> principals = new ConcurrentHashMap<>();
     /** Counts writes: a principal is used again only while no write has happened since it was read. */
     private final AtomicLong writes = new AtomicLong();
+
+    /** The projects as last read, while no write has happened since (see {@link #projects}). */
+    private record RecentProjects(List<Project> projects, long until, long writesBefore) {
+    }
+
+    private volatile RecentProjects recentProjects;
 
     /** {@code writesBefore}: the count of writes when the read began. */
     private record Recent(Principal<?> principal, long until, long writesBefore) {
@@ -99,6 +106,19 @@ public final class SqlIdentityStore implements IdentityStore {
     }
 
     @Override
+    public Map<String, String> userNames(java.util.Collection<String> userIds) {
+        if (userIds.isEmpty()) {
+            return Map.of();
+        }
+        return jdbi.withHandle(h -> h.createQuery("SELECT id, name FROM users WHERE id IN (<ids>)")
+                .bindList("ids", List.copyOf(new java.util.LinkedHashSet<>(userIds)))
+                .reduceRows(new LinkedHashMap<String, String>(), (m, row) -> {
+                    m.put(row.getColumn("id", String.class), row.getColumn("name", String.class));
+                    return m;
+                }));
+    }
+
+    @Override
     public List<User> users() {
         return jdbi.withHandle(h -> h.createQuery("SELECT " + USER_COLUMNS + " FROM users ORDER BY name")
                 .map(SqlIdentityStore::user).list());
@@ -153,8 +173,20 @@ public final class SqlIdentityStore implements IdentityStore {
 
     @Override
     public List<Project> projects() {
-        return jdbi.withHandle(h -> h.createQuery("SELECT id, name, created_at FROM projects ORDER BY name, id")
-                .map((rs, ctx) -> new Project(rs.getString(1), rs.getString(2), rs.getLong(3))).list());
+        // every console page names the user's projects: kept as principals are (until a write, at most 1 s)
+        long now = System.nanoTime();
+        RecentProjects r = recentProjects;
+        if (r != null && now - r.until() < 0 && r.writesBefore() == writes.get()) {
+            return r.projects();
+        }
+        long before = writes.get();
+        List<Project> read = List.copyOf(jdbi.withHandle(h -> h.createQuery(
+                "SELECT id, name, created_at FROM projects ORDER BY name, id")
+                .map((rs, ctx) -> new Project(rs.getString(1), rs.getString(2), rs.getLong(3))).list()));
+        if (writes.get() == before) {
+            recentProjects = new RecentProjects(read, now + PRINCIPAL_TTL.toNanos(), before);
+        }
+        return read;
     }
 
     @Override

@@ -113,13 +113,13 @@ final class NotebookPages {
         var found = services.instances().list(s.caller(), s.projectId(),
                 all ? InstanceService.Scope.PROJECT : InstanceService.Scope.OWN, q);
         long now = services.clock().millis();
-        Map<String, String> owners = new java.util.HashMap<>();
+        Map<String, String> owners = all ? services.identity().userNames(found.items().stream()
+                .map(Instance::ownerId).toList()) : Map.of();
         List<Models.Row> rows = new ArrayList<>();
         boolean live = false;
         for (Views.NotebookResp nb : services.views().listed(found.items())) {
             live |= Format.badge(nb.status()).equals("busy");
-            String owner = all ? owners.computeIfAbsent(nb.userId(),
-                    id -> services.identity().userName(id).orElse("(removed)")) : null;
+            String owner = all ? owners.getOrDefault(nb.userId(), "(removed)") : null;
             rows.add(new Models.Row(nb.id(), nb.name(), nb.status(), Format.badge(nb.status()), nb.flavor(),
                     nb.image() == null ? "" : nb.image().name() + ":" + nb.image().tag(), Format.when(nb.createAt()),
                     leaseLeft(nb, now), owner, nb.failReason()));
