@@ -164,7 +164,7 @@ public final class Atelier implements AutoCloseable {
                 new MetricsRoutes(metrics::scrape, config.http().metricsToken(), authenticator),
                 new ApiDocsRoutes(),
                 new ConsoleRoutes(new ConsoleServices(authenticator, identity, secrets.derive("console-csrf"),
-                        instances, notebookViews, catalog, images, pools, sshAccess, events, census, clock),
+                        instances, notebookViews, catalog, images, storage, pools, sshAccess, events, census, clock),
                         Database::unavailable)),
                 Database::unavailable, metrics::answered, config.http().slowRequest());
         metrics.counting(census, pools.all().stream().map(dev.atelier.core.model.Pool::id).toList())

@@ -74,6 +74,15 @@ class ConsoleBrowserTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> b.getCurrentUrl().contains("/console/notebooks"));
     }
 
+    /**
+     * Waits for the page a form led to, by the message it shows: a click that submits returns before the next page
+     * is there, and what is found meanwhile is still on the page before.
+     */
+    private static void awaitNotice(ChromeDriver b, String notice) {
+        await().atMost(Duration.ofSeconds(15)).ignoreExceptions().until(() -> b.findElements(By.cssSelector(".notice"))
+                .stream().anyMatch(e -> e.getText().equals(notice)));
+    }
+
     /** Picks an option of a select, as a person clicks it. */
     private static void choose(ChromeDriver b, String select, String value) {
         b.findElement(By.id(select)).click();
@@ -101,8 +110,14 @@ class ConsoleBrowserTest {
             signIn(b, server, "admin", server.credentials().get("password").asText());
             shoot(b, "02-notebooks-empty");
 
+            assertThat(api.post("/v3/{project_id}/keypairs", "{\"keypair\":{\"name\":\"laptop\",\"public_key\":"
+                    + "\"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl t@x\"}}")
+                    .status()).isEqualTo(200);
             b.findElement(By.linkText("New notebook")).click();
+            await().atMost(Duration.ofSeconds(15)).ignoreExceptions()
+                    .until(() -> b.findElement(By.id("create-button")).isDisplayed());
             b.findElement(By.id("name")).sendKeys("from-the-browser");
+            b.findElement(By.cssSelector("input[name=key_pairs][value=laptop]")).click();
             choose(b, "flavor", TestServer.FLAVOR);
             choose(b, "image", TestServer.IMAGE_ID);
             choose(b, "auto-stop", "2");
@@ -111,7 +126,7 @@ class ConsoleBrowserTest {
             b.findElement(By.id("create-button")).click();
             await().atMost(Duration.ofSeconds(10)).until(() -> b.getCurrentUrl().matches(".*/console/notebooks/[0-9a-f-]{36}.*"));
             String id = b.getCurrentUrl().replaceAll(".*/console/notebooks/([0-9a-f-]{36}).*", "$1");
-            assertThat(b.findElement(By.cssSelector(".notice")).getText()).isEqualTo("The notebook is being created.");
+            awaitNotice(b, "The notebook is being created.");
             awaitStatus(b, "RUNNING");
             await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
                     .until(() -> b.findElement(By.id("open")).isDisplayed());
@@ -120,6 +135,10 @@ class ConsoleBrowserTest {
                     (usable - pressed) / 1_000_000);
             assertThat(b.findElement(By.cssSelector(".status-line")).getText()).contains("stops automatically in 1 h");
             shoot(b, "04-notebook-running");
+            assertThat(b.findElement(By.id("ssh-command")).getText()).startsWith("ssh -p " + server.sshPort() + " ")
+                    .contains("@127.0.0.1");
+            assertThat(b.findElement(By.id("ssh-config")).getText()).contains("Host atelier-from-the-browser",
+                    "Port " + server.sshPort());
 
             // open: a new tab on the notebook, through the gateway, with no token to copy
             String console = b.getWindowHandle();
@@ -144,11 +163,41 @@ class ConsoleBrowserTest {
             b.close();
             b.switchTo().window(console);
 
+            // object storage attached while it runs, and a tag
+            Files.createDirectories(server.dataDir().resolve("obs/team-data/datasets"));
+            b.findElement(By.id("obs-uri")).sendKeys("obs://team-data/datasets/");
+            b.findElement(By.id("obs-path")).sendKeys("/data/datasets/");
+            b.findElement(By.xpath("//button[text()='Attach']")).click();
+            awaitNotice(b, "The storage is being attached.");
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).until(() -> {
+                b.navigate().refresh();
+                return b.findElement(By.id("mounts")).getText().contains("mounted");
+            });
+            b.findElement(By.id("tag-key")).sendKeys("team");
+            b.findElement(By.id("tag-value")).sendKeys("vision");
+            b.findElement(By.xpath("//button[text()='Set tag']")).click();
+            awaitNotice(b, "The tag was set.");
+            assertThat(b.findElement(By.id("tags")).getText()).contains("team = vision");
+            shoot(b, "05b-notebook-storage-and-tags");
+
             b.findElement(By.id("stop")).click();
-            assertThat(b.findElement(By.cssSelector(".notice")).getText()).isEqualTo("The notebook is stopping.");
+            awaitNotice(b, "The notebook is stopping.");
             awaitStatus(b, "STOPPED");
             shoot(b, "06-notebook-stopped");
+            var storage = b.findElement(By.id("change-storage"));
+            storage.clear();
+            storage.sendKeys("6");
+            b.findElement(By.xpath("//button[text()='Save changes']")).click();
+            awaitNotice(b, "The notebook was changed.");
             b.findElement(By.id("start")).click();
+            awaitStatus(b, "RUNNING");
+            assertThat(api.get("/v1/{project_id}/notebooks/" + id).json().path("volume").path("capacity").asInt())
+                    .as("the new size").isEqualTo(6);
+            b.findElement(By.id("image-name")).sendKeys("console-env");
+            b.findElement(By.xpath("//button[text()='Save image']")).click();
+            awaitNotice(b, "The image is being saved from the notebook.");
+            await().atMost(Duration.ofSeconds(120)).until(() -> api.get("/v1/{project_id}/images?name=console-env")
+                    .body().contains("\"status\":\"ACTIVE\""));
             awaitStatus(b, "RUNNING");
             await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
                     .until(() -> b.findElements(By.cssSelector("#events tbody tr")).size() >= 4);
@@ -156,9 +205,12 @@ class ConsoleBrowserTest {
             assertThat(events).contains("created", "stop requested", "start requested");
 
             b.findElement(By.id("delete")).click();
+            await().atMost(Duration.ofSeconds(15)).ignoreExceptions()
+                    .until(() -> b.findElement(By.id("confirm-delete")).isDisplayed());
             shoot(b, "07-delete-confirm");
             assertThat(b.findElement(By.tagName("h1")).getText()).isEqualTo("Delete from-the-browser?");
             b.findElement(By.id("confirm-delete")).click();
+            awaitNotice(b, "The notebook is being deleted.");
             assertThat(b.getCurrentUrl()).contains("/console/notebooks?notice=deleting");
             await().atMost(Duration.ofSeconds(60)).until(() -> api.get("/v1/{project_id}/notebooks/" + id)
                     .status() != 200);
@@ -190,16 +242,18 @@ class ConsoleBrowserTest {
             b.get(server.url() + "/console/account");
             b.findElement(By.id("key-description")).sendKeys("laptop");
             b.findElement(By.xpath("//button[text()='Create access key']")).click();
-            assertThat(b.findElement(By.id("new-sk")).getText()).hasSize(40);
+            await().atMost(Duration.ofSeconds(15)).ignoreExceptions()
+                    .until(() -> b.findElement(By.id("new-sk")).getText().length() == 40);
             shoot(b, "14-account-new-key");
 
             b.get(server.url() + "/console/admin");
             b.findElement(By.id("new-user")).sendKeys("member2");
             b.findElement(By.id("new-user-password")).sendKeys("member-pass-456");
             b.findElement(By.xpath("//button[text()='Create user']")).click();
+            awaitNotice(b, "The user was created.");
             b.findElement(By.cssSelector("input[name=user]")).sendKeys("member2");
             b.findElement(By.xpath("//button[text()='Add or change']")).click();
-            assertThat(b.findElement(By.cssSelector(".notice")).getText()).isEqualTo("The member was added or changed.");
+            awaitNotice(b, "The member was added or changed.");
             shoot(b, "15-admin");
             b.get(server.url() + "/console/admin/audit");
             assertThat(b.findElement(By.id("audit")).getText()).contains("POST /console/admin/users");
@@ -216,7 +270,7 @@ class ConsoleBrowserTest {
 
             // a session that ends (here: signed out elsewhere) sends the browser to sign in, saying why
             b.findElement(By.xpath("//button[text()='Sign out']")).click();
-            assertThat(b.findElement(By.cssSelector(".notice")).getText()).isEqualTo("You have signed out.");
+            awaitNotice(b, "You have signed out.");
             b.get(server.url() + "/console/notebooks");
             assertThat(b.getCurrentUrl()).contains("/console/sign-in");
         }

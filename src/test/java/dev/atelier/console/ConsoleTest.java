@@ -137,6 +137,9 @@ class ConsoleTest extends SharedServerWithoutNotebooks {
         assertThat(nowhere.status()).isEqualTo(404);
         assertThat(nowhere.header("Content-Type")).startsWith("text/html");
         assertThat(nowhere.body()).contains("There is no such page.");
+        var postedNowhere = c.submit("/console/no/such/form", Map.of());
+        assertThat(postedNowhere.status()).isEqualTo(404);
+        assertThat(postedNowhere.header("Content-Type")).startsWith("text/html");
         var missing = c.get("/console/notebooks/00000000-0000-0000-0000-000000000000");
         assertThat(missing.status()).isEqualTo(404);
         assertThat(missing.body()).contains("does not exist").doesNotContain("\"error_code\"");
@@ -152,6 +155,26 @@ class ConsoleTest extends SharedServerWithoutNotebooks {
         assertThat(p.status()).isEqualTo(400);
         assertThat(p.body()).contains("Storage size must be between 5 and", "value=\"too-small\"",
                 "<option value=\"2\" selected>");
+    }
+
+    @Test
+    void tagsAreSetAndRemovedOnANotebooksPage() {
+        String id = api.post("/v1/" + api.projectId() + "/notebooks", TestServer.createBody("tagged")).json()
+                .get("id").asText();
+        ConsoleClient c = signedInAdmin();
+        c.get("/console/notebooks/" + id);
+        assertThat(c.submit("/console/notebooks/" + id + "/tags", Map.of("key", "team", "value", "vision"))
+                .location()).endsWith("notice=tagged");
+        assertThat(api.get("/v1/" + api.projectId() + "/notebooks/" + id).body()).contains("\"key\":\"team\"",
+                "\"value\":\"vision\"");
+        assertThat(c.get("/console/notebooks/" + id).body()).contains("team = vision");
+        var bad = c.submit("/console/notebooks/" + id + "/tags", Map.of("key", "<bad>", "value", "x"));
+        assertThat(bad.status()).isEqualTo(400);
+        c.get("/console/notebooks/" + id);
+        c.submit("/console/notebooks/" + id + "/tags/delete", Map.of("key", "team"));
+        assertThat(c.get("/console/notebooks/" + id).body()).doesNotContain("team = vision").contains("No tags.");
+        // object storage is attached to running notebooks only: this one failed to start, so no form
+        assertThat(c.get("/console/notebooks/" + id).body()).doesNotContain("obs-uri");
     }
 
     @Test

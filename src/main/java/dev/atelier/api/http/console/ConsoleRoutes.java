@@ -71,10 +71,12 @@ public final class ConsoleRoutes implements RouteModule {
         notebooks.register(routes, this::page);
         account.register(routes, this::page);
         admin.register(routes, this::page);
-        routes.get(PREFIX + "/<rest>", ctx -> {
+        io.javalin.http.Handler nowhere = ctx -> {
             Pages.headers(ctx);
             fail(ctx, null, new AtelierException(ErrorCode.ROUTE_NOT_FOUND, "There is no such page."));
-        });
+        };
+        routes.get(PREFIX + "/<rest>", nowhere);
+        routes.post(PREFIX + "/<rest>", nowhere);
     }
 
     /** A page for signed-in users: the session checked, forms' CSRF tokens checked, failures shown as pages. */

@@ -19,5 +19,6 @@ import java.time.Clock;
  */
 public record ConsoleServices(Authenticator authenticator, IdentityService identity, byte[] csrfKey,
                               InstanceService instances, NotebookViews views, Catalog catalog, ImageService images,
+                              dev.atelier.core.service.StorageService storage,
                               Pools pools, SshAccess ssh, EventLog events, Census census, Clock clock) {
 }

@@ -28,13 +28,17 @@ public final class Models {
 
     /** What may be done to a notebook in its status (the core's table of transitions decides). */
     public record Actions(boolean open, boolean start, boolean stop, boolean delete, boolean renew, boolean saveImage,
-                          boolean change) {
+                          boolean change, boolean attach) {
+    }
+
+    /** Object storage attached to a notebook. */
+    public record MountRow(String id, String mountPath, String uri, String status, String failure) {
     }
 
     /** A notebook's page: the v1 view of it, and what the page says about it. */
     public record Detail(Views.NotebookResp nb, String badge, String created, String leaseLeft, List<Step> steps,
                          String reason, boolean live, Actions can, String sshUri, String sshCommand, String sshConfig,
-                         String image, List<Event> events, List<Shell.Choice> flavors) {
+                         String image, List<Event> events, List<Shell.Choice> flavors, List<MountRow> mounts) {
     }
 
     /** The create form: what may be chosen, and what was. */

@@ -31,13 +31,16 @@ final class NotebookPages {
 
     private final ConsoleServices services;
     private final Pages pages;
+    private final NotebookExtras extras;
 
     NotebookPages(ConsoleServices services, Pages pages) {
         this.services = services;
         this.pages = pages;
+        this.extras = new NotebookExtras(services, this::authorized);
     }
 
     void register(RoutesConfig routes, Function<ConsoleRoutes.SignedIn, io.javalin.http.Handler> page) {
+        extras.register(routes, page);
         routes.get(BASE, page.apply(this::list));
         routes.get(BASE + "/rows", page.apply((ctx, s) -> pages.render(ctx, 200, "notebookRows",
                 Map.of("list", listing(ctx, s)))));
@@ -197,10 +200,12 @@ final class NotebookPages {
         var can = new Models.Actions(st == InstanceStatus.RUNNING && nb.url() != null, Operation.START.allowedIn(st),
                 Operation.STOP.allowedIn(st) || Operation.STOP_WAITING.allowedIn(st), Operation.DELETE.allowedIn(st),
                 Operation.RENEW_LEASE.allowedIn(st) && nb.lease() != null && nb.lease().enable(),
-                Operation.CREATE_IMAGE.allowedIn(st), Operation.UPDATE_SPEC.allowedIn(st));
+                Operation.CREATE_IMAGE.allowedIn(st), Operation.UPDATE_SPEC.allowedIn(st),
+                Operation.ATTACH_STORAGE.allowedIn(st));
         return new Models.Detail(nb, Format.badge(nb.status()), Format.when(nb.createAt()),
                 leaseLeft(nb, services.clock().millis()), steps, nb.failReason(), st.isTransitional(), can, sshUri,
-                command, config, nb.image() == null ? "" : nb.image().swrPath(), events, flavors);
+                command, config, nb.image() == null ? "" : nb.image().swrPath(), events, flavors,
+                withEvents ? extras.mounts(s, i) : List.of());
     }
 
     private static String leaseLeft(Views.NotebookResp nb, long now) {
