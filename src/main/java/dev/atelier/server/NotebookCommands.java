@@ -26,10 +26,12 @@ import picocli.CommandLine.Parameters;
  * waited for; 4 the wait timed out.
  */
 @Command(name = "notebook", mixinStandardHelpOptions = true,
-        description = "Notebook instances: list, show, create, start, stop, delete, renew, events, open, ssh.",
+        description = "Notebook instances: list, show, create, start, stop, delete, renew, events, open, ssh, "
+                + "save-image.",
         subcommands = {NotebookCommands.ListCmd.class, NotebookCommands.Show.class, NotebookCommands.Create.class,
                 NotebookCommands.Start.class, NotebookCommands.Stop.class, NotebookCommands.Delete.class,
-                NotebookCommands.Renew.class, NotebookCommands.Events.class, NotebookCommands.Open.class, NotebookSsh.class})
+                NotebookCommands.Renew.class, NotebookCommands.Events.class, NotebookCommands.Open.class, NotebookSsh.class,
+                NotebookSaveImage.class})
 final class NotebookCommands {
     static final int REFUSED = 1;
     static final int UNREACHABLE = 2;
@@ -341,12 +343,15 @@ final class NotebookCommands {
         }
     }
 
-    @Command(name = "open", description = "Print the notebook's address with its token, ready for a browser.")
+    @Command(name = "open", description = "Print the notebook's address with its token, ready for a browser; "
+            + "--browser opens it in one.")
     static final class Open implements Callable<Integer> {
         @Mixin
         Connection c;
         @Parameters(index = "0", description = "Instance id.")
         String id;
+        @Option(names = "--browser", description = "Open it in a browser as well: $BROWSER, else xdg-open (macOS: open).")
+        boolean browser;
 
         @Override
         public Integer call() {
@@ -357,8 +362,13 @@ final class NotebookCommands {
                             + ", not RUNNING: start it first (atelier notebook start " + id + " --wait)");
                     return REFUSED;
                 }
-                return c.print(r, nb -> c.out.println(nb.path("url").asText() + "?token="
-                        + nb.path("token").asText()));
+                return c.print(r, nb -> {
+                    String address = nb.path("url").asText() + "?token=" + nb.path("token").asText();
+                    c.out.println(address);
+                    if (browser) {
+                        Browser.open(address, c.err);
+                    }
+                });
             });
         }
     }

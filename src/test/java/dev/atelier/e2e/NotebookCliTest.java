@@ -1,6 +1,7 @@
 package dev.atelier.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.atelier.support.ServeProcess;
@@ -23,6 +24,10 @@ class NotebookCliTest {
     }
 
     private Run atelier(TestServer server, String... args) throws Exception {
+        return atelier(server, Map.of(), args);
+    }
+
+    private Run atelier(TestServer server, Map<String, String> env, String... args) throws Exception {
         List<String> all = new ArrayList<>(List.of(args));
         if (!List.of("keypair", "image", "notebook").contains(args[0])) {
             all.addFirst("notebook");
@@ -30,7 +35,7 @@ class NotebookCliTest {
         int end = all.indexOf("--"); // what follows is the command ssh runs
         all.addAll(end < 0 ? all.size() : end, List.of("--data-dir", server.dataDir().toString(), "--url",
                 server.url()));
-        Process p = ServeProcess.java(dir, Map.of(), false, all);
+        Process p = ServeProcess.java(dir, env, false, all);
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
@@ -63,6 +68,28 @@ class NotebookCliTest {
             var page = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(server.url() + "/notebook/"
                     + id + "/tree")).header("Cookie", cookie).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
             assertThat(page.statusCode()).as("the address opens the notebook").isEqualTo(200);
+
+            // --browser hands the address to $BROWSER: here a script that writes down what it was given
+            java.nio.file.Path opened = dir.resolve("opened.txt");
+            java.nio.file.Path browser = dir.resolve("browser.sh");
+            java.nio.file.Files.writeString(browser, "#!/bin/sh\nprintf %s \"$1\" > " + opened + "\n");
+            assertThat(browser.toFile().setExecutable(true)).isTrue();
+            Run inBrowser = atelier(server, Map.of("BROWSER", browser.toString()), "open", id, "--browser");
+            assertThat(inBrowser.exit()).as(inBrowser.err()).isZero();
+            await().atMost(java.time.Duration.ofSeconds(10)).until(() -> java.nio.file.Files.exists(opened)
+                    && !java.nio.file.Files.readString(opened).isEmpty());
+            assertThat(java.nio.file.Files.readString(opened)).isEqualTo(inBrowser.out().trim())
+                    .contains("?token=");
+            Run noBrowser = atelier(server, Map.of("BROWSER", "/nonexistent/browser"), "open", id, "--browser");
+            assertThat(noBrowser.exit()).isZero();
+            assertThat(noBrowser.err()).contains("could not start a browser");
+
+            Run saved = atelier(server, "save-image", id, "--name", "cli-env", "--tag", "v1", "--wait");
+            assertThat(saved.exit()).as(saved.err()).isZero();
+            assertThat(saved.err()).contains("cli-env:v1: ACTIVE");
+            assertThat(atelier(server, "image", "list").out()).contains("cli-env");
+            await().atMost(java.time.Duration.ofSeconds(60)).until(() -> atelier(server, "show", id).out()
+                    .contains("RUNNING"));
 
             Run stopped = atelier(server, "stop", id, "--wait");
             assertThat(stopped.exit()).as(stopped.err()).isZero();
