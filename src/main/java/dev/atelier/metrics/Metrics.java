@@ -53,7 +53,8 @@ public final class Metrics implements Telemetry, AutoCloseable {
             "atelier.instance.lifecycle", "From a create or start to RUNNING (queue included); a stop's runtime work",
             "atelier.reconciler.pass", "Reconciler passes over one instance",
             "atelier.runtime.calls", "Calls to the runtime that runs instances",
-            "atelier.http.server.requests", "HTTP requests answered, by route template");
+            "atelier.http.server.requests", "HTTP requests answered, by route template",
+            "atelier.pool.queue.wait", "How long instances waited in a pool's queue before they were given a seat");
 
     /** Timers by name and tags (see {@link #timer}). */
     private final java.util.concurrent.ConcurrentMap<List<String>, Timer> timers =
@@ -147,6 +148,11 @@ public final class Metrics implements Telemetry, AutoCloseable {
     public void lifecycle(Operation operation, String flavorId, long millis) {
         timer("atelier.instance.lifecycle", LIFECYCLE_BUCKETS, "operation", operation.name().toLowerCase(Locale.ROOT),
                 "runtime", runtime, "flavor", flavorId).record(millis, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void queueWait(String poolId, long millis) {
+        timer("atelier.pool.queue.wait", LIFECYCLE_BUCKETS, "pool", poolId).record(millis, TimeUnit.MILLISECONDS);
     }
 
     @Override

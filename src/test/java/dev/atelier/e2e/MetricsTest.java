@@ -77,6 +77,8 @@ class MetricsTest {
             assertThat(Prometheus.value(text, "atelier_pool_queue_length", Map.of("pool", "pool-managed")))
                     .as("every pool's queue is reported, empty too").isZero();
             assertThat(text).contains("atelier_pool_queue_length{pool=\"pool-managed\"}");
+            assertThat(Prometheus.value(text, "atelier_pool_queue_wait_seconds_count", Map.of("pool", "pool-managed")))
+                    .as("its wait for a seat, once").isEqualTo(1);
             theDeployedAlertsAndDashboardNameOnlyServedMetrics(text);
 
             api.post("/v1/{project_id}/notebooks/" + id + "/stop", null);

@@ -86,6 +86,18 @@ abstract class PoolStoreContractTest {
     }
 
     @Test
+    void theAdmissionThatSeatsAnInstanceSaysHowLongItWaitedAndNoOtherDoes() {
+        Instance a = creating("u1", 1000);
+        Instance b = creating("u1", 1001);
+        assertThat(admit(a, new Room(1, -1, -1, -1)).waitedMs()).isEqualTo(4_000L); // queued at 1000, seated at 5000
+        assertThat(admit(b, new Room(1, -1, -1, -1)).waitedMs()).isNull();
+        assertThat(admit(a, new Room(1, -1, -1, -1)).waitedMs()).as("seated before").isNull();
+        instances.update(a.withDesired(DesiredState.STOPPED, InstanceStatus.STOPPED), 3000).orElseThrow();
+        assertThat(pools.admit(new Ticket(b.id(), "pool-managed", b.ownerId(), b.flavorId(), TWO_CPUS, b.updateAt(),
+                null), new Room(1, -1, -1, -1), 9_001).waitedMs()).isEqualTo(8_000L);
+    }
+
+    @Test
     void aWriteToAStatusThatHoldsNothingGivesTheSeatBackInTheSameWrite() {
         Instance a = creating("u1", 1000);
         Instance b = creating("u1", 1001);

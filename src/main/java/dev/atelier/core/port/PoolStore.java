@@ -26,8 +26,12 @@ public interface PoolStore {
 
     /**
      * Where an admission left the instance: seated, or waiting at {@code rank} (1: next) of {@code waiting}.
+     * {@code waitedMs}: how long it waited in the queue, given by the admission that seated it and by no other.
      */
-    record Admission(boolean seated, int rank, int waiting) {
+    record Admission(boolean seated, int rank, int waiting, Long waitedMs) {
+        public Admission(boolean seated, int rank, int waiting) {
+            this(seated, rank, waiting, null);
+        }
     }
 
     /**

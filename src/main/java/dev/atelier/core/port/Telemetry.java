@@ -18,6 +18,10 @@ public interface Telemetry {
     default void lifecycle(Operation operation, String flavorId, long millis) {
     }
 
+    /** An instance waited {@code millis} in the queue of pool {@code poolId} before it was given its seat. */
+    default void queueWait(String poolId, long millis) {
+    }
+
     /** A reconciler pass took {@code nanos}; {@code failed}: it ended in an exception and will be retried. */
     default void reconcilePass(long nanos, boolean failed) {
     }

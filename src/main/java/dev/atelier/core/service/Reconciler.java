@@ -307,6 +307,10 @@ public final class Reconciler {
             if (turn.failure() != null) {
                 return fail(inst, failed, turn.failure());
             }
+            if (turn.waitedMs() != null) {
+                telemetry.queueWait(inst.poolId() == null ? dev.atelier.core.model.Pool.DEFAULT_ID : inst.poolId(),
+                        turn.waitedMs());
+            }
             return turn.lookAgain() != null ? Optional.of(turn.lookAgain()) : launch(inst, failed);
         }
         seating.keep(inst);

@@ -37,8 +37,12 @@ final class Seating {
      * What taking a seat came to: seated (both null), waiting ({@code lookAgain}: when to try again), or impossible
      * ({@code failure}: why).
      */
-    record Turn(Duration lookAgain, String failure) {
-        static final Turn SEATED = new Turn(null, null);
+    record Turn(Duration lookAgain, String failure, Long waitedMs) {
+        static final Turn SEATED = new Turn(null, null, null);
+
+        Turn(Duration lookAgain, String failure) {
+            this(lookAgain, failure, null);
+        }
     }
 
     /**
@@ -60,7 +64,7 @@ final class Seating {
         if (admission.seated()) {
             seatKnown.add(inst.id());
             wake(inst.poolId(), 1); // the next may fit beside it
-            return Turn.SEATED;
+            return new Turn(null, null, admission.waitedMs());
         }
         return new Turn(admission.rank() == 1 ? HEAD_POLL : BACK_POLL, null);
     }

@@ -47,7 +47,9 @@ public final class SqlPoolStore implements PoolStore {
             if (rank == 1 && room.holds(used(h, ticket.poolId()), ticket.demand())) {
                 h.createUpdate("UPDATE pool_tickets SET seated_at = :now WHERE instance_id = :id")
                         .bind("now", now).bind("id", ticket.instanceId()).execute();
-                return new Admission(true, 0, queue.size() - 1);
+                long queuedAt = h.createQuery("SELECT queued_at FROM pool_tickets WHERE instance_id = :id")
+                        .bind("id", ticket.instanceId()).mapTo(Long.class).one();
+                return new Admission(true, 0, queue.size() - 1, Math.max(0, now - queuedAt));
             }
             return new Admission(false, rank, queue.size());
         });
