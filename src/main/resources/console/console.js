@@ -3,6 +3,13 @@ document.addEventListener("submit", function (e) {
   var message = e.target.getAttribute("data-confirm");
   if (message && !window.confirm(message)) {
     e.preventDefault();
+    return;
+  }
+  // forms that a poll brought in carry no CSRF token (a poll's answer holds no secret): the page's
+  var field = e.target.querySelector("input[name=csrf]");
+  var page = document.querySelector("meta[name=csrf-token]");
+  if (field && !field.value && page) {
+    field.value = page.getAttribute("content");
   }
 });
 document.addEventListener("click", function (e) {

@@ -62,7 +62,22 @@ class ConsoleBrowserTest {
         return b;
     }
 
+    /**
+     * Keeps a screenshot of the page, after checking what a screen reader and a keyboard need of it: every field
+     * has a label, every image a text, every button a name, and the page a title and one h1.
+     */
     private static void shoot(ChromeDriver b, String name) throws Exception {
+        Object unlabelled = b.executeScript("return [...document.querySelectorAll("
+                + "'input:not([type=hidden]), select, textarea')].filter(e => !(e.labels && e.labels.length)"
+                + " && !e.getAttribute('aria-label')).map(e => e.name || e.id)"
+                + ".concat([...document.querySelectorAll('img:not([alt])')].map(e => 'img ' + e.src))"
+                + ".concat([...document.querySelectorAll('button')].filter(e => !e.textContent.trim()"
+                + " && !e.getAttribute('aria-label')).map(e => 'button'))");
+        if (b.getCurrentUrl().contains("/console/")) { // not the notebook's own pages
+            assertThat((List<?>) unlabelled).as("fields without a label on " + name).isEmpty();
+            assertThat(b.getTitle()).as(name).endsWith("· Atelier");
+            assertThat(b.findElements(By.tagName("h1"))).as("one h1 on " + name).hasSize(1);
+        }
         Files.write(SHOTS.resolve(name + ".png"), b.getScreenshotAs(OutputType.BYTES));
     }
 
@@ -236,6 +251,7 @@ class ConsoleBrowserTest {
 
             b.get(server.url() + "/console/images");
             assertThat(b.findElement(By.id("images")).getText()).contains("jupyter");
+            assertThat(b.findElement(By.id("groups")).getText()).contains("debian-jupyter");
             shoot(b, "12-images");
             b.get(server.url() + "/console/keypairs");
             shoot(b, "13-keypairs");
@@ -254,6 +270,9 @@ class ConsoleBrowserTest {
             b.findElement(By.cssSelector("input[name=user]")).sendKeys("member2");
             b.findElement(By.xpath("//button[text()='Add or change']")).click();
             awaitNotice(b, "The member was added or changed.");
+            assertThat(b.findElement(By.id("pools")).getText()).contains("pool-managed", "0 instances");
+            assertThat(b.findElement(By.id("flavors")).getText()).contains("None in use.");
+            assertThat(b.findElement(By.id("users")).getText()).contains(api.accessKey(), "member2");
             shoot(b, "15-admin");
             b.get(server.url() + "/console/admin/audit");
             assertThat(b.findElement(By.id("audit")).getText()).contains("POST /console/admin/users");

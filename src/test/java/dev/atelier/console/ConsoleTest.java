@@ -91,6 +91,76 @@ class ConsoleTest extends SharedServerWithoutNotebooks {
         assertThat(c.get("/console/keypairs").body()).contains("laptop", "SHA256:");
     }
 
+    /** What a browser sends with a script's fetch, which no script can change. */
+    private static final Map<String, String> SCRIPT_FETCH = Map.of("Sec-Fetch-Mode", "cors", "Sec-Fetch-Dest", "empty",
+            "Sec-Fetch-Site", "same-origin");
+
+    @Test
+    void aScriptOnTheConsolesOriginCannotReadItsPagesNorActThroughThem() {
+        // where notebooks share the console's origin, a notebook's script is same-origin: it must not get a
+        // page's CSRF token, a notebook's token, or the answer to a form
+        String id = api.post("/v1/" + api.projectId() + "/notebooks", TestServer.createBody("fetched")).json()
+                .get("id").asText();
+        ConsoleClient c = signedInAdmin();
+        for (String page : new String[] {"/console/account", "/console/notebooks", "/console/notebooks/" + id,
+                "/console/notebooks/" + id + "/open", "/console/admin", "/console/sign-in"}) {
+            var p = c.get(page, SCRIPT_FETCH);
+            assertThat(p.status()).as(page).isEqualTo(403);
+            assertThat(p.body()).as(page).doesNotContain("name=\"csrf\" value=\"" + c.csrf())
+                    .contains("Console pages open only in the browser's own window");
+        }
+        var framed = c.get("/console/account", Map.of("Sec-Fetch-Mode", "navigate", "Sec-Fetch-Dest", "iframe"));
+        assertThat(framed.status()).isEqualTo(403);
+        var navigated = c.get("/console/account", Map.of("Sec-Fetch-Mode", "navigate", "Sec-Fetch-Dest", "document"));
+        assertThat(navigated.status()).isEqualTo(200);
+        assertThat(navigated.header("Cross-Origin-Opener-Policy")).isEqualTo("same-origin");
+        String token = c.csrf();
+        // the console's own polls may fetch: what they get holds no token
+        var card = c.get("/console/notebooks/" + id + "/card", SCRIPT_FETCH);
+        assertThat(card.status()).isEqualTo(200);
+        assertThat(card.body()).contains("data-status=").doesNotContain(token);
+        assertThat(c.get("/console/notebooks/rows", SCRIPT_FETCH).body()).contains("fetched").doesNotContain(token);
+        var posted = c.post("/console/account/keys", Map.of("csrf", token), null,
+                Map.of("Sec-Fetch-Mode", "cors", "Sec-Fetch-Dest", "empty"));
+        assertThat(posted.status()).isEqualTo(403);
+        assertThat(posted.body()).doesNotContain("new-sk");
+    }
+
+    @Test
+    void aMemberRemovedFromTheProjectNoLongerActsInIt() {
+        ConsoleClient admin = signedInAdmin();
+        admin.get("/console/admin");
+        admin.submit("/console/admin/users", Map.of("name", "leaving", "password", "leaving-pass-1"));
+        admin.submit("/console/admin/projects/" + api.projectId() + "/members", Map.of("user", "leaving",
+                "role", "member"));
+        ConsoleClient member = new ConsoleClient(server.url());
+        assertThat(member.signIn("leaving", "leaving-pass-1").status()).isEqualTo(303);
+        assertThat(member.get("/console/notebooks").status()).isEqualTo(200);
+        String userId = server.identities().user("leaving").orElseThrow().id();
+        admin.get("/console/admin");
+        assertThat(admin.submit("/console/admin/projects/" + api.projectId() + "/members/" + userId + "/delete",
+                Map.of()).status()).isEqualTo(303);
+        // removed from the project, the sign-in scoped to it ends: the next form does nothing
+        var refused = member.submit("/console/notebooks", Map.of("name", "after-removal", "flavor",
+                TestServer.FLAVOR, "image", TestServer.IMAGE_ID, "storage_gb", "5"));
+        assertThat(refused.status()).isEqualTo(303);
+        assertThat(refused.location()).isEqualTo("/console/sign-in?notice=ended");
+        assertThat(api.get("/v1/" + api.projectId() + "/notebooks/all?name=after-removal").json().get("total")
+                .asInt()).isZero();
+        var again = new ConsoleClient(server.url()).signIn("leaving", "leaving-pass-1");
+        assertThat(again.status()).as("and signing in again finds no project").isEqualTo(401);
+        assertThat(again.body()).contains("You belong to no project yet.");
+    }
+
+    @Test
+    void whatIsDoneInTheConsoleIsAuditedInItsProject() {
+        ConsoleClient c = signedInAdmin();
+        c.get("/console/keypairs");
+        c.submit("/console/keypairs", Map.of("name", "audited", "public_key", "not a key"));
+        var audit = api.get("/admin/v1/audit?project=" + api.projectId() + "&limit=1000").json();
+        assertThat(audit.get("events").toString()).contains("\"path\":\"/console/keypairs\"");
+    }
+
     @Test
     void signingOutEndsTheSessionOnTheServerNotOnlyInTheBrowser() {
         ConsoleClient c = signedInAdmin();
@@ -173,6 +243,8 @@ class ConsoleTest extends SharedServerWithoutNotebooks {
         c.get("/console/notebooks/" + id);
         c.submit("/console/notebooks/" + id + "/tags/delete", Map.of("key", "team"));
         assertThat(c.get("/console/notebooks/" + id).body()).doesNotContain("team = vision").contains("No tags.");
+        c.get("/console/notebooks/" + id);
+        assertThat(c.submit("/console/notebooks/" + id + "/tags/delete", Map.of()).status()).isEqualTo(400);
         // object storage is attached to running notebooks only: this one failed to start, so no form
         assertThat(c.get("/console/notebooks/" + id).body()).doesNotContain("obs-uri");
     }
@@ -226,7 +298,14 @@ class ConsoleTest extends SharedServerWithoutNotebooks {
             ConsoleClient c = new ConsoleClient(own.url());
             assertThat(c.signIn("admin", own.credentials().get("password").asText()).status()).isEqualTo(303);
             assertThat(c.get("/console/notebooks").status()).isEqualTo(200);
-            own.clock().advance(Duration.ofHours(25));
+            // moving to another project does not make the sign-in last longer
+            own.clock().advance(Duration.ofHours(12));
+            c.get("/console/notebooks");
+            var other = own.client().post("/admin/v1/projects", "{\"name\":\"second\"}").json().get("id").asText();
+            assertThat(c.submit("/console/project", Map.of("project", other)).location())
+                    .isEqualTo("/console/notebooks?notice=switched");
+            assertThat(c.get("/console/notebooks").body()).contains("<option value=\"" + other + "\" selected>");
+            own.clock().advance(Duration.ofHours(13));
             var p = c.get("/console/notebooks");
             assertThat(p.status()).isEqualTo(303);
             assertThat(p.location()).startsWith("/console/sign-in?next=").endsWith("notice=ended");

@@ -42,7 +42,14 @@ public final class ConsoleClient {
     }
 
     public Page get(String path) {
-        Page p = send(HttpRequest.newBuilder(URI.create(endpoint + path)).GET());
+        return get(path, Map.of());
+    }
+
+    /** A GET with {@code headers} besides (what a browser says of a script's fetch, say). */
+    public Page get(String path, Map<String, String> headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(endpoint + path)).GET();
+        headers.forEach(b::header);
+        Page p = send(b);
         Matcher m = CSRF.matcher(p.body());
         if (m.find()) {
             csrf = m.group(1);

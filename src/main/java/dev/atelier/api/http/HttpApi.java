@@ -29,6 +29,8 @@ public final class HttpApi {
     private static final Logger access = LoggerFactory.getLogger("atelier.access");
     static final String CALLER = "atelier.caller";
     static final String AUDIT_USER = "atelier.audit.user";
+    /** The project of a request whose path names none (the console's). */
+    private static final String AUDIT_PROJECT = "atelier.audit.project";
     static final String IDENTITY = "atelier.identity";
     static final String PROJECT_CHECKED = "atelier.project-checked";
     /** The instance a route of one instance was authorised for (set by {@link #ownInstance}). */
@@ -251,11 +253,12 @@ public final class HttpApi {
     }
 
     /**
-     * For views served beside the API (the console): {@code caller} is who makes this request, as the API's own
-     * authentication would have said; the audit records them.
+     * For views served beside the API (the console): {@code caller} is who makes this request in project
+     * {@code projectId}, as the API's own authentication would have said; the audit records both.
      */
-    public static void actingAs(Context ctx, Caller caller) {
+    public static void actingAs(Context ctx, Caller caller, String projectId) {
         ctx.attribute(CALLER, caller);
+        ctx.attribute(AUDIT_PROJECT, projectId);
         MDC.put("user", caller.userName());
     }
 
@@ -333,6 +336,8 @@ public final class HttpApi {
         java.util.regex.Matcher m = PROJECT_IN_PATH.matcher(path);
         if (m.find()) {
             project = m.group(1);
+        } else {
+            project = ctx.attribute(AUDIT_PROJECT);
         }
         String userName = caller != null ? caller.userName() : ctx.attribute(AUDIT_USER);
         String error = ctx.attribute(ERROR_WRITTEN);

@@ -121,6 +121,9 @@ public final class IdentityService {
         limiter.succeeded(account, address);
         if ((project == null || project.isBlank()) && anyProject) {
             project = firstProject(found);
+            if (project == null) {
+                throw new AtelierException(ErrorCode.SIGN_IN_FAILED, "the user has no role in any project");
+            }
         }
         if (project == null || project.isBlank()) {
             throw new AtelierException(ErrorCode.TOKEN_NOT_SCOPED, "the token must be scoped to a project: "
@@ -131,15 +134,14 @@ public final class IdentityService {
         if (p == null || (role == null && !found.serviceAdmin())) {
             throw new AtelierException(ErrorCode.SIGN_IN_FAILED, "the user has no role in project " + project);
         }
-        return issue(found, p, role);
+        return issue(found, p, role, clock.millis() + TOKEN_LIFETIME.toMillis());
     }
 
-    private IssuedToken issue(User user, Project p, String role) {
+    private IssuedToken issue(User user, Project p, String role, long expires) {
         byte[] raw = new byte[32];
         RANDOM.nextBytes(raw);
         String token = "atl-" + Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
         long now = clock.millis();
-        long expires = now + TOKEN_LIFETIME.toMillis();
         store.deleteExpiredTokens(now);
         store.createToken(Authenticator.tokenHash(token), user.id(), p.id(), now, expires);
         return new IssuedToken(token, user, p, role == null ? Caller.PROJECT_ADMIN : role, now, expires);
@@ -154,7 +156,8 @@ public final class IdentityService {
 
     /**
      * A token of the same user for another of their projects, in exchange for {@code token}, which stops working:
-     * moving between projects without giving the password again, as IAM scopes a token anew.
+     * moving between projects without giving the password again, as IAM scopes a token anew. The new token expires
+     * when the old one would have: a sign-in cannot be kept alive by moving.
      */
     public IssuedToken switchProject(Caller caller, String token, String project) {
         Project p = store.project(project == null ? "" : project).orElse(null);
@@ -165,7 +168,9 @@ public final class IdentityService {
         }
         User user = store.user(caller.userId()).orElseThrow(() -> new AtelierException(ErrorCode.TOKEN_INVALID,
                 "the user no longer exists"));
-        IssuedToken issued = issue(user, p, role);
+        long expires = store.byToken(Authenticator.tokenHash(token)).map(t -> t.credential().expiresAt())
+                .orElseThrow(() -> new AtelierException(ErrorCode.TOKEN_INVALID, "the sign-in has ended"));
+        IssuedToken issued = issue(user, p, role, expires);
         signOut(token);
         return issued;
     }

@@ -201,6 +201,31 @@ public final class Pools {
         return QueueBoard.of(pools, seated, waiting, instances, now, start + stop);
     }
 
+    /**
+     * What a pool holds now: the room its seated instances take ({@code used}), how many of each flavor are seated,
+     * and how many wait.
+     */
+    public record Usage(Pool pool, Demand used, Map<String, Integer> seatedByFlavor, int waiting) {
+    }
+
+    /** Every pool's usage, from the seats and queues of every replica (one read). */
+    public List<Usage> usage() {
+        Map<String, Demand> used = new LinkedHashMap<>();
+        Map<String, Map<String, Integer>> flavors = new LinkedHashMap<>();
+        Map<String, Integer> waiting = new LinkedHashMap<>();
+        for (Ticket t : store.tickets()) {
+            if (t.seated()) {
+                used.merge(t.poolId(), t.demand(), Demand::plus);
+                flavors.computeIfAbsent(t.poolId(), k -> new java.util.TreeMap<>()).merge(t.flavorId(), 1,
+                        Integer::sum);
+            } else {
+                waiting.merge(t.poolId(), 1, Integer::sum);
+            }
+        }
+        return pools.stream().map(p -> new Usage(p, used.getOrDefault(p.id(), Demand.NONE),
+                flavors.getOrDefault(p.id(), Map.of()), waiting.getOrDefault(p.id(), 0))).toList();
+    }
+
     static boolean waits(Instance i) {
         return i.desired() == DesiredState.RUNNING && (i.status() == InstanceStatus.INIT
                 || i.status() == InstanceStatus.CREATING || i.status() == InstanceStatus.STARTING);

@@ -94,8 +94,11 @@ final class AccountPages {
     private void images(Context ctx, Session s, int status, String error) {
         List<Models.ImageRow> rows = services.images().visible(s.projectId()).stream().map(m -> image(m, s)).toList();
         Shell shell = pages.shell(ctx, s, "Images", "images");
+        List<Models.GroupRow> groups = services.images().groups(s.projectId(), null, true, null, null, null).stream()
+                .map(g -> new Models.GroupRow(g.name(), g.namespace(), g.versionCount(), Format.when(g.updateAt())))
+                .toList();
         pages.render(ctx, status, "images", Map.of("shell", error == null ? shell : shell.withError(error),
-                "images", rows, "swrPath", error == null ? "" : value(ctx.formParam("swr_path"))));
+                "images", rows, "groups", groups, "swrPath", error == null ? "" : value(ctx.formParam("swr_path"))));
     }
 
     private static Models.ImageRow image(Image m, Session s) {

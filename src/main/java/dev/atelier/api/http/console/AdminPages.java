@@ -3,7 +3,9 @@ package dev.atelier.api.http.console;
 import dev.atelier.core.AtelierException;
 import dev.atelier.core.model.Pool;
 import dev.atelier.core.port.AuditStore.AuditEvent;
-import dev.atelier.core.port.Census;
+import dev.atelier.core.model.Demand;
+import dev.atelier.core.model.Room;
+import dev.atelier.core.service.Pools;
 import dev.atelier.core.port.IdentityStore.Project;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -46,6 +48,11 @@ final class AdminPages {
         routes.post(BASE + "/projects/{project}/members/{user}/delete", page.apply((ctx, s) -> form(ctx, s,
                 () -> services.identity().removeMember(s.caller(), ctx.pathParam("project"), ctx.pathParam("user")),
                 "member-removed")));
+        routes.post(BASE + "/users/{user}/keys/{key}", page.apply((ctx, s) -> form(ctx, s, () -> services.identity()
+                .setKeyEnabled(s.caller(), ctx.pathParam("user"), ctx.pathParam("key"),
+                        "on".equals(ctx.formParam("enabled"))), "key-updated")));
+        routes.post(BASE + "/users/{user}/keys/{key}/delete", page.apply((ctx, s) -> form(ctx, s, () -> services
+                .identity().deleteKey(s.caller(), ctx.pathParam("user"), ctx.pathParam("key")), "key-deleted")));
         routes.get(BASE + "/audit", page.apply(this::audit));
     }
 
@@ -64,7 +71,9 @@ final class AdminPages {
     private void overview(Context ctx, Session s, int status, String error) {
         s.caller().requireServiceAdministrator("see the administration pages");
         var users = services.identity().users(s.caller()).stream().map(u -> new Models.UserRow(u.id(), u.name(),
-                u.serviceAdmin(), u.enabled(), Format.when(u.createdAt()))).toList();
+                u.serviceAdmin(), u.enabled(), Format.when(u.createdAt()), services.identity().keys(s.caller(), u.id())
+                .stream().map(k -> new Models.AccessKeyRow(k.accessKey(), k.description() == null ? ""
+                        : k.description(), k.enabled(), Format.when(k.createdAt()))).toList())).toList();
         List<Models.ProjectRow> projects = new ArrayList<>();
         for (Project p : services.identity().projects(s.caller())) {
             projects.add(new Models.ProjectRow(p.id(), p.name(), Format.when(p.createdAt()),
@@ -78,13 +87,14 @@ final class AdminPages {
         List<Models.CapacityRow> capacity = services.census().instances().stream()
                 .map(c -> new Models.CapacityRow(c.poolId() == null ? "public" : poolNames.getOrDefault(c.poolId(),
                         c.poolId()), c.status(), c.count())).toList();
-        Map<String, Long> queued = new HashMap<>();
-        for (Census.QueueCount q : services.census().queues()) {
-            queued.put(q.poolId(), q.waiting());
+        List<Models.PoolRow> pools = new ArrayList<>();
+        List<Models.FlavorUse> flavors = new ArrayList<>();
+        for (Pools.Usage u : services.pools().usage()) {
+            Pool p = u.pool();
+            pools.add(new Models.PoolRow(p.id(), p.name(), p.type().name(), p.flavorIds().isEmpty() ? "every flavor"
+                    : String.join(", ", p.flavorIds()), used(u.used(), p.room()), u.waiting()));
+            u.seatedByFlavor().forEach((flavor, n) -> flavors.add(new Models.FlavorUse(flavor, p.name(), n)));
         }
-        List<Models.PoolRow> pools = services.pools().all().stream().map(p -> new Models.PoolRow(p.id(), p.name(),
-                p.type().name(), (p.flavorIds().isEmpty() ? "every flavor" : String.join(", ", p.flavorIds()))
-                + " · room: " + p.room().describe(), queued.getOrDefault(p.id(), 0L).intValue())).toList();
         Shell shell = pages.shell(ctx, s, "Administration", "admin");
         Map<String, Object> params = new HashMap<>();
         params.put("shell", error == null ? shell : shell.withError(error));
@@ -92,7 +102,23 @@ final class AdminPages {
         params.put("projects", projects);
         params.put("capacity", capacity);
         params.put("pools", pools);
+        params.put("flavors", flavors);
         pages.render(ctx, status, "admin", params);
+    }
+
+    private static String enc(String v) {
+        return v == null ? "" : java.net.URLEncoder.encode(v, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** "3 of 10 instances, 6 of 32 vCPUs, …": what is taken of the room, "of no limit" where it has none. */
+    static String used(Demand used, Room room) {
+        return part(used.instances(), room.instances(), "instances") + ", " + part(used.vcpus(), room.vcpus(), "vCPUs")
+                + ", " + part(used.memoryMib() / 1024, room.memoryMib() < 0 ? -1 : room.memoryMib() / 1024,
+                "GiB of memory") + ", " + part(used.accelerators(), room.accelerators(), "accelerators");
+    }
+
+    private static String part(long used, long limit, String unit) {
+        return used + (limit < 0 ? "" : " of " + limit) + " " + unit;
     }
 
     private void audit(Context ctx, Session s) {
@@ -103,7 +129,8 @@ final class AdminPages {
         }
         int page = 1;
         try {
-            page = Math.max(1, Integer.parseInt(ctx.queryParam("page") == null ? "1" : ctx.queryParam("page")));
+            page = Math.max(1, Math.min(1_000_000, Integer.parseInt(ctx.queryParam("page") == null ? "1"
+                    : ctx.queryParam("page"))));
         } catch (NumberFormatException e) {
             page = 1;
         }
@@ -119,6 +146,7 @@ final class AdminPages {
         params.put("rows", rows);
         params.put("user", user == null ? "" : user);
         params.put("project", project == null ? "" : project);
+        params.put("query", "&user=" + enc(user) + "&project=" + enc(s.serviceAdmin() ? project : null));
         params.put("page", page);
         params.put("more", more);
         pages.render(ctx, 200, "audit", params);

@@ -60,15 +60,16 @@ public final class ConsoleRoutes implements RouteModule {
         routes.get(PREFIX + "/assets/{file}", this::asset);
         routes.get(PREFIX + "/sign-in", this::signInPage);
         routes.post(PREFIX + "/sign-in", this::signIn);
+        // these two work in a project the user was removed from: the way out of it
         routes.post(PREFIX + "/sign-out", page((ctx, s) -> {
             sessions.signOut(ctx, s);
             Pages.redirect(ctx, PREFIX + "/sign-in", "signed-out");
-        }));
+        }, Access.ANY_PROJECT));
         routes.post(PREFIX + "/project", page((ctx, s) -> {
             sessions.switchProject(ctx, s, ctx.formParam("project"));
             Pages.redirect(ctx, PREFIX + "/notebooks", "switched");
-        }));
-        notebooks.register(routes, this::page);
+        }, Access.ANY_PROJECT));
+        notebooks.register(routes, this::page, this::fragment);
         account.register(routes, this::page);
         admin.register(routes, this::page);
         io.javalin.http.Handler nowhere = ctx -> {
@@ -79,11 +80,29 @@ public final class ConsoleRoutes implements RouteModule {
         routes.post(PREFIX + "/<rest>", nowhere);
     }
 
-    /** A page for signed-in users: the session checked, forms' CSRF tokens checked, failures shown as pages. */
+    /**
+     * Who may reach a page: {@code PAGE} only as a page of the browser's own (a navigation, never a script's fetch
+     * or a frame), in a project the user still belongs to; {@code FRAGMENT} as well from the console's own polls
+     * (it holds no secret: no CSRF token, no notebook token); {@code ANY_PROJECT} as a page, in any project.
+     */
+    enum Access { PAGE, FRAGMENT, ANY_PROJECT }
+
     Handler page(SignedIn page) {
+        return page(page, Access.PAGE);
+    }
+
+    Handler fragment(SignedIn page) {
+        return page(page, Access.FRAGMENT);
+    }
+
+    /** A page for signed-in users: the session checked, forms' CSRF tokens checked, failures shown as pages. */
+    private Handler page(SignedIn page, Access access) {
         return ctx -> {
             Session s = null;
             try {
+                if (access != Access.FRAGMENT) {
+                    requireNavigation(ctx);
+                }
                 Sessions.Absence[] why = new Sessions.Absence[1];
                 s = sessions.current(ctx, why);
                 if (s == null) {
@@ -93,12 +112,34 @@ public final class ConsoleRoutes implements RouteModule {
                 if (!"GET".equals(ctx.method().name())) {
                     sessions.checkForm(ctx, s);
                 }
-                HttpApi.actingAs(ctx, s.caller());
+                if (access != Access.ANY_PROJECT) {
+                    s.caller().requireProject(s.projectId()); // removed from it since signing in: no more
+                }
+                HttpApi.actingAs(ctx, s.caller(), s.projectId());
                 page.handle(ctx, s);
             } catch (Exception e) {
                 fail(ctx, s, e);
             }
         };
+    }
+
+    /**
+     * A console page is answered only to the browser's own navigation. Where notebooks are served on the console's
+     * origin (no --notebook-domain), a notebook's script is same-origin: were it allowed to fetch a page, it could
+     * read the page's CSRF token and act as whoever opened the notebook. Browsers say what a request is for in
+     * Sec-Fetch-* headers, which no script can set; a request without them (an older browser, a program) is left to
+     * the CSRF token and the Origin check.
+     */
+    static void requireNavigation(Context ctx) {
+        String mode = ctx.header("Sec-Fetch-Mode");
+        String dest = ctx.header("Sec-Fetch-Dest");
+        if (mode == null) {
+            return;
+        }
+        if (!"navigate".equals(mode) || dest != null && !"document".equals(dest)) {
+            throw new AtelierException(ErrorCode.FORBIDDEN, "Console pages open only in the browser's own window, "
+                    + "not from a script or inside a frame.");
+        }
     }
 
     private void toSignIn(Context ctx, Sessions.Absence why) {
@@ -111,6 +152,7 @@ public final class ConsoleRoutes implements RouteModule {
 
     private void signInPage(Context ctx) {
         try {
+            requireNavigation(ctx);
             Sessions.Absence[] why = new Sessions.Absence[1];
             if (sessions.current(ctx, why) != null) {
                 ctx.redirect(safeNext(ctx.queryParam("next")), io.javalin.http.HttpStatus.SEE_OTHER);
@@ -128,6 +170,7 @@ public final class ConsoleRoutes implements RouteModule {
         String project = "";
         String next = PREFIX + "/notebooks";
         try {
+            requireNavigation(ctx);
             Sessions.checkOrigin(ctx);
             if (ctx.contentLength() > MAX_SIGN_IN_BYTES) {
                 throw new AtelierException(ErrorCode.PAYLOAD_TOO_LARGE, "The form is too large.");
@@ -184,12 +227,18 @@ public final class ConsoleRoutes implements RouteModule {
             message = "Something went wrong on the server. If it happens again, tell your administrator and quote "
                     + "request id " + HttpApi.requestId(ctx) + ".";
         }
+        String title = switch (status) {
+            case 401, 403 -> "Not allowed";
+            case 404 -> "Not found";
+            case 500, 503 -> "Something went wrong";
+            default -> "That did not work";
+        };
         Shell shell;
         try {
-            shell = s == null ? Shell.anonymous("Error", null, message) : pages.shell(ctx, s, "Error", "")
+            shell = s == null ? Shell.anonymous(title, null, message) : pages.shell(ctx, s, title, "")
                     .withError(message);
         } catch (RuntimeException again) {
-            shell = Shell.anonymous("Error", null, message);
+            shell = Shell.anonymous(title, null, message);
         }
         pages.render(ctx, status, "error", Map.of("shell", shell, "signedIn", s != null));
     }

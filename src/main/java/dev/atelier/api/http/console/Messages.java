@@ -34,6 +34,9 @@ final class Messages {
         String m = e.getMessage() == null ? "" : e.getMessage();
         switch (e.errorCode()) {
             case SIGN_IN_FAILED:
+                if (m.startsWith("the user has no role in any project")) {
+                    return "You belong to no project yet. Ask an administrator to add you to one.";
+                }
                 return m.startsWith("the user has no role") ? "You have no role in that project."
                         : "The user name or password is wrong.";
             case TOO_MANY_SIGN_INS:

@@ -59,13 +59,19 @@ public final class Models {
                            String created, boolean deletable) {
     }
 
+    /** An image group: the versions (tags) of one image name. */
+    public record GroupRow(String name, String namespace, int versions, String updated) {
+    }
+
     public record KeyPairRow(String name, String fingerprint, String created) {
     }
 
     public record AccessKeyRow(String accessKey, String description, boolean enabled, String created) {
     }
 
-    public record UserRow(String id, String name, boolean serviceAdmin, boolean enabled, String created) {
+    /** A user, with their access keys (for the service administrator). */
+    public record UserRow(String id, String name, boolean serviceAdmin, boolean enabled, String created,
+                          List<AccessKeyRow> keys) {
     }
 
     public record ProjectRow(String id, String name, String created, List<MemberRow> members) {
@@ -82,7 +88,11 @@ public final class Models {
     public record CapacityRow(String pool, String status, long count) {
     }
 
-    /** A pool at a glance: its flavors' room and queue. */
-    public record PoolRow(String id, String name, String type, String flavors, int queued) {
+    /** A pool at a glance: what it sells, what its seated instances take of its room, how many wait. */
+    public record PoolRow(String id, String name, String type, String flavors, String used, int queued) {
+    }
+
+    /** How many instances of a flavor hold a seat in a pool. */
+    public record FlavorUse(String flavor, String pool, int seated) {
     }
 }

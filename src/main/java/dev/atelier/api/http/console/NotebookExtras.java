@@ -34,8 +34,12 @@ final class NotebookExtras {
         }));
         routes.post(BASE + "/{id}/tags/delete", page.apply((ctx, s) -> {
             Instance i = authorized.apply(ctx, s);
+            String name = NotebookPages.blankToNull(ctx.formParam("key"));
+            if (name == null) {
+                throw new AtelierException(ErrorCode.MISSING_PROPERTY, "which tag to remove: its key is missing");
+            }
             java.util.Map<String, String> key = new java.util.HashMap<>();
-            key.put(String.valueOf(ctx.formParam("key")), null); // any value
+            key.put(name, null); // whatever its value
             services.instances().untag(s.projectId(), i.id(), key);
             Pages.redirect(ctx, BASE + "/" + i.id(), "untagged");
         }));

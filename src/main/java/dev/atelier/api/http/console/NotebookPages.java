@@ -39,20 +39,30 @@ final class NotebookPages {
         this.extras = new NotebookExtras(services, this::authorized);
     }
 
-    void register(RoutesConfig routes, Function<ConsoleRoutes.SignedIn, io.javalin.http.Handler> page) {
+    void register(RoutesConfig routes, Function<ConsoleRoutes.SignedIn, io.javalin.http.Handler> page,
+                  Function<ConsoleRoutes.SignedIn, io.javalin.http.Handler> fragment) {
         extras.register(routes, page);
         routes.get(BASE, page.apply(this::list));
-        routes.get(BASE + "/rows", page.apply((ctx, s) -> pages.render(ctx, 200, "notebookRows",
+        routes.get(BASE + "/rows", fragment.apply((ctx, s) -> pages.render(ctx, 200, "notebookRows",
                 Map.of("list", listing(ctx, s)))));
         routes.get(BASE + "/new", page.apply((ctx, s) -> createForm(ctx, s, 200, null)));
         routes.post(BASE, page.apply(this::create));
         routes.get(BASE + "/{id}", page.apply(this::show));
-        routes.get(BASE + "/{id}/card", page.apply((ctx, s) -> {
-            Models.Detail d = detail(s, authorized(ctx, s), false);
+        routes.get(BASE + "/{id}/card", fragment.apply((ctx, s) -> {
+            Instance i;
+            try {
+                i = authorized(ctx, s);
+            } catch (AtelierException gone) { // deleted meanwhile (in another tab): to the list, and no more polls
+                ctx.header("HX-Redirect", BASE);
+                ctx.status(200);
+                return;
+            }
+            Models.Detail d = detail(s, i, false);
             if (!d.live()) { // settled: the whole page again, for what else changed with it (events, SSH, forms)
                 ctx.header("HX-Redirect", BASE + "/" + d.nb().id());
             }
-            pages.render(ctx, 200, "notebookCard", Map.of("d", d, "shell", pages.shell(ctx, s, "", "notebooks")));
+            pages.render(ctx, 200, "notebookCard", Map.of("d", d, "shell", pages.shell(ctx, s, "", "notebooks")
+                    .withoutCsrf()));
         }));
         routes.get(BASE + "/{id}/open", page.apply(this::open));
         routes.post(BASE + "/{id}/start", page.apply((ctx, s) -> {
@@ -158,8 +168,11 @@ final class NotebookPages {
     /** The notebook in the address, if the caller may see it (its owner, or an administrator of its project). */
     private Instance authorized(Context ctx, Session s) {
         String id = ctx.pathParam("id");
-        return services.instances().authorize(s.caller(), s.projectId(), id)
-                .orElseGet(() -> services.instances().show(s.projectId(), id));
+        return services.instances().authorize(s.caller(), s.projectId(), id).orElseGet(() -> {
+            Instance i = services.instances().show(s.projectId(), id); // not in the read model yet: the store's
+            s.caller().requireOwnerOrAdministrator(s.projectId(), i.ownerId(), "instance " + id);
+            return i;
+        });
     }
 
     private Models.Detail detail(Session s, Instance i, boolean withEvents) {

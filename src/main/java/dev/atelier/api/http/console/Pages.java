@@ -35,6 +35,7 @@ final class Pages {
             Map.entry("keypair-added", "The key pair was added."),
             Map.entry("keypair-deleted", "The key pair was deleted."),
             Map.entry("key-deleted", "The access key was deleted."),
+            Map.entry("key-updated", "The access key was changed."),
             Map.entry("image-registered", "The image was registered."),
             Map.entry("image-deleted", "The image was deleted."),
             Map.entry("user-created", "The user was created."),
@@ -65,6 +66,8 @@ final class Pages {
         ctx.header("X-Content-Type-Options", "nosniff");
         ctx.header("Referrer-Policy", "same-origin");
         ctx.header("Cache-Control", "no-store");
+        // a console page opened by another page (a notebook's) is cut off from it: the opener cannot read it
+        ctx.header("Cross-Origin-Opener-Policy", "same-origin");
     }
 
     /** The shell of a page of {@code s}'s, titled {@code title}, with {@code nav} marked current. */

@@ -18,6 +18,11 @@ public record Shell(String title, String nav, String user, String projectName, L
         return new Shell(title, "", null, null, List.of(), false, false, "", notice, error);
     }
 
+    /** For fragments that the console's own polls fetch: their forms take the token from the page they land in. */
+    public Shell withoutCsrf() {
+        return new Shell(title, nav, user, projectName, projects, projectAdmin, serviceAdmin, "", notice, error);
+    }
+
     public Shell withError(String message) {
         return new Shell(title, nav, user, projectName, projects, projectAdmin, serviceAdmin, csrf, notice, message);
     }
