@@ -278,8 +278,12 @@ class ConsoleBrowserTest {
             assertThat(b.findElement(By.id("audit")).getText()).contains("POST /console/admin/users");
             shoot(b, "16-audit");
 
+            // the member signs in with the keyboard alone: the user field has the focus, Tab moves on, Enter sends
             ChromeDriver m = browser();
-            signIn(m, server, "member2", "member-pass-456");
+            m.get(server.url() + "/console/");
+            m.switchTo().activeElement().sendKeys("member2", org.openqa.selenium.Keys.TAB, "member-pass-456",
+                    org.openqa.selenium.Keys.ENTER);
+            await().atMost(Duration.ofSeconds(10)).until(() -> m.getCurrentUrl().endsWith("/console/notebooks"));
             assertThat(m.findElement(By.id("rows")).getText()).doesNotContain("admins-")
                     .contains("No notebooks here yet.");
             assertThat(m.findElements(By.linkText("Administration"))).isEmpty();

@@ -322,6 +322,7 @@ class ConsoleTest extends SharedServerWithoutNotebooks {
             var p = c.signIn("admin", own.credentials().get("password").asText());
             assertThat(p.status()).isEqualTo(429);
             assertThat(p.body()).contains("Too many failed sign-ins.");
+            assertThat(p.header("Retry-After")).as("when to try again").matches("[1-9][0-9]*");
         }
     }
 
