@@ -218,6 +218,7 @@ public final class Main {
             Path creds = dataDir.resolve(Bootstrap.CREDENTIALS_FILE).toAbsolutePath().normalize();
             System.out.println();
             System.out.println("Atelier API: " + atelier.apiUrl());
+            System.out.println("Web console: " + atelier.apiUrl() + "/console/ (sign in as the administrator)");
             if (atelier.sshPort() >= 0) {
                 System.out.println("SSH gateway: port " + atelier.sshPort() + " (ssh -p " + atelier.sshPort()
                         + " <instance-id>@host)");

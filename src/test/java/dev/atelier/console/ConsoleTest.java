@@ -35,6 +35,16 @@ class ConsoleTest extends SharedServerWithoutNotebooks {
     }
 
     @Test
+    void aBrowserAtTheServersAddressIsSentToTheConsoleAndAnApiClientIsNot() {
+        var browser = new ConsoleClient(server.url()).get("/", Map.of("Accept", "text/html,application/xhtml+xml"));
+        assertThat(browser.status()).isEqualTo(303);
+        assertThat(browser.location()).isEqualTo("/console/");
+        var client = PlainClient.anonymous(server.url()).send("GET", "/", null);
+        assertThat(client.status()).isEqualTo(404);
+        assertThat(client.errorCode()).isEqualTo("ModelArts.6404");
+    }
+
+    @Test
     void signingInSetsAnHttpOnlySameSiteCookieScopedToTheConsole() {
         ConsoleClient c = new ConsoleClient(server.url());
         var p = c.signIn("admin", adminPassword());

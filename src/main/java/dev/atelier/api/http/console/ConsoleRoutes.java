@@ -55,6 +55,14 @@ public final class ConsoleRoutes implements RouteModule {
 
     @Override
     public void register(RoutesConfig routes) {
+        // a browser pointed at the server itself is sent to the console; an API client gets the API's 404
+        routes.get("/", ctx -> {
+            String accept = ctx.header("Accept");
+            if (accept == null || !accept.contains("text/html")) {
+                throw new io.javalin.http.NotFoundResponse();
+            }
+            ctx.redirect(PREFIX + "/", io.javalin.http.HttpStatus.SEE_OTHER);
+        });
         routes.get(PREFIX, ctx -> ctx.redirect(PREFIX + "/notebooks"));
         routes.get(PREFIX + "/", ctx -> ctx.redirect(PREFIX + "/notebooks"));
         routes.get(PREFIX + "/assets/{file}", this::asset);
