@@ -132,40 +132,32 @@ final class NotebookCommands {
         @Option(names = "--timeout", defaultValue = "600", description = "Seconds to wait at most (default ${DEFAULT-VALUE}).")
         long timeoutSeconds;
 
+        /** One look at the work: the line to show of it, its status, and how it ended (null: not yet). */
+        record Look(String said, String status, Integer ended) {
+        }
+
+        interface Looker {
+            Look look() throws ApiClient.Unreachable;
+        }
+
         /**
-         * Polls the instance until its status is one of {@code done} (0), a failure (3) or time runs out (4); a line
-         * on {@code err} for every change of status or step.
+         * Looks at the work every half second until it has ended or time runs out (4); a line on {@code err} for
+         * every change of what is said of it.
          */
-        int until(ApiClient api, Connection c, String id, Set<String> done) throws ApiClient.Unreachable {
+        int poll(Connection c, Looker looker) throws ApiClient.Unreachable {
             long deadline = System.nanoTime() + Duration.ofSeconds(timeoutSeconds).toNanos();
             String last = "";
             while (true) {
-                ApiClient.Response r = api.send("GET", NOTEBOOKS + "/" + id, null);
-                if (r.status() == 400 && done.contains("DELETED") && "ModelArts.6404".equals(r.json() == null ? null
-                        : r.json().path("error_code").asText())) {
-                    c.err.println(id + ": deleted");
-                    return 0;
+                Look l = looker.look();
+                if (!l.said().equals(last)) {
+                    c.err.println(l.said());
+                    last = l.said();
                 }
-                if (!r.ok()) {
-                    c.err.println("atelier: " + r.problem());
-                    return REFUSED;
-                }
-                JsonNode nb = r.json();
-                String status = nb.path("status").asText();
-                String said = status + progress(nb) + (nb.hasNonNull("fail_reason") ? " — "
-                        + nb.get("fail_reason").asText() : "");
-                if (!said.equals(last)) {
-                    c.err.println(nb.path("name").asText() + ": " + said);
-                    last = said;
-                }
-                if (done.contains(status)) {
-                    return 0;
-                }
-                if (status.endsWith("FAILED") || status.equals("ERROR")) {
-                    return FAILED;
+                if (l.ended() != null) {
+                    return l.ended();
                 }
                 if (System.nanoTime() > deadline) {
-                    c.err.println("atelier: still " + status + " after " + timeoutSeconds + " s; it carries on");
+                    c.err.println("atelier: still " + l.status() + " after " + timeoutSeconds + " s; it carries on");
                     return TIMED_OUT;
                 }
                 try {
@@ -175,6 +167,30 @@ final class NotebookCommands {
                     return TIMED_OUT;
                 }
             }
+        }
+
+        /**
+         * Polls the instance until its status is one of {@code done} (0), a failure (3) or time runs out (4); a line
+         * on {@code err} for every change of status or step.
+         */
+        int until(ApiClient api, Connection c, String id, Set<String> done) throws ApiClient.Unreachable {
+            return poll(c, () -> {
+                ApiClient.Response r = api.send("GET", NOTEBOOKS + "/" + id, null);
+                if (r.status() == 400 && done.contains("DELETED") && "ModelArts.6404".equals(r.json() == null ? null
+                        : r.json().path("error_code").asText())) {
+                    return new Look(id + ": deleted", "DELETED", 0);
+                }
+                if (!r.ok()) {
+                    return new Look("atelier: " + r.problem(), null, REFUSED);
+                }
+                JsonNode nb = r.json();
+                String status = nb.path("status").asText();
+                String said = nb.path("name").asText() + ": " + status + progress(nb)
+                        + (nb.hasNonNull("fail_reason") ? " — " + nb.get("fail_reason").asText() : "");
+                Integer ended = done.contains(status) ? Integer.valueOf(0)
+                        : status.endsWith("FAILED") || status.equals("ERROR") ? Integer.valueOf(FAILED) : null;
+                return new Look(said, status, ended);
+            });
         }
 
         private static String progress(JsonNode nb) {

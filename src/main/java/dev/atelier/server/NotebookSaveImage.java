@@ -3,7 +3,6 @@ package dev.atelier.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -52,38 +51,20 @@ final class NotebookSaveImage implements Callable<Integer> {
 
     /** Polls the image until it is ACTIVE (0), failed (3) or time runs out (4), a line for each change. */
     private int until(ApiClient api, String imageId) throws ApiClient.Unreachable {
-        long deadline = System.nanoTime() + Duration.ofSeconds(w.timeoutSeconds).toNanos();
-        String last = "";
-        while (true) {
+        return w.poll(c, () -> {
             ApiClient.Response r = api.send("GET", "/v1/{project_id}/images/" + AdminCommands.enc(imageId), null);
             if (!r.ok()) {
-                c.err.println("atelier: " + r.problem());
-                return NotebookCommands.REFUSED;
+                return new NotebookCommands.Waiting.Look("atelier: " + r.problem(), null, NotebookCommands.REFUSED);
             }
             JsonNode image = r.json();
             String status = image.path("status").asText();
-            String said = status + (image.hasNonNull("status_message") && !image.get("status_message").asText()
-                    .isBlank() ? " — " + image.get("status_message").asText() : "");
-            if (!said.equals(last)) {
-                c.err.println(image.path("name").asText() + ":" + image.path("tag").asText() + ": " + said);
-                last = said;
-            }
-            if (status.equals("ACTIVE")) {
-                return 0;
-            }
-            if (status.equals("CREATE_FAILED") || status.equals("ERROR") || status.equals("DELETED")) {
-                return NotebookCommands.FAILED;
-            }
-            if (System.nanoTime() > deadline) {
-                c.err.println("atelier: still " + status + " after " + w.timeoutSeconds + " s; it carries on");
-                return NotebookCommands.TIMED_OUT;
-            }
-            try {
-                Thread.sleep(500);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return NotebookCommands.TIMED_OUT;
-            }
-        }
+            String said = image.path("name").asText() + ":" + image.path("tag").asText() + ": " + status
+                    + (image.hasNonNull("status_message") && !image.get("status_message").asText().isBlank()
+                    ? " — " + image.get("status_message").asText() : "");
+            Integer ended = status.equals("ACTIVE") ? Integer.valueOf(0) : status.equals("CREATE_FAILED")
+                    || status.equals("ERROR") || status.equals("DELETED") ? Integer.valueOf(NotebookCommands.FAILED)
+                    : null;
+            return new NotebookCommands.Waiting.Look(said, status, ended);
+        });
     }
 }

@@ -35,7 +35,7 @@ final class AccountPages {
                         NotebookPages.blankToNull(ctx.formParam("description")), null, null, null, null, null, null));
                 Pages.redirect(ctx, BASE + "/images", "image-registered");
             } catch (AtelierException e) {
-                images(ctx, s, failed(ctx, e), Messages.of(e));
+                images(ctx, s, Messages.refused(ctx, e), Messages.of(e));
             }
         }));
         routes.post(BASE + "/images/{id}/delete", page.apply((ctx, s) -> {
@@ -51,7 +51,7 @@ final class AccountPages {
                         ctx.formParam("public_key"));
                 Pages.redirect(ctx, BASE + "/keypairs", "keypair-added");
             } catch (AtelierException e) {
-                keyPairs(ctx, s, failed(ctx, e), Messages.of(e));
+                keyPairs(ctx, s, Messages.refused(ctx, e), Messages.of(e));
             }
         }));
         routes.post(BASE + "/keypairs/{name}/delete", page.apply((ctx, s) -> {
@@ -71,7 +71,7 @@ final class AccountPages {
                         ctx.formParam("old_password"));
                 Pages.redirect(ctx, BASE + "/account", "password");
             } catch (AtelierException e) {
-                account(ctx, s, failed(ctx, e), Messages.of(e), null);
+                account(ctx, s, Messages.refused(ctx, e), Messages.of(e), null);
             }
         }));
         routes.post(BASE + "/account/keys", page.apply((ctx, s) -> {
@@ -86,11 +86,6 @@ final class AccountPages {
         }));
     }
 
-    private static int failed(Context ctx, AtelierException e) {
-        dev.atelier.api.http.HttpApi.failed(ctx, e.errorCode());
-        return Messages.status(e.errorCode());
-    }
-
     private void images(Context ctx, Session s, int status, String error) {
         List<Models.ImageRow> rows = services.images().visible(s.projectId()).stream().map(m -> image(m, s)).toList();
         Shell shell = pages.shell(ctx, s, "Images", "images");
@@ -98,7 +93,8 @@ final class AccountPages {
                 .map(g -> new Models.GroupRow(g.name(), g.namespace(), g.versionCount(), Format.when(g.updateAt())))
                 .toList();
         pages.render(ctx, status, "images", Map.of("shell", error == null ? shell : shell.withError(error),
-                "images", rows, "groups", groups, "swrPath", error == null ? "" : value(ctx.formParam("swr_path"))));
+                "images", rows, "groups", groups, "swrPath", error == null ? ""
+                        : Messages.value(ctx.formParam("swr_path"))));
     }
 
     private static Models.ImageRow image(Image m, Session s) {
@@ -113,8 +109,8 @@ final class AccountPages {
         Map<String, Object> params = new HashMap<>();
         params.put("shell", error == null ? shell : shell.withError(error));
         params.put("keyPairs", rows);
-        params.put("name", error == null ? "" : value(ctx.formParam("name")));
-        params.put("publicKey", error == null ? "" : value(ctx.formParam("public_key")));
+        params.put("name", error == null ? "" : Messages.value(ctx.formParam("name")));
+        params.put("publicKey", error == null ? "" : Messages.value(ctx.formParam("public_key")));
         params.put("sshEnabled", services.views().sshEnabled());
         pages.render(ctx, status, "keypairs", params);
     }
@@ -132,7 +128,4 @@ final class AccountPages {
         pages.render(ctx, status, "account", params);
     }
 
-    private static String value(String v) {
-        return v == null ? "" : v;
-    }
 }

@@ -63,8 +63,7 @@ final class AdminPages {
             change.run();
             Pages.redirect(ctx, BASE, notice);
         } catch (AtelierException e) {
-            dev.atelier.api.http.HttpApi.failed(ctx, e.errorCode());
-            overview(ctx, s, Messages.status(e.errorCode()), Messages.of(e));
+            overview(ctx, s, Messages.refused(ctx, e), Messages.of(e));
         }
     }
 

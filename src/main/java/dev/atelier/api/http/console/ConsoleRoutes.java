@@ -189,11 +189,11 @@ public final class ConsoleRoutes implements RouteModule {
             sessions.signIn(ctx, user, ctx.formParam("password"), project);
             ctx.redirect(next, io.javalin.http.HttpStatus.SEE_OTHER);
         } catch (AtelierException e) {
-            HttpApi.failed(ctx, e.errorCode());
+            int status = Messages.refused(ctx, e);
             if (e.retryAfter() != null) {
                 ctx.header("Retry-After", Long.toString(Math.max(1, e.retryAfter().toSeconds())));
             }
-            pages.render(ctx, Messages.status(e.errorCode()), "signin", Map.of("shell",
+            pages.render(ctx, status, "signin", Map.of("shell",
                     Shell.anonymous("Sign in", null, Messages.of(e)), "user", user, "project", project, "next", next));
         } catch (Exception e) {
             fail(ctx, null, e);

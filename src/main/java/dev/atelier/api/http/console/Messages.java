@@ -30,6 +30,17 @@ final class Messages {
         };
     }
 
+    /** Records the failure for the audit and metrics; returns the status a page of it answers with. */
+    static int refused(io.javalin.http.Context ctx, AtelierException e) {
+        dev.atelier.api.http.HttpApi.failed(ctx, e.errorCode());
+        return status(e.errorCode());
+    }
+
+    /** What a form field held, as the form shows it again ("" when nothing). */
+    static String value(String v) {
+        return v == null ? "" : v;
+    }
+
     static String of(AtelierException e) {
         String m = e.getMessage() == null ? "" : e.getMessage();
         switch (e.errorCode()) {

@@ -261,8 +261,7 @@ final class NotebookPages {
                     duration == null ? null : "TIMING", null, ssh, false));
             Pages.redirect(ctx, BASE + "/" + created.id(), "created");
         } catch (AtelierException e) {
-            dev.atelier.api.http.HttpApi.failed(ctx, e.errorCode());
-            createForm(ctx, s, Messages.status(e.errorCode()), Messages.of(e));
+            createForm(ctx, s, Messages.refused(ctx, e), Messages.of(e));
         }
     }
 
@@ -312,8 +311,9 @@ final class NotebookPages {
             }
         }
         var form = new Models.CreateForm(flavorGroups, images, keyPairs, services.views().sshEnabled(), autoStops,
-                posted ? value(ctx.formParam("name")) : "", posted ? value(ctx.formParam("description")) : "",
-                storage, posted ? value(ctx.formParam("allowed_ips")) : "");
+                posted ? Messages.value(ctx.formParam("name")) : "",
+                posted ? Messages.value(ctx.formParam("description")) : "",
+                storage, posted ? Messages.value(ctx.formParam("allowed_ips")) : "");
         Shell shell = pages.shell(ctx, s, "New notebook", "notebooks");
         pages.render(ctx, status, "notebookNew", Map.of("shell", error == null ? shell : shell.withError(error),
                 "form", form));
@@ -350,7 +350,4 @@ final class NotebookPages {
         return v == null || v.isBlank() ? null : v.trim();
     }
 
-    private static String value(String v) {
-        return v == null ? "" : v;
-    }
 }
