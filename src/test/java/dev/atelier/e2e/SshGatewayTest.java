@@ -140,6 +140,42 @@ abstract class SshGatewayTest {
         assertThat(r.out()).contains("/dev/pts/").contains("cols=");
     }
 
+    /**
+     * What a client types at once, on a terminal whose size is being set at the same moment, all arrives: the
+     * session's input and its window changes share one connection to the instance, and neither may end it.
+     */
+    @Test
+    void inputTypedWhileTheTerminalOpensIsNeverLost() throws Exception {
+        for (int i = 0; i < 20; i++) {
+            Result r = run(ssh("good", "-tt", id + "@127.0.0.1"), "echo typed-$((40 + " + i + ")); exit\n");
+            assertThat(r.out()).as("session %d: %s", i, r.out()).contains("typed-" + (40 + i));
+            assertThat(r.exit()).as("session %d: %s", i, r.out()).isZero();
+        }
+    }
+
+    /** 48 MiB piped through a session arrive whole, however much faster the client sends than the instance reads. */
+    @Test
+    void aLargeInputArrivesWhole() throws Exception {
+        byte[] data = new byte[48 << 20];
+        new java.util.Random(7).nextBytes(data);
+        Process p = new ProcessBuilder(ssh("good", id + "@127.0.0.1", "sleep 1; sha256sum")).redirectErrorStream(true)
+                .start();
+        Thread feeder = Thread.ofVirtual().start(() -> {
+            try (var in = p.getOutputStream()) {
+                in.write(data);
+            } catch (IOException e) {
+                // the session ended early: the digest below says so
+            }
+        });
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        feeder.join();
+        String digest = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(data));
+        assertThat(p.exitValue()).as(out).isZero();
+        assertThat(out).startsWith(digest);
+    }
+
     @Test
     void theSessionsTerminalFollowsTheClientsWindowSize() throws Exception {
         followsTheWindowSize(ssh("good", "-tt", id + "@127.0.0.1"));
