@@ -11,12 +11,9 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Authenticates a request by either credential real clients send (reference §1.4): an AK/SK signature
@@ -30,16 +27,13 @@ public final class Authenticator {
     public static final Duration MAX_CLOCK_SKEW = Duration.ofMinutes(15);
     private static final int OPENED_SECRETS_MAX = 4096;
     public static final DateTimeFormatter SDK_DATE = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'", Locale.ROOT);
-    private static final Pattern AUTHORIZATION = Pattern.compile(
-            "SDK-HMAC-SHA256\\s+(?:Access=([^,\\s]+)|Credential=([^/,\\s]+)/[^,]*)\\s*,\\s*"
-                    + "SignedHeaders=([^,\\s]+)\\s*,\\s*Signature=([0-9a-fA-F]+)\\s*");
 
     private final IdentityStore identities;
     private final SecretBox secrets;
     private final Clock signatureClock;
     private final Clock tokenClock;
     private final SignInLimiter limiter;
-    private final java.util.concurrent.ConcurrentHashMap<String, byte[]> openedSecrets =
+    private final java.util.concurrent.ConcurrentHashMap<String, SdkHmacSha256.Signer> openedSecrets =
             new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
@@ -89,14 +83,14 @@ public final class Authenticator {
     }
 
     private Caller bySignature(SignedRequest req, String authorization, String address) {
-        Matcher m = AUTHORIZATION.matcher(authorization.trim());
-        if (!m.matches()) {
+        SignatureHeader parsed = SignatureHeader.parse(authorization);
+        if (parsed == null) {
             throw new AtelierException(ErrorCode.AUTH_MALFORMED,
                     "the Authorization header is neither an SDK-HMAC-SHA256 signature nor a Bearer token");
         }
-        String accessKey = m.group(1) != null ? m.group(1) : m.group(2);
-        List<String> signedHeaders = new ArrayList<>(Arrays.asList(m.group(3).toLowerCase(Locale.ROOT).split(";")));
-        String signature = m.group(4).toLowerCase(Locale.ROOT);
+        String accessKey = parsed.accessKey();
+        List<String> signedHeaders = Arrays.asList(parsed.signedHeaders().toLowerCase(Locale.ROOT).split(";"));
+        String signature = parsed.signature().toLowerCase(Locale.ROOT);
 
         String sdkDate = req.header().apply("x-sdk-date");
         if (sdkDate == null) {
@@ -135,8 +129,7 @@ public final class Authenticator {
         } catch (IllegalArgumentException e) {
             throw new AtelierException(ErrorCode.INVALID_PARAMETER, "the request URL has a malformed percent-encoding");
         }
-        String expected = SdkHmacSha256.signature(signingKey(key.sealedSecret()),
-                SdkHmacSha256.stringToSign(sdkDate, canonical));
+        String expected = signer(key.sealedSecret()).sign(SdkHmacSha256.stringToSign(sdkDate, canonical));
         if (!MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII),
                 signature.getBytes(StandardCharsets.US_ASCII))) {
             limiter.failed(address);
@@ -147,17 +140,17 @@ public final class Authenticator {
     }
 
     /**
-     * The secret key a sealed value holds, opened once: AES-GCM on every request took about 4% of a signed show's
-     * CPU. Keyed by the sealed value itself, which never changes, so this cannot serve a deleted or disabled key:
+     * A signer with the secret key a sealed value holds, opened and keyed once: AES-GCM on every request took
+     * about 4% of a signed show's CPU. Keyed by the sealed value itself, which never changes, so this cannot serve a deleted or disabled key:
      * the store read above decides that on every request.
      */
-    private byte[] signingKey(String sealed) {
-        byte[] k = openedSecrets.get(sealed);
+    private SdkHmacSha256.Signer signer(String sealed) {
+        SdkHmacSha256.Signer k = openedSecrets.get(sealed);
         if (k == null) {
             if (openedSecrets.size() >= OPENED_SECRETS_MAX) {
                 openedSecrets.clear();
             }
-            k = secrets.open(sealed).getBytes(StandardCharsets.UTF_8);
+            k = new SdkHmacSha256.Signer(secrets.open(sealed).getBytes(StandardCharsets.UTF_8));
             openedSecrets.put(sealed, k);
         }
         return k;

@@ -54,16 +54,40 @@ public final class SdkHmacSha256 {
     }
 
     public static String signature(byte[] secretKey, String stringToSign) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(secretKey, "HmacSHA256"));
+        return new Signer(secretKey).sign(stringToSign);
+    }
+
+    /**
+     * Signatures with one secret key: the key is set up once and each signature starts from a copy of it, which
+     * costs a fraction of looking the algorithm up and keying it again.
+     */
+    public static final class Signer {
+        private final Mac keyed;
+
+        public Signer(byte[] secretKey) {
+            try {
+                keyed = Mac.getInstance("HmacSHA256");
+                keyed.init(new SecretKeySpec(secretKey, "HmacSHA256"));
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("HmacSHA256 unavailable", e);
+            }
+        }
+
+        public String sign(String stringToSign) {
+            Mac mac;
+            try {
+                mac = (Mac) keyed.clone();
+            } catch (CloneNotSupportedException e) {
+                throw new IllegalStateException("HmacSHA256 cannot be copied", e);
+            }
             return HexFormat.of().formatHex(mac.doFinal(stringToSign.getBytes(StandardCharsets.UTF_8)));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 unavailable", e);
         }
     }
 
     public static String sha256Hex(byte[] data) {
+        if (data.length == 0) {
+            return EMPTY_BODY_SHA256; // most requests: every GET and DELETE
+        }
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
         } catch (GeneralSecurityException e) {
@@ -75,13 +99,25 @@ public final class SdkHmacSha256 {
         if (rawPath == null || rawPath.isEmpty() || rawPath.equals("/")) {
             return "/";
         }
-        StringBuilder sb = new StringBuilder("/");
+        StringBuilder sb = new StringBuilder(rawPath.length() + 2).append('/');
         for (String segment : rawPath.split("/")) {
             if (!segment.isEmpty()) {
-                sb.append(encode(decode(segment))).append('/');
+                sb.append(unreserved(segment) ? segment : encode(decode(segment))).append('/');
             }
         }
         return sb.toString();
+    }
+
+    /** Only RFC 3986's unreserved characters: such a segment is its own encoding (ids, names, most paths). */
+    private static boolean unreserved(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_'
+                    || c == '.' || c == '~')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     static String canonicalQuery(String rawQuery) {
