@@ -70,6 +70,7 @@ public final class Atelier implements AutoCloseable {
     private final Metrics metrics;
     private final RuntimeParts runtimeParts;
     private final HttpApi http;
+    private final NotebookGateway gateway;
     private final SshGateway ssh;
     private final Path credentialsFile;
     private volatile boolean ready;
@@ -135,7 +136,7 @@ public final class Atelier implements AutoCloseable {
         this.events = new EventLog(new SqlEventStore(database), instances, clock, config.lifecycle().eventRetention());
         storage.onChange(reconciler::enqueue);
         var authenticator = new Authenticator(identities, secrets, Clock.systemUTC(), clock, limiter);
-        var gateway = new NotebookGateway(instances, authenticator, secrets.derive("notebook-gateway-cookie"),
+        this.gateway = new NotebookGateway(instances, authenticator, secrets.derive("notebook-gateway-cookie"),
                 this::publicUrl, config.http().notebookDomain(), activity);
         runtime.capability(dev.atelier.core.port.NotebookAddresses.class).ifPresent(gateway::reachingThrough);
         var sshAccess = new SshAccess(new SqlKeyPairStore(database), instanceStore, identities, clock);
@@ -265,6 +266,7 @@ public final class Atelier implements AutoCloseable {
         }
         try {
             http.stop();
+            gateway.close();
             if (ssh != null) {
                 ssh.close();
             }

@@ -131,6 +131,39 @@ abstract class GatewayTest {
         assertThat(get(base(b) + "api/status", "Cookie", moved).statusCode()).isEqualTo(401);
     }
 
+    /**
+     * A file uploaded in chunks through Jupyter's contents API (as JupyterLab uploads big files) and downloaded
+     * from files/ arrives whole both ways; asked for gzip, the gateway compresses pages but not binaries.
+     */
+    @Test
+    void aBigFileGoesUpInChunksAndComesBackWholeThroughTheGateway() throws Exception {
+        byte[] data = new byte[12 << 20];
+        new java.util.Random(3).nextBytes(data);
+        int chunk = 4 << 20;
+        for (int at = 0, n = 1; at < data.length; at += chunk, n++) {
+            boolean last = at + chunk >= data.length;
+            String body = "{\"type\":\"file\",\"format\":\"base64\",\"chunk\":" + (last ? -1 : n) + ",\"content\":\""
+                    + java.util.Base64.getEncoder().encodeToString(java.util.Arrays.copyOfRange(data, at,
+                    Math.min(data.length, at + chunk))) + "\"}";
+            HttpResponse<String> put = send("PUT", base(a) + "api/contents/big.bin", body, "Authorization",
+                    "token " + tokenA, "Content-Type", "application/json");
+            assertThat(put.statusCode()).as(put.body()).isIn(200, 201);
+        }
+        // a browser asks for gzip: a binary is sent as it is (gzip would only spend a core on it), a page is gzipped
+        HttpResponse<byte[]> down = HTTP.send(HttpRequest.newBuilder(URI.create(base(a) + "files/big.bin"))
+                .header("Authorization", "token " + tokenA).header("Accept-Encoding", "gzip").build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(down.statusCode()).isEqualTo(200);
+        assertThat(down.headers().firstValue("Content-Encoding")).isEmpty();
+        HttpResponse<byte[]> page = HTTP.send(HttpRequest.newBuilder(URI.create(base(a) + "tree"))
+                .header("Authorization", "token " + tokenA).header("Accept-Encoding", "gzip").build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(page.headers().firstValue("Content-Encoding")).hasValue("gzip");
+        assertThat(java.security.MessageDigest.getInstance("SHA-256").digest(down.body()))
+                .isEqualTo(java.security.MessageDigest.getInstance("SHA-256").digest(data));
+        send("DELETE", base(a) + "api/contents/big.bin", "", "Authorization", "token " + tokenA);
+    }
+
     @Test
     void oneInstancesTokenNeverOpensAnother() throws Exception {
         assertThat(get(base(b) + "tree?token=" + tokenA).statusCode()).isEqualTo(401);

@@ -43,6 +43,11 @@ public final class GatewayTraffic {
         fromInstances.add(bytes);
     }
 
+    /** Bytes relayed from an instance. */
+    void fromInstance(long bytes) {
+        fromInstances.add(bytes);
+    }
+
     /** The stream, counting what is read from it as going to an instance ({@code toInstance}) or from one. */
     InputStream counting(InputStream in, boolean toInstance) {
         LongAdder counter = toInstance ? toInstances : fromInstances;

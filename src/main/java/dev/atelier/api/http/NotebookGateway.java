@@ -13,12 +13,9 @@ import io.javalin.http.HandlerType;
 import io.javalin.websocket.WsConfig;
 import io.javalin.websocket.WsContext;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -40,7 +37,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Serves every running instance's notebook under Atelier's own port, at {@code /notebook/<id>/…}, the path its
- * Jupyter server already has as base URL, so nothing is rewritten: HTTP is relayed with the JDK client and
+ * Jupyter server already has as base URL, so nothing is rewritten: HTTP is relayed by {@link HttpRelay} and
  * WebSockets (kernels, terminals) frame by frame. Jupyter stays on 127.0.0.1 and is reached with the instance
  * token; the gateway decides who gets there:
  * <ul>
@@ -53,15 +50,10 @@ import org.slf4j.LoggerFactory;
  * {@code X-XSRFToken} header to match its {@code _xsrf} cookie, and a cross-origin {@code Origin} is refused,
  * for WebSockets too (JupyterHub's web-security guidance).
  */
-public final class NotebookGateway implements RouteModule {
+public final class NotebookGateway implements RouteModule, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NotebookGateway.class);
     public static final String PREFIX = "/notebook/";
     static final String COOKIE_PREFIX = "atelier-notebook-";
-    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-authenticate",
-            "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host", "content-length",
-            "expect", "http2-settings");
-    private static final Set<String> NOT_FORWARDED = Set.of("authorization", "x-auth-token", "cookie",
-            "accept-encoding", "x-sdk-date", "x-sdk-content-sha256", "x-project-id", "origin", "referer");
     private static final Set<String> UNSAFE = Set.of("POST", "PUT", "PATCH", "DELETE");
     private static final String RELAY = "atelier.gateway.relay";
     private static final String BODY_READ = "atelier.gateway.body-read";
@@ -76,6 +68,7 @@ public final class NotebookGateway implements RouteModule {
 
     private final dev.atelier.core.service.Activity activity;
     private final GatewayTraffic traffic = new GatewayTraffic();
+    private final HttpRelay http = new HttpRelay(traffic);
 
     private final String notebookDomain;
 
@@ -323,60 +316,20 @@ public final class NotebookGateway implements RouteModule {
             return;
         }
         URI target = URI.create(base + rawRest(ctx, inst) + (query == null ? "" : "?" + query));
-        HttpRequest.Builder req = HttpRequest.newBuilder(target).timeout(Duration.ofMinutes(10));
-        for (String name : java.util.Collections.list(ctx.req().getHeaderNames())) {
-            String lower = name.toLowerCase(Locale.ROOT);
-            if (HOP_BY_HOP.contains(lower) || NOT_FORWARDED.contains(lower)) {
-                continue;
-            }
-            for (String value : java.util.Collections.list(ctx.req().getHeaders(name))) {
-                req.header(name, value);
-            }
-        }
-        String cookies = upstreamCookies(ctx, inst);
-        if (cookies != null) {
-            req.header("Cookie", cookies);
-        }
-        req.header("Authorization", "token " + inst.token());
-        req.header("X-Forwarded-For", ctx.ip());
         String method = ctx.method().name();
-        long length = ctx.req().getContentLengthLong();
-        HttpRequest.BodyPublisher body = length == 0 || method.equals("GET") || method.equals("HEAD")
-                ? HttpRequest.BodyPublishers.noBody()
-                : ctx.attribute(BODY_READ) != null ? HttpRequest.BodyPublishers.ofByteArray(ctx.bodyAsBytes())
-                : HttpRequest.BodyPublishers.ofInputStream(() -> {
-                    try {
-                        return traffic.counting(ctx.req().getInputStream(), true);
-                    } catch (IOException e) {
-                        throw new java.io.UncheckedIOException(e);
-                    }
-                });
-        req.method(method, body);
-        HttpResponse<InputStream> resp;
         try {
-            resp = client.send(req.build(), HttpResponse.BodyHandlers.ofInputStream());
-        } catch (IOException e) {
-            log.warn("gateway: instance {} did not answer {} {}: {}", inst.id(), method, ctx.path(), e.toString());
-            GatewayRefusal.answer(ctx, new GatewayRefusal(502, ErrorCode.UNAVAILABLE, "the notebook server of instance "
-                    + inst.id() + " did not answer; retry in a moment").retryAfter(3));
-            return;
+            http.forward(ctx, target, inst.token(), upstreamCookies(ctx, inst), ctx.attribute(BODY_READ) != null,
+                    failure -> {
+                        log.warn("gateway: instance {} did not answer {} {}: {}", inst.id(), method, ctx.path(),
+                                failure.toString());
+                        GatewayRefusal.answer(ctx, new GatewayRefusal(502, ErrorCode.UNAVAILABLE, "the notebook "
+                                + "server of instance " + inst.id() + " did not answer; retry in a moment")
+                                .retryAfter(3));
+                    });
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
-        ctx.status(resp.statusCode());
-        ctx.res().setContentType(null);
-        resp.headers().map().forEach((name, values) -> {
-            String lower = name.toLowerCase(Locale.ROOT);
-            if (HOP_BY_HOP.contains(lower) || lower.equals(":status")) {
-                return;
-            }
-            for (String v : values) {
-                ctx.res().addHeader(name, v);
-            }
-        });
-        GatewayRefusal.securityHeaders(ctx);
-        ctx.result(traffic.counting(resp.body(), false));
     }
 
     /** A page (not a call of Jupyter's REST API, which is under {@code api/}). */
@@ -413,6 +366,12 @@ public final class NotebookGateway implements RouteModule {
     }
 
     /** Where the runtime says this server reaches notebooks, where not at their recorded addresses. */
+    /** Stops relaying HTTP: once the server has stopped taking requests. */
+    @Override
+    public void close() {
+        http.close();
+    }
+
     /** What has passed through the gateway. */
     public GatewayTraffic traffic() {
         return traffic;

@@ -1,0 +1,162 @@
+package dev.atelier.api.http;
+
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import java.util.Set;
+import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.InputStreamRequestContent;
+import org.eclipse.jetty.client.InputStreamResponseListener;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
+import org.eclipse.jetty.http.HttpCookieStore;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.util.thread.VirtualThreadPool;
+
+/**
+ * HTTP requests to notebook servers and their answers, relayed through Jetty's own client: the answer's status
+ * and headers as soon as they arrive, then its body block by block as the client takes it, never held whole. The
+ * JDK's client, used before, handed every 16 kB block from its thread to the request's and back: a 100 MB
+ * download ran at a fifth of the notebook server's own speed (docs/performance.md).
+ *
+ * <p>The client is a relay, not a browser: it keeps no cookies (one user's would reach the next), follows no
+ * redirects, decodes no compressed bodies and adds no User-Agent.
+ */
+final class HttpRelay implements AutoCloseable {
+    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-authenticate",
+            "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host", "content-length",
+            "expect", "http2-settings");
+    private static final Set<String> NOT_FORWARDED = Set.of("authorization", "x-auth-token", "cookie",
+            "accept-encoding", "x-sdk-date", "x-sdk-content-sha256", "x-project-id", "origin", "referer");
+    /** How long a notebook server may take to begin its answer, and may then stay silent in the middle of it. */
+    private static final long SILENCE_MINUTES = 10;
+
+    private final HttpClient client = new HttpClient();
+    private final GatewayTraffic traffic;
+
+    HttpRelay(GatewayTraffic traffic) {
+        this.traffic = traffic;
+        // virtual threads: a request's body is read from the client's connection as it is sent on, and a slow
+        // uploader must park only a virtual thread, never one of a few the relay cannot do without
+        VirtualThreadPool threads = new VirtualThreadPool();
+        threads.setName("gateway-client");
+        client.setExecutor(threads);
+        client.setFollowRedirects(false);
+        client.setHttpCookieStore(new HttpCookieStore.Empty());
+        client.setUserAgentField(null);
+        client.setConnectTimeout(5_000);
+        client.setMaxConnectionsPerDestination(256);
+        try {
+            client.start();
+        } catch (Exception e) {
+            throw new IllegalStateException("the gateway's HTTP client did not start", e);
+        }
+        // starting adds what a browser-like client does with answers; a relay passes them on untouched: compressed
+        // bodies stay compressed, and a 401, a 100 or a redirect is the client's to act on
+        client.getContentDecoderFactories().clear();
+        client.getProtocolHandlers().clear();
+    }
+
+    /**
+     * Relays the client's request to {@code target} and its answer back: the client's headers except those of
+     * its own connection and its credentials for Atelier, then the notebook server's token, the cookies meant for
+     * it and who is asking (X-Forwarded-For); the body streamed, or from memory where a signature check has read
+     * it ({@code bodyRead}). See {@link #send} for the answer.
+     */
+    void forward(Context ctx, URI target, String token, String cookies, boolean bodyRead,
+                 Consumer<Throwable> unanswered) throws InterruptedException {
+        String method = ctx.method().name();
+        Request req = newRequest(target, method);
+        req.headers(h -> {
+            for (String name : java.util.Collections.list(ctx.req().getHeaderNames())) {
+                String lower = name.toLowerCase(java.util.Locale.ROOT);
+                if (HOP_BY_HOP.contains(lower) || NOT_FORWARDED.contains(lower)) {
+                    continue;
+                }
+                for (String value : java.util.Collections.list(ctx.req().getHeaders(name))) {
+                    h.add(name, value);
+                }
+            }
+            if (cookies != null) {
+                h.put("Cookie", cookies);
+            }
+            h.put("Authorization", "token " + token);
+            h.put("X-Forwarded-For", ctx.ip());
+        });
+        if (ctx.req().getContentLengthLong() != 0 && !method.equals("GET") && !method.equals("HEAD")) {
+            String type = ctx.req().getContentType();
+            try {
+                req.body(bodyRead ? new BytesRequestContent(type, ctx.bodyAsBytes())
+                        : new InputStreamRequestContent(type, traffic.counting(ctx.req().getInputStream(), true)));
+            } catch (IOException e) {
+                return; // the client has gone
+            }
+        }
+        send(ctx, req, response -> {
+            ctx.status(response.getStatus());
+            ctx.res().setContentType(null);
+            for (HttpField field : response.getHeaders()) {
+                if (!HOP_BY_HOP.contains(field.getLowerCaseName())) {
+                    ctx.res().addHeader(field.getName(), field.getValue());
+                }
+            }
+            GatewayRefusal.securityHeaders(ctx);
+        }, unanswered);
+    }
+
+    Request newRequest(URI target, String method) {
+        return client.newRequest(target).method(method).idleTimeout(SILENCE_MINUTES, TimeUnit.MINUTES);
+    }
+
+    /**
+     * Sends the request and answers {@code ctx} with what comes back: {@code head} copies the status and headers,
+     * then the body follows. When the notebook server gives no answer at all, {@code unanswered} says so to the
+     * client; when either side breaks off in the middle of one, the client's connection is cut, so that it cannot
+     * take a part for the whole.
+     */
+    void send(Context ctx, Request request, Consumer<Response> head, Consumer<Throwable> unanswered)
+            throws InterruptedException {
+        InputStreamResponseListener listener = new InputStreamResponseListener();
+        request.send(listener);
+        Response response;
+        try {
+            response = listener.get(SILENCE_MINUTES, TimeUnit.MINUTES);
+        } catch (ExecutionException | TimeoutException e) {
+            request.abort(e);
+            unanswered.accept(e instanceof ExecutionException ee && ee.getCause() != null ? ee.getCause() : e);
+            return;
+        }
+        head.accept(response);
+        try (InputStream in = listener.getInputStream()) {
+            OutputStream out = ctx.outputStream();
+            byte[] buf = new byte[64 * 1024];
+            for (int n; (n = in.read(buf)) >= 0; ) {
+                out.write(buf, 0, n);
+                traffic.fromInstance(n);
+                if (in.available() == 0) { // what has come goes on now (a stream of events, a long poll)
+                    out.flush();
+                }
+            }
+        } catch (IOException e) {
+            request.abort(e);
+            ServletContextRequest.getServletContextRequest(ctx.req()).getServletChannel().abort(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            client.stop();
+        } catch (Exception e) {
+            // stopping anyway
+        }
+    }
+}
