@@ -26,7 +26,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * The notebook gateway next to the Jupyter server it relays to, in one run: requests/s and p99 of
  * GET api/status under wrk (same connections, threads and duration for both, direct first, then through the
  * gateway, then both again), and the round trip of a kernel execute_request over the WebSocket.
- * Prints KEY=VALUE lines. Usage: bench/run gateway [SECONDS] [ROUND_TRIPS]; the first argument is a scratch dir.
+ * Then a file of MB megabytes up and down, and SOCKETS idle kernel WebSockets ({@link GatewayTransfers}).
+ * Prints KEY=VALUE lines. Usage: bench/run gateway [SECONDS] [ROUND_TRIPS] [MB] [SOCKETS]; the first argument is a
+ * scratch dir.
  */
 public class GatewayOverhead {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -36,15 +38,20 @@ public class GatewayOverhead {
         Path dir = Path.of(args[0]);
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
         int trips = args.length > 2 ? Integer.parseInt(args[2]) : 200;
+        int megabytes = args.length > 3 ? Integer.parseInt(args[3]) : 100;
+        int sockets = args.length > 4 ? Integer.parseInt(args[4]) : 200;
         Atelier atelier = Atelier.start(ServerConfig.defaults(dir.resolve("data"), "127.0.0.1", 0, null));
         try {
             JsonNode creds = JSON.readTree(dir.resolve("data/credentials.json").toFile());
             String project = creds.get("project_id").asText();
             SdkSigner signer = new SdkSigner(creds.get("access_key").asText(), creds.get("secret_key").asText());
-            String body = "{\"name\":\"gateway-bench\",\"flavor\":\"modelarts.vm.cpu.8u\",\"image_id\":\""
+            String body = "{\"name\":\"gateway-bench\",\"flavor\":\"modelarts.vm.cpu.2u\",\"image_id\":\""
                     + dev.atelier.core.service.Catalog.DEBIAN_JUPYTER_IMAGE_ID
                     + "\",\"volume\":{\"category\":\"EVS\",\"ownership\":\"MANAGED\",\"capacity\":5}}";
             JsonNode created = JSON.readTree(send(atelier.apiUrl(), signer, project, "POST", "/notebooks", body));
+            if (created.get("id") == null) {
+                throw new IllegalStateException("create refused: " + created);
+            }
             String id = created.get("id").asText();
             String token = created.get("token").asText();
             JsonNode nb;
@@ -81,6 +88,12 @@ public class GatewayOverhead {
             report("kernel_rtt_direct", wsDirect);
             report("kernel_rtt_gateway", wsGateway);
             System.out.printf("kernel_rtt_p50_ratio=%.2f%n", p(wsGateway, 50) / p(wsDirect, 50));
+            if (megabytes > 0) {
+                GatewayTransfers.files(direct, gateway, token, megabytes);
+            }
+            if (sockets > 0) {
+                GatewayTransfers.idleSockets(gateway, token, sockets, 10);
+            }
             send(atelier.apiUrl(), signer, project, "DELETE", "/notebooks/" + id, null);
         } finally {
             atelier.close();
