@@ -266,11 +266,11 @@ public final class Atelier implements AutoCloseable {
         }
         try {
             http.stop();
-            gateway.close();
             if (ssh != null) {
                 ssh.close();
             }
         } finally {
+            gateway.close();
             reconciler.stop();
             events.stop();
             try {

@@ -165,7 +165,9 @@ public final class HttpApi {
     private static io.javalin.compression.CompressionStrategy compression() {
         var strategy = new io.javalin.compression.CompressionStrategy(null, new io.javalin.compression.Gzip());
         List<String> excluded = new java.util.ArrayList<>(strategy.getExcludedMimeTypes());
-        excluded.addAll(List.of("application/octet-stream", "application/x-gzip", "application/x-bzip2",
+        // and streams of events, which gzip would hold back until its buffer fills
+        excluded.addAll(List.of("text/event-stream", "application/octet-stream", "application/x-zip-compressed",
+                "application/pdf", "application/x-gzip", "application/x-bzip2",
                 "application/x-7z-compressed", "application/zstd", "application/x-zstd", "application/x-tar",
                 "application/vnd.apache.parquet", "application/x-hdf5", "application/x-npy"));
         strategy.setExcludedMimeTypes(excluded);

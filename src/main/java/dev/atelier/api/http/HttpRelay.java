@@ -16,7 +16,6 @@ import org.eclipse.jetty.client.InputStreamRequestContent;
 import org.eclipse.jetty.client.InputStreamResponseListener;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
-import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.util.thread.VirtualThreadPool;
@@ -60,9 +59,11 @@ final class HttpRelay implements AutoCloseable {
             throw new IllegalStateException("the gateway's HTTP client did not start", e);
         }
         // starting adds what a browser-like client does with answers; a relay passes them on untouched: compressed
-        // bodies stay compressed, and a 401, a 100 or a redirect is the client's to act on
+        // bodies stay compressed, and a 401 or a redirect is the client's to act on
         client.getContentDecoderFactories().clear();
-        client.getProtocolHandlers().clear();
+        client.getProtocolHandlers().remove(org.eclipse.jetty.client.WWWAuthenticationProtocolHandler.NAME);
+        client.getProtocolHandlers().remove(org.eclipse.jetty.client.ProxyAuthenticationProtocolHandler.NAME);
+        client.getProtocolHandlers().remove(org.eclipse.jetty.client.RedirectProtocolHandler.NAME);
     }
 
     /**
@@ -118,36 +119,46 @@ final class HttpRelay implements AutoCloseable {
 
     /**
      * Sends the request and answers {@code ctx} with what comes back: {@code head} copies the status and headers,
-     * then the body follows. When the notebook server gives no answer at all, {@code unanswered} says so to the
-     * client; when either side breaks off in the middle of one, the client's connection is cut, so that it cannot
-     * take a part for the whole.
+     * then the body follows, each block sent on as it arrives. When the notebook server gives no answer at all,
+     * {@code unanswered} says so to the client; when either side breaks off in the middle of one, the client's
+     * connection is cut, so that it cannot take a part for the whole. However it ends, nothing of the exchange
+     * is left open: an answer not read to its end is aborted, and with it the sending of the request's body.
      */
     void send(Context ctx, Request request, Consumer<Response> head, Consumer<Throwable> unanswered)
             throws InterruptedException {
         InputStreamResponseListener listener = new InputStreamResponseListener();
         request.send(listener);
-        Response response;
+        boolean relayed = false;
         try {
-            response = listener.get(SILENCE_MINUTES, TimeUnit.MINUTES);
-        } catch (ExecutionException | TimeoutException e) {
-            request.abort(e);
-            unanswered.accept(e instanceof ExecutionException ee && ee.getCause() != null ? ee.getCause() : e);
-            return;
-        }
-        head.accept(response);
-        try (InputStream in = listener.getInputStream()) {
-            OutputStream out = ctx.outputStream();
-            byte[] buf = new byte[64 * 1024];
-            for (int n; (n = in.read(buf)) >= 0; ) {
-                out.write(buf, 0, n);
-                traffic.fromInstance(n);
-                if (in.available() == 0) { // what has come goes on now (a stream of events, a long poll)
-                    out.flush();
+            Response response;
+            try {
+                // no deadline of its own: the connection's idle timeout ends a silent server, and an upload that
+                // takes long but keeps moving must not be cut
+                response = listener.get(Long.MAX_VALUE, TimeUnit.DAYS);
+            } catch (ExecutionException | TimeoutException e) {
+                unanswered.accept(e instanceof ExecutionException ee && ee.getCause() != null ? ee.getCause() : e);
+                return;
+            }
+            head.accept(response);
+            try (InputStream in = listener.getInputStream()) {
+                OutputStream out = ctx.outputStream();
+                byte[] buf = new byte[64 * 1024];
+                for (int n; (n = in.read(buf)) >= 0; ) {
+                    out.write(buf, 0, n);
+                    traffic.fromInstance(n);
+                    ctx.res().flushBuffer(); // what has come goes on now (a stream of events, a long poll)
                 }
+                relayed = true;
+            } catch (IOException e) {
+                request.abort(e);
+                ctx.res().sendError(-1); // Jetty's way to cut the connection, committed or not
             }
         } catch (IOException e) {
-            request.abort(e);
-            ServletContextRequest.getServletContextRequest(ctx.req()).getServletChannel().abort(e);
+            // the client's connection is already gone
+        } finally {
+            if (!relayed) {
+                request.abort(new IOException("the answer was not relayed to its end"));
+            }
         }
     }
 

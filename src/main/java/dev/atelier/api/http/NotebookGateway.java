@@ -365,7 +365,6 @@ public final class NotebookGateway implements RouteModule, AutoCloseable {
         }
     }
 
-    /** Where the runtime says this server reaches notebooks, where not at their recorded addresses. */
     /** Stops relaying HTTP: once the server has stopped taking requests. */
     @Override
     public void close() {
@@ -377,6 +376,7 @@ public final class NotebookGateway implements RouteModule, AutoCloseable {
         return traffic;
     }
 
+    /** Where the runtime says this server reaches notebooks, where not at their recorded addresses. */
     public NotebookGateway reachingThrough(dev.atelier.core.port.NotebookAddresses value) {
         this.addresses = value;
         return this;

@@ -62,25 +62,36 @@ public final class SdkHmacSha256 {
      * costs a fraction of looking the algorithm up and keying it again.
      */
     public static final class Signer {
+        private final SecretKeySpec key;
         private final Mac keyed;
 
         public Signer(byte[] secretKey) {
+            key = new SecretKeySpec(secretKey, "HmacSHA256");
             try {
                 keyed = Mac.getInstance("HmacSHA256");
-                keyed.init(new SecretKeySpec(secretKey, "HmacSHA256"));
+                keyed.init(key);
             } catch (GeneralSecurityException e) {
                 throw new IllegalStateException("HmacSHA256 unavailable", e);
             }
         }
 
         public String sign(String stringToSign) {
-            Mac mac;
+            return HexFormat.of().formatHex(copy().doFinal(stringToSign.getBytes(StandardCharsets.UTF_8)));
+        }
+
+        /** A copy of the keyed Mac; keyed anew where a provider cannot copy one (some hardware modules). */
+        private Mac copy() {
             try {
-                mac = (Mac) keyed.clone();
+                return (Mac) keyed.clone();
             } catch (CloneNotSupportedException e) {
-                throw new IllegalStateException("HmacSHA256 cannot be copied", e);
+                try {
+                    Mac mac = Mac.getInstance(keyed.getAlgorithm(), keyed.getProvider());
+                    mac.init(key);
+                    return mac;
+                } catch (GeneralSecurityException again) {
+                    throw new IllegalStateException("HmacSHA256 unavailable", again);
+                }
             }
-            return HexFormat.of().formatHex(mac.doFinal(stringToSign.getBytes(StandardCharsets.UTF_8)));
         }
     }
 

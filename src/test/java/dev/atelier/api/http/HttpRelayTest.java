@@ -100,9 +100,13 @@ class HttpRelayTest {
 
     @Test
     void anAnswerBrokenOffMidwayCutsTheClientsConnectionInsteadOfEndingCleanly() throws Exception {
+        // past what Jetty holds before it commits the answer, and within it (nothing has gone to the client yet)
         upstreamAnswers.put("/broken", "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
                 + "Content-Length: 1000000\r\n\r\n" + "x".repeat(100_000) + "CLOSE");
+        upstreamAnswers.put("/broken-early", "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+                + "Content-Length: 1000000\r\n\r\n" + "x".repeat(1_000) + "CLOSE");
         assertThatThrownBy(() -> get("/broken")).isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> get("/broken-early")).isInstanceOf(IOException.class);
         assertThat(unanswered).isEmpty();
     }
 
