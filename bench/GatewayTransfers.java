@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * figure); then WebSockets held open on a kernel, idle, with the platform threads and heap they cost.
  */
 final class GatewayTransfers {
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private static final HttpClient HTTP = GatewayOverhead.HTTP;
     private static final int CHUNK = 4 << 20;
 
     private GatewayTransfers() {
@@ -106,13 +106,11 @@ final class GatewayTransfers {
         int threads0 = ManagementFactory.getThreadMXBean().getThreadCount();
         long heap0 = liveHeap();
         List<WebSocket> open = new ArrayList<>();
-        AtomicLong messages = new AtomicLong();
         for (int i = 0; i < n; i++) {
             open.add(HTTP.newWebSocketBuilder().header("Authorization", "token " + token).buildAsync(channels,
                     new WebSocket.Listener() {
                         @Override
                         public CompletionStage<?> onText(WebSocket s, CharSequence data, boolean last) {
-                            messages.incrementAndGet();
                             s.request(1);
                             return null;
                         }

@@ -155,9 +155,8 @@ abstract class GatewayTest {
                 HttpResponse.BodyHandlers.ofByteArray());
         assertThat(down.statusCode()).isEqualTo(200);
         assertThat(down.headers().firstValue("Content-Encoding")).isEmpty();
-        HttpResponse<byte[]> page = HTTP.send(HttpRequest.newBuilder(URI.create(base(a) + "tree"))
-                .header("Authorization", "token " + tokenA).header("Accept-Encoding", "gzip").build(),
-                HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<String> page = get(base(a) + "tree", "Authorization", "token " + tokenA, "Accept-Encoding",
+                "gzip");
         assertThat(page.headers().firstValue("Content-Encoding")).hasValue("gzip");
         assertThat(java.security.MessageDigest.getInstance("SHA-256").digest(down.body()))
                 .isEqualTo(java.security.MessageDigest.getInstance("SHA-256").digest(data));

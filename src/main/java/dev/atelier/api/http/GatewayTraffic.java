@@ -43,20 +43,14 @@ public final class GatewayTraffic {
         fromInstances.add(bytes);
     }
 
-    /** Bytes relayed from an instance. */
-    void fromInstance(long bytes) {
-        fromInstances.add(bytes);
-    }
-
-    /** The stream, counting what is read from it as going to an instance ({@code toInstance}) or from one. */
-    InputStream counting(InputStream in, boolean toInstance) {
-        LongAdder counter = toInstance ? toInstances : fromInstances;
+    /** The stream, counting what is read from it as going to an instance (a request's body on its way). */
+    InputStream countingToInstance(InputStream in) {
         return new FilterInputStream(in) {
             @Override
             public int read() throws IOException {
                 int b = super.read();
                 if (b >= 0) {
-                    counter.increment();
+                    toInstances.increment();
                 }
                 return b;
             }
@@ -65,7 +59,7 @@ public final class GatewayTraffic {
             public int read(byte[] buf, int off, int len) throws IOException {
                 int n = super.read(buf, off, len);
                 if (n > 0) {
-                    counter.add(n);
+                    toInstances.add(n);
                 }
                 return n;
             }

@@ -96,7 +96,7 @@ final class HttpRelay implements AutoCloseable {
             String type = ctx.req().getContentType();
             try {
                 req.body(bodyRead ? new BytesRequestContent(type, ctx.bodyAsBytes())
-                        : new InputStreamRequestContent(type, traffic.counting(ctx.req().getInputStream(), true)));
+                        : new InputStreamRequestContent(type, traffic.countingToInstance(ctx.req().getInputStream())));
             } catch (IOException e) {
                 return; // the client has gone
             }
@@ -145,7 +145,7 @@ final class HttpRelay implements AutoCloseable {
                 byte[] buf = new byte[64 * 1024];
                 for (int n; (n = in.read(buf)) >= 0; ) {
                     out.write(buf, 0, n);
-                    traffic.fromInstance(n);
+                    traffic.sentToClient(n);
                     ctx.res().flushBuffer(); // what has come goes on now (a stream of events, a long poll)
                 }
                 relayed = true;

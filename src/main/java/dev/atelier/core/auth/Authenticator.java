@@ -141,8 +141,8 @@ public final class Authenticator {
 
     /**
      * A signer with the secret key a sealed value holds, opened and keyed once: AES-GCM on every request took
-     * about 4% of a signed show's CPU. Keyed by the sealed value itself, which never changes, so this cannot serve a deleted or disabled key:
-     * the store read above decides that on every request.
+     * about 4% of a signed show's CPU. Keyed by the sealed value itself, which never changes, so this cannot serve
+     * a deleted or disabled key: the store read above decides that on every request.
      */
     private SdkHmacSha256.Signer signer(String sealed) {
         SdkHmacSha256.Signer k = openedSecrets.get(sealed);
