@@ -313,6 +313,10 @@ public final class TestServer implements AutoCloseable {
         if (engine.docker()) {
             TestRuntime.removeContainersOf(dataDir);
         }
+        if (engine.kubernetes()) {
+            // the cluster outlives the test: what this installation left running there would load the next tests
+            TestRuntime.removePodsOf(dataDir);
+        }
         unmountAll();
         if (databaseUrl != null && databaseUrl.contains("currentSchema=")) {
             Postgres.dropSchemaOf(databaseUrl);

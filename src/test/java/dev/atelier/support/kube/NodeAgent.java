@@ -429,14 +429,21 @@ public final class NodeAgent implements AutoCloseable {
             try {
                 Thread.sleep(250);
                 if (!lost) {
-                    containers.forEach(this::look);
+                    containers.forEach(this::lookSafely);
                 }
             } catch (InterruptedException e) {
                 return;
-            } catch (RuntimeException e) {
-                if (!closed) {
-                    System.err.println("node agent monitor: " + e);
-                }
+            }
+        }
+    }
+
+    /** One pod's trouble (its container removed under it, its pod deleted meanwhile) never stops the others' probes. */
+    private void lookSafely(String key, String container) {
+        try {
+            look(key, container);
+        } catch (RuntimeException e) {
+            if (!closed) {
+                System.err.println("node agent monitor, pod " + key + ": " + e);
             }
         }
     }
