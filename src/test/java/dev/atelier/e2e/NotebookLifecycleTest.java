@@ -91,10 +91,14 @@ abstract class NotebookLifecycleTest {
     void aStoppedInstanceStartsAgainWithTheFilesOfItsWorkVolume() throws Exception {
         try (TestServer server = startServer(dataDir)) {
             SignedClient api = server.client();
-            JsonNode nb = api.post("/v1/{project_id}/notebooks", TestServer.createBody("keeps-files")).json();
+            Response created = api.post("/v1/{project_id}/notebooks", TestServer.createBody("keeps-files"));
+            JsonNode nb = created.json();
             String id = nb.get("id").asText();
             Function<String, JsonNode> get = x -> api.get("/v1/{project_id}/notebooks/" + id).json();
             await().atMost(Duration.ofSeconds(30)).until(() -> get.apply(id).get("status").asText().equals("RUNNING"));
+            if (runtime() != TestRuntime.LOCAL) { // an engine's own records name the request that asked for the run
+                assertThat(runtime().requestLabels(id)).containsExactly(created.requestId());
+            }
             Jupyter jupyter = new Jupyter(get.apply(id).get("url").asText(), nb.get("token").asText());
             jupyter.execute("open('kept.txt', 'w').write('still here')");
 
@@ -109,6 +113,10 @@ abstract class NotebookLifecycleTest {
             Jupyter restarted = new Jupyter(again.get("url").asText(), again.get("token").asText());
             assertThat(restarted.execute("print(open('kept.txt').read())")).isEqualTo("still here\n");
             assertThat(runtime().servers(id)).hasSize(1);
+            if (runtime() != TestRuntime.LOCAL) {
+                assertThat(runtime().requestLabels(id)).as("the start's, not the create's")
+                        .containsExactly(started.requestId());
+            }
 
             // what happened, newest first, and who did it
             JsonNode events = api.get("/v1/{project_id}/notebooks/" + id + "/events").json();

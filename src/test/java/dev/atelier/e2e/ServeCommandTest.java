@@ -90,10 +90,13 @@ class ServeCommandTest {
     }
 
     @Test
-    void jsonLogsAreOneObjectALineCarryingEachRequestsFields() throws Exception {
+    void jsonLogsAreOneObjectALineCarryingEachRequestsFieldsAndTheReconcilersTheRequestItWorksFor()
+            throws Exception {
         Path dataDir = dir.resolve("json");
         ServeProcess server = serve(Map.of("ATELIER_LOG_FORMAT", "json"), "--data-dir", dataDir.toString(),
                 "--port", "0", "--ssh-port", "-1", "--slow-request-ms", "1");
+        String instanceId;
+        String createRequest;
         try {
             HttpResponse<String> live = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                     URI.create(server.url() + "/health/ready")).header("X-Request-Id", "trace-42").build(),
@@ -101,10 +104,25 @@ class ServeCommandTest {
             assertThat(live.statusCode()).isEqualTo(200);
             String ours = live.headers().firstValue("X-Request-Id").orElseThrow();
             assertThat(ours).as("ours stays unique: the audit log is keyed by it").isNotEqualTo("trace-42");
+
+            var creds = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                    dataDir.resolve("credentials.json").toFile());
+            var api = new dev.atelier.support.SignedClient(server.url(), creds.get("project_id").asText(),
+                    creds.get("access_key").asText(), creds.get("secret_key").asText());
+            var created = api.post("/v1/{project_id}/notebooks", dev.atelier.support.TestServer.createBody("logged"));
+            assertThat(created.status()).as(created.body()).isEqualTo(200);
+            instanceId = created.json().get("id").asText();
+            createRequest = created.requestId();
+            await().atMost(Duration.ofSeconds(30)).until(() -> api.get("/v1/{project_id}/notebooks/" + instanceId)
+                    .json().get("status").asText().equals("RUNNING"));
             server.process().toHandle().destroy();
             assertThat(server.process().waitFor(15, TimeUnit.SECONDS)).isTrue();
         } finally {
             server.process().destroyForcibly();
+            // the instance's server outlives Atelier's process, as it should; not the test
+            dev.atelier.support.Processes.matching(dataDir.toAbsolutePath().toString())
+                    .forEach(ProcessHandle::destroyForcibly);
+            dev.atelier.support.TestServer.unmountUnder(dataDir);
         }
         var json = new com.fasterxml.jackson.databind.ObjectMapper();
         List<com.fasterxml.jackson.databind.JsonNode> lines = new ArrayList<>();
@@ -126,6 +144,13 @@ class ServeCommandTest {
         }
         assertThat(request).anyMatch(l -> l.get("level").asText().equals("WARN")
                 && l.get("formattedMessage").asText().startsWith("slow request "));
+
+        var reconciling = lines.stream().filter(l -> instanceId.equals(l.path("mdc").path("instance_id").asText()))
+                .toList();
+        assertThat(reconciling).as("the launch and the instance running are logged")
+                .anyMatch(l -> l.get("formattedMessage").asText().contains("is running at"));
+        assertThat(reconciling).allSatisfy(l -> assertThat(l.get("mdc").get("request_id").asText())
+                .as("the reconciler's lines name the request that asked for the run").isEqualTo(createRequest));
     }
 
     @Test

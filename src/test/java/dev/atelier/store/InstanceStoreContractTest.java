@@ -80,13 +80,31 @@ abstract class InstanceStoreContractTest {
     }
 
     @Test
+    void theRequestThatAskedForTheDesiredStateIsKeptWithItAndReplacedByTheNextOne() {
+        Instance i = instance("p1", "alpha", 1000);
+        Instance created = new Instance(i.metadata(), i.spec().withDesired(DesiredState.RUNNING, "req-create"),
+                i.observed());
+        store.insert(created);
+        assertThat(store.get(i.id()).orElseThrow().requestId()).isEqualTo("req-create");
+        Instance stopped = store.update(store.get(i.id()).orElseThrow()
+                .withDesired(DesiredState.STOPPED, "req-stop", InstanceStatus.STOPPING), 2000).orElseThrow();
+        assertThat(store.get(i.id())).contains(stopped);
+        assertThat(stopped.requestId()).isEqualTo("req-stop");
+        Instance byLease = store.update(stopped.withDesired(DesiredState.STOPPED, null, InstanceStatus.STOPPED), 3000)
+                .orElseThrow();
+        assertThat(store.get(i.id()).orElseThrow().requestId()).as("the service's own change names no request")
+                .isNull();
+        assertThat(store.get(i.id())).contains(byLease);
+    }
+
+    @Test
     void anUpdateBasedOnAStaleVersionLosesAndChangesNothing() {
         Instance i = instance("p1", "alpha", 1000);
         store.insert(i);
         Instance first = store.update(i.withStatus(InstanceStatus.RUNNING, i.progress(), null), 2000).orElseThrow();
         assertThat(first.version()).isEqualTo(2);
         assertThat(first.updateAt()).isEqualTo(2000);
-        assertThat(store.update(i.withDesired(DesiredState.DELETED, InstanceStatus.DELETING), 3000)).isEmpty();
+        assertThat(store.update(i.withDesired(DesiredState.DELETED, null, InstanceStatus.DELETING), 3000)).isEmpty();
         assertThat(store.get(i.id())).contains(first);
     }
 
@@ -193,7 +211,7 @@ abstract class InstanceStoreContractTest {
         Instance creating = instance("p1", "a", 1);
         Instance failed = instance("p1", "b", 2).withStatus(InstanceStatus.CREATE_FAILED, Progress.waiting(), "x");
         Instance failedToDelete = instance("p1", "c", 3).withStatus(InstanceStatus.ERROR, Progress.waiting(), "x")
-                .withDesired(DesiredState.DELETED, InstanceStatus.ERROR);
+                .withDesired(DesiredState.DELETED, null, InstanceStatus.ERROR);
         store.insert(creating);
         store.insert(failed);
         store.insert(failedToDelete);
@@ -227,7 +245,7 @@ abstract class InstanceStoreContractTest {
         store.removeTags(a.id(), byKey);
         assertThat(store.tags(List.of(a.id())).get(a.id())).containsExactly(Map.entry("Zone", "eu"));
         assertThat(store.countOwned("p1", "owner-1", Feature.NOTEBOOK)).isEqualTo(2);
-        store.update(b.withDesired(DesiredState.DELETED, InstanceStatus.DELETING), 5);
+        store.update(b.withDesired(DesiredState.DELETED, null, InstanceStatus.DELETING), 5);
         assertThat(store.countOwned("p1", "owner-1", Feature.NOTEBOOK)).isEqualTo(1);
         assertThat(store.delete(a.id(), 1)).isTrue();
         assertThat(store.tags(List.of(a.id()))).isEmpty();
@@ -347,7 +365,7 @@ abstract class InstanceStoreContractTest {
         assertThat(store.countOwned("p1", "owner-1", Feature.NOTEBOOK)).isEqualTo(3);
         // a name is free again once its instance is on its way out
         Instance gone = store.list(InstanceQuery.all("p2", 0, 10)).items().get(0);
-        store.update(gone.withDesired(DesiredState.DELETED, InstanceStatus.DELETING), 5);
+        store.update(gone.withDesired(DesiredState.DELETED, null, InstanceStatus.DELETING), 5);
         assertThat(store.insert(instance("p2", "same", 99), new InstanceStore.Admission(100, true), null, List.of()))
                 .isEqualTo(InstanceStore.Admitted.INSERTED);
     }
@@ -380,7 +398,7 @@ abstract class InstanceStoreContractTest {
             assertThat(reads.instance(a.id())).contains(a);
             assertThat(reads.details(List.of(a.id())).get(a.id()).tags()).isEmpty();
 
-            Instance stopping = store.update(a.withDesired(DesiredState.STOPPED, InstanceStatus.STOPPING), 2)
+            Instance stopping = store.update(a.withDesired(DesiredState.STOPPED, null, InstanceStatus.STOPPING), 2)
                     .orElseThrow();
             store.putTags(a.id(), Map.of("team", "vision"));
             long t0 = System.nanoTime();
@@ -405,7 +423,7 @@ abstract class InstanceStoreContractTest {
         assertThat(reads.instance(a.id())).contains(a);
         Instance stopping;
         try (Database other = Database.open(url)) {
-            stopping = new SqlInstanceStore(other).update(a.withDesired(DesiredState.STOPPED,
+            stopping = new SqlInstanceStore(other).update(a.withDesired(DesiredState.STOPPED, null,
                     InstanceStatus.STOPPING), 2).orElseThrow();
         }
         assertThat(reads.instance(a.id())).as("not heard yet").contains(a);

@@ -92,7 +92,7 @@ abstract class PoolStoreContractTest {
         assertThat(admit(a, new Room(1, -1, -1, -1)).waitedMs()).isEqualTo(4_000L); // queued at 1000, seated at 5000
         assertThat(admit(b, new Room(1, -1, -1, -1)).waitedMs()).isNull();
         assertThat(admit(a, new Room(1, -1, -1, -1)).waitedMs()).as("seated before").isNull();
-        instances.update(a.withDesired(DesiredState.STOPPED, InstanceStatus.STOPPED), 3000).orElseThrow();
+        instances.update(a.withDesired(DesiredState.STOPPED, null, InstanceStatus.STOPPED), 3000).orElseThrow();
         assertThat(pools.admit(new Ticket(b.id(), "pool-managed", b.ownerId(), b.flavorId(), TWO_CPUS, b.updateAt(),
                 null), new Room(1, -1, -1, -1), 9_001).waitedMs()).isEqualTo(8_000L);
     }
@@ -106,7 +106,7 @@ abstract class PoolStoreContractTest {
         Instance running = instances.update(a.withStatus(InstanceStatus.RUNNING, a.progress(), null), 2000)
                 .orElseThrow();
         assertThat(admit(b, new Room(1, -1, -1, -1)).seated()).as("running holds the seat").isFalse();
-        instances.update(running.withDesired(DesiredState.STOPPED, InstanceStatus.STOPPED), 3000).orElseThrow();
+        instances.update(running.withDesired(DesiredState.STOPPED, null, InstanceStatus.STOPPED), 3000).orElseThrow();
         assertThat(pools.tickets()).extracting(Ticket::instanceId).containsExactly(b.id());
         assertThat(admit(b, new Room(1, -1, -1, -1)).seated()).isTrue();
     }
@@ -121,7 +121,7 @@ abstract class PoolStoreContractTest {
         admit(b, one);
         admit(c, one);
         // b is being stopped while it waits: it neither waits nor blocks c
-        instances.update(instances.get(b.id()).orElseThrow().withDesired(DesiredState.STOPPED,
+        instances.update(instances.get(b.id()).orElseThrow().withDesired(DesiredState.STOPPED, null,
                 InstanceStatus.STOPPING), 2000).orElseThrow();
         assertThat(pools.waiting("pool-managed", 10)).containsExactly(c.id());
         assertThat(instances.delete(a.id(), a.version())).isTrue();

@@ -65,6 +65,21 @@ public enum TestRuntime {
                 .stream().map(c -> c.getId()).toList();
     }
 
+    /**
+     * The request ids the engine's records of the instance's running server are labelled with: its containers'
+     * (Docker), its pods' (Kubernetes); none on the local runtime, which has no engine records.
+     */
+    public List<String> requestLabels(String instanceId) {
+        return switch (this) {
+            case LOCAL -> List.of();
+            case DOCKER -> docker().listContainersCmd().withLabelFilter(Map.of("dev.atelier.instance", instanceId))
+                    .exec().stream().map(c -> c.getLabels().get("dev.atelier.request-id")).toList();
+            case KUBERNETES -> cluster().client().pods().inAnyNamespace().withLabel("atelier.dev/instance", instanceId)
+                    .list().getItems().stream().map(p -> p.getMetadata().getLabels().get("atelier.dev/request-id"))
+                    .toList();
+        };
+    }
+
     /** Everything the runtime keeps of an instance: files, and on Docker containers (running or not) and networks. */
     public List<String> traces(TestServer server, String instanceId) {
         return traces(server.dataDir(), instanceId);

@@ -25,16 +25,25 @@ public record Instance(Metadata metadata, Spec spec, Observed observed) {
         }
     }
 
-    /** What the user asked for. */
+    /**
+     * What the user asked for. {@code requestId}: the API request that asked for the {@code desired} state (its
+     * request id, as the response's {@code X-Request-Id} and the audit log name it), or null where the service itself
+     * set it (a lease, the idle culler) or no request is known; runtimes label what they launch with it.
+     */
     public record Spec(String name, String description, String flavorId, String imageId, Volume volume, Lease lease,
-                       DesiredState desired) {
+                       DesiredState desired, String requestId) {
 
-        public Spec withLease(Lease newLease) {
-            return new Spec(name, description, flavorId, imageId, volume, newLease, desired);
+        public Spec(String name, String description, String flavorId, String imageId, Volume volume, Lease lease,
+                    DesiredState desired) {
+            this(name, description, flavorId, imageId, volume, lease, desired, null);
         }
 
-        public Spec withDesired(DesiredState newDesired) {
-            return new Spec(name, description, flavorId, imageId, volume, lease, newDesired);
+        public Spec withLease(Lease newLease) {
+            return new Spec(name, description, flavorId, imageId, volume, newLease, desired, requestId);
+        }
+
+        public Spec withDesired(DesiredState newDesired, String byRequest) {
+            return new Spec(name, description, flavorId, imageId, volume, lease, newDesired, byRequest);
         }
     }
 
@@ -120,6 +129,11 @@ public record Instance(Metadata metadata, Spec spec, Observed observed) {
         return spec.desired();
     }
 
+    /** The API request that asked for the desired state, or null (see {@link Spec}). */
+    public String requestId() {
+        return spec.requestId();
+    }
+
     public InstanceStatus status() {
         return observed.status();
     }
@@ -144,9 +158,12 @@ public record Instance(Metadata metadata, Spec spec, Observed observed) {
         return observed.runtimeState();
     }
 
-    /** The user wants {@code d}; the status says at once that it is under way. */
-    public Instance withDesired(DesiredState d, InstanceStatus s) {
-        return new Instance(metadata, spec.withDesired(d), new Observed(s, observed.progress(), observed.failReason(),
+    /**
+     * {@code d} is wanted, asked for by the API request {@code requestId} (null: by the service itself); the status
+     * says at once that it is under way.
+     */
+    public Instance withDesired(DesiredState d, String requestId, InstanceStatus s) {
+        return new Instance(metadata, spec.withDesired(d, requestId), new Observed(s, observed.progress(), observed.failReason(),
                 observed.token(), observed.url(), observed.runtimeState()));
     }
 
@@ -173,7 +190,7 @@ public record Instance(Metadata metadata, Spec spec, Observed observed) {
     public Instance withSpec(String newName, String newDescription, String newFlavorId, String newImageId,
                              Volume newVolume) {
         return new Instance(metadata, new Spec(newName, newDescription, newFlavorId, newImageId, newVolume,
-                spec.lease(), spec.desired()), observed);
+                spec.lease(), spec.desired(), spec.requestId()), observed);
     }
 
     public Instance withLease(Lease l) {

@@ -46,15 +46,19 @@ public interface InstanceRuntime {
     /** Removes the instance's storage and every file of it (never the data of attached storage). */
     void release(String instanceId);
 
-    /** What to launch; {@code projectId} and {@code ownerId} are for the engine's own bookkeeping (labels). */
+    /**
+     * What to launch; {@code projectId}, {@code ownerId} and {@code requestId} (the API request that asked for the
+     * instance to run, null when none is known) are for the engine's own bookkeeping: labels, so that an operator
+     * looking at the engine's objects can find the instance, its owner and the request in Atelier's logs.
+     */
     record LaunchSpec(String instanceId, String token, Image image, Flavor flavor, Volume volume, String projectId,
-                      String ownerId, dev.atelier.core.model.Placement placement) {
+                      String ownerId, dev.atelier.core.model.Placement placement, String requestId) {
         public LaunchSpec {
             placement = placement == null ? dev.atelier.core.model.Placement.NONE : placement;
         }
 
         public LaunchSpec(String instanceId, String token, Image image, Flavor flavor, Volume volume) {
-            this(instanceId, token, image, flavor, volume, null, null, null);
+            this(instanceId, token, image, flavor, volume, null, null, null, null);
         }
     }
 

@@ -106,7 +106,8 @@ public final class InstanceService {
         long now = clock.millis();
         Instance instance = new Instance(new Instance.Metadata(UUID.randomUUID().toString(), projectId,
                 caller.userId(), workspaceId, feature, now, now, 1, poolId),
-                new Instance.Spec(name, description, flavor.id(), imageId, volume, lease, DesiredState.RUNNING),
+                new Instance.Spec(name, description, flavor.id(), imageId, volume, lease, DesiredState.RUNNING,
+                        caller.requestId()),
                 Instance.Observed.creating(newToken()));
         // the quota and the name are checked in the insert's own transaction: two creates at once cannot both pass
         switch (store.insert(instance, new InstanceStore.Admission(limit, req.uniqueName(), workspaceLimit),
@@ -191,7 +192,8 @@ public final class InstanceService {
     }
 
     private Instance delete(Caller caller, String projectId, String id, Transitions.Operation op) {
-        return mutate(caller, projectId, id, op, i -> i.withDesired(DesiredState.DELETED, InstanceStatus.DELETING));
+        return mutate(caller, projectId, id, op,
+                i -> i.withDesired(DesiredState.DELETED, caller.requestId(), InstanceStatus.DELETING));
     }
 
     /**
@@ -207,7 +209,7 @@ public final class InstanceService {
         }
         long now = clock.millis();
         return mutate(caller, projectId, id, Transitions.Operation.START, i -> i
-                .withDesired(DesiredState.RUNNING, InstanceStatus.STARTING)
+                .withDesired(DesiredState.RUNNING, caller.requestId(), InstanceStatus.STARTING)
                 .withStatus(InstanceStatus.STARTING, Progress.waiting(), null)
                 .withToken(newToken())
                 .withLease(i.lease().requesting(requested).restartedAt(now)));
@@ -222,7 +224,7 @@ public final class InstanceService {
         Instance before = show(projectId, id);
         boolean waiting = Pools.waits(before) && before.runtimeState().isEmpty();
         return mutate(caller, projectId, id, waiting ? Transitions.Operation.STOP_WAITING : Transitions.Operation.STOP, i -> i
-                .withDesired(DesiredState.STOPPED, InstanceStatus.STOPPING)
+                .withDesired(DesiredState.STOPPED, caller.requestId(), InstanceStatus.STOPPING)
                 .withStatus(InstanceStatus.STOPPING, i.progress(), null)
                 .withLease(i.lease().restartedAt(now)));
     }

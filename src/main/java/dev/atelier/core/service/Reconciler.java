@@ -213,6 +213,7 @@ public final class Reconciler {
                 queue.addAfter(id, 1000);
             } finally {
                 org.slf4j.MDC.remove("instance_id");
+                org.slf4j.MDC.remove("request_id");
                 queue.done(id);
             }
         }
@@ -231,6 +232,9 @@ public final class Reconciler {
             return Optional.empty();
         }
         Instance inst = found.get();
+        if (inst.requestId() != null) { // the request that asked for what this pass converges to
+            org.slf4j.MDC.put("request_id", inst.requestId());
+        }
         if (inst.desired() == DesiredState.DELETED) {
             return delete(inst);
         }
@@ -389,7 +393,7 @@ public final class Reconciler {
                             + " no longer exists")),
                     catalog.flavor(inst.flavorId()).orElseThrow(() -> new RuntimeFailure("flavor "
                             + inst.flavorId() + " is no longer in the catalogue")),
-                    inst.volume(), inst.projectId(), inst.ownerId(), seating.placementOf(inst));
+                    inst.volume(), inst.projectId(), inst.ownerId(), seating.placementOf(inst), inst.requestId());
             var launch = runtime.launch(spec, (step, status) -> {
                 Instance cur = latest.get();
                 Instance next = cur.withProgress(cur.progress().with(step, status));
@@ -488,7 +492,7 @@ public final class Reconciler {
 
     private Optional<Duration> autoStop(Instance inst, String reason, Cause cause) {
         log.info("instance {} {}", inst.id(), reason);
-        write(inst, inst.withDesired(DesiredState.STOPPED, InstanceStatus.STOPPING)
+        write(inst, inst.withDesired(DesiredState.STOPPED, null, InstanceStatus.STOPPING)
                 .withStatus(InstanceStatus.STOPPING, inst.progress(), reason), cause);
         return Optional.of(Duration.ZERO);
     }

@@ -38,9 +38,10 @@ record ContainerPlan(List<String> command, HostConfig hostConfig, Map<String, St
      * @param attached the host directory under which attached storage is mounted (shared, so that what is mounted
      *     there later appears in the running container)
      * @param hostPort the port on 127.0.0.1 that reaches the notebook server
+     * @param requestId the API request that asked for the instance to run, for a label; null when none is known
      */
     static ContainerPlan of(String instanceId, String installation, String network, Flavor flavor, Path work,
-                            Path secretConfig, Path attached, int hostPort) {
+                            Path secretConfig, Path attached, int hostPort, String requestId) {
         List<String> command = NotebookContainer.command(instanceId);
         List<Mount> mounts = new ArrayList<>(List.of(
                 bind(work, WORK, false, null),
@@ -61,8 +62,10 @@ record ContainerPlan(List<String> command, HostConfig hostConfig, Map<String, St
                 // back after the engine restarts (its home, volume and port are the same)
                 .withRestartPolicy(RestartPolicy.unlessStoppedRestart());
         accelerators(flavor, host);
-        Map<String, String> labels = Map.of(DockerEngine.INSTALLATION_LABEL, installation,
-                DockerEngine.INSTANCE_LABEL, instanceId);
+        Map<String, String> labels = requestId == null
+                ? Map.of(DockerEngine.INSTALLATION_LABEL, installation, DockerEngine.INSTANCE_LABEL, instanceId)
+                : Map.of(DockerEngine.INSTALLATION_LABEL, installation, DockerEngine.INSTANCE_LABEL, instanceId,
+                        DockerEngine.REQUEST_LABEL, requestId);
         List<String> env = NotebookContainer.env();
         return new ContainerPlan(command, host, labels, env);
     }

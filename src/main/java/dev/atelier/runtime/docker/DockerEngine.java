@@ -22,6 +22,8 @@ public record DockerEngine(DockerClient client, com.github.dockerjava.transport.
     static final String INSTALLATION_LABEL = "dev.atelier.installation";
     /** Label of an instance's container and network: the instance's id. */
     static final String INSTANCE_LABEL = "dev.atelier.instance";
+    /** Label of an instance's container: the API request that asked for it to run (its request id). */
+    static final String REQUEST_LABEL = "dev.atelier.request-id";
 
     /**
      * Connects to the engine at {@code host} ({@code unix:///var/run/docker.sock}, {@code tcp://...}); the

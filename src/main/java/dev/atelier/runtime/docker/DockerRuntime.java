@@ -132,7 +132,7 @@ public final class DockerRuntime implements InstanceRuntime {
             }
             int port = ports.take();
             ContainerPlan plan = ContainerPlan.of(id, engine.installation(), joined(network), spec.flavor(), workDir(id),
-                    secret, attachedDir(id), port);
+                    secret, attachedDir(id), port, spec.requestId());
             String container = create(id, image, plan);
             try {
                 joined(storage);

@@ -27,6 +27,8 @@ public record KubernetesCluster(KubernetesClient client, String namespace, Strin
     static final String INSTANCE_LABEL = "atelier.dev/instance";
     static final String PROJECT_LABEL = "atelier.dev/project";
     static final String OWNER_LABEL = "atelier.dev/owner";
+    /** Label of what a launch makes: the API request that asked for the instance to run (its request id). */
+    static final String REQUEST_LABEL = "atelier.dev/request-id";
     private static final String LABEL_VALUE = "([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)";
 
     public KubernetesCluster {

@@ -44,6 +44,10 @@ final class PodPlan {
         if (owner != null) {
             labels.put(KubernetesCluster.OWNER_LABEL, owner);
         }
+        String request = KubernetesCluster.labelValue(spec.requestId());
+        if (request != null) {
+            labels.put(KubernetesCluster.REQUEST_LABEL, request);
+        }
         return labels;
     }
 

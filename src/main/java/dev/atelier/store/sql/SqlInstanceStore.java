@@ -32,7 +32,8 @@ public final class SqlInstanceStore implements InstanceStore {
     private static final String COLUMNS = "id, project_id, owner_id, workspace_id, name, description, feature, "
             + "flavor_id, image_id, volume_category, volume_ownership, volume_capacity, lease_create_at, "
             + "lease_duration, lease_enabled, lease_type, lease_update_at, lease_requested, desired_state, status, "
-            + "progress, fail_reason, token, url, runtime_state, create_at, update_at, version, pool_id";
+            + "progress, fail_reason, token, url, runtime_state, create_at, update_at, version, pool_id, "
+            + "desired_request_id";
     private static final String ACTIVE = "'INIT','CREATING','STARTING','STOPPING','DELETING','SNAPSHOTTING','RUNNING'";
 
     private static final String UPDATE = "UPDATE instances SET name = :name, "
@@ -40,7 +41,8 @@ public final class SqlInstanceStore implements InstanceStore {
             + "volume_capacity = :volume_capacity, lease_create_at = :lease_create_at, "
             + "lease_duration = :lease_duration, lease_enabled = :lease_enabled, lease_type = :lease_type, "
             + "lease_update_at = :lease_update_at, lease_requested = :lease_requested, "
-            + "desired_state = :desired_state, status = :status, progress = :progress, "
+            + "desired_state = :desired_state, desired_request_id = :desired_request_id, status = :status, "
+            + "progress = :progress, "
             + "fail_reason = :fail_reason, token = :token, url = :url, runtime_state = :runtime_state, "
             + "update_at = :update_at, version = :version WHERE id = :id AND version = :expected";
 
@@ -84,7 +86,8 @@ public final class SqlInstanceStore implements InstanceStore {
                     + ":owner_id, :workspace_id, :name, :description, :feature, :flavor_id, :image_id, :volume_category, "
                     + ":volume_ownership, :volume_capacity, :lease_create_at, :lease_duration, :lease_enabled, "
                     + ":lease_type, :lease_update_at, :lease_requested, :desired_state, :status, :progress, "
-                    + ":fail_reason, :token, :url, :runtime_state, :create_at, :update_at, :version, :pool_id)"), i).execute();
+                    + ":fail_reason, :token, :url, :runtime_state, :create_at, :update_at, :version, :pool_id, "
+                    + ":desired_request_id)"), i).execute();
             if (ssh != null) {
                 SqlKeyPairStore.insertEndpoint(h, i.id(), ssh);
             }
@@ -332,7 +335,7 @@ public final class SqlInstanceStore implements InstanceStore {
                 .bind("progress", i.progress().encode()).bind("fail_reason", i.failReason())
                 .bind("token", i.token()).bind("url", i.url()).bind("runtime_state", toJson(i.runtimeState()))
                 .bind("create_at", i.createAt()).bind("update_at", i.updateAt()).bind("version", i.version())
-                .bind("pool_id", i.poolId());
+                .bind("pool_id", i.poolId()).bind("desired_request_id", i.requestId());
     }
 
     /** By position in {@link #COLUMNS}: looking each column up by name was a third of the cost of reading a row. */
@@ -343,7 +346,7 @@ public final class SqlInstanceStore implements InstanceStore {
                 new Instance.Spec(rs.getString(5), rs.getString(6), rs.getString(8), rs.getString(9),
                         new Volume(rs.getString(10), rs.getString(11), rs.getInt(12)), new Lease(rs.getLong(13),
                         rs.getLong(14), rs.getInt(15) != 0, LeaseType.valueOf(rs.getString(16)), rs.getLong(17),
-                        rs.getLong(18)), DesiredState.valueOf(rs.getString(19))),
+                        rs.getLong(18)), DesiredState.valueOf(rs.getString(19)), rs.getString(30)),
                 new Instance.Observed(InstanceStatus.valueOf(rs.getString(20)), Progress.decode(rs.getString(21)),
                         rs.getString(22), rs.getString(23), rs.getString(24), fromJson(rs.getString(25))));
     }

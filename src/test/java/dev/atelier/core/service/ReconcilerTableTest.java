@@ -265,7 +265,7 @@ class ReconcilerTableTest {
     @Test
     void aStopAskedForIsCarriedOutAndTheVolumeKept() {
         Instance i = running(LeaseType.TIMING, 3_600_000L);
-        store.update(i.withDesired(DesiredState.STOPPED, InstanceStatus.STOPPING), clock.millis());
+        store.update(i.withDesired(DesiredState.STOPPED, null, InstanceStatus.STOPPING), clock.millis());
         reconciler.reconcile(i.id());
         assertThat(now(i.id()).status()).isEqualTo(InstanceStatus.STOPPED);
         assertThat(runtime.calls).contains("stop " + i.id()).doesNotContain("release " + i.id());
@@ -274,7 +274,7 @@ class ReconcilerTableTest {
     @Test
     void aDeleteStopsReleasesAndRemovesTheRecord() {
         Instance i = running(LeaseType.TIMING, 3_600_000L);
-        store.update(i.withDesired(DesiredState.DELETED, InstanceStatus.DELETING), clock.millis());
+        store.update(i.withDesired(DesiredState.DELETED, null, InstanceStatus.DELETING), clock.millis());
         assertThat(reconciler.reconcile(i.id())).isEmpty();
         assertThat(store.get(i.id())).isEmpty();
         assertThat(runtime.calls).containsSubsequence("stop " + i.id(), "release " + i.id());
@@ -299,7 +299,7 @@ class ReconcilerTableTest {
         assertThat(runtime.servers).doesNotContainKey(second.id());
         assertThat(now(second.id()).version()).as("waiting writes nothing").isEqualTo(second.version());
 
-        store.update(now(first.id()).withDesired(DesiredState.STOPPED, InstanceStatus.STOPPING), clock.millis());
+        store.update(now(first.id()).withDesired(DesiredState.STOPPED, null, InstanceStatus.STOPPING), clock.millis());
         reconciler.reconcile(first.id());
         assertThat(now(first.id()).status()).isEqualTo(InstanceStatus.STOPPED);
         reconciler.reconcile(second.id());

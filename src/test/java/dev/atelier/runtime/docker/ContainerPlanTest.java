@@ -15,10 +15,12 @@ import org.junit.jupiter.api.Test;
 class ContainerPlanTest {
     private static final Path WORK = Path.of("/data/containers/i/work");
 
+    private static final String REQUEST = "5f0c1a52-8d9e-4b4e-9a39-0c0f5b1f2e77";
+
     private static ContainerPlan plan(Flavor flavor) {
         return ContainerPlan.of("0b0f4f52-4c56-4f2a-9d44-2d1f4f0c8e11", "abcdef012345", "net", flavor, WORK,
                 Path.of("/data/containers/i/secret/jupyter_server_config.json"), Path.of("/data/containers/i/data"),
-                23456);
+                23456, REQUEST);
     }
 
     private static Flavor withAccelerators(Flavor.Gpu gpu, Flavor.Ascend ascend) {
@@ -78,6 +80,7 @@ class ContainerPlanTest {
         });
         assertThat(p.hostConfig().getCapDrop()).extracting(Object::toString).containsExactly("ALL");
         assertThat(p.hostConfig().getSecurityOpts()).containsExactly("no-new-privileges");
-        assertThat(p.labels()).containsEntry("dev.atelier.installation", "abcdef012345");
+        assertThat(p.labels()).containsEntry("dev.atelier.installation", "abcdef012345")
+                .containsEntry("dev.atelier.request-id", REQUEST);
     }
 }

@@ -28,7 +28,7 @@ class PodPlanTest {
     private static LaunchSpec spec(Flavor flavor, dev.atelier.core.model.Placement placement) {
         Image image = Catalog.builtInImages("team/py:1").get(0);
         return new LaunchSpec(ID, TOKEN, image, flavor, new Volume("EVS", "MANAGED", 20),
-                "a1b2c3", "user@example", placement);
+                "a1b2c3", "user@example", placement, "5f0c1a52-8d9e-4b4e-9a39-0c0f5b1f2e77");
     }
 
     @Test
@@ -105,7 +105,8 @@ class PodPlanTest {
         assertThat(claim.getSpec().getResources().getRequests().get("storage").toString()).isEqualTo("20Gi");
         assertThat(claim.getMetadata().getLabels()).containsEntry("atelier.dev/installation", "atelier")
                 .containsEntry("atelier.dev/instance", ID).containsEntry("atelier.dev/project", "a1b2c3")
-                .containsEntry("atelier.dev/owner", "user_example");
+                .containsEntry("atelier.dev/owner", "user_example")
+                .containsEntry("atelier.dev/request-id", "5f0c1a52-8d9e-4b4e-9a39-0c0f5b1f2e77");
     }
 
     @Test
