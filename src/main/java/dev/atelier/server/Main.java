@@ -108,9 +108,15 @@ public final class Main {
         Path kubeconfig;
 
         @Option(names = "--namespace", defaultValue = "${env:ATELIER_NAMESPACE:-atelier-instances}",
-                description = "The namespace instances' pods are made in (env ATELIER_NAMESPACE; default "
-                        + "${DEFAULT-VALUE}).")
+                description = "The namespace instances' pods are made in, or with {project} in it a namespace per "
+                        + "project, e.g. atelier-{project} (env ATELIER_NAMESPACE; default ${DEFAULT-VALUE}).")
         String namespace;
+
+        @Option(names = "--namespace-source", defaultValue = "${env:ATELIER_NAMESPACE_SOURCE:-atelier-instances}",
+                description = "With a namespace per project: the namespace whose NetworkPolicies and image pull "
+                        + "secrets each project's namespace gets a copy of (env ATELIER_NAMESPACE_SOURCE; default "
+                        + "${DEFAULT-VALUE}).")
+        String namespaceSource;
 
         @Option(names = "--installation", defaultValue = "${env:ATELIER_INSTALLATION}",
                 description = "This installation's name in the cluster, the same for all its replicas (env "
@@ -190,7 +196,7 @@ public final class Main {
                         .withEngine(new ServerConfig.Engine(runtime, dockerHost, registry,
                                 System.getenv("ATELIER_REGISTRY_USER"), System.getenv("ATELIER_REGISTRY_PASSWORD"),
                                 new ServerConfig.Cluster(kubeconfig, namespace, installation, storageClass,
-                                        ServerConfig.Cluster.names(pullSecrets), clusterAccess))));
+                                        ServerConfig.Cluster.names(pullSecrets), clusterAccess, namespaceSource))));
             } catch (RuntimeException e) {
                 System.err.println("atelier: cannot start: " + rootMessage(e));
                 return 1;

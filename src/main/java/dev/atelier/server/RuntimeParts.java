@@ -64,7 +64,7 @@ record RuntimeParts(InstanceRuntime runtime, ImageBuilder images, String builtIn
     private static RuntimeParts kubernetes(ServerConfig config, ServerConfig.Cluster c) {
         KubernetesCluster cluster = KubernetesCluster.connect(c.kubeconfig(), c.namespace(),
                 c.installation() == null ? InstallationId.of(config.dataDir()) : c.installation(), c.storageClass(),
-                c.pullSecrets());
+                c.pullSecrets(), c.namespaceSource());
         String problem = cluster.problem();
         if (problem != null) {
             log.warn("{}", problem); // instances wait for it, and converge once it answers

@@ -95,18 +95,28 @@ public record ServerConfig(Path dataDir, String databaseUrl, Http http, Instance
      * (the same for all its replicas; null: this data dir's id), the {@code storageClass} of work volumes (null: the
      * cluster's default), the image {@code pullSecrets} instances' pods get, and how notebooks are reached
      * ({@code access}: {@code pod-ip}, in the cluster or routed to it; {@code port-forward}, from outside it).
+     * A {@code namespace} that holds {@code {project}} names a namespace per project; each gets copies of the
+     * NetworkPolicies and pull secrets of {@code namespaceSource}.
      */
     public record Cluster(java.nio.file.Path kubeconfig, String namespace, String installation, String storageClass,
-                          java.util.List<String> pullSecrets, String access) {
-        public static final Cluster DEFAULT = new Cluster(null, "atelier-instances", null, null, java.util.List.of());
+                          java.util.List<String> pullSecrets, String access, String namespaceSource) {
+        public static final String DEFAULT_NAMESPACE = "atelier-instances";
+        public static final Cluster DEFAULT = new Cluster(null, DEFAULT_NAMESPACE, null, null, java.util.List.of());
 
         public Cluster(java.nio.file.Path kubeconfig, String namespace, String installation, String storageClass,
                        java.util.List<String> pullSecrets) {
             this(kubeconfig, namespace, installation, storageClass, pullSecrets, "pod-ip");
         }
 
+        public Cluster(java.nio.file.Path kubeconfig, String namespace, String installation, String storageClass,
+                       java.util.List<String> pullSecrets, String access) {
+            this(kubeconfig, namespace, installation, storageClass, pullSecrets, access, null);
+        }
+
         public Cluster {
-            namespace = namespace == null || namespace.isBlank() ? "atelier-instances" : namespace.trim();
+            namespace = namespace == null || namespace.isBlank() ? DEFAULT_NAMESPACE : namespace.trim();
+            namespaceSource = namespaceSource == null || namespaceSource.isBlank() ? DEFAULT_NAMESPACE
+                    : namespaceSource.trim();
             installation = installation == null || installation.isBlank() ? null : installation.trim();
             storageClass = storageClass == null || storageClass.isBlank() ? null : storageClass.trim();
             pullSecrets = pullSecrets == null ? java.util.List.of()

@@ -290,6 +290,103 @@ class KubernetesClusterTest {
     }
 
     @Test
+    void withANamespacePerProjectEachProjectsInstancesAreInItsOwnNamespaceWithTheSourcesPoliciesAndPullSecrets()
+            throws Exception {
+        var client = cluster.client();
+        var policy = client.resource(new io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder()
+                .withNewMetadata().withName("instances").withNamespace(TestCluster.NAMESPACE).endMetadata()
+                .withNewSpec().withNewPodSelector().addToMatchLabels("atelier.dev/installation", "any").endPodSelector()
+                .withPolicyTypes("Ingress", "Egress").endSpec().build());
+        var pullSecret = client.resource(new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata()
+                .withName("regcred").withNamespace(TestCluster.NAMESPACE).endMetadata()
+                .withType("kubernetes.io/dockerconfigjson").addToData(".dockerconfigjson", "e30=").build());
+        policy.create();
+        pullSecret.create();
+        try (TestServer server = TestServer.onCluster(dataDir, new dev.atelier.server.ServerConfig.Cluster(
+                cluster.kubeconfig(), "atelier-{project}", null, null, List.of("regcred"), "pod-ip",
+                TestCluster.NAMESPACE))) {
+            SignedClient a = server.client();
+            String b = a.send("POST", "/admin/v1/projects", "{\"name\":\"second\"}").json().get("id").asText();
+            a.send("PUT", "/admin/v1/projects/" + b + "/members/" + server.credentials().get("user_name").asText(),
+                    "{\"role\":\"admin\"}");
+            SignedClient inB = new SignedClient(server.url(), b, a.accessKey(),
+                    server.credentials().get("secret_key").asText());
+            String first = create(a, "in-a");
+            String second = create(inB, "in-b");
+            awaitStatus(a, first, "RUNNING");
+            JsonNode running = awaitStatus(inB, second, "RUNNING");
+
+            assertThat(cluster.node().podsOf(first)).singleElement().extracting(p -> p.getMetadata().getNamespace())
+                    .isEqualTo("atelier-" + a.projectId());
+            assertThat(cluster.node().podsOf(second)).singleElement().extracting(p -> p.getMetadata().getNamespace())
+                    .isEqualTo("atelier-" + b);
+            assertThat(cluster.node().podsOf(second).get(0).getSpec().getImagePullSecrets())
+                    .extracting(r -> r.getName()).containsExactly("regcred");
+            for (String project : List.of(a.projectId(), b)) {
+                String ns = "atelier-" + project;
+                assertThat(client.namespaces().withName(ns).get().getMetadata().getLabels())
+                        .containsEntry("atelier.dev/project", project).containsKey("atelier.dev/installation");
+                assertThat(client.network().v1().networkPolicies().inNamespace(ns).withName("instances").get())
+                        .as("the source's policy, copied").isNotNull().extracting(n -> n.getSpec().getPolicyTypes())
+                        .isEqualTo(List.of("Ingress", "Egress"));
+                assertThat(client.secrets().inNamespace(ns).withName("regcred").get().getData())
+                        .containsEntry(".dockerconfigjson", "e30=");
+                assertThat(client.persistentVolumeClaims().inNamespace(ns).list().getItems()).hasSize(1);
+            }
+            assertThat(new Jupyter(running.get("url").asText(), running.get("token").asText())
+                    .execute("print(6 * 7)")).as("through the gateway, in the other namespace").isEqualTo("42\n");
+
+            inB.post("/v1/{project_id}/notebooks/" + second + "/stop", null);
+            awaitStatus(inB, second, "STOPPED");
+            inB.post("/v1/{project_id}/notebooks/" + second + "/start", null);
+            awaitStatus(inB, second, "RUNNING");
+            assertThat(cluster.node().podsOf(second)).singleElement().extracting(p -> p.getMetadata().getNamespace())
+                    .isEqualTo("atelier-" + b);
+
+            a.delete("/v1/{project_id}/notebooks/" + first);
+            inB.delete("/v1/{project_id}/notebooks/" + second);
+            await().atMost(Duration.ofSeconds(20)).until(() -> TestRuntime.KUBERNETES.traces(server, first).isEmpty()
+                    && TestRuntime.KUBERNETES.traces(server, second).isEmpty());
+        } finally {
+            policy.delete();
+            pullSecret.delete();
+        }
+    }
+
+    @Test
+    void instancesFromBeforeANamespacePerProjectStayInTheirNamespaceWithTheirFiles() throws Exception {
+        try (TestServer server = TestServer.on(TestRuntime.KUBERNETES, dataDir)) {
+            SignedClient api = server.client();
+            String id = create(api, "older");
+            JsonNode running = awaitStatus(api, id, "RUNNING");
+            new Jupyter(running.get("url").asText(), running.get("token").asText())
+                    .execute("open('kept.txt', 'w').write('kept')");
+
+            server.stopServer();
+            // as a state recorded before namespaces per project: it names no namespace
+            var store = server.store();
+            var before = store.get(id).orElseThrow();
+            var state = new java.util.HashMap<>(before.runtimeState());
+            assertThat(state.remove("namespace")).isEqualTo(TestCluster.NAMESPACE);
+            store.update(before.withRuntime(state, before.url()), System.currentTimeMillis()).orElseThrow();
+            server.startOnCluster(new dev.atelier.server.ServerConfig.Cluster(cluster.kubeconfig(),
+                    "atelier-{project}", null, null, List.of(), "pod-ip", TestCluster.NAMESPACE));
+            SignedClient after = server.client();
+            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
+                    .until(() -> get(after, id).get("status").asText(), "RUNNING"::equals); // its pod is found
+            api = after;
+            api.post("/v1/{project_id}/notebooks/" + id + "/stop", null);
+            awaitStatus(api, id, "STOPPED");
+            api.post("/v1/{project_id}/notebooks/" + id + "/start", null);
+            JsonNode again = awaitStatus(api, id, "RUNNING");
+            assertThat(cluster.node().podsOf(id)).singleElement().extracting(p -> p.getMetadata().getNamespace())
+                    .as("where its volume is").isEqualTo(TestCluster.NAMESPACE);
+            assertThat(new Jupyter(again.get("url").asText(), again.get("token").asText())
+                    .execute("print(open('kept.txt').read())")).isEqualTo("kept\n");
+        }
+    }
+
+    @Test
     void fromOutsideTheClusterNotebooksAreReachedThroughPortForwards() throws Exception {
         try (TestServer server = TestServer.onCluster(dataDir, new dev.atelier.server.ServerConfig.Cluster(
                 cluster.kubeconfig(), TestCluster.NAMESPACE, null, null, List.of(), "port-forward"))) {

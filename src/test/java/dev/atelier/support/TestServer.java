@@ -208,6 +208,12 @@ public final class TestServer implements AutoCloseable {
         atelier = null;
     }
 
+    /** Starts the server again (after {@link #stopServer}) with its instances in the test cluster as {@code cluster} says. */
+    public TestServer startOnCluster(ServerConfig.Cluster cluster) {
+        engine = new ServerConfig.Engine("kubernetes", null, null, null, null, cluster);
+        return start();
+    }
+
     /** The server's lifecycle clock; moving it forward makes leases run out. */
     public MovableClock clock() {
         return clock;

@@ -14,13 +14,16 @@ import java.util.List;
  * The cluster Atelier runs instances on, and who this installation is to it: every object it makes there carries
  * the installation's label, so that two installations sharing a namespace never touch each other's.
  *
- * @param namespace where instances' pods, claims and secrets are made
+ * @param namespace where instances' pods, claims and secrets are made: one namespace, or, where it holds
+ *     {@value #PROJECT}, a namespace per project made from it ({@code atelier-{project}})
  * @param installation this installation's name, the same for all its replicas
  * @param storageClass the storage class of work volumes; null for the cluster's default
  * @param pullSecrets image pull secrets (in {@code namespace}) that instances' pods get
+ * @param source with a namespace per project: the namespace whose NetworkPolicies and pull secrets each project's
+ *     namespace gets a copy of when it is made
  */
 public record KubernetesCluster(KubernetesClient client, String namespace, String installation, String storageClass,
-                                List<String> pullSecrets) {
+                                List<String> pullSecrets, String source) {
     /** Label of everything Atelier makes in the cluster: the installation it belongs to. */
     static final String INSTALLATION_LABEL = "atelier.dev/installation";
     /** Label of an instance's objects: the instance's id. */
@@ -31,8 +34,24 @@ public record KubernetesCluster(KubernetesClient client, String namespace, Strin
     static final String REQUEST_LABEL = "atelier.dev/request-id";
     private static final String LABEL_VALUE = "([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)";
 
+    /** In {@code namespace}, what stands for the project. */
+    public static final String PROJECT = "{project}";
+    private static final String DNS_LABEL = "[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?";
+    /** What stands for a project whose id cannot be part of a namespace's name: a digest of it, this long. */
+    private static final int DIGEST_CHARS = 21;
+
     public KubernetesCluster {
-        if (!namespace.matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")) {
+        if (namespace.contains(PROJECT)) {
+            String longest = namespace.replace(PROJECT, "p" + "0".repeat(DIGEST_CHARS - 1));
+            if (namespace.indexOf(PROJECT) != namespace.lastIndexOf(PROJECT) || !longest.matches(DNS_LABEL)) {
+                throw new IllegalArgumentException("a namespace per project is named from one " + PROJECT + " in "
+                        + "lower-case letters, digits and '-', at most " + (63 - DIGEST_CHARS + PROJECT.length())
+                        + " characters in all, not " + namespace);
+            }
+            if (source == null || !source.matches(DNS_LABEL)) {
+                throw new IllegalArgumentException("not a namespace name: " + source);
+            }
+        } else if (!namespace.matches(DNS_LABEL)) {
             throw new IllegalArgumentException("not a namespace name: " + namespace);
         }
         if (!installation.matches(LABEL_VALUE)) {
@@ -42,12 +61,45 @@ public record KubernetesCluster(KubernetesClient client, String namespace, Strin
         pullSecrets = List.copyOf(pullSecrets);
     }
 
+    public KubernetesCluster(KubernetesClient client, String namespace, String installation, String storageClass,
+                             List<String> pullSecrets) {
+        this(client, namespace, installation, storageClass, pullSecrets, null);
+    }
+
+    /** Whether each project's instances are in a namespace of its own. */
+    public boolean perProject() {
+        return namespace.contains(PROJECT);
+    }
+
+    /**
+     * The namespace of a project's instances: the one namespace, or the project's own, named with its id where the
+     * id fits a namespace's name, else with a digest of it (never two projects in one namespace).
+     */
+    public String namespaceOf(String projectId) {
+        if (!perProject()) {
+            return namespace;
+        }
+        String named = namespace.replace(PROJECT, projectId == null ? "" : projectId);
+        if (projectId != null && named.matches(DNS_LABEL) && !projectId.startsWith("p-")) {
+            return named;
+        }
+        byte[] digest;
+        try {
+            digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(String.valueOf(projectId).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        return namespace.replace(PROJECT, "p-" + java.util.HexFormat.of().formatHex(digest)
+                .substring(0, DIGEST_CHARS - 2));
+    }
+
     /**
      * Connects with {@code kubeconfig} where given, else as fabric8 finds its way: {@code KUBECONFIG} or
      * {@code ~/.kube/config}, or the service account of the pod Atelier runs in.
      */
     public static KubernetesCluster connect(Path kubeconfig, String namespace, String installation,
-                                            String storageClass, List<String> pullSecrets) {
+                                            String storageClass, List<String> pullSecrets, String source) {
         Config config;
         if (kubeconfig != null) {
             try {
@@ -63,17 +115,19 @@ public record KubernetesCluster(KubernetesClient client, String namespace, Strin
         // a call that cannot reach the API server is reported at once; the reconciler tries again
         config.setRequestRetryBackoffLimit(0);
         KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
-        return new KubernetesCluster(client, namespace, installation, storageClass, pullSecrets);
+        return new KubernetesCluster(client, namespace, installation, storageClass, pullSecrets, source);
     }
 
     /** Why the cluster cannot be used, or null when its API server answers. */
     public String problem() {
         try {
-            client.pods().inNamespace(namespace).withLabel(INSTALLATION_LABEL, installation).list();
+            (perProject() ? client.pods().inAnyNamespace() : client.pods().inNamespace(namespace))
+                    .withLabel(INSTALLATION_LABEL, installation).list();
             return null;
         } catch (KubernetesClientException e) {
-            return isUnreachable(e) ? unreachable(e) : "the cluster refuses to list pods in namespace " + namespace
-                    + ": " + rootMessage(e);
+            return isUnreachable(e) ? unreachable(e) : "the cluster refuses to list pods in "
+                    + (perProject() ? "all namespaces (a namespace per project needs a ClusterRole)"
+                    : "namespace " + namespace) + ": " + rootMessage(e);
         }
     }
 

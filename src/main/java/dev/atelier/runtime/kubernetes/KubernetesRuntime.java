@@ -42,6 +42,8 @@ import org.slf4j.LoggerFactory;
 public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(KubernetesRuntime.class);
     static final String POD = "pod";
+    /** In the state: the pod's namespace (none in states recorded before namespaces per project: the one). */
+    static final String NAMESPACE = "namespace";
     private static final int LOG_TAIL_LINES = 15;
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -53,6 +55,7 @@ public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, Au
     private final PodShell shell;
     /** Where this server runs outside the cluster: its port-forwards to pods, by pod name; else null. */
     private final Map<String, io.fabric8.kubernetes.client.LocalPortForward> forwards;
+    private final ProjectNamespaces namespaces;
 
     /**
      * @param portForward reach notebooks through port-forwards of this server's own (where it runs outside the
@@ -63,7 +66,8 @@ public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, Au
         this.forwards = portForward ? new java.util.concurrent.ConcurrentHashMap<>() : null;
         this.stopGraceSeconds = Math.max(1, stopGrace.toSeconds());
         this.shell = new PodShell(cluster, this::runningPod);
-        this.pods = cluster.client().pods().inNamespace(cluster.namespace())
+        this.namespaces = new ProjectNamespaces(cluster);
+        this.pods = scope(cluster.client().pods())
                 .withLabel(KubernetesCluster.INSTALLATION_LABEL, cluster.installation())
                 .runnableInformer(0);
         pods.addEventHandler(new ResourceEventHandler<>() {
@@ -93,6 +97,47 @@ public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, Au
                 log.warn("cannot watch this installation's pods yet: {}", KubernetesCluster.rootMessage(e));
             }
         });
+    }
+
+    /**
+     * Objects of a kind wherever this installation makes them: in its namespace, or, with a namespace per project,
+     * in any (listing and watching across namespaces needs a ClusterRole).
+     */
+    private <T extends HasMetadata, L extends io.fabric8.kubernetes.api.model.KubernetesResourceList<T>,
+            R extends io.fabric8.kubernetes.client.dsl.Resource<T>>
+            io.fabric8.kubernetes.client.dsl.AnyNamespaceOperation<T, L, R> scope(
+                    io.fabric8.kubernetes.client.dsl.MixedOperation<T, L, R> kind) {
+        return cluster.perProject() ? kind.inAnyNamespace() : kind.inNamespace(cluster.namespace());
+    }
+
+    /**
+     * The namespace a state names. States from before namespaces per project name none: their pod is in the one
+     * namespace, which, where namespaces are per project now, is where the watch sees the pod (else the source).
+     */
+    private String namespaceIn(Map<String, String> state) {
+        String namespace = state.get(NAMESPACE);
+        if (namespace != null) {
+            return namespace;
+        }
+        if (!cluster.perProject()) {
+            return cluster.namespace();
+        }
+        String pod = state.get(POD);
+        return pods.getStore().list().stream().filter(p -> p.getMetadata().getName().equals(pod))
+                .map(p -> p.getMetadata().getNamespace()).findFirst().orElse(cluster.source());
+    }
+
+    /**
+     * Where to launch the instance: with a namespace per project, where its work volume is if it has one (made
+     * before namespaces were per project: a claim cannot move, and its files are the instance's), else its project's.
+     */
+    private String namespaceFor(LaunchSpec spec) {
+        if (cluster.perProject()) {
+            for (String namespace : namespacesOf(cluster.client().persistentVolumeClaims(), spec.instanceId())) {
+                return namespace;
+            }
+        }
+        return cluster.namespaceOf(spec.projectId());
     }
 
     private void changed(Pod pod) {
@@ -131,7 +176,7 @@ public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, Au
                     return old;
                 }
                 closeQuietly(old);
-                return cluster.client().pods().inNamespace(cluster.namespace()).withName(name)
+                return cluster.client().pods().inNamespace(namespaceIn(state)).withName(name)
                         .portForward(NotebookContainer.JUPYTER_PORT, java.net.InetAddress.getLoopbackAddress(), 0);
             });
             return "http://127.0.0.1:" + forward.getLocalPort() + "/notebook/" + instanceId + "/tree";
@@ -169,7 +214,8 @@ public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, Au
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("runtime", "kubernetes");
         c.put("api_server", cluster.client().getMasterUrl().toString());
-        c.put("namespace", cluster.namespace());
+        c.put("namespace", cluster.perProject() ? cluster.namespace() + " (one per project, NetworkPolicies and "
+                + "pull secrets copied from " + cluster.source() + ")" : cluster.namespace());
         c.put("installation", cluster.installation());
         c.put("watching", pods.isWatching());
         c.put("notebooks", forwards == null ? "at the pods' addresses" : "through port-forwards of this server's own");
@@ -189,15 +235,17 @@ public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, Au
             deletePods(id, 0L);
         }
         try {
-            cluster.client().resource(PodPlan.secret(cluster, spec)).createOr(NonDeletingOperation::update);
-            ensureClaim(spec);
+            String namespace = namespaceFor(spec);
+            namespaces.ensure(namespace, spec.projectId());
+            cluster.client().resource(PodPlan.secret(cluster, namespace, spec)).createOr(NonDeletingOperation::update);
+            ensureClaim(namespace, spec);
             CrashPoints.reach("launch.claimed");
-            var plan = PodPlan.pod(cluster, spec, stopGraceSeconds);
+            var plan = PodPlan.pod(cluster, namespace, spec, stopGraceSeconds);
             String name = KubernetesCluster.nameOf(id) + "-" + HexFormat.of().formatHex(randomBytes());
             plan.getMetadata().setName(name);
             cluster.client().resource(plan).create();
-            log.info("instance {}: made pod {} of {} in namespace {}", id, name, image, cluster.namespace());
-            return new Launch(Map.of(POD, name), null);
+            log.info("instance {}: made pod {} of {} in namespace {}", id, name, image, namespace);
+            return new Launch(Map.of(POD, name, NAMESPACE, namespace), null);
         } catch (KubernetesClientException e) {
             throw cluster.failure("the cluster refused the instance", e);
         }
@@ -210,9 +258,9 @@ public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, Au
     }
 
     /** The claim, made, or grown to a larger requested capacity (the storage class must allow expansion). */
-    private void ensureClaim(LaunchSpec spec) {
-        var claims = cluster.client().persistentVolumeClaims().inNamespace(cluster.namespace());
-        PersistentVolumeClaim wanted = PodPlan.claim(cluster, spec);
+    private void ensureClaim(String namespace, LaunchSpec spec) {
+        var claims = cluster.client().persistentVolumeClaims().inNamespace(namespace);
+        PersistentVolumeClaim wanted = PodPlan.claim(cluster, namespace, spec);
         try {
             claims.resource(wanted).create(); // a first start: one call
             return;
@@ -245,9 +293,10 @@ public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, Au
     @Override
     public Health poll(String instanceId, String token, Map<String, String> state) {
         String name = state.get(POD);
+        String namespace = namespaceIn(state);
         Pod pod;
         try {
-            pod = cachedOrRead(name);
+            pod = cachedOrRead(namespace, name);
         } catch (KubernetesClientException e) {
             if (KubernetesCluster.isUnreachable(e)) {
                 return Health.unreachable(cluster.unreachable(e));
@@ -258,7 +307,7 @@ public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, Au
             return Health.failed("the instance's pod " + name + " is gone (deleted outside Atelier, or its node "
                     + "was lost)");
         }
-        Health health = PodHealth.of(pod, () -> logTail(name, token));
+        Health health = PodHealth.of(pod, () -> logTail(namespace, name, token));
         if (health.phase() != Phase.READY) {
             return health;
         }
@@ -277,24 +326,23 @@ public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, Au
     }
 
     /** The pod as the watch saw it last; read directly when the watch has not seen it or is down. */
-    private Pod cachedOrRead(String name) {
+    private Pod cachedOrRead(String namespace, String name) {
         if (pods.isWatching()) {
-            Pod cached = pods.getStore().getByKey(cluster.namespace() + "/" + name);
+            Pod cached = pods.getStore().getByKey(namespace + "/" + name);
             if (cached != null) {
                 return cached;
             }
         }
-        return cluster.client().pods().inNamespace(cluster.namespace()).withName(name).get();
+        return cluster.client().pods().inNamespace(namespace).withName(name).get();
     }
 
     /** The pod an instance runs in, for sessions inside it; a failure where it has none that runs. */
-    private String runningPod(String instanceId) {
+    private Pod runningPod(String instanceId) {
         try {
-            for (Pod p : cluster.client().pods().inNamespace(cluster.namespace()).withLabels(labelsOf(instanceId))
-                    .list().getItems()) {
+            for (Pod p : scope(cluster.client().pods()).withLabels(labelsOf(instanceId)).list().getItems()) {
                 if (p.getStatus() != null && "Running".equals(p.getStatus().getPhase())
                         && p.getMetadata().getDeletionTimestamp() == null) {
-                    return p.getMetadata().getName();
+                    return p;
                 }
             }
         } catch (KubernetesClientException e) {
@@ -304,9 +352,9 @@ public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, Au
     }
 
     /** The notebook container's last log lines, with the token blanked out. */
-    private String logTail(String pod, String token) {
+    private String logTail(String namespace, String pod, String token) {
         try {
-            String text = cluster.client().pods().inNamespace(cluster.namespace()).withName(pod)
+            String text = cluster.client().pods().inNamespace(namespace).withName(pod)
                     .inContainer(PodPlan.CONTAINER).tailingLines(LOG_TAIL_LINES).getLog();
             text = text == null ? "" : text.strip().replace(token, "<token>");
             if (text.contains("executable file not found") || text.contains("jupyter-server: not found")) {
@@ -351,8 +399,7 @@ public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, Au
                     .get(KubernetesCluster.INSTANCE_LABEL))).toList();
         }
         try {
-            return cluster.client().pods().inNamespace(cluster.namespace()).withLabels(labelsOf(instanceId)).list()
-                    .getItems();
+            return scope(cluster.client().pods()).withLabels(labelsOf(instanceId)).list().getItems();
         } catch (KubernetesClientException e) {
             throw cluster.failure("cannot look at the instance's pods", e);
         }
@@ -360,11 +407,29 @@ public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, Au
 
     private void deletePods(String instanceId, long graceSeconds) {
         try {
-            cluster.client().pods().inNamespace(cluster.namespace()).withLabels(labelsOf(instanceId))
-                    .withGracePeriod(graceSeconds).delete();
+            for (String namespace : namespacesOf(cluster.client().pods(), instanceId)) {
+                cluster.client().pods().inNamespace(namespace).withLabels(labelsOf(instanceId))
+                        .withGracePeriod(graceSeconds).delete();
+            }
         } catch (KubernetesClientException e) {
             throw cluster.failure("cannot delete the instance's pod", e);
         }
+    }
+
+    /**
+     * The namespaces that hold objects of a kind of the instance's: the one, or, with a namespace per project, those
+     * a list across namespaces finds them in (a deletion by labels is made in one namespace at a time).
+     */
+    private <T extends HasMetadata, L extends io.fabric8.kubernetes.api.model.KubernetesResourceList<T>,
+            R extends io.fabric8.kubernetes.client.dsl.Resource<T>> Set<String> namespacesOf(
+                    io.fabric8.kubernetes.client.dsl.MixedOperation<T, L, R> kind, String instanceId) {
+        if (!cluster.perProject()) {
+            return Set.of(cluster.namespace());
+        }
+        Set<String> found = new TreeSet<>();
+        kind.inAnyNamespace().withLabels(labelsOf(instanceId)).list().getItems()
+                .forEach(o -> found.add(o.getMetadata().getNamespace()));
+        return found;
     }
 
     private Map<String, String> labelsOf(String instanceId) {
@@ -376,14 +441,12 @@ public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, Au
     public Set<String> instancesOnHost() {
         Set<String> ids = new TreeSet<>();
         var c = cluster.client();
-        String ns = cluster.namespace();
         String label = KubernetesCluster.INSTALLATION_LABEL;
         try {
             for (List<? extends HasMetadata> items : List.of(
-                    c.pods().inNamespace(ns).withLabel(label, cluster.installation()).list().getItems(),
-                    c.persistentVolumeClaims().inNamespace(ns).withLabel(label, cluster.installation()).list()
-                            .getItems(),
-                    c.secrets().inNamespace(ns).withLabel(label, cluster.installation()).list().getItems())) {
+                    scope(c.pods()).withLabel(label, cluster.installation()).list().getItems(),
+                    scope(c.persistentVolumeClaims()).withLabel(label, cluster.installation()).list().getItems(),
+                    scope(c.secrets()).withLabel(label, cluster.installation()).list().getItems())) {
                 for (HasMetadata item : items) {
                     String id = item.getMetadata().getLabels().get(KubernetesCluster.INSTANCE_LABEL);
                     if (id != null) {
@@ -404,8 +467,12 @@ public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, Au
         deletePods(instanceId, 0L);
         try {
             var c = cluster.client();
-            c.persistentVolumeClaims().inNamespace(cluster.namespace()).withLabels(labelsOf(instanceId)).delete();
-            c.secrets().inNamespace(cluster.namespace()).withLabels(labelsOf(instanceId)).delete();
+            for (String namespace : namespacesOf(c.persistentVolumeClaims(), instanceId)) {
+                c.persistentVolumeClaims().inNamespace(namespace).withLabels(labelsOf(instanceId)).delete();
+            }
+            for (String namespace : namespacesOf(c.secrets(), instanceId)) {
+                c.secrets().inNamespace(namespace).withLabels(labelsOf(instanceId)).delete();
+            }
         } catch (KubernetesClientException e) {
             throw cluster.failure("cannot delete the instance's volume and secret", e);
         }

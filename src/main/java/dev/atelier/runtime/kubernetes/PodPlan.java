@@ -52,18 +52,18 @@ final class PodPlan {
     }
 
     /** The token, in the Jupyter configuration file the pod mounts; in the pod spec only by the secret's name. */
-    static Secret secret(KubernetesCluster cluster, LaunchSpec spec) {
+    static Secret secret(KubernetesCluster cluster, String namespace, LaunchSpec spec) {
         return new SecretBuilder().withNewMetadata().withName(KubernetesCluster.nameOf(spec.instanceId()))
-                .withNamespace(cluster.namespace()).withLabels(labels(cluster, spec)).endMetadata()
+                .withNamespace(namespace).withLabels(labels(cluster, spec)).endMetadata()
                 .withType("Opaque").withImmutable(true)
                 .addToStringData(NotebookContainer.SECRET_FILE, NotebookContainer.tokenConfig(spec.token()))
                 .build();
     }
 
     /** The work volume: the requested capacity, on the configured storage class (else the cluster's default). */
-    static PersistentVolumeClaim claim(KubernetesCluster cluster, LaunchSpec spec) {
+    static PersistentVolumeClaim claim(KubernetesCluster cluster, String namespace, LaunchSpec spec) {
         return new PersistentVolumeClaimBuilder().withNewMetadata()
-                .withName(KubernetesCluster.claimOf(spec.instanceId())).withNamespace(cluster.namespace())
+                .withName(KubernetesCluster.claimOf(spec.instanceId())).withNamespace(namespace)
                 .withLabels(labels(cluster, spec)).endMetadata()
                 .withNewSpec().withAccessModes("ReadWriteOnce").withStorageClassName(cluster.storageClass())
                 .withNewResources().addToRequests("storage", gibibytes(spec.volume().capacityGb())).endResources()
@@ -74,7 +74,7 @@ final class PodPlan {
         return new Quantity(Integer.toString(gb), "Gi");
     }
 
-    static Pod pod(KubernetesCluster cluster, LaunchSpec spec, long stopGraceSeconds) {
+    static Pod pod(KubernetesCluster cluster, String namespace, LaunchSpec spec, long stopGraceSeconds) {
         String id = spec.instanceId();
         Map<String, Quantity> resources = resources(spec.flavor());
         List<EnvVar> env = NotebookContainer.env().stream().map(e -> {
@@ -97,7 +97,7 @@ final class PodPlan {
                 .build();
         long uid = NotebookContainer.UID;
         return new PodBuilder().withNewMetadata().withName(KubernetesCluster.nameOf(id))
-                .withNamespace(cluster.namespace()).withLabels(labels(cluster, spec)).endMetadata()
+                .withNamespace(namespace).withLabels(labels(cluster, spec)).endMetadata()
                 .withNewSpec()
                 .withContainers(container)
                 // the reconciler, not the kubelet, decides what follows a crash: it is reported once, with its log

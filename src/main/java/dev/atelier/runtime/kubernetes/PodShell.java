@@ -62,16 +62,16 @@ final class PodShell implements InstanceShell {
             "os._exit(code if code >= 0 else 128 - code)");
 
     private final KubernetesCluster cluster;
-    private final Function<String, String> runningPod;
+    private final Function<String, io.fabric8.kubernetes.api.model.Pod> runningPod;
 
-    PodShell(KubernetesCluster cluster, Function<String, String> runningPod) {
+    PodShell(KubernetesCluster cluster, Function<String, io.fabric8.kubernetes.api.model.Pod> runningPod) {
         this.cluster = cluster;
         this.runningPod = runningPod;
     }
 
     @Override
     public Session open(String instanceId, Request request) throws IOException {
-        String pod = runningPod.apply(instanceId);
+        var pod = runningPod.apply(instanceId).getMetadata();
         List<String> argv = new ArrayList<>(List.of("env", "HOME=" + NotebookContainer.HOME, "USER=ma-user",
                 "LANG=C.UTF-8", "SHELL=/bin/bash"));
         boolean tty = request.terminal() != null;
@@ -88,7 +88,7 @@ final class PodShell implements InstanceShell {
                 : List.of("/bin/sh", "-c", "cd; exec \"$(command -v bash || echo /bin/sh)\" -l"));
         ExecWatch watch;
         try {
-            var exec = cluster.client().pods().inNamespace(cluster.namespace()).withName(pod)
+            var exec = cluster.client().pods().inNamespace(pod.getNamespace()).withName(pod.getName())
                     .inContainer(PodPlan.CONTAINER).redirectingInput().redirectingOutput().redirectingError();
             watch = (tty ? exec.withTTY() : exec).exec(argv.toArray(String[]::new));
         } catch (KubernetesClientException e) {

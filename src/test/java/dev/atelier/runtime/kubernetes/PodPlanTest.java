@@ -35,7 +35,7 @@ class PodPlanTest {
     void aDedicatedPoolsPodsGoToItsLabelledNodesAndTolerateItsTaintOthersGoAnywhere() {
         var placement = new dev.atelier.core.model.Placement(java.util.Map.of("pool", "team-a"), List.of(
                 new dev.atelier.core.model.Placement.Toleration("dedicated", "Equal", "team-a", "NoSchedule")));
-        var pod = PodPlan.pod(CLUSTER, spec(cpu(), placement), 5);
+        var pod = PodPlan.pod(CLUSTER, "atelier-instances", spec(cpu(), placement), 5);
         assertThat(pod.getSpec().getNodeSelector()).containsExactly(java.util.Map.entry("pool", "team-a"));
         assertThat(pod.getSpec().getTolerations()).singleElement().satisfies(t -> {
             assertThat(t.getKey()).isEqualTo("dedicated");
@@ -43,7 +43,7 @@ class PodPlanTest {
             assertThat(t.getValue()).isEqualTo("team-a");
             assertThat(t.getEffect()).isEqualTo("NoSchedule");
         });
-        var anywhere = PodPlan.pod(CLUSTER, spec(cpu()), 5);
+        var anywhere = PodPlan.pod(CLUSTER, "atelier-instances", spec(cpu()), 5);
         assertThat(anywhere.getSpec().getNodeSelector()).isNullOrEmpty();
         assertThat(anywhere.getSpec().getTolerations()).isNullOrEmpty();
     }
@@ -54,9 +54,9 @@ class PodPlanTest {
 
     @Test
     void theTokenIsInTheSecretAndNowhereInThePod() {
-        var pod = PodPlan.pod(CLUSTER, spec(cpu()), 10);
+        var pod = PodPlan.pod(CLUSTER, "atelier-instances", spec(cpu()), 10);
         assertThat(Serialization.asJson(pod)).doesNotContain(TOKEN);
-        assertThat(PodPlan.secret(CLUSTER, spec(cpu())).getStringData().get("jupyter_server_config.json"))
+        assertThat(PodPlan.secret(CLUSTER, "atelier-instances", spec(cpu())).getStringData().get("jupyter_server_config.json"))
                 .contains(TOKEN);
         assertThat(pod.getSpec().getVolumes()).anyMatch(v -> v.getSecret() != null
                 && v.getSecret().getSecretName().equals("atelier-" + ID));
@@ -64,7 +64,7 @@ class PodPlanTest {
 
     @Test
     void thePodRunsAsTheInstancesUserWithoutPrivilegesOrAServiceAccountToken() {
-        var spec = PodPlan.pod(CLUSTER, spec(cpu()), 10).getSpec();
+        var spec = PodPlan.pod(CLUSTER, "atelier-instances", spec(cpu()), 10).getSpec();
         assertThat(spec.getAutomountServiceAccountToken()).isFalse();
         assertThat(spec.getSecurityContext().getRunAsNonRoot()).isTrue();
         assertThat(spec.getSecurityContext().getRunAsUser()).isEqualTo(1000L);
@@ -80,7 +80,7 @@ class PodPlanTest {
 
     @Test
     void theFlavorBecomesEqualRequestsAndLimitsWithItsAccelerators() {
-        var cpu = PodPlan.pod(CLUSTER, spec(cpu()), 10).getSpec().getContainers().get(0).getResources();
+        var cpu = PodPlan.pod(CLUSTER, "atelier-instances", spec(cpu()), 10).getSpec().getContainers().get(0).getResources();
         assertThat(cpu.getLimits()).isEqualTo(cpu.getRequests());
         assertThat(cpu.getLimits().get("cpu").toString()).isEqualTo("2");
         assertThat(cpu.getLimits().get("memory").toString()).isEqualTo("8192Mi");
@@ -99,7 +99,7 @@ class PodPlanTest {
 
     @Test
     void theClaimAsksForTheVolumesCapacityOnTheConfiguredStorageClass() {
-        var claim = PodPlan.claim(CLUSTER, spec(cpu()));
+        var claim = PodPlan.claim(CLUSTER, "atelier-instances", spec(cpu()));
         assertThat(claim.getMetadata().getName()).isEqualTo("atelier-" + ID + "-work");
         assertThat(claim.getSpec().getStorageClassName()).isEqualTo("fast-ssd");
         assertThat(claim.getSpec().getResources().getRequests().get("storage").toString()).isEqualTo("20Gi");
@@ -107,6 +107,25 @@ class PodPlanTest {
                 .containsEntry("atelier.dev/instance", ID).containsEntry("atelier.dev/project", "a1b2c3")
                 .containsEntry("atelier.dev/owner", "user_example")
                 .containsEntry("atelier.dev/request-id", "5f0c1a52-8d9e-4b4e-9a39-0c0f5b1f2e77");
+    }
+
+    @Test
+    void aNamespacePerProjectIsNamedWithTheProjectsIdOrADigestWhereTheIdCannotBeAName() {
+        var c = new KubernetesCluster(CLUSTER.client(), "nb-{project}", "atelier",
+                null, List.of(), "atelier-instances");
+        assertThat(c.perProject()).isTrue();
+        assertThat(c.namespaceOf("0f1e2d3c4b5a69788796a5b4c3d2e1f0")).isEqualTo("nb-0f1e2d3c4b5a69788796a5b4c3d2e1f0");
+        assertThat(c.namespaceOf("Team_A")).matches("nb-p-[0-9a-f]{19}").isNotEqualTo(c.namespaceOf("team_a"));
+        assertThat(c.namespaceOf("x".repeat(70))).hasSizeLessThanOrEqualTo(63);
+        assertThat(c.namespaceOf("p-0123")).as("no id can pass for a digest").startsWith("nb-p-").hasSize(24);
+        assertThat(new KubernetesCluster(CLUSTER.client(), "atelier-instances",
+                "atelier", null, List.of()).namespaceOf("anything")).isEqualTo("atelier-instances");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new KubernetesCluster(
+                CLUSTER.client(), "{project}-{project}", "atelier", null, List.of(), "atelier-instances"))
+                .hasMessageContaining("one {project}");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new KubernetesCluster(
+                CLUSTER.client(), "Bad_{project}", "atelier", null, List.of(), "atelier-instances"))
+                .hasMessageContaining("lower-case");
     }
 
     @Test
