@@ -7,15 +7,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.atelier.support.Jupyter;
 import dev.atelier.support.SignedClient;
 import dev.atelier.support.TestRuntime;
+import dev.atelier.support.TestRegistry;
 import dev.atelier.support.TestServer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,29 +29,19 @@ class RegistryTest {
     @Test
     void aSavedImageIsPushedAndAnotherInstallationPullsItWhenItIsRegistered() throws Exception {
         TestRuntime.DOCKER.assumeAvailable();
-        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/docker-registry")),
-                "Debian's docker-registry is not installed");
-        int port;
-        try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
-        Path config = dir.resolve("registry.yml");
-        Files.writeString(config, "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: " + dir.resolve("blobs")
-                + "\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:" + port + "\n");
-        Process registry = new ProcessBuilder("/usr/bin/docker-registry", "serve", config.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile()).start();
-        String reference = "127.0.0.1:" + port + "/team/pushed:v1";
+        TestRegistry registry = TestRegistry.start(dir.resolve("registry"));
+        String reference = registry.address() + "/team/pushed:v1";
+        String sourceToken;
         try {
             HttpClient http = HttpClient.newHttpClient();
-            URI catalog = URI.create("http://127.0.0.1:" + port + "/v2/_catalog");
-            await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> http.send(
-                    HttpRequest.newBuilder(catalog).build(), HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
+            URI catalog = registry.catalog();
 
-            try (TestServer saver = TestServer.onDocker(dir.resolve("one"), null, "127.0.0.1:" + port)) {
+            try (TestServer saver = TestServer.onDocker(dir.resolve("one"), null, registry.address())) {
                 SignedClient api = saver.client();
                 String id = api.post("/v1/{project_id}/notebooks", TestServer.createBody("source")).json()
                         .get("id").asText();
                 JsonNode running = StartStopLeaseTest.awaitStatus(api, id, "RUNNING");
+                sourceToken = running.get("token").asText();
                 new Jupyter(running.get("url").asText(), running.get("token").asText()).execute(
                         "open('/home/ma-user/.pushed-marker', 'w').write('from the registry')");
                 String image = api.post("/v1/{project_id}/notebooks/" + id + "/create-image",
@@ -80,14 +69,33 @@ class RegistryTest {
                 assertThat(new Jupyter(running.get("url").asText(), running.get("token").asText())
                         .execute("print(open('/home/ma-user/.pushed-marker').read())"))
                         .isEqualTo("from the registry\n");
+                assertThat(new Jupyter(running.get("url").asText(), running.get("token").asText()).execute(
+                        String.join("\n", "import os",
+                                // reversed in the code, which the kernel's history keeps
+                                "token = " + pyString(new StringBuilder(sourceToken).reverse().toString())
+                                        + "[::-1].encode()",
+                                "def has(p):",
+                                "    try:",
+                                "        return token in open(p, 'rb').read()",
+                                "    except OSError:",
+                                "        return False",
+                                "hits = [os.path.join(r, f) for top in ('/tmp', '/home/ma-user', '/etc')",
+                                "        for r, _, fs in os.walk(top) for f in fs if has(os.path.join(r, f))]",
+                                "print(hits)")))
+                        .as("the source's token (in its server's runtime files) is nowhere in the image")
+                        .isEqualTo("[]\n");
             }
         } finally {
-            registry.destroy();
+            registry.close();
             try {
                 TestRuntime.docker().removeImageCmd(reference).withForce(true).exec();
             } catch (RuntimeException e) {
                 // not there
             }
         }
+    }
+
+    private static String pyString(String s) {
+        return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'";
     }
 }

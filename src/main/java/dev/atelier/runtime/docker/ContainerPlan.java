@@ -59,6 +59,9 @@ record ContainerPlan(List<String> command, HostConfig hostConfig, Map<String, St
                 .withCapDrop(Capability.ALL)
                 .withSecurityOpts(List.of("no-new-privileges"))
                 .withInit(true)
+                // the server's runtime files (its token, the kernels' keys) in memory: never in a saved image
+                .withTmpFs(Map.of(NotebookContainer.RUNTIME_DIR, "rw,nosuid,nodev,noexec,size=16m,mode=0700,uid="
+                        + NotebookContainer.UID + ",gid=" + NotebookContainer.UID))
                 // back after the engine restarts (its home, volume and port are the same)
                 .withRestartPolicy(RestartPolicy.unlessStoppedRestart());
         accelerators(flavor, host);

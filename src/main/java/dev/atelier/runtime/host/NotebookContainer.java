@@ -15,6 +15,8 @@ public final class NotebookContainer {
     /** The instance's user: uid and gid 1000, as in every image Atelier runs. */
     public static final int UID = 1000;
     public static final String HOME = "/home/ma-user";
+    /** Where the server keeps its runtime files: its own token in its server file, the kernels' keys. */
+    public static final String RUNTIME_DIR = "/tmp/.jupyter-runtime";
     /** Where the token file is mounted (read-only): Jupyter reads its token from it, not from its command line. */
     public static final String SECRET_DIR = "/etc/atelier";
     public static final String SECRET_FILE = "jupyter_server_config.json";
@@ -37,7 +39,7 @@ public final class NotebookContainer {
 
     /** The notebook server's environment, as {@code NAME=value}. */
     public static List<String> env() {
-        return List.of("HOME=" + HOME, "LANG=C.UTF-8", "SHELL=/bin/bash", "JUPYTER_RUNTIME_DIR=/tmp/.jupyter-runtime");
+        return List.of("HOME=" + HOME, "LANG=C.UTF-8", "SHELL=/bin/bash", "JUPYTER_RUNTIME_DIR=" + RUNTIME_DIR);
     }
 
     /** The token, as the Jupyter configuration file {@link #SECRET_CONFIG} holds it. */
