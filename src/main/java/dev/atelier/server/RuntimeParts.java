@@ -71,7 +71,9 @@ record RuntimeParts(InstanceRuntime runtime, ImageBuilder images, String builtIn
         }
         var runtime = new KubernetesRuntime(cluster, config.instances().stopGrace(), c.portForward());
         var nodes = new NodeResources(cluster);
-        return new RuntimeParts(runtime, new ClusterImages(), BaseImage.REFERENCE, nodes::offers,
+        var images = ClusterImages.of(runtime, config.engine().registry(), config.engine().registryUser(),
+                config.engine().registryPassword(), config.dataDir().resolve("tmp"));
+        return new RuntimeParts(runtime, images, BaseImage.REFERENCE, nodes::offers,
                 nodes.room(), runtime::capabilities, runtime);
     }
 

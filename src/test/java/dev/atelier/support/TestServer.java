@@ -124,9 +124,14 @@ public final class TestServer implements AutoCloseable {
 
     /** A server whose instances run in the test cluster as {@code cluster} says. */
     public static TestServer onCluster(Path dataDir, ServerConfig.Cluster cluster) {
+        return onCluster(dataDir, cluster, null);
+    }
+
+    /** As {@link #onCluster(Path, ServerConfig.Cluster)}, saving images to {@code registry} ({@code host:port}). */
+    public static TestServer onCluster(Path dataDir, ServerConfig.Cluster cluster, String registry) {
         TestRuntime.KUBERNETES.assumeAvailable();
         TestServer s = new TestServer(dataDir, null, ServerConfig.DEFAULT_JUPYTER, false);
-        s.engine = new ServerConfig.Engine("kubernetes", null, null, null, null, cluster);
+        s.engine = new ServerConfig.Engine("kubernetes", null, registry, null, null, cluster);
         return s.start();
     }
 

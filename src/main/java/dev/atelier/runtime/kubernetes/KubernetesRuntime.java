@@ -336,6 +336,11 @@ public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, Au
         return cluster.client().pods().inNamespace(namespace).withName(name).get();
     }
 
+    /** Reads what users change in their pods, for saving them as images. */
+    PodChanges changes() {
+        return new PodChanges(cluster, this::runningPod);
+    }
+
     /** The pod an instance runs in, for sessions inside it; a failure where it has none that runs. */
     private Pod runningPod(String instanceId) {
         try {

@@ -70,6 +70,14 @@ final class PodPlan {
                 .endSpec().build();
     }
 
+    /** {@code command}, after touching {@link PodChanges#MARKER}. */
+    static List<String> startMarked(List<String> command) {
+        List<String> marked = new java.util.ArrayList<>(List.of("/bin/sh", "-c",
+                "touch " + PodChanges.MARKER + " 2>/dev/null; exec \"$@\"", "notebook"));
+        marked.addAll(command);
+        return marked;
+    }
+
     static Quantity gibibytes(int gb) {
         return new Quantity(Integer.toString(gb), "Gi");
     }
@@ -83,7 +91,8 @@ final class PodPlan {
         }).toList();
         var container = new ContainerBuilder().withName(CONTAINER).withImage(spec.image().runnable())
                 .withImagePullPolicy("IfNotPresent")
-                .withCommand(NotebookContainer.command(id)).withEnv(env).withWorkingDir(NotebookContainer.WORK)
+                // the start is marked first: what changes after it is what saving the instance as an image keeps
+                .withCommand(startMarked(NotebookContainer.command(id))).withEnv(env).withWorkingDir(NotebookContainer.WORK)
                 .addNewPort().withName("jupyter").withContainerPort(NotebookContainer.JUPYTER_PORT).endPort()
                 .withNewResources().withRequests(resources).withLimits(resources).endResources()
                 .withNewSecurityContext().withAllowPrivilegeEscalation(false).withPrivileged(false)

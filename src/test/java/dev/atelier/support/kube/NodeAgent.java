@@ -307,8 +307,28 @@ public final class NodeAgent implements AutoCloseable {
             docker.inspectImageCmd(image).exec();
             return null;
         } catch (NotFoundException e) {
+            if (pulled(image)) {
+                return null;
+            }
             return "rpc error: code = NotFound desc = failed to pull and unpack image \"" + image
                     + "\": not found";
+        }
+    }
+
+    /** As a kubelet pulls: where the reference names a registry, the image is pulled from it. */
+    private boolean pulled(String image) {
+        String first = image.contains("/") ? image.substring(0, image.indexOf('/')) : "";
+        if (!first.contains(".") && !first.contains(":")) {
+            return false; // the test node has no access to public registries
+        }
+        try {
+            return docker.pullImageCmd(image).exec(new com.github.dockerjava.api.async.ResultCallback.Adapter<>())
+                    .awaitCompletion(2, java.util.concurrent.TimeUnit.MINUTES);
+        } catch (RuntimeException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 
