@@ -5,7 +5,6 @@ import dev.atelier.core.model.Cause;
 import dev.atelier.core.model.DesiredState;
 import dev.atelier.core.model.Instance;
 import dev.atelier.core.model.InstanceStatus;
-import dev.atelier.core.model.LeaseType;
 import dev.atelier.core.model.Progress;
 import dev.atelier.core.model.StepStatus;
 import dev.atelier.core.port.ChangeHints;
@@ -37,8 +36,6 @@ public final class Reconciler {
     /** In a runtime state: which token the server was launched with (a digest), so that a later run's is told apart. */
     static final String LAUNCH_TOKEN = "launch_token";
 
-    /** How long a running server may leave health polls unanswered before it counts as failed. */
-    static final Duration UNANSWERED_LIMIT = Duration.ofSeconds(3);
 
     private final InstanceStore store;
     private final InstanceReads reads;
@@ -49,7 +46,6 @@ public final class Reconciler {
     private final Seating seating;
     private final ImageService images;
     private final MountSteps mounts;
-    private final Activity activity;
     private final Clock clock;
     private final Settings settings;
     private final WorkQueue queue = new WorkQueue();
@@ -57,8 +53,7 @@ public final class Reconciler {
     private final AtomicReference<Thread> heartbeat = new AtomicReference<>();
     private volatile boolean stopping;
     private volatile Telemetry telemetry = Telemetry.NONE;
-    /** When each running instance's server stopped answering polls (in memory: it only times a short wait). */
-    private final Map<String, Long> silentSince = new java.util.concurrent.ConcurrentHashMap<>();
+    private final RunningWatch running;
     private final List<Thread> workers = new ArrayList<>();
     /**
      * How often a starting server is looked at while the runtime promises to report its next change: a safety net
@@ -98,10 +93,11 @@ public final class Reconciler {
         this.seating = new Seating(pools, catalog, queue::add);
         this.images = images;
         this.mounts = new MountSteps(mounts, runtime, clock);
-        this.activity = activity;
         this.clock = clock;
         this.settings = settings;
         this.claims = new ReplicaClaims(store);
+        this.running = new RunningWatch(runtime, seating, this.mounts, activity, clock, settings.healthPoll(),
+                this::write);
     }
 
     public void start(int workerCount) {
@@ -241,7 +237,7 @@ public final class Reconciler {
         if (inst.desired() == DesiredState.RUNNING) {
             return switch (inst.status()) {
                 case INIT, CREATING, STARTING -> bringUp(inst);
-                case RUNNING -> watch(inst);
+                case RUNNING -> running.look(inst);
                 case SNAPSHOTTING -> snapshot(inst);
                 default -> {
                     if (!inst.runtimeState().isEmpty()) { // failed with a server (or what is left of it) still there
@@ -441,60 +437,6 @@ public final class Reconciler {
         } catch (RuntimeException e) {
             log.warn("instance {}: cannot remove what its failed launch left yet: {}", id, e.getMessage());
         }
-    }
-
-    private Optional<Duration> watch(Instance inst) {
-        seating.keep(inst);
-        Health health = runtime.poll(inst.id(), inst.token(), inst.runtimeState());
-        if (health.phase() == InstanceRuntime.Phase.UNREACHABLE) {
-            // nothing is known, so nothing is concluded: the reason is shown until the engine answers again
-            silentSince.remove(inst.id());
-            if (!health.reason().equals(inst.failReason())) {
-                log.warn("instance {}: {}", inst.id(), health.reason());
-                write(inst, inst.withStatus(inst.status(), inst.progress(), health.reason()), Cause.HEALTH_CHECK);
-            }
-            return Optional.of(settings.healthPoll());
-        }
-        if (health.phase() == InstanceRuntime.Phase.STARTING) {
-            // a running server that does not answer: hung, or too busy to answer. Given a little time, then failed
-            long since = silentSince.computeIfAbsent(inst.id(), k -> clock.millis());
-            long silent = clock.millis() - since;
-            if (silent < UNANSWERED_LIMIT.toMillis()) {
-                return Optional.of(Duration.ofMillis(Math.min(settings.healthPoll().toMillis(), 1000)));
-            }
-            health = Health.failed("the notebook server stopped answering (no reply for " + silent / 1000 + " s)");
-        }
-        silentSince.remove(inst.id());
-        if (health.phase() == InstanceRuntime.Phase.FAILED) {
-            // stopping what is left (a hung server waits out the grace period) is the next pass
-            return fail(inst, InstanceStatus.ERROR, health.reason());
-        }
-        mounts.reconcile(inst, true);
-        if (health.notice() != null && !health.notice().equals(inst.failReason())) {
-            log.warn("instance {}: {}", inst.id(), health.notice());
-            write(inst, inst.withStatus(inst.status(), inst.progress(), health.notice()), Cause.HEALTH_CHECK);
-            return Optional.of(Duration.ZERO);
-        }
-        if (health.notice() == null && inst.failReason() != null) {
-            // a running instance's reason is a notice, said again on every look while it holds: this one no longer
-            // does (the engine answers again, say)
-            write(inst, inst.withStatus(inst.status(), inst.progress(), null), Cause.HEALTH_CHECK);
-            return Optional.of(Duration.ZERO);
-        }
-        if (Boolean.TRUE.equals(health.busy())) {
-            activity.touch(inst.id()); // a kernel computing is use, though no client is attached
-        }
-        LeasePolicy.Verdict verdict = LeasePolicy.judge(inst.lease(), health.busy() != null,
-                activity.last(inst.id()), clock.millis(), settings.healthPoll());
-        return verdict.stop() ? autoStop(inst, verdict.stopReason(), inst.lease().type() == LeaseType.IDLE
-                ? Cause.IDLE_CULLER : Cause.LEASE) : Optional.of(verdict.lookAgain());
-    }
-
-    private Optional<Duration> autoStop(Instance inst, String reason, Cause cause) {
-        log.info("instance {} {}", inst.id(), reason);
-        write(inst, inst.withDesired(DesiredState.STOPPED, null, InstanceStatus.STOPPING)
-                .withStatus(InstanceStatus.STOPPING, inst.progress(), reason), cause);
-        return Optional.of(Duration.ZERO);
     }
 
     /** Reports the failure at once; the next pass stops what is left, as for any failed instance. */
