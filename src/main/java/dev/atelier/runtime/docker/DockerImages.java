@@ -123,6 +123,12 @@ public final class DockerImages implements ImageBuilder {
         String repository = (engine.registry() == null ? "" : engine.registry() + "/") + namespace + "/" + name;
         String ref = repository + ":" + tag;
         try {
+            var tmpfs = engine.client().inspectContainerCmd(engine.nameOf(instanceId)).exec().getHostConfig().getTmpFs();
+            if (tmpfs == null || !tmpfs.containsKey(dev.atelier.runtime.host.NotebookContainer.RUNTIME_DIR)) {
+                // made by an earlier Atelier: its server's runtime files (its token among them) would be committed
+                throw new RuntimeFailure("the instance's container is older than this server and would carry its "
+                        + "token into the image; stop and start the instance, then save it");
+            }
             // a commit pauses the container for a moment; the work volume and the token are mounts, not part of it
             String id = engine.client().commitCmd(engine.nameOf(instanceId)).withRepository(repository).withTag(tag)
                     .withLabels(java.util.Map.of(DockerEngine.INSTALLATION_LABEL, engine.installation(),

@@ -39,7 +39,7 @@ public final class ClusterImages implements ImageBuilder {
      */
     ClusterImages(String registry, String user, String password, PodChanges changes, Path scratch) {
         this.registry = registry;
-        this.push = registry == null ? null : new LayerPush(user, password);
+        this.push = registry == null ? null : new LayerPush(registry, user, password);
         this.changes = changes;
         this.scratch = scratch;
     }
@@ -74,7 +74,9 @@ public final class ClusterImages implements ImageBuilder {
             var pushed = push.push(base, tar, target, "saved by Atelier from instance " + instanceId);
             log.info("instance {}: saved as image {} ({} on {}, {} bytes of changes)", instanceId, target,
                     pushed.digest(), base, Files.size(tar));
-            return new Saved(target, null, (pushed.size() + 1023) / 1024);
+            // by digest: the tag may be pushed again (by another project, or after a delete), the image stays this one
+            String pinned = registry + "/" + namespace + "/" + name + "@" + pushed.digest();
+            return new Saved(pinned, null, (pushed.size() + 1023) / 1024);
         } catch (IOException e) {
             throw new RuntimeFailure("cannot save the instance as " + target + ": " + e.getMessage(), e);
         } finally {

@@ -114,7 +114,7 @@ public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, Au
      * The namespace a state names. States from before namespaces per project name none: their pod is in the one
      * namespace, which, where namespaces are per project now, is where the watch sees the pod (else the source).
      */
-    private String namespaceIn(Map<String, String> state) {
+    private String namespaceIn(String instanceId, Map<String, String> state) {
         String namespace = state.get(NAMESPACE);
         if (namespace != null) {
             return namespace;
@@ -123,7 +123,14 @@ public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, Au
             return cluster.namespace();
         }
         String pod = state.get(POD);
-        return pods.getStore().list().stream().filter(p -> p.getMetadata().getName().equals(pod))
+        var seen = pods.getStore().list().stream().filter(p -> p.getMetadata().getName().equals(pod))
+                .map(p -> p.getMetadata().getNamespace()).findFirst();
+        if (seen.isPresent()) {
+            return seen.get();
+        }
+        // the watch has not seen it yet (its first list is under way after a restart): ask the API server
+        return scope(cluster.client().pods()).withLabels(labelsOf(instanceId)).list().getItems().stream()
+                .filter(p -> p.getMetadata().getName().equals(pod))
                 .map(p -> p.getMetadata().getNamespace()).findFirst().orElse(cluster.source());
     }
 
@@ -176,7 +183,7 @@ public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, Au
                     return old;
                 }
                 closeQuietly(old);
-                return cluster.client().pods().inNamespace(namespaceIn(state)).withName(name)
+                return cluster.client().pods().inNamespace(namespaceIn(instanceId, state)).withName(name)
                         .portForward(NotebookContainer.JUPYTER_PORT, java.net.InetAddress.getLoopbackAddress(), 0);
             });
             return "http://127.0.0.1:" + forward.getLocalPort() + "/notebook/" + instanceId + "/tree";
@@ -236,7 +243,10 @@ public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, Au
         }
         try {
             String namespace = namespaceFor(spec);
-            namespaces.ensure(namespace, spec.projectId());
+            // not the namespace an older instance stays in, which may be the source itself
+            if (namespace.equals(cluster.namespaceOf(spec.projectId())) && !namespace.equals(cluster.source())) {
+                namespaces.ensure(namespace, spec.projectId());
+            }
             cluster.client().resource(PodPlan.secret(cluster, namespace, spec)).createOr(NonDeletingOperation::update);
             ensureClaim(namespace, spec);
             CrashPoints.reach("launch.claimed");
@@ -247,6 +257,7 @@ public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, Au
             log.info("instance {}: made pod {} of {} in namespace {}", id, name, image, namespace);
             return new Launch(Map.of(POD, name, NAMESPACE, namespace), null);
         } catch (KubernetesClientException e) {
+            namespaces.forget(cluster.namespaceOf(spec.projectId())); // deleted meanwhile, say: made again next time
             throw cluster.failure("the cluster refused the instance", e);
         }
     }
@@ -293,7 +304,7 @@ public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, Au
     @Override
     public Health poll(String instanceId, String token, Map<String, String> state) {
         String name = state.get(POD);
-        String namespace = namespaceIn(state);
+        String namespace = namespaceIn(instanceId, state);
         Pod pod;
         try {
             pod = cachedOrRead(namespace, name);

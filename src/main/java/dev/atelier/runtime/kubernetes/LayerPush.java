@@ -36,8 +36,8 @@ import java.util.zip.GZIPOutputStream;
  * (a tar, taken verbatim: ownership, modes and symbolic links as they are) is compressed and uploaded, the base's
  * layers are mounted from its repository (or copied, from another registry), and the new configuration and
  * manifest are written under the new name. Registries on the loopback are spoken to in plain HTTP, others in
- * HTTPS; a registry that asks for credentials gets the configured ones (basic, or a bearer token fetched with
- * them, anonymously where none are configured).
+ * HTTPS. The configured credentials go to the configured registry only (basic, or a bearer token fetched with
+ * them from its realm); any other registry, where a base may come from, is read anonymously.
  */
 final class LayerPush {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -49,12 +49,19 @@ final class LayerPush {
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
             .followRedirects(HttpClient.Redirect.NORMAL).build();
+    private final String registry;
     private final String user;
     private final String password;
     /** Authorization header values, by registry and repository. */
     private final Map<String, String> authorizations = new ConcurrentHashMap<>();
+    /** Repositories a token for a repository must also read (a mount's source), by registry and repository. */
+    private final Map<String, String> alsoReads = new ConcurrentHashMap<>();
+    /** Where copies of layers from another registry wait for their upload: the push's own directory. */
+    private volatile Path scratch;
 
-    LayerPush(String user, String password) {
+    /** @param registry the registry ({@code host[:port]}) the credentials are for */
+    LayerPush(String registry, String user, String password) {
+        this.registry = registry;
         this.user = user;
         this.password = password;
     }
@@ -77,6 +84,10 @@ final class LayerPush {
             if (at > 0) {
                 tag = rest.substring(at + 1);
                 rest = rest.substring(0, at);
+                int colon = rest.lastIndexOf(':');
+                if (colon > 0 && !rest.substring(colon).contains("/")) {
+                    rest = rest.substring(0, colon); // name:tag@digest: the digest is what counts
+                }
             } else {
                 int colon = rest.lastIndexOf(':');
                 if (colon > 0 && !rest.substring(colon).contains("/")) {
@@ -106,8 +117,12 @@ final class LayerPush {
      * {@code createdBy} goes into the image's history.
      */
     Pushed push(String base, Path layerTar, String target, String createdBy) {
+        scratch = layerTar.getParent();
         Reference from = Reference.parse(base);
         Reference to = Reference.parse(target);
+        if (from.registry().equals(to.registry())) {
+            alsoReads.put(to.registry() + "/" + to.repository(), from.repository());
+        }
         try {
             JsonNode manifest = manifest(from);
             ObjectNode config = (ObjectNode) JSON.readTree(blob(from, manifest.path("config").path("digest")
@@ -214,16 +229,23 @@ final class LayerPush {
             if (mount.statusCode() == 201) {
                 return;
             }
+            // 202: the registry would not mount it and opened an upload instead, which is not wanted
+            var opened = mount.headers().firstValue("Location");
+            if (mount.statusCode() == 202 && opened.isPresent()) {
+                send(to, HttpRequest.newBuilder(URI.create(to.base()).resolve(opened.get()))
+                        .DELETE());
+            }
         }
-        HttpResponse<InputStream> get = authorized(from, HttpRequest.newBuilder(URI.create(from.base() + "/blobs/"
-                + digest)).GET(), HttpResponse.BodyHandlers.ofInputStream());
-        if (get.statusCode() != 200) {
-            get.body().close();
-            throw new IOException("the registry answered " + get.statusCode() + " for layer " + digest);
-        }
-        try (InputStream body = get.body()) {
-            upload(to, digest, HttpRequest.BodyPublishers.fromPublisher(
-                    HttpRequest.BodyPublishers.ofInputStream(() -> body), size));
+        Path copy = Files.createTempFile(scratch, "layer", ".blob");
+        try {
+            HttpResponse<Path> get = authorized(from, HttpRequest.newBuilder(URI.create(from.base() + "/blobs/"
+                    + digest)).GET(), HttpResponse.BodyHandlers.ofFile(copy));
+            if (get.statusCode() != 200) {
+                throw new IOException("the registry answered " + get.statusCode() + " for layer " + digest);
+            }
+            upload(to, digest, HttpRequest.BodyPublishers.ofFile(copy));
+        } finally {
+            Files.deleteIfExists(copy);
         }
     }
 
@@ -266,29 +288,31 @@ final class LayerPush {
             throws IOException, InterruptedException {
         request.timeout(Duration.ofMinutes(10));
         String key = ref.registry() + "/" + ref.repository();
-        String auth = authorizations.get(key);
-        if (auth != null) {
-            request.setHeader("Authorization", auth);
+        for (int attempt = 0; ; attempt++) {
+            String auth = authorizations.get(key);
+            if (auth != null) {
+                request.setHeader("Authorization", auth);
+            }
+            HttpResponse<T> r = http.send(request.build(), handler);
+            // a first refusal asks for credentials; one with a token held means it expired: asked for once again
+            if (r.statusCode() != 401 || attempt == 1) {
+                return r;
+            }
+            if (r.body() instanceof InputStream in) {
+                in.close();
+            }
+            authorizations.put(key, credentials(ref, r.headers().firstValue("WWW-Authenticate").orElse("")));
         }
-        HttpResponse<T> r = http.send(request.build(), handler);
-        if (r.statusCode() != 401 || auth != null) {
-            return r;
-        }
-        String challenge = r.headers().firstValue("WWW-Authenticate").orElse("");
-        if (r.body() instanceof InputStream in) {
-            in.close();
-        }
-        authorizations.put(key, credentials(ref, challenge));
-        return authorized(ref, request, handler);
     }
 
     private String credentials(Reference ref, String challenge) throws IOException, InterruptedException {
-        String basic = user == null ? null : "Basic " + Base64.getEncoder()
+        // the configured credentials are for the configured registry: a base's registry never sees them
+        String basic = user == null || !ref.registry().equals(registry) ? null : "Basic " + Base64.getEncoder()
                 .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
         if (challenge.regionMatches(true, 0, "Basic", 0, 5)) {
             if (basic == null) {
-                throw new IOException("the registry " + ref.registry() + " asks for credentials and none are "
-                        + "configured (ATELIER_REGISTRY_USER, ATELIER_REGISTRY_PASSWORD)");
+                throw new IOException("the registry " + ref.registry() + " asks for credentials, and the configured "
+                        + "ones (ATELIER_REGISTRY_USER, ATELIER_REGISTRY_PASSWORD) are for " + registry + " only");
             }
             return basic;
         }
@@ -301,7 +325,17 @@ final class LayerPush {
             throw new IOException("the registry " + ref.registry() + " asks for an authentication this server does "
                     + "not speak: " + challenge);
         }
-        String url = params.get("realm") + "?scope=" + enc("repository:" + ref.repository() + ":pull,push")
+        URI realm = URI.create(params.get("realm"));
+        boolean loopback = realm.getHost() != null && (realm.getHost().equals("localhost")
+                || realm.getHost().startsWith("127."));
+        if (!"https".equals(realm.getScheme()) && !loopback) {
+            throw new IOException("the registry " + ref.registry() + " names a token service that is not HTTPS: "
+                    + realm);
+        }
+        String also = alsoReads.get(ref.registry() + "/" + ref.repository());
+        String url = realm + (realm.getRawQuery() == null ? "?" : "&")
+                + "scope=" + enc("repository:" + ref.repository() + ":pull,push")
+                + (also == null ? "" : "&scope=" + enc("repository:" + also + ":pull"))
                 + (params.containsKey("service") ? "&service=" + enc(params.get("service")) : "");
         HttpRequest.Builder token = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).GET();
         if (basic != null) {
@@ -310,7 +344,10 @@ final class LayerPush {
         HttpResponse<String> r = http.send(token.build(), HttpResponse.BodyHandlers.ofString());
         expect(r, "get a token from " + params.get("realm"), 200);
         JsonNode t = JSON.readTree(r.body());
-        String value = t.hasNonNull("token") ? t.get("token").asText() : t.path("access_token").asText();
+        String value = t.hasNonNull("token") ? t.get("token").asText() : t.path("access_token").asText(null);
+        if (value == null || value.isBlank()) {
+            throw new IOException("the token service " + realm + " gave no token");
+        }
         return "Bearer " + value;
     }
 

@@ -31,9 +31,15 @@ final class PodChanges {
     static final String MARKER = "/tmp/.atelier-started";
     private static final List<String> LEFT_OUT = List.of("./proc", "./sys", "./dev", "./run", "./var/run",
             "." + NotebookContainer.RUNTIME_DIR, "." + MARKER, "./etc/hostname", "./etc/hosts", "./etc/resolv.conf",
-            "." + NotebookContainer.SECRET_DIR, "." + NotebookContainer.WORK);
+            "." + NotebookContainer.SECRET_DIR, "." + NotebookContainer.WORK,
+            // the key Jupyter signs trusted notebooks with: the source user's, not for whoever uses the image
+            "." + NotebookContainer.HOME + "/.local/share/jupyter/notebook_secret");
     static final String SCRIPT = "test -e " + MARKER + " || { echo 'the server was started by an Atelier that did "
-            + "not mark its start; start the instance again' >&2; exit 3; }; cd / && find . -xdev -mindepth 1 \\( "
+            + "not mark its start; start the instance again' >&2; exit 3; }; "
+            // GNU find and tar (a find that fails in a pipe would leave an empty tar that looks fine)
+            + "find / -maxdepth 0 -printf '' 2>/dev/null && tar --version 2>/dev/null | grep -q GNU "
+            + "|| { echo 'saving needs GNU find and tar in the image' >&2; exit 4; }; "
+            + "cd / && find . -xdev -mindepth 1 \\( "
             + String.join(" -o ", LEFT_OUT.stream().map(p -> "-path " + p).toList())
             + " \\) -prune -o -cnewer " + MARKER + " -printf '%P\\0' "
             + "| tar --null --no-recursion --ignore-failed-read -T - -cf -";
@@ -46,7 +52,30 @@ final class PodChanges {
         this.runningPod = runningPod;
     }
 
-    /** Writes the instance's changes to {@code tar}; returns the image its pod runs, which they are changes to. */
+    /** Whether {@code tar} ends as a whole tar does: with at least two blocks of zeros, a multiple of 512 bytes. */
+    static boolean whole(Path tar) {
+        try (var file = java.nio.channels.FileChannel.open(tar)) {
+            long size = file.size();
+            if (size < 1024 || size % 512 != 0) {
+                return false;
+            }
+            java.nio.ByteBuffer end = java.nio.ByteBuffer.allocate(1024);
+            file.read(end, size - 1024);
+            for (byte b : end.array()) {
+                if (b != 0) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Writes the instance's changes to {@code tar}; returns the image its pod runs, which they are changes to: by
+     * digest where the node says which it pulled (a tag may have moved since), else as the pod names it.
+     */
     String capture(String instanceId, Path tar) {
         Pod pod = runningPod.apply(instanceId);
         ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -55,7 +84,8 @@ final class PodChanges {
              ExecWatch watch = cluster.client().pods().inNamespace(pod.getMetadata().getNamespace())
                      .withName(pod.getMetadata().getName()).inContainer(PodPlan.CONTAINER)
                      .writingOutput(out).writingError(err).exec("/bin/sh", "-c", SCRIPT)) {
-            code = watch.exitCode().get(30, TimeUnit.MINUTES);
+            Integer exit = watch.exitCode().get(30, TimeUnit.MINUTES);
+            code = exit == null ? -1 : exit; // the session ended without saying how
         } catch (KubernetesClientException e) {
             throw cluster.failure("cannot read the instance's changes", e);
         } catch (IOException | ExecutionException | TimeoutException e) {
@@ -64,10 +94,31 @@ final class PodChanges {
             Thread.currentThread().interrupt();
             throw new RuntimeFailure("interrupted while reading the instance's changes");
         }
-        if (code != 0 && code != 1) { // 1: a file changed while it was read; it is in, as it was then
+        if (code != 0 && code != 1) { // GNU tar's 1: a file changed while it was read; it is in, as it was then
             throw new RuntimeFailure("cannot read the instance's changes (exit " + code + "): "
                     + err.toString(StandardCharsets.UTF_8).strip());
         }
-        return pod.getSpec().getContainers().get(0).getImage();
+        if (!whole(tar)) {
+            throw new RuntimeFailure("the instance's changes arrived cut short; try again");
+        }
+        String named = pod.getSpec().getContainers().get(0).getImage();
+        return pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null ? named
+                : pod.getStatus().getContainerStatuses().stream()
+                        .filter(s -> PodPlan.CONTAINER.equals(s.getName()) && s.getImageID() != null)
+                        .map(s -> pinned(named, s.getImageID())).findFirst().orElse(named);
+    }
+
+    /** {@code image} at the digest a kubelet reports ({@code docker-pullable://repo@sha256:…}), where it has one. */
+    static String pinned(String image, String imageId) {
+        int at = imageId.indexOf("@sha256:");
+        if (at < 0) {
+            return image;
+        }
+        String repository = image.contains("@") ? image.substring(0, image.indexOf('@')) : image;
+        int colon = repository.lastIndexOf(':');
+        if (colon > repository.lastIndexOf('/')) {
+            repository = repository.substring(0, colon);
+        }
+        return repository + imageId.substring(at);
     }
 }

@@ -55,7 +55,7 @@ final class PodPlan {
     static Secret secret(KubernetesCluster cluster, String namespace, LaunchSpec spec) {
         return new SecretBuilder().withNewMetadata().withName(KubernetesCluster.nameOf(spec.instanceId()))
                 .withNamespace(namespace).withLabels(labels(cluster, spec)).endMetadata()
-                .withType("Opaque").withImmutable(true)
+                .withType("Opaque") // not immutable: each start writes a new token into it
                 .addToStringData(NotebookContainer.SECRET_FILE, NotebookContainer.tokenConfig(spec.token()))
                 .build();
     }

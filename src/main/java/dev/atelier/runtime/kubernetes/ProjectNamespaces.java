@@ -45,7 +45,13 @@ final class ProjectNamespaces {
         if (project != null) {
             labels.put(KubernetesCluster.PROJECT_LABEL, project);
         }
-        if (client.namespaces().withName(namespace).get() == null) {
+        var existing = client.namespaces().withName(namespace).get();
+        if (existing != null && !cluster.installation().equals(existing.getMetadata().getLabels() == null ? null
+                : existing.getMetadata().getLabels().get(KubernetesCluster.INSTALLATION_LABEL))) {
+            log.warn("namespace {} exists and was not made by this installation; its NetworkPolicies and pull "
+                    + "secrets of the same names as {}'s are replaced by copies", namespace, cluster.source());
+        }
+        if (existing == null) {
             try {
                 client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace)
                         .withLabels(labels).endMetadata().build()).create();
@@ -77,6 +83,11 @@ final class ProjectNamespaces {
                     .createOr(NonDeletingOperation::update);
         }
         ready.add(namespace);
+    }
+
+    /** Makes {@code namespace} ready again at its next use (it may have been deleted). */
+    void forget(String namespace) {
+        ready.remove(namespace);
     }
 
     /** The name and labels of an object of the source namespace, for its copy in {@code namespace}. */

@@ -55,10 +55,29 @@ class LayerPushTest {
                 "v1"));
         assertThat(Reference.parse("localhost/a@sha256:ab12")).isEqualTo(new Reference("localhost", "a",
                 "sha256:ab12"));
+        assertThat(Reference.parse("reg:5000/a/b:1@sha256:ab12")).as("the digest counts, the tag goes")
+                .isEqualTo(new Reference("reg:5000", "a/b", "sha256:ab12"));
         assertThat(Reference.parse("registry.example.com:443/a/b/c")).isEqualTo(new Reference(
                 "registry.example.com:443", "a/b/c", "latest"));
         assertThat(Reference.parse("127.0.0.1:5000/a:1").base()).isEqualTo("http://127.0.0.1:5000/v2/a");
         assertThat(Reference.parse("registry.example.com/a:1").base()).isEqualTo("https://registry.example.com/v2/a");
+    }
+
+    @Test
+    void theBaseIsTheImageTheNodePulledByDigestAndACutShortTarIsNoLayer() throws Exception {
+        assertThat(PodChanges.pinned("reg:5000/team/py:1", "docker-pullable://reg:5000/team/py@sha256:ab12"))
+                .isEqualTo("reg:5000/team/py@sha256:ab12");
+        assertThat(PodChanges.pinned("reg:5000/team/py", "reg:5000/team/py@sha256:ab12"))
+                .isEqualTo("reg:5000/team/py@sha256:ab12");
+        assertThat(PodChanges.pinned("reg:5000/team/py:1", "sha256:0f0f")).as("no repository digest")
+                .isEqualTo("reg:5000/team/py:1");
+        Path whole = dir.resolve("whole.tar");
+        Files.write(whole, tar("a.txt", "a"));
+        assertThat(PodChanges.whole(whole)).isTrue();
+        Path cut = dir.resolve("cut.tar");
+        byte[] bytes = Files.readAllBytes(whole);
+        Files.write(cut, java.util.Arrays.copyOf(bytes, 1024));
+        assertThat(PodChanges.whole(cut)).isFalse();
     }
 
     @Test
@@ -69,11 +88,15 @@ class LayerPushTest {
             put(real, "base/tiny", "1", baseTar);
 
             AtomicInteger tokens = new AtomicInteger();
+            AtomicInteger credentialed = new AtomicInteger(); // token requests that carried any credentials
             HttpServer front = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
             String address = "127.0.0.1:" + front.getAddress().getPort();
             front.createContext("/token", ex -> {
                 String expected = "Basic " + Base64.getEncoder().encodeToString("robot:s3cret".getBytes(
                         StandardCharsets.UTF_8));
+                if (ex.getRequestHeaders().getFirst("Authorization") != null) {
+                    credentialed.incrementAndGet();
+                }
                 boolean ok = expected.equals(ex.getRequestHeaders().getFirst("Authorization"))
                         && ex.getRequestURI().getRawQuery().contains("scope=repository%3A");
                 if (ok) {
@@ -94,7 +117,7 @@ class LayerPushTest {
             try {
                 Path layer = dir.resolve("changes.tar");
                 Files.write(layer, tar("home/ma-user/.local/tool.py", "print(42)"));
-                var pushed = new LayerPush("robot", "s3cret").push(address + "/base/tiny:1", layer,
+                var pushed = new LayerPush(address, "robot", "s3cret").push(address + "/base/tiny:1", layer,
                         address + "/team/tiny:2", "saved by a test");
                 assertThat(tokens.get()).as("a token per repository").isEqualTo(2);
 
@@ -110,9 +133,15 @@ class LayerPushTest {
                 assertThat(blob(real, "team/tiny", manifest.get("layers").get(0).get("digest").asText()))
                         .as("the base's layer, mounted into the new repository").isNotEmpty();
 
-                assertThatThrownBy(() -> new LayerPush("robot", "wrong").push(address + "/base/tiny:1", layer,
+                assertThatThrownBy(() -> new LayerPush(address, "robot", "wrong").push(address + "/base/tiny:1", layer,
                         address + "/team/tiny:3", "x")).isInstanceOf(RuntimeFailure.class)
                         .hasMessageContaining("cannot push").hasMessageContaining("answered 401");
+                int before = credentialed.get();
+                assertThatThrownBy(() -> new LayerPush("registry.example.com", "robot", "s3cret").push(address
+                        + "/base/tiny:1", layer, address + "/team/tiny:4", "x")).isInstanceOf(RuntimeFailure.class)
+                        .hasMessageContaining("answered 401");
+                assertThat(credentialed.get()).as("another registry's credentials are never sent here")
+                        .isEqualTo(before);
             } finally {
                 front.stop(0);
             }
