@@ -10,25 +10,17 @@ import dev.atelier.core.service.InstanceService;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
-import io.javalin.websocket.WsConfig;
-import io.javalin.websocket.WsContext;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLDecoder;
-import java.net.http.HttpClient;
-import java.net.http.WebSocket;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -55,20 +47,16 @@ public final class NotebookGateway implements RouteModule, AutoCloseable {
     public static final String PREFIX = "/notebook/";
     static final String COOKIE_PREFIX = "atelier-notebook-";
     private static final Set<String> UNSAFE = Set.of("POST", "PUT", "PATCH", "DELETE");
-    private static final String RELAY = "atelier.gateway.relay";
     private static final String BODY_READ = "atelier.gateway.body-read";
 
     private final InstanceService instances;
     private final Authenticator authenticator;
     private final byte[] cookieKey;
     private final Supplier<String> publicBase;
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .executor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor())
-            .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(5)).build();
-
     private final dev.atelier.core.service.Activity activity;
     private final GatewayTraffic traffic = new GatewayTraffic();
     private final HttpRelay http = new HttpRelay(traffic);
+    private final GatewaySockets sockets;
 
     private final String notebookDomain;
 
@@ -84,6 +72,7 @@ public final class NotebookGateway implements RouteModule, AutoCloseable {
                            dev.atelier.core.service.Activity activity) {
         this.notebookDomain = notebookDomain;
         this.activity = activity;
+        this.sockets = new GatewaySockets(traffic, activity);
         this.instances = instances;
         this.authenticator = authenticator;
         this.cookieKey = cookieKey.clone();
@@ -110,7 +99,7 @@ public final class NotebookGateway implements RouteModule, AutoCloseable {
         }
         routes.get(PREFIX + "{id}", ctx -> ctx.redirect(PREFIX + ctx.pathParam("id") + "/tree"));
         routes.wsBeforeUpgrade(path, this::beforeUpgrade);
-        routes.ws(path, this::relay);
+        routes.ws(path, sockets::relay);
     }
 
     // ---- who may pass ---------------------------------------------------------------------------------------
@@ -411,9 +400,8 @@ public final class NotebookGateway implements RouteModule, AutoCloseable {
     // ---- WebSocket ------------------------------------------------------------------------------------------
 
     /**
-     * Opens the upstream connection before the client's handshake is answered: a connection the notebook server
-     * refuses (an unknown kernel, a path it does not serve) is refused to the client with that status, rather than
-     * accepted and then closed.
+     * Admits a client's WebSocket handshake; {@link GatewaySockets} opens the notebook server's end before it is
+     * answered.
      */
     private void beforeUpgrade(Context ctx) {
         Instance inst = admitted(ctx, true);
@@ -429,101 +417,6 @@ public final class NotebookGateway implements RouteModule, AutoCloseable {
         }
         String upstream = base.replaceFirst("^http", "ws") + rawRest(ctx, inst)
                 + (query == null ? "" : "?" + query);
-        GatewayRelay relay = new GatewayRelay(inst.id(), UserInput.channelOf(ctx.path()), traffic);
-        WebSocket.Builder b = client.newWebSocketBuilder().header("Authorization", "token " + inst.token())
-                .connectTimeout(Duration.ofSeconds(10));
-        String protocol = ctx.header("Sec-WebSocket-Protocol");
-        if (protocol != null && !protocol.isBlank()) {
-            String[] offered = protocol.split("\\s*,\\s*");
-            b.subprotocols(offered[0], java.util.Arrays.copyOfRange(offered, 1, offered.length));
-        }
-        CompletableFuture<WebSocket> opening;
-        try {
-            opening = b.buildAsync(URI.create(upstream), relay);
-        } catch (IllegalArgumentException e) {
-            refuseUpgrade(ctx, new GatewayRefusal(400, ErrorCode.INVALID_PARAMETER, "not a notebook WebSocket path"));
-            return;
-        }
-        try {
-            relay.upstream = opening.get(15, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-            int status = e.getCause() instanceof java.net.http.WebSocketHandshakeException h
-                    ? h.getResponse().statusCode() : 502;
-            log.debug("gateway: the notebook server refused {}: {}", upstream, e.getCause().toString());
-            refuseUpgrade(ctx, status >= 400 && status < 500
-                    ? new GatewayRefusal(status, status == 404 ? ErrorCode.ROUTE_NOT_FOUND : ErrorCode.FORBIDDEN,
-                            "the notebook server refused this WebSocket (" + status + ")")
-                    : new GatewayRefusal(502, ErrorCode.UNAVAILABLE, "the notebook server of instance " + inst.id()
-                            + " did not accept the connection; retry in a moment").retryAfter(3));
-            return;
-        } catch (Exception e) {
-            opening.thenAccept(WebSocket::abort); // should it open after all, nobody is left to use it
-            log.warn("gateway: cannot open {}: {}", upstream, e.toString());
-            refuseUpgrade(ctx, new GatewayRefusal(502, ErrorCode.UNAVAILABLE, "the notebook server of instance "
-                    + inst.id() + " did not answer; retry in a moment").retryAfter(3));
-            return;
-        }
-        ctx.attribute(RELAY, relay);
-        // a client that goes away during its handshake never connects: its upstream twin does not wait for it
-        CompletableFuture.delayedExecutor(30, TimeUnit.SECONDS).execute(relay::abortIfUnattached);
-    }
-
-    private static void refuseUpgrade(Context ctx, GatewayRefusal r) {
-        GatewayRefusal.answer(ctx, r);
-        ctx.skipRemainingHandlers();
-    }
-
-    private void relay(WsConfig ws) {
-        ws.onConnect(ctx -> {
-            ctx.session.setIdleTimeout(Duration.ofHours(24));
-            ctx.enableAutomaticPings(30, TimeUnit.SECONDS);
-            GatewayRelay relay = ctx.attribute(RELAY);
-            if (relay == null || !relay.attach(ctx)) {
-                ctx.closeSession(1011, "the notebook server connection is gone");
-            } else {
-                traffic.opened();
-            }
-        });
-        ws.onMessage(ctx -> {
-            GatewayRelay r = relay(ctx);
-            if (UserInput.isInput(r.channel, ctx.message())) {
-                activity.touch(r.instanceId);
-            }
-            traffic.sentToInstance(GatewayTraffic.utf8Length(ctx.message()));
-            r.toUpstream(u -> u.sendText(ctx.message(), true));
-        });
-        ws.onBinaryMessage(ctx -> {
-            ByteBuffer data = ctx.data();
-            byte[] copy = new byte[data.remaining()];
-            data.get(copy);
-            GatewayRelay r = relay(ctx);
-            if (UserInput.isInput(r.channel, copy)) {
-                activity.touch(r.instanceId);
-            }
-            traffic.sentToInstance(copy.length);
-            r.toUpstream(u -> u.sendBinary(ByteBuffer.wrap(copy), true));
-        });
-        ws.onClose(ctx -> {
-            GatewayRelay r = relay(ctx);
-            if (r != null && r.detach()) {
-                traffic.closed();
-            }
-            if (r != null && r.upstream != null) {
-                r.upstream.sendClose(WebSocket.NORMAL_CLOSURE, "").exceptionally(e -> null);
-            }
-        });
-        ws.onError(ctx -> {
-            GatewayRelay r = relay(ctx);
-            if (r != null && r.detach()) {
-                traffic.closed();
-            }
-            if (r != null && r.upstream != null) {
-                r.upstream.abort();
-            }
-        });
-    }
-
-    private static GatewayRelay relay(WsContext ctx) {
-        return ctx.attribute(RELAY);
+        sockets.open(ctx, inst, upstream);
     }
 }
