@@ -97,7 +97,17 @@ public final class Reconciler {
         this.settings = settings;
         this.claims = new ReplicaClaims(store);
         this.running = new RunningWatch(runtime, seating, this.mounts, activity, clock, settings.healthPoll(),
-                this::write);
+                new RunningWatch.Writes() {
+                    @Override
+                    public Optional<Instance> write(Instance current, Instance next, Cause cause) {
+                        return Reconciler.this.write(current, next, cause);
+                    }
+
+                    @Override
+                    public Optional<Duration> fail(Instance inst, InstanceStatus failed, String reason) {
+                        return Reconciler.this.fail(inst, failed, reason);
+                    }
+                });
     }
 
     public void start(int workerCount) {

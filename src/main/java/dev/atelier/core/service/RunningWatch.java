@@ -25,9 +25,13 @@ final class RunningWatch {
     /** How long a running server may leave health polls unanswered before it counts as failed. */
     static final Duration UNANSWERED_LIMIT = Duration.ofSeconds(3);
 
-    /** The reconciler's write: only a real change, with its events; empty when another writer came first. */
+    /** The reconciler's writes. */
     interface Writes {
+        /** Only a real change, with its events; empty when another writer came first. */
         Optional<Instance> write(Instance current, Instance next, Cause cause);
+
+        /** Reports the failure at once; the next pass stops what is left. */
+        Optional<Duration> fail(Instance inst, InstanceStatus failed, String reason);
     }
 
     private final InstanceRuntime runtime;
@@ -77,10 +81,7 @@ final class RunningWatch {
         silentSince.remove(inst.id());
         if (health.phase() == InstanceRuntime.Phase.FAILED) {
             // stopping what is left (a hung server waits out the grace period) is the next pass
-            log.warn("instance {} failed: {}", inst.id(), health.reason());
-            writes.write(inst, inst.withStatus(InstanceStatus.ERROR, inst.progress().failCurrent(), health.reason()),
-                    Cause.HEALTH_CHECK);
-            return Optional.of(Duration.ZERO);
+            return writes.fail(inst, InstanceStatus.ERROR, health.reason());
         }
         mounts.reconcile(inst, true);
         if (health.notice() != null && !health.notice().equals(inst.failReason())) {

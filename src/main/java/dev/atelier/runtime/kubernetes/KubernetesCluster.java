@@ -83,15 +83,21 @@ public record KubernetesCluster(KubernetesClient client, String namespace, Strin
         if (projectId != null && named.matches(DNS_LABEL) && !projectId.startsWith("p-")) {
             return named;
         }
-        byte[] digest;
-        try {
-            digest = java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(String.valueOf(projectId).getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        return namespace.replace(PROJECT, "p-" + java.util.HexFormat.of().formatHex(digest)
-                .substring(0, DIGEST_CHARS - 2));
+        String digest = dev.atelier.core.auth.SdkHmacSha256.sha256Hex(
+                String.valueOf(projectId).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return namespace.replace(PROJECT, "p-" + digest.substring(0, DIGEST_CHARS - 2));
+    }
+
+    /**
+     * Objects of a kind wherever this installation makes them: in its namespace, or, with a namespace per project,
+     * in any (listing and watching across namespaces needs a ClusterRole).
+     */
+    <T extends io.fabric8.kubernetes.api.model.HasMetadata,
+            L extends io.fabric8.kubernetes.api.model.KubernetesResourceList<T>,
+            R extends io.fabric8.kubernetes.client.dsl.Resource<T>>
+            io.fabric8.kubernetes.client.dsl.AnyNamespaceOperation<T, L, R> scope(
+                    io.fabric8.kubernetes.client.dsl.MixedOperation<T, L, R> kind) {
+        return perProject() ? kind.inAnyNamespace() : kind.inNamespace(namespace);
     }
 
     /**
@@ -121,8 +127,7 @@ public record KubernetesCluster(KubernetesClient client, String namespace, Strin
     /** Why the cluster cannot be used, or null when its API server answers. */
     public String problem() {
         try {
-            (perProject() ? client.pods().inAnyNamespace() : client.pods().inNamespace(namespace))
-                    .withLabel(INSTALLATION_LABEL, installation).list();
+            scope(client.pods()).withLabel(INSTALLATION_LABEL, installation).list();
             return null;
         } catch (KubernetesClientException e) {
             return isUnreachable(e) ? unreachable(e) : "the cluster refuses to list pods in "

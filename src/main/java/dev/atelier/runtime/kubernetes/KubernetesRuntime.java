@@ -67,7 +67,7 @@ public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, Au
         this.stopGraceSeconds = Math.max(1, stopGrace.toSeconds());
         this.shell = new PodShell(cluster, this::runningPod);
         this.namespaces = new ProjectNamespaces(cluster);
-        this.pods = scope(cluster.client().pods())
+        this.pods = cluster.scope(cluster.client().pods())
                 .withLabel(KubernetesCluster.INSTALLATION_LABEL, cluster.installation())
                 .runnableInformer(0);
         pods.addEventHandler(new ResourceEventHandler<>() {
@@ -100,17 +100,6 @@ public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, Au
     }
 
     /**
-     * Objects of a kind wherever this installation makes them: in its namespace, or, with a namespace per project,
-     * in any (listing and watching across namespaces needs a ClusterRole).
-     */
-    private <T extends HasMetadata, L extends io.fabric8.kubernetes.api.model.KubernetesResourceList<T>,
-            R extends io.fabric8.kubernetes.client.dsl.Resource<T>>
-            io.fabric8.kubernetes.client.dsl.AnyNamespaceOperation<T, L, R> scope(
-                    io.fabric8.kubernetes.client.dsl.MixedOperation<T, L, R> kind) {
-        return cluster.perProject() ? kind.inAnyNamespace() : kind.inNamespace(cluster.namespace());
-    }
-
-    /**
      * The namespace a state names. States from before namespaces per project name none: their pod is in the one
      * namespace, which, where namespaces are per project now, is where the watch sees the pod (else the source).
      */
@@ -129,7 +118,7 @@ public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, Au
             return seen.get();
         }
         // the watch has not seen it yet (its first list is under way after a restart): ask the API server
-        return scope(cluster.client().pods()).withLabels(labelsOf(instanceId)).list().getItems().stream()
+        return cluster.scope(cluster.client().pods()).withLabels(labelsOf(instanceId)).list().getItems().stream()
                 .filter(p -> p.getMetadata().getName().equals(pod))
                 .map(p -> p.getMetadata().getNamespace()).findFirst().orElse(cluster.source());
     }
@@ -355,7 +344,8 @@ public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, Au
     /** The pod an instance runs in, for sessions inside it; a failure where it has none that runs. */
     private Pod runningPod(String instanceId) {
         try {
-            for (Pod p : scope(cluster.client().pods()).withLabels(labelsOf(instanceId)).list().getItems()) {
+            for (Pod p : cluster.scope(cluster.client().pods()).withLabels(labelsOf(instanceId)).list()
+                    .getItems()) {
                 if (p.getStatus() != null && "Running".equals(p.getStatus().getPhase())
                         && p.getMetadata().getDeletionTimestamp() == null) {
                     return p;
@@ -415,7 +405,7 @@ public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, Au
                     .get(KubernetesCluster.INSTANCE_LABEL))).toList();
         }
         try {
-            return scope(cluster.client().pods()).withLabels(labelsOf(instanceId)).list().getItems();
+            return cluster.scope(cluster.client().pods()).withLabels(labelsOf(instanceId)).list().getItems();
         } catch (KubernetesClientException e) {
             throw cluster.failure("cannot look at the instance's pods", e);
         }
@@ -460,9 +450,10 @@ public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, Au
         String label = KubernetesCluster.INSTALLATION_LABEL;
         try {
             for (List<? extends HasMetadata> items : List.of(
-                    scope(c.pods()).withLabel(label, cluster.installation()).list().getItems(),
-                    scope(c.persistentVolumeClaims()).withLabel(label, cluster.installation()).list().getItems(),
-                    scope(c.secrets()).withLabel(label, cluster.installation()).list().getItems())) {
+                    cluster.scope(c.pods()).withLabel(label, cluster.installation()).list().getItems(),
+                    cluster.scope(c.persistentVolumeClaims()).withLabel(label, cluster.installation()).list()
+                            .getItems(),
+                    cluster.scope(c.secrets()).withLabel(label, cluster.installation()).list().getItems())) {
                 for (HasMetadata item : items) {
                     String id = item.getMetadata().getLabels().get(KubernetesCluster.INSTANCE_LABEL);
                     if (id != null) {

@@ -372,6 +372,6 @@ final class LayerPush {
     }
 
     private static String digestOf(byte[] bytes) {
-        return "sha256:" + HexFormat.of().formatHex(sha256().digest(bytes));
+        return "sha256:" + dev.atelier.core.auth.SdkHmacSha256.sha256Hex(bytes);
     }
 }
