@@ -45,6 +45,7 @@ import dev.atelier.store.sql.SqlInstanceReads;
 import dev.atelier.store.sql.SqlMountStore;
 import dev.atelier.store.sql.SqlPoolStore;
 import dev.atelier.store.sql.SqlQuotaStore;
+import dev.atelier.store.sql.SqlUsageStore;
 import dev.atelier.store.sql.SqlWorkspaceStore;
 import java.util.List;
 import java.nio.file.Path;
@@ -122,7 +123,8 @@ public final class Atelier implements AutoCloseable {
         images.countUsersWith(instanceStore::countUsingImage);
         database.changes().start(CHANGE_FEED_INTERVAL_MS);
         var workspaces = new WorkspaceService(new SqlWorkspaceStore(database), instanceStore, clock);
-        var quotas = new Quotas(new SqlQuotaStore(database), instanceStore, catalog, clock);
+        var quotas = new Quotas(new SqlQuotaStore(database), instanceStore, new SqlUsageStore(database), catalog,
+                clock);
         var instances = new InstanceService(instanceStore, reads, catalog,
                 new InstanceService.Limits(pools, workspaces, quotas), images, clock,
                 InstanceService.DEFAULT_NOTEBOOK_QUOTA);
@@ -133,6 +135,7 @@ public final class Atelier implements AutoCloseable {
                 new Reconciler.Settings(config.instances().startTimeout(), READY_POLL, config.lifecycle().healthInterval()));
         instances.onChange(reconciler::enqueue);
         reconciler.measuredBy(metrics);
+        reconciler.limitedBy(quotas);
         this.events = new EventLog(new SqlEventStore(database), instances, clock, config.lifecycle().eventRetention());
         storage.onChange(reconciler::enqueue);
         var authenticator = new Authenticator(identities, secrets, Clock.systemUTC(), clock, limiter);

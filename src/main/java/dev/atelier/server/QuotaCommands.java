@@ -11,12 +11,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code atelier quota show|set}: quotas on what a project, or a user in it, runs at once, through the running
- * server's administration API (docs/capacity.md). They are counted against the instances the server drives, so
+ * {@code atelier quota show|set}: quotas on what a project, or a user in it, runs at once and uses per month, through
+ * the running server's administration API (docs/capacity.md). They are counted against the instances the server drives, so
  * unlike users and keys they cannot be changed on a stopped server's data dir.
  */
 @Command(name = "quota", mixinStandardHelpOptions = true,
-        description = "Quotas on what a project, or a user in it, runs at once: show, set.",
+        description = "Quotas on what a project, or a user in it, runs at once and uses per month: show, set.",
         subcommands = {QuotaCommands.Show.class, QuotaCommands.Set.class})
 final class QuotaCommands {
     private QuotaCommands() {
@@ -63,6 +63,11 @@ final class QuotaCommands {
         Long memoryMib;
         @Option(names = "--gpus", description = "GPUs and NPUs running at once.")
         Long gpus;
+        @Option(names = "--vcpu-hours", description = "vCPU-hours per calendar month (UTC), counted from what ran.")
+        Long vcpuHours;
+        @Option(names = "--gpu-hours", description = "GPU- and NPU-hours per calendar month (UTC), counted from what "
+                + "ran.")
+        Long gpuHours;
 
         @Override
         public Integer call() throws Exception {
@@ -71,8 +76,11 @@ final class QuotaCommands {
             put(quotas, "vcpus", vcpus);
             put(quotas, "memory_mib", memoryMib);
             put(quotas, "gpus", gpus);
+            put(quotas, "vcpu_hours", vcpuHours);
+            put(quotas, "gpu_hours", gpuHours);
             if (quotas.isEmpty()) {
-                System.err.println("atelier: name at least one quota: --instances, --vcpus, --memory-mib, --gpus");
+                System.err.println("atelier: name at least one quota: --instances, --vcpus, --memory-mib, --gpus, "
+                        + "--vcpu-hours, --gpu-hours");
                 return 2;
             }
             return target.run("PUT", path(project, user), Map.of("quotas", quotas), QuotaCommands::needsServer);

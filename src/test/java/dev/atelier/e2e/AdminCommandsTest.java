@@ -99,8 +99,13 @@ class AdminCommandsTest {
     void quotasAreSetAndShownThroughTheRunningServerAndNotOnAStoppedOnesDataDir() {
         try (TestServer server = TestServer.of(dataDir, null, "/nonexistent/jupyter-server")) {
             assertThat(atelier("user", "create", "ivy", "--no-password").exit()).isZero();
-            Run set = atelier("quota", "set", "default", "--user", "ivy", "--vcpus", "8", "--gpus", "0");
+            Run set = atelier("quota", "set", "default", "--user", "ivy", "--vcpus", "8", "--gpus", "0",
+                    "--gpu-hours", "40");
             assertThat(set.exit()).as(set.err()).isZero();
+            assertThat(set.json().get("quotas")).anySatisfy(q -> {
+                assertThat(q.get("resource").asText()).isEqualTo("gpu_hours");
+                assertThat(q.get("limit").asLong()).isEqualTo(40);
+            });
             Run shown = atelier("quota", "show", "default", "--user", "ivy");
             assertThat(shown.json().get("quotas")).anySatisfy(q -> {
                 assertThat(q.get("resource").asText()).isEqualTo("vcpus");

@@ -15,13 +15,46 @@ class QuotasTest {
     @TempDir
     Path dataDir;
 
-    private static long used(JsonNode quotas, String resource) {
+    /** A quota's use: a count at once, or hours this month. */
+    private static double used(JsonNode quotas, String resource) {
         for (JsonNode q : quotas.get("quotas")) {
             if (q.get("resource").asText().equals(resource)) {
-                return q.get("used").asLong();
+                return q.get("used").asDouble();
             }
         }
         throw new AssertionError("no quota " + resource + " in " + quotas);
+    }
+
+    @Test
+    void aUserWhoseMonthlyVcpuHoursRunOutIsWarnedThenStoppedAndRefusedAStart() {
+        try (TestServer server = TestServer.sqlite(dataDir)) {
+            SignedClient admin = server.client();
+            SignedClient bob = server.addUser("bob");
+            String quotas = "/admin/v1/projects/" + server.credentials().get("project_id").asText()
+                    + "/users/bob/quotas";
+            String longLease = TestServer.createBody("b1").replace("3600000", "14400000");
+            Response created = bob.post("/v1/{project_id}/notebooks", longLease);
+            assertThat(created.status()).as(created.body()).isEqualTo(200);
+            String id = created.json().get("id").asText();
+            StartStopLeaseTest.awaitStatus(bob, id, "RUNNING");
+            assertThat(admin.send("PUT", quotas, "{\"quotas\": {\"vcpu_hours\": 2}}").status()).isEqualTo(200);
+
+            server.clock().advance(java.time.Duration.ofMinutes(45)); // a 2-vCPU flavor: 1.5 of 2 used
+            JsonNode warned = org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                    .until(() -> bob.get("/v1/{project_id}/notebooks/" + id).json(),
+                            n -> n.path("fail_reason").asText().contains("nearly used up"));
+            assertThat(warned.get("status").asText()).isEqualTo("RUNNING");
+            assertThat(warned.get("fail_reason").asText()).contains("quota of user ").contains("runs out in about 15 min");
+            assertThat(used(bob.get(quotas).json(), "vcpu_hours")).isBetween(1.5, 1.6);
+
+            server.clock().advance(java.time.Duration.ofMinutes(16));
+            JsonNode stopped = StartStopLeaseTest.awaitStatus(bob, id, "STOPPED");
+            assertThat(stopped.get("fail_reason").asText()).startsWith("stopped: the monthly quota of user ");
+            Response start = bob.post("/v1/{project_id}/notebooks/" + id + "/start", null);
+            assertThat(start.status()).as(start.body()).isEqualTo(400);
+            assertThat(start.errorCode()).isEqualTo("ModelArts.6302");
+            assertThat(start.json().get("error_msg").asText()).contains("may use 2 vcpu_hours in");
+        }
     }
 
     @Test
@@ -67,9 +100,10 @@ class QuotasTest {
             assertThat(lifted.json().get("quotas").get(0).get("limit").asLong()).isEqualTo(-1);
             assertThat(bob.post("/v1/{project_id}/notebooks/" + b1 + "/start", null).status()).isEqualTo(200);
 
-            Response bad = admin.send("PUT", project + "/quotas", "{\"quotas\": {\"gpu_hours\": 10}}");
+            Response bad = admin.send("PUT", project + "/quotas", "{\"quotas\": {\"gpu_days\": 10}}");
             assertThat(bad.status()).isEqualTo(400);
-            assertThat(bad.json().get("error_msg").asText()).contains("instances, vcpus, memory_mib, gpus");
+            assertThat(bad.json().get("error_msg").asText())
+                    .contains("instances, vcpus, memory_mib, gpus, vcpu_hours, gpu_hours");
         }
     }
 }

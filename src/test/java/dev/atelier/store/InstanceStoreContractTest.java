@@ -126,6 +126,43 @@ abstract class InstanceStoreContractTest {
         assertThat(events.page(i.id(), 0, 10).total()).isZero();
     }
 
+    @Test
+    void whatAServerRanIsBookedIntoItsCalendarMonthsByTheWritesThatStartAndEndItAndOutlivesTheInstance() {
+        var usage = new dev.atelier.store.sql.SqlUsageStore(db);
+        long dec31 = java.time.Instant.parse("2026-12-31T23:00:00Z").toEpochMilli();
+        long hour = java.time.Duration.ofHours(1).toMillis();
+        Instance i = instance("p1", "alpha", dec31 - hour);
+        store.insert(i);
+        Instance running = store.update(i.withStatus(InstanceStatus.RUNNING, i.progress(), null), dec31).orElseThrow();
+        assertThat(usage.running("p1", null)).containsExactly(Map.entry("modelarts.vm.cpu.2u", 1L));
+        assertThat(usage.runMillis("p1", null, "2026-12", dec31 + hour / 2))
+                .as("a server running now counts up to the moment asked")
+                .containsExactly(Map.entry("modelarts.vm.cpu.2u", hour / 2));
+        Instance noticed = store.update(running.withStatus(InstanceStatus.RUNNING, running.progress(), "a notice"),
+                dec31 + hour / 2).orElseThrow();
+        assertThat(store.update(running.withStatus(InstanceStatus.STOPPING, running.progress(), null), dec31 + hour))
+                .as("a stale write books nothing").isEmpty();
+        Instance stopping = store.update(noticed.withStatus(InstanceStatus.STOPPING, noticed.progress(), null),
+                dec31 + 2 * hour).orElseThrow();
+        assertThat(usage.running("p1", null)).isEmpty();
+        assertThat(usage.runMillis("p1", null, "2026-12", dec31 + 5 * hour))
+                .containsExactly(Map.entry("modelarts.vm.cpu.2u", hour));
+        assertThat(usage.runMillis("p1", null, "2027-01", dec31 + 5 * hour))
+                .as("the hour after midnight (UTC) is January's").containsExactly(Map.entry("modelarts.vm.cpu.2u", hour));
+        assertThat(usage.runMillis("p1", "owner-1", "2027-01", dec31 + 5 * hour)).hasSize(1);
+        assertThat(usage.runMillis("p1", "someone-else", "2027-01", dec31 + 5 * hour)).isEmpty();
+        assertThat(usage.runMillis("p2", null, "2027-01", dec31 + 5 * hour)).isEmpty();
+
+        Instance again = store.update(stopping.withStatus(InstanceStatus.RUNNING, stopping.progress(), null),
+                dec31 + 3 * hour).orElseThrow();
+        Instance stopped = store.update(again.withStatus(InstanceStatus.STOPPED, again.progress(), null),
+                dec31 + 4 * hour).orElseThrow();
+        assertThat(store.delete(i.id(), stopped.version())).isTrue();
+        assertThat(usage.runMillis("p1", null, "2027-01", dec31 + 5 * hour))
+                .as("a second run adds to the first, and deleting the instance gives back nothing")
+                .containsExactly(Map.entry("modelarts.vm.cpu.2u", 2 * hour));
+    }
+
     private static InstanceEvent event(String id, long version, InstanceEvent.Kind kind) {
         return new InstanceEvent(id, version, 0, version * 1000, kind, InstanceEvent.Actor.SYSTEM, null,
                 "req-" + version, InstanceStatus.RUNNING, "ü " + kind);

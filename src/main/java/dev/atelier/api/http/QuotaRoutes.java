@@ -12,9 +12,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Quotas on what runs at once, under the administration API: {@code /admin/v1/projects/{project}/quotas} and
+ * Quotas on what runs at once and on use per month, under the administration API: {@code /admin/v1/projects/{project}/quotas} and
  * {@code …/users/{user}/quotas} (names or ids). Read by the service administrator, the project's administrators and
- * (their own) its users; set by the service administrator: {@code {"quotas": {"vcpus": 16, "gpus": -1}}}.
+ * (their own) its users; set by the service administrator:
+ * {@code {"quotas": {"vcpus": 16, "gpus": -1, "gpu_hours": 200}}}.
  */
 public final class QuotaRoutes implements RouteModule {
     private static final String BASE = "/admin/v1/projects/{project}";
@@ -28,8 +29,8 @@ public final class QuotaRoutes implements RouteModule {
         this.identity = identity;
     }
 
-    /** A quota: its limit ({@code -1}: none) and what runs of it now. */
-    record QuotaView(String resource, long limit, long used) {
+    /** A quota: its limit ({@code -1}: none) and its use: what runs of it now, or hours used this month. */
+    record QuotaView(String resource, long limit, Number used) {
     }
 
     @Override

@@ -62,6 +62,8 @@ public record InstanceEvent(String instanceId, long version, int ordinal, long a
         LEASE,
         /** The instance was idle for as long as its lease allows. */
         IDLE_CULLER,
+        /** A monthly quota on use (vCPU- or GPU-hours) of the project or the owner ran out. */
+        QUOTA,
         /** Atelier's own watch over the instance: readiness, health, failures the runtime reported. */
         HEALTH_CHECK,
         /** Atelier itself, carrying out what was asked. */

@@ -26,6 +26,14 @@ public enum InstanceStatus {
         return HOLDS_ROOM.contains(this);
     }
 
+    /**
+     * Whether the instance's server runs for its user in this status, so that the time counts toward monthly use
+     * (quotas on vCPU- and GPU-hours): running, and saving an image of what runs.
+     */
+    public boolean isMetered() {
+        return this == RUNNING || this == SNAPSHOTTING;
+    }
+
     public boolean isTransitional() {
         return TRANSITIONAL.contains(this);
     }

@@ -5,44 +5,78 @@ import dev.atelier.core.ErrorCode;
 import dev.atelier.core.auth.Caller;
 import dev.atelier.core.model.Demand;
 import dev.atelier.core.model.Flavor;
+import dev.atelier.core.model.Months;
 import dev.atelier.core.port.InstanceStore;
 import dev.atelier.core.port.QuotaStore;
+import dev.atelier.core.port.UsageStore;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Quotas on what a project, and each user in it, runs at once: instances, vCPUs, memory (MiB) and GPUs (and NPUs).
- * What counts is every instance that runs or is to run (waiting in a queue included), by its flavor. A create or
- * start that would go beyond a quota is refused, naming the quota and the use. Set by service administrators.
+ * Quotas of a project, and of each user in it, on what runs at once (instances, vCPUs, memory in MiB, GPUs and NPUs)
+ * and on use per calendar month (vCPU-hours, GPU-hours). At once, what counts is every instance that runs or is to
+ * run (waiting in a queue included), by its flavor; per month, what really ran ({@link MonthlyUse}). A create or
+ * start that would go beyond a quota is refused, naming the quota and the use; a running instance whose monthly
+ * quota runs out is warned ({@link #WARN_AHEAD} before, at the current use) and then stopped ({@link #judge}). Set
+ * by service administrators.
  */
 public final class Quotas {
-    public static final List<String> RESOURCES = List.of("instances", "vcpus", "memory_mib", "gpus");
+    /** Quotas on what runs at once. */
+    public static final List<String> AT_ONCE = List.of("instances", "vcpus", "memory_mib", "gpus");
+    /** Every quota: at once, then per month. */
+    public static final List<String> RESOURCES = java.util.stream.Stream.concat(AT_ONCE.stream(),
+            MonthlyUse.RESOURCES.stream()).toList();
+    /** How long before a monthly quota runs out, at the current use, its running instances say so. */
+    public static final Duration WARN_AHEAD = Duration.ofMinutes(30);
+    /** How long a running instance's verdict holds at most: a quota set or raised counts within this. */
+    static final Duration JUDGE_EVERY = Duration.ofMinutes(1);
 
     private final QuotaStore store;
     private final InstanceStore instances;
     private final Catalog catalog;
     private final Clock clock;
+    private final MonthlyUse monthly;
 
-    public Quotas(QuotaStore store, InstanceStore instances, Catalog catalog, Clock clock) {
+    public Quotas(QuotaStore store, InstanceStore instances, UsageStore usage, Catalog catalog, Clock clock) {
         this.store = store;
         this.instances = instances;
         this.catalog = catalog;
         this.clock = clock;
+        this.monthly = new MonthlyUse(usage, catalog);
     }
 
-    /** A quota as shown: its limit ({@code -1}: none) and what is in use. */
-    public record Usage(String resource, long limit, long used) {
+    /**
+     * A quota as shown: its limit ({@code -1}: none) and what is in use: a count at once, or hours this month (to
+     * the hundredth, rounded down).
+     */
+    public record Usage(String resource, long limit, Number used) {
+    }
+
+    /** What a running instance's monthly quotas mean for it: stop it (why), warn its user (what), or neither. */
+    public record Verdict(String stopReason, String warning, Duration lookAgain) {
+        static final Verdict NONE = new Verdict(null, null, JUDGE_EVERY);
+
+        private Verdict or(Verdict o) {
+            Duration sooner = lookAgain.compareTo(o.lookAgain) <= 0 ? lookAgain : o.lookAgain;
+            return new Verdict(stopReason != null ? stopReason : o.stopReason,
+                    warning != null ? warning : o.warning, sooner);
+        }
     }
 
     /** The quotas of a project ({@code userId} null) or of a user in it, with their use. */
     public List<Usage> usage(String projectId, String userId) {
         Map<String, Long> limits = store.limits(projectId, userId);
         Demand used = inUse(projectId, userId);
+        var monthUse = monthly.of(projectId, userId, clock.millis());
         List<Usage> out = new ArrayList<>();
-        for (String r : RESOURCES) {
+        for (String r : AT_ONCE) {
             out.add(new Usage(r, limits.getOrDefault(r, -1L), amount(used, r)));
+        }
+        for (String r : MonthlyUse.RESOURCES) {
+            out.add(new Usage(r, limits.getOrDefault(r, -1L), monthUse.get(r).hours()));
         }
         return out;
     }
@@ -71,18 +105,18 @@ public final class Quotas {
      * both pass.
      */
     public void checkRoomFor(String projectId, String ownerId, Flavor flavor) {
-        Demand adding = Demand.of(flavor);
-        check(projectId, null, "project " + projectId, adding);
-        check(projectId, ownerId, "user " + ownerId + " in project " + projectId, adding);
+        check(projectId, null, "project " + projectId, flavor);
+        check(projectId, ownerId, "user " + ownerId + " in project " + projectId, flavor);
     }
 
-    private void check(String projectId, String userId, String whose, Demand adding) {
+    private void check(String projectId, String userId, String whose, Flavor flavor) {
         Map<String, Long> limits = store.limits(projectId, userId);
         if (limits.isEmpty()) {
             return;
         }
+        Demand adding = Demand.of(flavor);
         Demand used = inUse(projectId, userId);
-        for (String r : RESOURCES) {
+        for (String r : AT_ONCE) {
             Long limit = limits.get(r);
             if (limit != null && amount(used, r) + amount(adding, r) > limit) {
                 throw new AtelierException(ErrorCode.QUOTA_EXCEEDED, "quota exceeded: " + whose + " may run "
@@ -90,6 +124,69 @@ public final class Quotas {
                         + amount(adding, r) + " more. Stop an instance, or ask an administrator for more");
             }
         }
+        Map<String, MonthlyUse.Use> uses = null;
+        for (String r : MonthlyUse.RESOURCES) {
+            Long limit = limits.get(r);
+            if (limit == null || MonthlyUse.units(r, flavor) == 0) {
+                continue;
+            }
+            uses = uses != null ? uses : monthly.of(projectId, userId, clock.millis());
+            MonthlyUse.Use use = uses.get(r);
+            if (Duration.ZERO.equals(use.leftOf(limit))) {
+                throw new AtelierException(ErrorCode.QUOTA_EXCEEDED, "quota exceeded: " + whose + " may use " + limit
+                        + " " + r + " in " + use.month() + "; " + use.hours() + " used. " + renewal(use)
+                        + "; or ask an administrator for more");
+            }
+        }
+    }
+
+    /**
+     * What the monthly quotas of its project and its owner mean for a running instance: stopped where one that its
+     * flavor counts toward is used up, warned where one will be within {@link #WARN_AHEAD} at the current use.
+     */
+    public Verdict judge(dev.atelier.core.model.Instance inst) {
+        Flavor flavor = catalog.flavor(inst.flavorId()).orElse(null);
+        if (flavor == null) {
+            return Verdict.NONE;
+        }
+        long now = clock.millis();
+        return judge(inst.projectId(), null, "project " + inst.projectId(), flavor, now)
+                .or(judge(inst.projectId(), inst.ownerId(), "user " + inst.ownerId() + " in project "
+                        + inst.projectId(), flavor, now));
+    }
+
+    private Verdict judge(String projectId, String userId, String whose, Flavor flavor, long now) {
+        Map<String, Long> limits = store.limits(projectId, userId);
+        Verdict out = Verdict.NONE;
+        Map<String, MonthlyUse.Use> uses = null;
+        for (String r : MonthlyUse.RESOURCES) {
+            Long limit = limits.get(r);
+            if (limit == null || MonthlyUse.units(r, flavor) == 0) {
+                continue;
+            }
+            uses = uses != null ? uses : monthly.of(projectId, userId, now);
+            MonthlyUse.Use use = uses.get(r);
+            Duration left = use.leftOf(limit);
+            if (left == null) {
+                continue;
+            }
+            if (left.isZero()) {
+                return new Verdict("stopped: the monthly quota of " + whose + " is used up (" + limit + " " + r
+                        + " in " + use.month() + ", " + use.hours() + " used). " + renewal(use), null, Duration.ZERO);
+            }
+            String warning = left.compareTo(WARN_AHEAD) > 0 ? null : "the monthly quota of " + whose
+                    + " is nearly used up (" + use.hours() + " of " + limit + " " + r + " in " + use.month()
+                    + "): at the current use it runs out in about " + Math.max(1, Math.round(left.toMillis() / 60_000.0))
+                    + " min, and this instance will be stopped then";
+            Duration next = warning == null ? left.minus(WARN_AHEAD) : left;
+            out = out.or(new Verdict(null, warning, next));
+        }
+        return out;
+    }
+
+    private static String renewal(MonthlyUse.Use use) {
+        return "It renews on " + java.time.Instant.ofEpochMilli(Months.end(use.month())).toString().substring(0, 10)
+                + " (UTC)";
     }
 
     private Demand inUse(String projectId, String userId) {

@@ -183,6 +183,11 @@ public final class Reconciler {
     }
 
     /** Tells {@code t} how long lifecycle work and passes take. */
+    /** Stops running instances whose monthly quotas run out, after a warning (none until this is called). */
+    public void limitedBy(Quotas quotas) {
+        running.limitedBy(quotas::judge);
+    }
+
     public void measuredBy(Telemetry t) {
         this.telemetry = t;
     }

@@ -11,13 +11,15 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The reconciler's look at a running instance: whether its server still answers (a short silence is waited out,
  * an engine that does not answer concludes nothing), what to tell its user (a notice, said while it holds), and
- * whether its lease has run out, counting a busy kernel and users' traffic as use. What it concludes is written
+ * whether its lease or a monthly quota has run out (warned before), counting a busy kernel and users' traffic as
+ * use. What it concludes is written
  * through the reconciler's compare-and-set write.
  */
 final class RunningWatch {
@@ -43,6 +45,9 @@ final class RunningWatch {
     private final Writes writes;
     /** When each running instance's server stopped answering polls (in memory: it only times a short wait). */
     private final Map<String, Long> silentSince = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The last verdict on each running instance's monthly quotas, and until when it holds. */
+    private final Map<String, Judged> judged = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile Function<Instance, Quotas.Verdict> quotas = inst -> Quotas.Verdict.NONE;
 
     RunningWatch(InstanceRuntime runtime, Seating seating, MountSteps mounts, Activity activity, Clock clock,
                  Duration healthPoll, Writes writes) {
@@ -53,6 +58,33 @@ final class RunningWatch {
         this.clock = clock;
         this.healthPoll = healthPoll;
         this.writes = writes;
+    }
+
+    /** Sets what judges running instances against their monthly quotas (none until it is set). */
+    void limitedBy(Function<Instance, Quotas.Verdict> judge) {
+        this.quotas = judge;
+    }
+
+    /**
+     * The last verdict on the instance's monthly quotas while it holds (its {@code lookAgain}, at most
+     * {@link Quotas#JUDGE_EVERY}), else a new one: the quotas' queries are not made on every health poll.
+     */
+    private Quotas.Verdict quotaVerdict(Instance inst) {
+        long now = clock.millis();
+        Judged last = judged.get(inst.id());
+        if (last != null && now < last.until()) {
+            return last.verdict();
+        }
+        Quotas.Verdict v = quotas.apply(inst);
+        Duration holds = v.lookAgain().compareTo(Quotas.JUDGE_EVERY) < 0 ? v.lookAgain() : Quotas.JUDGE_EVERY;
+        if (judged.size() > 10_000) { // instances stopped by other means leave theirs: dropped once stale
+            judged.values().removeIf(j -> j.until() < now);
+        }
+        judged.put(inst.id(), new Judged(v, now + holds.toMillis()));
+        return v;
+    }
+
+    private record Judged(Quotas.Verdict verdict, long until) {
     }
 
     /** One look; returns when to look again. */
@@ -84,12 +116,21 @@ final class RunningWatch {
             return writes.fail(inst, InstanceStatus.ERROR, health.reason());
         }
         mounts.reconcile(inst, true);
-        if (health.notice() != null && !health.notice().equals(inst.failReason())) {
-            log.warn("instance {}: {}", inst.id(), health.notice());
-            writes.write(inst, inst.withStatus(inst.status(), inst.progress(), health.notice()), Cause.HEALTH_CHECK);
+        Quotas.Verdict quota = quotaVerdict(inst);
+        if (quota.stopReason() != null) {
+            judged.remove(inst.id());
+            log.info("instance {} {}", inst.id(), quota.stopReason());
+            writes.write(inst, inst.withDesired(DesiredState.STOPPED, null, InstanceStatus.STOPPING)
+                    .withStatus(InstanceStatus.STOPPING, inst.progress(), quota.stopReason()), Cause.QUOTA);
             return Optional.of(Duration.ZERO);
         }
-        if (health.notice() == null && inst.failReason() != null) {
+        String notice = health.notice() != null ? health.notice() : quota.warning();
+        if (notice != null && !notice.equals(inst.failReason())) {
+            log.warn("instance {}: {}", inst.id(), notice);
+            writes.write(inst, inst.withStatus(inst.status(), inst.progress(), notice), Cause.HEALTH_CHECK);
+            return Optional.of(Duration.ZERO);
+        }
+        if (notice == null && inst.failReason() != null) {
             // a running instance's reason is a notice, said again on every look while it holds: this one no longer
             // does (the engine answers again, say)
             writes.write(inst, inst.withStatus(inst.status(), inst.progress(), null), Cause.HEALTH_CHECK);
@@ -101,7 +142,8 @@ final class RunningWatch {
         LeasePolicy.Verdict verdict = LeasePolicy.judge(inst.lease(), health.busy() != null,
                 activity.last(inst.id()), clock.millis(), healthPoll);
         if (!verdict.stop()) {
-            return Optional.of(verdict.lookAgain());
+            Duration toQuota = Duration.ofMillis(Math.max(0, judged.get(inst.id()).until() - clock.millis()));
+            return Optional.of(toQuota.compareTo(verdict.lookAgain()) < 0 ? toQuota : verdict.lookAgain());
         }
         log.info("instance {} {}", inst.id(), verdict.stopReason());
         writes.write(inst, inst.withDesired(DesiredState.STOPPED, null, InstanceStatus.STOPPING)

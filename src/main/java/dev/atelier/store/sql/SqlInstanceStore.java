@@ -115,13 +115,13 @@ public final class SqlInstanceStore implements InstanceStore {
             if (updated == 1 && release) { // stopped or failed: its place in its pool goes with the same write
                 SqlPoolStore.release(h, i.id());
             }
-            if (updated == 1) { // what the write meant, or nothing of it
+            if (updated == 1) { // what the write meant, and what its server ran, or nothing of either
                 SqlEventStore.insert(h, events);
+                SqlUsageStore.follow(h, next, now);
             }
             return updated;
         };
-        // most writes are one statement, which needs no transaction of its own
-        int rows = release || !events.isEmpty() ? jdbi.inTransaction(write) : jdbi.withHandle(write);
+        int rows = jdbi.inTransaction(write);
         // a lost compare-and-set too: the write that won is committed, and memory must not keep what it replaced
         changes.afterWrite();
         return rows == 1 ? Optional.of(next) : Optional.empty();
@@ -133,6 +133,7 @@ public final class SqlInstanceStore implements InstanceStore {
             boolean deleted = h.createUpdate("DELETE FROM instances WHERE id = :id AND version = :version")
                     .bind("id", id).bind("version", version).execute() == 1;
             if (deleted) { // the aggregate goes as one: its tags, SSH endpoint and storage records
+                SqlUsageStore.close(h, id, System.currentTimeMillis()); // a server still running: its time is kept
                 for (String table : List.of("instance_tags", "instance_ssh", "mounts", "pool_tickets",
                         "instance_events")) {
                     h.createUpdate("DELETE FROM " + table + " WHERE instance_id = :id").bind("id", id).execute();

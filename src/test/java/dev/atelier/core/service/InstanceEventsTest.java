@@ -9,25 +9,14 @@ import dev.atelier.core.model.InstanceEvent;
 import dev.atelier.core.model.InstanceEvent.Actor;
 import dev.atelier.core.model.InstanceEvent.Kind;
 import dev.atelier.core.model.InstanceStatus;
-import dev.atelier.core.model.Pool;
-import dev.atelier.core.model.Room;
 import dev.atelier.core.port.InstanceRuntime.Health;
-import dev.atelier.store.sql.Database;
 import dev.atelier.store.sql.SqlEventStore;
-import dev.atelier.store.sql.SqlImageStore;
-import dev.atelier.store.sql.SqlInstanceReads;
 import dev.atelier.store.sql.SqlInstanceStore;
-import dev.atelier.store.sql.SqlMountStore;
-import dev.atelier.store.sql.SqlPoolStore;
-import dev.atelier.store.sql.SqlQuotaStore;
-import dev.atelier.store.sql.SqlWorkspaceStore;
 import dev.atelier.support.InMemoryRuntime;
 import dev.atelier.support.MovableClock;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -40,55 +29,42 @@ import org.junit.jupiter.api.io.TempDir;
 class InstanceEventsTest {
     @TempDir
     Path dir;
-    Database db;
+    ServiceWorld world;
     SqlInstanceStore store;
     SqlEventStore eventStore;
-    final InMemoryRuntime runtime = new InMemoryRuntime();
-    final MovableClock clock = new MovableClock();
+    InMemoryRuntime runtime;
+    MovableClock clock;
     Reconciler reconciler;
     InstanceService instances;
     EventLog events;
-    final Caller alice = new Caller("u-alice", "alice", "token", false, Map.of("p1", Caller.MEMBER), null);
-    final Caller admin = new Caller("u-root", "root", "token", false, Map.of("p1", Caller.PROJECT_ADMIN), null);
+    Caller alice;
+    Caller admin;
 
     @BeforeEach
     void open() {
-        db = Database.open("jdbc:sqlite:" + dir.resolve("t.db"));
-        store = new SqlInstanceStore(db);
-        eventStore = new SqlEventStore(db);
-        var catalog = new Catalog(Catalog.builtInFlavors());
-        var images = new ImageService(Catalog.builtInImages("/usr/bin/jupyter-server"), new SqlImageStore(db), null,
-                clock);
-        var reads = new SqlInstanceReads(db, store);
-        var pools = new Pools(List.of(new Pool(Pool.DEFAULT_ID, "Public", Pool.Type.MANAGED, List.of(), Set.of(),
-                Room.UNLIMITED, 0)), new SqlPoolStore(db), reads, clock, 3);
-        instances = new InstanceService(store, reads, catalog, new InstanceService.Limits(pools,
-                new WorkspaceService(new SqlWorkspaceStore(db), store, clock),
-                new Quotas(new SqlQuotaStore(db), store, catalog, clock)), images, clock, 100);
-        reconciler = new Reconciler(store, reads, runtime, catalog, pools, images, new SqlMountStore(db),
-                new Activity(clock), clock,
-                new Reconciler.Settings(Duration.ofSeconds(60), Duration.ofMillis(25), Duration.ofSeconds(2)));
+        world = new ServiceWorld(dir);
+        store = world.store;
+        runtime = world.runtime;
+        clock = world.clock;
+        reconciler = world.reconciler;
+        instances = world.instances;
+        alice = world.alice;
+        admin = world.admin;
+        eventStore = new SqlEventStore(world.db);
         events = new EventLog(eventStore, instances, clock, Duration.ofDays(30));
     }
 
     @AfterEach
     void close() {
-        db.close();
+        world.close();
     }
 
     private Instance create(String leaseType) {
-        return instances.create(alice, "p1", new CreateInstance("nb", null, null, "modelarts.vm.cpu.2u",
-                Catalog.DEBIAN_JUPYTER_IMAGE_ID, null, true, "EVS", "MANAGED", 5, 3_600_000L, leaseType, null, null,
-                false));
+        return world.create("modelarts.vm.cpu.2u", leaseType);
     }
 
     private Instance running(String leaseType) {
-        Instance i = create(leaseType);
-        reconciler.reconcile(i.id());
-        runtime.ready(i.id());
-        reconciler.reconcile(i.id());
-        assertThat(store.get(i.id()).orElseThrow().status()).isEqualTo(InstanceStatus.RUNNING);
-        return i;
+        return world.running("modelarts.vm.cpu.2u", leaseType);
     }
 
     /** The instance's events, oldest first. */

@@ -68,7 +68,8 @@ class ReconcilerTableTest {
     private InstanceService.Limits limits() {
         return new InstanceService.Limits(pools(dev.atelier.core.model.Room.UNLIMITED),
                 new WorkspaceService(new dev.atelier.store.sql.SqlWorkspaceStore(db), store, clock),
-                new Quotas(new dev.atelier.store.sql.SqlQuotaStore(db), store, new Catalog(Catalog.builtInFlavors()),
+                new Quotas(new dev.atelier.store.sql.SqlQuotaStore(db), store, new dev.atelier.store.sql.SqlUsageStore(db),
+                        new Catalog(Catalog.builtInFlavors()),
                         clock));
     }
 
