@@ -266,6 +266,8 @@ final class NotebookCommands {
         Integer autoStopHours;
         @Option(names = "--description", description = "A description.")
         String description;
+        @Option(names = "--workspace", description = "The workspace it belongs to (atelier workspace list; default 0).")
+        String workspace;
         @Option(names = "--ssh-key", description = "A key pair that may reach it over SSH (atelier keypair add).")
         List<String> sshKeys = new ArrayList<>();
         @Option(names = "--ssh-allow", defaultValue = "0.0.0.0/0",
@@ -283,6 +285,9 @@ final class NotebookCommands {
             }
             if (description != null) {
                 body.put("description", description);
+            }
+            if (workspace != null) {
+                body.put("workspace_id", workspace);
             }
             body.putObject("volume").put("category", "EVS").put("ownership", "MANAGED").put("capacity", storageGb);
             if (autoStopHours != null) {

@@ -29,7 +29,7 @@ class NotebookCliTest {
 
     private Run atelier(TestServer server, Map<String, String> env, String... args) throws Exception {
         List<String> all = new ArrayList<>(List.of(args));
-        if (!List.of("keypair", "image", "notebook").contains(args[0])) {
+        if (!List.of("keypair", "image", "notebook", "workspace").contains(args[0])) {
             all.addFirst("notebook");
         }
         int end = all.indexOf("--"); // what follows is the command ssh runs
@@ -106,6 +106,33 @@ class NotebookCliTest {
             Run gone = atelier(server, "show", id);
             assertThat(gone.exit()).isEqualTo(1);
             assertThat(gone.err()).contains("does not exist").doesNotContain("\tat ");
+        }
+    }
+
+    @Test
+    void aWorkspaceIsCreatedListedAndGivenAQuotaThatACreateInItThenMeetsFromTheCommandLine() throws Exception {
+        try (TestServer server = TestServer.of(dir.resolve("data"), null, "/nonexistent/jupyter-server")) {
+            Run created = atelier(server, "workspace", "create", "team-ws", "--description", "the team's");
+            assertThat(created.exit()).as(created.err()).isZero();
+            String ws = created.out().trim();
+            assertThat(ws).isNotBlank().isNotEqualTo("0");
+            Run list = atelier(server, "workspace", "list");
+            assertThat(list.out()).containsPattern("ID +NAME +OWNER").containsPattern(ws + " +team-ws +")
+                    .containsPattern("\\n0 +default +");
+            assertThat(atelier(server, "workspace", "show", ws, "-o", "json").out()).contains("\"the team's\"");
+
+            Run set = atelier(server, "workspace", "quota", ws, "--set", "1");
+            assertThat(set.exit()).as(set.err()).isZero();
+            assertThat(set.out()).containsPattern("notebook.instances +1 +0");
+            assertThat(atelier(server, "create", "in-ws", "--workspace", ws).exit()).isZero();
+            assertThat(atelier(server, "workspace", "quota", ws).out()).containsPattern("notebook.instances +1 +1");
+            Run over = atelier(server, "create", "in-ws-2", "--workspace", ws);
+            assertThat(over.exit()).isEqualTo(1);
+            assertThat(over.err()).contains("ModelArts.0113");
+
+            Run unknown = atelier(server, "workspace", "show", "no-such-workspace");
+            assertThat(unknown.exit()).isEqualTo(1);
+            assertThat(unknown.err()).startsWith("atelier: ").doesNotContain("Exception");
         }
     }
 
