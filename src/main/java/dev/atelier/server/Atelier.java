@@ -104,6 +104,18 @@ public final class Atelier implements AutoCloseable {
             database.close();
             throw e;
         }
+        List<dev.atelier.core.model.Pool> poolList;
+        try { // a dedicated pool's room is read from the runtime where the file does not give one, or refused
+            poolList = poolFile.withRuntimeRoom(parts.room());
+        } catch (RuntimeException e) {
+            try {
+                parts.closer().close();
+            } catch (Exception closing) {
+                e.addSuppressed(closing);
+            }
+            database.close();
+            throw e;
+        }
         this.runtimeParts = parts;
         this.metrics = new Metrics(config.engine().kind());
         database.measureWith(metrics.registry());
@@ -111,7 +123,7 @@ public final class Atelier implements AutoCloseable {
         log.info("runtime capabilities: {}", parts.capabilities().get());
         // shows and authorization checks read instances from memory, kept current by the database's change feed
         var reads = new CachedInstanceReads(new SqlInstanceReads(database, instanceStore), database.changes());
-        var pools = new Pools(poolFile.withRuntimeRoom(parts.room()), new SqlPoolStore(database), reads, clock,
+        var pools = new Pools(poolList, new SqlPoolStore(database), reads, clock,
                 poolFile.queueLimitPerUser());
         log.info("public pool holds {}", pools.publicPool().room().describe());
         // flavors whose accelerators the runtime does not offer are sold out everywhere; one a pool could never hold

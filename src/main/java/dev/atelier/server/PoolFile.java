@@ -40,15 +40,28 @@ final class PoolFile {
     }
 
     /**
-     * The pools as the file sets them, and how many instances one user may have waiting in each. The public pool's
-     * room is null where it is the runtime's: known once the runtime is open, after the file was checked.
+     * The pools as the file sets them, and how many instances one user may have waiting in each. A pool's room is
+     * null where it is the runtime's to measure: known once the runtime is open, after the file was checked.
      */
     record Loaded(List<Pool> pools, int queueLimitPerUser) {
 
-        /** The pools, the public one holding {@code runtimeRoom} where the file does not say what it holds. */
-        List<Pool> withRuntimeRoom(Room runtimeRoom) {
-            return pools.stream().map(p -> p.room() != null ? p : new Pool(p.id(), p.name(), p.type(),
-                    p.flavorIds(), p.projects(), runtimeRoom, p.createAt(), p.placement())).toList();
+        /**
+         * The pools, each that the file does not say the room of holding what the runtime measures of it; refused
+         * where the runtime cannot (a dedicated pool on one host).
+         */
+        List<Pool> withRuntimeRoom(java.util.function.Function<Pool, Room> runtimeRoom) {
+            return pools.stream().map(p -> {
+                if (p.room() != null) {
+                    return p;
+                }
+                Room measured = runtimeRoom.apply(p);
+                if (measured == null) {
+                    throw new IllegalArgumentException(FILE + ": pool " + p.id() + " needs a room (what it holds): "
+                            + "only the Kubernetes runtime reads a dedicated pool's from its nodes");
+                }
+                return new Pool(p.id(), p.name(), p.type(), p.flavorIds(), p.projects(), measured, p.createAt(),
+                        p.placement());
+            }).toList();
         }
     }
 
@@ -100,8 +113,9 @@ final class PoolFile {
                 throw new IllegalArgumentException(where + "flavor " + f + " is not in the catalogue");
             }
         }
-        if (e.room() == null && !isPublic) {
-            throw new IllegalArgumentException(where + "needs a room (what it holds)");
+        if (e.room() == null && !isPublic && (e.nodeSelector() == null || e.nodeSelector().isEmpty())) {
+            throw new IllegalArgumentException(where + "needs a room (what it holds), or on the Kubernetes runtime a "
+                    + "node_selector to read it from the nodes");
         }
         Room room = e.room() == null ? null : room(where, e.room());
         return new Pool(e.id(), e.name() == null ? e.id() : e.name(), type, flavors,

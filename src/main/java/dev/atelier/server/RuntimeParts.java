@@ -1,6 +1,7 @@
 package dev.atelier.server;
 
 import dev.atelier.core.model.Flavor;
+import dev.atelier.core.model.Pool;
 import dev.atelier.core.model.Room;
 import dev.atelier.core.port.ImageBuilder;
 import dev.atelier.core.port.InstanceRuntime;
@@ -19,6 +20,7 @@ import dev.atelier.runtime.local.LocalProcessRuntime;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -26,12 +28,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The runtime the configuration asks for, with what goes with it: its images, what the built-in image is on it,
- * which flavors it can run (the others are listed as sold out), what it holds (the public pool's room unless the
- * operator says otherwise), what it can enforce (for the operator) and how it
- * is closed.
+ * which flavors it can run (the others are listed as sold out), what a pool holds where the operator does not say
+ * (null where the runtime cannot tell: on one host, only the public pool's room is measured, as the host's), what
+ * it can enforce (for the operator) and how it is closed.
  */
 record RuntimeParts(InstanceRuntime runtime, ImageBuilder images, String builtInImage, Predicate<Flavor> offers,
-                    Room room, Supplier<Map<String, Object>> capabilities, AutoCloseable closer) {
+                    Function<Pool, Room> room, Supplier<Map<String, Object>> capabilities, AutoCloseable closer) {
     private static final Logger log = LoggerFactory.getLogger(RuntimeParts.class);
 
     static RuntimeParts of(ServerConfig config) {
@@ -52,13 +54,13 @@ record RuntimeParts(InstanceRuntime runtime, ImageBuilder images, String builtIn
             var runtime = new DockerRuntime(docker, config.dataDir(), config.objectStoreDir(),
                     config.instances().stopGrace());
             return new RuntimeParts(runtime, new DockerImages(docker), BaseImage.REFERENCE, RuntimeParts::hostOffers,
-                    HostRoom.measure(), runtime::capabilities, () -> docker.client().close());
+                    hostRoom(), runtime::capabilities, () -> docker.client().close());
         }
         var runtime = new LocalProcessRuntime(config.dataDir(), config.objectStoreDir(),
                 config.instances().stopGrace(), config.instances().sandbox(), config.instances().requireIsolation(),
                 config.instances().network());
         return new RuntimeParts(runtime, new LocalImages(config.dataDir(), runtime), config.instances().jupyterCommand(),
-                RuntimeParts::hostOffers, HostRoom.measure(), runtime::capabilities, runtime);
+                RuntimeParts::hostOffers, hostRoom(), runtime::capabilities, runtime);
     }
 
     private static RuntimeParts kubernetes(ServerConfig config, ServerConfig.Cluster c) {
@@ -74,7 +76,13 @@ record RuntimeParts(InstanceRuntime runtime, ImageBuilder images, String builtIn
         var images = ClusterImages.of(runtime, config.engine().registry(), config.engine().registryUser(),
                 config.engine().registryPassword(), config.dataDir().resolve("tmp"));
         return new RuntimeParts(runtime, images, BaseImage.REFERENCE, nodes::offers,
-                nodes.room(), runtime::capabilities, runtime);
+                pool -> nodes.room(pool.placement()), runtime::capabilities, runtime);
+    }
+
+    /** The host, measured now, for the public pool; a dedicated pool's room cannot be told from it. */
+    private static Function<Pool, Room> hostRoom() {
+        Room host = HostRoom.measure();
+        return pool -> pool.id().equals(Pool.DEFAULT_ID) ? host : null;
     }
 
     /** The host's accelerators: GPU and Ascend flavors only where the host has such devices. */

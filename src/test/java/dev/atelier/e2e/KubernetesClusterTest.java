@@ -65,6 +65,34 @@ class KubernetesClusterTest {
     }
 
     @Test
+    void aDedicatedPoolWithoutARoomHoldsWhatTheNodesItsSelectorPicksHold() throws Exception {
+        TestServer server = TestServer.on(TestRuntime.KUBERNETES, dataDir);
+        try (server) {
+            String project = server.credentials().get("project_id").asText();
+            server.stopServer();
+            cluster.labelNode("atelier.dev/test-pool", "big");
+            Files.writeString(dataDir.resolve("pools.json"), """
+                    {"pools": [
+                      {"id": "pool-managed", "room": {}},
+                      {"id": "pool-big", "type": "DEDICATED", "projects": ["%1$s"],
+                       "node_selector": {"atelier.dev/test-pool": "big"}},
+                      {"id": "pool-none", "type": "DEDICATED", "projects": ["%1$s"],
+                       "node_selector": {"atelier.dev/test-pool": "none"}}
+                    ]}""".formatted(project));
+            server.start();
+            SignedClient api = server.client();
+            String big = TestServer.createBody("big").replace(TestServer.FLAVOR, "modelarts.vm.cpu.8u");
+            Response inNone = api.post("/v1/{project_id}/notebooks", big.replaceFirst("\\{",
+                    "{\"pool_id\":\"pool-none\","));
+            assertThat(inNone.status()).as("no node is picked: the pool holds nothing").isEqualTo(400);
+            assertThat(inNone.errorCode()).isEqualTo("ModelArts.6329");
+            Response inBig = api.post("/v1/{project_id}/notebooks", big.replaceFirst("\\{",
+                    "{\"pool_id\":\"pool-big\","));
+            assertThat(inBig.status()).as("the labelled node's 64 CPUs: " + inBig.body()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void thePodRunsUnprivilegedWithItsFlavorAndItsTokenOnlyInASecret() {
         try (TestServer server = TestServer.on(TestRuntime.KUBERNETES, dataDir)) {
             SignedClient api = server.client();

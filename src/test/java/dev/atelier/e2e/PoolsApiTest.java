@@ -146,6 +146,16 @@ class PoolsApiTest {
                 + "{\"cpus\": 1}}]}");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> TestServer.of(dataDir, null, "/x"))
                 .hasMessageContaining("pools.json").hasMessageContaining("cpus");
+        Files.writeString(dataDir.resolve("pools.json"), "{\"pools\": [{\"id\": \"pool-x1\", \"type\": "
+                + "\"DEDICATED\", \"projects\": [\"p\"]}]}");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> TestServer.of(dataDir, null, "/x"))
+                .hasMessageContaining("pools.json pool 0").hasMessageContaining("needs a room")
+                .hasMessageContaining("node_selector");
+        Files.writeString(dataDir.resolve("pools.json"), "{\"pools\": [{\"id\": \"pool-x1\", \"type\": "
+                + "\"DEDICATED\", \"projects\": [\"p\"], \"node_selector\": {\"pool\": \"x1\"}}]}");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> TestServer.of(dataDir, null, "/x"))
+                .as("the runtime is open by then, and is closed again")
+                .hasMessageContaining("pool pool-x1 needs a room").hasMessageContaining("only the Kubernetes runtime");
         assertThat(databasePools()).as("no database left open").isEqualTo(open);
     }
 }

@@ -1,7 +1,10 @@
 package dev.atelier.runtime.kubernetes;
 
 import dev.atelier.core.model.Flavor;
+import dev.atelier.core.model.Placement;
+import dev.atelier.core.model.Room;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Taint;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.List;
 import java.util.Map;
@@ -9,42 +12,52 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Which extended resources (GPUs, NPUs) the cluster's nodes offer, read once when Atelier starts: a flavor that
- * asks for one no node has is listed as sold out. Where the nodes cannot be read (no right to, or no answer), every
- * flavor is offered and the scheduler's answer, shown as the instance's reason, says what is short.
+ * What the cluster's schedulable nodes offer, read once when Atelier starts: the room of a pool (the CPUs, memory,
+ * pods and extended resources of the nodes its instances may land on: those with its {@code node_selector}'s labels
+ * whose every {@code NoSchedule} and {@code NoExecute} taint it tolerates), and which extended resources (GPUs, NPUs)
+ * exist at all; a flavor that asks for one no node has is listed as sold out. Where the nodes cannot be read (no
+ * right to, or no answer), there is no limit, every flavor is offered and the scheduler's answer, shown as the
+ * instance's reason, says what is short.
  */
 public final class NodeResources {
     private static final Logger log = LoggerFactory.getLogger(NodeResources.class);
-    private final List<Map<String, io.fabric8.kubernetes.api.model.Quantity>> allocatable;
+    private static final List<String> KEEPING_OFF = List.of("NoSchedule", "NoExecute");
+    private final List<Node> nodes;
 
     public NodeResources(KubernetesCluster cluster) {
-        List<Map<String, io.fabric8.kubernetes.api.model.Quantity>> nodes = null;
+        this(cluster.client());
+    }
+
+    public NodeResources(io.fabric8.kubernetes.client.KubernetesClient client) {
+        List<Node> read = null;
         try {
-            nodes = cluster.client().nodes().list().getItems().stream()
+            read = client.nodes().list().getItems().stream()
                     .filter(n -> n.getSpec() == null || !Boolean.TRUE.equals(n.getSpec().getUnschedulable()))
-                    .map(Node::getStatus).filter(s -> s != null && s.getAllocatable() != null)
-                    .map(s -> s.getAllocatable()).toList();
+                    .filter(n -> n.getStatus() != null && n.getStatus().getAllocatable() != null).toList();
         } catch (KubernetesClientException e) {
             log.warn("cannot read the cluster's nodes, so every flavor is offered: {}",
                     KubernetesCluster.rootMessage(e));
         }
-        this.allocatable = nodes;
+        this.nodes = read;
     }
 
     /**
-     * What the schedulable nodes hold together: their CPUs, memory, pods and extended resources (GPUs, NPUs, any
-     * {@code vendor/name}). No limit where the nodes could not be read.
+     * What the nodes a pool with {@code placement} may land on hold together: their CPUs, memory, pods and extended
+     * resources (GPUs, NPUs, any {@code vendor/name}). No limit where the nodes could not be read.
      */
-    public dev.atelier.core.model.Room room() {
-        if (allocatable == null) {
-            return dev.atelier.core.model.Room.UNLIMITED;
+    public Room room(Placement placement) {
+        if (nodes == null) {
+            return Room.UNLIMITED;
         }
         long cpus = 0;
         long memoryMib = 0;
         long pods = 0;
         long accelerators = 0;
-        for (var node : allocatable) {
-            for (var e : node.entrySet()) {
+        for (Node node : nodes) {
+            if (!admits(node, placement)) {
+                continue;
+            }
+            for (var e : node.getStatus().getAllocatable().entrySet()) {
                 java.math.BigDecimal amount = e.getValue().getNumericalAmount();
                 switch (e.getKey()) {
                     case "cpu" -> cpus += amount.longValue();
@@ -54,18 +67,44 @@ public final class NodeResources {
                 }
             }
         }
-        return new dev.atelier.core.model.Room((int) Math.min(Integer.MAX_VALUE, pods), cpus, memoryMib, accelerators);
+        return new Room((int) Math.min(Integer.MAX_VALUE, pods), cpus, memoryMib, accelerators);
+    }
+
+    /** Whether a pod with the placement may be scheduled on the node: its labels, and its taints tolerated. */
+    static boolean admits(Node node, Placement placement) {
+        Map<String, String> labels = node.getMetadata() == null || node.getMetadata().getLabels() == null ? Map.of()
+                : node.getMetadata().getLabels();
+        if (!placement.nodeSelector().entrySet().stream().allMatch(e -> e.getValue().equals(labels.get(e.getKey())))) {
+            return false;
+        }
+        List<Taint> taints = node.getSpec() == null || node.getSpec().getTaints() == null ? List.of()
+                : node.getSpec().getTaints();
+        return taints.stream().filter(t -> KEEPING_OFF.contains(t.getEffect()))
+                .allMatch(t -> placement.tolerations().stream().anyMatch(tol -> tolerates(tol, t)));
+    }
+
+    private static boolean tolerates(Placement.Toleration tol, Taint taint) {
+        boolean effect = tol.effect() == null || tol.effect().equals(taint.getEffect());
+        if (!effect) {
+            return false;
+        }
+        if ("Exists".equals(tol.operator())) {
+            return tol.key() == null || tol.key().isEmpty() || tol.key().equals(taint.getKey());
+        }
+        return java.util.Objects.equals(tol.key(), taint.getKey())
+                && java.util.Objects.equals(tol.value(), taint.getValue() == null ? "" : taint.getValue());
     }
 
     /** Whether some node has every extended resource of the flavor, as many as it asks for. */
     public boolean offers(Flavor flavor) {
         Map<String, Integer> wanted = flavor.clusterResources();
-        if (wanted.isEmpty() || allocatable == null) {
+        if (wanted.isEmpty() || nodes == null) {
             return true;
         }
-        return allocatable.stream().anyMatch(node -> wanted.entrySet().stream().allMatch(w -> {
-            var has = node.get(w.getKey());
-            return has != null && has.getNumericalAmount().intValue() >= w.getValue();
-        }));
+        return nodes.stream().map(n -> n.getStatus().getAllocatable())
+                .anyMatch(node -> wanted.entrySet().stream().allMatch(w -> {
+                    var has = node.get(w.getKey());
+                    return has != null && has.getNumericalAmount().intValue() >= w.getValue();
+                }));
     }
 }

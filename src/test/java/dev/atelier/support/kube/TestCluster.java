@@ -123,6 +123,12 @@ public final class TestCluster implements AutoCloseable {
         agent.offer(extended);
     }
 
+    /** Labels the node, until the next {@link #offer}, which writes it anew without. */
+    public void labelNode(String key, String value) {
+        admin.nodes().withName(NodeAgent.NODE).edit(n -> new NodeBuilder(n).editMetadata().addToLabels(key, value)
+                .endMetadata().build());
+    }
+
     /** The API server stops answering Atelier (connections dropped, new ones refused), until {@link #restore}. */
     public void cutApiServer() {
         proxy.cut();
