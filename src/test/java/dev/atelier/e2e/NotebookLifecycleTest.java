@@ -157,7 +157,7 @@ abstract class NotebookLifecycleTest {
             server.stopServer();
             var store = server.store();
             var record = store.get(id).orElseThrow();
-            assertThat(store.delete(id, record.version())).isTrue(); // as if a crash lost the record
+            assertThat(store.delete(id, record.version(), 0)).isTrue(); // as if a crash lost the record
             assertThat(runtime().servers(id)).isNotEmpty();
             assertThat(runtime().traces(server, id)).isNotEmpty();
 

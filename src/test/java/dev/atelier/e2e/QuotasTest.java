@@ -32,6 +32,9 @@ class QuotasTest {
             SignedClient bob = server.addUser("bob");
             String quotas = "/admin/v1/projects/" + server.credentials().get("project_id").asText()
                     + "/users/bob/quotas";
+            long now = server.clock().millis(); // a day into a month: no run here crosses into the next
+            server.clock().advance(java.time.Duration.ofMillis(dev.atelier.core.model.Months.end(
+                    dev.atelier.core.model.Months.of(now)) + java.time.Duration.ofDays(1).toMillis() - now));
             String longLease = TestServer.createBody("b1").replace("3600000", "14400000");
             Response created = bob.post("/v1/{project_id}/notebooks", longLease);
             assertThat(created.status()).as(created.body()).isEqualTo(200);
@@ -44,7 +47,7 @@ class QuotasTest {
                     .until(() -> bob.get("/v1/{project_id}/notebooks/" + id).json(),
                             n -> n.path("fail_reason").asText().contains("nearly used up"));
             assertThat(warned.get("status").asText()).isEqualTo("RUNNING");
-            assertThat(warned.get("fail_reason").asText()).contains("quota of user ").contains("runs out in about 15 min");
+            assertThat(warned.get("fail_reason").asText()).contains("quota of user ").contains("runs out at about ");
             assertThat(used(bob.get(quotas).json(), "vcpu_hours")).isBetween(1.5, 1.6);
 
             server.clock().advance(java.time.Duration.ofMinutes(16));

@@ -122,7 +122,7 @@ abstract class InstanceStoreContractTest {
                         org.assertj.core.groups.Tuple.tuple(InstanceEvent.Kind.CREATED, "req-1"));
         assertThat(events.deleteBefore(1500)).isEqualTo(1);
         assertThat(events.page(i.id(), 0, 10).total()).isEqualTo(1);
-        assertThat(store.delete(i.id(), 2)).isTrue();
+        assertThat(store.delete(i.id(), 2, 0)).isTrue();
         assertThat(events.page(i.id(), 0, 10).total()).isZero();
     }
 
@@ -157,10 +157,23 @@ abstract class InstanceStoreContractTest {
                 dec31 + 3 * hour).orElseThrow();
         Instance stopped = store.update(again.withStatus(InstanceStatus.STOPPED, again.progress(), null),
                 dec31 + 4 * hour).orElseThrow();
-        assertThat(store.delete(i.id(), stopped.version())).isTrue();
+        assertThat(store.delete(i.id(), stopped.version(), dec31 + 5 * hour)).isTrue();
         assertThat(usage.runMillis("p1", null, "2027-01", dec31 + 5 * hour))
                 .as("a second run adds to the first, and deleting the instance gives back nothing")
                 .containsExactly(Map.entry("modelarts.vm.cpu.2u", 2 * hour));
+
+        Instance other = instance("p1", "beta", dec31);
+        store.insert(other);
+        Instance snapshotting = store.update(store.update(other.withStatus(InstanceStatus.RUNNING, other.progress(),
+                null), dec31 + 5 * hour).orElseThrow().withStatus(InstanceStatus.SNAPSHOTTING, other.progress(), null),
+                dec31 + 6 * hour).orElseThrow();
+        assertThat(usage.running("p1", null)).as("saving an image: the server still runs")
+                .containsExactly(Map.entry("modelarts.vm.cpu.2u", 1L));
+        assertThat(store.delete(other.id(), snapshotting.version(), dec31 + 7 * hour)).isTrue();
+        assertThat(usage.running("p1", null)).isEmpty();
+        assertThat(usage.runMillis("p1", null, "2027-01", dec31 + 9 * hour))
+                .as("a record removed while its server ran keeps what it ran up to then")
+                .containsExactly(Map.entry("modelarts.vm.cpu.2u", 4 * hour));
     }
 
     private static InstanceEvent event(String id, long version, InstanceEvent.Kind kind) {
@@ -172,8 +185,8 @@ abstract class InstanceStoreContractTest {
     void deleteComparesTheVersionToo() {
         Instance i = instance("p1", "alpha", 1000);
         store.insert(i);
-        assertThat(store.delete(i.id(), 7)).isFalse();
-        assertThat(store.delete(i.id(), 1)).isTrue();
+        assertThat(store.delete(i.id(), 7, 0)).isFalse();
+        assertThat(store.delete(i.id(), 1, 0)).isTrue();
         assertThat(store.get(i.id())).isEmpty();
     }
 
@@ -284,7 +297,7 @@ abstract class InstanceStoreContractTest {
         assertThat(store.countOwned("p1", "owner-1", Feature.NOTEBOOK)).isEqualTo(2);
         store.update(b.withDesired(DesiredState.DELETED, null, InstanceStatus.DELETING), 5);
         assertThat(store.countOwned("p1", "owner-1", Feature.NOTEBOOK)).isEqualTo(1);
-        assertThat(store.delete(a.id(), 1)).isTrue();
+        assertThat(store.delete(a.id(), 1, 0)).isTrue();
         assertThat(store.tags(List.of(a.id()))).isEmpty();
     }
 
@@ -374,7 +387,7 @@ abstract class InstanceStoreContractTest {
         keys.deleteEndpoint(a.id());
         assertThat(reads.details(List.of(a.id())).get(a.id()).ssh()).isEmpty();
 
-        assertThat(store.delete(a.id(), running.version())).isTrue();
+        assertThat(store.delete(a.id(), running.version(), 0)).isTrue();
         assertThat(reads.instance(a.id())).isEmpty();
     }
 
@@ -418,7 +431,7 @@ abstract class InstanceStoreContractTest {
         store.putTags(a.id(), Map.of("team", "vision"));
         mounts.insert(new Mount("m-1", a.id(), "OBS", "/data/x", "obs://b/x", MountStatus.MOUNTED, null, 10, 10));
 
-        assertThat(store.delete(a.id(), a.version())).isTrue();
+        assertThat(store.delete(a.id(), a.version(), 0)).isTrue();
         assertThat(keys.endpoint(a.id())).isEmpty();
         assertThat(mounts.ofInstance(a.id())).isEmpty();
         assertThat(store.tags(List.of(a.id()))).isEmpty();
@@ -446,7 +459,7 @@ abstract class InstanceStoreContractTest {
                     });
             assertThat(System.nanoTime() - t0).as("seen within a few feed intervals").isLessThan(1_000_000_000L);
 
-            assertThat(store.delete(a.id(), stopping.version())).isTrue();
+            assertThat(store.delete(a.id(), stopping.version(), 0)).isTrue();
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(2))
                     .until(() -> reads.instance(a.id()).isEmpty());
         }

@@ -124,7 +124,7 @@ abstract class PoolStoreContractTest {
         instances.update(instances.get(b.id()).orElseThrow().withDesired(DesiredState.STOPPED, null,
                 InstanceStatus.STOPPING), 2000).orElseThrow();
         assertThat(pools.waiting("pool-managed", 10)).containsExactly(c.id());
-        assertThat(instances.delete(a.id(), a.version())).isTrue();
+        assertThat(instances.delete(a.id(), a.version(), 0)).isTrue();
         assertThat(admit(c, one).seated()).isTrue();
         assertThat(pools.tickets()).extracting(Ticket::instanceId).containsExactlyInAnyOrder(b.id(), c.id());
     }

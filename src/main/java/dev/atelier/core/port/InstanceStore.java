@@ -52,8 +52,11 @@ public interface InstanceStore {
     /** As {@link #update(Instance, long)}, with the events the write makes, stored in the same transaction. */
     Optional<Instance> update(Instance updated, long now, List<InstanceEvent> events);
 
-    /** Removes the record, with its events, if its version is still {@code version}. */
-    boolean delete(String id, long version);
+    /**
+     * Removes the record, with its events, if its version is still {@code version}; what its server ran up to
+     * {@code now}, if it still ran, is kept in the month's use.
+     */
+    boolean delete(String id, long version, long now);
 
     InstancePage list(InstanceQuery query);
 

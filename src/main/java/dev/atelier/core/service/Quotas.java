@@ -31,6 +31,10 @@ public final class Quotas {
             MonthlyUse.RESOURCES.stream()).toList();
     /** How long before a monthly quota runs out, at the current use, its running instances say so. */
     public static final Duration WARN_AHEAD = Duration.ofMinutes(30);
+    /** No quota is above this: far beyond any use, and hours of it still fit in a long of milliseconds. */
+    static final long MAX_LIMIT = 1_000_000_000L;
+    private static final java.time.format.DateTimeFormatter UTC_MINUTE =
+            java.time.format.DateTimeFormatter.ofPattern("HH:mm").withZone(java.time.ZoneOffset.UTC);
     /** How long a running instance's verdict holds at most: a quota set or raised counts within this. */
     static final Duration JUDGE_EVERY = Duration.ofMinutes(1);
 
@@ -89,9 +93,9 @@ public final class Quotas {
                 throw new AtelierException(ErrorCode.INVALID_VALUE, "quota resource must be one of " + RESOURCES
                         + ", not " + resource);
             }
-            if (limit == null || limit < -1) {
+            if (limit == null || limit < -1 || limit > MAX_LIMIT) {
                 throw new AtelierException(ErrorCode.INVALID_VALUE, "quota " + resource + " must be -1 (no limit) "
-                        + "or more");
+                        + "or 0 to " + MAX_LIMIT);
             }
         });
         long now = clock.millis();
@@ -174,10 +178,11 @@ public final class Quotas {
                 return new Verdict("stopped: the monthly quota of " + whose + " is used up (" + limit + " " + r
                         + " in " + use.month() + ", " + use.hours() + " used). " + renewal(use), null, Duration.ZERO);
             }
-            String warning = left.compareTo(WARN_AHEAD) > 0 ? null : "the monthly quota of " + whose
-                    + " is nearly used up (" + use.hours() + " of " + limit + " " + r + " in " + use.month()
-                    + "): at the current use it runs out in about " + Math.max(1, Math.round(left.toMillis() / 60_000.0))
-                    + " min, and this instance will be stopped then";
+            // said the same on every look while the use goes on as it does: a changed notice is a new event
+            String warning = left.compareTo(WARN_AHEAD) > 0 ? null : "the monthly quota of " + whose + " ("
+                    + limit + " " + r + " in " + use.month() + ") is nearly used up: at the current use it runs out "
+                    + "at about " + UTC_MINUTE.format(java.time.Instant.ofEpochMilli(now + left.toMillis() + 30_000))
+                    + " UTC, and this instance will be stopped then";
             Duration next = warning == null ? left.minus(WARN_AHEAD) : left;
             out = out.or(new Verdict(null, warning, next));
         }

@@ -182,12 +182,12 @@ public final class Reconciler {
         }
     }
 
-    /** Tells {@code t} how long lifecycle work and passes take. */
     /** Stops running instances whose monthly quotas run out, after a warning (none until this is called). */
     public void limitedBy(Quotas quotas) {
         running.limitedBy(quotas::judge);
     }
 
+    /** Tells {@code t} how long lifecycle work and passes take. */
     public void measuredBy(Telemetry t) {
         this.telemetry = t;
     }
@@ -305,7 +305,7 @@ public final class Reconciler {
         CrashPoints.reach("delete.stopped");
         runtime.release(inst.id());
         CrashPoints.reach("delete.released");
-        if (store.delete(inst.id(), inst.version())) { // with its tags, SSH endpoint, storage and pool place
+        if (store.delete(inst.id(), inst.version(), clock.millis())) { // with its tags, SSH endpoint, storage and pool place
             log.info("instance {} deleted", inst.id());
             seating.gaveBack(inst);
             return Optional.empty();

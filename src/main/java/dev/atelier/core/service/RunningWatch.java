@@ -48,6 +48,7 @@ final class RunningWatch {
     /** The last verdict on each running instance's monthly quotas, and until when it holds. */
     private final Map<String, Judged> judged = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile Function<Instance, Quotas.Verdict> quotas = inst -> Quotas.Verdict.NONE;
+    private volatile long lastPrune;
 
     RunningWatch(InstanceRuntime runtime, Seating seating, MountSteps mounts, Activity activity, Clock clock,
                  Duration healthPoll, Writes writes) {
@@ -69,19 +70,22 @@ final class RunningWatch {
      * The last verdict on the instance's monthly quotas while it holds (its {@code lookAgain}, at most
      * {@link Quotas#JUDGE_EVERY}), else a new one: the quotas' queries are not made on every health poll.
      */
-    private Quotas.Verdict quotaVerdict(Instance inst) {
+    private Judged quotaVerdict(Instance inst) {
         long now = clock.millis();
         Judged last = judged.get(inst.id());
         if (last != null && now < last.until()) {
-            return last.verdict();
+            return last;
         }
         Quotas.Verdict v = quotas.apply(inst);
         Duration holds = v.lookAgain().compareTo(Quotas.JUDGE_EVERY) < 0 ? v.lookAgain() : Quotas.JUDGE_EVERY;
-        if (judged.size() > 10_000) { // instances stopped by other means leave theirs: dropped once stale
-            judged.values().removeIf(j -> j.until() < now);
+        Judged next = new Judged(v, now + holds.toMillis());
+        judged.put(inst.id(), next);
+        if (now - lastPrune > Quotas.JUDGE_EVERY.toMillis()) {
+            // instances stopped by other means leave theirs, dropped once stale; a running one's is renewed
+            lastPrune = now;
+            judged.values().removeIf(j -> j.until() < now - Quotas.JUDGE_EVERY.toMillis());
         }
-        judged.put(inst.id(), new Judged(v, now + holds.toMillis()));
-        return v;
+        return next;
     }
 
     private record Judged(Quotas.Verdict verdict, long until) {
@@ -116,7 +120,8 @@ final class RunningWatch {
             return writes.fail(inst, InstanceStatus.ERROR, health.reason());
         }
         mounts.reconcile(inst, true);
-        Quotas.Verdict quota = quotaVerdict(inst);
+        Judged judgedNow = quotaVerdict(inst);
+        Quotas.Verdict quota = judgedNow.verdict();
         if (quota.stopReason() != null) {
             judged.remove(inst.id());
             log.info("instance {} {}", inst.id(), quota.stopReason());
@@ -124,7 +129,8 @@ final class RunningWatch {
                     .withStatus(InstanceStatus.STOPPING, inst.progress(), quota.stopReason()), Cause.QUOTA);
             return Optional.of(Duration.ZERO);
         }
-        String notice = health.notice() != null ? health.notice() : quota.warning();
+        String notice = health.notice() == null ? quota.warning()
+                : quota.warning() == null ? health.notice() : health.notice() + "; " + quota.warning();
         if (notice != null && !notice.equals(inst.failReason())) {
             log.warn("instance {}: {}", inst.id(), notice);
             writes.write(inst, inst.withStatus(inst.status(), inst.progress(), notice), Cause.HEALTH_CHECK);
@@ -142,7 +148,7 @@ final class RunningWatch {
         LeasePolicy.Verdict verdict = LeasePolicy.judge(inst.lease(), health.busy() != null,
                 activity.last(inst.id()), clock.millis(), healthPoll);
         if (!verdict.stop()) {
-            Duration toQuota = Duration.ofMillis(Math.max(0, judged.get(inst.id()).until() - clock.millis()));
+            Duration toQuota = Duration.ofMillis(Math.max(0, judgedNow.until() - clock.millis()));
             return Optional.of(toQuota.compareTo(verdict.lookAgain()) < 0 ? toQuota : verdict.lookAgain());
         }
         log.info("instance {} {}", inst.id(), verdict.stopReason());

@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
 /**
  * What the cluster's schedulable nodes offer, read once when Atelier starts: the room of a pool (the CPUs, memory,
  * pods and extended resources of the nodes its instances may land on: those with its {@code node_selector}'s labels
- * whose every {@code NoSchedule} and {@code NoExecute} taint it tolerates), and which extended resources (GPUs, NPUs)
+ * whose every {@code NoSchedule} and {@code NoExecute} taint it tolerates, but for a taint named after an extended
+ * resource the node offers, tolerated for pods that ask for it), and which extended resources (GPUs, NPUs)
  * exist at all; a flavor that asks for one no node has is listed as sold out. Where the nodes cannot be read (no
  * right to, or no answer), there is no limit, every flavor is offered and the scheduler's answer, shown as the
  * instance's reason, says what is short.
@@ -79,7 +80,11 @@ public final class NodeResources {
         }
         List<Taint> taints = node.getSpec() == null || node.getSpec().getTaints() == null ? List.of()
                 : node.getSpec().getTaints();
+        Map<String, ?> allocatable = node.getStatus().getAllocatable();
+        // a taint named after an extended resource the node offers (nvidia.com/gpu) keeps off only pods that do
+        // not ask for it: the ExtendedResourceToleration admission plugin tolerates it for those that do
         return taints.stream().filter(t -> KEEPING_OFF.contains(t.getEffect()))
+                .filter(t -> t.getKey() == null || !t.getKey().contains("/") || !allocatable.containsKey(t.getKey()))
                 .allMatch(t -> placement.tolerations().stream().anyMatch(tol -> tolerates(tol, t)));
     }
 

@@ -128,12 +128,12 @@ public final class SqlInstanceStore implements InstanceStore {
     }
 
     @Override
-    public boolean delete(String id, long version) {
+    public boolean delete(String id, long version, long now) {
         boolean done = jdbi.inTransaction(h -> {
             boolean deleted = h.createUpdate("DELETE FROM instances WHERE id = :id AND version = :version")
                     .bind("id", id).bind("version", version).execute() == 1;
             if (deleted) { // the aggregate goes as one: its tags, SSH endpoint and storage records
-                SqlUsageStore.close(h, id, System.currentTimeMillis()); // a server still running: its time is kept
+                SqlUsageStore.close(h, id, now); // a server still running: its time is kept
                 for (String table : List.of("instance_tags", "instance_ssh", "mounts", "pool_tickets",
                         "instance_events")) {
                     h.createUpdate("DELETE FROM " + table + " WHERE instance_id = :id").bind("id", id).execute();

@@ -48,6 +48,14 @@ class MonthlyQuotaTest {
         return world.now(i.id());
     }
 
+    private static final long HOUR = Duration.ofHours(1).toMillis();
+
+    /** A moment as the warnings name it: the nearest minute, UTC. */
+    private static String minute(long epochMillis) {
+        return java.time.format.DateTimeFormatter.ofPattern("HH:mm").withZone(java.time.ZoneOffset.UTC)
+                .format(java.time.Instant.ofEpochMilli(epochMillis + 30_000));
+    }
+
     private Quotas.Usage usage(String userId, String resource) {
         return world.quotas.usage("p1", userId).stream().filter(u -> u.resource().equals(resource)).findFirst()
                 .orElseThrow();
@@ -65,10 +73,14 @@ class MonthlyQuotaTest {
 
         Instance at35 = lookAfter(Duration.ofMinutes(15), i);
         assertThat(at35.status()).isEqualTo(InstanceStatus.RUNNING);
-        assertThat(at35.failReason()).contains("monthly quota of project p1 is nearly used up")
-                .contains("1.16 of 2 vcpu_hours").contains("runs out in about 25 min");
+        assertThat(at35.failReason()).contains("monthly quota of project p1 (2 vcpu_hours in ")
+                .contains("is nearly used up").contains("runs out at about " + minute(i.updateAt() + HOUR) + " UTC");
+        assertThat(lookAfter(Duration.ofSeconds(61), i).failReason()).as("said the same while the use goes on")
+                .isEqualTo(at35.failReason());
+        assertThat(new SqlEventStore(world.db).page(i.id(), 0, 10).items())
+                .filteredOn(e -> e.kind() == InstanceEvent.Kind.WARNING).hasSize(1);
 
-        Instance at61 = lookAfter(Duration.ofMinutes(26), i);
+        Instance at61 = lookAfter(Duration.ofMinutes(25), i);
         assertThat(at61.desired()).isEqualTo(DesiredState.STOPPED);
         assertThat(at61.status()).isEqualTo(InstanceStatus.STOPPING);
         assertThat(at61.failReason()).startsWith("stopped: the monthly quota of project p1 is used up (2 vcpu_hours in "
@@ -100,7 +112,7 @@ class MonthlyQuotaTest {
         Instance i = world.running(CPU_2U, "timing");
         Instance at10 = lookAfter(Duration.ofMinutes(10), i);
         assertThat(at10.failReason()).contains("monthly quota of user u-alice in project p1")
-                .contains("runs out in about 20 min");
+                .contains("runs out at about " + minute(i.updateAt() + HOUR / 2) + " UTC");
         assertThat(usage("u-alice", "gpu_hours").used()).isEqualTo(0.0);
         assertThat(usage("u-alice", "gpu_hours").limit()).isZero();
 
@@ -124,5 +136,8 @@ class MonthlyQuotaTest {
         assertThat(world.quotas.usage("p1", null)).extracting(Quotas.Usage::resource)
                 .containsExactly("instances", "vcpus", "memory_mib", "gpus", "vcpu_hours", "gpu_hours");
         assertThat(Map.of("limit", usage(null, "vcpu_hours").limit())).containsEntry("limit", -1L);
+        assertThatThrownBy(() -> world.quotas.set(new dev.atelier.core.auth.Caller("u-root", "root", "token", true,
+                Map.of(), null), "p1", null,
+                Map.of("gpu_hours", Long.MAX_VALUE))).hasMessageContaining("0 to 1000000000");
     }
 }

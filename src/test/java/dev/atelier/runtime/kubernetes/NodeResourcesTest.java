@@ -51,13 +51,16 @@ class NodeResourcesTest {
                 taint("gpu", "", "NoExecute")), false, 16, "64Gi", Map.of("nvidia.com/gpu", 2));
         node("gpu-3", Map.of("pool", "team-a"), List.of(taint("dedicated", "team-a", "NoSchedule")), true, 16,
                 "64Gi", Map.of("nvidia.com/gpu", 2));
+        node("gpu-shared", Map.of("zone", "a"), List.of(taint("nvidia.com/gpu", "present", "NoSchedule")), false, 4,
+                "16Gi", Map.of("nvidia.com/gpu", 1));
     }
 
     @Test
     void thePublicPoolHoldsTheSchedulableNodesWhoseTaintsDoNotKeepItsPodsOff() {
         assertThat(new NodeResources(client).room(Placement.NONE))
-                .as("a PreferNoSchedule taint only discourages; tainted and cordoned nodes are left out")
-                .isEqualTo(new Room(220, 16, 65536, 0));
+                .as("a PreferNoSchedule taint only discourages, a GPU node's taint named after its GPUs is tolerated "
+                        + "for pods asking for them; other tainted nodes and cordoned ones are left out")
+                .isEqualTo(new Room(330, 20, 81920, 1));
     }
 
     @Test
@@ -75,5 +78,13 @@ class NodeResourcesTest {
                 List.of(new Placement.Toleration("dedicated", "Equal", "team-b", "NoSchedule")));
         assertThat(nodes.room(wrongValue)).isEqualTo(new Room(0, 0, 0, 0));
         assertThat(nodes.room(new Placement(Map.of("pool", "nobody"), List.of()))).isEqualTo(new Room(0, 0, 0, 0));
+        Placement everything = new Placement(Map.of("pool", "team-a"),
+                List.of(new Placement.Toleration(null, "Exists", null, null)));
+        assertThat(nodes.room(everything)).as("an empty key with Exists tolerates every taint")
+                .isEqualTo(new Room(220, 32, 131072, 4));
+        Placement anyEffect = new Placement(Map.of("pool", "team-a"),
+                List.of(new Placement.Toleration("dedicated", "Equal", "team-a", null)));
+        assertThat(nodes.room(anyEffect)).as("Equal with no effect: every effect of that taint")
+                .isEqualTo(new Room(110, 16, 65536, 2));
     }
 }
