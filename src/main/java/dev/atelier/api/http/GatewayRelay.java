@@ -14,6 +14,8 @@ final class GatewayRelay implements WebSocket.Listener {
     /** Whose connection it is, and what it carries: which client messages are someone using the notebook. */
     final String instanceId;
     final UserInput.Channel channel;
+    /** The kernel whose channels these are; null for a terminal's or another socket. */
+    final String kernelId;
     private volatile WsContext client;
     volatile WebSocket upstream;
     private CompletableFuture<?> upstreamTail = CompletableFuture.completedFuture(null);
@@ -23,9 +25,10 @@ final class GatewayRelay implements WebSocket.Listener {
     private final GatewayTraffic traffic;
     private boolean detached;
 
-    GatewayRelay(String instanceId, UserInput.Channel channel, GatewayTraffic traffic) {
+    GatewayRelay(String instanceId, String path, GatewayTraffic traffic) {
         this.instanceId = instanceId;
-        this.channel = channel;
+        this.channel = UserInput.channelOf(path);
+        this.kernelId = UserInput.kernelOf(path);
         this.traffic = traffic;
     }
 

@@ -41,7 +41,7 @@ final class GatewaySockets {
      * and then closed.
      */
     void open(Context ctx, Instance inst, String upstream) {
-        GatewayRelay relay = new GatewayRelay(inst.id(), UserInput.channelOf(ctx.path()), traffic);
+        GatewayRelay relay = new GatewayRelay(inst.id(), ctx.path(), traffic);
         WebSocket.Builder b = client.newWebSocketBuilder().header("Authorization", "token " + inst.token())
                 .connectTimeout(Duration.ofSeconds(10));
         String protocol = ctx.header("Sec-WebSocket-Protocol");
@@ -100,7 +100,7 @@ final class GatewaySockets {
         ws.onMessage(ctx -> {
             GatewayRelay r = relay(ctx);
             if (UserInput.isInput(r.channel, ctx.message())) {
-                activity.touch(r.instanceId);
+                used(r);
             }
             traffic.sentToInstance(GatewayTraffic.utf8Length(ctx.message()));
             r.toUpstream(u -> u.sendText(ctx.message(), true));
@@ -111,7 +111,7 @@ final class GatewaySockets {
             data.get(copy);
             GatewayRelay r = relay(ctx);
             if (UserInput.isInput(r.channel, copy)) {
-                activity.touch(r.instanceId);
+                used(r);
             }
             traffic.sentToInstance(copy.length);
             r.toUpstream(u -> u.sendBinary(ByteBuffer.wrap(copy), true));
@@ -134,6 +134,15 @@ final class GatewaySockets {
                 r.upstream.abort();
             }
         });
+    }
+
+    /** Input from the client: code sent to a kernel is followed until its notebook server hears of it. */
+    private void used(GatewayRelay r) {
+        if (r.kernelId != null) {
+            activity.codeSent(r.instanceId, r.kernelId);
+        } else {
+            activity.touch(r.instanceId);
+        }
     }
 
     private static GatewayRelay relay(WsContext ctx) {

@@ -20,11 +20,20 @@ final class UserInput {
     private UserInput() {
     }
 
+    private static final java.util.regex.Pattern KERNEL_CHANNELS =
+            java.util.regex.Pattern.compile(".*/api/kernels/([^/]+)/channels/?");
+
     static Channel channelOf(String path) {
-        if (path.matches(".*/api/kernels/[^/]+/channels/?")) {
+        if (KERNEL_CHANNELS.matcher(path).matches()) {
             return Channel.KERNEL;
         }
         return path.contains("/terminals/websocket/") ? Channel.TERMINAL : Channel.OTHER;
+    }
+
+    /** The kernel a WebSocket path's channels are of, or null where it is not a kernel's. */
+    static String kernelOf(String path) {
+        var m = KERNEL_CHANNELS.matcher(path);
+        return m.matches() ? m.group(1) : null;
     }
 
     /** Whether an HTTP request through the gateway is someone doing something: any method but a read. */

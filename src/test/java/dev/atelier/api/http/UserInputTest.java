@@ -13,6 +13,9 @@ class UserInputTest {
         assertThat(kernel).isEqualTo(UserInput.Channel.KERNEL);
         assertThat(terminal).isEqualTo(UserInput.Channel.TERMINAL);
         assertThat(UserInput.channelOf("/notebook/abc/api/events/subscribe")).isEqualTo(UserInput.Channel.OTHER);
+        assertThat(UserInput.kernelOf("/notebook/abc/api/kernels/k-1/channels")).as("code sent there is followed")
+                .isEqualTo("k-1");
+        assertThat(UserInput.kernelOf("/notebook/abc/terminals/websocket/1")).isNull();
 
         assertThat(UserInput.isInput(kernel, "{\"header\": {\"msg_type\": \"execute_request\"}}")).isTrue();
         assertThat(UserInput.isInput(kernel, "{\"header\":{\"msg_type\":\"input_reply\"}}")).isTrue();

@@ -31,6 +31,9 @@ final class ServiceWorld implements AutoCloseable {
     final SqlInstanceStore store;
     final InMemoryRuntime runtime = new InMemoryRuntime();
     final MovableClock clock = new MovableClock();
+    /** The wall clock notebook servers keep, as the gateway and the health polls compare it; the test sets it. */
+    final java.util.concurrent.atomic.AtomicLong wall = new java.util.concurrent.atomic.AtomicLong(1_000_000);
+    final Activity activity = new Activity(clock, wall::get);
     final Catalog catalog = new Catalog(Catalog.builtInFlavors());
     final SqlQuotaStore quotaStore;
     final Quotas quotas;
@@ -52,7 +55,7 @@ final class ServiceWorld implements AutoCloseable {
         instances = new InstanceService(store, reads, catalog, new InstanceService.Limits(pools,
                 new WorkspaceService(new SqlWorkspaceStore(db), store, clock), quotas), images, clock, 100);
         reconciler = new Reconciler(store, reads, runtime, catalog, pools, images, new SqlMountStore(db),
-                new Activity(clock), clock,
+                activity, clock,
                 new Reconciler.Settings(Duration.ofSeconds(60), Duration.ofMillis(25), Duration.ofSeconds(2)));
         reconciler.limitedBy(quotas);
     }
