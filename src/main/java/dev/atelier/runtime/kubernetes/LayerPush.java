@@ -52,12 +52,11 @@ final class LayerPush {
     private final String registry;
     private final String user;
     private final String password;
-    /** Authorization header values, by registry and repository. */
+    /**
+     * Authorization header values, by registry and repository, and the repository the token also reads (a mount's
+     * source): a token kept for one base cannot stand in for a push mounting from another.
+     */
     private final Map<String, String> authorizations = new ConcurrentHashMap<>();
-    /** Repositories a token for a repository must also read (a mount's source), by registry and repository. */
-    private final Map<String, String> alsoReads = new ConcurrentHashMap<>();
-    /** Where copies of layers from another registry wait for their upload: the push's own directory. */
-    private volatile Path scratch;
 
     /** @param registry the registry ({@code host[:port]}) the credentials are for */
     LayerPush(String registry, String user, String password) {
@@ -66,8 +65,26 @@ final class LayerPush {
         this.password = password;
     }
 
-    /** An image reference taken apart: registry host, repository, tag or digest. */
-    record Reference(String registry, String repository, String tagOrDigest) {
+    /**
+     * An image reference taken apart: registry host, repository, tag or digest; and, for a push's target, the
+     * repository of the same registry its layers are mounted from, which its token must also read (else null).
+     */
+    record Reference(String registry, String repository, String tagOrDigest, String alsoReads) {
+        Reference(String registry, String repository, String tagOrDigest) {
+            this(registry, repository, tagOrDigest, null);
+        }
+
+        /** This target, mounting layers from {@code source} where it is in the same registry. */
+        Reference mountingFrom(Reference source) {
+            return source.registry().equals(registry) ? new Reference(registry, repository, tagOrDigest,
+                    source.repository()) : this;
+        }
+
+        /** What its credentials are kept under. */
+        String credentialKey() {
+            return registry + "/" + repository + (alsoReads == null ? "" : " +" + alsoReads);
+        }
+
         static Reference parse(String reference) {
             String rest = reference;
             String registry = "registry-1.docker.io";
@@ -117,12 +134,8 @@ final class LayerPush {
      * {@code createdBy} goes into the image's history.
      */
     Pushed push(String base, Path layerTar, String target, String createdBy) {
-        scratch = layerTar.getParent();
         Reference from = Reference.parse(base);
-        Reference to = Reference.parse(target);
-        if (from.registry().equals(to.registry())) {
-            alsoReads.put(to.registry() + "/" + to.repository(), from.repository());
-        }
+        Reference to = Reference.parse(target).mountingFrom(from);
         try {
             JsonNode manifest = manifest(from);
             ObjectNode config = (ObjectNode) JSON.readTree(blob(from, manifest.path("config").path("digest")
@@ -151,7 +164,7 @@ final class LayerPush {
                 long total = 0;
                 for (JsonNode layer : manifest.path("layers")) {
                     total += layer.path("size").asLong();
-                    ensureBlob(from, to, layer.path("digest").asText(), layer.path("size").asLong());
+                    ensureBlob(from, to, layer.path("digest").asText(), layerTar.getParent());
                 }
                 long layerSize = Files.size(gz);
                 total += layerSize;
@@ -217,8 +230,11 @@ final class LayerPush {
         return r.body();
     }
 
-    /** A base layer into the target's repository: there already, mounted from the base's, or copied. */
-    private void ensureBlob(Reference from, Reference to, String digest, long size)
+    /**
+     * A base layer into the target's repository: there already, mounted from the base's, or copied (through a file
+     * in {@code scratch}).
+     */
+    private void ensureBlob(Reference from, Reference to, String digest, Path scratch)
             throws IOException, InterruptedException {
         if (exists(to, digest)) {
             return;
@@ -287,7 +303,7 @@ final class LayerPush {
                                            HttpResponse.BodyHandler<T> handler)
             throws IOException, InterruptedException {
         request.timeout(Duration.ofMinutes(10));
-        String key = ref.registry() + "/" + ref.repository();
+        String key = ref.credentialKey();
         for (int attempt = 0; ; attempt++) {
             String auth = authorizations.get(key);
             if (auth != null) {
@@ -332,7 +348,7 @@ final class LayerPush {
             throw new IOException("the registry " + ref.registry() + " names a token service that is not HTTPS: "
                     + realm);
         }
-        String also = alsoReads.get(ref.registry() + "/" + ref.repository());
+        String also = ref.alsoReads();
         String url = realm + (realm.getRawQuery() == null ? "?" : "&")
                 + "scope=" + enc("repository:" + ref.repository() + ":pull,push")
                 + (also == null ? "" : "&scope=" + enc("repository:" + also + ":pull"))
