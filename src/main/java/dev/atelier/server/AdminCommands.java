@@ -33,7 +33,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code atelier user|key|project|audit}: administration against a running server through its admin API
+ * {@code atelier user|key|audit} (and {@link ProjectCommands}): administration against a running server through its admin API
  * (signed with the credentials file), or straight on the data dir when no server runs there. Either way the same
  * core service decides what is allowed; on the data dir the operator acts as service administrator (they can
  * read the server key and the database anyway), and changes are audited as {@code local:<os user>}.
@@ -181,7 +181,7 @@ final class AdminCommands {
         return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
-    private static Map<String, Object> body(Object... kv) {
+    static Map<String, Object> body(Object... kv) {
         Map<String, Object> m = new LinkedHashMap<>();
         for (int i = 0; i < kv.length; i += 2) {
             if (kv[i + 1] != null) {
@@ -376,117 +376,6 @@ final class AdminCommands {
         public Integer call() throws Exception {
             return target.run("DELETE", ADMIN_API + "/users/" + enc(user) + "/keys/" + enc(accessKey),
                     null, o -> IdentityRoutes.key(o.service().deleteKey(o.caller(), user, accessKey)));
-        }
-    }
-
-    @Command(name = "project", mixinStandardHelpOptions = true,
-            description = "Projects and their members: list, show, create, delete, members, add-member, remove-member.",
-            subcommands = {ProjectList.class, ProjectShow.class, ProjectCreate.class, ProjectDelete.class,
-                    ProjectMembers.class, ProjectAddMember.class, ProjectRemoveMember.class})
-    static final class Project {
-    }
-
-    @Command(name = "list", description = "List projects.")
-    static final class ProjectList implements Callable<Integer> {
-        @Mixin
-        Target target;
-
-        @Override
-        public Integer call() throws Exception {
-            return target.run("GET", ADMIN_API + "/projects", null, o -> Map.of("projects",
-                    o.service().projects(o.caller()).stream().map(IdentityRoutes::project).toList()));
-        }
-    }
-
-    @Command(name = "show", description = "Show a project.")
-    static final class ProjectShow implements Callable<Integer> {
-        @Mixin
-        Target target;
-        @Parameters(index = "0", description = "Project name or id.")
-        String project;
-
-        @Override
-        public Integer call() throws Exception {
-            return target.run("GET", ADMIN_API + "/projects/" + enc(project), null,
-                    o -> IdentityRoutes.project(o.service().project(o.caller(), project)));
-        }
-    }
-
-    @Command(name = "create", description = "Create a project.")
-    static final class ProjectCreate implements Callable<Integer> {
-        @Mixin
-        Target target;
-        @Parameters(index = "0", description = "Project name.")
-        String name;
-
-        @Override
-        public Integer call() throws Exception {
-            return target.run("POST", ADMIN_API + "/projects", body("name", name),
-                    o -> IdentityRoutes.project(o.service().createProject(o.caller(), name)));
-        }
-    }
-
-    @Command(name = "delete", description = "Delete a project that has no instances.")
-    static final class ProjectDelete implements Callable<Integer> {
-        @Mixin
-        Target target;
-        @Parameters(index = "0", description = "Project name or id.")
-        String project;
-
-        @Override
-        public Integer call() throws Exception {
-            return target.run("DELETE", ADMIN_API + "/projects/" + enc(project), null,
-                    o -> IdentityRoutes.project(o.service().deleteProject(o.caller(), project)));
-        }
-    }
-
-    @Command(name = "members", description = "List a project's members.")
-    static final class ProjectMembers implements Callable<Integer> {
-        @Mixin
-        Target target;
-        @Parameters(index = "0", description = "Project name or id.")
-        String project;
-
-        @Override
-        public Integer call() throws Exception {
-            return target.run("GET", ADMIN_API + "/projects/" + enc(project) + "/members", null,
-                    o -> Map.of("members", o.service().members(o.caller(), project).stream()
-                            .map(IdentityRoutes::member).toList()));
-        }
-    }
-
-    @Command(name = "add-member", description = "Add a user to a project, or change their role there.")
-    static final class ProjectAddMember implements Callable<Integer> {
-        @Mixin
-        Target target;
-        @Parameters(index = "0", description = "Project name or id.")
-        String project;
-        @Parameters(index = "1", description = "User name or id.")
-        String user;
-        @Option(names = "--role", defaultValue = "member", description = "admin or member (default ${DEFAULT-VALUE}).")
-        String role;
-
-        @Override
-        public Integer call() throws Exception {
-            return target.run("PUT", ADMIN_API + "/projects/" + enc(project) + "/members/" + enc(user),
-                    body("role", role), o -> IdentityRoutes.member(o.service().setMember(o.caller(), project, user,
-                            role)));
-        }
-    }
-
-    @Command(name = "remove-member", description = "Remove a user from a project.")
-    static final class ProjectRemoveMember implements Callable<Integer> {
-        @Mixin
-        Target target;
-        @Parameters(index = "0", description = "Project name or id.")
-        String project;
-        @Parameters(index = "1", description = "User name or id.")
-        String user;
-
-        @Override
-        public Integer call() throws Exception {
-            return target.run("DELETE", ADMIN_API + "/projects/" + enc(project) + "/members/" + enc(user),
-                    null, o -> IdentityRoutes.member(o.service().removeMember(o.caller(), project, user)));
         }
     }
 

@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 @Command(name = "atelier", mixinStandardHelpOptions = true, version = "atelier 0.1.0",
         description = "Self-hosted Jupyter notebook instances behind the ModelArts DevEnviron API.",
         subcommands = {Main.Serve.class, ApiCommand.class, AdminCommands.User.class, AdminCommands.Key.class,
-                AdminCommands.Project.class, AdminCommands.Audit.class, QuotaCommands.class, NotebookCommands.class,
+                ProjectCommands.class, AdminCommands.Audit.class, QuotaCommands.class, NotebookCommands.class,
                 WorkspaceCommands.class, LoginCommand.class, ResourceCommands.Image.class,
                 ResourceCommands.Keypair.class})
 public final class Main {

@@ -65,12 +65,13 @@ record ContainerPlan(List<String> command, HostConfig hostConfig, Map<String, St
                 // back after the engine restarts (its home, volume and port are the same)
                 .withRestartPolicy(RestartPolicy.unlessStoppedRestart());
         accelerators(flavor, host);
-        Map<String, String> labels = requestId == null
-                ? Map.of(DockerEngine.INSTALLATION_LABEL, installation, DockerEngine.INSTANCE_LABEL, instanceId)
-                : Map.of(DockerEngine.INSTALLATION_LABEL, installation, DockerEngine.INSTANCE_LABEL, instanceId,
-                        DockerEngine.REQUEST_LABEL, requestId);
+        Map<String, String> labels = new java.util.HashMap<>(Map.of(DockerEngine.INSTALLATION_LABEL, installation,
+                DockerEngine.INSTANCE_LABEL, instanceId));
+        if (requestId != null) {
+            labels.put(DockerEngine.REQUEST_LABEL, requestId);
+        }
         List<String> env = NotebookContainer.env();
-        return new ContainerPlan(command, host, labels, env);
+        return new ContainerPlan(command, host, Map.copyOf(labels), env);
     }
 
     /**
