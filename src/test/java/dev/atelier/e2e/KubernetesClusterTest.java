@@ -218,6 +218,33 @@ class KubernetesClusterTest {
     }
 
     @Test
+    void anImageWhoseJupyterRuntimeDirectoryIsRootsStillRunsItsServerWhichKeepsThoseFilesInMemory() throws Exception {
+        try (TestServer server = TestServer.on(TestRuntime.KUBERNETES, dataDir)) {
+            // as an image saved on the Docker runtime has it: the directory was a root-owned mount point there
+            String reference = "registry.example.com/team/root-runtime:1";
+            Path context = Files.createDirectories(dataDir.resolve("build"));
+            Files.writeString(context.resolve("Dockerfile"), "FROM " + dev.atelier.runtime.docker.BaseImage.REFERENCE
+                    + "\nUSER root\nRUN mkdir -p /tmp/.jupyter-runtime && chmod 700 /tmp/.jupyter-runtime\n"
+                    + "USER 1000\n");
+            TestRuntime.docker().buildImageCmd(context.toFile()).withTags(java.util.Set.of(reference))
+                    .exec(new com.github.dockerjava.api.command.BuildImageResultCallback()).awaitImageId();
+            try {
+                SignedClient api = server.client();
+                Response image = api.post("/v1/{project_id}/images", "{\"swr_path\":\"" + reference + "\"}");
+                assertThat(image.status()).as(image.body()).isEqualTo(200);
+                String id = api.post("/v1/{project_id}/notebooks", TestServer.createBody("root-runtime")
+                        .replace(TestServer.IMAGE_ID, image.json().get("id").asText())).json().get("id").asText();
+                JsonNode running = awaitStatus(api, id, "RUNNING");
+                assertThat(new Jupyter(running.get("url").asText(), running.get("token").asText())
+                        .execute("import os; print(os.stat('/tmp/.jupyter-runtime').st_uid != 0)"))
+                        .isEqualTo("True\n");
+            } finally {
+                TestRuntime.docker().removeImageCmd(reference).withForce(true).exec();
+            }
+        }
+    }
+
+    @Test
     void anEvictedPodIsReportedWithTheClustersReasonAndTheInstanceStartsAgainWithItsFiles() throws Exception {
         try (TestServer server = TestServer.on(TestRuntime.KUBERNETES, dataDir)) {
             SignedClient api = server.client();

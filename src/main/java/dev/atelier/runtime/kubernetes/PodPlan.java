@@ -28,6 +28,7 @@ final class PodPlan {
     static final String CONTAINER = "notebook";
     private static final String WORK_VOLUME = "work";
     private static final String SECRET_VOLUME = "token";
+    private static final String RUNTIME_VOLUME = "jupyter-runtime";
 
     private PodPlan() {
     }
@@ -100,6 +101,8 @@ final class PodPlan {
                 .addNewVolumeMount().withName(WORK_VOLUME).withMountPath(NotebookContainer.WORK).endVolumeMount()
                 .addNewVolumeMount().withName(SECRET_VOLUME).withMountPath(NotebookContainer.SECRET_DIR)
                 .withReadOnly(true).endVolumeMount()
+                .addNewVolumeMount().withName(RUNTIME_VOLUME).withMountPath(NotebookContainer.RUNTIME_DIR)
+                .endVolumeMount()
                 // Jupyter's API root answers without a token once the server serves
                 .withNewReadinessProbe().withNewHttpGet().withPath("/notebook/" + id + "/api")
                 .withNewPort(NotebookContainer.JUPYTER_PORT).endHttpGet().withPeriodSeconds(2).endReadinessProbe()
@@ -128,6 +131,10 @@ final class PodPlan {
                 .withClaimName(KubernetesCluster.claimOf(id)).endPersistentVolumeClaim().endVolume()
                 .addNewVolume().withName(SECRET_VOLUME).withNewSecret().withSecretName(KubernetesCluster.nameOf(id))
                 .withDefaultMode(0440).endSecret().endVolume()
+                // the server's runtime files (its token, the kernels' keys) in memory, the pod user's whatever the
+                // image has there (an image saved on Docker has it root's): never in a saved image
+                .addNewVolume().withName(RUNTIME_VOLUME).withNewEmptyDir().withMedium("Memory")
+                .withSizeLimit(new Quantity("16Mi")).endEmptyDir().endVolume()
                 .endSpec().build();
     }
 

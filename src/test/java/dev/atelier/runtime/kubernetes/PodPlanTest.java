@@ -60,6 +60,10 @@ class PodPlanTest {
                 .contains(TOKEN);
         assertThat(pod.getSpec().getVolumes()).anyMatch(v -> v.getSecret() != null
                 && v.getSecret().getSecretName().equals("atelier-" + ID));
+        assertThat(pod.getSpec().getVolumes()).as("the server's runtime files (its token) in memory")
+                .anyMatch(v -> v.getEmptyDir() != null && "Memory".equals(v.getEmptyDir().getMedium()));
+        assertThat(pod.getSpec().getContainers().getFirst().getVolumeMounts())
+                .anyMatch(m -> m.getMountPath().equals(dev.atelier.runtime.host.NotebookContainer.RUNTIME_DIR));
     }
 
     @Test
