@@ -71,8 +71,8 @@ class IdleLeaseTest {
             var shown = idleInstance(api, "computes");
             String id = shown.get("id").asText();
             Jupyter jupyter = new Jupyter(shown.get("url").asText(), shown.get("token").asText());
-            long sent = System.nanoTime();
             jupyter.startAndLeave("import time; time.sleep(15)"); // returns once the kernel said it is busy
+            long sent = System.nanoTime();
             // the code was sent an hour and more ago, by the lease's clock; the kernel still computes (whether
             // jupyter-server's own view of the kernel caught its "busy" or missed it: Atelier follows both)
             server.clock().advance(Duration.ofMinutes(61));
@@ -80,10 +80,36 @@ class IdleLeaseTest {
             assertThat(api.get("/v1/{project_id}/notebooks/" + id).json().get("status").asText())
                     .as("a busy kernel is use").isEqualTo("RUNNING");
 
-            await().atMost(Duration.ofSeconds(30)).until(() -> System.nanoTime() - sent > 16_000_000_000L
+            await().atMost(Duration.ofSeconds(30)).until(() -> System.nanoTime() - sent > 15_000_000_000L
                     && !jupyter.anyKernelBusy());
             Thread.sleep(1_000);
             server.clock().advance(Duration.ofMinutes(61)); // an hour of silence since the kernel was last busy
+            assertThat(StartStopLeaseTest.awaitStatus(api, id, "STOPPED").get("fail_reason").asText())
+                    .contains("idle since");
+        }
+    }
+
+    @Test
+    void codeLeftRunningIsUseWhileTheNotebookServerShowsItsKernelIdleAndUntilTheKernelSaysItIsDone()
+            throws Exception {
+        try (TestServer server = TestServer.sqlite(dataDir)) {
+            SignedClient api = server.client();
+            var shown = idleInstance(api, "misread");
+            String id = shown.get("id").asText();
+            Jupyter jupyter = new Jupyter(shown.get("url").asText(), shown.get("token").asText());
+            String kernel = jupyter.startAndLeave("import time; time.sleep(20)");
+            long sent = System.nanoTime();
+            jupyter.askOnControl(kernel); // the kernel answers on its control channel: "idle", its code still runs
+            await().atMost(Duration.ofSeconds(10)).until(() -> !jupyter.anyKernelBusy());
+            server.clock().advance(Duration.ofMinutes(61));
+            Thread.sleep(2_000); // a few health polls, which see the kernel idle
+            assertThat(api.get("/v1/{project_id}/notebooks/" + id).json().get("status").asText())
+                    .as("the code the client left running is followed to its end").isEqualTo("RUNNING");
+
+            // the kernel says it is done after its 20 s; an hour of silence after that stops the instance
+            await().atMost(Duration.ofSeconds(30)).until(() -> System.nanoTime() - sent > 21_000_000_000L);
+            Thread.sleep(1_000);
+            server.clock().advance(Duration.ofMinutes(61));
             assertThat(StartStopLeaseTest.awaitStatus(api, id, "STOPPED").get("fail_reason").asText())
                     .contains("idle since");
         }

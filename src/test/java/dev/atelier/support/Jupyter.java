@@ -242,6 +242,40 @@ public final class Jupyter {
         return kernelId;
     }
 
+    /**
+     * Asks the kernel for its info on its control channel, which it answers even while it runs code, saying "busy"
+     * then "idle" about that request: after it, the server's kernel list shows the kernel idle whatever it runs.
+     */
+    public void askOnControl(String kernelId) throws Exception {
+        CompletableFuture<Void> answered = new CompletableFuture<>();
+        WebSocket ws = http.newWebSocketBuilder().header("Authorization", "token " + token)
+                .connectTimeout(Duration.ofSeconds(10))
+                .buildAsync(URI.create(base.replaceFirst("^http", "ws") + "api/kernels/" + kernelId + "/channels"),
+                        new WebSocket.Listener() {
+                            private final StringBuilder frame = new StringBuilder();
+
+                            @Override
+                            public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
+                                frame.append(data);
+                                if (last) {
+                                    if (frame.toString().contains("kernel_info_reply")) {
+                                        answered.complete(null);
+                                    }
+                                    frame.setLength(0);
+                                }
+                                socket.request(1);
+                                return null;
+                            }
+                        }).get(10, TimeUnit.SECONDS);
+        try {
+            ws.sendText(message(UUID.randomUUID().toString(), "kernel_info_request", JSON.createObjectNode())
+                    .replace("\"channel\":\"shell\"", "\"channel\":\"control\""), true).get(10, TimeUnit.SECONDS);
+            answered.get(30, TimeUnit.SECONDS);
+        } finally {
+            ws.sendClose(WebSocket.NORMAL_CLOSURE, "").get(10, TimeUnit.SECONDS);
+        }
+    }
+
     /** Whether any of the server's kernels is computing now. */
     public boolean anyKernelBusy() throws Exception {
         return get("api/kernels", true).body().contains("\"busy\"");

@@ -23,13 +23,89 @@ final class GatewayRelay implements WebSocket.Listener {
     private java.io.ByteArrayOutputStream binary = new java.io.ByteArrayOutputStream();
     private boolean aborted;
     private final GatewayTraffic traffic;
+    private final dev.atelier.core.service.Activity activity;
     private boolean detached;
+    /** Code the client sent to the kernel that the kernel has not said it is done with: execute_request ids. */
+    private final java.util.Set<String> runs = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** The client left while code it sent still ran: the notebook server's side stays, to hear the end of it. */
+    private volatile boolean keptForRuns;
 
-    GatewayRelay(String instanceId, String path, GatewayTraffic traffic) {
+    GatewayRelay(String instanceId, String path, GatewayTraffic traffic, dev.atelier.core.service.Activity activity) {
         this.instanceId = instanceId;
         this.channel = UserInput.channelOf(path);
         this.kernelId = UserInput.kernelOf(path);
         this.traffic = traffic;
+        this.activity = activity;
+    }
+
+    /** A text message from the client, about to be relayed: code it sends to the kernel is followed. */
+    void fromClient(String message) {
+        if (kernelId == null) {
+            return;
+        }
+        String id = KernelMessages.executeRequestId(message);
+        if (id != null && runs.add(id)) {
+            activity.executionStarted(instanceId, kernelId + "/" + id);
+        }
+    }
+
+    /** A text message from the kernel: the end of code the client sent, followed until now. */
+    private void fromKernel(String message) {
+        if (runs.isEmpty()) {
+            return;
+        }
+        String done = KernelMessages.idleAfter(message);
+        if (done != null && runs.remove(done)) {
+            activity.executionEnded(instanceId, kernelId + "/" + done);
+            if (keptForRuns && runs.isEmpty()) {
+                closeUpstream();
+            }
+        }
+    }
+
+    /**
+     * The client left. The notebook server's side closes with it, unless code the client sent is still running:
+     * then it stays open until the kernel says that code is done (or {@code atMost} has passed), so that a long
+     * computation left to run is known to run.
+     */
+    void clientLeft(java.time.Duration atMost) {
+        if (runs.isEmpty()) {
+            closeUpstream();
+            return;
+        }
+        keptForRuns = true;
+        CompletableFuture.delayedExecutor(atMost.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+                .execute(this::closeUpstream);
+        if (runs.isEmpty()) { // the end came meanwhile
+            closeUpstream();
+        }
+    }
+
+    /** The client's connection failed: as {@link #clientLeft}, but with nothing running the other side is cut. */
+    void clientFailed(java.time.Duration atMost) {
+        WebSocket u = upstream;
+        if (runs.isEmpty() && u != null) {
+            u.abort();
+            return;
+        }
+        clientLeft(atMost);
+    }
+
+    private void closeUpstream() {
+        WebSocket u = upstream;
+        if (u != null) {
+            u.sendClose(WebSocket.NORMAL_CLOSURE, "").exceptionally(e -> null);
+        }
+        endRuns();
+    }
+
+    /** The kernel can no longer say it is done: what it ran is over as far as anyone can know. */
+    private void endRuns() {
+        for (String id : java.util.List.copyOf(runs)) {
+            if (runs.remove(id)) {
+                activity.executionEnded(instanceId, kernelId + "/" + id);
+            }
+        }
     }
 
     @Override
@@ -76,8 +152,11 @@ final class GatewayRelay implements WebSocket.Listener {
         if (last) {
             String message = text.toString();
             text.setLength(0);
-            traffic.sentToClient(GatewayTraffic.utf8Length(message));
-            client.send(message);
+            fromKernel(message);
+            if (!keptForRuns) {
+                traffic.sentToClient(GatewayTraffic.utf8Length(message));
+                client.send(message);
+            }
         }
         ws.request(1);
         return null;
@@ -89,8 +168,10 @@ final class GatewayRelay implements WebSocket.Listener {
         data.get(chunk);
         binary.writeBytes(chunk);
         if (last) {
-            traffic.sentToClient(binary.size());
-            client.send(ByteBuffer.wrap(binary.toByteArray()));
+            if (!keptForRuns) {
+                traffic.sentToClient(binary.size());
+                client.send(ByteBuffer.wrap(binary.toByteArray()));
+            }
             binary = new java.io.ByteArrayOutputStream();
         }
         ws.request(1);
@@ -99,6 +180,7 @@ final class GatewayRelay implements WebSocket.Listener {
 
     @Override
     public CompletionStage<?> onClose(WebSocket ws, int status, String reason) {
+        endRuns();
         WsContext client = this.client; // messages are read only once attached: so is a close
         if (client != null && client.session.isOpen()) {
             client.closeSession(status == WebSocket.NORMAL_CLOSURE || status >= 3000 ? status : 1000, reason);
@@ -108,6 +190,7 @@ final class GatewayRelay implements WebSocket.Listener {
 
     @Override
     public void onError(WebSocket ws, Throwable error) {
+        endRuns();
         WsContext client = this.client;
         if (client != null && client.session.isOpen()) {
             client.closeSession(1011, "the notebook server connection failed");

@@ -41,7 +41,7 @@ final class GatewaySockets {
      * and then closed.
      */
     void open(Context ctx, Instance inst, String upstream) {
-        GatewayRelay relay = new GatewayRelay(inst.id(), ctx.path(), traffic);
+        GatewayRelay relay = new GatewayRelay(inst.id(), ctx.path(), traffic, activity);
         WebSocket.Builder b = client.newWebSocketBuilder().header("Authorization", "token " + inst.token())
                 .connectTimeout(Duration.ofSeconds(10));
         String protocol = ctx.header("Sec-WebSocket-Protocol");
@@ -100,7 +100,8 @@ final class GatewaySockets {
         ws.onMessage(ctx -> {
             GatewayRelay r = relay(ctx);
             if (UserInput.isInput(r.channel, ctx.message())) {
-                used(r);
+                activity.touch(r.instanceId);
+                r.fromClient(ctx.message());
             }
             traffic.sentToInstance(GatewayTraffic.utf8Length(ctx.message()));
             r.toUpstream(u -> u.sendText(ctx.message(), true));
@@ -111,7 +112,7 @@ final class GatewaySockets {
             data.get(copy);
             GatewayRelay r = relay(ctx);
             if (UserInput.isInput(r.channel, copy)) {
-                used(r);
+                activity.touch(r.instanceId);
             }
             traffic.sentToInstance(copy.length);
             r.toUpstream(u -> u.sendBinary(ByteBuffer.wrap(copy), true));
@@ -121,8 +122,8 @@ final class GatewaySockets {
             if (r != null && r.detach()) {
                 traffic.closed();
             }
-            if (r != null && r.upstream != null) {
-                r.upstream.sendClose(WebSocket.NORMAL_CLOSURE, "").exceptionally(e -> null);
+            if (r != null) {
+                r.clientLeft(dev.atelier.core.service.Activity.CODE_RUNS_AT_MOST);
             }
         });
         ws.onError(ctx -> {
@@ -130,19 +131,10 @@ final class GatewaySockets {
             if (r != null && r.detach()) {
                 traffic.closed();
             }
-            if (r != null && r.upstream != null) {
-                r.upstream.abort();
+            if (r != null) {
+                r.clientFailed(dev.atelier.core.service.Activity.CODE_RUNS_AT_MOST);
             }
         });
-    }
-
-    /** Input from the client: code sent to a kernel is followed until its notebook server hears of it. */
-    private void used(GatewayRelay r) {
-        if (r.kernelId != null) {
-            activity.codeSent(r.instanceId, r.kernelId);
-        } else {
-            activity.touch(r.instanceId);
-        }
     }
 
     private static GatewayRelay relay(WsContext ctx) {

@@ -86,23 +86,7 @@ public interface InstanceRuntime {
      * runtime learns it only once the server runs (null: the launch's).
      */
     record Health(Phase phase, String reason, Boolean busy, String notice, boolean untilChange, int step,
-                  String url, Map<String, Long> kernelsHeard) {
-
-        public Health(Phase phase, String reason, Boolean busy, String notice, boolean untilChange, int step,
-                      String url) {
-            this(phase, reason, busy, notice, untilChange, step, url, null);
-        }
-
-        /**
-         * This health, with when the notebook server last heard from each of its kernels (epoch ms by kernel id, as
-         * Jupyter's {@code last_activity} says; null where it did not say): code sent to a kernel after the server
-         * last heard from it is still being run, whatever state the server shows for it.
-         */
-        public Health hearing(Map<String, Long> heard) {
-            return new Health(phase, reason, busy, notice, untilChange, step, url, heard == null ? null
-                    : Map.copyOf(heard));
-        }
-
+                  String url) {
         public static Health ready(Boolean busy, String notice) {
             return new Health(Phase.READY, null, busy, notice, false, 0, null);
         }

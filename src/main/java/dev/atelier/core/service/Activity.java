@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.LongSupplier;
 
 /**
  * When an instance was last used, for idle leases: code or keys sent through the notebook gateway, a save, SSH
@@ -13,65 +12,60 @@ import java.util.function.LongSupplier;
  * replica other than the one serving the session, use counts from the next that this replica sees (the lease's own
  * start or renewal until then).
  *
- * <p>Code sent to a kernel is also followed until the kernel's notebook server is seen to have heard from that
- * kernel since ({@link #codeRunningUnseen}): a server can miss the kernel saying it is busy (its subscription to the
- * kernel's messages may join late), and would then show a long computation with no client attached as idle.
+ * <p>Code sent to a kernel through the gateway is also followed until the kernel itself says it is done with it
+ * (its {@code idle} status in reply to that request, which the gateway reads while it relays, the client attached
+ * or not): {@link #executing}. The notebook server's own view of a kernel ({@code execution_state}) is not enough:
+ * its subscription to the kernel can miss the "busy", and a kernel answering another client's
+ * {@code kernel_info_request} says "idle" while its code still runs.
  */
 public final class Activity {
-    /** How long code sent to a kernel counts as running at most, where its server hears nothing of it. */
-    static final Duration CODE_RUNS_AT_MOST = Duration.ofHours(24);
+    /** How long code sent to a kernel counts as running at most, where the kernel never says it is done. */
+    public static final Duration CODE_RUNS_AT_MOST = Duration.ofHours(24);
 
     private final Clock clock;
-    private final LongSupplier wall;
     private final ConcurrentHashMap<String, Long> last = new ConcurrentHashMap<>();
-    /** Per instance, per kernel: when code was last sent to it, by the wall clock the notebook servers keep. */
-    private final ConcurrentHashMap<String, ConcurrentHashMap<String, Long>> codeSent = new ConcurrentHashMap<>();
+    /** Per instance: the executions sent and not yet done, by a key of the caller's, with when they were sent. */
+    private final ConcurrentHashMap<String, Map<String, Long>> running = new ConcurrentHashMap<>();
 
     public Activity(Clock clock) {
-        this(clock, System::currentTimeMillis);
-    }
-
-    /**
-     * @param clock the lifecycle's clock, which leases are counted by
-     * @param wall the clock to compare with what notebook servers say of their kernels (the host's)
-     */
-    Activity(Clock clock, LongSupplier wall) {
         this.clock = clock;
-        this.wall = wall;
     }
 
     public void touch(String instanceId) {
         last.put(instanceId, clock.millis());
     }
 
-    /** Code (or an answer to its {@code input()}) was sent to a kernel of the instance: use, and followed. */
-    public void codeSent(String instanceId, String kernelId) {
+    /** Code was sent to a kernel of the instance ({@code key} names that execution): use, and followed. */
+    public void executionStarted(String instanceId, String key) {
         touch(instanceId);
-        codeSent.computeIfAbsent(instanceId, k -> new ConcurrentHashMap<>()).put(kernelId, wall.getAsLong());
+        running.compute(instanceId, (id, runs) -> {
+            Map<String, Long> next = runs == null ? new java.util.HashMap<>() : runs;
+            next.put(key, clock.millis());
+            return next;
+        });
+    }
+
+    /** The kernel is done with that code (or can no longer say: its connection ended): use until now. */
+    public void executionEnded(String instanceId, String key) {
+        running.computeIfPresent(instanceId, (id, runs) -> {
+            if (runs.remove(key) != null) {
+                touch(instanceId);
+            }
+            return runs.isEmpty() ? null : runs;
+        });
     }
 
     /**
-     * Whether code sent to a kernel of the instance may still be running though its notebook server shows it idle:
-     * the server has not heard from that kernel since the code was sent ({@code heard}: when it last did, by kernel
-     * id; null where the server did not say, which concludes nothing), and that was less than
-     * {@link #CODE_RUNS_AT_MOST} ago. Code the server has heard of since, or sent to a kernel that is gone, is
-     * forgotten: from then on the server's own state says.
+     * Whether code sent to a kernel of the instance is still running by what the kernel said: sent, and not yet
+     * done, less than {@link #CODE_RUNS_AT_MOST} ago.
      */
-    public boolean codeRunningUnseen(String instanceId, Map<String, Long> heard) {
-        var sent = codeSent.get(instanceId);
-        if (sent == null || heard == null) {
-            return false;
-        }
-        long now = wall.getAsLong();
-        sent.entrySet().removeIf(e -> {
-            Long at = heard.get(e.getKey());
-            return at == null || at >= e.getValue() || now - e.getValue() > CODE_RUNS_AT_MOST.toMillis();
+    public boolean executing(String instanceId) {
+        long now = clock.millis();
+        Map<String, Long> runs = running.computeIfPresent(instanceId, (id, r) -> {
+            r.values().removeIf(sent -> now - sent > CODE_RUNS_AT_MOST.toMillis());
+            return r.isEmpty() ? null : r;
         });
-        if (sent.isEmpty()) {
-            codeSent.remove(instanceId, sent);
-            return false;
-        }
-        return true;
+        return runs != null;
     }
 
     public OptionalLong last(String instanceId) {

@@ -142,7 +142,7 @@ final class RunningWatch {
             writes.write(inst, inst.withStatus(inst.status(), inst.progress(), null), Cause.HEALTH_CHECK);
             return Optional.of(Duration.ZERO);
         }
-        if (Boolean.TRUE.equals(health.busy()) || activity.codeRunningUnseen(inst.id(), health.kernelsHeard())) {
+        if (Boolean.TRUE.equals(health.busy()) || activity.executing(inst.id())) {
             activity.touch(inst.id()); // a kernel computing is use, though no client is attached
         }
         LeasePolicy.Verdict verdict = LeasePolicy.judge(inst.lease(), health.busy() != null,

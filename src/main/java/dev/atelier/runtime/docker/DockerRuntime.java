@@ -295,7 +295,7 @@ public final class DockerRuntime implements InstanceRuntime {
             return Health.failed(exitReason(state.get(CONTAINER), s, token));
         }
         return jupyter.ask("http://127.0.0.1:" + state.get(PORT) + "/notebook/" + instanceId + "/", token)
-                .map(k -> Health.ready(k.busy(), oomNotice(c.getId())).hearing(k.heard()))
+                .map(busy -> Health.ready(busy.orElse(null), oomNotice(c.getId())))
                 .orElse(Health.starting());
     }
 

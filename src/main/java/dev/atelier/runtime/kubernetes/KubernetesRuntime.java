@@ -321,7 +321,7 @@ public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, Au
         }
         String base = at.substring(0, at.length() - "tree".length());
         return jupyter.ask(base, token)
-                .map(k -> Health.readyAt(health.url(), k.busy(), null).hearing(k.heard()))
+                .map(busy -> Health.readyAt(health.url(), busy.orElse(null), null))
                 .orElse(Health.startingAt(4, null));
     }
 

@@ -316,7 +316,7 @@ public final class LocalProcessRuntime implements InstanceRuntime, ChangeHints, 
             return Health.starting();
         }
         logs.forget(instanceId);
-        return Health.ready(answer.get().busy(), notice(instanceId, state)).hearing(answer.get().heard());
+        return Health.ready(answer.get().orElse(null), notice(instanceId, state));
     }
 
     /**

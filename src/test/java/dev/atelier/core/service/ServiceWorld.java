@@ -31,9 +31,7 @@ final class ServiceWorld implements AutoCloseable {
     final SqlInstanceStore store;
     final InMemoryRuntime runtime = new InMemoryRuntime();
     final MovableClock clock = new MovableClock();
-    /** The wall clock notebook servers keep, as the gateway and the health polls compare it; the test sets it. */
-    final java.util.concurrent.atomic.AtomicLong wall = new java.util.concurrent.atomic.AtomicLong(1_000_000);
-    final Activity activity = new Activity(clock, wall::get);
+    final Activity activity = new Activity(clock);
     final Catalog catalog = new Catalog(Catalog.builtInFlavors());
     final SqlQuotaStore quotaStore;
     final Quotas quotas;
