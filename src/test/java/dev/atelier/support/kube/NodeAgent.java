@@ -338,12 +338,21 @@ public final class NodeAgent implements AutoCloseable {
         var c = spec.getContainers().get(0);
         String ns = pod.getMetadata().getNamespace();
         List<Mount> mounts = new ArrayList<>();
-        List<String> emptyDirs = new ArrayList<>();
         for (var vm : c.getVolumeMounts()) {
             var volume = spec.getVolumes().stream().filter(v -> v.getName().equals(vm.getName())).findFirst()
                     .orElseThrow();
-            if (volume.getEmptyDir() != null) {
-                emptyDirs.add(vm.getMountPath());
+            if (volume.getEmptyDir() != null) { // as the kubelet makes one: a directory of the pod's, mode 0777
+                Path dir = root.resolve("empty-dirs").resolve(ns).resolve(pod.getMetadata().getName())
+                        .resolve(vm.getName());
+                try {
+                    Files.createDirectories(dir);
+                    Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions
+                            .fromString("rwxrwxrwx"));
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                mounts.add(new Mount().withType(MountType.BIND).withSource(dir.toString())
+                        .withTarget(vm.getMountPath()));
                 continue;
             }
             Path source;
@@ -358,17 +367,12 @@ public final class NodeAgent implements AutoCloseable {
                     .withReadOnly(Boolean.TRUE.equals(vm.getReadOnly())));
         }
         long uid = spec.getSecurityContext().getRunAsUser();
-        // an emptyDir is writable by the pod's user whatever the image has at its path (the kubelet makes it
-        // 0777); Docker's tmpfs takes the image directory's mode, so here it is given the pod's user
-        Map<String, String> tmpfs = new HashMap<>();
-        emptyDirs.forEach(path -> tmpfs.put(path, "rw,nosuid,nodev,uid=" + uid + ",gid=" + uid));
         Map<String, String> labels = new HashMap<>(pod.getMetadata().getLabels());
         labels.put(AGENT_LABEL, agentId);
         labels.put(POD_LABEL, ns + "/" + pod.getMetadata().getName());
         var limits = c.getResources().getLimits();
         var host = com.github.dockerjava.api.model.HostConfig.newHostConfig().withNetworkMode(network)
-                .withMounts(mounts).withTmpFs(tmpfs.isEmpty() ? null : tmpfs).withCapDrop(Capability.ALL)
-                .withSecurityOpts(List.of("no-new-privileges"))
+                .withMounts(mounts).withCapDrop(Capability.ALL).withSecurityOpts(List.of("no-new-privileges"))
                 .withInit(true)
                 .withMemory(Quantity.getAmountInBytes(limits.get("memory")).longValue())
                 .withNanoCPUs(Quantity.getAmountInBytes(limits.get("cpu")).multiply(java.math.BigDecimal
