@@ -59,6 +59,10 @@ public final class DockerRuntime implements InstanceRuntime {
     private final Duration stopGrace;
     private final Ports ports = Ports.belowEphemeral();
     private final JupyterStatus jupyter = new JupyterStatus();
+    /** How often the engine is asked about a container whose Jupyter does not answer yet. */
+    private static final Duration STARTING_INSPECT_EVERY = Duration.ofMillis(250);
+    /** When the engine was last asked about each container whose Jupyter did not answer then (monotonic ns). */
+    private final Map<String, Long> startingInspected = new java.util.concurrent.ConcurrentHashMap<>();
     private final DockerShell shell;
     private final DockerStorage storage;
 
@@ -106,9 +110,6 @@ public final class DockerRuntime implements InstanceRuntime {
         String id = spec.instanceId();
         String image = dev.atelier.runtime.host.NotebookContainer.reference(spec.image());
         long t0 = System.nanoTime();
-        // nothing is recorded for this instance (else it would be polled, not launched): a container that exists
-        // all the same is a launch's that a crash cut off before it was recorded
-        removeContainer(id);
         try (var background = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
             var network = java.util.concurrent.CompletableFuture.supplyAsync(() -> ensureNetwork(id), background);
             Path secret = prepareFiles(spec);
@@ -160,15 +161,27 @@ public final class DockerRuntime implements InstanceRuntime {
 
     private String create(String id, String image, ContainerPlan plan) {
         try {
-            return engine.client().createContainerCmd(image).withName(engine.nameOf(id))
-                    .withLabels(plan.labels()).withUser(ContainerPlan.USER).withHostName("notebook")
-                    .withEntrypoint(List.of()).withCmd(plan.command()).withEnv(plan.env())
-                    .withWorkingDir(ContainerPlan.WORK).withExposedPorts(ExposedPort.tcp(ContainerPlan.JUPYTER_PORT))
-                    .withHostConfig(plan.hostConfig()).exec().getId();
+            try {
+                return createCmd(id, image, plan).exec().getId();
+            } catch (ConflictException e) {
+                // nothing is recorded for this instance (else it would be polled, not launched): a container of its
+                // name is a launch's that a crash cut off before it was recorded; it goes, and this one is made
+                removeContainer(id);
+                return createCmd(id, image, plan).exec().getId();
+            }
         } catch (RuntimeException e) {
             removeContainer(id);
             throw engine.failure("cannot make the container", e);
         }
+    }
+
+    private com.github.dockerjava.api.command.CreateContainerCmd createCmd(String id, String image,
+                                                                          ContainerPlan plan) {
+        return engine.client().createContainerCmd(image).withName(engine.nameOf(id))
+                .withLabels(plan.labels()).withUser(ContainerPlan.USER).withHostName("notebook")
+                .withEntrypoint(List.of()).withCmd(plan.command()).withEnv(plan.env())
+                .withWorkingDir(ContainerPlan.WORK).withExposedPorts(ExposedPort.tcp(ContainerPlan.JUPYTER_PORT))
+                .withHostConfig(plan.hostConfig());
     }
 
     private void start(String id, String container) {
@@ -258,17 +271,15 @@ public final class DockerRuntime implements InstanceRuntime {
     private String ensureNetwork(String instanceId) {
         String name = engine.nameOf(instanceId);
         try {
-            boolean exists = !engine.client().listNetworksCmd().withNameFilter(name).exec().stream()
-                    .filter(n -> n.getName().equals(name)).toList().isEmpty();
-            if (!exists) {
-                engine.client().createNetworkCmd().withName(name).withDriver("bridge")
-                        .withLabels(Map.of(DockerEngine.INSTALLATION_LABEL, engine.installation(),
-                                DockerEngine.INSTANCE_LABEL, instanceId))
-                        .withOptions(Map.of("com.docker.network.bridge.enable_icc", "false")).exec();
-            }
+            // one request: the engine refuses a second network of the name (it is there already, from a launch
+            // before), where asking first would cost a round trip on every launch
+            engine.client().createNetworkCmd().withName(name).withDriver("bridge").withCheckDuplicate(true)
+                    .withLabels(Map.of(DockerEngine.INSTALLATION_LABEL, engine.installation(),
+                            DockerEngine.INSTANCE_LABEL, instanceId))
+                    .withOptions(Map.of("com.docker.network.bridge.enable_icc", "false")).exec();
             return name;
         } catch (ConflictException e) {
-            return name; // made meanwhile
+            return name; // there already
         } catch (RuntimeException e) {
             throw engine.failure("cannot make the instance's network", e);
         }
@@ -276,6 +287,14 @@ public final class DockerRuntime implements InstanceRuntime {
 
     @Override
     public Health poll(String instanceId, String token, Map<String, String> state) {
+        String base = "http://127.0.0.1:" + state.get(PORT) + "/notebook/" + instanceId + "/";
+        Long inspected = startingInspected.get(instanceId);
+        if (inspected != null && System.nanoTime() - inspected < STARTING_INSPECT_EVERY.toNanos()
+                && jupyter.ask(base, token).isEmpty()) {
+            // a starting container is polled often: between the engine's looks at it (which find an exit), only
+            // Jupyter is asked, whose answer is the news; ten starting at once would otherwise cost a core
+            return Health.starting();
+        }
         InspectContainerResponse c;
         try {
             c = engine.client().inspectContainerCmd(state.get(CONTAINER)).exec();
@@ -292,11 +311,16 @@ public final class DockerRuntime implements InstanceRuntime {
         // is for the engine's own restarts, which start containers without counting)
         if (!Boolean.TRUE.equals(s.getRunning()) || Boolean.TRUE.equals(s.getRestarting())
                 || (c.getRestartCount() != null && c.getRestartCount() > 0)) {
+            startingInspected.remove(instanceId);
             return Health.failed(exitReason(state.get(CONTAINER), s, token));
         }
-        return jupyter.ask("http://127.0.0.1:" + state.get(PORT) + "/notebook/" + instanceId + "/", token)
-                .map(busy -> Health.ready(busy.orElse(null), oomNotice(c.getId())))
-                .orElse(Health.starting());
+        var answer = jupyter.ask(base, token);
+        if (answer.isEmpty()) {
+            startingInspected.put(instanceId, System.nanoTime());
+            return Health.starting();
+        }
+        startingInspected.remove(instanceId);
+        return Health.ready(answer.get().orElse(null), oomNotice(c.getId()));
     }
 
     /**
@@ -359,6 +383,7 @@ public final class DockerRuntime implements InstanceRuntime {
 
     @Override
     public void stop(String instanceId, Map<String, String> state) {
+        startingInspected.remove(instanceId);
         String container = state.getOrDefault(CONTAINER, engine.nameOf(instanceId));
         try {
             engine.client().stopContainerCmd(container).withTimeout((int) Math.max(1, stopGrace.toSeconds())).exec();
