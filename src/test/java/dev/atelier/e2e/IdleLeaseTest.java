@@ -90,28 +90,30 @@ class IdleLeaseTest {
     }
 
     @Test
-    void codeLeftRunningIsUseWhileTheNotebookServerShowsItsKernelIdleAndUntilTheKernelSaysItIsDone()
+    void codeRunningForAnAttachedClientIsUseWhileTheNotebookServerShowsItsKernelIdleAndUntilTheKernelIsDone()
             throws Exception {
         try (TestServer server = TestServer.sqlite(dataDir)) {
             SignedClient api = server.client();
             var shown = idleInstance(api, "misread");
             String id = shown.get("id").asText();
             Jupyter jupyter = new Jupyter(shown.get("url").asText(), shown.get("token").asText());
-            String kernel = jupyter.startAndLeave("import time; time.sleep(20)");
-            long sent = System.nanoTime();
-            jupyter.askOnControl(kernel); // the kernel answers on its control channel: "idle", its code still runs
-            await().atMost(Duration.ofSeconds(10)).until(() -> !jupyter.anyKernelBusy());
-            server.clock().advance(Duration.ofMinutes(61));
-            Thread.sleep(2_000); // a few health polls, which see the kernel idle
-            assertThat(api.get("/v1/{project_id}/notebooks/" + id).json().get("status").asText())
-                    .as("the code the client left running is followed to its end").isEqualTo("RUNNING");
+            try (Jupyter.Running running = jupyter.startAndStay("import time; time.sleep(20)")) {
+                long sent = System.nanoTime();
+                // the kernel answers on its control channel, "idle", while its code runs on: so the server shows it
+                jupyter.askOnControl(running.kernelId());
+                await().atMost(Duration.ofSeconds(10)).until(() -> !jupyter.anyKernelBusy());
+                server.clock().advance(Duration.ofMinutes(61));
+                Thread.sleep(3_000); // health polls, each of which sees the kernel idle
+                assertThat(api.get("/v1/{project_id}/notebooks/" + id).json().get("status").asText())
+                        .as("the code its client sent is followed to the kernel's own end of it").isEqualTo("RUNNING");
 
-            // the kernel says it is done after its 20 s; an hour of silence after that stops the instance
-            await().atMost(Duration.ofSeconds(30)).until(() -> System.nanoTime() - sent > 21_000_000_000L);
-            Thread.sleep(1_000);
-            server.clock().advance(Duration.ofMinutes(61));
-            assertThat(StartStopLeaseTest.awaitStatus(api, id, "STOPPED").get("fail_reason").asText())
-                    .contains("idle since");
+                // the kernel says it is done after its 20 s: an hour of silence after that stops the instance
+                await().atMost(Duration.ofSeconds(30)).until(() -> System.nanoTime() - sent > 21_000_000_000L);
+                Thread.sleep(1_000);
+                server.clock().advance(Duration.ofMinutes(61));
+                assertThat(StartStopLeaseTest.awaitStatus(api, id, "STOPPED").get("fail_reason").asText())
+                        .contains("idle since");
+            }
         }
     }
 

@@ -197,6 +197,26 @@ public final class Jupyter {
      * long computation and closes the browser: the kernel computes on with no client attached. Returns its id.
      */
     public String startAndLeave(String code) throws Exception {
+        try (Running r = startAndStay(code)) {
+            return r.kernelId();
+        }
+    }
+
+    /** A kernel running code sent by a client that is still attached; closing it closes that client's socket. */
+    public record Running(String kernelId, WebSocket socket) implements AutoCloseable {
+        @Override
+        public void close() throws Exception {
+            if (!socket.isOutputClosed()) { // else the server's side closed it (the instance stopped, say)
+                socket.sendClose(WebSocket.NORMAL_CLOSURE, "").exceptionally(e -> null).get(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /**
+     * Starts a kernel and sends it {@code code}, returning as soon as the kernel runs it, with the client still
+     * attached (as an open notebook tab that nobody touches).
+     */
+    public Running startAndStay(String code) throws Exception {
         String kernelId = startKernel();
         String msgId = UUID.randomUUID().toString();
         CompletableFuture<Void> running = new CompletableFuture<>();
@@ -236,10 +256,11 @@ public final class Jupyter {
             }
             ws.sendText(executeRequest(msgId, code), true).get(10, TimeUnit.SECONDS);
             running.get(30, TimeUnit.SECONDS);
-        } finally {
+        } catch (Exception | AssertionError e) {
             ws.sendClose(WebSocket.NORMAL_CLOSURE, "").get(10, TimeUnit.SECONDS);
+            throw e;
         }
-        return kernelId;
+        return new Running(kernelId, ws);
     }
 
     /**

@@ -27,8 +27,11 @@ final class GatewayRelay implements WebSocket.Listener {
     private boolean detached;
     /** Code the client sent to the kernel that the kernel has not said it is done with: execute_request ids. */
     private final java.util.Set<String> runs = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    /** The client left while code it sent still ran: the notebook server's side stays, to hear the end of it. */
-    private volatile boolean keptForRuns;
+    /** Runs followed at most per connection: a client sending code without end cannot grow it. */
+    private static final int MAX_RUNS = 1000;
+    /** This relay's own name for its runs, so that two clients' equal message ids are two runs. */
+    private final String relayId = java.util.UUID.randomUUID().toString();
+    private volatile boolean upstreamClosed;
 
     GatewayRelay(String instanceId, String path, GatewayTraffic traffic, dev.atelier.core.service.Activity activity) {
         this.instanceId = instanceId;
@@ -40,70 +43,42 @@ final class GatewayRelay implements WebSocket.Listener {
 
     /** A text message from the client, about to be relayed: code it sends to the kernel is followed. */
     void fromClient(String message) {
-        if (kernelId == null) {
+        if (kernelId == null || upstreamClosed || runs.size() >= MAX_RUNS) {
             return;
         }
         String id = KernelMessages.executeRequestId(message);
         if (id != null && runs.add(id)) {
-            activity.executionStarted(instanceId, kernelId + "/" + id);
+            activity.executionStarted(instanceId, key(id));
         }
     }
 
-    /** A text message from the kernel: the end of code the client sent, followed until now. */
+    /** A text message from the kernel: the end of code the client sent, or of everything it ran (a restart). */
     private void fromKernel(String message) {
         if (runs.isEmpty()) {
             return;
         }
+        if (KernelMessages.restartedOrDead(message)) {
+            endRuns();
+            return;
+        }
         String done = KernelMessages.idleAfter(message);
         if (done != null && runs.remove(done)) {
-            activity.executionEnded(instanceId, kernelId + "/" + done);
-            if (keptForRuns && runs.isEmpty()) {
-                closeUpstream();
-            }
+            activity.executionEnded(instanceId, key(done));
         }
+    }
+
+    private String key(String msgId) {
+        return relayId + "/" + msgId;
     }
 
     /**
-     * The client left. The notebook server's side closes with it, unless code the client sent is still running:
-     * then it stays open until the kernel says that code is done (or {@code atMost} has passed), so that a long
-     * computation left to run is known to run.
+     * The connection ended (either side): the kernel can no longer tell this relay that the code is done, so what
+     * it followed ends here, and the notebook server's own view of the kernel says from now on.
      */
-    void clientLeft(java.time.Duration atMost) {
-        if (runs.isEmpty()) {
-            closeUpstream();
-            return;
-        }
-        keptForRuns = true;
-        CompletableFuture.delayedExecutor(atMost.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
-                .execute(this::closeUpstream);
-        if (runs.isEmpty()) { // the end came meanwhile
-            closeUpstream();
-        }
-    }
-
-    /** The client's connection failed: as {@link #clientLeft}, but with nothing running the other side is cut. */
-    void clientFailed(java.time.Duration atMost) {
-        WebSocket u = upstream;
-        if (runs.isEmpty() && u != null) {
-            u.abort();
-            return;
-        }
-        clientLeft(atMost);
-    }
-
-    private void closeUpstream() {
-        WebSocket u = upstream;
-        if (u != null) {
-            u.sendClose(WebSocket.NORMAL_CLOSURE, "").exceptionally(e -> null);
-        }
-        endRuns();
-    }
-
-    /** The kernel can no longer say it is done: what it ran is over as far as anyone can know. */
-    private void endRuns() {
+    void endRuns() {
         for (String id : java.util.List.copyOf(runs)) {
             if (runs.remove(id)) {
-                activity.executionEnded(instanceId, kernelId + "/" + id);
+                activity.executionEnded(instanceId, key(id));
             }
         }
     }
@@ -153,10 +128,8 @@ final class GatewayRelay implements WebSocket.Listener {
             String message = text.toString();
             text.setLength(0);
             fromKernel(message);
-            if (!keptForRuns) {
-                traffic.sentToClient(GatewayTraffic.utf8Length(message));
-                client.send(message);
-            }
+            traffic.sentToClient(GatewayTraffic.utf8Length(message));
+            client.send(message);
         }
         ws.request(1);
         return null;
@@ -168,10 +141,8 @@ final class GatewayRelay implements WebSocket.Listener {
         data.get(chunk);
         binary.writeBytes(chunk);
         if (last) {
-            if (!keptForRuns) {
-                traffic.sentToClient(binary.size());
-                client.send(ByteBuffer.wrap(binary.toByteArray()));
-            }
+            traffic.sentToClient(binary.size());
+            client.send(ByteBuffer.wrap(binary.toByteArray()));
             binary = new java.io.ByteArrayOutputStream();
         }
         ws.request(1);
@@ -180,6 +151,7 @@ final class GatewayRelay implements WebSocket.Listener {
 
     @Override
     public CompletionStage<?> onClose(WebSocket ws, int status, String reason) {
+        upstreamClosed = true;
         endRuns();
         WsContext client = this.client; // messages are read only once attached: so is a close
         if (client != null && client.session.isOpen()) {
@@ -190,6 +162,7 @@ final class GatewayRelay implements WebSocket.Listener {
 
     @Override
     public void onError(WebSocket ws, Throwable error) {
+        upstreamClosed = true;
         endRuns();
         WsContext client = this.client;
         if (client != null && client.session.isOpen()) {

@@ -123,7 +123,10 @@ final class GatewaySockets {
                 traffic.closed();
             }
             if (r != null) {
-                r.clientLeft(dev.atelier.core.service.Activity.CODE_RUNS_AT_MOST);
+                r.endRuns();
+            }
+            if (r != null && r.upstream != null) {
+                r.upstream.sendClose(WebSocket.NORMAL_CLOSURE, "").exceptionally(e -> null);
             }
         });
         ws.onError(ctx -> {
@@ -132,7 +135,10 @@ final class GatewaySockets {
                 traffic.closed();
             }
             if (r != null) {
-                r.clientFailed(dev.atelier.core.service.Activity.CODE_RUNS_AT_MOST);
+                r.endRuns();
+            }
+            if (r != null && r.upstream != null) {
+                r.upstream.abort();
             }
         });
     }

@@ -5,8 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 
 /**
- * What the gateway reads of the Jupyter kernel protocol's messages (as JSON text frames) to follow code sent to a
- * kernel: the id of an {@code execute_request}, and the request a kernel's {@code idle} status answers. Only
+ * What the gateway reads of the Jupyter kernel protocol's messages (as JSON text frames: clients that speak the
+ * binary {@code v1.kernel.websocket.jupyter.org} protocol are not followed) to follow code sent to a kernel: the id
+ * of an {@code execute_request}, the request a kernel's {@code idle} status answers, and a restart or death. Only
  * messages that can be one of those are parsed; anything else, or anything malformed, is none.
  */
 final class KernelMessages {
@@ -33,6 +34,17 @@ final class KernelMessages {
         boolean idle = "status".equals(m.path("header").path("msg_type").asText())
                 && "idle".equals(m.path("content").path("execution_state").asText());
         return idle ? text(m.path("parent_header").path("msg_id")) : null;
+    }
+
+    /** Whether the message says the kernel is restarting, dead or starting anew: nothing it ran runs on. */
+    static boolean restartedOrDead(String message) {
+        if (!message.contains("execution_state")) {
+            return false;
+        }
+        JsonNode m = parse(message);
+        String state = m.path("content").path("execution_state").asText();
+        return "status".equals(m.path("header").path("msg_type").asText())
+                && (state.equals("restarting") || state.equals("dead") || state.equals("starting"));
     }
 
     private static JsonNode parse(String message) {

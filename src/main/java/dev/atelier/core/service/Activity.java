@@ -12,15 +12,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * replica other than the one serving the session, use counts from the next that this replica sees (the lease's own
  * start or renewal until then).
  *
- * <p>Code sent to a kernel through the gateway is also followed until the kernel itself says it is done with it
- * (its {@code idle} status in reply to that request, which the gateway reads while it relays, the client attached
- * or not): {@link #executing}. The notebook server's own view of a kernel ({@code execution_state}) is not enough:
+ * <p>Code sent to a kernel through the gateway is also followed, while its client stays attached, until the
+ * kernel itself says it is done with it (its {@code idle} status in reply to that request, which the gateway reads
+ * as it relays): {@link #executing}. The notebook server's own view of a kernel ({@code execution_state}) is not enough:
  * its subscription to the kernel can miss the "busy", and a kernel answering another client's
  * {@code kernel_info_request} says "idle" while its code still runs.
  */
 public final class Activity {
     /** How long code sent to a kernel counts as running at most, where the kernel never says it is done. */
-    public static final Duration CODE_RUNS_AT_MOST = Duration.ofHours(24);
+    static final Duration CODE_RUNS_AT_MOST = Duration.ofHours(24);
 
     private final Clock clock;
     private final ConcurrentHashMap<String, Long> last = new ConcurrentHashMap<>();

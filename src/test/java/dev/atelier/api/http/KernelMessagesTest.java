@@ -22,5 +22,12 @@ class KernelMessagesTest {
                 + "{\"msg_id\": \"m1\"}, \"content\": {\"text\": \"execution_state idle\"}}")).isNull();
         assertThat(KernelMessages.idleAfter("{\"header\": {\"msg_type\": \"status\"}, \"parent_header\": {}, "
                 + "\"content\": {\"execution_state\": \"idle\"}}")).isNull();
+
+        assertThat(KernelMessages.restartedOrDead("{\"header\": {\"msg_type\": \"status\"}, \"parent_header\": {}, "
+                + "\"content\": {\"execution_state\": \"restarting\"}}")).isTrue();
+        assertThat(KernelMessages.restartedOrDead("{\"header\": {\"msg_type\": \"status\"}, \"content\": "
+                + "{\"execution_state\": \"dead\"}}")).isTrue();
+        assertThat(KernelMessages.restartedOrDead("{\"header\": {\"msg_type\": \"status\"}, \"content\": "
+                + "{\"execution_state\": \"busy\"}}")).isFalse();
     }
 }
