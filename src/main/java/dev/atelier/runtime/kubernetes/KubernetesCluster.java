@@ -66,6 +66,11 @@ public record KubernetesCluster(KubernetesClient client, String namespace, Strin
         this(client, namespace, installation, storageClass, pullSecrets, null);
     }
 
+    /** The labels that find the instance's objects of this installation. */
+    java.util.Map<String, String> labelsOf(String instanceId) {
+        return java.util.Map.of(INSTALLATION_LABEL, installation, INSTANCE_LABEL, instanceId);
+    }
+
     /** Whether each project's instances are in a namespace of its own. */
     public boolean perProject() {
         return namespace.contains(PROJECT);

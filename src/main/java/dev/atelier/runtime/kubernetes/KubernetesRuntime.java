@@ -123,19 +123,6 @@ public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, Au
                 .map(p -> p.getMetadata().getNamespace()).findFirst().orElse(cluster.source());
     }
 
-    /**
-     * Where to launch the instance: with a namespace per project, where its work volume is if it has one (made
-     * before namespaces were per project: a claim cannot move, and its files are the instance's), else its project's.
-     */
-    private String namespaceFor(LaunchSpec spec) {
-        if (cluster.perProject()) {
-            for (String namespace : namespacesOf(cluster.client().persistentVolumeClaims(), spec.instanceId())) {
-                return namespace;
-            }
-        }
-        return cluster.namespaceOf(spec.projectId());
-    }
-
     private void changed(Pod pod) {
         String id = pod.getMetadata().getLabels().get(KubernetesCluster.INSTANCE_LABEL);
         if (id != null) {
@@ -231,11 +218,7 @@ public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, Au
             deletePods(id, 0L);
         }
         try {
-            String namespace = namespaceFor(spec);
-            // not the namespace an older instance stays in, which may be the source itself
-            if (namespace.equals(cluster.namespaceOf(spec.projectId())) && !namespace.equals(cluster.source())) {
-                namespaces.ensure(namespace, spec.projectId());
-            }
+            String namespace = namespaces.forLaunch(spec.instanceId(), spec.projectId());
             cluster.client().resource(PodPlan.secret(cluster, namespace, spec)).createOr(NonDeletingOperation::update);
             ensureClaim(namespace, spec);
             CrashPoints.reach("launch.claimed");
@@ -413,7 +396,7 @@ public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, Au
 
     private void deletePods(String instanceId, long graceSeconds) {
         try {
-            for (String namespace : namespacesOf(cluster.client().pods(), instanceId)) {
+            for (String namespace : namespaces.holding(cluster.client().pods(), instanceId)) {
                 cluster.client().pods().inNamespace(namespace).withLabels(labelsOf(instanceId))
                         .withGracePeriod(graceSeconds).delete();
             }
@@ -422,25 +405,8 @@ public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, Au
         }
     }
 
-    /**
-     * The namespaces that hold objects of a kind of the instance's: the one, or, with a namespace per project, those
-     * a list across namespaces finds them in (a deletion by labels is made in one namespace at a time).
-     */
-    private <T extends HasMetadata, L extends io.fabric8.kubernetes.api.model.KubernetesResourceList<T>,
-            R extends io.fabric8.kubernetes.client.dsl.Resource<T>> Set<String> namespacesOf(
-                    io.fabric8.kubernetes.client.dsl.MixedOperation<T, L, R> kind, String instanceId) {
-        if (!cluster.perProject()) {
-            return Set.of(cluster.namespace());
-        }
-        Set<String> found = new TreeSet<>();
-        kind.inAnyNamespace().withLabels(labelsOf(instanceId)).list().getItems()
-                .forEach(o -> found.add(o.getMetadata().getNamespace()));
-        return found;
-    }
-
     private Map<String, String> labelsOf(String instanceId) {
-        return Map.of(KubernetesCluster.INSTALLATION_LABEL, cluster.installation(),
-                KubernetesCluster.INSTANCE_LABEL, instanceId);
+        return cluster.labelsOf(instanceId);
     }
 
     @Override
@@ -474,10 +440,10 @@ public final class KubernetesRuntime implements InstanceRuntime, ChangeHints, Au
         deletePods(instanceId, 0L);
         try {
             var c = cluster.client();
-            for (String namespace : namespacesOf(c.persistentVolumeClaims(), instanceId)) {
+            for (String namespace : namespaces.holding(c.persistentVolumeClaims(), instanceId)) {
                 c.persistentVolumeClaims().inNamespace(namespace).withLabels(labelsOf(instanceId)).delete();
             }
-            for (String namespace : namespacesOf(c.secrets(), instanceId)) {
+            for (String namespace : namespaces.holding(c.secrets(), instanceId)) {
                 c.secrets().inNamespace(namespace).withLabels(labelsOf(instanceId)).delete();
             }
         } catch (KubernetesClientException e) {

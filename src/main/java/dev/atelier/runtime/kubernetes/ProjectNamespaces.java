@@ -85,6 +85,43 @@ final class ProjectNamespaces {
         ready.add(namespace);
     }
 
+    /**
+     * Where to launch the instance, made ready for it: with a namespace per project, where its work volume is if it
+     * has one (made before namespaces were per project: a claim cannot move, and its files are the instance's),
+     * else its project's. Only the project's own namespace is made and given copies; an older instance's namespace
+     * may be the source itself.
+     */
+    String forLaunch(String instanceId, String projectId) {
+        String namespace = cluster.namespaceOf(projectId);
+        if (cluster.perProject()) {
+            for (String holding : holding(cluster.client().persistentVolumeClaims(), instanceId)) {
+                namespace = holding;
+                break;
+            }
+        }
+        if (namespace.equals(cluster.namespaceOf(projectId)) && !namespace.equals(cluster.source())) {
+            ensure(namespace, projectId);
+        }
+        return namespace;
+    }
+
+    /**
+     * The namespaces that hold objects of a kind of the instance's: the one, or, with a namespace per project, those
+     * a list across namespaces finds them in (a deletion by labels is made in one namespace at a time).
+     */
+    <T extends io.fabric8.kubernetes.api.model.HasMetadata,
+            L extends io.fabric8.kubernetes.api.model.KubernetesResourceList<T>,
+            R extends io.fabric8.kubernetes.client.dsl.Resource<T>> Set<String> holding(
+                    io.fabric8.kubernetes.client.dsl.MixedOperation<T, L, R> kind, String instanceId) {
+        if (!cluster.perProject()) {
+            return Set.of(cluster.namespace());
+        }
+        Set<String> found = new java.util.TreeSet<>();
+        kind.inAnyNamespace().withLabels(cluster.labelsOf(instanceId)).list().getItems()
+                .forEach(o -> found.add(o.getMetadata().getNamespace()));
+        return found;
+    }
+
     /** Makes {@code namespace} ready again at its next use (it may have been deleted). */
     void forget(String namespace) {
         ready.remove(namespace);
