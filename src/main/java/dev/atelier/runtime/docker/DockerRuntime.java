@@ -289,11 +289,14 @@ public final class DockerRuntime implements InstanceRuntime {
     public Health poll(String instanceId, String token, Map<String, String> state) {
         String base = "http://127.0.0.1:" + state.get(PORT) + "/notebook/" + instanceId + "/";
         Long inspected = startingInspected.get(instanceId);
-        if (inspected != null && System.nanoTime() - inspected < STARTING_INSPECT_EVERY.toNanos()
-                && jupyter.ask(base, token).isEmpty()) {
+        Optional<Optional<Boolean>> early = null;
+        if (inspected != null && System.nanoTime() - inspected < STARTING_INSPECT_EVERY.toNanos()) {
             // a starting container is polled often: between the engine's looks at it (which find an exit), only
             // Jupyter is asked, whose answer is the news; ten starting at once would otherwise cost a core
-            return Health.starting();
+            early = jupyter.ask(base, token);
+            if (early.isEmpty()) {
+                return Health.starting();
+            }
         }
         InspectContainerResponse c;
         try {
@@ -314,7 +317,7 @@ public final class DockerRuntime implements InstanceRuntime {
             startingInspected.remove(instanceId);
             return Health.failed(exitReason(state.get(CONTAINER), s, token));
         }
-        var answer = jupyter.ask(base, token);
+        var answer = early != null ? early : jupyter.ask(base, token);
         if (answer.isEmpty()) {
             startingInspected.put(instanceId, System.nanoTime());
             return Health.starting();
