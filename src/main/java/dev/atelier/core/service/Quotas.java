@@ -118,30 +118,41 @@ public final class Quotas {
         if (limits.isEmpty()) {
             return;
         }
-        Demand adding = Demand.of(flavor);
-        Demand used = inUse(projectId, userId);
-        for (String r : AT_ONCE) {
-            Long limit = limits.get(r);
-            if (limit != null && amount(used, r) + amount(adding, r) > limit) {
-                throw new AtelierException(ErrorCode.QUOTA_EXCEEDED, "quota exceeded: " + whose + " may run "
-                        + limit + " " + r + " at once; " + amount(used, r) + " in use, and this instance needs "
-                        + amount(adding, r) + " more. Stop an instance, or ask an administrator for more");
+        if (AT_ONCE.stream().anyMatch(limits::containsKey)) { // only then is what runs worth counting
+            Demand adding = Demand.of(flavor);
+            Demand used = inUse(projectId, userId);
+            for (String r : AT_ONCE) {
+                Long limit = limits.get(r);
+                if (limit != null && amount(used, r) + amount(adding, r) > limit) {
+                    throw new AtelierException(ErrorCode.QUOTA_EXCEEDED, "quota exceeded: " + whose + " may run "
+                            + limit + " " + r + " at once; " + amount(used, r) + " in use, and this instance needs "
+                            + amount(adding, r) + " more. Stop an instance, or ask an administrator for more");
+                }
             }
         }
-        Map<String, MonthlyUse.Use> uses = null;
-        for (String r : MonthlyUse.RESOURCES) {
-            Long limit = limits.get(r);
-            if (limit == null || MonthlyUse.units(r, flavor) == 0) {
-                continue;
-            }
-            uses = uses != null ? uses : monthly.of(projectId, userId, clock.millis());
-            MonthlyUse.Use use = uses.get(r);
-            if (Duration.ZERO.equals(use.leftOf(limit))) {
-                throw new AtelierException(ErrorCode.QUOTA_EXCEEDED, "quota exceeded: " + whose + " may use " + limit
-                        + " " + r + " in " + use.month() + "; " + use.hours() + " used. " + renewal(use)
-                        + "; or ask an administrator for more");
+        for (Monthly m : monthlyCounted(limits, flavor, projectId, userId, clock.millis())) {
+            if (Duration.ZERO.equals(m.use().leftOf(m.limit()))) {
+                throw new AtelierException(ErrorCode.QUOTA_EXCEEDED, "quota exceeded: " + whose + " may use "
+                        + m.limit() + " " + m.resource() + " in " + m.use().month() + "; " + m.use().hours()
+                        + " used. " + renewal(m.use()) + "; or ask an administrator for more");
             }
         }
+    }
+
+    /** A monthly quota a flavor counts toward, with its scope's use this month. */
+    private record Monthly(String resource, long limit, MonthlyUse.Use use) {
+    }
+
+    /** The monthly quotas among {@code limits} that {@code flavor} counts toward; the use read only if one is. */
+    private List<Monthly> monthlyCounted(Map<String, Long> limits, Flavor flavor, String projectId, String userId,
+                                  long now) {
+        List<String> counted = MonthlyUse.RESOURCES.stream()
+                .filter(r -> limits.containsKey(r) && MonthlyUse.units(r, flavor) > 0).toList();
+        if (counted.isEmpty()) {
+            return List.of();
+        }
+        Map<String, MonthlyUse.Use> uses = monthly.of(projectId, userId, now);
+        return counted.stream().map(r -> new Monthly(r, limits.get(r), uses.get(r))).toList();
     }
 
     /**
@@ -160,16 +171,11 @@ public final class Quotas {
     }
 
     private Verdict judge(String projectId, String userId, String whose, Flavor flavor, long now) {
-        Map<String, Long> limits = store.limits(projectId, userId);
         Verdict out = Verdict.NONE;
-        Map<String, MonthlyUse.Use> uses = null;
-        for (String r : MonthlyUse.RESOURCES) {
-            Long limit = limits.get(r);
-            if (limit == null || MonthlyUse.units(r, flavor) == 0) {
-                continue;
-            }
-            uses = uses != null ? uses : monthly.of(projectId, userId, now);
-            MonthlyUse.Use use = uses.get(r);
+        for (Monthly m : monthlyCounted(store.limits(projectId, userId), flavor, projectId, userId, now)) {
+            String r = m.resource();
+            long limit = m.limit();
+            MonthlyUse.Use use = m.use();
             Duration left = use.leftOf(limit);
             if (left == null) {
                 continue;
