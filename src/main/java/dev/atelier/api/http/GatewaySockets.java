@@ -117,30 +117,23 @@ final class GatewaySockets {
             traffic.sentToInstance(copy.length);
             r.toUpstream(u -> u.sendBinary(ByteBuffer.wrap(copy), true));
         });
-        ws.onClose(ctx -> {
-            GatewayRelay r = relay(ctx);
-            if (r != null && r.detach()) {
-                traffic.closed();
-            }
-            if (r != null) {
-                r.endRuns();
-            }
-            if (r != null && r.upstream != null) {
-                r.upstream.sendClose(WebSocket.NORMAL_CLOSURE, "").exceptionally(e -> null);
-            }
-        });
-        ws.onError(ctx -> {
-            GatewayRelay r = relay(ctx);
-            if (r != null && r.detach()) {
-                traffic.closed();
-            }
-            if (r != null) {
-                r.endRuns();
-            }
-            if (r != null && r.upstream != null) {
-                r.upstream.abort();
-            }
-        });
+        ws.onClose(ctx -> clientEnded(relay(ctx), u -> u.sendClose(WebSocket.NORMAL_CLOSURE, "")
+                .exceptionally(e -> null)));
+        ws.onError(ctx -> clientEnded(relay(ctx), WebSocket::abort));
+    }
+
+    /** The client's side ended (closed, or failed): so does what the relay followed, and the server's side. */
+    private void clientEnded(GatewayRelay r, java.util.function.Consumer<WebSocket> endUpstream) {
+        if (r == null) {
+            return;
+        }
+        if (r.detach()) {
+            traffic.closed();
+        }
+        r.endRuns();
+        if (r.upstream != null) {
+            endUpstream.accept(r.upstream);
+        }
     }
 
     private static GatewayRelay relay(WsContext ctx) {
