@@ -50,33 +50,19 @@ public final class Jupyter {
         String name = JSON.readTree(created.body()).get("name").asText();
         StringBuffer shown = new StringBuffer();
         CompletableFuture<String> done = new CompletableFuture<>();
-        WebSocket ws = http.newWebSocketBuilder().header("Authorization", "token " + token)
-                .connectTimeout(Duration.ofSeconds(10))
-                .buildAsync(URI.create(base.replaceFirst("^http", "ws") + "terminals/websocket/" + name),
-                        new WebSocket.Listener() {
-                            private final StringBuilder frame = new StringBuilder();
-
-                            @Override
-                            public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
-                                frame.append(data);
-                                if (last) {
-                                    try {
-                                        JsonNode msg = JSON.readTree(frame.toString());
-                                        if (msg.path(0).asText().equals("stdout")) {
-                                            shown.append(msg.path(1).asText());
-                                            if (shown.indexOf(until) >= 0) {
-                                                done.complete(shown.toString());
-                                            }
-                                        }
-                                    } catch (Exception e) {
-                                        done.completeExceptionally(e);
-                                    }
-                                    frame.setLength(0);
-                                }
-                                socket.request(1);
-                                return null;
-                            }
-                        }).get(10, TimeUnit.SECONDS);
+        WebSocket ws = socket("terminals/websocket/" + name, text -> {
+            try {
+                JsonNode msg = JSON.readTree(text);
+                if (msg.path(0).asText().equals("stdout")) {
+                    shown.append(msg.path(1).asText());
+                    if (shown.indexOf(until) >= 0) {
+                        done.complete(shown.toString());
+                    }
+                }
+            } catch (Exception e) {
+                done.completeExceptionally(e);
+            }
+        });
         try {
             ws.sendText(JSON.writeValueAsString(JSON.createArrayNode().add("stdin").add(command + "\r")), true)
                     .get(10, TimeUnit.SECONDS);
@@ -90,54 +76,60 @@ public final class Jupyter {
         }
     }
 
+    /**
+     * Opens a WebSocket at {@code path} (under the server's base URL) with the token, handing each whole text
+     * message to {@code onMessage}.
+     */
+    private WebSocket socket(String path, java.util.function.Consumer<String> onMessage) throws Exception {
+        return http.newWebSocketBuilder().header("Authorization", "token " + token)
+                .connectTimeout(Duration.ofSeconds(10))
+                .buildAsync(URI.create(base.replaceFirst("^http", "ws") + path), new WebSocket.Listener() {
+                    private final StringBuilder frame = new StringBuilder();
+
+                    @Override
+                    public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
+                        frame.append(data);
+                        if (last) {
+                            String text = frame.toString();
+                            frame.setLength(0);
+                            onMessage.accept(text);
+                        }
+                        socket.request(1);
+                        return null;
+                    }
+                }).get(10, TimeUnit.SECONDS);
+    }
+
     /** Starts a kernel, runs {@code code} in it and returns what it printed on stdout. */
     public String execute(String code) throws Exception {
         String kernelId = startKernel();
         String msgId = UUID.randomUUID().toString();
         StringBuilder stdout = new StringBuilder();
         CompletableFuture<String> done = new CompletableFuture<>();
-        WebSocket ws = http.newWebSocketBuilder().header("Authorization", "token " + token)
-                .connectTimeout(Duration.ofSeconds(10))
-                .buildAsync(URI.create(base.replaceFirst("^http", "ws") + "api/kernels/" + kernelId + "/channels"),
-                        new WebSocket.Listener() {
-                            private final StringBuilder frame = new StringBuilder();
-
-                            @Override
-                            public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
-                                frame.append(data);
-                                if (last) {
-                                    handle(frame.toString());
-                                    frame.setLength(0);
-                                }
-                                socket.request(1);
-                                return null;
-                            }
-
-                            private void handle(String text) {
-                                try {
-                                    JsonNode msg = JSON.readTree(text);
-                                    if (msg.path("msg_type").asText().equals("status") && msg.path("content")
-                                            .path("execution_state").asText().matches("restarting|dead")) {
-                                        done.completeExceptionally(new KernelDied());
-                                        return;
-                                    }
-                                    if (!msgId.equals(msg.path("parent_header").path("msg_id").asText())) {
-                                        return;
-                                    }
-                                    String type = msg.path("msg_type").asText();
-                                    if (type.equals("stream") && msg.path("content").path("name").asText().equals("stdout")) {
-                                        stdout.append(msg.path("content").path("text").asText());
-                                    } else if (type.equals("error")) {
-                                        done.completeExceptionally(new AssertionError("kernel error: " + msg.path("content")));
-                                    } else if (type.equals("status")
-                                            && msg.path("content").path("execution_state").asText().equals("idle")) {
-                                        done.complete(stdout.toString());
-                                    }
-                                } catch (Exception e) {
-                                    done.completeExceptionally(e);
-                                }
-                            }
-                        }).get(10, TimeUnit.SECONDS);
+        WebSocket ws = socket("api/kernels/" + kernelId + "/channels", text -> {
+            try {
+                JsonNode msg = JSON.readTree(text);
+                if (msg.path("msg_type").asText().equals("status") && msg.path("content")
+                        .path("execution_state").asText().matches("restarting|dead")) {
+                    done.completeExceptionally(new KernelDied());
+                    return;
+                }
+                if (!msgId.equals(msg.path("parent_header").path("msg_id").asText())) {
+                    return;
+                }
+                String type = msg.path("msg_type").asText();
+                if (type.equals("stream") && msg.path("content").path("name").asText().equals("stdout")) {
+                    stdout.append(msg.path("content").path("text").asText());
+                } else if (type.equals("error")) {
+                    done.completeExceptionally(new AssertionError("kernel error: " + msg.path("content")));
+                } else if (type.equals("status")
+                        && msg.path("content").path("execution_state").asText().equals("idle")) {
+                    done.complete(stdout.toString());
+                }
+            } catch (Exception e) {
+                done.completeExceptionally(e);
+            }
+        });
         ws.sendText(executeRequest(msgId, code), true).get(10, TimeUnit.SECONDS);
         try {
             return done.get(60, TimeUnit.SECONDS);
@@ -220,27 +212,12 @@ public final class Jupyter {
         String kernelId = startKernel();
         String msgId = UUID.randomUUID().toString();
         CompletableFuture<Void> running = new CompletableFuture<>();
-        WebSocket ws = http.newWebSocketBuilder().header("Authorization", "token " + token)
-                .connectTimeout(Duration.ofSeconds(10))
-                .buildAsync(URI.create(base.replaceFirst("^http", "ws") + "api/kernels/" + kernelId + "/channels"),
-                        new WebSocket.Listener() {
-                            private final StringBuilder frame = new StringBuilder();
-
-                            @Override
-                            public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
-                                frame.append(data);
-                                if (last) {
-                                    String text = frame.toString();
-                                    frame.setLength(0);
-                                    // the kernel took the code: it says busy, in answer to it
-                                    if (text.contains(msgId) && text.contains("\"busy\"")) {
-                                        running.complete(null);
-                                    }
-                                }
-                                socket.request(1);
-                                return null;
-                            }
-                        }).get(10, TimeUnit.SECONDS);
+        WebSocket ws = socket("api/kernels/" + kernelId + "/channels", text -> {
+            // the kernel took the code: it says busy, in answer to it
+            if (text.contains(msgId) && text.contains("\"busy\"")) {
+                running.complete(null);
+            }
+        });
         try {
             // the server watches each kernel's status messages on a subscription of its own, which misses what the
             // kernel says before it has joined: until the server has seen the kernel idle, it is asked for its
@@ -269,25 +246,11 @@ public final class Jupyter {
      */
     public void askOnControl(String kernelId) throws Exception {
         CompletableFuture<Void> answered = new CompletableFuture<>();
-        WebSocket ws = http.newWebSocketBuilder().header("Authorization", "token " + token)
-                .connectTimeout(Duration.ofSeconds(10))
-                .buildAsync(URI.create(base.replaceFirst("^http", "ws") + "api/kernels/" + kernelId + "/channels"),
-                        new WebSocket.Listener() {
-                            private final StringBuilder frame = new StringBuilder();
-
-                            @Override
-                            public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
-                                frame.append(data);
-                                if (last) {
-                                    if (frame.toString().contains("kernel_info_reply")) {
-                                        answered.complete(null);
-                                    }
-                                    frame.setLength(0);
-                                }
-                                socket.request(1);
-                                return null;
-                            }
-                        }).get(10, TimeUnit.SECONDS);
+        WebSocket ws = socket("api/kernels/" + kernelId + "/channels", text -> {
+            if (text.contains("kernel_info_reply")) {
+                answered.complete(null);
+            }
+        });
         try {
             ws.sendText(message(UUID.randomUUID().toString(), "kernel_info_request", JSON.createObjectNode())
                     .replace("\"channel\":\"shell\"", "\"channel\":\"control\""), true).get(10, TimeUnit.SECONDS);
