@@ -105,14 +105,10 @@ public class GatewayOverhead {
         return Wrk.run(url, java.util.Map.of("Authorization", "token " + token), seconds);
     }
 
-    /** Sequential execute_request round trips on one kernel: send, wait for the reply's idle status. */
-    static List<Double> roundTrips(String base, String token, int n) throws Exception {
-        String kernel = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(base + "api/kernels"))
-                .header("Authorization", "token " + token).POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
-                HttpResponse.BodyHandlers.ofString()).body()).get("id").asText();
-        AtomicReference<CompletableFuture<Void>> waiting = new AtomicReference<>();
-        AtomicReference<String> expect = new AtomicReference<>();
-        WebSocket ws = HTTP.newWebSocketBuilder().header("Authorization", "token " + token)
+    /** A kernel's channels through {@code base} (a notebook's address); {@code onMessage} gets each whole message. */
+    static WebSocket kernelChannels(String base, String token, String kernel,
+                                    java.util.function.Consumer<String> onMessage) throws Exception {
+        return HTTP.newWebSocketBuilder().header("Authorization", "token " + token)
                 .buildAsync(URI.create(base.replaceFirst("^http", "ws") + "api/kernels/" + kernel + "/channels"),
                         new WebSocket.Listener() {
                             final StringBuilder frame = new StringBuilder();
@@ -121,17 +117,28 @@ public class GatewayOverhead {
                             public CompletionStage<?> onText(WebSocket s, CharSequence data, boolean last) {
                                 frame.append(data);
                                 if (last) {
-                                    String text = frame.toString();
+                                    onMessage.accept(frame.toString());
                                     frame.setLength(0);
-                                    String want = expect.get();
-                                    if (want != null && text.contains(want) && text.contains("\"idle\"")) {
-                                        waiting.get().complete(null);
-                                    }
                                 }
                                 s.request(1);
                                 return null;
                             }
                         }).get(10, TimeUnit.SECONDS);
+    }
+
+    /** Sequential execute_request round trips on one kernel: send, wait for the reply's idle status. */
+    static List<Double> roundTrips(String base, String token, int n) throws Exception {
+        String kernel = JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(base + "api/kernels"))
+                .header("Authorization", "token " + token).POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+                HttpResponse.BodyHandlers.ofString()).body()).get("id").asText();
+        AtomicReference<CompletableFuture<Void>> waiting = new AtomicReference<>();
+        AtomicReference<String> expect = new AtomicReference<>();
+        WebSocket ws = kernelChannels(base, token, kernel, text -> {
+            String want = expect.get();
+            if (want != null && text.contains(want) && text.contains("\"idle\"")) {
+                waiting.get().complete(null);
+            }
+        });
         List<Double> ms = new ArrayList<>();
         for (int i = -20; i < n; i++) { // 20 to warm up
             String msgId = UUID.randomUUID().toString();

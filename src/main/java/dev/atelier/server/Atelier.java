@@ -108,13 +108,7 @@ public final class Atelier implements AutoCloseable {
         try { // a dedicated pool's room is read from the runtime where the file does not give one, or refused
             poolList = poolFile.withRuntimeRoom(parts.room());
         } catch (RuntimeException e) {
-            try {
-                parts.closer().close();
-            } catch (Exception closing) {
-                e.addSuppressed(closing);
-            }
-            database.close();
-            throw e;
+            throw closing(e, parts, database);
         }
         this.runtimeParts = parts;
         this.metrics = new Metrics(config.engine().kind());
@@ -140,6 +134,13 @@ public final class Atelier implements AutoCloseable {
         var instances = new InstanceService(instanceStore, reads, catalog,
                 new InstanceService.Limits(pools, workspaces, quotas), images, clock,
                 InstanceService.DEFAULT_NOTEBOOK_QUOTA);
+        try {
+            keepWarm(config, parts, images, catalog);
+        } catch (RuntimeException e) { // an image it names that is not there
+            throw closing(e, parts, database);
+        }
+        instances.startWarmFrom(runtime.capability(dev.atelier.core.port.WarmStarts.class)
+                .orElse(dev.atelier.core.port.WarmStarts.NONE));
         var mounts = new SqlMountStore(database);
         var storage = new StorageService(instances, mounts, runtime, clock);
         var activity = new Activity(clock);
@@ -189,6 +190,43 @@ public final class Atelier implements AutoCloseable {
         if (ssh != null) {
             metrics.ssh(ssh::openSessions);
         }
+    }
+
+    /** {@code e}, once what was opened for a start it refuses is closed again. */
+    private static RuntimeException closing(RuntimeException e, RuntimeParts parts, Database database) {
+        try {
+            parts.closer().close();
+        } catch (Exception closing) {
+            e.addSuppressed(closing);
+        }
+        database.close();
+        return e;
+    }
+
+    /**
+     * Servers started ahead of demand, as many per image as {@code --warm-pool} says, where the runtime keeps them;
+     * each waits under the limits of the smallest flavor without accelerators.
+     */
+    private static void keepWarm(ServerConfig config, RuntimeParts parts, ImageService images, Catalog catalog) {
+        java.util.Map<String, Integer> wanted = config.instances().warmPool();
+        if (wanted.values().stream().allMatch(n -> n == 0)) {
+            return;
+        }
+        if (!(parts.runtime() instanceof dev.atelier.runtime.local.LocalProcessRuntime local)) {
+            log.info("--warm-pool: servers are kept warm on the local runtime only; none are on {}",
+                    config.engine().kind());
+            return;
+        }
+        java.util.Map<dev.atelier.core.model.Image, Integer> targets = new java.util.LinkedHashMap<>();
+        wanted.forEach((id, n) -> targets.put(images.find(id).filter(i -> i.status()
+                == dev.atelier.core.model.ImageStatus.ACTIVE).orElseThrow(() -> new IllegalArgumentException(
+                "--warm-pool names image " + id + ", which is not an active image of this server")), n));
+        var flavor = catalog.flavors().stream().filter(f -> f.gpu() == null && f.ascend() == null && !f.soldOut())
+                .min(java.util.Comparator.comparingLong(dev.atelier.core.model.Flavor::memoryMib))
+                .orElseThrow(() -> new IllegalArgumentException("--warm-pool: no flavor without accelerators"));
+        local.keepWarm(targets, flavor, InstanceService.DEFAULT_EVS_GB,
+                dev.atelier.runtime.host.WarmPool.Settings.DEFAULT);
+        log.info("keeping servers warm: {} (under the limits of flavor {})", wanted, flavor.id());
     }
 
     /** Opens the store, starts the reconciler and the HTTP API; returns once requests are accepted. */

@@ -82,6 +82,12 @@ public final class Main {
                         + "ATELIER_INSTANCE_NETWORK; default ${DEFAULT-VALUE}).")
         String instanceNetwork;
 
+        @Option(names = "--warm-pool", defaultValue = "${env:ATELIER_WARM_POOL:-2}",
+                description = "Notebook servers kept started ahead of demand on the local runtime, so that a new "
+                        + "instance is ready at once: N of the built-in image, IMAGE_ID=N of another, comma separated; "
+                        + "0 keeps none (env ATELIER_WARM_POOL; default ${DEFAULT-VALUE}).")
+        String warmPool;
+
         @Option(names = "--require-isolation", defaultValue = "${env:ATELIER_REQUIRE_ISOLATION:-false}",
                 description = "Refuse to start instances that cannot be sandboxed (env ATELIER_REQUIRE_ISOLATION).")
         boolean requireIsolation;
@@ -192,6 +198,7 @@ public final class Main {
                         .withHttp(new ServerConfig.Http(host, port, publicUrl, notebookDomain, sshPort,
                                 metricsToken, java.time.Duration.ofMillis(slowRequestMs)))
                         .withIsolation(sandbox, requireIsolation, instanceNetwork)
+                        .withWarmPool(ServerConfig.warmPool(warmPool))
                         .withLifecycle(new ServerConfig.Lifecycle(ServerConfig.DEFAULT_HEALTH_INTERVAL,
                                 ServerConfig.DEFAULT_RECONCILER_WORKERS, Duration.ofDays(eventRetentionDays)))
                         .withEngine(new ServerConfig.Engine(runtime, dockerHost, registry,

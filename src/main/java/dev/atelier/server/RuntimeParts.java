@@ -11,6 +11,7 @@ import dev.atelier.runtime.docker.DockerImages;
 import dev.atelier.runtime.docker.DockerRuntime;
 import dev.atelier.runtime.host.HostRoom;
 import dev.atelier.runtime.host.InstallationId;
+import dev.atelier.runtime.host.WarmPool;
 import dev.atelier.runtime.kubernetes.ClusterImages;
 import dev.atelier.runtime.kubernetes.KubernetesCluster;
 import dev.atelier.runtime.kubernetes.KubernetesRuntime;
@@ -59,8 +60,12 @@ record RuntimeParts(InstanceRuntime runtime, ImageBuilder images, String builtIn
         var runtime = new LocalProcessRuntime(config.dataDir(), config.objectStoreDir(),
                 config.instances().stopGrace(), config.instances().sandbox(), config.instances().requireIsolation(),
                 config.instances().network());
+        // servers kept warm hold memory the public pool's instances cannot have
+        long warm = config.instances().warmPool().values().stream().mapToLong(Integer::longValue).sum();
+        Room host = HostRoom.measureLess(warm * WarmPool.MEMORY_MIB);
         return new RuntimeParts(runtime, new LocalImages(config.dataDir(), runtime), config.instances().jupyterCommand(),
-                RuntimeParts::hostOffers, hostRoom(), runtime::capabilities, runtime);
+                RuntimeParts::hostOffers, pool -> pool.id().equals(Pool.DEFAULT_ID) ? host : null,
+                runtime::capabilities, runtime);
     }
 
     private static RuntimeParts kubernetes(ServerConfig config, ServerConfig.Cluster c) {

@@ -188,10 +188,11 @@ public record ServerConfig(Path dataDir, String databaseUrl, Http http, Instance
     /**
      * How instances run: the built-in image's {@code jupyter-server}, whether each is sandboxed (and whether the
      * server refuses to start where it cannot be), how sandboxed instances reach the network ({@code outbound},
-     * {@code none} or {@code host}), how long a start may take and how long a stop waits before killing.
+     * {@code none} or {@code host}), how long a start may take and how long a stop waits before killing; and how many
+     * servers are kept started ahead of demand, by image id ({@link #warmPool(String)}).
      */
     public record Instances(String jupyterCommand, boolean sandbox, boolean requireIsolation, String network,
-                            Duration startTimeout, Duration stopGrace) {
+                            Duration startTimeout, Duration stopGrace, java.util.Map<String, Integer> warmPool) {
         private static final Set<String> NETWORKS = Set.of("outbound", "none", "host");
 
         public Instances {
@@ -203,7 +204,51 @@ public record ServerConfig(Path dataDir, String databaseUrl, Http http, Instance
             }
             positive(startTimeout, "the start timeout");
             positive(stopGrace, "the stop grace period");
+            warmPool = warmPool == null ? java.util.Map.of() : java.util.Map.copyOf(warmPool);
         }
+
+        /** No servers kept warm. */
+        public Instances(String jupyterCommand, boolean sandbox, boolean requireIsolation, String network,
+                         Duration startTimeout, Duration stopGrace) {
+            this(jupyterCommand, sandbox, requireIsolation, network, startTimeout, stopGrace, java.util.Map.of());
+        }
+
+        public Instances withWarmPool(java.util.Map<String, Integer> value) {
+            return new Instances(jupyterCommand, sandbox, requireIsolation, network, startTimeout, stopGrace, value);
+        }
+    }
+
+    /** The most servers kept warm per image. */
+    public static final int MAX_WARM_SERVERS = 64;
+
+    /**
+     * {@code --warm-pool}: {@code N} servers of the built-in image, and {@code IMAGE_ID=N} of another image, comma
+     * separated (for example {@code 2,0d3c…=1}); 0 keeps none.
+     */
+    public static java.util.Map<String, Integer> warmPool(String spec) {
+        java.util.Map<String, Integer> pool = new java.util.LinkedHashMap<>();
+        if (spec == null || spec.isBlank()) {
+            return pool;
+        }
+        for (String part : spec.split(",")) {
+            String p = part.trim();
+            int eq = p.indexOf('=');
+            String image = eq < 0 ? dev.atelier.core.service.Catalog.DEBIAN_JUPYTER_IMAGE_ID : p.substring(0, eq).trim();
+            String count = eq < 0 ? p : p.substring(eq + 1).trim();
+            int n;
+            try {
+                n = Integer.parseInt(count);
+            } catch (NumberFormatException e) {
+                n = -1;
+            }
+            if (n < 0 || n > MAX_WARM_SERVERS || image.isEmpty() || pool.containsKey(image)) {
+                throw new IllegalArgumentException("--warm-pool takes N (servers of the built-in image) and "
+                        + "IMAGE_ID=N, comma separated, each image once, N from 0 to " + MAX_WARM_SERVERS + "; not "
+                        + spec);
+            }
+            pool.put(image, n);
+        }
+        return pool;
     }
 
     /** How long instances' events are kept unless told otherwise. */
@@ -257,7 +302,12 @@ public record ServerConfig(Path dataDir, String databaseUrl, Http http, Instance
     /** Instances sandboxed or not (or required to be), on a network mode; the rest of {@link Instances} as it is. */
     public ServerConfig withIsolation(boolean sandbox, boolean require, String network) {
         return withInstances(new Instances(instances.jupyterCommand(), sandbox, require, network,
-                instances.startTimeout(), instances.stopGrace()));
+                instances.startTimeout(), instances.stopGrace(), instances.warmPool()));
+    }
+
+    /** Servers kept warm per image id ({@link #warmPool(String)}); the rest of {@link Instances} as it is. */
+    public ServerConfig withWarmPool(java.util.Map<String, Integer> value) {
+        return withInstances(instances.withWarmPool(value));
     }
 
     public ServerConfig withLifecycle(Lifecycle value) {

@@ -37,6 +37,17 @@ class BenchSmokeTest {
     }
 
     @Test
+    void theWarmStartBenchmarkRunsAndReportsEveryFigure() throws Exception {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "it runs sandboxed instances");
+        List<String> lines = run(dir, "WarmStart.java", "1", "1");
+        assertThat(lines).anyMatch(l -> l.startsWith("create_to_running_warm_ratio_to_bare="))
+                .anyMatch(l -> l.startsWith("create_to_running_cold_ratio_to_bare="))
+                .anyMatch(l -> l.startsWith("first_cell_warm_p50_ms=")).anyMatch(l -> l.startsWith("first_page_cold_p50_ms="))
+                .anyMatch(l -> l.startsWith("stopped_start_to_running_p50_ms="))
+                .anyMatch(l -> l.startsWith("warm_concurrent_ratio=")).anyMatch(l -> l.startsWith("waiting_server_rss_mib="));
+    }
+
+    @Test
     void theListBenchmarkRunsAndReportsEveryFigure() throws Exception {
         List<String> lines = run(dir, "ListScale.java", "300", "sqlite", "20");
         assertThat(lines).anyMatch(l -> l.startsWith("at300_show_p99_ms=")).anyMatch(l -> l.startsWith("at300_show_rps="))

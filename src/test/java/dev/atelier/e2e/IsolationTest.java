@@ -422,6 +422,29 @@ class SandboxTest extends IsolationTest {
 }
 
 /** Docker containers: uid 1000 without capabilities, the flavor's limits, a bridge network each. */
+/**
+ * The same suite on instances that took servers started ahead of demand: a warm server must hold its flavor's
+ * limits and keep its user apart exactly as a server started for the instance does.
+ */
+class WarmSandboxTest extends SandboxTest {
+    private java.util.Set<String> warmIds;
+
+    @Override
+    TestServer startServer(Path dataDir) {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/bwrap")),
+                "bubblewrap is not installed (bin/atelier installs it)");
+        TestServer warm = TestServer.sandboxedWithWarmPool(dataDir, 2);
+        WarmStartTest.awaitWarm(warm, 2);
+        warmIds = WarmStartTest.homes(dataDir);
+        return warm;
+    }
+
+    @Test
+    void theInstancesUnderTestTookServersStartedBeforeTheyWereCreated() {
+        assertThat(warmIds).contains(tiny, roomy);
+    }
+}
+
 class ContainerIsolationTest extends IsolationTest {
     @Override
     TestServer startServer(Path dataDir) {

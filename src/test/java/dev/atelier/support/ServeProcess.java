@@ -38,6 +38,9 @@ public record ServeProcess(Process process, String url, List<String> output) {
         if (!args.contains("--ssh-port")) {
             all.addAll(List.of("--ssh-port", "0")); // several servers at once: never the default port
         }
+        if (!args.contains("--warm-pool")) {
+            all.addAll(List.of("--warm-pool", "0")); // servers kept warm only where a test is about them
+        }
         Process p = java(workingDir, env, true, all);
         List<String> lines = Collections.synchronizedList(new ArrayList<>());
         Thread.ofVirtual().start(() -> {

@@ -37,6 +37,7 @@ public final class TestServer implements AutoCloseable {
     private int signInLimitPerAddress = dev.atelier.core.auth.SignInLimiter.DEFAULT_PER_ADDRESS;
     private String instanceNetwork = ServerConfig.DEFAULT_INSTANCE_NETWORK;
     private ServerConfig.Engine engine = ServerConfig.Engine.LOCAL;
+    private int warmServers;
 
     private TestServer(Path dataDir, String databaseUrl, String runnable, boolean sandbox) {
         this.dataDir = dataDir;
@@ -62,6 +63,19 @@ public final class TestServer implements AutoCloseable {
         TestServer s = new TestServer(dataDir, null, ServerConfig.DEFAULT_JUPYTER, true);
         s.instanceNetwork = instanceNetwork;
         return s.start();
+    }
+
+    /** A sandboxing server that keeps {@code warm} servers of the built-in image started ahead of demand. */
+    public static TestServer sandboxedWithWarmPool(Path dataDir, int warm) {
+        TestServer s = new TestServer(dataDir, null, ServerConfig.DEFAULT_JUPYTER, true);
+        s.warmServers = warm;
+        return s.start();
+    }
+
+    /** How many servers the next {@link #start} keeps warm. */
+    public TestServer warmServers(int warm) {
+        this.warmServers = warm;
+        return this;
     }
 
     public static TestServer sqlite(Path dataDir) {
@@ -185,7 +199,8 @@ public final class TestServer implements AutoCloseable {
         atelier = Atelier.start(new ServerConfig(dataDir, databaseUrl,
                 new ServerConfig.Http("127.0.0.1", 0, publicUrl, notebookDomain, 0, METRICS_TOKEN),
                 new ServerConfig.Instances(runnable, sandbox, requireIsolation, instanceNetwork,
-                        Duration.ofSeconds(30), Duration.ofSeconds(5)),
+                        Duration.ofSeconds(30), Duration.ofSeconds(5),
+                        java.util.Map.of(TestServer.IMAGE_ID, warmServers)),
                 new ServerConfig.Lifecycle(Duration.ofMillis(500), 4),
                 new ServerConfig.SignIn(signInLimitPerAccountAndAddress, signInLimitPerAddress), engine), clock);
         return this;

@@ -42,7 +42,7 @@ final class GatewaySockets {
      */
     void open(Context ctx, Instance inst, String upstream) {
         GatewayRelay relay = new GatewayRelay(inst.id(), ctx.path(), traffic, activity);
-        WebSocket.Builder b = client.newWebSocketBuilder().header("Authorization", "token " + inst.token())
+        WebSocket.Builder b = client.newWebSocketBuilder().header("Authorization", "token " + inst.serverToken())
                 .connectTimeout(Duration.ofSeconds(10));
         String protocol = ctx.header("Sec-WebSocket-Protocol");
         if (protocol != null && !protocol.isBlank()) {

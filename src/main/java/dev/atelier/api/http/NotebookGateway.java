@@ -307,7 +307,7 @@ public final class NotebookGateway implements RouteModule, AutoCloseable {
         URI target = URI.create(base + rawRest(ctx, inst) + (query == null ? "" : "?" + query));
         String method = ctx.method().name();
         try {
-            http.forward(ctx, target, inst.token(), upstreamCookies(ctx, inst), ctx.attribute(BODY_READ) != null,
+            http.forward(ctx, target, inst.serverToken(), upstreamCookies(ctx, inst), ctx.attribute(BODY_READ) != null,
                     failure -> {
                         log.warn("gateway: instance {} did not answer {} {}: {}", inst.id(), method, ctx.path(),
                                 failure.toString());

@@ -10,6 +10,8 @@ import java.util.Map;
  * {@code version} increases with every write; writes compare it.
  */
 public record Instance(Metadata metadata, Spec spec, Observed observed) {
+    /** The runtime state's key for a server credential that is not the instance token: see {@link #serverToken}. */
+    public static final String SERVER_TOKEN = "server_token";
 
     /**
      * Who and what the instance is; {@code updateAt} and {@code version} change with every write. {@code poolId}:
@@ -148,6 +150,15 @@ public record Instance(Metadata metadata, Spec spec, Observed observed) {
 
     public String token() {
         return observed.token();
+    }
+
+    /**
+     * The credential the notebook server itself accepts: the instance token, unless the runtime started the server
+     * with one of its own (a server started ahead of demand), which it names in its state under
+     * {@link #SERVER_TOKEN}. Only Atelier's gateway and health checks use it; users never see it.
+     */
+    public String serverToken() {
+        return observed.runtimeState().getOrDefault(SERVER_TOKEN, observed.token());
     }
 
     public String url() {

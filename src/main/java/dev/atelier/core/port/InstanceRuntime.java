@@ -26,7 +26,7 @@ public interface InstanceRuntime {
      */
     Launch launch(LaunchSpec spec, ProgressListener progress);
 
-    /** Looks at a launched server; {@code token} is the instance token it was launched with. */
+    /** Looks at a launched server; {@code token} is the credential it accepts ({@link dev.atelier.core.model.Instance#serverToken}). */
     Health poll(String instanceId, String token, Map<String, String> state);
 
     /** Stops the server gracefully (then forcibly), with everything it started. No-op when already gone. */

@@ -7,6 +7,7 @@ import dev.atelier.core.model.Cause;
 import dev.atelier.core.model.DesiredState;
 import dev.atelier.core.model.Feature;
 import dev.atelier.core.model.Flavor;
+import dev.atelier.core.model.Image;
 import dev.atelier.core.model.Instance;
 import dev.atelier.core.model.InstanceStatus;
 import dev.atelier.core.model.Lease;
@@ -36,7 +37,8 @@ public final class InstanceService {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,128}");
     private static final Pattern FORBIDDEN_IN_DESCRIPTION = Pattern.compile("[&<>\"'/]");
     private static final int MIN_EVS_GB = 5;
-    private static final int DEFAULT_EVS_GB = 5;
+    /** The volume a create gets where it names no capacity. */
+    public static final int DEFAULT_EVS_GB = 5;
     private static final int MAX_EVS_GB = 4096;
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -57,6 +59,7 @@ public final class InstanceService {
     private final Clock clock;
     private final int notebookQuota;
     private volatile java.util.function.Consumer<String> onChange = id -> { };
+    private volatile dev.atelier.core.port.WarmStarts warm = dev.atelier.core.port.WarmStarts.NONE;
 
     /**
      * {@code reads}: what shows and authorization checks read instances from (it may answer from memory); every
@@ -79,6 +82,11 @@ public final class InstanceService {
         this.notebookQuota = notebookQuota;
     }
 
+    /** New instances take a server the runtime started ahead of demand, where it has one that fits. */
+    public void startWarmFrom(dev.atelier.core.port.WarmStarts servers) {
+        this.warm = servers;
+    }
+
     /** Called with an instance id whenever the desired state of that instance changed. */
     public void onChange(java.util.function.Consumer<String> listener) {
         this.onChange = listener;
@@ -94,7 +102,8 @@ public final class InstanceService {
             throw new AtelierException(ErrorCode.FLAVOR_FEATURE_MISMATCH,
                     "flavor " + flavor.id() + " is for feature " + flavor.feature() + ", not " + feature);
         }
-        String imageId = image(projectId, required(req.imageId(), "image_id"));
+        Image image = image(projectId, required(req.imageId(), "image_id"));
+        String imageId = image.id();
         String workspaceId = WorkspaceId.check(req.workspaceId(), ErrorCode.INVALID_VALUE);
         long workspaceLimit = workspaces.notebookLimit(projectId, workspaceId);
         String poolId = pools.forCreate(projectId, req.poolId(), flavor);
@@ -104,15 +113,25 @@ public final class InstanceService {
         Lease lease = lease(req.durationMs(), req.leaseType(), clock.millis());
         int limit = quotaLimit(feature);
         long now = clock.millis();
-        Instance instance = new Instance(new Instance.Metadata(UUID.randomUUID().toString(), projectId,
+        // a server started ahead of demand is started for an id, which its address is built on
+        java.util.Optional<String> warmId = warm.claim(image, flavor, volume);
+        Instance instance = new Instance(new Instance.Metadata(warmId.orElseGet(() -> UUID.randomUUID().toString()), projectId,
                 caller.userId(), workspaceId, feature, now, now, 1, poolId),
                 new Instance.Spec(name, description, flavor.id(), imageId, volume, lease, DesiredState.RUNNING,
                         caller.requestId()),
                 Instance.Observed.creating(newToken()));
         // the quota and the name are checked in the insert's own transaction: two creates at once cannot both pass
-        switch (store.insert(instance, new InstanceStore.Admission(limit, req.uniqueName(), workspaceLimit),
-                req.ssh(), History.created(instance, Cause.person(caller.userId(), caller.userName(),
-                        instance.ownerId(), caller.requestId())))) {
+        InstanceStore.Admitted admitted = null;
+        try {
+            admitted = store.insert(instance, new InstanceStore.Admission(limit, req.uniqueName(), workspaceLimit),
+                    req.ssh(), History.created(instance, Cause.person(caller.userId(), caller.userName(),
+                            instance.ownerId(), caller.requestId())));
+        } finally {
+            if (admitted != InstanceStore.Admitted.INSERTED) {
+                warmId.ifPresent(warm::unclaim); // no instance took it: another may
+            }
+        }
+        switch (admitted) {
             case QUOTA_EXCEEDED -> throw quotaExceeded(feature, limit,
                     store.countOwned(projectId, caller.userId(), feature));
             case NAME_TAKEN -> throw new AtelierException(ErrorCode.NAME_TAKEN, "an instance named " + name
@@ -317,7 +336,7 @@ public final class InstanceService {
         String name = req.name() == null ? null : checkName(req.name());
         String description = req.description() == null ? null : checkDescription(req.description());
         Flavor newFlavor = req.flavorId() == null ? null : flavor(projectId, req.flavorId());
-        String newImage = req.imageId() == null ? null : image(projectId, req.imageId());
+        String newImage = req.imageId() == null ? null : image(projectId, req.imageId()).id();
         if (req.autoStopMs() != null) {
             lease(req.autoStopMs(), LeaseType.TIMING.name(), 0);
         }
@@ -434,7 +453,7 @@ public final class InstanceService {
         return f;
     }
 
-    private String image(String projectId, String imageId) {
+    private Image image(String projectId, String imageId) {
         var image = images.find(imageId).filter(i -> i.visibleTo(projectId)).orElseThrow(() -> new AtelierException(
                 ErrorCode.IMAGE_NOT_FOUND, "image_id " + imageId + " does not name an image: see GET /v1/"
                 + projectId + "/images"));
@@ -443,7 +462,7 @@ public final class InstanceService {
                     + (image.statusMessage() == null ? "" : ": " + image.statusMessage()) + "; only ACTIVE images "
                     + "can be used");
         }
-        return image.id();
+        return image;
     }
 
     private static String checkName(String name) {

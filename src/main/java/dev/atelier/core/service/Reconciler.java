@@ -336,7 +336,7 @@ public final class Reconciler {
             write(inst, inst.withRuntime(Map.of(), inst.url()));
             return Optional.of(Duration.ZERO);
         }
-        Health health = runtime.poll(inst.id(), inst.token(), inst.runtimeState());
+        Health health = runtime.poll(inst.id(), inst.serverToken(), inst.runtimeState());
         switch (health.phase()) {
             case READY -> {
                 Instance at = health.url() == null || health.url().equals(inst.url()) ? inst

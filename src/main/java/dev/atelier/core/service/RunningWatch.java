@@ -94,7 +94,7 @@ final class RunningWatch {
     /** One look; returns when to look again. */
     Optional<Duration> look(Instance inst) {
         seating.keep(inst);
-        Health health = runtime.poll(inst.id(), inst.token(), inst.runtimeState());
+        Health health = runtime.poll(inst.id(), inst.serverToken(), inst.runtimeState());
         if (health.phase() == InstanceRuntime.Phase.UNREACHABLE) {
             // nothing is known, so nothing is concluded: the reason is shown until the engine answers again
             silentSince.remove(inst.id());

@@ -21,9 +21,15 @@ public final class HostRoom {
     }
 
     public static Room measure() {
+        return measureLess(0);
+    }
+
+    /** The host's room less {@code heldMib} of memory that something else holds (servers kept warm). */
+    public static Room measureLess(long heldMib) {
         long totalMib = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                 .getTotalMemorySize() / MIB;
-        return of(Runtime.getRuntime().availableProcessors(), totalMib, devices("nvidia") + devices("davinci"));
+        Room room = of(Runtime.getRuntime().availableProcessors(), totalMib, devices("nvidia") + devices("davinci"));
+        return new Room(room.instances(), room.vcpus(), Math.max(0, room.memoryMib() - heldMib), room.accelerators());
     }
 
     /** The room of a host of {@code cpus} CPUs, {@code memoryMib} of memory and {@code accelerators} devices. */

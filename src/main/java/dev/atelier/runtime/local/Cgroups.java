@@ -67,10 +67,19 @@ final class Cgroups {
             return groups;
         }
         Path memory = Files.createDirectories(ROOT.resolve("memory/atelier").resolve(instanceId));
-        Files.writeString(memory.resolve("memory.limit_in_bytes"), Long.toString(memoryBytes));
         Path memsw = memory.resolve("memory.memsw.limit_in_bytes");
         if (Files.exists(memsw)) {
-            Files.writeString(memsw, Long.toString(memoryBytes)); // no swapping past the limit
+            // no swapping past the limit; memory with swap may never be below memory alone, so a group's limits
+            // are raised with swap first and lowered with memory first
+            try {
+                Files.writeString(memsw, Long.toString(memoryBytes));
+            } catch (IOException lowering) {
+                // below the group's memory limit: written again once that is lowered
+            }
+            Files.writeString(memory.resolve("memory.limit_in_bytes"), Long.toString(memoryBytes));
+            Files.writeString(memsw, Long.toString(memoryBytes));
+        } else {
+            Files.writeString(memory.resolve("memory.limit_in_bytes"), Long.toString(memoryBytes));
         }
         Path cpu = Files.createDirectories(ROOT.resolve("cpu/atelier").resolve(instanceId));
         Files.writeString(cpu.resolve("cpu.cfs_period_us"), Long.toString(CPU_PERIOD_US));
@@ -81,6 +90,23 @@ final class Cgroups {
         groups.add(cpu);
         groups.add(pids);
         return groups;
+    }
+
+    /**
+     * Gives the instance's processes the smallest share of the CPU when others want it ({@code lowest}), or the
+     * usual share; its limit stays as it is.
+     */
+    void lowestPriority(String instanceId, boolean lowest) {
+        try {
+            if (version == Version.V2) {
+                Files.writeString(ROOT.resolve("atelier").resolve(instanceId).resolve("cpu.weight"), lowest ? "1" : "100");
+            } else {
+                Files.writeString(ROOT.resolve("cpu/atelier").resolve(instanceId).resolve("cpu.shares"),
+                        lowest ? "2" : "1024");
+            }
+        } catch (IOException e) {
+            // a host without CPU weights: the server competes as an equal
+        }
     }
 
     /** The instance's existing groups, for another process to join. */

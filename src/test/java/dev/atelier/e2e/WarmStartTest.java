@@ -1,0 +1,256 @@
+package dev.atelier.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.atelier.support.Jupyter;
+import dev.atelier.support.Processes;
+import dev.atelier.support.ServeProcess;
+import dev.atelier.support.SignedClient;
+import dev.atelier.support.TestServer;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Servers started ahead of demand (--warm-pool) on the local runtime: a create takes one, which becomes that
+ * instance alone, under its flavor's limits, reached with the instance's token while the server's own credential
+ * stays inside; a refused create gives its server back; after a kill, a restart removes what the pool had
+ * started and adopts none of it. (What one warm instance can see of another is {@code WarmSandboxTest}'s.)
+ */
+class WarmStartTest {
+    private static final Pattern PORT = Pattern.compile("--port=(\\d+)");
+
+    @TempDir
+    Path dataDir;
+
+    @BeforeEach
+    void sandboxes() {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+                "sandboxed instances with limits need the server to run as root");
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/bwrap")), "bubblewrap is not installed");
+    }
+
+    /** Waits until the server's pool has {@code ready} servers waiting. */
+    static void awaitWarm(TestServer server, int ready) {
+        awaitWarm(server.url(), ready);
+    }
+
+    static void awaitWarm(String serverUrl, int ready) {
+        HttpClient http = HttpClient.newHttpClient();
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            String body = http.send(HttpRequest.newBuilder(URI.create(serverUrl + "/health/ready")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(body).path("capabilities")
+                    .path("warm_pool").path("ready").asInt() == ready;
+        });
+    }
+
+    /** The ids that have a home under the data dir: instances and servers of the pool. */
+    static Set<String> homes(Path dataDir) {
+        Set<String> ids = new TreeSet<>();
+        try (var homes = Files.list(dataDir.resolve("instances"))) {
+            homes.map(p -> p.getFileName().toString()).filter(n -> n.matches("[0-9a-f-]{36}")).forEach(ids::add);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return ids;
+    }
+
+    /** The jupyter-server processes serving the id (not the sandbox's processes that started them). */
+    private static java.util.List<ProcessHandle> serversOf(String id) {
+        return Processes.matching("--ServerApp.base_url=/notebook/" + id + "/").stream()
+                .filter(p -> comm(p.pid()).startsWith("jupyter-serv")).toList();
+    }
+
+    private static long servers(String id) {
+        return serversOf(id).size();
+    }
+
+    private static ProcessHandle serverOf(String id) {
+        return serversOf(id).stream().findFirst().orElseThrow();
+    }
+
+    private static String comm(long pid) {
+        try {
+            return Files.readString(Path.of("/proc", Long.toString(pid), "comm")).trim();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static String create(SignedClient api, String name) {
+        return api.post("/v1/{project_id}/notebooks", TestServer.createBody(name)).json().get("id").asText();
+    }
+
+    @Test
+    void aCreateTakesAWarmServerWhichAnswersTheInstanceTokenOnlyThroughTheGateway() throws Exception {
+        try (TestServer server = TestServer.sandboxedWithWarmPool(dataDir, 1)) {
+            SignedClient api = server.client();
+            awaitWarm(server, 1);
+            Set<String> warm = homes(dataDir);
+            ProcessHandle waiting = serverOf(warm.iterator().next());
+            long createdAt = System.currentTimeMillis();
+
+            String id = create(api, "warm");
+            assertThat(warm).containsExactly(id);
+            assertThat(serverOf(id).pid()).as("the server that waited, not a new one").isEqualTo(waiting.pid());
+            assertThat(waiting.info().startInstant().orElseThrow().toEpochMilli()).isLessThan(createdAt);
+            JsonNode nb = StartStopLeaseTest.awaitStatus(api, id, "RUNNING");
+
+            // through the gateway, with the token the API gives the user, into the instance's own volume
+            Jupyter jupyter = new Jupyter(nb.get("url").asText(), nb.get("token").asText());
+            assertThat(jupyter.execute("import os; open('/home/ma-user/work/note.txt', 'w').write('mine'); "
+                    + "print(os.getcwd())")).contains("/home/ma-user/work");
+            assertThat(Files.readString(dataDir.resolve("instances").resolve(id).resolve("work/note.txt")))
+                    .isEqualTo("mine");
+
+            // the server itself takes only its own credential, which nobody outside was given
+            Matcher port = PORT.matcher(Processes.commandLine(waiting.pid()));
+            assertThat(port.find()).isTrue();
+            HttpResponse<String> direct = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+                    "http://127.0.0.1:" + port.group(1) + "/notebook/" + id + "/api/status?token="
+                            + nb.get("token").asText())).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(direct.statusCode()).isEqualTo(403);
+
+            // the flavor's limits and a fair share of the CPU, no longer the pool's
+            Path v2 = Path.of("/sys/fs/cgroup/atelier", id);
+            if (Files.exists(v2.resolve("cpu.weight"))) {
+                assertThat(Files.readString(v2.resolve("memory.max")).trim()).isEqualTo(Long.toString(8L << 30));
+                assertThat(Files.readString(v2.resolve("cpu.weight")).trim()).isEqualTo("100");
+                assertThat(Files.readString(v2.resolve("cpu.max")).trim()).isEqualTo("200000 100000");
+            } else {
+                Path memory = Path.of("/sys/fs/cgroup/memory/atelier", id);
+                Path cpu = Path.of("/sys/fs/cgroup/cpu/atelier", id);
+                assertThat(Files.readString(memory.resolve("memory.limit_in_bytes")).trim())
+                        .isEqualTo(Long.toString(8L << 30));
+                assertThat(Files.readString(cpu.resolve("cpu.shares")).trim()).isEqualTo("1024");
+                assertThat(Files.readString(cpu.resolve("cpu.cfs_quota_us")).trim()).isEqualTo("200000");
+            }
+
+            // the pool starts another, which is not the instance's
+            awaitWarm(server, 1);
+            assertThat(homes(dataDir)).hasSize(2).contains(id);
+        }
+    }
+
+    @Test
+    void aRefusedCreateGivesItsWarmServerBackForTheNextCreate() {
+        try (TestServer server = TestServer.sandboxedWithWarmPool(dataDir, 1)) {
+            SignedClient api = server.client();
+            String legacy = CrossApiTest.LEGACY_CREATE.replace("legacy-one", "taken");
+            awaitWarm(server, 1);
+            Set<String> before = homes(dataDir);
+            assertThat(api.post("/v1/{project_id}/demanager/instances", legacy).status()).isEqualTo(200);
+            awaitWarm(server, 1);
+            Set<String> waiting = homes(dataDir);
+            waiting.removeAll(before); // the server the first create took
+
+            // a legacy name is unique: the insert refuses this one after a server was claimed for it
+            assertThat(api.post("/v1/{project_id}/demanager/instances", legacy).errorCode()).isEqualTo("ModelArts.6301");
+            String next = create(api, "next");
+            assertThat(waiting).containsExactly(next);
+            StartStopLeaseTest.awaitStatus(api, next, "RUNNING");
+        }
+    }
+
+    @Test
+    void aQueuedInstanceDeletedBeforeItsTurnTakesItsWarmServerWithIt() throws Exception {
+        Files.createDirectories(dataDir);
+        Files.writeString(dataDir.resolve("pools.json"), "{\"pools\": [{\"id\": \"pool-managed\", "
+                + "\"room\": {\"instances\": 1}}]}");
+        try (TestServer server = TestServer.sandboxedWithWarmPool(dataDir, 1)) {
+            SignedClient api = server.client();
+            awaitWarm(server, 1);
+            String running = create(api, "first");
+            StartStopLeaseTest.awaitStatus(api, running, "RUNNING");
+            awaitWarm(server, 1);
+            String queued = create(api, "second");
+            assertThat(serversOf(queued)).as("it claimed the waiting server").hasSize(1);
+            assertThat(api.get("/v1/{project_id}/notebooks/" + queued).json().get("status").asText())
+                    .isEqualTo("CREATING");
+
+            api.delete("/v1/{project_id}/notebooks/" + queued);
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                assertThat(serversOf(queued)).isEmpty();
+                assertThat(homes(dataDir)).doesNotContain(queued);
+            });
+            assertThat(api.get("/v1/{project_id}/notebooks/" + running).json().get("status").asText())
+                    .isEqualTo("RUNNING");
+        }
+    }
+
+    @Test
+    void aKillAfterAWarmServerWasTakenLosesNothingAndAdoptsNothingOfThePool() throws Exception {
+        // halted once the instance's launch took a warm server, before the record names it
+        ServeProcess crashing = serve(java.util.Map.of(dev.atelier.core.CrashPoints.VARIABLE, "launch.spawned"), 2);
+        ServeProcess after = null;
+        try {
+            SignedClient api = client(crashing);
+            awaitWarm(crashing.url(), 2);
+            Set<String> pooled = homes(dataDir);
+            String id = null;
+            try {
+                id = create(api, "crash");
+            } catch (IllegalStateException cutOff) {
+                // the server may die before its answer is written; the create was recorded all the same
+            }
+            assertThat(crashing.process().waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(crashing.process().exitValue()).isEqualTo(137);
+
+            after = serve(java.util.Map.of(), 0);
+            SignedClient again = client(after);
+            if (id == null) {
+                id = again.get("/v1/{project_id}/notebooks?name=crash").json().get("data").get(0).get("id").asText();
+            }
+            String created = id;
+            assertThat(pooled).as("it took a server of the pool").contains(created);
+            StartStopLeaseTest.awaitStatus(again, created, "RUNNING");
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                assertThat(homes(dataDir)).as("the spare server is removed").containsExactly(created);
+                for (String w : pooled) {
+                    assertThat(servers(w)).as("notebook servers of " + w).isEqualTo(w.equals(created) ? 1 : 0);
+                }
+            });
+            assertThat(again.get("/v1/{project_id}/notebooks").json().get("total").asInt()).isEqualTo(1);
+            assertThat(again.get("/notebook/" + created + "/api/contents").status()).isEqualTo(200);
+            again.delete("/v1/{project_id}/notebooks/" + created);
+            await().atMost(Duration.ofSeconds(30)).until(() -> homes(dataDir).isEmpty());
+        } finally {
+            for (ServeProcess p : java.util.Arrays.asList(crashing, after)) {
+                if (p != null) {
+                    p.process().destroy();
+                    p.process().waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+                }
+            }
+            Processes.matching(dataDir.toString()).forEach(ProcessHandle::destroyForcibly);
+            TestServer.unmountUnder(dataDir);
+        }
+    }
+
+    private ServeProcess serve(java.util.Map<String, String> env, int warm) throws IOException {
+        return ServeProcess.start(dataDir, env, java.util.List.of("--sandbox", "--warm-pool", Integer.toString(warm),
+                "--port", "0", "--data-dir", dataDir.toString()));
+    }
+
+    private SignedClient client(ServeProcess p) throws IOException {
+        JsonNode creds = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                dataDir.resolve("credentials.json").toFile());
+        return new SignedClient(p.url(), creds.get("project_id").asText(), creds.get("access_key").asText(),
+                creds.get("secret_key").asText());
+    }
+}
