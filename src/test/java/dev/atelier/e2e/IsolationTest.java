@@ -111,7 +111,8 @@ abstract class IsolationTest {
         String host = hostAddressSeenFrom(tiny);
         // a listener on one of the host's own outside addresses stands for the world outside
         java.net.InetAddress outside = java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())
-                .stream().filter(i -> !i.getName().equals("lo")).flatMap(i -> java.util.Collections.list(
+                // not another Docker network's bridge: Docker keeps its networks from reaching each other
+                .stream().filter(i -> !i.getName().equals("lo") && !i.getName().matches("(br-|docker|veth).*")).flatMap(i -> java.util.Collections.list(
                         i.getInetAddresses()).stream()).filter(a -> a instanceof java.net.Inet4Address
                         && !a.isLoopbackAddress()).findFirst().orElse(null);
         try (java.net.ServerSocket world = outside == null ? null : new java.net.ServerSocket(0, 50, outside)) {
