@@ -23,19 +23,24 @@ import java.util.concurrent.TimeUnit;
  * server costs: its memory (RSS of all of its processes) and its CPU while idle. Before every measured create the pool
  * is full again: refills are not measured against the start they follow. CPU is read in clock ticks (10 ms).
  * Prints KEY=VALUE lines.
- * Usage: bench/run warm-start [N] [POOL]; the first argument is a scratch directory.
+ * With {@code docker}, instances are containers and a bare start is a bare container of the same image, as in
+ * {@link StartLatency}. Usage: bench/run warm-start [N] [POOL] [docker]; the first argument is a scratch directory.
  */
 public class WarmStart {
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
         int n = args.length > 1 ? Integer.parseInt(args[1]) : 10;
         int pool = args.length > 2 ? Integer.parseInt(args[2]) : 10;
+        // docker: instances are containers, and a bare start is a bare container of the same image
+        StartLatency.DOCKER = args.length > 3 && args[3].equals("docker");
         Files.createDirectories(dir.resolve("data"));
         Files.writeString(dir.resolve("data").resolve("pools.json"),
                 "{\"pools\": [{\"id\": \"pool-managed\", \"room\": {}}]}");
         Atelier atelier = Atelier.start(ServerConfig.defaults(dir.resolve("data"), "127.0.0.1", 0, null)
                 .withIsolation(true, false, ServerConfig.DEFAULT_INSTANCE_NETWORK)
-                .withWarmPool(Map.of(dev.atelier.core.service.Catalog.DEBIAN_JUPYTER_IMAGE_ID, pool)));
+                .withWarmPool(Map.of(dev.atelier.core.service.Catalog.DEBIAN_JUPYTER_IMAGE_ID, pool))
+                .withEngine(new ServerConfig.Engine(StartLatency.DOCKER ? "docker" : "local", null, null, null, null)));
+        System.out.println("runtime=" + (StartLatency.DOCKER ? "docker" : "local"));
         try {
             var creds = StartLatency.JSON.readTree(dir.resolve("data/credentials.json").toFile());
             StartLatency.Client api = new StartLatency.Client(atelier.apiUrl(), creds.get("project_id").asText(),
@@ -207,7 +212,7 @@ public class WarmStart {
      */
     static void waitingCost(Path dataDir) throws Exception {
         List<String> ids;
-        try (var homes = Files.list(dataDir.resolve("instances"))) {
+        try (var homes = Files.list(dataDir.resolve(StartLatency.DOCKER ? "containers" : "instances"))) {
             ids = homes.map(p -> p.getFileName().toString()).filter(s -> s.matches("[0-9a-f-]{36}")).toList();
         }
         Map<String, List<Long>> pids = new java.util.HashMap<>();

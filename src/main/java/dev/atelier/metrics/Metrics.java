@@ -137,6 +137,27 @@ public final class Metrics implements Telemetry, AutoCloseable {
         return this;
     }
 
+    /**
+     * Servers kept warm: waiting and starting now; creates that fit the pool and took one, or found none waiting
+     * (a pool too small for the demand).
+     */
+    public Metrics warmServers(java.util.function.LongSupplier waiting, java.util.function.LongSupplier starting,
+                               java.util.function.LongSupplier hits, java.util.function.LongSupplier misses) {
+        held.add(hits);
+        held.add(misses);
+        Gauge.builder("atelier.warm.servers", waiting::getAsLong).tag("state", "waiting")
+                .description("Notebook servers started ahead of demand").register(registry);
+        Gauge.builder("atelier.warm.servers", starting::getAsLong).tag("state", "starting")
+                .description("Notebook servers started ahead of demand").register(registry);
+        FunctionCounter.builder("atelier.warm.claims", hits, java.util.function.LongSupplier::getAsLong)
+                .tag("result", "taken").description("Creates that fit the warm pool, by whether a server was waiting")
+                .register(registry);
+        FunctionCounter.builder("atelier.warm.claims", misses, java.util.function.LongSupplier::getAsLong)
+                .tag("result", "none_waiting")
+                .description("Creates that fit the warm pool, by whether a server was waiting").register(registry);
+        return this;
+    }
+
     /** The SSH gateway's open sessions. */
     public Metrics ssh(IntSupplier openSessions) {
         Gauge.builder("atelier.ssh.sessions.open", openSessions::getAsInt)

@@ -135,7 +135,8 @@ public final class Atelier implements AutoCloseable {
                 new InstanceService.Limits(pools, workspaces, quotas), images, clock,
                 InstanceService.DEFAULT_NOTEBOOK_QUOTA);
         try {
-            keepWarm(config, parts, images, catalog);
+            keepWarm(config, parts, images, catalog).ifPresent(pool -> metrics.warmServers(() -> pool.count(true),
+                    () -> pool.count(false) - pool.count(true), () -> pool.claims(true), () -> pool.claims(false)));
         } catch (RuntimeException e) { // an image it names that is not there
             throw closing(e, parts, database);
         }
@@ -207,15 +208,16 @@ public final class Atelier implements AutoCloseable {
      * Servers started ahead of demand, as many per image as {@code --warm-pool} says, where the runtime keeps them;
      * each waits under the limits of the smallest flavor without accelerators.
      */
-    private static void keepWarm(ServerConfig config, RuntimeParts parts, ImageService images, Catalog catalog) {
+    private static java.util.Optional<dev.atelier.runtime.host.WarmPool> keepWarm(ServerConfig config,
+            RuntimeParts parts, ImageService images, Catalog catalog) {
         java.util.Map<String, Integer> wanted = config.instances().warmPool();
         if (wanted.values().stream().allMatch(n -> n == 0)) {
-            return;
+            return java.util.Optional.empty();
         }
-        if (!(parts.runtime() instanceof dev.atelier.runtime.local.LocalProcessRuntime local)) {
-            log.info("--warm-pool: servers are kept warm on the local runtime only; none are on {}",
+        if (!(parts.runtime() instanceof dev.atelier.runtime.host.WarmRuntime warm)) {
+            log.info("--warm-pool: servers are kept warm on the local and Docker runtimes; none are on {}",
                     config.engine().kind());
-            return;
+            return java.util.Optional.empty();
         }
         java.util.Map<dev.atelier.core.model.Image, Integer> targets = new java.util.LinkedHashMap<>();
         wanted.forEach((id, n) -> targets.put(images.find(id).filter(i -> i.status()
@@ -224,9 +226,9 @@ public final class Atelier implements AutoCloseable {
         var flavor = catalog.flavors().stream().filter(f -> f.gpu() == null && f.ascend() == null && !f.soldOut())
                 .min(java.util.Comparator.comparingLong(dev.atelier.core.model.Flavor::memoryMib))
                 .orElseThrow(() -> new IllegalArgumentException("--warm-pool: no flavor without accelerators"));
-        local.keepWarm(targets, flavor, InstanceService.DEFAULT_EVS_GB,
-                dev.atelier.runtime.host.WarmPool.Settings.DEFAULT);
         log.info("keeping servers warm: {} (under the limits of flavor {})", wanted, flavor.id());
+        return java.util.Optional.of(warm.keep(targets, flavor, InstanceService.DEFAULT_EVS_GB,
+                dev.atelier.runtime.host.WarmPool.Settings.DEFAULT));
     }
 
     /** Opens the store, starts the reconciler and the HTTP API; returns once requests are accepted. */

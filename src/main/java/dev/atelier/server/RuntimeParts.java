@@ -12,6 +12,7 @@ import dev.atelier.runtime.docker.DockerRuntime;
 import dev.atelier.runtime.host.HostRoom;
 import dev.atelier.runtime.host.InstallationId;
 import dev.atelier.runtime.host.WarmPool;
+import dev.atelier.runtime.host.WarmRuntime;
 import dev.atelier.runtime.kubernetes.ClusterImages;
 import dev.atelier.runtime.kubernetes.KubernetesCluster;
 import dev.atelier.runtime.kubernetes.KubernetesRuntime;
@@ -54,18 +55,41 @@ record RuntimeParts(InstanceRuntime runtime, ImageBuilder images, String builtIn
             }
             var runtime = new DockerRuntime(docker, config.dataDir(), config.objectStoreDir(),
                     config.instances().stopGrace());
-            return new RuntimeParts(runtime, new DockerImages(docker), BaseImage.REFERENCE, RuntimeParts::hostOffers,
-                    hostRoom(), runtime::capabilities, () -> docker.client().close());
+            return withWarmPool(config, new RuntimeParts(runtime, new DockerImages(docker), BaseImage.REFERENCE,
+                    RuntimeParts::hostOffers, hostRoom(config), runtime::capabilities, () -> docker.client().close()),
+                    runtime);
         }
         var runtime = new LocalProcessRuntime(config.dataDir(), config.objectStoreDir(),
                 config.instances().stopGrace(), config.instances().sandbox(), config.instances().requireIsolation(),
                 config.instances().network());
-        // servers kept warm hold memory the public pool's instances cannot have
-        long warm = config.instances().warmPool().values().stream().mapToLong(Integer::longValue).sum();
-        Room host = HostRoom.measureLess(warm * WarmPool.MEMORY_MIB);
-        return new RuntimeParts(runtime, new LocalImages(config.dataDir(), runtime), config.instances().jupyterCommand(),
-                RuntimeParts::hostOffers, pool -> pool.id().equals(Pool.DEFAULT_ID) ? host : null,
-                runtime::capabilities, runtime);
+        return withWarmPool(config, new RuntimeParts(runtime, new LocalImages(config.dataDir(), runtime),
+                config.instances().jupyterCommand(), RuntimeParts::hostOffers, hostRoom(config), runtime::capabilities,
+                runtime), runtime);
+    }
+
+    /**
+     * Where servers are kept warm ({@code --warm-pool}), the runtime that takes them ({@link WarmRuntime}; the pool
+     * is filled once the images are known, see {@link Atelier}), shown with the runtime's capabilities and closed
+     * before it.
+     */
+    private static RuntimeParts withWarmPool(ServerConfig config, RuntimeParts parts, WarmRuntime.Engine engine) {
+        if (config.instances().warmPool().values().stream().allMatch(n -> n == 0)) {
+            return parts;
+        }
+        WarmRuntime warm = new WarmRuntime(parts.runtime(), engine);
+        Supplier<Map<String, Object>> capabilities = () -> {
+            Map<String, Object> c = new java.util.LinkedHashMap<>(parts.capabilities().get());
+            warm.describe().ifPresent(d -> c.put("warm_pool", d));
+            return c;
+        };
+        return new RuntimeParts(warm, parts.images(), parts.builtInImage(), parts.offers(), parts.room(),
+                capabilities, () -> {
+                    try {
+                        warm.close();
+                    } finally {
+                        parts.closer().close();
+                    }
+                });
     }
 
     private static RuntimeParts kubernetes(ServerConfig config, ServerConfig.Cluster c) {
@@ -85,8 +109,10 @@ record RuntimeParts(InstanceRuntime runtime, ImageBuilder images, String builtIn
     }
 
     /** The host, measured now, for the public pool; a dedicated pool's room cannot be told from it. */
-    private static Function<Pool, Room> hostRoom() {
-        Room host = HostRoom.measure();
+    /** The host's room for the public pool, less what servers kept warm hold. */
+    private static Function<Pool, Room> hostRoom(ServerConfig config) {
+        long warm = config.instances().warmPool().values().stream().mapToLong(Integer::longValue).sum();
+        Room host = HostRoom.measureLess(warm * WarmPool.MEMORY_MIB);
         return pool -> pool.id().equals(Pool.DEFAULT_ID) ? host : null;
     }
 

@@ -494,3 +494,21 @@ class ContainerIsolationTest extends IsolationTest {
         return TestRuntime.docker().inspectContainerCmd(runtime().servers(instanceId).get(0)).exec();
     }
 }
+
+/** The container suite on instances that took containers started ahead of demand. */
+class WarmContainerIsolationTest extends ContainerIsolationTest {
+    private java.util.Set<String> warmIds;
+
+    @Override
+    TestServer startServer(Path dataDir) {
+        TestServer warm = TestServer.on(TestRuntime.DOCKER, dataDir, 2);
+        WarmStartTest.awaitWarm(warm, 2);
+        warmIds = WarmStartTest.idsIn(dataDir.resolve("containers"));
+        return warm;
+    }
+
+    @Test
+    void theInstancesUnderTestTookContainersStartedBeforeTheyWereCreated() {
+        assertThat(warmIds).contains(tiny, roomy);
+    }
+}

@@ -62,8 +62,13 @@ class WarmStartTest {
 
     /** The ids that have a home under the data dir: instances and servers of the pool. */
     static Set<String> homes(Path dataDir) {
+        return idsIn(dataDir.resolve("instances"));
+    }
+
+    /** The ids of the directories in {@code dir}. */
+    static Set<String> idsIn(Path dir) {
         Set<String> ids = new TreeSet<>();
-        try (var homes = Files.list(dataDir.resolve("instances"))) {
+        try (var homes = Files.list(dir)) {
             homes.map(p -> p.getFileName().toString()).filter(n -> n.matches("[0-9a-f-]{36}")).forEach(ids::add);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
@@ -145,6 +150,11 @@ class WarmStartTest {
             // the pool starts another, which is not the instance's
             awaitWarm(server, 1);
             assertThat(homes(dataDir)).hasSize(2).contains(id);
+            String metrics = dev.atelier.support.PlainClient.bearer(server.url(), TestServer.METRICS_TOKEN)
+                    .send("GET", "/metrics", null).body();
+            assertThat(metrics).contains("atelier_warm_claims_total{result=\"taken\"} 1.0")
+                    .contains("atelier_warm_claims_total{result=\"none_waiting\"} 0.0")
+                    .contains("atelier_warm_servers{state=\"waiting\"} 1.0");
         }
     }
 

@@ -117,9 +117,15 @@ public final class TestServer implements AutoCloseable {
 
     /** A server on SQLite whose instances run on {@code runtime}: unsandboxed processes, or Docker containers. */
     public static TestServer on(TestRuntime runtime, Path dataDir) {
+        return on(runtime, dataDir, 0);
+    }
+
+    /** As {@link #on(TestRuntime, Path)}, keeping {@code warm} servers of the built-in image started ahead of demand. */
+    public static TestServer on(TestRuntime runtime, Path dataDir, int warm) {
         runtime.assumeAvailable();
         TestServer s = new TestServer(dataDir, null, ServerConfig.DEFAULT_JUPYTER, false);
         s.engine = runtime.engine();
+        s.warmServers = warm;
         return s.start();
     }
 

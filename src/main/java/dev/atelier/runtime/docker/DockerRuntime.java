@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * allows it, {@code <data-dir>/volumes/<id>.ext4}), {@code data/} (where attached storage is mounted) and
  * {@code secret/} (the token file).
  */
-public final class DockerRuntime implements InstanceRuntime {
+public final class DockerRuntime implements InstanceRuntime, dev.atelier.runtime.host.WarmRuntime.Engine {
     private static final Logger log = LoggerFactory.getLogger(DockerRuntime.class);
     static final String CONTAINER = "container";
     static final String PORT = "port";
@@ -156,6 +156,28 @@ public final class DockerRuntime implements InstanceRuntime {
                     port);
             return new Launch(Map.of(CONTAINER, container, PORT, Integer.toString(port)),
                     "http://127.0.0.1:" + port + "/notebook/" + id + "/tree");
+        }
+    }
+
+    /** The container's CPU shares: the fewest the engine allows, or its default. */
+    @Override
+    public void cpuPriority(String id, Map<String, String> state, boolean lowest) {
+        try {
+            engine.client().updateContainerCmd(state.get(CONTAINER)).withCpuShares(lowest ? 2 : 1024).exec();
+        } catch (RuntimeException e) {
+            throw engine.failure("cannot change the container's CPU share", e);
+        }
+    }
+
+    /** The flavor's memory (swap none), CPUs and processes, as a container made for it has them. */
+    @Override
+    public void limit(String id, Map<String, String> state, dev.atelier.core.model.Flavor flavor) {
+        long memory = flavor.memoryMib() * 1024 * 1024;
+        try {
+            engine.client().updateContainerCmd(state.get(CONTAINER)).withMemory(memory).withMemorySwap(memory)
+                    .withNanoCPUs(flavor.vcpus() * 1_000_000_000L).withPidsLimit((long) flavor.maxProcesses()).exec();
+        } catch (RuntimeException e) {
+            throw engine.failure("cannot set the container's limits", e);
         }
     }
 

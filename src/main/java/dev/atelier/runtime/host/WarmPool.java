@@ -94,6 +94,8 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
     private final Map<String, Slot> slots = new LinkedHashMap<>();
     private final Map<String, Long> failedUntil = new java.util.HashMap<>();
     private long lastDemand = System.nanoTime();
+    private final java.util.concurrent.atomic.AtomicLong hits = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong misses = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean closed;
     private final Thread refiller;
 
@@ -137,9 +139,11 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
         for (Slot s : slots.values()) {
             if (s.stage == Stage.READY && s.imageId.equals(image.id())) {
                 s.stage = Stage.CLAIMED;
+                hits.incrementAndGet();
                 return Optional.of(s.id);
             }
         }
+        misses.incrementAndGet();
         return Optional.empty();
     }
 
@@ -201,9 +205,14 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
         return d;
     }
 
-    /** How many servers of each stage the pool holds now. */
+    /** How many servers the pool holds now: ready ones, or all it has not handed out (ready and starting). */
     public synchronized long count(boolean ready) {
         return slots.values().stream().filter(s -> ready ? s.stage == Stage.READY : s.stage != Stage.CLAIMED).count();
+    }
+
+    /** Creates that fit the pool and got a server ({@code hit}), or found none waiting. */
+    public long claims(boolean hit) {
+        return (hit ? hits : misses).get();
     }
 
     private void refill() {

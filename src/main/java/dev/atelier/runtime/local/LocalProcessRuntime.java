@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * (out of the user's reach),
  * the server's log and Jupyter's runtime files.
  */
-public final class LocalProcessRuntime implements InstanceRuntime, ChangeHints, AutoCloseable {
+public final class LocalProcessRuntime implements InstanceRuntime, ChangeHints, AutoCloseable,
+        dev.atelier.runtime.host.WarmRuntime.Engine {
     private static final Logger log = LoggerFactory.getLogger(LocalProcessRuntime.class);
     private static final String PID = "pid";
     private static final String PORT = "port";
@@ -64,8 +65,6 @@ public final class LocalProcessRuntime implements InstanceRuntime, ChangeHints, 
     private final LocalShell shell;
     private final LocalStorage storage;
     private final VolumeMeter meter = new VolumeMeter(this::home);
-    /** Servers started ahead of demand; null when none are kept. */
-    private volatile dev.atelier.runtime.host.WarmPool warm;
 
     /**
      * @param objectStoreDir the local object store: {@code obs://bucket/dir/} is {@code <objectStoreDir>/bucket/dir/}
@@ -126,47 +125,12 @@ public final class LocalProcessRuntime implements InstanceRuntime, ChangeHints, 
         }
     }
 
-    /**
-     * Change hints are this class's own; sessions and port connections its shell's, attached storage its storage's,
-     * servers started ahead of demand its warm pool's (where one is kept).
-     */
+    /** Change hints are this class's own; sessions and port connections its shell's, attached storage its storage's. */
     @Override
     public <T> Optional<T> capability(Class<T> type) {
-        dev.atelier.runtime.host.WarmPool pool = warm;
         return type == InstanceShell.class ? Optional.of(type.cast(shell))
                 : type == StorageAttachment.class ? Optional.of(type.cast(storage))
-                : type == dev.atelier.core.port.WarmStarts.class && pool != null ? Optional.of(type.cast(pool))
                 : InstanceRuntime.super.capability(type);
-    }
-
-    /**
-     * Keeps {@code targets} servers per image started ahead of demand (see {@link dev.atelier.runtime.host.WarmPool}),
-     * each under {@code flavor}'s limits at the lowest CPU priority until an instance takes it, with a volume of
-     * {@code capacityGb}.
-     */
-    public void keepWarm(Map<dev.atelier.core.model.Image, Integer> targets, dev.atelier.core.model.Flavor flavor,
-                         int capacityGb, dev.atelier.runtime.host.WarmPool.Settings settings) {
-        this.warm = new dev.atelier.runtime.host.WarmPool(new dev.atelier.runtime.host.WarmPool.Servers() {
-            @Override
-            public Launch start(LaunchSpec spec) {
-                Launch launch = launch(spec, (step, status) -> { });
-                if (cgroups != null) {
-                    cgroups.lowestPriority(spec.instanceId(), true);
-                }
-                return launch;
-            }
-
-            @Override
-            public Health look(String id, String token, Map<String, String> state) {
-                return poll(id, token, state);
-            }
-
-            @Override
-            public void discard(String id, Map<String, String> state) {
-                stop(id, state);
-                release(id);
-            }
-        }, targets, flavor, capacityGb, settings, dev.atelier.runtime.host.WarmPool::hostFreeMemory).start();
     }
 
     /** What this runtime can enforce on this host, for the operator. */
@@ -186,10 +150,6 @@ public final class LocalProcessRuntime implements InstanceRuntime, ChangeHints, 
             c.put("isolation_problem", isolationProblem);
         }
         c.put("gpus", Files.exists(Path.of("/dev/nvidia0")));
-        dev.atelier.runtime.host.WarmPool pool = warm;
-        if (pool != null) {
-            c.put("warm_pool", pool.describe());
-        }
         return c;
     }
 
@@ -219,15 +179,6 @@ public final class LocalProcessRuntime implements InstanceRuntime, ChangeHints, 
 
     @Override
     public Launch launch(LaunchSpec spec, ProgressListener progress) {
-        dev.atelier.runtime.host.WarmPool pool = warm;
-        Optional<dev.atelier.runtime.host.WarmPool.Server> warmServer = pool == null ? Optional.empty()
-                : pool.take(spec.instanceId());
-        if (warmServer.isPresent()) {
-            Launch taken = takeWarm(spec, warmServer.get(), progress);
-            if (taken != null) {
-                return taken;
-            }
-        }
         Path home = home(spec.instanceId());
         Path work = home.resolve("work");
         int sandboxUid = -1;
@@ -306,35 +257,6 @@ public final class LocalProcessRuntime implements InstanceRuntime, ChangeHints, 
     }
 
     /**
-     * Makes a server started ahead of demand the instance's: the flavor's limits and a fair share of the CPU. Null
-     * when it no longer runs: what it left is removed, and the instance is started as usual.
-     */
-    private Launch takeWarm(LaunchSpec spec, dev.atelier.runtime.host.WarmPool.Server server, ProgressListener progress) {
-        Map<String, String> state = new java.util.HashMap<>(server.launch().state());
-        if (processes.ours(spec.instanceId(), state.get(PID)).isEmpty()) {
-            log.warn("instance {}: its warm server had stopped; starting one", spec.instanceId());
-            stop(spec.instanceId(), state);
-            return null;
-        }
-        try {
-            if (cgroups != null) {
-                cgroups.create(spec.instanceId(), spec.flavor().memoryMib() * 1024 * 1024, spec.flavor().vcpus(),
-                        spec.flavor().maxProcesses());
-                cgroups.lowestPriority(spec.instanceId(), false);
-            }
-        } catch (IOException e) {
-            stop(spec.instanceId(), state);
-            throw new RuntimeFailure("cannot set the instance's limits: " + e.getMessage(), e);
-        }
-        for (int step = 1; step <= 3; step++) {
-            progress.step(step, StepStatus.COMPLETED);
-        }
-        state.put(dev.atelier.core.model.Instance.SERVER_TOKEN, server.token());
-        log.info("instance {}: took a warm server, pid {}", spec.instanceId(), state.get(PID));
-        return new Launch(state, server.launch().url());
-    }
-
-    /**
      * The host command that starts {@code server}: in a sandbox as {@code uid} with its cgroups, network and devices
      * (what it set up is added to {@code extraState}), or in a session of its own where there is no sandbox.
      */
@@ -369,6 +291,26 @@ public final class LocalProcessRuntime implements InstanceRuntime, ChangeHints, 
             command.addAll(server);
         }
         return command;
+    }
+
+    /** Through the instance's cgroups; a host without them has nothing to change. */
+    @Override
+    public void cpuPriority(String id, Map<String, String> state, boolean lowest) {
+        if (cgroups != null && state.containsKey(CGROUP)) {
+            cgroups.lowestPriority(id, lowest);
+        }
+    }
+
+    /** The flavor's limits written to the instance's cgroups; a host without them has nothing to change. */
+    @Override
+    public void limit(String id, Map<String, String> state, dev.atelier.core.model.Flavor flavor) {
+        if (cgroups != null && state.containsKey(CGROUP)) {
+            try {
+                cgroups.create(id, flavor.memoryMib() * 1024 * 1024, flavor.vcpus(), flavor.maxProcesses());
+            } catch (IOException e) {
+                throw new RuntimeFailure("cannot set the instance's limits: " + e.getMessage(), e);
+            }
+        }
     }
 
     @Override
@@ -409,10 +351,6 @@ public final class LocalProcessRuntime implements InstanceRuntime, ChangeHints, 
 
     @Override
     public void close() {
-        dev.atelier.runtime.host.WarmPool pool = warm;
-        if (pool != null) {
-            pool.close();
-        }
         logs.close();
     }
 
@@ -456,15 +394,9 @@ public final class LocalProcessRuntime implements InstanceRuntime, ChangeHints, 
         HostMounts.unmountAll(home(instanceId));
     }
 
-    /** Servers of the warm pool are no instance's (yet), and not orphans either. */
     @Override
     public java.util.Set<String> instancesOnHost() {
-        java.util.Set<String> ids = layout.idsOnHost();
-        dev.atelier.runtime.host.WarmPool pool = warm;
-        if (pool != null) {
-            ids.removeIf(pool::holds);
-        }
-        return ids;
+        return layout.idsOnHost();
     }
 
     /** Stops every process started for the instance that no record names: a launch's that a crash cut off. */
@@ -481,10 +413,6 @@ public final class LocalProcessRuntime implements InstanceRuntime, ChangeHints, 
 
     @Override
     public void release(String instanceId) {
-        dev.atelier.runtime.host.WarmPool pool = warm;
-        if (pool != null) { // claimed by an instance removed before it ran: its server goes with the rest
-            pool.forget(instanceId).ifPresent(state -> stop(instanceId, state));
-        }
         logs.forget(instanceId);
         processes.forget(instanceId);
         // anything still running from the instance's directory goes first
