@@ -108,8 +108,10 @@ record RuntimeParts(InstanceRuntime runtime, ImageBuilder images, String builtIn
                 pool -> nodes.room(pool.placement()), runtime::capabilities, runtime);
     }
 
-    /** The host, measured now, for the public pool; a dedicated pool's room cannot be told from it. */
-    /** The host's room for the public pool, less what servers kept warm hold. */
+    /**
+     * The host, measured now, for the public pool, less what servers kept warm hold; a dedicated pool's room cannot
+     * be told from it.
+     */
     private static Function<Pool, Room> hostRoom(ServerConfig config) {
         long warm = config.instances().warmPool().values().stream().mapToLong(Integer::longValue).sum();
         Room host = HostRoom.measureLess(warm * WarmPool.MEMORY_MIB);

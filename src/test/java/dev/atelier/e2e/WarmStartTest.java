@@ -159,6 +159,50 @@ class WarmStartTest {
     }
 
     @Test
+    void twoInstancesOfThePoolShareNothingAndTheSecondFindsNothingOfTheFirst() throws Exception {
+        try (TestServer server = TestServer.sandboxedWithWarmPool(dataDir, 2)) {
+            SignedClient api = server.client();
+            awaitWarm(server, 2);
+            Set<String> warm = homes(dataDir);
+            String a = create(api, "first");
+            String b = create(api, "second");
+            assertThat(warm).containsExactlyInAnyOrder(a, b);
+            JsonNode shownA = StartStopLeaseTest.awaitStatus(api, a, "RUNNING");
+            JsonNode shownB = StartStopLeaseTest.awaitStatus(api, b, "RUNNING");
+            Jupyter first = new Jupyter(shownA.get("url").asText(), shownA.get("token").asText());
+            Jupyter second = new Jupyter(shownB.get("url").asText(), shownB.get("token").asText());
+
+            // the first user leaves traces everywhere: files, /tmp, a process, a kernel, shell history
+            first.execute("import os, subprocess\nopen('/tmp/first-secret', 'w').write('x')\n"
+                    + "open('/home/ma-user/work/first.txt', 'w').write('x')\n"
+                    + "subprocess.Popen(['sleep', '600'], start_new_session=True)\nprint('left')");
+            // (the terminal's shell may keep no history file: one is written as bash would)
+            first.terminal("echo history-of-first-$((6*7)) | tee -a ~/.bash_history", "history-of-first-42");
+            first.startAndLeave("import time; time.sleep(600)");
+
+            String seen = second.execute(String.join("\n",
+                    "import os",
+                    "print(os.path.exists('/tmp/first-secret'), sorted(os.listdir('/home/ma-user/work')))",
+                    "print(os.path.exists('/home/ma-user/.bash_history'))",
+                    "print(any(open(f'/proc/{p}/cmdline').read().startswith('sleep') for p in os.listdir('/proc')"
+                            + " if p.isdigit()))",
+                    "print(" + py(shownA.get("token").asText()) + " in str(os.environ), " + py(server.store().get(a)
+                            .orElseThrow().serverToken()) + " in str(os.environ))"));
+            assertThat(seen).isEqualTo("False ['data', 'lost+found']\nFalse\nFalse\nFalse False\n");
+            // a kernel the first left computing is the first's alone
+            var json = new com.fasterxml.jackson.databind.ObjectMapper();
+            assertThat(json.readTree(first.get("api/kernels", true).body())).hasSize(1);
+            assertThat(json.readTree(second.get("api/kernels", true).body())).isEmpty();
+            assertThat(Files.readString(dataDir.resolve("instances").resolve(a).resolve(".bash_history")))
+                    .contains("history-of-first");
+        }
+    }
+
+    private static String py(String s) {
+        return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'";
+    }
+
+    @Test
     void aRefusedCreateGivesItsWarmServerBackForTheNextCreate() {
         try (TestServer server = TestServer.sandboxedWithWarmPool(dataDir, 1)) {
             SignedClient api = server.client();
