@@ -76,7 +76,7 @@ record RuntimeParts(InstanceRuntime runtime, ImageBuilder images, String builtIn
         if (config.instances().warmPool().values().stream().allMatch(n -> n == 0)) {
             return parts;
         }
-        WarmRuntime warm = new WarmRuntime(parts.runtime(), engine);
+        WarmRuntime warm = new WarmRuntime(parts.runtime(), engine, config.dataDir().resolve("warm"));
         Supplier<Map<String, Object>> capabilities = () -> {
             Map<String, Object> c = new java.util.LinkedHashMap<>(parts.capabilities().get());
             warm.describe().ifPresent(d -> c.put("warm_pool", d));

@@ -444,6 +444,12 @@ class WarmSandboxTest extends SandboxTest {
     void theInstancesUnderTestTookServersStartedBeforeTheyWereCreated() {
         assertThat(warmIds).contains(tiny, roomy);
     }
+
+    /** The pool's servers wait under the smallest flavor's limits ("tiny"): "roomy" must have been given its own. */
+    @Test
+    void aWarmServerTakesTheLimitsOfTheFlavorItBecomes() throws Exception {
+        WarmStartTest.assertFlavorLimits(roomy, 4096, 2);
+    }
 }
 
 class ContainerIsolationTest extends IsolationTest {
@@ -510,5 +516,16 @@ class WarmContainerIsolationTest extends ContainerIsolationTest {
     @Test
     void theInstancesUnderTestTookContainersStartedBeforeTheyWereCreated() {
         assertThat(warmIds).contains(tiny, roomy);
+    }
+
+    /** The pool's containers wait under the smallest flavor's limits ("tiny"): "roomy" must have been given its own. */
+    @Test
+    void aWarmContainerTakesTheLimitsOfTheFlavorItBecomes() {
+        var host = TestRuntime.docker().inspectContainerCmd(runtime().servers(roomy).get(0)).exec().getHostConfig();
+        assertThat(host.getMemory()).isEqualTo(4096L << 20);
+        assertThat(host.getMemorySwap()).isEqualTo(4096L << 20);
+        assertThat(host.getNanoCPUs()).isEqualTo(2_000_000_000L);
+        assertThat(host.getCpuShares()).isEqualTo(1024);
+        assertThat(host.getPidsLimit()).isEqualTo((long) dev.atelier.core.model.Flavor.DEFAULT_MAX_PROCESSES);
     }
 }

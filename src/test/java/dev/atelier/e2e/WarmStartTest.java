@@ -76,6 +76,24 @@ class WarmStartTest {
         return ids;
     }
 
+    /** The instance's cgroups hold {@code memoryMib} and {@code vcpus}, at the usual share of the CPU. */
+    static void assertFlavorLimits(String id, long memoryMib, int vcpus) throws IOException {
+        Path v2 = Path.of("/sys/fs/cgroup/atelier", id);
+        boolean unified = Files.exists(v2.resolve("memory.max"));
+        Path memory = unified ? v2.resolve("memory.max")
+                : Path.of("/sys/fs/cgroup/memory/atelier", id, "memory.limit_in_bytes");
+        Path cpu = unified ? v2.resolve("cpu.max") : Path.of("/sys/fs/cgroup/cpu/atelier", id, "cpu.cfs_quota_us");
+        assertThat(Files.readString(memory).trim()).isEqualTo(Long.toString(memoryMib << 20));
+        assertThat(Files.readString(cpu).trim()).isEqualTo(vcpus * 100_000 + (unified ? " 100000" : ""));
+        assertThat(cpuWeight(id)).isEqualTo(unified ? "100" : "1024");
+    }
+
+    /** The CPU weight (cgroup v2) or shares (v1) of the instance's group. */
+    private static String cpuWeight(String id) throws IOException {
+        Path v2 = Path.of("/sys/fs/cgroup/atelier", id, "cpu.weight");
+        return Files.readString(Files.exists(v2) ? v2 : Path.of("/sys/fs/cgroup/cpu/atelier", id, "cpu.shares")).trim();
+    }
+
     /** The jupyter-server processes serving the id (not the sandbox's processes that started them). */
     private static java.util.List<ProcessHandle> serversOf(String id) {
         return Processes.matching("--ServerApp.base_url=/notebook/" + id + "/").stream()
@@ -109,6 +127,7 @@ class WarmStartTest {
             awaitWarm(server, 1);
             Set<String> warm = homes(dataDir);
             ProcessHandle waiting = serverOf(warm.iterator().next());
+            assertThat(cpuWeight(warm.iterator().next())).as("a waiting server's share of the CPU").isIn("1", "2");
             long createdAt = System.currentTimeMillis();
 
             String id = create(api, "warm");
@@ -133,19 +152,7 @@ class WarmStartTest {
             assertThat(direct.statusCode()).isEqualTo(403);
 
             // the flavor's limits and a fair share of the CPU, no longer the pool's
-            Path v2 = Path.of("/sys/fs/cgroup/atelier", id);
-            if (Files.exists(v2.resolve("cpu.weight"))) {
-                assertThat(Files.readString(v2.resolve("memory.max")).trim()).isEqualTo(Long.toString(8L << 30));
-                assertThat(Files.readString(v2.resolve("cpu.weight")).trim()).isEqualTo("100");
-                assertThat(Files.readString(v2.resolve("cpu.max")).trim()).isEqualTo("200000 100000");
-            } else {
-                Path memory = Path.of("/sys/fs/cgroup/memory/atelier", id);
-                Path cpu = Path.of("/sys/fs/cgroup/cpu/atelier", id);
-                assertThat(Files.readString(memory.resolve("memory.limit_in_bytes")).trim())
-                        .isEqualTo(Long.toString(8L << 30));
-                assertThat(Files.readString(cpu.resolve("cpu.shares")).trim()).isEqualTo("1024");
-                assertThat(Files.readString(cpu.resolve("cpu.cfs_quota_us")).trim()).isEqualTo("200000");
-            }
+            assertFlavorLimits(id, 8192, 2);
 
             // the pool starts another, which is not the instance's
             awaitWarm(server, 1);
@@ -219,6 +226,9 @@ class WarmStartTest {
             String next = create(api, "next");
             assertThat(waiting).containsExactly(next);
             StartStopLeaseTest.awaitStatus(api, next, "RUNNING");
+            // three claims: the first create's, the refused one's (given back), and the last one's
+            assertThat(dev.atelier.support.PlainClient.bearer(server.url(), TestServer.METRICS_TOKEN)
+                    .send("GET", "/metrics", null).body()).contains("atelier_warm_claims_total{result=\"taken\"} 3.0");
         }
     }
 

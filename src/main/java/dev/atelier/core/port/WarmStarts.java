@@ -21,6 +21,12 @@ public interface WarmStarts {
     /** Gives back a claim whose instance was not recorded after all (a refused create). */
     void unclaim(String instanceId);
 
+    /**
+     * Lets go of a claim whose create ended without telling whether the instance was recorded (its insert failed
+     * with an error): the server is stopped and never handed out; an instance recorded all the same starts as usual.
+     */
+    void giveUp(String instanceId);
+
     /** No servers kept warm: every instance is started as usual. */
     WarmStarts NONE = new WarmStarts() {
         @Override
@@ -30,6 +36,10 @@ public interface WarmStarts {
 
         @Override
         public void unclaim(String instanceId) {
+        }
+
+        @Override
+        public void giveUp(String instanceId) {
         }
     };
 }

@@ -127,7 +127,9 @@ public final class InstanceService {
                     req.ssh(), History.created(instance, Cause.person(caller.userId(), caller.userName(),
                             instance.ownerId(), caller.requestId())));
         } finally {
-            if (admitted != InstanceStore.Admitted.INSERTED) {
+            if (admitted == null) { // recorded or not: the store cannot say
+                warmId.ifPresent(warm::giveUp);
+            } else if (admitted != InstanceStore.Admitted.INSERTED) {
                 warmId.ifPresent(warm::unclaim); // no instance took it: another may
             }
         }

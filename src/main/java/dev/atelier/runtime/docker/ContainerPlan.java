@@ -55,6 +55,9 @@ record ContainerPlan(List<String> command, HostConfig hostConfig, Map<String, St
                 .withMounts(mounts)
                 .withMemory(memory).withMemorySwap(memory)
                 .withNanoCPUs(flavor.vcpus() * 1_000_000_000L)
+                // the engine's default share, said outright: a warm container's share is lowered while it waits and
+                // set back to this, which some runtimes map differently from "unset" on cgroup v2
+                .withCpuShares(1024)
                 .withPidsLimit((long) flavor.maxProcesses())
                 .withCapDrop(Capability.ALL)
                 .withSecurityOpts(List.of("no-new-privileges"))

@@ -38,6 +38,24 @@ public final class HostRoom {
         return new Room(-1, (long) cpus * CPU_SHARING, Math.max(0, memoryMib - reserve), accelerators);
     }
 
+    /** The share of the host's memory available now, from /proc/meminfo (1 where it cannot be read). */
+    public static double freeMemoryShare() {
+        try {
+            long total = -1;
+            long available = -1;
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemTotal:")) {
+                    total = Long.parseLong(line.replaceAll("[^0-9]", ""));
+                } else if (line.startsWith("MemAvailable:")) {
+                    available = Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+            return total > 0 && available >= 0 ? (double) available / total : 1;
+        } catch (IOException | RuntimeException e) {
+            return 1;
+        }
+    }
+
     /** Devices {@code /dev/<prefix><n>}: one per GPU or NPU. */
     private static long devices(String prefix) {
         try (Stream<Path> dev = Files.list(Path.of("/dev"))) {

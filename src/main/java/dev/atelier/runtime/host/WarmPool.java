@@ -25,7 +25,9 @@ import org.slf4j.LoggerFactory;
  * container, storage, uid, network and address, built on a fresh id) with a credential of its own and no user
  * data, and becomes exactly one instance: a create {@linkplain #claim claims} it, the instance is recorded under its
  * id, and the runtime's launch {@linkplain #take takes} it. A server is never handed out twice; one that dies or
- * is given up is stopped and removed with everything it had.
+ * is given up is stopped and removed with everything it had. A claim lapses when no launch took it within
+ * {@link Settings#claimTimeout} (an instance waiting in its pool's queue): the server is stopped, and the instance
+ * starts as usual when its turn comes.
  *
  * <p>One background thread refills the pool, one server at a time, a pause between starts, while the host has
  * memory to spare; it gives servers up when memory runs short, and keeps only one per image once nobody has
@@ -48,23 +50,35 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
         /** Looks at a started server, as a poll does. */
         Health look(String id, String token, Map<String, String> state);
 
-        /** Stops the server and removes everything it had. */
+        /** Stops the server and removes everything it had: no instance has its id. */
         void discard(String id, Map<String, String> state);
+
+        /**
+         * Stops the server and keeps its files: an instance may have its id (a claim that lapsed, a create whose
+         * outcome is unknown), whose launch reuses them; where none has, they are an orphan's, removed as one.
+         */
+        void abandon(String id, Map<String, String> state);
     }
 
     /**
-     * {@code interval}: the pause between two starts; {@code idleAfter}: how long without a create before only one
-     * server per image is kept; {@code minFreeMemory}: the share of the host's memory that must stay available for a
-     * server to be started (half of it, and servers are given up); {@code backoff}: the pause after a start failed.
+     * {@code interval}: the pause between two starts; {@code idleAfter}: how long without a create the pool could
+     * serve before only one server per image is kept; {@code minFreeMemory}: the share of the host's memory that must
+     * stay available for a server to be started (half of it, and servers are given up); {@code backoff}: the pause
+     * after a start failed; {@code claimTimeout}: how long a claimed server waits for its instance's launch.
      */
     public record Settings(Duration interval, Duration idleAfter, double minFreeMemory, Duration backoff,
-                           Duration startTimeout) {
+                           Duration startTimeout, Duration claimTimeout) {
         public static final Settings DEFAULT = new Settings(Duration.ofMillis(250), Duration.ofMinutes(30), 0.2,
-                Duration.ofSeconds(30), Duration.ofSeconds(60));
+                Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(60));
     }
 
-    /** A server handed to the launch of the instance that claimed it. */
-    public record Server(String id, String token, Launch launch) {
+    /** A server handed to the launch of the instance that claimed it, and what it was started with. */
+    public record Server(String id, String token, Launch launch, Image image, int capacityGb) {
+        /** Whether it is what the instance is to run now: a stopped one may have been changed since its create. */
+        public boolean fits(LaunchSpec spec) {
+            return same(spec.image(), image) && spec.volume().capacityGb() == capacityGb && spec.flavor().gpu() == null
+                    && spec.flavor().ascend() == null;
+        }
     }
 
     private enum Stage { STARTING, READY, CLAIMED }
@@ -75,6 +89,7 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
         final String token;
         Launch launch;
         Stage stage = Stage.STARTING;
+        long claimedAt;
 
         Slot(String id, String imageId, String token) {
             this.id = id;
@@ -139,6 +154,7 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
         for (Slot s : slots.values()) {
             if (s.stage == Stage.READY && s.imageId.equals(image.id())) {
                 s.stage = Stage.CLAIMED;
+                s.claimedAt = System.nanoTime();
                 hits.incrementAndGet();
                 return Optional.of(s.id);
             }
@@ -171,7 +187,22 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
         }
         slots.remove(instanceId);
         notifyAll(); // one fewer: start another
-        return Optional.of(new Server(s.id, s.token, s.launch));
+        return Optional.of(new Server(s.id, s.token, s.launch, images.get(s.imageId), capacityGb));
+    }
+
+    /** A claim whose create ended without telling whether the instance was recorded: the server is stopped. */
+    @Override
+    public void giveUp(String instanceId) {
+        Slot s;
+        synchronized (this) {
+            s = slots.get(instanceId);
+            if (s == null || s.stage != Stage.CLAIMED) {
+                return;
+            }
+            slots.remove(instanceId);
+            notifyAll();
+        }
+        abandon(s);
     }
 
     /**
@@ -191,6 +222,12 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
     /** Whether the id is a server of the pool's (it has traces on the host, and no record yet). */
     public synchronized boolean holds(String id) {
         return slots.containsKey(id);
+    }
+
+    /** Whether the id is a server of the pool's that no create claimed: no instance can have its id. */
+    public synchronized boolean holdsUnclaimed(String id) {
+        Slot s = slots.get(id);
+        return s != null && s.stage != Stage.CLAIMED;
     }
 
     /** What the pool holds, for the operator: servers ready, starting and claimed, and the targets. */
@@ -218,12 +255,14 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
     private void refill() {
         while (!closed) {
             try {
+                expireClaims();
                 Image next = nextToStart();
                 if (next == null) {
                     giveUpSpare();
                     dropDead();
+                    double free = freeMemory.getAsDouble();
                     synchronized (this) {
-                        if (!closed && nextToStart() == null) {
+                        if (!closed && nextToStart(free) == null) {
                             wait(Duration.ofSeconds(5).toMillis());
                         }
                     }
@@ -246,8 +285,12 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
     }
 
     /** The image with the most servers missing, while the host has memory for another; null when none is due. */
-    private synchronized Image nextToStart() {
-        if (closed || freeMemory.getAsDouble() < settings.minFreeMemory()) {
+    private Image nextToStart() {
+        return nextToStart(freeMemory.getAsDouble());
+    }
+
+    private synchronized Image nextToStart(double free) {
+        if (closed || free < settings.minFreeMemory()) {
             return null;
         }
         String best = null;
@@ -325,12 +368,32 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
         return "the pool was closed";
     }
 
+    /** Claims no launch took in time (an instance waiting in a queue): their servers are stopped. */
+    private void expireClaims() {
+        List<Slot> lapsed = new ArrayList<>();
+        synchronized (this) {
+            long now = System.nanoTime();
+            for (Slot s : slots.values()) {
+                if (s.stage == Stage.CLAIMED && now - s.claimedAt > settings.claimTimeout().toNanos()) {
+                    lapsed.add(s);
+                }
+            }
+            lapsed.forEach(s -> slots.remove(s.id));
+        }
+        for (Slot s : lapsed) {
+            log.info("warm pool: instance {} was not launched within {} s of its create; its server is stopped", s.id,
+                    settings.claimTimeout().toSeconds());
+            abandon(s);
+        }
+    }
+
     /** Gives up unclaimed servers (the oldest first) while memory is short, and those past the target. */
     private void giveUpSpare() {
         while (!closed) {
             Slot spare = null;
+            boolean memoryShort = freeMemory.getAsDouble() < settings.minFreeMemory() / 2;
             synchronized (this) {
-                boolean short_ = freeMemory.getAsDouble() < settings.minFreeMemory() / 2;
+                boolean short_ = memoryShort;
                 for (Slot s : slots.values()) {
                     if (s.stage == Stage.READY && (short_ || readyOf(s.imageId) > target(s.imageId))) {
                         spare = s;
@@ -342,8 +405,8 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
                 }
                 slots.remove(spare.id);
             }
-            log.info("warm pool: giving up server {} ({})", spare.id,
-                    freeMemory.getAsDouble() < settings.minFreeMemory() / 2 ? "memory is short" : "no creates lately");
+            log.info("warm pool: giving up server {} ({})", spare.id, memoryShort ? "memory is short"
+                    : "no creates lately");
             discardStarted(spare);
         }
     }
@@ -379,6 +442,14 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
         discardStarted(slot);
     }
 
+    private void abandon(Slot slot) {
+        try {
+            servers.abandon(slot.id, slot.launch.state());
+        } catch (RuntimeException e) {
+            log.warn("warm pool: cannot stop server {}: {}", slot.id, e.getMessage());
+        }
+    }
+
     private void discardStarted(Slot slot) {
         try {
             servers.discard(slot.id, slot.launch == null ? Map.of() : slot.launch.state());
@@ -406,27 +477,5 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
             spare.forEach(s -> slots.remove(s.id));
         }
         spare.forEach(this::discardStarted);
-    }
-
-    /** The share of the host's memory available now, from /proc/meminfo (1 where it cannot be read). */
-    public static double hostFreeMemory() {
-        try {
-            long total = -1;
-            long available = -1;
-            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/meminfo"))) {
-                if (line.startsWith("MemTotal:")) {
-                    total = kb(line);
-                } else if (line.startsWith("MemAvailable:")) {
-                    available = kb(line);
-                }
-            }
-            return total > 0 && available >= 0 ? (double) available / total : 1;
-        } catch (java.io.IOException | RuntimeException e) {
-            return 1;
-        }
-    }
-
-    private static long kb(String line) {
-        return Long.parseLong(line.replaceAll("[^0-9]", ""));
     }
 }

@@ -4,8 +4,10 @@ import dev.atelier.core.model.Flavor;
 import dev.atelier.core.model.Image;
 import dev.atelier.core.model.Instance;
 import dev.atelier.core.model.StepStatus;
+import dev.atelier.core.port.ChangeHints;
 import dev.atelier.core.port.InstanceRuntime;
 import dev.atelier.core.port.WarmStarts;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -13,9 +15,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A runtime that keeps servers warm ({@link WarmPool}): its launch takes the server a create claimed, where there is
- * one, and launches as the runtime does otherwise. Everything else is the runtime's own. The pool's servers are
- * started, looked at and removed through the runtime itself, under ids no record names yet: they are left out of
- * what the runtime finds on its engine, so that nothing takes them for orphans.
+ * one that fits, and launches as the runtime does otherwise. Everything else is the runtime's own. The pool's servers
+ * are started, looked at and removed through the runtime itself, under ids no record names yet; each is marked on
+ * the host ({@link WarmMarks}) until an instance's launch takes it, so that no replica's sweep of what the engine
+ * shows takes it for an orphan, and no replica launches an instance beside the server another replica's pool
+ * claimed for it.
  */
 public final class WarmRuntime implements InstanceRuntime, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WarmRuntime.class);
@@ -27,15 +31,19 @@ public final class WarmRuntime implements InstanceRuntime, AutoCloseable {
 
         /** Puts a started server under the flavor's memory, CPU and process limits. */
         void limit(String id, Map<String, String> state, Flavor flavor);
+
     }
 
     private final InstanceRuntime runtime;
     private final Engine engine;
+    private final WarmMarks marks;
     private volatile WarmPool pool;
 
-    public WarmRuntime(InstanceRuntime runtime, Engine engine) {
+    /** {@code marksDir}: where the pool's servers are marked, in the data dir every replica of this host shares. */
+    public WarmRuntime(InstanceRuntime runtime, Engine engine, Path marksDir) {
         this.runtime = runtime;
         this.engine = engine;
+        this.marks = new WarmMarks(marksDir);
     }
 
     /**
@@ -46,6 +54,7 @@ public final class WarmRuntime implements InstanceRuntime, AutoCloseable {
         return this.pool = new WarmPool(new WarmPool.Servers() {
             @Override
             public Launch start(LaunchSpec spec) {
+                marks.mark(spec.instanceId()); // before anything of it is on the host
                 Launch launch = runtime.launch(spec, (step, status) -> { });
                 engine.cpuPriority(spec.instanceId(), launch.state(), true);
                 return launch;
@@ -60,8 +69,15 @@ public final class WarmRuntime implements InstanceRuntime, AutoCloseable {
             public void discard(String id, Map<String, String> state) {
                 runtime.stop(id, state);
                 runtime.release(id);
+                marks.unmark(id);
             }
-        }, targets, flavor, capacityGb, settings, WarmPool::hostFreeMemory).start();
+
+            @Override
+            public void abandon(String id, Map<String, String> state) {
+                runtime.stop(id, state);
+                marks.unmark(id); // its files are its instance's to reuse, or an orphan's to remove
+            }
+        }, targets, flavor, capacityGb, settings, HostRoom::freeMemoryShare).start();
     }
 
     /** What the pool holds, for the operator; empty when none is kept. */
@@ -74,6 +90,13 @@ public final class WarmRuntime implements InstanceRuntime, AutoCloseable {
     public Launch launch(LaunchSpec spec, ProgressListener progress) {
         WarmPool p = pool;
         Optional<WarmPool.Server> server = p == null ? Optional.empty() : p.take(spec.instanceId());
+        if (server.isEmpty()) {
+            // a server claimed for it that is not this replica's to take (another replica's pool, or one being
+            // stopped because its claim lapsed): launched once that is over, never beside it
+            awaitUnmarked(spec.instanceId());
+        }
+        // the instance is recorded: what the engine shows of it is its own from now on
+        marks.unmark(spec.instanceId());
         if (server.isPresent()) {
             Launch taken = take(spec, server.get(), progress);
             if (taken != null) {
@@ -83,15 +106,29 @@ public final class WarmRuntime implements InstanceRuntime, AutoCloseable {
         return runtime.launch(spec, progress);
     }
 
+    /** Until no live replica's pool holds a server under this id (at most a claim's lapse and its stop). */
+    private void awaitUnmarked(String id) {
+        long deadline = System.nanoTime() + WarmPool.Settings.DEFAULT.claimTimeout().plusSeconds(30).toNanos();
+        while (marks.heldByALiveReplica(id) && System.nanoTime() - deadline < 0) {
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new RuntimeFailure("interrupted while another replica's warm server of this instance stopped");
+            }
+        }
+    }
+
     /**
      * Makes a warm server the instance's: the flavor's limits and the usual CPU share. Null when it no longer
-     * answers: what it left is stopped, and the instance is launched as usual.
+     * answers, or no longer fits what the instance is to run (changed while it was stopped): it is stopped, and the
+     * instance is launched as usual.
      */
     private Launch take(LaunchSpec spec, WarmPool.Server server, ProgressListener progress) {
         String id = spec.instanceId();
         Map<String, String> state = new java.util.HashMap<>(server.launch().state());
-        if (runtime.poll(id, server.token(), state).phase() != Phase.READY) {
-            log.warn("instance {}: its warm server stopped answering; starting one", id);
+        if (!server.fits(spec) || runtime.poll(id, server.token(), state).phase() != Phase.READY) {
+            log.warn("instance {}: its warm server no longer answers or fits; starting one", id);
             runtime.stop(id, state);
             return null;
         }
@@ -121,14 +158,12 @@ public final class WarmRuntime implements InstanceRuntime, AutoCloseable {
         runtime.stop(instanceId, state);
     }
 
-    /** The pool's servers are no instance's (yet), and no orphans either. */
+    /** Servers of a pool, this replica's or another's on this host, are no instance's (yet), and no orphans. */
     @Override
     public java.util.Set<String> instancesOnHost() {
         java.util.Set<String> ids = new java.util.TreeSet<>(runtime.instancesOnHost());
         WarmPool p = pool;
-        if (p != null) {
-            ids.removeIf(p::holds);
-        }
+        ids.removeIf(id -> p != null && p.holds(id) || marks.heldByALiveReplica(id));
         return ids;
     }
 
@@ -139,13 +174,29 @@ public final class WarmRuntime implements InstanceRuntime, AutoCloseable {
             p.forget(instanceId).ifPresent(state -> runtime.stop(instanceId, state));
         }
         runtime.release(instanceId);
+        marks.unmark(instanceId);
     }
 
-    /** The pool is a capability of its own; every other is the runtime's. */
+    /**
+     * The pool is a capability of its own; every other is the runtime's, with change hints about the pool's own
+     * servers (starting ones log a lot) kept from the reconciler, which has no instance of theirs.
+     */
     @Override
     public <T> Optional<T> capability(Class<T> type) {
         WarmPool p = pool;
-        return type == WarmStarts.class ? Optional.ofNullable(p).map(type::cast) : runtime.capability(type);
+        if (type == WarmStarts.class) {
+            return Optional.ofNullable(p).map(type::cast);
+        }
+        if (type == ChangeHints.class) {
+            return runtime.capability(ChangeHints.class).map(hints -> type.cast((ChangeHints) listener ->
+                    hints.onChange(id -> {
+                        WarmPool current = pool;
+                        if (current == null || !current.holdsUnclaimed(id)) {
+                            listener.accept(id);
+                        }
+                    })));
+        }
+        return runtime.capability(type);
     }
 
     /** Removes the servers no instance claimed; the runtime itself is closed by its owner. */

@@ -28,12 +28,13 @@ class WarmPoolTest {
     private static final Flavor CPU = new Catalog(Catalog.builtInFlavors()).flavor("modelarts.vm.cpu.2u").orElseThrow();
     private static final Volume FIVE = new Volume("EVS", "MANAGED", 5);
     private static final WarmPool.Settings FAST = new WarmPool.Settings(Duration.ZERO, Duration.ofMinutes(30), 0.2,
-            Duration.ofMillis(200), Duration.ofSeconds(5));
+            Duration.ofMillis(200), Duration.ofSeconds(5), Duration.ofSeconds(2));
 
     /** Servers by id: true once ready. */
     private final Map<String, Boolean> running = new ConcurrentHashMap<>();
     private final Set<String> discarded = ConcurrentHashMap.newKeySet();
     private final Set<String> failing = ConcurrentHashMap.newKeySet();
+    private final Set<String> abandoned = ConcurrentHashMap.newKeySet();
     private final AtomicReference<Double> freeMemory = new AtomicReference<>(0.9);
     private volatile boolean startsFail;
     private WarmPool pool;
@@ -57,6 +58,12 @@ class WarmPoolTest {
         public void discard(String id, Map<String, String> state) {
             running.remove(id);
             discarded.add(id);
+        }
+
+        @Override
+        public void abandon(String id, Map<String, String> state) {
+            running.remove(id);
+            abandoned.add(id);
         }
     };
 
@@ -102,6 +109,42 @@ class WarmPoolTest {
         pool.unclaim(id);
         assertThat(pool.take(id)).as("an unclaimed server is nobody's to take").isEmpty();
         assertThat(pool.claim(IMAGE, CPU, FIVE)).contains(id);
+    }
+
+    @Test
+    void aClaimNoLaunchTakesLapsesAndItsServerIsStoppedButNotRemoved() {
+        pool(1);
+        await().until(() -> pool.count(true) == 1);
+        String id = pool.claim(IMAGE, CPU, FIVE).orElseThrow();
+        await().atMost(Duration.ofSeconds(15)).until(() -> abandoned.contains(id));
+        assertThat(discarded).as("its files may be its instance's").doesNotContain(id);
+        assertThat(pool.take(id)).isEmpty();
+        await().until(() -> pool.count(true) == 1);
+    }
+
+    @Test
+    void aCreateWhoseOutcomeIsUnknownNeverHandsItsServerOutAgain() {
+        pool(1);
+        await().until(() -> pool.count(true) == 1);
+        String id = pool.claim(IMAGE, CPU, FIVE).orElseThrow();
+        pool.giveUp(id);
+        assertThat(abandoned).containsExactly(id);
+        assertThat(pool.take(id)).isEmpty();
+        await().until(() -> pool.count(true) == 1);
+        assertThat(pool.claim(IMAGE, CPU, FIVE).orElseThrow()).isNotEqualTo(id);
+    }
+
+    @Test
+    void aTakenServerFitsOnlyWhatItWasStartedFor() {
+        pool(1);
+        await().until(() -> pool.count(true) == 1);
+        String id = pool.claim(IMAGE, CPU, FIVE).orElseThrow();
+        WarmPool.Server server = pool.take(id).orElseThrow();
+        assertThat(server.fits(new LaunchSpec(id, "t", IMAGE, CPU, FIVE))).isTrue();
+        assertThat(server.fits(new LaunchSpec(id, "t", IMAGE, CPU, new Volume("EVS", "MANAGED", 6))))
+                .as("a volume grown while stopped").isFalse();
+        Image other = Catalog.builtInImages("/opt/other/bin/jupyter-server").get(0);
+        assertThat(server.fits(new LaunchSpec(id, "t", other, CPU, FIVE))).as("another image").isFalse();
     }
 
     @Test
