@@ -68,14 +68,12 @@ record RuntimeParts(InstanceRuntime runtime, ImageBuilder images, String builtIn
     }
 
     /**
-     * Where servers are kept warm ({@code --warm-pool}), the runtime that takes them ({@link WarmRuntime}; the pool
-     * is filled once the images are known, see {@link Atelier}), shown with the runtime's capabilities and closed
-     * before it.
+     * The runtime that takes servers kept warm ({@link WarmRuntime}; the pool is filled once the images are known,
+     * see {@link Atelier}), shown with the runtime's capabilities and closed before it. Also without a pool of its
+     * own ({@code --warm-pool 0}): another replica of this host may keep one, whose servers this one must not take
+     * for orphans.
      */
     private static RuntimeParts withWarmPool(ServerConfig config, RuntimeParts parts, WarmRuntime.Engine engine) {
-        if (config.instances().warmPool().values().stream().allMatch(n -> n == 0)) {
-            return parts;
-        }
         WarmRuntime warm = new WarmRuntime(parts.runtime(), engine, config.dataDir().resolve("warm"));
         Supplier<Map<String, Object>> capabilities = () -> {
             Map<String, Object> c = new java.util.LinkedHashMap<>(parts.capabilities().get());

@@ -306,6 +306,35 @@ class WarmStartTest {
         }
     }
 
+    @Test
+    void aReplicaStartingBesideAnotherLeavesThatOnesWaitingServersAlone() throws Exception {
+        String url = dev.atelier.support.Postgres.freshSchemaUrl();
+        ServeProcess first = ServeProcess.start(dataDir, java.util.Map.of(), java.util.List.of("--sandbox",
+                "--warm-pool", "2", "--port", "0", "--data-dir", dataDir.toString(), "--database-url", url));
+        TestServer second = null;
+        try {
+            awaitWarm(first.url(), 2);
+            Set<String> waiting = homes(dataDir);
+            // the second replica sweeps what the host shows of instances without a record, as every start does
+            second = TestServer.of(dataDir, url, dev.atelier.server.ServerConfig.DEFAULT_JUPYTER);
+            assertThat(waiting).allSatisfy(id -> assertThat(servers(id)).as("waiting server " + id).isEqualTo(1));
+            assertThat(homes(dataDir)).containsAll(waiting);
+
+            String id = create(client(first), "beside");
+            assertThat(waiting).contains(id);
+            StartStopLeaseTest.awaitStatus(second.client(), id, "RUNNING");
+            client(first).delete("/v1/{project_id}/notebooks/" + id);
+            await().atMost(Duration.ofSeconds(30)).until(() -> !homes(dataDir).contains(id));
+        } finally {
+            first.process().destroy();
+            first.process().waitFor(15, java.util.concurrent.TimeUnit.SECONDS);
+            if (second != null) {
+                second.close(); // drops the schema, and removes what is left of the data dir's processes
+            }
+            TestServer.unmountUnder(dataDir);
+        }
+    }
+
     private ServeProcess serve(java.util.Map<String, String> env, int warm) throws IOException {
         return ServeProcess.start(dataDir, env, java.util.List.of("--sandbox", "--warm-pool", Integer.toString(warm),
                 "--port", "0", "--data-dir", dataDir.toString()));

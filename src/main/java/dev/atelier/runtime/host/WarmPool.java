@@ -69,7 +69,7 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
     public record Settings(Duration interval, Duration idleAfter, double minFreeMemory, Duration backoff,
                            Duration startTimeout, Duration claimTimeout) {
         public static final Settings DEFAULT = new Settings(Duration.ofMillis(250), Duration.ofMinutes(30), 0.2,
-                Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(60));
+                Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(20));
     }
 
     /** A server handed to the launch of the instance that claimed it, and what it was started with. */
