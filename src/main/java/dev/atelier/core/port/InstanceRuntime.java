@@ -120,6 +120,23 @@ public interface InstanceRuntime {
         }
     }
 
+    /**
+     * A launch that cannot begin yet and did nothing: something else on the engine must end first (a server another
+     * replica started under this id, being stopped). The core looks again after {@link #retryAfter}.
+     */
+    class NotYet extends RuntimeException {
+        private final java.time.Duration retryAfter;
+
+        public NotYet(String message, java.time.Duration retryAfter) {
+            super(message);
+            this.retryAfter = retryAfter;
+        }
+
+        public java.time.Duration retryAfter() {
+            return retryAfter;
+        }
+    }
+
     class RuntimeFailure extends RuntimeException {
         public RuntimeFailure(String message) {
             super(message);

@@ -433,6 +433,9 @@ public final class Reconciler {
         } catch (ConcurrentChange e) {
             runtime.stop(inst.id(), Map.of()); // undo what the launch had prepared
             return Optional.of(Duration.ZERO);
+        } catch (InstanceRuntime.NotYet e) {
+            log.debug("instance {}: launch deferred: {}", inst.id(), e.getMessage());
+            return Optional.of(e.retryAfter());
         } catch (RuntimeFailure e) {
             log.warn("instance {} failed to launch: {}", inst.id(), e.getMessage());
             undoLaunch(inst.id());

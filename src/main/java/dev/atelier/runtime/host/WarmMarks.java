@@ -15,7 +15,10 @@ import org.slf4j.LoggerFactory;
  */
 final class WarmMarks {
     private static final Logger log = LoggerFactory.getLogger(WarmMarks.class);
-    private static final ProcessHandle SELF = ProcessHandle.current();
+    private static final long SELF = ProcessHandle.current().pid();
+
+    /** Whose a marked server is. */
+    enum Holder { NOBODY, THIS_PROCESS, ANOTHER_REPLICA }
 
     private final Path dir;
 
@@ -26,7 +29,7 @@ final class WarmMarks {
     void mark(String id) {
         try {
             Files.createDirectories(dir);
-            Files.writeString(file(id), SELF.pid() + " " + startOf(SELF).orElse(0L) + "\n");
+            Files.writeString(file(id), SELF + " " + startTicks(SELF).orElse(-1L) + "\n");
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("cannot mark warm server " + id, e);
         }
@@ -40,15 +43,24 @@ final class WarmMarks {
         }
     }
 
-    /** Whether a live replica (this one or another of the host) started a server of its pool under this id. */
-    boolean heldByALiveReplica(String id) {
+    /** Who holds a server under this id: a live replica (this process or another), or nobody. */
+    Holder holder(String id) {
         try {
             String[] owner = Files.readString(file(id)).trim().split(" ");
-            Optional<ProcessHandle> p = ProcessHandle.of(Long.parseLong(owner[0]));
-            return p.isPresent() && p.get().isAlive() && startOf(p.get()).orElse(-1L) == Long.parseLong(owner[1]);
+            long pid = Long.parseLong(owner[0]);
+            Optional<Long> start = startTicks(pid);
+            if (start.isEmpty() || start.get() != Long.parseLong(owner[1])) {
+                return Holder.NOBODY; // gone, or its pid is another process's now
+            }
+            return pid == SELF ? Holder.THIS_PROCESS : Holder.ANOTHER_REPLICA;
         } catch (IOException | RuntimeException e) { // no mark, or not one of ours
-            return false;
+            return Holder.NOBODY;
         }
+    }
+
+    /** Whether a live replica (this one or another of the host) started a server of its pool under this id. */
+    boolean heldByALiveReplica(String id) {
+        return holder(id) != Holder.NOBODY;
     }
 
     private Path file(String id) {
@@ -58,8 +70,18 @@ final class WarmMarks {
         return dir.resolve(id);
     }
 
-    /** When the process started, in ms (a pid that was used again has another start). */
-    private static Optional<Long> startOf(ProcessHandle p) {
-        return p.info().startInstant().map(java.time.Instant::toEpochMilli);
+    /**
+     * When the process started, in clock ticks since the host booted ({@code /proc/<pid>/stat}, field 22): fixed for
+     * the process's life, unlike a wall-clock time worked out from it, and another for a process given the same
+     * pid later. Empty when the process is gone.
+     */
+    static Optional<Long> startTicks(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Optional.of(Long.parseLong(fields[19])); // field 22 of the whole line: the third after ')' is 3
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
     }
 }

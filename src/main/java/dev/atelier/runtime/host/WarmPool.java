@@ -108,11 +108,17 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
     /** By id, in the order they were started. Guarded by this. */
     private final Map<String, Slot> slots = new LinkedHashMap<>();
     private final Map<String, Long> failedUntil = new java.util.HashMap<>();
+    /** Claimed servers being stopped (a lapsed claim, a create given up). Guarded by this. */
+    private final java.util.Set<String> abandoning = new java.util.HashSet<>();
     private long lastDemand = System.nanoTime();
     private final java.util.concurrent.atomic.AtomicLong hits = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong misses = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean closed;
     private final Thread refiller;
+    /** Lets lapsed claims go every second, whatever the refill is busy with. */
+    private final java.util.concurrent.ScheduledExecutorService lapses =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon()
+                    .name("warm-pool-claims").unstarted(r));
 
     /**
      * Keeps {@code targets} servers warm per image, each started under {@code flavor} (the limits it has until an
@@ -139,6 +145,13 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
     public WarmPool start() {
         if (!targets.isEmpty()) {
             refiller.start();
+            lapses.scheduleWithFixedDelay(() -> {
+                try {
+                    expireClaims();
+                } catch (RuntimeException e) {
+                    log.warn("warm pool: {}", e.getMessage(), e);
+                }
+            }, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
         }
         return this;
     }
@@ -200,9 +213,15 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
                 return;
             }
             slots.remove(instanceId);
+            abandoning.add(instanceId);
             notifyAll();
         }
         abandon(s);
+    }
+
+    /** Whether the pool holds a server under this id, or is stopping one: nothing else may start under it now. */
+    public synchronized boolean busyWith(String id) {
+        return slots.containsKey(id) || abandoning.contains(id);
     }
 
     /**
@@ -255,7 +274,6 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
     private void refill() {
         while (!closed) {
             try {
-                expireClaims();
                 Image next = nextToStart();
                 if (next == null) {
                     giveUpSpare();
@@ -378,7 +396,10 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
                     lapsed.add(s);
                 }
             }
-            lapsed.forEach(s -> slots.remove(s.id));
+            lapsed.forEach(s -> {
+                slots.remove(s.id);
+                abandoning.add(s.id);
+            });
         }
         for (Slot s : lapsed) {
             log.info("warm pool: instance {} was not launched within {} s of its create; its server is stopped", s.id,
@@ -447,6 +468,10 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
             servers.abandon(slot.id, slot.launch.state());
         } catch (RuntimeException e) {
             log.warn("warm pool: cannot stop server {}: {}", slot.id, e.getMessage());
+        } finally {
+            synchronized (this) {
+                abandoning.remove(slot.id);
+            }
         }
     }
 
@@ -466,6 +491,7 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
             notifyAll();
         }
         refiller.interrupt();
+        lapses.shutdownNow();
         try {
             refiller.join(Duration.ofSeconds(30));
         } catch (InterruptedException e) {

@@ -67,15 +67,21 @@ public final class WarmRuntime implements InstanceRuntime, AutoCloseable {
 
             @Override
             public void discard(String id, Map<String, String> state) {
-                runtime.stop(id, state);
-                runtime.release(id);
-                marks.unmark(id);
+                try {
+                    runtime.stop(id, state);
+                    runtime.release(id);
+                } finally {
+                    marks.unmark(id);
+                }
             }
 
             @Override
             public void abandon(String id, Map<String, String> state) {
-                runtime.stop(id, state);
-                marks.unmark(id); // its files are its instance's to reuse, or an orphan's to remove
+                try {
+                    runtime.stop(id, state);
+                } finally {
+                    marks.unmark(id); // its files are its instance's to reuse, or an orphan's to remove
+                }
             }
         }, targets, flavor, capacityGb, settings, HostRoom::freeMemoryShare).start();
     }
@@ -90,10 +96,10 @@ public final class WarmRuntime implements InstanceRuntime, AutoCloseable {
     public Launch launch(LaunchSpec spec, ProgressListener progress) {
         WarmPool p = pool;
         Optional<WarmPool.Server> server = p == null ? Optional.empty() : p.take(spec.instanceId());
-        if (server.isEmpty()) {
-            // a server claimed for it that is not this replica's to take (another replica's pool, or one being
-            // stopped because its claim lapsed): launched once that is over, never beside it
-            awaitUnmarked(spec.instanceId());
+        if (server.isEmpty() && heldElsewhere(spec.instanceId())) {
+            // a server claimed for it that is not this launch's to take (another replica's, or one being stopped
+            // because its claim lapsed): launched once that is over, never beside it
+            throw new NotYet("a warm server claimed for this instance is being stopped", java.time.Duration.ofMillis(500));
         }
         // the instance is recorded: what the engine shows of it is its own from now on
         marks.unmark(spec.instanceId());
@@ -106,17 +112,18 @@ public final class WarmRuntime implements InstanceRuntime, AutoCloseable {
         return runtime.launch(spec, progress);
     }
 
-    /** Until no live replica's pool holds a server under this id (at most a claim's lapse and its stop). */
-    private void awaitUnmarked(String id) {
-        long deadline = System.nanoTime() + WarmPool.Settings.DEFAULT.claimTimeout().plusSeconds(30).toNanos();
-        while (marks.heldByALiveReplica(id) && System.nanoTime() - deadline < 0) {
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new RuntimeFailure("interrupted while another replica's warm server of this instance stopped");
-            }
-        }
+    /**
+     * Whether a server under this id is held by another live replica's pool, or by this one's (waiting, claimed or
+     * being stopped): nothing else may start under the id meanwhile. A mark of this process that its pool no longer
+     * holds was left by a stop that failed, and holds nothing.
+     */
+    private boolean heldElsewhere(String id) {
+        WarmPool p = pool;
+        return switch (marks.holder(id)) {
+            case ANOTHER_REPLICA -> true;
+            case THIS_PROCESS -> p != null && p.busyWith(id);
+            case NOBODY -> false;
+        };
     }
 
     /**
@@ -163,7 +170,7 @@ public final class WarmRuntime implements InstanceRuntime, AutoCloseable {
     public java.util.Set<String> instancesOnHost() {
         java.util.Set<String> ids = new java.util.TreeSet<>(runtime.instancesOnHost());
         WarmPool p = pool;
-        ids.removeIf(id -> p != null && p.holds(id) || marks.heldByALiveReplica(id));
+        ids.removeIf(id -> p != null && p.holds(id) || heldElsewhere(id));
         return ids;
     }
 

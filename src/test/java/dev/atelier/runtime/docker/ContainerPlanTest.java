@@ -33,6 +33,7 @@ class ContainerPlanTest {
     void aCpuFlavorsLimitsBecomeTheContainersAndNoDeviceIsAskedFor() {
         ContainerPlan p = plan(Flavor.cpu("c", "c", "", Feature.NOTEBOOK, false, 2, 4096, 50));
         assertThat(p.hostConfig().getNanoCPUs()).isEqualTo(2_000_000_000L);
+        assertThat(p.hostConfig().getCpuShares()).as("the share a warm container is set back to").isEqualTo(1024);
         assertThat(p.hostConfig().getMemory()).isEqualTo(4096L * 1024 * 1024);
         assertThat(p.hostConfig().getMemorySwap()).as("no swap beyond the memory limit").isEqualTo(4096L * 1024 * 1024);
         assertThat(p.hostConfig().getPidsLimit()).isEqualTo((long) Flavor.DEFAULT_MAX_PROCESSES);

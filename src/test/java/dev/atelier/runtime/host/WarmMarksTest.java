@@ -9,30 +9,39 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** A mark holds a warm server's id for as long as the replica that made it lives, and no longer. */
 class WarmMarksTest {
-    private static final String ID = "0b7e1c2a-5d4f-4e3b-9a8c-7d6e5f4a3b2c";
+    static final String ID = "0b7e1c2a-5d4f-4e3b-9a8c-7d6e5f4a3b2c";
 
     @TempDir
     Path dir;
 
     @Test
-    void aMarkHoldsItsIdWhileItsReplicaLives() {
+    void aMarkHoldsItsIdForTheProcessThatMadeItUntilItIsRemoved() {
         WarmMarks marks = new WarmMarks(dir);
-        assertThat(marks.heldByALiveReplica(ID)).isFalse();
+        assertThat(marks.holder(ID)).isEqualTo(WarmMarks.Holder.NOBODY);
         marks.mark(ID);
-        assertThat(marks.heldByALiveReplica(ID)).isTrue();
+        assertThat(marks.holder(ID)).isEqualTo(WarmMarks.Holder.THIS_PROCESS);
         marks.unmark(ID);
-        assertThat(marks.heldByALiveReplica(ID)).isFalse();
+        assertThat(marks.holder(ID)).isEqualTo(WarmMarks.Holder.NOBODY);
     }
 
     @Test
-    void aMarkOfAReplicaThatIsGoneHoldsNothing() throws Exception {
-        Process gone = new ProcessBuilder("true").start();
-        gone.waitFor();
-        long start = gone.toHandle().info().startInstant().map(java.time.Instant::toEpochMilli).orElse(1L);
-        Files.writeString(dir.resolve(ID), gone.pid() + " " + start + "\n");
-        assertThat(new WarmMarks(dir).heldByALiveReplica(ID)).isFalse();
-        // a live process whose start is not the one recorded: the pid was given to another process since
+    void anotherLiveProcesssMarkHoldsAndAGoneOnesDoesNot() throws Exception {
+        Process other = new ProcessBuilder("sleep", "30").start();
+        try {
+            markAs(dir, other.pid());
+            assertThat(new WarmMarks(dir).holder(ID)).isEqualTo(WarmMarks.Holder.ANOTHER_REPLICA);
+        } finally {
+            other.destroyForcibly().waitFor();
+        }
+        assertThat(new WarmMarks(dir).holder(ID)).as("its replica is gone").isEqualTo(WarmMarks.Holder.NOBODY);
+        // a live process with another start: the pid was given to another process since the mark was made
         Files.writeString(dir.resolve(ID), ProcessHandle.current().pid() + " 1\n");
-        assertThat(new WarmMarks(dir).heldByALiveReplica(ID)).isFalse();
+        assertThat(new WarmMarks(dir).holder(ID)).isEqualTo(WarmMarks.Holder.NOBODY);
+    }
+
+    /** Marks {@link #ID} as a server of the replica that runs as {@code pid}. */
+    static void markAs(Path dir, long pid) throws Exception {
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve(ID), pid + " " + WarmMarks.startTicks(pid).orElseThrow() + "\n");
     }
 }
