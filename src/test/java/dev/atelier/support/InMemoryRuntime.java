@@ -23,6 +23,8 @@ public final class InMemoryRuntime implements InstanceRuntime, StorageAttachment
     public final Set<String> released = ConcurrentHashMap.newKeySet();
     public final List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
     public volatile String launchFailure;
+    /** Where launched servers say they answer ({@code <url>/notebook/<id>/tree}); a closed port unless set. */
+    public volatile String url = "http://127.0.0.1:1";
 
     @Override
     public Launch launch(LaunchSpec spec, ProgressListener progress) {
@@ -34,7 +36,7 @@ public final class InMemoryRuntime implements InstanceRuntime, StorageAttachment
             progress.step(step, dev.atelier.core.model.StepStatus.COMPLETED);
         }
         servers.put(spec.instanceId(), new Server());
-        return new Launch(Map.of("server", spec.instanceId()), "http://127.0.0.1:1/notebook/" + spec.instanceId() + "/tree");
+        return new Launch(Map.of("server", spec.instanceId()), url + "/notebook/" + spec.instanceId() + "/tree");
     }
 
     @Override

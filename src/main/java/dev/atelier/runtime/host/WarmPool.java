@@ -50,6 +50,10 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
         /** Looks at a started server, as a poll does. */
         Health look(String id, String token, Map<String, String> state);
 
+        /** Has a ready server do once what its first user's first request would make it do (its first page). */
+        default void warmUp(String id, String token, Launch launch) {
+        }
+
         /** Stops the server and removes everything it had: no instance has its id. */
         void discard(String id, Map<String, String> state);
 
@@ -350,6 +354,7 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
             failure = e.getMessage();
         }
         if (failure == null) {
+            servers.warmUp(id, slot.token, launch);
             synchronized (this) {
                 slot.stage = Stage.READY;
                 failedUntil.remove(image.id());

@@ -34,6 +34,9 @@ public final class WarmRuntime implements InstanceRuntime, AutoCloseable {
 
     }
 
+    private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newBuilder()
+            .connectTimeout(java.time.Duration.ofSeconds(5)).build();
+
     private final InstanceRuntime runtime;
     private final Engine engine;
     private final WarmMarks marks;
@@ -63,6 +66,20 @@ public final class WarmRuntime implements InstanceRuntime, AutoCloseable {
             @Override
             public Health look(String id, String token, Map<String, String> state) {
                 return runtime.poll(id, token, state);
+            }
+
+            /** Its notebook page, rendered once: the template work moves off the user's first request. */
+            @Override
+            public void warmUp(String id, String token, Launch launch) {
+                try {
+                    HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(launch.url()))
+                            .header("Authorization", "token " + token).timeout(java.time.Duration.ofSeconds(10))
+                            .build(), java.net.http.HttpResponse.BodyHandlers.discarding());
+                } catch (java.io.IOException | RuntimeException e) {
+                    log.debug("warm server {}: its first page did not load: {}", id, e.toString());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
 
             @Override

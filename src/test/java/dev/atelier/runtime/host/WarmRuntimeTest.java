@@ -80,6 +80,26 @@ class WarmRuntimeTest {
     }
 
     @Test
+    void aReadyServerHasItsFirstPageRenderedBeforeAnyoneClaimsIt() throws Exception {
+        List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        var http = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        http.createContext("/", exchange -> {
+            asked.add(exchange.getRequestURI().getPath() + " " + exchange.getRequestHeaders().getFirst("Authorization"));
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        http.start();
+        try {
+            engine.url = "http://127.0.0.1:" + http.getAddress().getPort();
+            String id = oneWaiting();
+            assertThat(asked).hasSize(1);
+            assertThat(asked.get(0)).startsWith("/notebook/" + id + "/tree token ");
+        } finally {
+            http.stop(0);
+        }
+    }
+
+    @Test
     void aClaimedServerThatNoLongerFitsIsStoppedAndTheInstanceStartsAsUsual() {
         String id = oneWaiting();
         // the instance was stopped before its launch and its volume grown meanwhile
