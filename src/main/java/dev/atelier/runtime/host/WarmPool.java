@@ -68,12 +68,14 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
      * {@code interval}: the pause between two starts; {@code idleAfter}: how long without a create the pool could
      * serve before only one server per image is kept; {@code minFreeMemory}: the share of the host's memory that must
      * stay available for a server to be started (half of it, and servers are given up); {@code backoff}: the pause
-     * after a start failed; {@code claimTimeout}: how long a claimed server waits for its instance's launch.
+     * after a start failed; {@code claimTimeout}: how long a claimed server waits for its instance's launch;
+     * {@code settle}: how long after a claim no server is started (the instance that took one makes its first
+     * requests then, and a start's work outside its cgroup, its volume and its network, would compete with them).
      */
     public record Settings(Duration interval, Duration idleAfter, double minFreeMemory, Duration backoff,
-                           Duration startTimeout, Duration claimTimeout) {
+                           Duration startTimeout, Duration claimTimeout, Duration settle) {
         public static final Settings DEFAULT = new Settings(Duration.ofMillis(250), Duration.ofMinutes(30), 0.2,
-                Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(20));
+                Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(20), Duration.ofSeconds(2));
     }
 
     /** A server handed to the launch of the instance that claimed it, and what it was started with. */
@@ -115,6 +117,7 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
     /** Claimed servers being stopped (a lapsed claim, a create given up). Guarded by this. */
     private final java.util.Set<String> abandoning = new java.util.HashSet<>();
     private long lastDemand = System.nanoTime();
+    private long lastClaim = System.nanoTime() - Duration.ofDays(1).toNanos();
     private final java.util.concurrent.atomic.AtomicLong hits = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong misses = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean closed;
@@ -172,6 +175,7 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
             if (s.stage == Stage.READY && s.imageId.equals(image.id())) {
                 s.stage = Stage.CLAIMED;
                 s.claimedAt = System.nanoTime();
+                lastClaim = s.claimedAt;
                 hits.incrementAndGet();
                 return Optional.of(s.id);
             }
@@ -285,7 +289,8 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
                     double free = freeMemory.getAsDouble();
                     synchronized (this) {
                         if (!closed && nextToStart(free) == null) {
-                            wait(Duration.ofSeconds(5).toMillis());
+                            long settling = settle();
+                            wait(settling > 0 ? Math.max(1, settling / 1_000_000) : Duration.ofSeconds(5).toMillis());
                         }
                     }
                     continue;
@@ -306,13 +311,18 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
         return System.nanoTime() - lastDemand > settings.idleAfter().toNanos() ? Math.min(1, target) : target;
     }
 
+    /** How long, in ns, until the last claim has settled and servers may be started again (0: now). */
+    private synchronized long settle() {
+        return Math.max(0, settings.settle().toNanos() - (System.nanoTime() - lastClaim));
+    }
+
     /** The image with the most servers missing, while the host has memory for another; null when none is due. */
     private Image nextToStart() {
         return nextToStart(freeMemory.getAsDouble());
     }
 
     private synchronized Image nextToStart(double free) {
-        if (closed || free < settings.minFreeMemory()) {
+        if (closed || free < settings.minFreeMemory() || settle() > 0) {
             return null;
         }
         String best = null;

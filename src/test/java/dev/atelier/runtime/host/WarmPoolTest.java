@@ -28,7 +28,7 @@ class WarmPoolTest {
     private static final Flavor CPU = new Catalog(Catalog.builtInFlavors()).flavor("modelarts.vm.cpu.2u").orElseThrow();
     private static final Volume FIVE = new Volume("EVS", "MANAGED", 5);
     private static final WarmPool.Settings FAST = new WarmPool.Settings(Duration.ZERO, Duration.ofMinutes(30), 0.2,
-            Duration.ofMillis(200), Duration.ofSeconds(5), Duration.ofSeconds(2));
+            Duration.ofMillis(200), Duration.ofSeconds(5), Duration.ofSeconds(2), Duration.ZERO);
 
     /** Servers by id: true once ready. */
     private final Map<String, Boolean> running = new ConcurrentHashMap<>();
@@ -68,7 +68,11 @@ class WarmPoolTest {
     };
 
     private WarmPool pool(int target) {
-        pool = new WarmPool(servers, Map.of(IMAGE, target), CPU, 5, FAST, freeMemory::get).start();
+        return pool(target, FAST);
+    }
+
+    private WarmPool pool(int target, WarmPool.Settings settings) {
+        pool = new WarmPool(servers, Map.of(IMAGE, target), CPU, 5, settings, freeMemory::get).start();
         return pool;
     }
 
@@ -98,6 +102,19 @@ class WarmPoolTest {
         // the pool starts others in their place, never handing these out again
         await().until(() -> pool.count(true) == 2);
         assertThat(pool.claim(IMAGE, CPU, FIVE).orElseThrow()).isNotIn(one, two);
+    }
+
+    @Test
+    void noServerIsStartedWhileAClaimSettles() throws Exception {
+        pool(1, new WarmPool.Settings(Duration.ZERO, Duration.ofMinutes(30), 0.2, Duration.ofMillis(200),
+                Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(2)));
+        await().until(() -> pool.count(true) == 1);
+        long claimed = System.nanoTime();
+        pool.claim(IMAGE, CPU, FIVE).orElseThrow();
+        Thread.sleep(1_000);
+        assertThat(pool.count(false)).as("a second after the claim").isZero();
+        await().atMost(Duration.ofSeconds(10)).until(() -> pool.count(true) == 1);
+        assertThat(System.nanoTime() - claimed).isGreaterThanOrEqualTo(Duration.ofSeconds(2).toNanos());
     }
 
     @Test
