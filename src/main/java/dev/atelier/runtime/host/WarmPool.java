@@ -202,29 +202,30 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
 
     /** The server claimed for this instance, now its own and no longer the pool's; empty when none was. */
     public synchronized Optional<Server> take(String instanceId) {
+        return removeClaimed(instanceId).map(s -> new Server(s.id, s.token, s.launch, images.get(s.imageId),
+                capacityGb));
+    }
+
+    /** The server claimed under this id, no longer the pool's (one fewer: another may start); empty when none is. */
+    private synchronized Optional<Slot> removeClaimed(String instanceId) {
         Slot s = slots.get(instanceId);
         if (s == null || s.stage != Stage.CLAIMED) {
             return Optional.empty();
         }
         slots.remove(instanceId);
-        notifyAll(); // one fewer: start another
-        return Optional.of(new Server(s.id, s.token, s.launch, images.get(s.imageId), capacityGb));
+        notifyAll();
+        return Optional.of(s);
     }
 
     /** A claim whose create ended without telling whether the instance was recorded: the server is stopped. */
     @Override
     public void giveUp(String instanceId) {
-        Slot s;
+        Optional<Slot> s;
         synchronized (this) {
-            s = slots.get(instanceId);
-            if (s == null || s.stage != Stage.CLAIMED) {
-                return;
-            }
-            slots.remove(instanceId);
-            abandoning.add(instanceId);
-            notifyAll();
+            s = removeClaimed(instanceId);
+            s.ifPresent(slot -> abandoning.add(slot.id));
         }
-        abandon(s);
+        s.ifPresent(this::abandon);
     }
 
     /** Whether the pool holds a server under this id, or is stopping one: nothing else may start under it now. */
@@ -236,14 +237,8 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
      * Lets go of the server claimed for an instance that is removed before it was launched: its launch's state, for
      * the runtime to stop it with; empty when there was none.
      */
-    public synchronized Optional<Map<String, String>> forget(String instanceId) {
-        Slot s = slots.get(instanceId);
-        if (s == null || s.stage != Stage.CLAIMED) {
-            return Optional.empty();
-        }
-        slots.remove(instanceId);
-        notifyAll();
-        return Optional.of(s.launch.state());
+    public Optional<Map<String, String>> forget(String instanceId) {
+        return removeClaimed(instanceId).map(s -> s.launch.state());
     }
 
     /** Whether the id is a server of the pool's (it has traces on the host, and no record yet). */
@@ -429,9 +424,8 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
             Slot spare = null;
             boolean memoryShort = freeMemory.getAsDouble() < settings.minFreeMemory() / 2;
             synchronized (this) {
-                boolean short_ = memoryShort;
                 for (Slot s : slots.values()) {
-                    if (s.stage == Stage.READY && (short_ || readyOf(s.imageId) > target(s.imageId))) {
+                    if (s.stage == Stage.READY && (memoryShort || readyOf(s.imageId) > target(s.imageId))) {
                         spare = s;
                         break;
                     }
@@ -455,7 +449,7 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
     private void dropDead() {
         List<Slot> ready;
         synchronized (this) {
-            ready = new ArrayList<>(slots.values().stream().filter(s -> s.stage == Stage.READY).toList());
+            ready = slots.values().stream().filter(s -> s.stage == Stage.READY).toList();
         }
         for (Slot s : ready) {
             if (servers.look(s.id, s.token, s.launch.state()).phase() == Phase.FAILED) {

@@ -34,9 +34,6 @@ public final class WarmRuntime implements InstanceRuntime, AutoCloseable {
 
     }
 
-    private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newBuilder()
-            .connectTimeout(java.time.Duration.ofSeconds(5)).build();
-
     private final InstanceRuntime runtime;
     private final Engine engine;
     private final WarmMarks marks;
@@ -55,6 +52,10 @@ public final class WarmRuntime implements InstanceRuntime, AutoCloseable {
      */
     public WarmPool keep(Map<Image, Integer> targets, Flavor flavor, int capacityGb, WarmPool.Settings settings) {
         return this.pool = new WarmPool(new WarmPool.Servers() {
+            /** Made with the pool: a runtime that keeps none has no client and its thread. */
+            private final java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+                    .connectTimeout(java.time.Duration.ofSeconds(5)).build();
+
             @Override
             public Launch start(LaunchSpec spec) {
                 marks.mark(spec.instanceId()); // before anything of it is on the host
@@ -72,7 +73,7 @@ public final class WarmRuntime implements InstanceRuntime, AutoCloseable {
             @Override
             public void warmUp(String id, String token, Launch launch) {
                 try {
-                    HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(launch.url()))
+                    http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(launch.url()))
                             .header("Authorization", "token " + token).timeout(java.time.Duration.ofSeconds(10))
                             .build(), java.net.http.HttpResponse.BodyHandlers.discarding());
                 } catch (java.io.IOException | RuntimeException e) {
