@@ -31,7 +31,7 @@ public record ServeProcess(Process process, String url, List<String> output) {
         return pb.start();
     }
 
-    /** Starts {@code atelier serve <args>} and waits until it prints its API URL. */
+    /** Starts {@code atelier serve <args>} and waits until it has printed its whole welcome, API URL included. */
     public static ServeProcess start(Path workingDir, Map<String, String> env, List<String> args) throws IOException {
         List<String> all = new ArrayList<>(List.of("serve"));
         all.addAll(args);
@@ -54,6 +54,10 @@ public record ServeProcess(Process process, String url, List<String> output) {
         });
         String url = await().atMost(Duration.ofSeconds(60)).until(() -> {
             synchronized (lines) {
+                // the welcome's last line: a test that reads the output finds every line before it
+                if (lines.stream().noneMatch(l -> l.startsWith("Stop with Ctrl-C"))) {
+                    return null;
+                }
                 for (String l : lines) {
                     Matcher m = API_URL.matcher(l);
                     if (m.find()) {
