@@ -41,6 +41,14 @@ class SignatureTest extends SharedServer {
     }
 
     @Test
+    void aBodySentWithAGetIsCoveredByTheSignatureLikeAnyOther() {
+        // a read with no body is signed over the empty body without reading one; one that declares a body is not
+        Response r = api.sendTampered("GET", "/v1/{project_id}/notebooks", null, "{\"smuggled\": true}");
+        assertThat(r.status()).isEqualTo(401);
+        assertThat(r.errorCode()).isEqualTo("ModelArts.0208");
+    }
+
+    @Test
     void aContentHashHeaderCannotStandInForTheBody() {
         String body = TestServer.createBody("hashed");
         String otherHash = dev.atelier.core.auth.SdkHmacSha256.sha256Hex("{}".getBytes());

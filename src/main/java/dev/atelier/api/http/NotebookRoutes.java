@@ -25,6 +25,10 @@ public final class NotebookRoutes implements RouteModule {
     private final Catalog catalog;
     private final StorageService storage;
     private final com.fasterxml.jackson.databind.ObjectMapper mapper = Json.mapper();
+    /** What show wrote last for each instance: SDKs poll show while an instance starts or stops. */
+    private final RenderedJson shown = new RenderedJson(mapper, 4096);
+    /** And what lists wrote (without the token): dashboards poll the same pages. */
+    private final RenderedJson listed = new RenderedJson(mapper, 4096);
 
     private final SshAccess sshAccess;
     private final NotebookViews views;
@@ -120,12 +124,18 @@ public final class NotebookRoutes implements RouteModule {
         InstanceQuery.Builder asked = NotebookListQuery.parse(ctx);
         InstanceQuery query = asked.build();
         InstancePage page = instances.list(Requests.caller(ctx), ctx.pathParam("project_id"), scope, asked);
-        ctx.json(Views.Page.of(views.listed(page.items()), query.offset(), query.limit(), page.total()));
+        List<Object> items = new java.util.ArrayList<>();
+        for (Views.NotebookResp item : views.listed(page.items())) {
+            items.add(listed.raw(item.id(), item));
+        }
+        Json.answer(ctx, mapper, Views.Page.of(items, query.offset(), query.limit(), page.total()));
     }
 
     private void show(Context ctx) {
         Instance read = ctx.attribute(HttpApi.AUTHORIZED); // read once, when the caller was checked against it
-        ctx.json(view(read != null ? read : instances.show(ctx.pathParam("project_id"), Requests.instanceId(ctx))));
+        Views.NotebookResp view = view(read != null ? read
+                : instances.show(ctx.pathParam("project_id"), Requests.instanceId(ctx)));
+        ctx.contentType("application/json").result(shown.json(view.id(), view));
     }
 
     private void delete(Context ctx) {

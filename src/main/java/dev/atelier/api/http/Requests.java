@@ -35,9 +35,14 @@ final class Requests {
     /** The authenticated caller of this request, after checking that the path's project is theirs. */
     static Caller caller(Context ctx) {
         Caller caller = authenticated(ctx);
-        String projectId = ctx.pathParam("project_id");
+        checkProject(ctx, caller, ctx.pathParam("project_id"));
+        return caller;
+    }
+
+    /** Refuses a request into {@code projectId} unless it is one of the caller's (or the caller administers the service and it exists). */
+    static void checkProject(Context ctx, Caller caller, String projectId) {
         if (projectId.equals(ctx.attribute(HttpApi.PROJECT_CHECKED))) {
-            return caller; // the project filter has checked it for this request
+            return; // checked already for this request
         }
         caller.requireProject(projectId);
         if (!caller.projects().contains(projectId)) { // a service administrator's: the project must exist
@@ -47,7 +52,6 @@ final class Requests {
             }
         }
         ctx.attribute(HttpApi.PROJECT_CHECKED, projectId);
-        return caller;
     }
 
     /** The authenticated caller, for routes outside a project. */
