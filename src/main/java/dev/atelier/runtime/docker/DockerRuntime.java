@@ -12,15 +12,12 @@ import dev.atelier.core.model.StepStatus;
 import dev.atelier.core.port.InstanceRuntime;
 import dev.atelier.core.port.InstanceShell;
 import dev.atelier.core.port.StorageAttachment;
-import dev.atelier.runtime.host.HostMounts;
 import dev.atelier.runtime.host.JupyterStatus;
 import dev.atelier.runtime.host.Ports;
-import dev.atelier.runtime.host.Trees;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -38,24 +35,18 @@ import org.slf4j.LoggerFactory;
  * its token from a file mounted read-only, so the token is on no command line and in no {@code docker inspect}.
  *
  * <p>A stop removes the container: what the user changed outside the work volume is gone unless they saved the
- * instance as an image first, as on ModelArts. On the host, under {@code <data-dir>/containers/<id>/} (the
- * server's alone): {@code work/} (the volume, a loop-mounted ext4 file of the flavor's capacity where the host
- * allows it, {@code <data-dir>/volumes/<id>.ext4}), {@code data/} (where attached storage is mounted) and
- * {@code secret/} (the token file).
+ * instance as an image first, as on ModelArts. What each container has on the host: {@link ContainerFiles}.
  */
 public final class DockerRuntime implements InstanceRuntime, dev.atelier.runtime.host.WarmRuntime.Engine {
     private static final Logger log = LoggerFactory.getLogger(DockerRuntime.class);
     static final String CONTAINER = "container";
     static final String PORT = "port";
     private static final int LOG_TAIL_LINES = 15;
-    private static final boolean ROOT = "root".equals(System.getProperty("user.name"));
 
     private final DockerEngine engine;
-    private final Path containersDir;
-    private final Path volumesDir;
+    private final ContainerFiles files;
     /** Where the built-in image's files are put together. */
     private final Path scratchDir;
-    private final boolean loopVolumes;
     private final Duration stopGrace;
     private final Ports ports = Ports.belowEphemeral();
     private final JupyterStatus jupyter = new JupyterStatus();
@@ -69,13 +60,11 @@ public final class DockerRuntime implements InstanceRuntime, dev.atelier.runtime
     public DockerRuntime(DockerEngine engine, Path dataDir, Path objectStoreDir, Duration stopGrace) {
         this.engine = engine;
         Path data = dataDir.toAbsolutePath().normalize();
-        this.containersDir = data.resolve("containers");
-        this.volumesDir = data.resolve("volumes");
+        this.files = new ContainerFiles(data);
         this.scratchDir = data.resolve("tmp");
-        this.loopVolumes = HostMounts.loopVolumesAvailable();
         this.stopGrace = stopGrace;
         this.shell = new DockerShell(engine, this::containerOf);
-        this.storage = new DockerStorage(objectStoreDir.toAbsolutePath().normalize(), this::attachedDir);
+        this.storage = new DockerStorage(objectStoreDir.toAbsolutePath().normalize(), files::attachedDir);
     }
 
     @Override
@@ -96,7 +85,7 @@ public final class DockerRuntime implements InstanceRuntime, dev.atelier.runtime
         }
         c.put("installation", engine.installation());
         c.put("network", "a bridge network per instance; Jupyter published on 127.0.0.1 only");
-        c.put("volumes", loopVolumes ? "loop-mounted ext4 (capacity enforced)" : "directories (capacity not enforced)");
+        c.put("volumes", files.loopVolumes() ? "loop-mounted ext4 (capacity enforced)" : "directories (capacity not enforced)");
         c.put("registry", engine.registry() == null ? "none" : engine.registry());
         return c;
     }
@@ -112,8 +101,8 @@ public final class DockerRuntime implements InstanceRuntime, dev.atelier.runtime
         long t0 = System.nanoTime();
         try (var background = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
             var network = java.util.concurrent.CompletableFuture.supplyAsync(() -> ensureNetwork(id), background);
-            Path secret = prepareFiles(spec);
-            var storage = java.util.concurrent.CompletableFuture.runAsync(() -> prepareStorage(spec), background);
+            Path secret = files.prepare(spec);
+            var storage = java.util.concurrent.CompletableFuture.runAsync(() -> files.prepareStorage(spec), background);
             boolean[] storageReported = {false};
             Runnable takesAWhile = () -> { // a pull or a build: say so
                 if (!storageReported[0]) {
@@ -132,8 +121,8 @@ public final class DockerRuntime implements InstanceRuntime, dev.atelier.runtime
                 DockerImages.ensurePresent(engine, image, takesAWhile);
             }
             int port = ports.take();
-            ContainerPlan plan = ContainerPlan.of(id, engine.installation(), joined(network), spec.flavor(), workDir(id),
-                    secret, attachedDir(id), port, spec.requestId());
+            ContainerPlan plan = ContainerPlan.of(id, engine.installation(), joined(network), spec.flavor(),
+                    files.workDir(id), secret, files.attachedDir(id), port, spec.requestId());
             String container = create(id, image, plan);
             try {
                 joined(storage);
@@ -213,72 +202,6 @@ public final class DockerRuntime implements InstanceRuntime, dev.atelier.runtime
             removeContainer(id);
             throw engine.failure("cannot start the container", e);
         }
-    }
-
-    /** The directories the container's mounts need to exist when it is made, and the token file. */
-    private Path prepareFiles(LaunchSpec spec) {
-        String id = spec.instanceId();
-        try {
-            Files.createDirectories(containersDir, PosixFilePermissions.asFileAttribute(
-                    PosixFilePermissions.fromString("rwx------")));
-            Files.createDirectories(workDir(id));
-            Files.createDirectories(attachedDir(id));
-            return writeToken(id, spec.token());
-        } catch (IOException e) {
-            throw new RuntimeFailure("cannot prepare storage for the instance: " + e.getMessage(), e);
-        }
-    }
-
-    /** The volume (made, grown, mounted where the host can) and the mount point for storage attached later. */
-    private void prepareStorage(LaunchSpec spec) {
-        try {
-            prepareVolume(spec);
-            if (ROOT) { // where storage is attached later (needs root, as attaching does)
-                HostMounts.sharedMountPoint(attachedDir(spec.instanceId()));
-            }
-        } catch (IOException | RuntimeException e) {
-            throw e instanceof RuntimeFailure f ? f
-                    : new RuntimeFailure("cannot prepare storage for the instance: " + e.getMessage(), e);
-        }
-    }
-
-    private Path workDir(String instanceId) {
-        return instanceDir(instanceId).resolve("work");
-    }
-
-    /** The work volume's host directory, mounted (and grown to the requested capacity) where the host can. */
-    private Path prepareVolume(LaunchSpec spec) throws IOException {
-        Path work = workDir(spec.instanceId());
-        int uid = 1000;
-        if (loopVolumes) {
-            HostMounts.mountVolume(volumesDir.resolve(spec.instanceId() + ".ext4"), work, spec.volume().capacityGb(),
-                    uid);
-        }
-        if (!Files.isDirectory(work, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            throw new RuntimeFailure("the instance's work directory is no longer a directory; delete the instance");
-        }
-        Files.setAttribute(work, "unix:uid", uid, java.nio.file.LinkOption.NOFOLLOW_LINKS);
-        Files.setAttribute(work, "unix:gid", uid, java.nio.file.LinkOption.NOFOLLOW_LINKS);
-        return work;
-    }
-
-    /**
-     * The token, in a Jupyter configuration file that only the container's user reads: root's directory on the
-     * host keeps every other host user out, the bind mount lets the container in.
-     */
-    private Path writeToken(String instanceId, String token) throws IOException {
-        Path dir = instanceDir(instanceId).resolve("secret");
-        Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        Path file = dir.resolve("jupyter_server_config.json");
-        Path partial = dir.resolve("jupyter_server_config.json.partial");
-        Files.deleteIfExists(partial);
-        Files.writeString(partial, dev.atelier.runtime.host.NotebookContainer.tokenConfig(token),
-                java.nio.file.StandardOpenOption.CREATE_NEW);
-        Files.setPosixFilePermissions(partial, PosixFilePermissions.fromString("r--------"));
-        Files.setAttribute(partial, "unix:uid", 1000);
-        Files.move(partial, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        return file;
     }
 
     private static <T> T joined(java.util.concurrent.CompletableFuture<T> work) {
@@ -421,8 +344,7 @@ public final class DockerRuntime implements InstanceRuntime, dev.atelier.runtime
         }
         removeContainer(instanceId);
         removeNetwork(instanceId);
-        HostMounts.unmountAll(attachedDir(instanceId));
-        HostMounts.unmountAll(instanceDir(instanceId));
+        files.unmount(instanceId);
     }
 
     /** Removes the instance's container, whatever state it is in; no-op when there is none. */
@@ -469,42 +391,18 @@ public final class DockerRuntime implements InstanceRuntime, dev.atelier.runtime
         } catch (RuntimeException e) {
             log.warn("cannot list this installation's containers: {}", DockerEngine.rootMessage(e));
         }
-        if (Files.isDirectory(containersDir)) {
-            try (var entries = Files.list(containersDir)) {
-                entries.map(p -> p.getFileName().toString()).filter(n -> n.matches("[0-9a-f-]{36}")).forEach(ids::add);
-            } catch (IOException e) {
-                log.warn("cannot list {}: {}", containersDir, e.getMessage());
-            }
-        }
+        ids.addAll(files.instances());
         return ids;
     }
 
     @Override
     public void release(String instanceId) {
         stop(instanceId, Map.of());
-        // never delete through a mount: that would delete attached storage's data
-        Trees.delete(instanceDir(instanceId));
-        try {
-            Files.deleteIfExists(volumesDir.resolve(instanceId + ".ext4"));
-            Files.deleteIfExists(volumesDir.resolve(instanceId + ".ext4.partial"));
-        } catch (IOException e) {
-            throw new RuntimeFailure("cannot remove the volume of " + instanceId + ": " + e.getMessage(), e);
-        }
+        files.delete(instanceId);
     }
 
     /** The running container of an instance, for sessions inside it. */
     String containerOf(String instanceId) {
         return engine.nameOf(instanceId);
-    }
-
-    private Path instanceDir(String instanceId) {
-        if (!instanceId.matches("[0-9a-f-]{36}")) {
-            throw new IllegalArgumentException("not an instance id: " + instanceId);
-        }
-        return containersDir.resolve(instanceId);
-    }
-
-    private Path attachedDir(String instanceId) {
-        return instanceDir(instanceId).resolve("data");
     }
 }
