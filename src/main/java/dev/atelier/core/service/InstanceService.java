@@ -22,11 +22,9 @@ import dev.atelier.core.port.InstanceStore.InstanceQuery;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.HexFormat;
-import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.UnaryOperator;
-import java.util.regex.Pattern;
 
 /**
  * The use cases on instances. The API only records what the user wants and returns; the {@link Reconciler}
@@ -34,9 +32,6 @@ import java.util.regex.Pattern;
  */
 public final class InstanceService {
 
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,128}");
-    private static final Pattern FORBIDDEN_IN_DESCRIPTION = Pattern.compile("[&<>\"'/]");
-    private static final int MIN_EVS_GB = 5;
     /** The volume a create gets where it names no capacity. */
     public static final int DEFAULT_EVS_GB = 5;
     private static final int MAX_EVS_GB = 4096;
@@ -45,9 +40,6 @@ public final class InstanceService {
     /** How many NOTEBOOK instances one user may have unless the operator says otherwise. */
     public static final int DEFAULT_NOTEBOOK_QUOTA = 100;
     private static final int MAX_TAGS = 20;
-    private static final Pattern TAG_KEY = Pattern.compile("[\\p{L}\\p{N}_.:=+\\-@]([\\p{L}\\p{N} _.:=+\\-@]{0,126}"
-            + "[\\p{L}\\p{N}_.:=+\\-@])?");
-    private static final Pattern TAG_VALUE = Pattern.compile("[\\p{L}\\p{N} _.:=+\\-@/]{0,255}");
 
     private final InstanceStore store;
     private final InstanceReads reads;
@@ -56,19 +48,20 @@ public final class InstanceService {
     private final WorkspaceService workspaces;
     private final Quotas quotas;
     private final ImageService images;
+    private final InstanceRequests asked;
     private final Clock clock;
     private final int notebookQuota;
     private volatile java.util.function.Consumer<String> onChange = id -> { };
     private volatile dev.atelier.core.port.WarmStarts warm = dev.atelier.core.port.WarmStarts.NONE;
 
-    /**
-     * {@code reads}: what shows and authorization checks read instances from (it may answer from memory); every
-     * read that leads to a write goes to {@code store}.
-     */
     /** What limits creates and starts besides the per-user count: pools and their queues, workspaces, quotas. */
     public record Limits(Pools pools, WorkspaceService workspaces, Quotas quotas) {
     }
 
+    /**
+     * {@code reads}: what shows and authorization checks read instances from (it may answer from memory); every
+     * read that leads to a write goes to {@code store}.
+     */
     public InstanceService(InstanceStore store, InstanceReads reads, Catalog catalog, Limits limits,
                            ImageService images, Clock clock, int notebookQuota) {
         this.store = store;
@@ -78,6 +71,7 @@ public final class InstanceService {
         this.workspaces = limits.workspaces();
         this.quotas = limits.quotas();
         this.images = images;
+        this.asked = new InstanceRequests(catalog, images);
         this.clock = clock;
         this.notebookQuota = notebookQuota;
     }
@@ -93,24 +87,24 @@ public final class InstanceService {
     }
 
     public Instance create(Caller caller, String projectId, CreateInstance req) {
-        String name = checkName(required(req.name(), "name"));
-        String description = checkDescription(req.description() == null ? "" : req.description());
+        String name = InstanceRequests.name(InstanceRequests.required(req.name(), "name"));
+        String description = InstanceRequests.description(req.description() == null ? "" : req.description());
         Feature feature = req.feature() == null ? Feature.NOTEBOOK : Feature.parse(req.feature()).orElseThrow(() ->
                 new AtelierException(ErrorCode.INVALID_VALUE, "feature must be NOTEBOOK or DEFAULT"));
-        Flavor flavor = flavor(projectId, required(req.flavorId(), "flavor"));
+        Flavor flavor = asked.flavor(projectId, InstanceRequests.required(req.flavorId(), "flavor"));
         if (!flavor.feature().equals(feature)) {
             throw new AtelierException(ErrorCode.FLAVOR_FEATURE_MISMATCH,
                     "flavor " + flavor.id() + " is for feature " + flavor.feature() + ", not " + feature);
         }
-        Image image = image(projectId, required(req.imageId(), "image_id"));
+        Image image = asked.image(projectId, InstanceRequests.required(req.imageId(), "image_id"));
         String imageId = image.id();
         String workspaceId = WorkspaceId.check(req.workspaceId(), ErrorCode.INVALID_VALUE);
         long workspaceLimit = workspaces.notebookLimit(projectId, workspaceId);
         String poolId = pools.forCreate(projectId, req.poolId(), flavor);
         quotas.checkRoomFor(projectId, caller.userId(), flavor);
         pools.checkQueueRoom(caller.userId(), poolId);
-        Volume volume = volume(req, flavor);
-        Lease lease = lease(req.durationMs(), req.leaseType(), clock.millis());
+        Volume volume = InstanceRequests.volume(req, flavor);
+        Lease lease = InstanceRequests.lease(req.durationMs(), req.leaseType(), clock.millis());
         int limit = quotaLimit(feature);
         long now = clock.millis();
         // a server started ahead of demand is started for an id, which its address is built on
@@ -222,7 +216,7 @@ public final class InstanceService {
      * countdown restarts with {@code durationMs} (null: one hour; -1: no auto stop) of type {@code leaseType}.
      */
     public Instance start(Caller caller, String projectId, String id, Long durationMs, String leaseType) {
-        Lease requested = lease(durationMs, leaseType, 0);
+        Lease requested = InstanceRequests.lease(durationMs, leaseType, 0);
         Instance before = show(projectId, id);
         if (!Pools.waits(before)) { // starting it again is refused by the transition table, not here
             catalog.flavor(before.flavorId()).ifPresent(f -> quotas.checkRoomFor(projectId, before.ownerId(), f));
@@ -252,7 +246,7 @@ public final class InstanceService {
 
     /** Restarts the auto-stop countdown of a running instance: the new deadline is now + duration. */
     public Lease renewLease(Caller caller, String projectId, String id, Long durationMs, String leaseType) {
-        Lease requested = lease(durationMs, leaseType, 0);
+        Lease requested = InstanceRequests.lease(durationMs, leaseType, 0);
         long now = clock.millis();
         return mutate(caller, projectId, id, Transitions.Operation.RENEW_LEASE,
                 i -> i.withLease(i.lease().requesting(requested).restartedAt(now))).lease();
@@ -278,7 +272,7 @@ public final class InstanceService {
     /** Sets tags on an instance (an existing key gets the new value); at most 20 per instance. */
     public void tag(String projectId, String id, Map<String, String> tags) {
         Instance i = show(projectId, id);
-        tags.forEach(InstanceService::checkTag);
+        tags.forEach(InstanceRequests::tag);
         Map<String, String> merged = new java.util.HashMap<>(store.tags(java.util.List.of(i.id())).getOrDefault(i.id(),
                 Map.of()));
         merged.putAll(tags);
@@ -295,17 +289,6 @@ public final class InstanceService {
 
     public Map<String, java.util.List<String>> projectTags(String projectId, String workspaceId) {
         return store.projectTags(projectId, WorkspaceId.check(workspaceId, ErrorCode.INVALID_PARAMETER));
-    }
-
-    private static void checkTag(String key, String value) {
-        if (key == null || !TAG_KEY.matcher(key).matches() || key.startsWith("_sys_")) {
-            throw new AtelierException(ErrorCode.INVALID_VALUE, "tag key '" + key + "' must be 1 to 128 letters, "
-                    + "digits, spaces and _ . : = + - @, not start or end with a space, and not start with _sys_");
-        }
-        if (value == null || !TAG_VALUE.matcher(value).matches()) {
-            throw new AtelierException(ErrorCode.INVALID_VALUE, "tag value of '" + key + "' must be at most 255 "
-                    + "letters, digits, spaces and _ . : = + - @ /");
-        }
     }
 
     /**
@@ -335,12 +318,12 @@ public final class InstanceService {
      * field is checked against the instance's status.
      */
     public Instance update(Caller caller, String projectId, String id, UpdateInstance req) {
-        String name = req.name() == null ? null : checkName(req.name());
-        String description = req.description() == null ? null : checkDescription(req.description());
-        Flavor newFlavor = req.flavorId() == null ? null : flavor(projectId, req.flavorId());
-        String newImage = req.imageId() == null ? null : image(projectId, req.imageId()).id();
+        String name = req.name() == null ? null : InstanceRequests.name(req.name());
+        String description = req.description() == null ? null : InstanceRequests.description(req.description());
+        Flavor newFlavor = req.flavorId() == null ? null : asked.flavor(projectId, req.flavorId());
+        String newImage = req.imageId() == null ? null : asked.image(projectId, req.imageId()).id();
         if (req.autoStopMs() != null) {
-            lease(req.autoStopMs(), LeaseType.TIMING.name(), 0);
+            InstanceRequests.lease(req.autoStopMs(), LeaseType.TIMING.name(), 0);
         }
         if (req.endpointsGiven()) {
             throw new AtelierException(ErrorCode.INVALID_VALUE,
@@ -411,90 +394,6 @@ public final class InstanceService {
                 return written.get();
             }
         }
-    }
-
-    private Volume volume(CreateInstance req, Flavor flavor) {
-        if (!req.volumeGiven()) {
-            throw new AtelierException(ErrorCode.MISSING_PROPERTY, "volume is required");
-        }
-        String category = upper(required(req.volumeCategory(), "volume.category"), null);
-        if (!category.equals("EVS")) {
-            throw new AtelierException(ErrorCode.INVALID_VALUE, "volume.category " + category
-                    + " is not supported by this server; use EVS");
-        }
-        String ownership = upper(required(req.volumeOwnership(), "volume.ownership"), null);
-        if (!ownership.equals("MANAGED")) {
-            throw new AtelierException(ErrorCode.INVALID_VALUE, "volume.ownership must be MANAGED for EVS volumes");
-        }
-        int capacity = req.capacityGb() == null ? DEFAULT_EVS_GB : req.capacityGb();
-        if (capacity < MIN_EVS_GB || capacity > flavor.evsMaxSizeGb()) {
-            throw new AtelierException(ErrorCode.EVS_SIZE_OUT_OF_RANGE, "volume.capacity must be between "
-                    + MIN_EVS_GB + " and " + flavor.evsMaxSizeGb() + " GB");
-        }
-        return new Volume(category, ownership, capacity);
-    }
-
-    /** A lease as the user asked for it (validated); its countdown starts when the instance runs. */
-    private static Lease lease(Long duration, String leaseType, long now) {
-        LeaseType type = leaseType == null ? LeaseType.TIMING : LeaseType.parse(leaseType).orElseThrow(() ->
-                new AtelierException(ErrorCode.INVALID_VALUE, "lease.type must be timing or idle"));
-        if (duration != null && duration != -1L && (duration < Lease.MIN_MS || duration > Lease.MAX_MS)) {
-            throw new AtelierException(ErrorCode.DURATION_OUT_OF_RANGE,
-                    "duration must be -1 (no auto stop) or between 3600000 and 259200000 ms");
-        }
-        return Lease.requested(now, duration, type);
-    }
-
-    private Flavor flavor(String projectId, String flavorId) {
-        Flavor f = catalog.flavor(flavorId).orElseThrow(() -> new AtelierException(ErrorCode.FLAVOR_NOT_SUPPORTED,
-                "flavor " + flavorId + " is not supported: see GET /v1/" + projectId + "/notebooks/flavors"));
-        if (f.soldOut()) {
-            throw new AtelierException(ErrorCode.FLAVOR_SOLD_OUT, "flavor " + flavorId + " is sold out: this server "
-                    + "has no free " + f.category() + " resources for it");
-        }
-        return f;
-    }
-
-    private Image image(String projectId, String imageId) {
-        var image = images.find(imageId).filter(i -> i.visibleTo(projectId)).orElseThrow(() -> new AtelierException(
-                ErrorCode.IMAGE_NOT_FOUND, "image_id " + imageId + " does not name an image: see GET /v1/"
-                + projectId + "/images"));
-        if (image.status() != dev.atelier.core.model.ImageStatus.ACTIVE) {
-            throw new AtelierException(ErrorCode.IMAGE_NOT_FOUND, "image " + imageId + " is " + image.status()
-                    + (image.statusMessage() == null ? "" : ": " + image.statusMessage()) + "; only ACTIVE images "
-                    + "can be used");
-        }
-        return image;
-    }
-
-    private static String checkName(String name) {
-        if (!NAME.matcher(name).matches()) {
-            throw new AtelierException(ErrorCode.INVALID_VALUE,
-                    "name must be 1 to 128 characters of letters, digits, '-' and '_'");
-        }
-        return name;
-    }
-
-    private static String checkDescription(String description) {
-        if (description.length() > 512) {
-            throw new AtelierException(ErrorCode.INVALID_VALUE, "description must be at most 512 characters");
-        }
-        if (FORBIDDEN_IN_DESCRIPTION.matcher(description).find()) {
-            throw new AtelierException(ErrorCode.ILLEGAL_CHARACTER,
-                    "description must not contain any of & < > \" ' /");
-        }
-        return description;
-    }
-
-    private static String required(String value, String field) {
-        if (value == null) {
-            throw new AtelierException(ErrorCode.MISSING_PROPERTY, field + " is required");
-        }
-        return value;
-    }
-
-    private static String upper(String value, String defaultValue) {
-        return value == null ? defaultValue : value.toUpperCase(Locale.ROOT);
     }
 
     static String newToken() {
