@@ -42,28 +42,6 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
     /** What a waiting server is counted as holding of the host's memory (an idle jupyter-server and its sandbox). */
     public static final long MEMORY_MIB = 128;
 
-    /** What the runtime does for the pool. */
-    public interface Servers {
-        /** Starts a server for {@code spec} as for an instance, at the lowest CPU priority the runtime has. */
-        Launch start(LaunchSpec spec);
-
-        /** Looks at a started server, as a poll does. */
-        Health look(String id, String token, Map<String, String> state);
-
-        /** Has a ready server do once what its first user's first request would make it do (its first page). */
-        default void warmUp(String id, String token, Launch launch) {
-        }
-
-        /** Stops the server and removes everything it had: no instance has its id. */
-        void discard(String id, Map<String, String> state);
-
-        /**
-         * Stops the server and keeps its files: an instance may have its id (a claim that lapsed, a create whose
-         * outcome is unknown), whose launch reuses them; where none has, they are an orphan's, removed as one.
-         */
-        void abandon(String id, Map<String, String> state);
-    }
-
     /**
      * {@code interval}: the pause between two starts; {@code idleAfter}: how long without a create the pool could
      * serve before only one server per image is kept; {@code minFreeMemory}: the share of the host's memory that must
@@ -104,7 +82,7 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
         }
     }
 
-    private final Servers servers;
+    private final WarmServers servers;
     private final Map<String, Image> images = new LinkedHashMap<>();
     private final Map<String, Integer> targets = new LinkedHashMap<>();
     private final Flavor flavor;
@@ -132,7 +110,7 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
      * instance takes it) with a volume of {@code capacityGb}: only a create of that capacity, and of a flavor
      * without accelerators, takes one.
      */
-    public WarmPool(Servers servers, Map<Image, Integer> targets, Flavor flavor, int capacityGb, Settings settings,
+    public WarmPool(WarmServers servers, Map<Image, Integer> targets, Flavor flavor, int capacityGb, Settings settings,
                     java.util.function.DoubleSupplier freeMemory) {
         this.servers = servers;
         targets.forEach((image, count) -> {

@@ -51,7 +51,7 @@ public final class WarmRuntime implements InstanceRuntime, AutoCloseable {
      * CPU priority, with a volume of {@code capacityGb}.
      */
     public WarmPool keep(Map<Image, Integer> targets, Flavor flavor, int capacityGb, WarmPool.Settings settings) {
-        return this.pool = new WarmPool(new WarmPool.Servers() {
+        return this.pool = new WarmPool(new WarmServers() {
             /** Made with the pool: a runtime that keeps none has no client and its thread. */
             private final java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
                     .connectTimeout(java.time.Duration.ofSeconds(5)).build();

@@ -39,7 +39,7 @@ class WarmPoolTest {
     private volatile boolean startsFail;
     private WarmPool pool;
 
-    private final WarmPool.Servers servers = new WarmPool.Servers() {
+    private final WarmServers servers = new WarmServers() {
         @Override
         public Launch start(LaunchSpec spec) {
             if (startsFail) {
