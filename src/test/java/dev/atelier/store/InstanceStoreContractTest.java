@@ -438,6 +438,34 @@ abstract class InstanceStoreContractTest {
     }
 
     @Test
+    void listTotalsKeptBetweenChangesFollowCreatesStatusChangesAndDeletesHereAndOnAnotherReplica() {
+        db.changes().catchUp(); // the feed is current: totals are kept in memory from now on
+        Instance a = instance("p1", "a", 1);
+        store.insert(a);
+        assertThat(store.list(query("p1", null, null, 0, 10)).total()).isEqualTo(1);
+        assertThat(store.list(query("p1", null, "CREATING", 0, 10)).total()).isEqualTo(1);
+        Instance b = instance("p1", "b", 2);
+        store.insert(b); // a create, heard before it returns
+        assertThat(store.list(query("p1", null, null, 0, 10)).total()).isEqualTo(2);
+        Instance stopping = store.update(a.withDesired(DesiredState.STOPPED, null, InstanceStatus.STOPPING), 2)
+                .orElseThrow();
+        assertThat(store.list(query("p1", null, "CREATING", 0, 10)).total()).isEqualTo(1);
+        assertThat(store.list(query("p1", null, "STOPPING", 0, 10)).total()).isEqualTo(1);
+
+        try (Database other = Database.open(url)) { // a replica's creates and deletes reach this one's totals
+            var otherStore = new SqlInstanceStore(other);
+            db.changes().start(50);
+            otherStore.insert(instance("p1", "c", 3));
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(2)).untilAsserted(() ->
+                    assertThat(store.list(query("p1", null, null, 0, 10)).total()).isEqualTo(3));
+            assertThat(otherStore.delete(stopping.id(), stopping.version(), 0)).isTrue();
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(2)).untilAsserted(() ->
+                    assertThat(store.list(query("p1", null, null, 0, 10)).total()).isEqualTo(2));
+            assertThat(store.list(query("p1", null, "STOPPING", 0, 10)).total()).isZero();
+        }
+    }
+
+    @Test
     void cachedReadsSeeAnotherReplicasWritesThroughTheFeed() {
         Instance a = instance("p1", "a", 1);
         store.insert(a);

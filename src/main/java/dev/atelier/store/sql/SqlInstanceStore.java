@@ -50,10 +50,12 @@ public final class SqlInstanceStore implements InstanceStore {
     /** Text sorts by code point on both databases (PostgreSQL's default collation would not). */
     private final String binaryCollation;
     private final InstanceChanges changes;
+    private final CachedCounts counts;
 
     public SqlInstanceStore(Database db) {
         this.jdbi = db.jdbi();
         this.changes = db.changes();
+        this.counts = new CachedCounts(changes);
         this.binaryCollation = db.isSqlite() ? "" : " COLLATE \"C\"";
     }
 
@@ -271,15 +273,21 @@ public final class SqlInstanceStore implements InstanceStore {
         boolean lastAscending = !q.sort().isEmpty() && q.sort().get(q.sort().size() - 1).ascending();
         order.append("id").append(lastAscending ? " ASC" : " DESC");
         return jdbi.withHandle(h -> {
-            long total = h.createQuery("SELECT COUNT(*) FROM instances" + where).bindMap(params)
-                    .mapTo(Long.class).one();
-            List<Instance> items = total <= q.offset() ? List.of()
-                    : h.createQuery("SELECT " + COLUMNS + " FROM instances" + where + order
+            String count = "SELECT COUNT(*) FROM instances" + where;
+            // a place in a queue is in pool_tickets, whose changes the feed does not carry
+            long total = q.waiting() != null ? count(h, count, params)
+                    : counts.count(count + " " + params, () -> count(h, count, params));
+            // read even past the end: a total from memory must not answer for a database that is gone
+            List<Instance> items = h.createQuery("SELECT " + COLUMNS + " FROM instances" + where + order
                             + " LIMIT :limit OFFSET :offset").bindMap(params)
                     .bind("limit", q.limit()).bind("offset", q.offset())
                     .map(SqlInstanceStore::map).list();
             return new InstancePage(items, total);
         });
+    }
+
+    private static long count(org.jdbi.v3.core.Handle h, String count, Map<String, Object> params) {
+        return h.createQuery(count).bindMap(params).mapTo(Long.class).one();
     }
 
     private static void filter(StringBuilder where, Map<String, Object> params, String column, String value) {
