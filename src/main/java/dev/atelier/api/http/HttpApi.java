@@ -163,7 +163,7 @@ public final class HttpApi {
      * formats. A browser's 100 MB download of a binary through the notebook gateway took 3.3 s gzipped on one
      * core instead of 0.19 s (docs/performance.md).
      */
-    private static io.javalin.compression.CompressionStrategy compression() {
+    static io.javalin.compression.CompressionStrategy compression() {
         var strategy = new io.javalin.compression.CompressionStrategy(null, new io.javalin.compression.Gzip());
         List<String> excluded = new java.util.ArrayList<>(strategy.getExcludedMimeTypes());
         // and streams of events, which gzip would hold back until its buffer fills
@@ -174,8 +174,10 @@ public final class HttpApi {
         strategy.setExcludedMimeTypes(excluded);
         // the API's own answers: found in the list of those allowed at once, instead of after a case-blind search of
         // each excluded type in them (4.7% of a show's CPU)
-        strategy.setAllowedMimeTypes(List.of("application/json", "application/json;charset=utf-8",
+        List<String> allowed = new java.util.ArrayList<>(strategy.getAllowedMimeTypes()); // Javalin's: SVG
+        allowed.addAll(List.of("application/json", "application/json;charset=utf-8",
                 "application/json; charset=utf-8", "application/json; charset=UTF-8"));
+        strategy.setAllowedMimeTypes(allowed);
         return strategy;
     }
 
@@ -225,7 +227,7 @@ public final class HttpApi {
 
     }
 
-    /** Whether {@code path} (raw, as Javalin matches it) needs a signed-in caller. */
+    /** Whether {@code path} (raw, as Javalin matches it; the API has no context path) needs a signed-in caller. */
     static boolean secured(String path) {
         return (path.startsWith("/v1/") || path.startsWith("/admin/") || path.startsWith("/v3/"))
                 && !path.equals("/v3/auth/tokens"); // signing in is how a caller gets credentials
@@ -244,13 +246,18 @@ public final class HttpApi {
             return null;
         }
         String raw = path.substring(4, end);
-        return raw.indexOf('%') < 0 && raw.indexOf('+') < 0 ? raw : java.net.URLDecoder.decode(
-                raw.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8).replace("%2B", "+");
+        return raw.indexOf('%') < 0 ? raw : java.net.URLDecoder.decode(raw.replace("+", "%2B"),
+                java.nio.charset.StandardCharsets.UTF_8);
     }
 
-    /** The body the signature covers: none without reading when the request declares none. */
+    /**
+     * The body the signature covers: none, without reading, when an HTTP/1 request declares none (in HTTP/1 a body
+     * has a length or is chunked; in HTTP/2 it need declare neither, so there it is always read).
+     */
     private static byte[] body(io.javalin.http.Context ctx) {
-        boolean none = ctx.req().getContentLengthLong() <= 0 && ctx.req().getHeader("Transfer-Encoding") == null;
+        String protocol = ctx.req().getProtocol();
+        boolean none = protocol != null && protocol.startsWith("HTTP/1.") && ctx.req().getContentLengthLong() <= 0
+                && ctx.req().getHeader("Transfer-Encoding") == null;
         return none ? NO_BODY : ctx.bodyAsBytes();
     }
 

@@ -15,12 +15,14 @@ import java.util.function.LongSupplier;
 final class CachedCounts implements InstanceChanges.Listener {
     /** A bound on memory: when full, emptied. */
     static final int MAX_ENTRIES = 10_000;
+    /** Queries with longer parameters (a long name filter) are counted every time: a key must stay small. */
+    static final int MAX_KEY_CHARS = 512;
 
     private record Entry(long count, long readAt) {
     }
 
     private final InstanceChanges feed;
-    private final ConcurrentHashMap<String, Entry> counts = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<java.util.List<Object>, Entry> counts = new ConcurrentHashMap<>();
     private final AtomicLong changes = new AtomicLong();
 
     CachedCounts(InstanceChanges feed) {
@@ -28,9 +30,12 @@ final class CachedCounts implements InstanceChanges.Listener {
         feed.listen(this);
     }
 
-    /** The count that {@code query} (a statement and its parameters, as a key) reads, from memory where it can. */
-    long count(String query, LongSupplier read) {
-        if (!feed.current(CachedInstanceReads.FEED_MAX_AGE_NANOS)) {
+    /**
+     * The count that {@code query} reads, from memory where it can; {@code query} is the statement and the list of
+     * its parameters' values, in the statement's order.
+     */
+    long count(java.util.List<Object> query, LongSupplier read) {
+        if (!feed.current(CachedInstanceReads.FEED_MAX_AGE_NANOS) || length(query) > MAX_KEY_CHARS) {
             return read.getAsLong();
         }
         long now = System.nanoTime();
@@ -49,6 +54,14 @@ final class CachedCounts implements InstanceChanges.Listener {
             counts.remove(query, kept);
         }
         return count;
+    }
+
+    private static int length(java.util.List<Object> query) {
+        int n = 0;
+        for (Object values : query.subList(1, query.size())) {
+            n += String.valueOf(values).length();
+        }
+        return n;
     }
 
     @Override

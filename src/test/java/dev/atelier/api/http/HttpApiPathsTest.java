@@ -25,6 +25,7 @@ class HttpApiPathsTest {
         assertThat(HttpApi.projectSegment("/v1/p%31/notebooks")).isEqualTo("p1");
         assertThat(HttpApi.projectSegment("/v1/a+b/notebooks")).isEqualTo("a+b");
         assertThat(HttpApi.projectSegment("/v1/a%2Bb/notebooks")).isEqualTo("a+b");
+        assertThat(HttpApi.projectSegment("/v1/a%252Bb/notebooks")).isEqualTo("a%2Bb");
         assertThat(HttpApi.projectSegment("/v3/auth/tokens")).isNull();
         assertThat(HttpApi.projectSegment("/v1/p1")).isNull();
         assertThat(HttpApi.projectSegment("/v1//notebooks")).isNull();
