@@ -270,6 +270,9 @@ public final class NodeAgent implements AutoCloseable {
                     .build())));
             return;
         }
+        if (unboundClaim(pod)) {
+            return; // as a kubelet, the container waits for its volumes; binding the claim looks at the pod again
+        }
         String container = run(pod);
         containers.put(key, container);
         var inspect = docker.inspectContainerCmd(container).exec();
@@ -285,6 +288,13 @@ public final class NodeAgent implements AutoCloseable {
                     .withReady(false).withRestartCount(0).withStarted(true).withState(new ContainerStateBuilder()
                             .withNewRunning().withStartedAt(Instant.now().toString()).endRunning().build()).build()));
         });
+    }
+
+    /** Whether a claim the pod mounts has no data directory on this node yet. */
+    private boolean unboundClaim(Pod pod) {
+        return pod.getSpec().getVolumes().stream().anyMatch(v -> v.getPersistentVolumeClaim() != null
+                && !Files.isDirectory(claimDir(pod.getMetadata().getNamespace(),
+                        v.getPersistentVolumeClaim().getClaimName())));
     }
 
     /** An extended resource the pod asks for more of than the node has, or null. */
@@ -432,6 +442,7 @@ public final class NodeAgent implements AutoCloseable {
                             .withPhase("Bound").withCapacity(c.getSpec().getResources().getRequests()).build());
                     return c;
                 });
+        pods.getStore().list().forEach(this::enqueue); // a pod that waited for the claim runs now
     }
 
     /** A deleted claim's data goes, as a provisioner's with reclaim policy Delete. */
