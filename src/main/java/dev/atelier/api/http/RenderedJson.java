@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.util.RawValue;
-import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -46,7 +45,7 @@ final class RenderedJson {
         }
         SerializedString json;
         try {
-            json = new SerializedString(new String(mapper.writeValueAsBytes(value), StandardCharsets.UTF_8));
+            json = new SerializedString(mapper.writeValueAsString(value)); // encoded to UTF-8 once, when first asked
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write " + value.getClass().getSimpleName() + " as JSON", e);
         }
