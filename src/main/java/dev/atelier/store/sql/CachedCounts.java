@@ -31,13 +31,14 @@ final class CachedCounts implements InstanceChanges.Listener {
     }
 
     /**
-     * The count that {@code query} reads, from memory where it can; {@code query} is the statement and the list of
-     * its parameters' values, in the statement's order.
+     * The count that {@code statement} reads with its parameters' {@code values} (in its order), from memory where it
+     * can.
      */
-    long count(java.util.List<Object> query, LongSupplier read) {
-        if (!feed.current(CachedInstanceReads.FEED_MAX_AGE_NANOS) || length(query) > MAX_KEY_CHARS) {
+    long count(String statement, java.util.List<Object> values, LongSupplier read) {
+        if (!feed.current(CachedInstanceReads.FEED_MAX_AGE_NANOS) || values.toString().length() > MAX_KEY_CHARS) {
             return read.getAsLong();
         }
+        java.util.List<Object> query = java.util.List.of(statement, values);
         long now = System.nanoTime();
         Entry e = counts.get(query);
         if (e != null && now - e.readAt() < CachedInstanceReads.MAX_AGE_NANOS) {
@@ -54,14 +55,6 @@ final class CachedCounts implements InstanceChanges.Listener {
             counts.remove(query, kept);
         }
         return count;
-    }
-
-    private static int length(java.util.List<Object> query) {
-        int n = 0;
-        for (Object values : query.subList(1, query.size())) {
-            n += String.valueOf(values).length();
-        }
-        return n;
     }
 
     @Override

@@ -276,7 +276,7 @@ public final class SqlInstanceStore implements InstanceStore {
             String count = "SELECT COUNT(*) FROM instances" + where;
             // a place in a queue is in pool_tickets, whose changes the feed does not carry
             long total = q.waiting() != null ? count(h, count, params)
-                    : counts.count(List.of(count, List.copyOf(params.values())), () -> count(h, count, params));
+                    : counts.count(count, List.copyOf(params.values()), () -> count(h, count, params));
             // read even past the end: a total from memory must not answer for a database that is gone
             List<Instance> items = h.createQuery("SELECT " + COLUMNS + " FROM instances" + where + order
                             + " LIMIT :limit OFFSET :offset").bindMap(params)
