@@ -367,7 +367,10 @@ abstract class InstanceStoreContractTest {
 
         store.putTags(a.id(), Map.of("team", "vision"));
         assertThat(reads.details(List.of(a.id())).get(a.id()).tags()).containsExactly(Map.entry("team", "vision"));
+        assertThat(reads.details(a.id()).tags()).as("one instance's, as a show reads them")
+                .containsExactly(Map.entry("team", "vision"));
         store.removeTags(a.id(), Map.of("team", "vision"));
+        assertThat(reads.details(a.id()).tags()).isEmpty();
         assertThat(reads.details(List.of(a.id())).get(a.id()).tags()).isEmpty();
 
         var mounts = new SqlMountStore(db);
@@ -383,8 +386,10 @@ abstract class InstanceStoreContractTest {
         var keys = new SqlKeyPairStore(db);
         var endpoint = new KeyPairStore.SshEndpoint(List.of("laptop"), List.of());
         keys.setEndpoint(a.id(), endpoint);
+        assertThat(reads.details(a.id()).ssh()).contains(endpoint);
         assertThat(reads.details(List.of(a.id())).get(a.id()).ssh()).contains(endpoint);
         keys.deleteEndpoint(a.id());
+        assertThat(reads.details(a.id()).ssh()).isEmpty();
         assertThat(reads.details(List.of(a.id())).get(a.id()).ssh()).isEmpty();
 
         assertThat(store.delete(a.id(), running.version(), 0)).isTrue();

@@ -125,17 +125,17 @@ public final class NotebookRoutes implements RouteModule {
         InstanceQuery query = asked.build();
         InstancePage page = instances.list(Requests.caller(ctx), ctx.pathParam("project_id"), scope, asked);
         List<Object> items = new java.util.ArrayList<>();
-        for (Views.NotebookResp item : views.listed(page.items())) {
-            items.add(listed.raw(item.id(), item));
+        for (NotebookViews.Sources item : views.sourcesOf(page.items())) {
+            items.add(listed.raw(item.id(), item, s -> views.of(s).withoutToken()));
         }
         Json.answer(ctx, mapper, Views.Page.of(items, query.offset(), query.limit(), page.total()));
     }
 
     private void show(Context ctx) {
         Instance read = ctx.attribute(HttpApi.AUTHORIZED); // read once, when the caller was checked against it
-        Views.NotebookResp view = view(read != null ? read
+        NotebookViews.Sources sources = views.sourcesOf(read != null ? read
                 : instances.show(ctx.pathParam("project_id"), Requests.instanceId(ctx)));
-        ctx.contentType("application/json").result(shown.json(view.id(), view));
+        ctx.contentType("application/json").result(shown.json(sources.id(), sources, views::of));
     }
 
     private void delete(Context ctx) {

@@ -2,6 +2,7 @@ package dev.atelier.api.http;
 
 import dev.atelier.core.model.Image;
 import dev.atelier.core.model.Instance;
+import dev.atelier.core.model.Pool;
 import dev.atelier.core.port.InstanceReads;
 import dev.atelier.core.service.ImageService;
 import dev.atelier.core.service.Pools;
@@ -42,18 +43,45 @@ public final class NotebookViews {
     }
 
     public Views.NotebookResp of(Instance i) {
-        return of(i, reads.details(List.of(i.id())).get(i.id()));
+        return of(sourcesOf(i));
     }
 
     /** A page of instances, read together (one read for the page, not one per instance); without their tokens. */
     public List<Views.NotebookResp> listed(List<Instance> page) {
-        var details = reads.details(page.stream().map(Instance::id).toList());
-        return page.stream().map(i -> of(i, details.get(i.id())).withoutToken()).toList();
+        return sourcesOf(page).stream().map(s -> of(s).withoutToken()).toList();
     }
 
-    private Views.NotebookResp of(Instance i, InstanceReads.Details details) {
-        Image image = images.find(i.imageId()).orElse(null);
-        List<Object> endpoints = details.ssh().<List<Object>>map(e -> {
+    /**
+     * What an instance's view is made from. The view is a function of these alone, so equal sources give an equal
+     * view: a client polling an unchanged instance is answered from what was written for these sources last
+     * ({@link RenderedJson}), and the instance and its details, the same objects while they are unchanged in the
+     * read cache, are compared by reference first.
+     */
+    public record Sources(Instance instance, InstanceReads.Details details, Image image, Pool pool, String publicUrl,
+                          String queued) {
+        public String id() {
+            return instance.id();
+        }
+    }
+
+    public Sources sourcesOf(Instance i) {
+        return sourcesOf(i, reads.details(i.id()));
+    }
+
+    public List<Sources> sourcesOf(List<Instance> page) {
+        var details = reads.details(page.stream().map(Instance::id).toList());
+        return page.stream().map(i -> sourcesOf(i, details.get(i.id()))).toList();
+    }
+
+    private Sources sourcesOf(Instance i, InstanceReads.Details details) {
+        return new Sources(i, details == null ? InstanceReads.Details.NONE : details,
+                images.find(i.imageId()).orElse(null), i.poolId() == null ? null : pools.find(i.poolId()).orElse(null),
+                publicUrl.apply(i), pools.place(i).map(p -> p.message(clock.millis())).orElse(null));
+    }
+
+    public Views.NotebookResp of(Sources s) {
+        Instance i = s.instance();
+        List<Object> endpoints = s.details().ssh().<List<Object>>map(e -> {
             Map<String, Object> m = new java.util.LinkedHashMap<>();
             m.put("service", "SSH");
             m.put("dev_service", "SSH");
@@ -63,8 +91,7 @@ public final class NotebookViews {
             m.put("allowed_access_ips", e.allowedAccessIps());
             return List.of(m);
         }).orElse(List.of());
-        String queued = pools.place(i).map(p -> p.message(clock.millis())).orElse(null);
-        return Views.notebook(i.withRuntime(i.runtimeState(), publicUrl.apply(i)), image, details.tags(),
-                details.mounts(), endpoints, i.poolId() == null ? null : pools.find(i.poolId()).orElse(null), queued);
+        return Views.notebook(i.withRuntime(i.runtimeState(), s.publicUrl()), s.image(), s.details().tags(),
+                s.details().mounts(), endpoints, s.pool(), s.queued());
     }
 }

@@ -6,17 +6,18 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.util.RawValue;
 import java.util.Iterator;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * The JSON last written for each key, handed out again while what it was written from is still equal: clients
- * poll an instance's show far more often than the instance changes, and writing its view was the largest part of a
- * show's CPU after the signature check (docs/performance.md); a list page is made of the items its instances were
- * last written as. Nothing is ever served that differs from what
- * writing the value now would give: a value that is not {@link Object#equals equal} to the one written is written
- * again. At most {@code capacity} keys are kept; past that an arbitrary one makes room.
+ * poll an instance's show far more often than the instance changes, and building and writing its view was the
+ * largest part of a show's CPU after the signature check (docs/performance.md); a list page is made of the items
+ * its instances were last written as. Nothing is ever served that differs from what writing now would give: the
+ * value is a function of its sources, and sources that are not {@link Object#equals equal} to the ones last written
+ * are written again. At most {@code capacity} keys are kept; past that an arbitrary one makes room.
  */
 final class RenderedJson {
-    private record Written(Object value, SerializedString json) {
+    private record Written(Object sources, SerializedString json) {
     }
 
     private final ObjectMapper mapper;
@@ -28,21 +29,25 @@ final class RenderedJson {
         this.capacity = capacity;
     }
 
-    /** {@code value} as JSON; {@code value} must be made of records, lists, maps and scalars (deep equality). */
-    byte[] json(String key, Object value) {
-        return written(key, value).asUnquotedUTF8(); // the JSON text's own bytes, encoded once
+    /**
+     * The JSON of what {@code render} makes of {@code sources}; {@code sources} must be immutable and compare by
+     * value (records, lists, maps and scalars), and {@code render} a function of them alone.
+     */
+    <S> byte[] json(String key, S sources, Function<S, ?> render) {
+        return written(key, sources, render).asUnquotedUTF8(); // the JSON text's own bytes, encoded once
     }
 
-    /** {@code value} as JSON to be written as it is inside a larger document (an item of a page). */
-    RawValue raw(String key, Object value) {
-        return new RawValue(written(key, value));
+    /** The same, as JSON to be written as it is inside a larger document (an item of a page). */
+    <S> RawValue raw(String key, S sources, Function<S, ?> render) {
+        return new RawValue(written(key, sources, render));
     }
 
-    private SerializedString written(String key, Object value) {
+    private <S> SerializedString written(String key, S sources, Function<S, ?> render) {
         Written last = written.get(key);
-        if (last != null && last.value().equals(value)) {
+        if (last != null && last.sources().equals(sources)) {
             return last.json();
         }
+        Object value = render.apply(sources);
         SerializedString json;
         try {
             json = new SerializedString(mapper.writeValueAsString(value)); // encoded to UTF-8 once, when first asked
@@ -55,7 +60,7 @@ final class RenderedJson {
                 written.remove(any.next());
             }
         }
-        written.put(key, new Written(value, json));
+        written.put(key, new Written(sources, json));
         return json;
     }
 

@@ -23,6 +23,16 @@ public final class SdkHmacSha256 {
     public static final String ALGORITHM = "SDK-HMAC-SHA256";
     public static final String EMPTY_BODY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
+    private static final MessageDigest SHA_256;
+
+    static {
+        try {
+            SHA_256 = MessageDigest.getInstance("SHA-256");
+        } catch (GeneralSecurityException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private SdkHmacSha256() {
     }
 
@@ -99,10 +109,19 @@ public final class SdkHmacSha256 {
         if (data.length == 0) {
             return EMPTY_BODY_SHA256; // most requests: every GET and DELETE
         }
+        return HexFormat.of().formatHex(sha256().digest(data));
+    }
+
+    /** A copy of one digest looked up once: finding the algorithm again cost more than hashing a request. */
+    private static MessageDigest sha256() {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("SHA-256 unavailable", e);
+            return (MessageDigest) SHA_256.clone();
+        } catch (CloneNotSupportedException e) {
+            try {
+                return MessageDigest.getInstance("SHA-256");
+            } catch (GeneralSecurityException again) {
+                throw new IllegalStateException("SHA-256 unavailable", again);
+            }
         }
     }
 

@@ -24,6 +24,11 @@ public interface InstanceReads {
     /** The details of each instance asked for; an instance with none of them maps to {@link Details#NONE}. */
     Map<String, Details> details(Collection<String> instanceIds);
 
+    /** The details of one instance ({@link Details#NONE} when it has none). */
+    default Details details(String instanceId) {
+        return details(java.util.List.of(instanceId)).getOrDefault(instanceId, Details.NONE);
+    }
+
     /**
      * Tags by key (in key order), mounts in the order they were made, the SSH endpoint if there is one. Read-only:
      * one value may be shared by many readers.

@@ -32,6 +32,8 @@ public final class ImageService {
     private static final Set<String> VISIBILITIES = Set.of("PRIVATE", "PUBLIC");
 
     private final List<Image> builtIn;
+    /** Looked up on every show of an instance. */
+    private final Map<String, Image> builtInById;
     private final ImageStore store;
     private final ImageBuilder builder;
     private final Clock clock;
@@ -40,6 +42,8 @@ public final class ImageService {
 
     public ImageService(List<Image> builtIn, ImageStore store, ImageBuilder builder, Clock clock) {
         this.builtIn = List.copyOf(builtIn);
+        this.builtInById = new java.util.HashMap<>();
+        builtIn.forEach(i -> builtInById.putIfAbsent(i.id(), i)); // the first of an id, as a search would find
         this.store = store;
         this.builder = builder;
         this.clock = clock;
@@ -47,7 +51,8 @@ public final class ImageService {
 
     /** Any image by id, whoever owns it: for the lifecycle, which has already checked access. */
     public Optional<Image> find(String id) {
-        return builtIn.stream().filter(i -> i.id().equals(id)).findFirst().or(() -> store.get(id));
+        Image image = builtInById.get(id);
+        return image != null ? Optional.of(image) : store.get(id);
     }
 
     public Image show(String projectId, String id) {

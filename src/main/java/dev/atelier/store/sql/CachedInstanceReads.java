@@ -61,6 +61,15 @@ public final class CachedInstanceReads implements InstanceReads, InstanceChanges
     }
 
     @Override
+    public Details details(String instanceId) {
+        Entry<Details> e = details.get(instanceId);
+        if (e != null && System.nanoTime() - e.readAt() < MAX_AGE_NANOS && feed.current(FEED_MAX_AGE_NANOS)) {
+            return e.value(); // a show's read: no page of one to build
+        }
+        return InstanceReads.super.details(instanceId);
+    }
+
+    @Override
     public Map<String, Details> details(Collection<String> instanceIds) {
         if (!feed.current(FEED_MAX_AGE_NANOS)) {
             return store.details(instanceIds);
