@@ -165,8 +165,10 @@ public final class Atelier implements AutoCloseable {
                 config.http().sshPort(), config.dataDir().resolve("ssh_host_key"), sshAccess, shell.get(), activity);
         var census = new SqlCensus(database);
         var notebookViews = new NotebookViews(images, reads, pools, gateway::publicUrl, this::sshUri, clock);
+        // Javalin tries routes in the order they were added, each by a regular expression: notebook traffic, most
+        // of all requests, is matched first, where it came after about fifty API routes
         this.http = new HttpApi(config.http().host(), config.http().port(), authenticator, identity, List.of(
-                new HealthRoutes(() -> ready, parts.capabilities(), List.of(
+                gateway, new HealthRoutes(() -> ready, parts.capabilities(), List.of(
                         new HealthRoutes.Check("database", database::ping),
                         new HealthRoutes.Check("runtime", () -> {
                             runtime.instancesOnHost(); // a question its engine must answer
@@ -178,7 +180,7 @@ public final class Atelier implements AutoCloseable {
                 new LegacyRoutes(instances, images, catalog, identity, clock, gateway::publicUrl, pools),
                 new ClusterRoutes(pools, catalog), new WorkspaceRoutes(workspaces),
                 new QuotaRoutes(quotas, identity),
-                new IdentityRoutes(identity), gateway, new KeyPairRoutes(sshAccess),
+                new IdentityRoutes(identity), new KeyPairRoutes(sshAccess),
                 new MetricsRoutes(metrics::scrape, config.http().metricsToken(), authenticator),
                 new ApiDocsRoutes(),
                 new ConsoleRoutes(new ConsoleServices(authenticator, identity, secrets.derive("console-csrf"),

@@ -37,6 +37,8 @@ final class HttpRelay implements AutoCloseable {
             "accept-encoding", "x-sdk-date", "x-sdk-content-sha256", "x-project-id", "origin", "referer");
     /** How long a notebook server may take to begin its answer, and may then stay silent in the middle of it. */
     private static final long SILENCE_MINUTES = 10;
+    /** The client's own block size for an answer's body: no read returns more. */
+    private static final int BLOCK = 16 * 1024;
 
     private final HttpClient client = new HttpClient() {
         /** The store keeps nothing (below), but the client parses every Set-Cookie for it first (3.5% of a relay). */
@@ -58,6 +60,7 @@ final class HttpRelay implements AutoCloseable {
         client.setUserAgentField(null);
         client.setConnectTimeout(5_000);
         client.setMaxConnectionsPerDestination(256);
+        client.setResponseBufferSize(BLOCK);
         try {
             client.start();
         } catch (Exception e) {
@@ -147,7 +150,10 @@ final class HttpRelay implements AutoCloseable {
             head.accept(response);
             try (InputStream in = listener.getInputStream()) {
                 OutputStream out = ctx.outputStream();
-                byte[] buf = new byte[64 * 1024];
+                // a block of what the client reads at a time (16 kB), or less for a smaller answer: a 64 kB array
+                // for each of thousands of small answers a second was most of what the relay allocated
+                long length = response.getHeaders().getLongField(org.eclipse.jetty.http.HttpHeader.CONTENT_LENGTH);
+                byte[] buf = new byte[length >= 0 && length < BLOCK ? (int) length + 1 : BLOCK];
                 for (int n; (n = in.read(buf)) >= 0; ) {
                     out.write(buf, 0, n);
                     traffic.sentToClient(n);
