@@ -75,6 +75,8 @@ class IdentityTest {
             root.send("PUT", "/admin/v1/projects/" + b + "/members/ida", "{\"role\":\"admin\"}");
             PlainClient ida = PlainClient.token(server.url(),
                     PlainClient.signIn(server.url(), "ida", "idas-password", a).subjectToken());
+            PlainClient idaElsewhere = PlainClient.token(server.url(),
+                    PlainClient.signIn(server.url(), "ida", "idas-password", a).subjectToken());
 
             Response noCurrent = ida.send("PUT", "/admin/v1/users/ida", "{\"password\":\"a-new-password\"}");
             assertThat(noCurrent.status()).isEqualTo(403);
@@ -83,9 +85,15 @@ class IdentityTest {
                     + "\"old_password\":\"wrong-password\"}").status()).isEqualTo(403);
             assertThat(ida.send("PUT", "/admin/v1/users/ida", "{\"password\":\"a-new-password\","
                     + "\"old_password\":\"idas-password\"}").status()).isEqualTo(200);
-            // a service administrator sets another user's password without it
+            // the session she changed it in goes on; her others, signed in with the old password, end
+            assertThat(ida.send("GET", "/v1/" + a + "/notebooks", null).status()).isEqualTo(200);
+            assertThat(idaElsewhere.send("GET", "/v1/" + a + "/notebooks", null).status()).isEqualTo(401);
+            // a service administrator sets another user's password without it, and ends all of her sessions
             assertThat(root.send("PUT", "/admin/v1/users/ida", "{\"password\":\"idas-password\"}").status())
                     .isEqualTo(200);
+            assertThat(ida.send("GET", "/v1/" + a + "/notebooks", null).status()).isEqualTo(401);
+            ida = PlainClient.token(server.url(),
+                    PlainClient.signIn(server.url(), "ida", "idas-password", a).subjectToken());
 
             // ida administers both projects, but her token is for a only
             assertThat(ida.send("GET", "/admin/v1/projects/" + a + "/members", null).status()).isEqualTo(200);
@@ -171,7 +179,9 @@ class IdentityTest {
             assertThat(PlainClient.signIn(server.url(), "dave", "daves-password", project).status()).isEqualTo(401);
 
             assertThat(root.send("PUT", "/admin/v1/users/dave", "{\"enabled\":true}").status()).isEqualTo(200);
-            assertThat(dave.get(list).status()).isEqualTo(200);
+            assertThat(dave.get(list).status()).as("access keys have a switch of their own").isEqualTo(200);
+            assertThat(daveToken.send("GET", "/v1/" + project + "/notebooks", null).status())
+                    .as("a session ended by disabling stays ended").isEqualTo(401);
             assertThat(root.send("DELETE", keyPath, null).status()).isEqualTo(200);
             assertThat(dave.get(list).status()).isEqualTo(401);
 

@@ -55,7 +55,7 @@ public final class IdentityRoutes implements RouteModule {
             RequestBody body = body(ctx);
             ctx.json(user(identity.updateUser(Requests.authenticated(ctx), ctx.pathParam("user"),
                     body.bool("enabled"), body.string("password"), body.bool("service_admin"),
-                    body.string("old_password"))));
+                    body.string("old_password"), Requests.token(ctx))));
         });
         routes.delete(ADMIN + "/users/{user}", ctx -> ctx.json(user(identity.deleteUser(Requests.authenticated(ctx),
                 ctx.pathParam("user")))));

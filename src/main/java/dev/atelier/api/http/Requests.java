@@ -54,6 +54,11 @@ final class Requests {
         ctx.attribute(HttpApi.PROJECT_CHECKED, projectId);
     }
 
+    /** The token the request was sent with, or null (signed with an access key). */
+    static String token(Context ctx) {
+        return dev.atelier.core.auth.Authenticator.tokenOf(ctx::header);
+    }
+
     /** The authenticated caller, for routes outside a project. */
     static Caller authenticated(Context ctx) {
         Caller caller = ctx.attribute(HttpApi.CALLER);

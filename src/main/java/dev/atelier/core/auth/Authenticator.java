@@ -49,15 +49,22 @@ public final class Authenticator {
         this.limiter = limiter;
     }
 
-    public Caller authenticate(SignedRequest req, String address) {
-        String authorization = req.header().apply("authorization");
-        String token = req.header().apply("x-auth-token");
+    /** The token a request is sent with ({@code X-Auth-Token}, else a bearer token), or null; by lower-case name. */
+    public static String tokenOf(java.util.function.Function<String, String> header) {
+        String token = header.apply("x-auth-token");
+        String authorization = header.apply("authorization");
         if ((token == null || token.isBlank()) && authorization != null
                 && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            token = authorization.substring(7).trim();
+            token = authorization.substring(7);
         }
-        if (token != null && !token.isBlank()) {
-            return byToken(token.trim(), address);
+        return token == null || token.isBlank() ? null : token.trim();
+    }
+
+    public Caller authenticate(SignedRequest req, String address) {
+        String authorization = req.header().apply("authorization");
+        String token = tokenOf(req.header());
+        if (token != null) {
+            return byToken(token, address);
         }
         if (authorization == null || authorization.isBlank()) {
             throw new AtelierException(ErrorCode.AUTH_MISSING, "the request is not authenticated: sign it with an "

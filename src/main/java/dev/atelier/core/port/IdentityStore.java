@@ -65,6 +65,12 @@ public interface IdentityStore {
     /** Removes one token (signing out): from the next request on, it stands for nobody. */
     void deleteToken(String tokenHash);
 
+    /**
+     * Removes every token of the user but {@code keptTokenHash} (null: every one): the user is signed out everywhere
+     * else, from the next request on.
+     */
+    void deleteTokensOf(String userId, String keptTokenHash);
+
     /** Removes tokens that expired before {@code now}; returns how many. */
     int deleteExpiredTokens(long now);
 

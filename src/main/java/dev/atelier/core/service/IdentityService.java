@@ -228,15 +228,17 @@ public final class IdentityService {
 
     /** Enables or disables a user, changes their password, or grants/revokes service administration. */
     public User updateUser(Caller caller, String user, Boolean enabled, String password, Boolean serviceAdmin) {
-        return updateUser(caller, user, enabled, password, serviceAdmin, null);
+        return updateUser(caller, user, enabled, password, serviceAdmin, null, null);
     }
 
     /**
      * As {@link #updateUser(Caller, String, Boolean, String, Boolean)}; users changing their own password must
      * give the current one (a stolen token or key must not be enough to take the account over).
+     * {@code callersToken}: the token the caller signed in with, if any, which a change of their own password keeps;
+     * every other token of the user is removed when the password changes or the user is disabled.
      */
     public User updateUser(Caller caller, String user, Boolean enabled, String password, Boolean serviceAdmin,
-                           String currentPassword) {
+                           String currentPassword, String callersToken) {
         if (enabled != null || serviceAdmin != null) {
             caller.requireServiceAdministrator("enable, disable or promote users");
         }
@@ -256,9 +258,15 @@ public final class IdentityService {
                         + "(old_password)");
             }
             store.setPassword(u.id(), Passwords.hash(checkedPassword(password)));
+            // whoever signed in with the old password is signed out; users changing their own keep the session
+            // they changed it in
+            store.deleteTokensOf(u.id(), self && callersToken != null ? Authenticator.tokenHash(callersToken) : null);
         }
         if (enabled != null) {
             store.setEnabled(u.id(), enabled);
+            if (!enabled) { // its sessions end for good: enabled again, the user signs in again
+                store.deleteTokensOf(u.id(), null);
+            }
         }
         if (serviceAdmin != null) {
             store.setServiceAdmin(u.id(), serviceAdmin);

@@ -331,6 +331,12 @@ public final class SqlIdentityStore implements IdentityStore {
     }
 
     @Override
+    public void deleteTokensOf(String userId, String keptTokenHash) {
+        write(h -> h.createUpdate("DELETE FROM tokens WHERE user_id = :u AND token_hash <> :k").bind("u", userId)
+                .bind("k", keptTokenHash == null ? "" : keptTokenHash).execute());
+    }
+
+    @Override
     public int deleteExpiredTokens(long now) {
         return jdbi.withHandle(h -> h.createUpdate("DELETE FROM tokens WHERE expires_at < :now").bind("now", now)
                 .execute());

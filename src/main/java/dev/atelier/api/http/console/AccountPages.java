@@ -68,7 +68,7 @@ final class AccountPages {
                             + "differ");
                 }
                 services.identity().updateUser(s.caller(), s.caller().userId(), null, password, null,
-                        ctx.formParam("old_password"));
+                        ctx.formParam("old_password"), s.token());
                 Pages.redirect(ctx, BASE + "/account", "password");
             } catch (AtelierException e) {
                 account(ctx, s, Messages.refused(ctx, e), Messages.of(e), null);
