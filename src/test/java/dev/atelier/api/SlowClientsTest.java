@@ -57,6 +57,34 @@ class SlowClientsTest extends SharedServerWithoutNotebooks {
         }
     }
 
+    @Test
+    void aChunkedConsoleSignInOverItsBoundIsRefusedAs413NotTakenForAFormOrAFailure() throws Exception {
+        // 100 kB declares no length: it is measured once read; 2 MB is over the bound on every body
+        for (int kb : new int[] {100, 2048}) {
+            try (Socket s = connect()) {
+                OutputStream out = s.getOutputStream();
+                out.write(("POST /console/sign-in HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                        + "Content-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                byte[] chunk = ("user=admin&password=" + "a".repeat(1000 - 20)).getBytes(StandardCharsets.US_ASCII);
+                try {
+                    for (int i = 0; i < kb; i++) {
+                        out.write((Integer.toHexString(chunk.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                        out.write(chunk);
+                        out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+                        chunk = "a".repeat(1000).getBytes(StandardCharsets.US_ASCII);
+                    }
+                    out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                } catch (IOException e) {
+                    // refused before the end was sent: the answer is read below
+                }
+                String answer = read(s.getInputStream());
+                assertThat(answer).as(kb + " kB").startsWith("HTTP/1.1 413").contains("text/html")
+                        .doesNotContain("Something went wrong");
+            }
+        }
+    }
+
     /** Sends one byte every second until the server stops listening; returns what it answered. */
     private static String trickle(Socket s, char c, int bytes) throws IOException {
         try {

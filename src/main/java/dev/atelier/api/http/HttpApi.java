@@ -320,6 +320,24 @@ public final class HttpApi {
         MDC.put("user", caller.userName());
     }
 
+    /** A failure the client caused, as views beside the API (the console) tell it: its code and a sentence. */
+    public record ClientError(ErrorCode code, String message) {
+    }
+
+    /**
+     * The client's fault behind {@code e}, or null when it is the server's: a body over the bound on bodies, one that
+     * came too slowly or ended early, a malformed request.
+     */
+    public static ClientError clientFault(Throwable e) {
+        if (e instanceof HttpResponseException h && h.getStatus() == 413) {
+            return new ClientError(ErrorCode.PAYLOAD_TOO_LARGE, "The request is larger than the " + MAX_BODY_BYTES
+                    + " bytes the server accepts.");
+        }
+        ClientFault fault = ClientFault.of(e);
+        return fault == null ? null : new ClientError(fault.code(),
+                Character.toUpperCase(fault.message().charAt(0)) + fault.message().substring(1) + ".");
+    }
+
     /** Who a request that signs in says they are, for its audit entry (before anyone is signed in). */
     public static void auditedAs(Context ctx, String userName) {
         ctx.attribute(AUDIT_USER, userName);

@@ -180,7 +180,9 @@ public final class ConsoleRoutes implements RouteModule {
         try {
             requireNavigation(ctx);
             Sessions.checkOrigin(ctx);
-            if (ctx.contentLength() > MAX_SIGN_IN_BYTES) {
+            // a chunked body declares no length: it is read (within the server's bound on bodies) and measured
+            if (ctx.contentLength() > MAX_SIGN_IN_BYTES
+                    || ctx.contentLength() < 0 && ctx.bodyAsBytes().length > MAX_SIGN_IN_BYTES) {
                 throw new AtelierException(ErrorCode.PAYLOAD_TOO_LARGE, "The form is too large.");
             }
             user = value(ctx.formParam("user"));
@@ -224,6 +226,11 @@ public final class ConsoleRoutes implements RouteModule {
             HttpApi.failed(ctx, a.errorCode());
             status = Messages.status(a.errorCode());
             message = Messages.of(a);
+        } else if (HttpApi.clientFault(e) != null) { // too large, too slow, malformed: the client's doing
+            HttpApi.ClientError fault = HttpApi.clientFault(e);
+            HttpApi.failed(ctx, fault.code());
+            status = Messages.status(fault.code());
+            message = fault.message();
         } else if (storeUnavailable.test(e)) {
             log.warn("request {} {} {}: the database is unavailable: {}", HttpApi.requestId(ctx), ctx.method(),
                     ctx.path(), e.getMessage());
