@@ -46,6 +46,23 @@ class HttpDetailsTest extends SharedServer {
     }
 
     @Test
+    void noAnswerOfTheApiMayBeStoredByACache() throws Exception {
+        String id = api.post("/v1/{project_id}/notebooks", TestServer.createBody("no-store")).json().get("id").asText();
+        HttpClient http = HttpClient.newHttpClient();
+        for (var req : java.util.List.of(
+                HttpRequest.newBuilder(URI.create(server.url() + "/v3/auth/tokens"))
+                        .POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+                HttpRequest.newBuilder(URI.create(server.url() + "/v1/" + api.projectId() + "/notebooks/" + id))
+                        .build())) {
+            HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+            assertThat(r.headers().firstValue("Cache-Control")).as(req.uri().getPath()).contains("no-store");
+        }
+        // and signed, where an instance's token is in the answer
+        assertThat(api.get("/v1/{project_id}/notebooks/" + id).json().has("token")).isTrue();
+        api.send("DELETE", "/v1/{project_id}/notebooks/" + id, null);
+    }
+
+    @Test
     void everyResponseHasJsonAndARequestIdEvenOutsideTheApi() throws Exception {
         HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                 URI.create(server.url() + "/nothing")).build(), HttpResponse.BodyHandlers.ofString());

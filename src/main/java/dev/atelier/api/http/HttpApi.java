@@ -194,6 +194,11 @@ public final class HttpApi {
             ctx.attribute("request-id", id);
             ctx.header("X-Request-Id", id);
             ctx.contentType("application/json");
+            if (secured(ctx.path()) || ctx.path().startsWith("/v3/")) {
+                // answers of the API carry tokens, secret keys and what only their caller may see: no cache keeps
+                // them (a shared proxy, the browser's disk)
+                ctx.header("Cache-Control", "no-store");
+            }
         });
         // one filter for every request, deciding by the path's prefix: each filter on a path pattern is another
         // regular expression tried on every request (docs/performance.md)
