@@ -104,6 +104,40 @@ class IdentityTest {
     }
 
     @Test
+    void aProjectKeepsAnAdministratorAndTheServiceKeepsAServiceAdministrator() {
+        try (TestServer server = TestServer.of(dataDir, null, "/nonexistent/jupyter-server")) {
+            SignedClient root = server.client();
+            String team = root.send("POST", "/admin/v1/projects", "{\"name\":\"team\"}").json().get("id").asText();
+            root.send("POST", "/admin/v1/users", "{\"name\":\"bea\",\"password\":\"beas-password\"}");
+            root.send("POST", "/admin/v1/users", "{\"name\":\"cal\",\"password\":\"cals-password\"}");
+            root.send("PUT", "/admin/v1/projects/" + team + "/members/bea", "{\"role\":\"admin\"}");
+            root.send("PUT", "/admin/v1/projects/" + team + "/members/cal", "{\"role\":\"member\"}");
+            PlainClient bea = PlainClient.token(server.url(),
+                    PlainClient.signIn(server.url(), "bea", "beas-password", team).subjectToken());
+            String members = "/admin/v1/projects/" + team + "/members/";
+
+            Response demoted = bea.send("PUT", members + "bea", "{\"role\":\"member\"}");
+            assertThat(demoted.status()).isEqualTo(400);
+            assertThat(demoted.json().get("error_msg").asText()).contains("last administrator");
+            assertThat(bea.send("DELETE", members + "bea", null).status()).isEqualTo(400);
+            assertThat(root.send("DELETE", members + "bea", null).status()).as("the service administrator too")
+                    .isEqualTo(400);
+            assertThat(bea.send("PUT", members + "cal", "{\"role\":\"member\"}").status())
+                    .as("another member's role").isEqualTo(200);
+
+            assertThat(bea.send("PUT", members + "cal", "{\"role\":\"admin\"}").status()).isEqualTo(200);
+            assertThat(bea.send("PUT", members + "bea", "{\"role\":\"member\"}").status()).isEqualTo(200);
+            assertThat(root.send("GET", "/admin/v1/projects/" + team + "/members", null).body())
+                    .contains("\"role\":\"admin\"");
+
+            String me = root.send("GET", "/admin/v1/whoami", null).json().get("user_name").asText();
+            Response lastRoot = root.send("PUT", "/admin/v1/users/" + me, "{\"enabled\":false}");
+            assertThat(lastRoot.status()).isEqualTo(400);
+            assertThat(lastRoot.json().get("error_msg").asText()).contains("last enabled service administrator");
+        }
+    }
+
+    @Test
     void aTokenExpiresAfter24Hours() {
         try (TestServer server = TestServer.of(dataDir, null, "/nonexistent/jupyter-server")) {
             String project = server.client().projectId();

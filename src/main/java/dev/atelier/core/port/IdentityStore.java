@@ -66,10 +66,11 @@ public interface IdentityStore {
     void deleteToken(String tokenHash);
 
     /**
-     * Removes every token of the user but {@code keptTokenHash} (null: every one): the user is signed out everywhere
-     * else, from the next request on.
+     * Removes every token of the user that is still valid at {@code now} but {@code keptTokenHash} (null: every
+     * one): the user is signed out everywhere else, from the next request on. Expired ones stay until they are
+     * cleared, and are refused as expired.
      */
-    void deleteTokensOf(String userId, String keptTokenHash);
+    void deleteTokensOf(String userId, String keptTokenHash, long now);
 
     /** Removes tokens that expired before {@code now}; returns how many. */
     int deleteExpiredTokens(long now);

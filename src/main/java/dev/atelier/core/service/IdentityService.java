@@ -260,12 +260,13 @@ public final class IdentityService {
             store.setPassword(u.id(), Passwords.hash(checkedPassword(password)));
             // whoever signed in with the old password is signed out; users changing their own keep the session
             // they changed it in
-            store.deleteTokensOf(u.id(), self && callersToken != null ? Authenticator.tokenHash(callersToken) : null);
+            store.deleteTokensOf(u.id(), self && callersToken != null ? Authenticator.tokenHash(callersToken) : null,
+                    clock.millis());
         }
         if (enabled != null) {
             store.setEnabled(u.id(), enabled);
             if (!enabled) { // its sessions end for good: enabled again, the user signs in again
-                store.deleteTokensOf(u.id(), null);
+                store.deleteTokensOf(u.id(), null, clock.millis());
             }
         }
         if (serviceAdmin != null) {
@@ -382,6 +383,9 @@ public final class IdentityService {
             throw new AtelierException(ErrorCode.INVALID_VALUE, "role must be admin or member");
         }
         User u = existingUser(user);
+        if (Caller.MEMBER.equals(role)) {
+            requireAnotherAdministrator(p, u);
+        }
         store.addMember(p.id(), u.id(), role);
         return new Member(p.id(), u.id(), u.name(), role);
     }
@@ -391,10 +395,28 @@ public final class IdentityService {
         caller.requireProjectAdministrator(p.id(), "change its members");
         User u = existingUser(user);
         String role = store.rolesOf(u.id()).get(p.id());
+        if (role != null) {
+            requireAnotherAdministrator(p, u);
+        }
         if (role == null || !store.removeMember(p.id(), u.id())) {
             throw new AtelierException(ErrorCode.NOT_FOUND, u.name() + " is not a member of project " + p.name());
         }
         return new Member(p.id(), u.id(), u.name(), role);
+    }
+
+    /**
+     * A project keeps an administrator: its last one is not demoted or removed (only the service administrator
+     * could manage its members after that).
+     */
+    private void requireAnotherAdministrator(Project p, User u) {
+        List<Member> members = store.members(p.id());
+        boolean isAdmin = members.stream().anyMatch(m -> m.userId().equals(u.id())
+                && Caller.PROJECT_ADMIN.equals(m.role()));
+        if (isAdmin && members.stream().noneMatch(m -> !m.userId().equals(u.id())
+                && Caller.PROJECT_ADMIN.equals(m.role()))) {
+            throw new AtelierException(ErrorCode.ILLEGAL_STATE, u.name() + " is the last administrator of project "
+                    + p.name() + "; make another one first");
+        }
     }
 
     private Project existingProject(String project) {

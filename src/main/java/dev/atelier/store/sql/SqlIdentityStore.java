@@ -331,9 +331,9 @@ public final class SqlIdentityStore implements IdentityStore {
     }
 
     @Override
-    public void deleteTokensOf(String userId, String keptTokenHash) {
-        write(h -> h.createUpdate("DELETE FROM tokens WHERE user_id = :u AND token_hash <> :k").bind("u", userId)
-                .bind("k", keptTokenHash == null ? "" : keptTokenHash).execute());
+    public void deleteTokensOf(String userId, String keptTokenHash, long now) {
+        write(h -> h.createUpdate("DELETE FROM tokens WHERE user_id = :u AND token_hash <> :k AND expires_at >= :now")
+                .bind("u", userId).bind("k", keptTokenHash == null ? "" : keptTokenHash).bind("now", now).execute());
     }
 
     @Override
