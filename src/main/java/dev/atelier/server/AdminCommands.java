@@ -120,28 +120,38 @@ final class AdminCommands {
      * not be sent.
      */
     static int signed(String base, Path credentialsFile, String method, String path, byte[] body) throws Exception {
-        ObjectMapper mapper = new ObjectMapper();
-        if (!Files.isReadable(credentialsFile)) {
-            System.err.println("atelier: cannot read " + credentialsFile
-                    + " (start the server once to create it, or give --credentials)");
+        ApiClient.Credentials creds;
+        String checkedBase;
+        try {
+            creds = ApiClient.credentials(credentialsFile);
+            checkedBase = ApiClient.checkedBase(base);
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            System.err.println("atelier: " + e.getMessage());
             return 2;
         }
-        JsonNode creds = mapper.readTree(credentialsFile.toFile());
-        String projectId = creds.path("project_id").asText(null);
-        URI uri = URI.create(base.replaceAll("/+$", "") + (projectId == null ? path
-                : path.replace("{project_id}", projectId)));
+        String projectId = creds.projectId();
+        URI uri;
+        try {
+            uri = URI.create(checkedBase + path.replace("{project_id}", projectId));
+        } catch (IllegalArgumentException e) {
+            System.err.println("atelier: the path is not a valid URL path: " + path);
+            return 2;
+        }
         byte[] bytes = body == null ? new byte[0] : body;
         HttpRequest.Builder req = HttpRequest.newBuilder(uri)
                 .method(method, HttpRequest.BodyPublishers.ofByteArray(bytes))
                 .header("Content-Type", "application/json");
-        new SdkSigner(creds.path("access_key").asText(), creds.path("secret_key").asText())
-                .sign(method, uri, bytes, projectId).forEach(req::header);
+        new SdkSigner(creds.accessKey(), creds.secretKey()).sign(method, uri, bytes, projectId).forEach(req::header);
         HttpResponse<String> resp;
         try (HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
             resp = client.send(req.build(), HttpResponse.BodyHandlers.ofString());
         } catch (java.io.IOException e) {
-            System.err.println("atelier: cannot reach " + base + ": " + Main.rootMessage(e));
+            System.err.println("atelier: " + ApiClient.unreachable(base, e));
             return 2;
+        }
+        if (resp.statusCode() >= 400 && ApiClient.response(resp.statusCode(), resp.body()).json() == null) {
+            System.err.println("atelier: " + ApiClient.response(resp.statusCode(), resp.body()).problem());
+            return 1;
         }
         return print(resp.statusCode() >= 400, resp.body());
     }

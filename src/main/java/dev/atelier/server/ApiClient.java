@@ -35,6 +35,9 @@ public final class ApiClient implements AutoCloseable {
             if (json != null && json.hasNonNull("error_msg")) {
                 return json.get("error_msg").asText() + " (" + json.path("error_code").asText() + ")";
             }
+            if (json == null && !text.isBlank()) { // a page, not the API: the address is likely not the server's
+                return "HTTP " + status + ", and not an answer of the Atelier API: is the address the server's?";
+            }
             return "HTTP " + status + (text.isBlank() ? "" : ": " + text);
         }
     }
@@ -47,20 +50,60 @@ public final class ApiClient implements AutoCloseable {
     }
 
     public ApiClient(String base, String projectId, String accessKey, String secretKey) {
-        this.base = base.replaceAll("/+$", "");
+        this.base = checkedBase(base);
         this.projectId = projectId;
         this.signer = new SdkSigner(accessKey, secretKey);
     }
 
     /** A client with the credentials of a credentials.json file (as {@code atelier serve} writes one). */
     public static ApiClient of(String base, Path credentials) throws IOException {
-        if (!Files.isReadable(credentials)) {
-            throw new IOException("cannot read " + credentials + " (start the server once to create it, or give "
+        Credentials c = credentials(credentials);
+        return new ApiClient(base, c.projectId(), c.accessKey(), c.secretKey());
+    }
+
+    /** What a credentials file holds. */
+    record Credentials(String projectId, String accessKey, String secretKey) {
+    }
+
+    /** Reads a credentials file ({@code atelier serve} writes one); says in a sentence what is wrong with it. */
+    static Credentials credentials(Path file) throws IOException {
+        if (!Files.isReadable(file) || Files.isDirectory(file)) {
+            throw new IOException("cannot read " + file + " (start the server once to create it, or give "
                     + "--credentials)");
         }
-        JsonNode c = JSON.readTree(credentials.toFile());
-        return new ApiClient(base, c.path("project_id").asText(null), c.path("access_key").asText(),
-                c.path("secret_key").asText());
+        JsonNode c;
+        try {
+            c = JSON.readTree(file.toFile());
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            c = null;
+        }
+        if (c == null || !c.isObject()) {
+            throw new IOException(file + " is not a credentials file: JSON with access_key, secret_key and project_id");
+        }
+        for (String field : new String[] {"project_id", "access_key", "secret_key"}) {
+            if (!c.path(field).isTextual() || c.path(field).asText().isBlank()) {
+                throw new IOException(file + " has no " + field + ": a credentials file holds access_key, "
+                        + "secret_key and project_id");
+            }
+        }
+        return new Credentials(c.get("project_id").asText(), c.get("access_key").asText(),
+                c.get("secret_key").asText());
+    }
+
+    /** {@code base} without trailing slashes, once it is known to be an http(s) address with a host. */
+    static String checkedBase(String base) {
+        URI uri;
+        try {
+            uri = base == null ? null : new URI(base.trim());
+        } catch (java.net.URISyntaxException e) {
+            uri = null;
+        }
+        if (uri == null || uri.getHost() == null || !("http".equals(uri.getScheme())
+                || "https".equals(uri.getScheme())) || uri.getRawQuery() != null || uri.getRawFragment() != null) {
+            throw new IllegalArgumentException("the server's address must be http:// or https:// with a host, such "
+                    + "as http://127.0.0.1:8080; not '" + base + "'");
+        }
+        return base.trim().replaceAll("/+$", "");
     }
 
     public String base() {
@@ -86,10 +129,27 @@ public final class ApiClient implements AutoCloseable {
         return response(resp.statusCode(), resp.body());
     }
 
-    /** What to say when {@code base} could not be reached. */
+    /** What to say when {@code base} could not be reached: in words, never an exception's class name. */
     static String unreachable(String base, IOException e) {
-        return "cannot reach " + base + ": " + (e instanceof java.net.ConnectException ? "connection refused"
-                : Main.rootMessage(e));
+        String why = null;
+        for (Throwable t = e; t != null && why == null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.net.ConnectException) {
+                why = "connection refused (is the server running, and is this its address?)";
+            } else if (t instanceof java.net.http.HttpTimeoutException) {
+                why = "no answer in time";
+            } else if (t instanceof java.net.UnknownHostException
+                    || t instanceof java.nio.channels.UnresolvedAddressException) {
+                why = "unknown host";
+            } else if (t instanceof java.nio.channels.ClosedChannelException
+                    || t instanceof java.io.EOFException) {
+                why = "the connection was closed before an answer (is the server running, and is this its address?)";
+            }
+        }
+        if (why == null) {
+            String m = e.getMessage();
+            why = m == null || m.isBlank() ? "the connection failed" : m;
+        }
+        return "cannot reach " + base + ": " + why;
     }
 
     /** The answer {@code status}/{@code body} as a response: JSON where it is JSON. */

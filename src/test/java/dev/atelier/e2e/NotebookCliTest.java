@@ -227,4 +227,34 @@ class NotebookCliTest {
             assertThat(badOutput.err()).contains("--output must be table or json");
         }
     }
+    @Test
+    void aBrokenCredentialsFileABadAddressAndAnAddressThatIsNotTheApiAreSaidInASentence() throws Exception {
+        try (TestServer server = TestServer.sqlite(dir.resolve("data"))) {
+            Path notJson = java.nio.file.Files.writeString(dir.resolve("not-json.json"), "{not json");
+            Path noProject = java.nio.file.Files.writeString(dir.resolve("no-project.json"),
+                    "{\"access_key\":\"a\",\"secret_key\":\"b\"}");
+            String data = server.dataDir().toString();
+            List<List<String>> commands = List.of(
+                    List.of("notebook", "list", "--data-dir", data, "--url", server.url(), "--credentials",
+                            notJson.toString()),
+                    List.of("api", "GET", "/v1/{project_id}/notebooks", "--url", server.url(), "--credentials",
+                            notJson.toString()),
+                    List.of("notebook", "list", "--data-dir", data, "--url", server.url(), "--credentials",
+                            noProject.toString()),
+                    List.of("notebook", "list", "--data-dir", data, "--url", "not a url"),
+                    List.of("notebook", "list", "--data-dir", data, "--url", server.url() + "/console/"));
+            List<String> said = List.of("is not a credentials file", "is not a credentials file",
+                    "has no project_id", "must be http:// or https://", "not an answer of the Atelier API");
+            for (int i = 0; i < commands.size(); i++) {
+                Process p = ServeProcess.java(dir, Map.of(), false, commands.get(i));
+                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+                assertThat(p.exitValue()).as(commands.get(i).toString()).isIn(1, 2);
+                assertThat(err.strip()).as(commands.get(i).toString()).startsWith("atelier: ").contains(said.get(i))
+                        .doesNotContain("\n").doesNotContain("Exception").doesNotContain("<html");
+                assertThat(out).isEmpty();
+            }
+        }
+    }
 }
