@@ -69,6 +69,18 @@ class BadInputTest extends SharedServer {
     }
 
     @Test
+    void aProjectIdOfTheWrongFormIsInvalidAndAnotherProjectsIsForbidden() {
+        for (String project : new String[] {"xyz", "team-b", "E9993FC787D94B6C886CBAA340F9C0F4"}) {
+            var r = api.get("/v1/" + project + "/notebooks");
+            assertThat(r.status()).as(project).isEqualTo(400);
+            assertThat(r.errorCode()).as(project).isEqualTo("ModelArts.0210");
+        }
+        var another = api.get("/v1/e9993fc787d94b6c886cbaa340f9c0f4/notebooks");
+        assertThat(another.status()).isEqualTo(403);
+        assertThat(another.errorCode()).isEqualTo("ModelArts.0210");
+    }
+
+    @Test
     void refusedCreatesLeaveNoInstanceBehind() {
         badCreates().forEach(a -> api.post("/v1/{project_id}/notebooks", (String) a.get()[0]));
         // another test's instance may still be on its way out

@@ -40,9 +40,17 @@ final class Requests {
     }
 
     /** Refuses a request into {@code projectId} unless it is one of the caller's (or the caller administers the service and it exists). */
+    /** The form of every project id Atelier makes (IAM's: 32 lower-case hexadecimal characters). */
+    private static final java.util.regex.Pattern PROJECT_ID = java.util.regex.Pattern.compile("[0-9a-f]{32}");
+
     static void checkProject(Context ctx, Caller caller, String projectId) {
         if (projectId.equals(ctx.attribute(HttpApi.PROJECT_CHECKED))) {
             return; // checked already for this request
+        }
+        if (!caller.projects().contains(projectId) && !PROJECT_ID.matcher(projectId).matches()) {
+            // not one of the caller's, and not even the form of an id (reference §1.2: invalid is 400, another's 403)
+            throw new AtelierException(ErrorCode.PROJECT_INVALID, "'" + projectId + "' is not a project id: one is "
+                    + "32 lower-case hexadecimal characters");
         }
         caller.requireProject(projectId);
         if (!caller.projects().contains(projectId)) { // a service administrator's: the project must exist

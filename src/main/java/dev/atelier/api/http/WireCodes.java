@@ -56,6 +56,7 @@ public final class WireCodes {
             case TOKEN_NOT_SCOPED -> wire(400, "0204");
             case TOO_MANY_SIGN_INS -> wire(429, "6101");
             case PROJECT_FORBIDDEN -> wire(403, "0210");
+            case PROJECT_INVALID -> wire(400, "0210");
             case FORBIDDEN -> wire(403, "0108");
             case INVALID_PAYLOAD -> wire(400, "6400");
             case MISSING_PROPERTY -> wire(400, "6335");
