@@ -77,6 +77,10 @@ class ConsoleTest extends SharedServerWithoutNotebooks {
         assertThat(p.body()).contains("The user name or password is wrong.", "value=\"admin\"")
                 .doesNotContain("not-the-password-42").doesNotContain("error_code");
         assertThat(c.sessionCookie()).isNull();
+
+        var missing = c.post("/console/sign-in", Map.of("user", "admin"), null);
+        assertThat(missing.status()).isEqualTo(400);
+        assertThat(missing.body()).contains("Enter your user name and your password.").doesNotContain("identity");
     }
 
     @Test

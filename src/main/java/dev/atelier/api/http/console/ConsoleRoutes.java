@@ -188,6 +188,10 @@ public final class ConsoleRoutes implements RouteModule {
             user = value(ctx.formParam("user"));
             project = value(ctx.formParam("project"));
             next = safeNext(ctx.formParam("next"));
+            String password = ctx.formParam("password");
+            if (user.isEmpty() || password == null || password.isEmpty()) {
+                throw new AtelierException(ErrorCode.INVALID_VALUE, "Enter your user name and your password.");
+            }
             sessions.signIn(ctx, user, ctx.formParam("password"), project);
             ctx.redirect(next, io.javalin.http.HttpStatus.SEE_OTHER);
         } catch (AtelierException e) {

@@ -333,7 +333,8 @@ final class NotebookPages {
     private static String number(String v, String field) {
         String t = v == null ? "" : v.trim();
         if (!t.matches("[0-9]{1,6}")) {
-            throw new AtelierException(ErrorCode.INVALID_VALUE, field + " must be a whole number");
+            throw new AtelierException(ErrorCode.INVALID_VALUE, field + " must be a whole number, 0 or more (digits "
+                    + "only)");
         }
         return t;
     }
