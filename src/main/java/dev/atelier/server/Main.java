@@ -188,6 +188,11 @@ public final class Main {
             if (slowRequestMs < 1) {
                 throw new CommandLine.ParameterException(new CommandLine(this), "--slow-request-ms must be positive");
             }
+            String taken = portTaken(host, port);
+            if (taken != null) { // said before anything starts (servers kept warm, the reconciler)
+                System.err.println("atelier: cannot start: " + taken);
+                return 1;
+            }
             System.setProperty("atelier.log.dir", dataDir.resolve("logs").toAbsolutePath().toString());
             if (logFormat.equals("json")) {
                 System.setProperty("logback.configurationFile", "logback-json.xml");
@@ -247,6 +252,26 @@ public final class Main {
             System.out.println("  bin/atelier api" + dd + " GET /v1/{project_id}/notebooks");
             System.out.println("Stop with Ctrl-C. Running instances keep running and are found again on the next start.");
             System.out.println();
+        }
+    }
+
+    /**
+     * Why {@code host:port} cannot be listened on (another process holds it, or the address is not this host's), or
+     * null when it can be, or when any free port will do (0).
+     */
+    static String portTaken(String host, int port) {
+        if (port == 0) {
+            return null;
+        }
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.setReuseAddress(true); // as the server itself will: a port left in TIME_WAIT is free
+            probe.bind(new java.net.InetSocketAddress(host, port));
+            return null;
+        } catch (java.net.BindException e) {
+            return "port " + port + " on " + host + " is in use, or not an address of this host (" + e.getMessage()
+                    + "); give another with --port";
+        } catch (java.io.IOException | IllegalArgumentException | SecurityException e) {
+            return null; // the server's own start says what is wrong
         }
     }
 

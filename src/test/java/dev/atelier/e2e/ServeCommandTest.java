@@ -163,6 +163,22 @@ class ServeCommandTest {
         assertThat(err).contains("atelier: cannot start: unsupported database URL").doesNotContain("\tat ");
     }
 
+    @Test
+    void aPortInUseIsSaidInOneLineBeforeAnythingStarts() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1,
+                java.net.InetAddress.getByName("127.0.0.1"))) {
+            Process p = java(Map.of(), "serve", "--data-dir", dir.toString(), "--port",
+                    Integer.toString(taken.getLocalPort()), "--ssh-port", "-1");
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).isEqualTo(1);
+            assertThat(err.strip()).startsWith("atelier: cannot start: port " + taken.getLocalPort())
+                    .contains("in use").doesNotContain("\n");
+            assertThat(out + err).doesNotContain("Javalin").doesNotContain("warm");
+        }
+    }
+
     /** Runs {@code atelier api} against the relative data dir; returns what it printed, failing on an error. */
     private String apiCall(String url, String... args) throws Exception {
         List<String> all = new ArrayList<>(List.of("api", "--data-dir", "data", "--url", url));
