@@ -132,9 +132,10 @@ final class AdminCommands {
         String projectId = creds.projectId();
         URI uri;
         try {
-            uri = URI.create(checkedBase + path.replace("{project_id}", projectId));
+            uri = URI.create(checkedBase + ApiClient.withProject(path, projectId, credentialsFile.toString()));
         } catch (IllegalArgumentException e) {
-            System.err.println("atelier: the path is not a valid URL path: " + path);
+            System.err.println("atelier: " + (e.getMessage() != null && e.getMessage().contains("project_id")
+                    ? e.getMessage() : "the path is not a valid URL path: " + path));
             return 2;
         }
         byte[] bytes = body == null ? new byte[0] : body;

@@ -80,14 +80,27 @@ public final class ApiClient implements AutoCloseable {
         if (c == null || !c.isObject()) {
             throw new IOException(file + " is not a credentials file: JSON with access_key, secret_key and project_id");
         }
-        for (String field : new String[] {"project_id", "access_key", "secret_key"}) {
+        for (String field : new String[] {"access_key", "secret_key"}) {
             if (!c.path(field).isTextual() || c.path(field).asText().isBlank()) {
                 throw new IOException(file + " has no " + field + ": a credentials file holds access_key, "
                         + "secret_key and project_id");
             }
         }
-        return new Credentials(c.get("project_id").asText(), c.get("access_key").asText(),
-                c.get("secret_key").asText());
+        // a service administrator's may name no project: enough for paths without {project_id}
+        String project = c.path("project_id").isTextual() && !c.path("project_id").asText().isBlank()
+                ? c.get("project_id").asText() : null;
+        return new Credentials(project, c.get("access_key").asText(), c.get("secret_key").asText());
+    }
+
+    /** {@code path} with {project_id} replaced by {@code projectId}; refused when it needs one and there is none. */
+    static String withProject(String path, String projectId, String whose) {
+        if (!path.contains("{project_id}")) {
+            return path;
+        }
+        if (projectId == null) {
+            throw new IllegalArgumentException(whose + " has no project_id, which {project_id} in the path needs");
+        }
+        return path.replace("{project_id}", projectId);
     }
 
     /** {@code base} without trailing slashes, once it is known to be an http(s) address with a host. */
@@ -112,7 +125,7 @@ public final class ApiClient implements AutoCloseable {
 
     /** Sends {@code method path}, {project_id} in the path replaced with the credentials' project. */
     public Response send(String method, String path, String body) throws Unreachable {
-        URI uri = URI.create(base + (projectId == null ? path : path.replace("{project_id}", projectId)));
+        URI uri = URI.create(base + withProject(path, projectId, "the credentials"));
         byte[] bytes = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
         HttpRequest.Builder req = HttpRequest.newBuilder(uri).method(method, HttpRequest.BodyPublishers.ofByteArray(bytes))
                 .header("Content-Type", "application/json");

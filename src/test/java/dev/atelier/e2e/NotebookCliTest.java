@@ -255,6 +255,13 @@ class NotebookCliTest {
                         .doesNotContain("\n").doesNotContain("Exception").doesNotContain("<html");
                 assertThat(out).isEmpty();
             }
+            // a path without {project_id} needs no project: the request is sent (and refused for its made-up key)
+            Process p = ServeProcess.java(dir, Map.of(), false, List.of("api", "GET", "/admin/v1/whoami", "--url",
+                    server.url(), "--credentials", noProject.toString()));
+            String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).isEqualTo(1);
+            assertThat(err).contains("ModelArts.0206").doesNotContain("project_id");
         }
     }
 }

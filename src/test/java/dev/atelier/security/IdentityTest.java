@@ -122,6 +122,8 @@ class IdentityTest {
             assertThat(bea.send("DELETE", members + "bea", null).status()).isEqualTo(400);
             assertThat(root.send("DELETE", members + "bea", null).status()).as("the service administrator too")
                     .isEqualTo(400);
+            assertThat(root.send("DELETE", "/admin/v1/users/bea", null).status()).as("nor by deleting her")
+                    .isEqualTo(400);
             assertThat(bea.send("PUT", members + "cal", "{\"role\":\"member\"}").status())
                     .as("another member's role").isEqualTo(200);
 

@@ -143,7 +143,16 @@ public final class IdentityService {
         String token = "atl-" + Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
         long now = clock.millis();
         store.deleteExpiredTokens(now);
-        store.createToken(Authenticator.tokenHash(token), user.id(), p.id(), now, expires);
+        String hash = Authenticator.tokenHash(token);
+        store.createToken(hash, user.id(), p.id(), now, expires);
+        // a new password or a disabling that ended the user's sessions while this one was being issued (the
+        // password check takes a while) must end it too: it removes tokens before, this check sees it after
+        User again = store.user(user.id()).orElse(null);
+        if (again == null || !again.enabled() || !java.util.Objects.equals(again.passwordHash(), user.passwordHash())) {
+            store.deleteToken(hash);
+            throw new AtelierException(ErrorCode.SIGN_IN_FAILED, "the user was changed while signing in; sign in "
+                    + "again");
+        }
         return new IssuedToken(token, user, p, role == null ? Caller.PROJECT_ADMIN : role, now, expires);
     }
 
@@ -171,6 +180,10 @@ public final class IdentityService {
         long expires = store.byToken(Authenticator.tokenHash(token)).map(t -> t.credential().expiresAt())
                 .orElseThrow(() -> new AtelierException(ErrorCode.TOKEN_INVALID, "the sign-in has ended"));
         IssuedToken issued = issue(user, p, role, expires);
+        if (store.byToken(Authenticator.tokenHash(token)).isEmpty()) { // ended meanwhile: so is what it became
+            signOut(issued.token());
+            throw new AtelierException(ErrorCode.TOKEN_INVALID, "the sign-in has ended");
+        }
         signOut(token);
         return issued;
     }
@@ -281,6 +294,11 @@ public final class IdentityService {
         if (u.serviceAdmin() && lastServiceAdministrator(u)) {
             throw new AtelierException(ErrorCode.ILLEGAL_STATE, u.name() + " is the last enabled service "
                     + "administrator; make another one first");
+        }
+        for (var role : store.rolesOf(u.id()).entrySet()) {
+            if (Caller.PROJECT_ADMIN.equals(role.getValue())) {
+                requireAnotherAdministrator(store.project(role.getKey()).orElseThrow(), u);
+            }
         }
         for (String project : store.rolesOf(u.id()).keySet()) {
             long owned = instances.list(InstanceStore.InstanceQuery.in(project).owner(u.id()).page(0, 1).build()).total();
@@ -405,15 +423,17 @@ public final class IdentityService {
     }
 
     /**
-     * A project keeps an administrator: its last one is not demoted or removed (only the service administrator
-     * could manage its members after that).
+     * A project keeps an enabled administrator: its last one is not demoted, removed or deleted (only the service
+     * administrator could manage its members after that). Not atomic: two administrators removing each other at
+     * the same moment can both succeed.
      */
     private void requireAnotherAdministrator(Project p, User u) {
         List<Member> members = store.members(p.id());
         boolean isAdmin = members.stream().anyMatch(m -> m.userId().equals(u.id())
                 && Caller.PROJECT_ADMIN.equals(m.role()));
         if (isAdmin && members.stream().noneMatch(m -> !m.userId().equals(u.id())
-                && Caller.PROJECT_ADMIN.equals(m.role()))) {
+                && Caller.PROJECT_ADMIN.equals(m.role())
+                && store.user(m.userId()).map(User::enabled).orElse(false))) {
             throw new AtelierException(ErrorCode.ILLEGAL_STATE, u.name() + " is the last administrator of project "
                     + p.name() + "; make another one first");
         }
