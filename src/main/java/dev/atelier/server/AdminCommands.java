@@ -121,10 +121,11 @@ final class AdminCommands {
      */
     static int signed(String base, Path credentialsFile, String method, String path, byte[] body) throws Exception {
         ApiClient.Credentials creds;
-        String checkedBase;
+        String target;
         try {
             creds = ApiClient.credentials(credentialsFile);
-            checkedBase = ApiClient.checkedBase(base);
+            target = ApiClient.checkedBase(base) + ApiClient.withProject(path, creds.projectId(),
+                    credentialsFile.toString());
         } catch (java.io.IOException | IllegalArgumentException e) {
             System.err.println("atelier: " + e.getMessage());
             return 2;
@@ -132,10 +133,9 @@ final class AdminCommands {
         String projectId = creds.projectId();
         URI uri;
         try {
-            uri = URI.create(checkedBase + ApiClient.withProject(path, projectId, credentialsFile.toString()));
+            uri = URI.create(target);
         } catch (IllegalArgumentException e) {
-            System.err.println("atelier: " + (e.getMessage() != null && e.getMessage().contains("project_id")
-                    ? e.getMessage() : "the path is not a valid URL path: " + path));
+            System.err.println("atelier: the path is not a valid URL path: " + path);
             return 2;
         }
         byte[] bytes = body == null ? new byte[0] : body;
@@ -150,8 +150,9 @@ final class AdminCommands {
             System.err.println("atelier: " + ApiClient.unreachable(base, e));
             return 2;
         }
-        if (resp.statusCode() >= 400 && ApiClient.response(resp.statusCode(), resp.body()).json() == null) {
-            System.err.println("atelier: " + ApiClient.response(resp.statusCode(), resp.body()).problem());
+        ApiClient.Response answer = ApiClient.response(resp.statusCode(), resp.body());
+        if (!answer.ok() && answer.json() == null) {
+            System.err.println("atelier: " + answer.problem());
             return 1;
         }
         return print(resp.statusCode() >= 400, resp.body());

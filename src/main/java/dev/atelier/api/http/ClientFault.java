@@ -11,12 +11,16 @@ import org.slf4j.LoggerFactory;
  * logged briefly, never as the server's error with a stack trace, so that a flood of bad requests cannot push real
  * history out of the logs.
  */
-record ClientFault(ErrorCode code, String message) {
+public record ClientFault(ErrorCode code, String message) {
     static final Log LOG = new Log(60_000);
 
     /** The client's fault behind {@code e} (or one of its causes), or null when it is the server's. */
-    static ClientFault of(Throwable e) {
+    public static ClientFault of(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof io.javalin.http.HttpResponseException h && h.getStatus() == 413) { // Javalin's bound
+                return new ClientFault(ErrorCode.PAYLOAD_TOO_LARGE, "the request body is larger than "
+                        + HttpApi.MAX_BODY_BYTES + " bytes");
+            }
             if (t instanceof org.eclipse.jetty.http.HttpException h && h.getCode() >= 400 && h.getCode() < 500) {
                 ErrorCode code = switch (h.getCode()) {
                     case 408 -> ErrorCode.REQUEST_TIMEOUT;

@@ -42,7 +42,7 @@ public final class HttpApi {
     private static final String ERROR_WRITTEN = "atelier.error";
     private static final java.util.regex.Pattern CLIENT_REQUEST_ID = java.util.regex.Pattern.compile(
             "[A-Za-z0-9._:-]{1,64}");
-    private static final long MAX_BODY_BYTES = 1024 * 1024;
+    static final long MAX_BODY_BYTES = 1024 * 1024;
     /** Bodies of requests that anyone may send without credentials (signing in): read only this far. */
     static final int MAX_ANONYMOUS_BODY_BYTES = 16 * 1024;
     private static final long MIN_REQUEST_BYTES_PER_SECOND = 1024;
@@ -323,24 +323,6 @@ public final class HttpApi {
         ctx.attribute(CALLER, caller);
         ctx.attribute(AUDIT_PROJECT, projectId);
         MDC.put("user", caller.userName());
-    }
-
-    /** A failure the client caused, as views beside the API (the console) tell it: its code and a sentence. */
-    public record ClientError(ErrorCode code, String message) {
-    }
-
-    /**
-     * The client's fault behind {@code e}, or null when it is the server's: a body over the bound on bodies, one that
-     * came too slowly or ended early, a malformed request.
-     */
-    public static ClientError clientFault(Throwable e) {
-        if (e instanceof HttpResponseException h && h.getStatus() == 413) {
-            return new ClientError(ErrorCode.PAYLOAD_TOO_LARGE, "The request is larger than the " + MAX_BODY_BYTES
-                    + " bytes the server accepts.");
-        }
-        ClientFault fault = ClientFault.of(e);
-        return fault == null ? null : new ClientError(fault.code(),
-                Character.toUpperCase(fault.message().charAt(0)) + fault.message().substring(1) + ".");
     }
 
     /** Who a request that signs in says they are, for its audit entry (before anyone is signed in). */

@@ -39,10 +39,10 @@ final class Requests {
         return caller;
     }
 
-    /** Refuses a request into {@code projectId} unless it is one of the caller's (or the caller administers the service and it exists). */
     /** The form of every project id Atelier makes (IAM's: 32 lower-case hexadecimal characters). */
     private static final java.util.regex.Pattern PROJECT_ID = java.util.regex.Pattern.compile("[0-9a-f]{32}");
 
+    /** Refuses a request into {@code projectId} unless it is one of the caller's (or the caller administers the service and it exists). */
     static void checkProject(Context ctx, Caller caller, String projectId) {
         if (projectId.equals(ctx.attribute(HttpApi.PROJECT_CHECKED))) {
             return; // checked already for this request

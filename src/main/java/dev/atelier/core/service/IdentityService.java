@@ -177,10 +177,11 @@ public final class IdentityService {
         }
         User user = store.user(caller.userId()).orElseThrow(() -> new AtelierException(ErrorCode.TOKEN_INVALID,
                 "the user no longer exists"));
-        long expires = store.byToken(Authenticator.tokenHash(token)).map(t -> t.credential().expiresAt())
+        String old = Authenticator.tokenHash(token);
+        long expires = store.byToken(old).map(t -> t.credential().expiresAt())
                 .orElseThrow(() -> new AtelierException(ErrorCode.TOKEN_INVALID, "the sign-in has ended"));
         IssuedToken issued = issue(user, p, role, expires);
-        if (store.byToken(Authenticator.tokenHash(token)).isEmpty()) { // ended meanwhile: so is what it became
+        if (store.byToken(old).isEmpty()) { // ended meanwhile: so is what it became
             signOut(issued.token());
             throw new AtelierException(ErrorCode.TOKEN_INVALID, "the sign-in has ended");
         }
@@ -295,12 +296,13 @@ public final class IdentityService {
             throw new AtelierException(ErrorCode.ILLEGAL_STATE, u.name() + " is the last enabled service "
                     + "administrator; make another one first");
         }
-        for (var role : store.rolesOf(u.id()).entrySet()) {
+        Map<String, String> roles = store.rolesOf(u.id());
+        for (var role : roles.entrySet()) {
             if (Caller.PROJECT_ADMIN.equals(role.getValue())) {
                 requireAnotherAdministrator(store.project(role.getKey()).orElseThrow(), u);
             }
         }
-        for (String project : store.rolesOf(u.id()).keySet()) {
+        for (String project : roles.keySet()) {
             long owned = instances.list(InstanceStore.InstanceQuery.in(project).owner(u.id()).page(0, 1).build()).total();
             if (owned > 0) {
                 throw new AtelierException(ErrorCode.ILLEGAL_STATE, u.name() + " owns " + owned + " instance(s) in "

@@ -1,5 +1,6 @@
 package dev.atelier.api.http.console;
 
+import dev.atelier.api.http.ClientFault;
 import dev.atelier.api.http.HttpApi;
 import dev.atelier.api.http.RouteModule;
 import dev.atelier.core.AtelierException;
@@ -192,7 +193,7 @@ public final class ConsoleRoutes implements RouteModule {
             if (user.isEmpty() || password == null || password.isEmpty()) {
                 throw new AtelierException(ErrorCode.INVALID_VALUE, "Enter your user name and your password.");
             }
-            sessions.signIn(ctx, user, ctx.formParam("password"), project);
+            sessions.signIn(ctx, user, password, project);
             ctx.redirect(next, io.javalin.http.HttpStatus.SEE_OTHER);
         } catch (AtelierException e) {
             int status = Messages.refused(ctx, e);
@@ -230,11 +231,10 @@ public final class ConsoleRoutes implements RouteModule {
             HttpApi.failed(ctx, a.errorCode());
             status = Messages.status(a.errorCode());
             message = Messages.of(a);
-        } else if (HttpApi.clientFault(e) != null) { // too large, too slow, malformed: the client's doing
-            HttpApi.ClientError fault = HttpApi.clientFault(e);
+        } else if (ClientFault.of(e) instanceof ClientFault fault) { // too large, too slow, malformed: the client's
             HttpApi.failed(ctx, fault.code());
             status = Messages.status(fault.code());
-            message = fault.message();
+            message = Messages.sentence(fault.message());
         } else if (storeUnavailable.test(e)) {
             log.warn("request {} {} {}: the database is unavailable: {}", HttpApi.requestId(ctx), ctx.method(),
                     ctx.path(), e.getMessage());

@@ -70,7 +70,7 @@ final class Messages {
         return sentence(m);
     }
 
-    private static String sentence(String m) {
+    static String sentence(String m) {
         if (m.isEmpty()) {
             return m;
         }
