@@ -180,10 +180,10 @@ public final class Atelier implements AutoCloseable {
                 new LegacyRoutes(instances, images, catalog, identity, clock, gateway::publicUrl, pools),
                 new ClusterRoutes(pools, catalog), new WorkspaceRoutes(workspaces),
                 new QuotaRoutes(quotas, identity),
-                new IdentityRoutes(identity), new KeyPairRoutes(sshAccess),
+                new IdentityRoutes(identity, id.signIns()), new KeyPairRoutes(sshAccess),
                 new MetricsRoutes(metrics::scrape, config.http().metricsToken(), authenticator),
                 new ApiDocsRoutes(),
-                new ConsoleRoutes(new ConsoleServices(authenticator, identity, secrets.derive("console-csrf"),
+                new ConsoleRoutes(new ConsoleServices(authenticator, identity, id.signIns(), secrets.derive("console-csrf"),
                         instances, notebookViews, catalog, images, storage, pools, sshAccess, events, census, clock),
                         Database::unavailable)),
                 Database::unavailable, metrics::answered, config.http().slowRequest());

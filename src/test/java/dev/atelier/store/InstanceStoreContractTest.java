@@ -2,6 +2,7 @@ package dev.atelier.store;
 
 import dev.atelier.core.model.Feature;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.atelier.core.model.DesiredState;
 import dev.atelier.core.model.Instance;
@@ -684,6 +685,70 @@ abstract class InstanceStoreContractTest {
     }
 
     @Test
+    void aChangeThatWouldLeaveAProjectWithoutAnEnabledAdministratorIsRefusedAndChangesNothing() {
+        var ids = new SqlIdentityStore(db);
+        ids.createUser("u1", "alice", 1);
+        ids.createUser("u2", "bob", 1);
+        ids.createProject("p1", "team", 1);
+        ids.addMember("p1", "u1", "admin");
+        ids.addMember("p1", "u2", "admin");
+        ids.setEnabled("u2", false); // a disabled administrator manages nothing
+        assertThatThrownBy(() -> ids.addMember("p1", "u1", "member", true))
+                .isInstanceOf(IdentityStore.LastAdministrator.class);
+        assertThatThrownBy(() -> ids.removeMember("p1", "u1", true)).isInstanceOf(IdentityStore.LastAdministrator.class);
+        assertThatThrownBy(() -> ids.deleteUser("u1", java.util.List.of("p1")))
+                .isInstanceOf(IdentityStore.LastAdministrator.class);
+        assertThat(ids.rolesOf("u1")).containsExactly(java.util.Map.entry("p1", "admin"));
+        assertThat(ids.user("u1")).isPresent();
+        ids.setEnabled("u2", true);
+        assertThat(ids.removeMember("p1", "u1", true)).isTrue();
+        assertThat(ids.rolesOf("u1")).isEmpty();
+    }
+
+    @Test
+    void twoAdministratorsRemovingEachOtherAtOnceLeaveOneOfThem() throws Exception {
+        var one = new SqlIdentityStore(db);
+        var other = new SqlIdentityStore(db); // as another replica would
+        one.createUser("u1", "alice", 1);
+        one.createUser("u2", "bob", 1);
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            for (int round = 0; round < 10; round++) {
+                String project = "p" + round;
+                one.createProject(project, "team-" + round, 1);
+                one.addMember(project, "u1", "admin");
+                one.addMember(project, "u2", "admin");
+                var start = new java.util.concurrent.CountDownLatch(1);
+                java.util.concurrent.Callable<Boolean> removeBob = () -> {
+                    start.await();
+                    return one.removeMember(project, "u2", true);
+                };
+                java.util.concurrent.Callable<Boolean> demoteAlice = () -> {
+                    start.await();
+                    other.addMember(project, "u1", "member", true);
+                    return true;
+                };
+                var a = pool.submit(removeBob);
+                var b = pool.submit(demoteAlice);
+                start.countDown();
+                int succeeded = 0;
+                for (var f : java.util.List.of(a, b)) {
+                    try {
+                        f.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                        succeeded++;
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        assertThat(e.getCause()).isInstanceOf(IdentityStore.LastAdministrator.class);
+                    }
+                }
+                assertThat(succeeded).as("round %d", round).isEqualTo(1);
+                assertThat(one.members(project)).filteredOn(m -> m.role().equals("admin")).hasSize(1);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void aSignaturesPrincipalIsReadAfreshAfterAnyWriteHereAndWithinASecondOfAWriteElsewhere() {
         var ids = new SqlIdentityStore(db);
         ids.createUser("u1", "alice", 1);
@@ -696,7 +761,7 @@ abstract class InstanceStoreContractTest {
         ids.setEnabled("u1", false);
         assertThat(ids.byAccessKey("AK1")).hasValueSatisfying(p -> assertThat(p.user().enabled()).isFalse());
         ids.setEnabled("u1", true);
-        ids.removeMember("p1", "u1");
+        ids.removeMember("p1", "u1", false);
         assertThat(ids.byAccessKey("AK1")).hasValueSatisfying(p -> assertThat(p.roles()).isEmpty());
         ids.deleteAccessKey("AK1");
         assertThat(ids.byAccessKey("AK1")).isEmpty();

@@ -10,6 +10,7 @@ import dev.atelier.core.port.IdentityStore.Member;
 import dev.atelier.core.port.IdentityStore.Project;
 import dev.atelier.core.port.IdentityStore.User;
 import dev.atelier.core.service.IdentityService;
+import dev.atelier.core.service.SignIns;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.time.Instant;
@@ -30,10 +31,12 @@ public final class IdentityRoutes implements RouteModule {
     private static final int MAX_AUDIT_LIMIT = 1000;
 
     private final IdentityService identity;
+    private final SignIns signIns;
     private final ObjectMapper mapper = Json.mapper();
 
-    public IdentityRoutes(IdentityService identity) {
+    public IdentityRoutes(IdentityService identity, SignIns signIns) {
         this.identity = identity;
+        this.signIns = signIns;
     }
 
     @Override
@@ -116,7 +119,7 @@ public final class IdentityRoutes implements RouteModule {
         RequestBody project = scope == null ? null : scope.object("project");
         String projectIdOrName = project == null ? null
                 : project.string("id") != null ? project.string("id") : project.string("name");
-        IdentityService.IssuedToken t = identity.signIn(who, user == null ? null : user.string("password"),
+        SignIns.IssuedToken t = signIns.signIn(who, user == null ? null : user.string("password"),
                 projectIdOrName, ctx.ip());
         ctx.attribute(HttpApi.AUDIT_USER, t.user().name());
         Map<String, Object> domain = Map.of("id", "default", "name", "default");

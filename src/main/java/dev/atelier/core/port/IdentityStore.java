@@ -24,8 +24,11 @@ public interface IdentityStore {
 
     void setServiceAdmin(String userId, boolean serviceAdmin);
 
-    /** Removes the user with their memberships, access keys and tokens. */
-    void deleteUser(String userId);
+    /**
+     * Removes the user with their memberships, access keys and tokens; refused with {@link LastAdministrator}
+     * (nothing changed) when one of {@code keepAdministratorOf} would be left without an enabled administrator.
+     */
+    void deleteUser(String userId, java.util.Collection<String> keepAdministratorOf);
 
     void createProject(String id, String name, long now);
 
@@ -37,9 +40,36 @@ public interface IdentityStore {
     void deleteProject(String projectId);
 
     /** Adds the user to the project, or changes their role there. */
-    void addMember(String projectId, String userId, String role);
+    default void addMember(String projectId, String userId, String role) {
+        addMember(projectId, userId, role, false);
+    }
 
-    boolean removeMember(String projectId, String userId);
+    /**
+     * Adds the user to the project, or changes their role there; with {@code keepAdministrator}, refused with
+     * {@link LastAdministrator} (nothing changed) when the project would be left without an enabled administrator.
+     * The check and the change are one step: two changes at the same moment cannot both pass it.
+     */
+    void addMember(String projectId, String userId, String role, boolean keepAdministrator);
+
+    /** Removes the membership and its tokens; false when there was none. {@code keepAdministrator} as above. */
+    boolean removeMember(String projectId, String userId, boolean keepAdministrator);
+
+    /**
+     * A change refused because it would leave {@code projectId} without an enabled administrator: nobody but the
+     * service administrator could manage its members after it.
+     */
+    final class LastAdministrator extends RuntimeException {
+        private final String projectId;
+
+        public LastAdministrator(String projectId) {
+            super("project " + projectId + " would be left without an administrator", null, false, false);
+            this.projectId = projectId;
+        }
+
+        public String projectId() {
+            return projectId;
+        }
+    }
 
     List<Member> members(String projectId);
 

@@ -6,7 +6,6 @@ import dev.atelier.core.auth.Authenticator;
 import dev.atelier.core.auth.Caller;
 import dev.atelier.core.auth.Passwords;
 import dev.atelier.core.auth.SecretBox;
-import dev.atelier.core.auth.SignInLimiter;
 import dev.atelier.core.port.AuditStore;
 import dev.atelier.core.port.AuditStore.AuditEvent;
 import dev.atelier.core.port.AuditStore.AuditQuery;
@@ -18,21 +17,18 @@ import dev.atelier.core.port.IdentityStore.User;
 import dev.atelier.core.port.InstanceStore;
 import java.security.SecureRandom;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * Users, projects, memberships, access keys, sign-in tokens and the audit log, each operation authorised
+ * Users, projects, memberships, access keys and the audit log (sign-ins are {@link SignIns}), each operation authorised
  * against its caller: the service administrator may do everything; a project administrator manages the
  * members of their project and reads its audit log; every user manages their own access keys and password.
  */
 public final class IdentityService {
-    public static final Duration TOKEN_LIFETIME = Duration.ofHours(24);
     public static final int MAX_KEYS_PER_USER = 10;
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}");
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -43,16 +39,14 @@ public final class IdentityService {
     private final SecretBox secrets;
     private final InstanceStore instances;
     private final AuditStore audit;
-    private final SignInLimiter limiter;
     private final Clock clock;
 
     public IdentityService(IdentityStore store, SecretBox secrets, InstanceStore instances, AuditStore audit,
-                           SignInLimiter limiter, Clock clock) {
+                           Clock clock) {
         this.store = store;
         this.secrets = secrets;
         this.instances = instances;
         this.audit = audit;
-        this.limiter = limiter;
         this.clock = clock;
     }
 
@@ -79,132 +73,6 @@ public final class IdentityService {
         store.createAccessKey(ak, userId, secrets.seal(sk), "created at first start", now);
         return java.util.Optional.of(new Bootstrapped(store.user(userId).orElseThrow(),
                 store.project(projectId).orElseThrow(), password, ak, sk));
-    }
-
-    // ---- sign-in -------------------------------------------------------------------------------------------
-
-    public record IssuedToken(String token, User user, Project project, String role, long issuedAt,
-                              long expiresAt) {
-    }
-
-    /**
-     * Password sign-in scoped to one project (the user's id or name, the project's id or name), as IAM's
-     * {@code POST /v3/auth/tokens}. The same answer for an unknown user and a wrong password, after the same work.
-     */
-    public IssuedToken signIn(String user, String password, String project, String address) {
-        return signIn(user, password, project, address, false);
-    }
-
-    /**
-     * As {@link #signIn(String, String, String, String)}; with {@code anyProject}, a sign-in that names no project
-     * is scoped to the user's first project by name (the console asks for a project only of those who want one).
-     */
-    public IssuedToken signIn(String user, String password, String project, String address, boolean anyProject) {
-        if (user == null || user.isBlank() || password == null) {
-            throw new AtelierException(ErrorCode.INVALID_PAYLOAD,
-                    "auth.identity.password.user needs a name (or id) and a password");
-        }
-        User known = store.user(user).orElse(null);
-        // one count per account, by whichever name or id it is asked for
-        String account = known != null ? known.id() : "name:" + user;
-        limiter.requireNotLockedOut(account, address);
-        // counted as a failure before the slow check, so that attempts in parallel cannot all pass the limit
-        java.time.Duration holdFailure = limiter.failedSignIn(account, address);
-        User found = known != null && known.enabled() ? known : null;
-        boolean ok = Passwords.verify(password, found != null && found.passwordHash() != null ? found.passwordHash()
-                : Passwords.decoy()) && found != null;
-        if (!ok) {
-            pause(holdFailure); // guesses from one address get slower, then refused
-            throw new AtelierException(ErrorCode.SIGN_IN_FAILED, "the user name or password is wrong, or the user "
-                    + "is disabled");
-        }
-        limiter.succeeded(account, address);
-        if ((project == null || project.isBlank()) && anyProject) {
-            project = firstProject(found);
-            if (project == null) {
-                throw new AtelierException(ErrorCode.SIGN_IN_FAILED, "the user has no role in any project");
-            }
-        }
-        if (project == null || project.isBlank()) {
-            throw new AtelierException(ErrorCode.TOKEN_NOT_SCOPED, "the token must be scoped to a project: "
-                    + "give auth.scope.project.id or auth.scope.project.name");
-        }
-        Project p = store.project(project).orElse(null);
-        String role = p == null ? null : store.rolesOf(found.id()).get(p.id());
-        if (p == null || (role == null && !found.serviceAdmin())) {
-            throw new AtelierException(ErrorCode.SIGN_IN_FAILED, "the user has no role in project " + project);
-        }
-        return issue(found, p, role, clock.millis() + TOKEN_LIFETIME.toMillis());
-    }
-
-    private IssuedToken issue(User user, Project p, String role, long expires) {
-        byte[] raw = new byte[32];
-        RANDOM.nextBytes(raw);
-        String token = "atl-" + Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
-        long now = clock.millis();
-        store.deleteExpiredTokens(now);
-        String hash = Authenticator.tokenHash(token);
-        store.createToken(hash, user.id(), p.id(), now, expires);
-        // a new password or a disabling that ended the user's sessions while this one was being issued (the
-        // password check takes a while) must end it too: it removes tokens before, this check sees it after
-        User again = store.user(user.id()).orElse(null);
-        if (again == null || !again.enabled() || !java.util.Objects.equals(again.passwordHash(), user.passwordHash())) {
-            store.deleteToken(hash);
-            throw new AtelierException(ErrorCode.SIGN_IN_FAILED, "the user was changed while signing in; sign in "
-                    + "again");
-        }
-        return new IssuedToken(token, user, p, role == null ? Caller.PROJECT_ADMIN : role, now, expires);
-    }
-
-    /** The user's first project by name, or null when they have none (a service administrator may have none). */
-    private String firstProject(User user) {
-        var roles = store.rolesOf(user.id());
-        return store.projects().stream().filter(p -> roles.containsKey(p.id()) || user.serviceAdmin())
-                .map(Project::name).sorted().findFirst().orElse(null);
-    }
-
-    /**
-     * A token of the same user for another of their projects, in exchange for {@code token}, which stops working:
-     * moving between projects without giving the password again, as IAM scopes a token anew. The new token expires
-     * when the old one would have: a sign-in cannot be kept alive by moving.
-     */
-    public IssuedToken switchProject(Caller caller, String token, String project) {
-        Project p = store.project(project == null ? "" : project).orElse(null);
-        String role = p == null ? null : caller.roles().get(p.id());
-        if (p == null || (role == null && !caller.serviceAdmin())) {
-            throw new AtelierException(ErrorCode.PROJECT_FORBIDDEN, "project " + project
-                    + " is not a project of the caller");
-        }
-        User user = store.user(caller.userId()).orElseThrow(() -> new AtelierException(ErrorCode.TOKEN_INVALID,
-                "the user no longer exists"));
-        String old = Authenticator.tokenHash(token);
-        long expires = store.byToken(old).map(t -> t.credential().expiresAt())
-                .orElseThrow(() -> new AtelierException(ErrorCode.TOKEN_INVALID, "the sign-in has ended"));
-        IssuedToken issued = issue(user, p, role, expires);
-        if (store.byToken(old).isEmpty()) { // ended meanwhile: so is what it became
-            signOut(issued.token());
-            throw new AtelierException(ErrorCode.TOKEN_INVALID, "the sign-in has ended");
-        }
-        signOut(token);
-        return issued;
-    }
-
-    /** Ends a sign-in: the token stands for nobody from the next request on. */
-    public void signOut(String token) {
-        if (token != null && !token.isBlank()) {
-            store.deleteToken(Authenticator.tokenHash(token));
-        }
-    }
-
-    private static void pause(java.time.Duration d) {
-        if (d.isZero()) {
-            return;
-        }
-        try {
-            Thread.sleep(d);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     // ---- users ---------------------------------------------------------------------------------------------
@@ -297,11 +165,8 @@ public final class IdentityService {
                     + "administrator; make another one first");
         }
         Map<String, String> roles = store.rolesOf(u.id());
-        for (var role : roles.entrySet()) {
-            if (Caller.PROJECT_ADMIN.equals(role.getValue())) {
-                requireAnotherAdministrator(store.project(role.getKey()).orElseThrow(), u);
-            }
-        }
+        List<String> administered = roles.entrySet().stream()
+                .filter(r -> Caller.PROJECT_ADMIN.equals(r.getValue())).map(Map.Entry::getKey).toList();
         for (String project : roles.keySet()) {
             long owned = instances.list(InstanceStore.InstanceQuery.in(project).owner(u.id()).page(0, 1).build()).total();
             if (owned > 0) {
@@ -309,7 +174,7 @@ public final class IdentityService {
                         + "project " + project + ": delete them, or disable the user instead");
             }
         }
-        store.deleteUser(u.id());
+        keepingAdministrator(null, u, () -> store.deleteUser(u.id(), administered));
         return u;
     }
 
@@ -403,10 +268,8 @@ public final class IdentityService {
             throw new AtelierException(ErrorCode.INVALID_VALUE, "role must be admin or member");
         }
         User u = existingUser(user);
-        if (Caller.MEMBER.equals(role)) {
-            requireAnotherAdministrator(p, u);
-        }
-        store.addMember(p.id(), u.id(), role);
+        boolean demoted = Caller.MEMBER.equals(role) && isAdministrator(p, u);
+        keepingAdministrator(p, u, () -> store.addMember(p.id(), u.id(), role, demoted));
         return new Member(p.id(), u.id(), u.name(), role);
     }
 
@@ -415,30 +278,37 @@ public final class IdentityService {
         caller.requireProjectAdministrator(p.id(), "change its members");
         User u = existingUser(user);
         String role = store.rolesOf(u.id()).get(p.id());
-        if (role != null) {
-            requireAnotherAdministrator(p, u);
-        }
-        if (role == null || !store.removeMember(p.id(), u.id())) {
+        boolean admin = Caller.PROJECT_ADMIN.equals(role);
+        if (role == null || !keepingAdministrator(p, u, () -> store.removeMember(p.id(), u.id(), admin))) {
             throw new AtelierException(ErrorCode.NOT_FOUND, u.name() + " is not a member of project " + p.name());
         }
         return new Member(p.id(), u.id(), u.name(), role);
     }
 
+    private boolean isAdministrator(Project p, User u) {
+        return Caller.PROJECT_ADMIN.equals(store.rolesOf(u.id()).get(p.id()));
+    }
+
     /**
      * A project keeps an enabled administrator: its last one is not demoted, removed or deleted (only the service
-     * administrator could manage its members after that). Not atomic: two administrators removing each other at
-     * the same moment can both succeed.
+     * administrator could manage its members after that). The store checks it in the change's own transaction, so
+     * that two administrators removing each other at the same moment cannot both succeed.
      */
-    private void requireAnotherAdministrator(Project p, User u) {
-        List<Member> members = store.members(p.id());
-        boolean isAdmin = members.stream().anyMatch(m -> m.userId().equals(u.id())
-                && Caller.PROJECT_ADMIN.equals(m.role()));
-        if (isAdmin && members.stream().noneMatch(m -> !m.userId().equals(u.id())
-                && Caller.PROJECT_ADMIN.equals(m.role())
-                && store.user(m.userId()).map(User::enabled).orElse(false))) {
+    private <T> T keepingAdministrator(Project p, User u, java.util.function.Supplier<T> change) {
+        try {
+            return change.get();
+        } catch (IdentityStore.LastAdministrator e) {
+            String name = p != null ? p.name() : store.project(e.projectId()).map(Project::name).orElse(e.projectId());
             throw new AtelierException(ErrorCode.ILLEGAL_STATE, u.name() + " is the last administrator of project "
-                    + p.name() + "; make another one first");
+                    + name + "; make another one first");
         }
+    }
+
+    private void keepingAdministrator(Project p, User u, Runnable change) {
+        keepingAdministrator(p, u, () -> {
+            change.run();
+            return null;
+        });
     }
 
     private Project existingProject(String project) {

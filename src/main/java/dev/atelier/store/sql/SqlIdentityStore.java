@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
 import org.jdbi.v3.core.HandleConsumer;
 import org.jdbi.v3.core.Jdbi;
@@ -149,13 +150,38 @@ public final class SqlIdentityStore implements IdentityStore {
     }
 
     @Override
-    public void deleteUser(String userId) {
+    public void deleteUser(String userId, java.util.Collection<String> keepAdministratorOf) {
         write(h -> {
+            lockProjects(h, keepAdministratorOf);
             for (String table : List.of("tokens", "access_keys", "project_members")) {
                 h.createUpdate("DELETE FROM " + table + " WHERE user_id = :u").bind("u", userId).execute();
             }
             h.createUpdate("DELETE FROM users WHERE id = :u").bind("u", userId).execute();
+            requireAdministrators(h, keepAdministratorOf);
         });
+    }
+
+    /**
+     * Takes the projects' rows for this transaction, before anything about their members is read: a second change
+     * to one of them waits for this one to end (a row lock on PostgreSQL; SQLite has one writer at a time), and then
+     * sees what it did.
+     */
+    private static void lockProjects(Handle h, java.util.Collection<String> projectIds) {
+        for (String p : new java.util.TreeSet<>(projectIds)) { // one order: two changes cannot wait on each other
+            h.createUpdate("UPDATE projects SET name = name WHERE id = :p").bind("p", p).execute();
+        }
+    }
+
+    /** Throws {@link LastAdministrator}, which rolls the transaction back, for a project left without one. */
+    private static void requireAdministrators(Handle h, java.util.Collection<String> projectIds) {
+        for (String p : projectIds) {
+            long admins = h.createQuery("SELECT COUNT(*) FROM project_members m JOIN users u ON u.id = m.user_id "
+                    + "WHERE m.project_id = :p AND m.role = :admin AND u.enabled = 1").bind("p", p)
+                    .bind("admin", dev.atelier.core.auth.Caller.PROJECT_ADMIN).mapTo(Long.class).one();
+            if (admins == 0) {
+                throw new LastAdministrator(p);
+            }
+        }
     }
 
     @Override
@@ -199,24 +225,31 @@ public final class SqlIdentityStore implements IdentityStore {
     }
 
     @Override
-    public void addMember(String projectId, String userId, String role) {
+    public void addMember(String projectId, String userId, String role, boolean keepAdministrator) {
+        List<String> kept = keepAdministrator ? List.of(projectId) : List.of();
         write(h -> {
+            lockProjects(h, kept);
             int changed = h.createUpdate("UPDATE project_members SET role = :r WHERE project_id = :p AND user_id = :u")
                     .bind("p", projectId).bind("u", userId).bind("r", role).execute();
             if (changed == 0) {
                 h.createUpdate("INSERT INTO project_members (project_id, user_id, role) VALUES (:p, :u, :r)")
                         .bind("p", projectId).bind("u", userId).bind("r", role).execute();
             }
+            requireAdministrators(h, kept);
         });
     }
 
     @Override
-    public boolean removeMember(String projectId, String userId) {
+    public boolean removeMember(String projectId, String userId, boolean keepAdministrator) {
+        List<String> kept = keepAdministrator ? List.of(projectId) : List.of();
         return writeReturning(h -> {
+            lockProjects(h, kept);
             h.createUpdate("DELETE FROM tokens WHERE project_id = :p AND user_id = :u").bind("p", projectId)
                     .bind("u", userId).execute();
-            return h.createUpdate("DELETE FROM project_members WHERE project_id = :p AND user_id = :u")
+            boolean removed = h.createUpdate("DELETE FROM project_members WHERE project_id = :p AND user_id = :u")
                     .bind("p", projectId).bind("u", userId).execute() > 0;
+            requireAdministrators(h, kept);
+            return removed;
         });
     }
 

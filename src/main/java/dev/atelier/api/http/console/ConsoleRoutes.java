@@ -44,7 +44,7 @@ public final class ConsoleRoutes implements RouteModule {
 
     public ConsoleRoutes(ConsoleServices services, Predicate<Throwable> storeUnavailable) {
         this.pages = new Pages(services.identity());
-        this.sessions = new Sessions(services.authenticator(), services.identity(), services.csrfKey());
+        this.sessions = new Sessions(services.authenticator(), services.signIns(), services.csrfKey());
         this.storeUnavailable = storeUnavailable;
         this.notebooks = new NotebookPages(services, pages);
         this.account = new AccountPages(services, pages, sessions);

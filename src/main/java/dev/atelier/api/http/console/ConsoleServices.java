@@ -9,6 +9,7 @@ import dev.atelier.core.service.IdentityService;
 import dev.atelier.core.service.ImageService;
 import dev.atelier.core.service.InstanceService;
 import dev.atelier.core.service.Pools;
+import dev.atelier.core.service.SignIns;
 import dev.atelier.core.service.SshAccess;
 import java.time.Clock;
 
@@ -17,7 +18,8 @@ import java.time.Clock;
  * notebook view both show, and {@code csrfKey}, a key of the server's for the CSRF tokens of forms.
  * {@code census} counts instances by status and pool for the administrators' capacity page.
  */
-public record ConsoleServices(Authenticator authenticator, IdentityService identity, byte[] csrfKey,
+public record ConsoleServices(Authenticator authenticator, IdentityService identity, SignIns signIns,
+                              byte[] csrfKey,
                               InstanceService instances, NotebookViews views, Catalog catalog, ImageService images,
                               dev.atelier.core.service.StorageService storage,
                               Pools pools, SshAccess ssh, EventLog events, Census census, Clock clock) {

@@ -6,7 +6,7 @@ import dev.atelier.core.ErrorCode;
 import dev.atelier.core.auth.Authenticator;
 import dev.atelier.core.auth.Caller;
 import dev.atelier.core.auth.SignedRequest;
-import dev.atelier.core.service.IdentityService;
+import dev.atelier.core.service.SignIns;
 import io.javalin.http.Context;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -26,12 +26,12 @@ final class Sessions {
     static final String CSRF_HEADER = "X-CSRF-Token";
 
     private final Authenticator authenticator;
-    private final IdentityService identity;
+    private final SignIns signIns;
     private final byte[] csrfKey;
 
-    Sessions(Authenticator authenticator, IdentityService identity, byte[] csrfKey) {
+    Sessions(Authenticator authenticator, SignIns signIns, byte[] csrfKey) {
         this.authenticator = authenticator;
-        this.identity = identity;
+        this.signIns = signIns;
         this.csrfKey = csrfKey.clone();
     }
 
@@ -61,21 +61,21 @@ final class Sessions {
         return new Session(caller, token, caller.tokenProject(), csrf(token));
     }
 
-    /** Signs in and sets the cookie; what {@link IdentityService#signIn} refuses is thrown as it is. */
-    IdentityService.IssuedToken signIn(Context ctx, String user, String password, String project) {
+    /** Signs in and sets the cookie; what {@link SignIns#signIn} refuses is thrown as it is. */
+    SignIns.IssuedToken signIn(Context ctx, String user, String password, String project) {
         HttpApi.auditedAs(ctx, user);
-        IdentityService.IssuedToken t = identity.signIn(user, password, project, ctx.ip(), true);
+        SignIns.IssuedToken t = signIns.signIn(user, password, project, ctx.ip(), true);
         HttpApi.auditedAs(ctx, t.user().name());
         set(ctx, t.token());
         return t;
     }
 
     void switchProject(Context ctx, Session s, String project) {
-        set(ctx, identity.switchProject(s.caller(), s.token(), project).token());
+        set(ctx, signIns.switchProject(s.caller(), s.token(), project).token());
     }
 
     void signOut(Context ctx, Session s) {
-        identity.signOut(s.token());
+        signIns.signOut(s.token());
         clear(ctx);
     }
 
@@ -138,7 +138,7 @@ final class Sessions {
 
     private static void set(Context ctx, String token) {
         ctx.res().addHeader("Set-Cookie", COOKIE + "=" + token + "; Path=/console; Max-Age="
-                + IdentityService.TOKEN_LIFETIME.toSeconds() + "; HttpOnly; SameSite=Lax" + secure(ctx));
+                + SignIns.TOKEN_LIFETIME.toSeconds() + "; HttpOnly; SameSite=Lax" + secure(ctx));
     }
 
     private static void clear(Context ctx) {
