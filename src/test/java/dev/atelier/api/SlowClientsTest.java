@@ -35,6 +35,29 @@ class SlowClientsTest extends SharedServerWithoutNotebooks {
     }
 
     @Test
+    void aBodyThatStopsArrivingIsAnswered408WithTheApisJsonErrorSignedOrNot() throws Exception {
+        String body = "{\"name\":\"stalled\",\"flavor\":\"modelarts.vm.cpu.2u\"}";
+        try (Socket signed = connect(); Socket signIn = connect()) {
+            StringBuilder request = new StringBuilder("POST " + "/v1/{project_id}/notebooks".replace("{project_id}",
+                    api.projectId()) + " HTTP/1.1\r\n");
+            // the signature covers the body, so it is read before any route: there the read times out
+            api.signedHeaders("POST", "/v1/{project_id}/notebooks", body)
+                    .forEach((k, v) -> request.append(k).append(": ").append(v).append("\r\n"));
+            request.append("Content-Length: ").append(body.length()).append("\r\n\r\n").append(body, 0, 10);
+            signed.getOutputStream().write(request.toString().getBytes(StandardCharsets.US_ASCII));
+            // a sign-in's body is read by its route
+            signIn.getOutputStream().write(("POST /v3/auth/tokens HTTP/1.1\r\nHost: x\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"auth\":")
+                    .getBytes(StandardCharsets.US_ASCII));
+            for (Socket s : java.util.List.of(signed, signIn)) {
+                s.setSoTimeout(60_000);
+                assertThat(read(s.getInputStream())).startsWith("HTTP/1.1 408").contains("application/json")
+                        .contains("ModelArts.6400").contains("not received in time");
+            }
+        }
+    }
+
+    @Test
     void headersTrickledByteByByteAreCutOffWithinTwentySeconds() throws Exception {
         try (Socket s = connect()) {
             s.getOutputStream().write("GET /health/live HTTP/1.1\r\nHost: x\r\nX-Slow: ".getBytes(

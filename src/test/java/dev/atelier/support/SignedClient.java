@@ -117,6 +117,15 @@ public final class SignedClient {
         return send(method, pathAndQuery, signedBody, sentBody, null);
     }
 
+    /** The headers the signer gives a request without a query, for a client that writes the request itself. */
+    public Map<String, String> signedHeaders(String method, String path, String body) {
+        var request = com.huaweicloud.sdk.core.http.HttpRequest.newBuilder().withEndpoint(endpoint)
+                .withPath(path.replace("{project_id}", projectId)).withMethod(HttpMethod.valueOf(method))
+                .withContentType("application/json").withBodyAsString(body).build();
+        BasicCredentials creds = new BasicCredentials().withAk(accessKey).withSk(secretKey).withProjectId(projectId);
+        return new LinkedHashMap<>(AKSKSigner.getInstance().sign(request, creds));
+    }
+
     private Response send(String method, String pathAndQuery, String signedBody, String sentBody, String sdkDate) {
         return send(method, pathAndQuery, signedBody, sentBody, sdkDate, "application/json");
     }

@@ -29,9 +29,11 @@ public record ClientFault(ErrorCode code, String message) {
                 };
                 return new ClientFault(code, JsonErrorHandler.describe(h.getCode()));
             }
-            if ((t instanceof org.eclipse.jetty.io.EofException || t instanceof java.io.EOFException
-                    || t instanceof java.util.concurrent.TimeoutException) && fromJetty(t)) {
-                return new ClientFault(ErrorCode.INVALID_PAYLOAD, "the request body ended early or came too slowly");
+            if (t instanceof java.util.concurrent.TimeoutException && fromJetty(t)) { // no byte for the idle timeout
+                return new ClientFault(ErrorCode.REQUEST_TIMEOUT, JsonErrorHandler.describe(408));
+            }
+            if ((t instanceof org.eclipse.jetty.io.EofException || t instanceof java.io.EOFException) && fromJetty(t)) {
+                return new ClientFault(ErrorCode.INVALID_PAYLOAD, "the request body ended early");
             }
             if (t instanceof IllegalArgumentException && isDecoding(t)) {
                 return new ClientFault(ErrorCode.INVALID_PARAMETER,

@@ -313,6 +313,12 @@ public final class HttpApi {
                 writeError(ctx, ErrorCode.METHOD_NOT_ALLOWED, ctx.method() + " is not allowed on " + ctx.path());
             }
         });
+        // a body that stops arriving: Jetty ends the read at the connection's idle timeout and answers 408 itself
+        routes.error(408, ctx -> {
+            if (ctx.attribute(ERROR_WRITTEN) == null) {
+                writeError(ctx, ErrorCode.REQUEST_TIMEOUT, JsonErrorHandler.describe(408));
+            }
+        });
     }
 
     /**
