@@ -157,35 +157,12 @@ public final class Atelier implements AutoCloseable {
                 this::publicUrl, config.http().notebookDomain(), activity);
         runtime.capability(dev.atelier.core.port.NotebookAddresses.class).ifPresent(gateway::reachingThrough);
         var sshAccess = new SshAccess(new SqlKeyPairStore(database), instanceStore, identities, clock);
-        var shell = runtime.capability(InstanceShell.class);
-        if (config.http().sshPort() >= 0 && shell.isEmpty()) {
-            log.warn("SSH is off: this runtime cannot open sessions inside instances");
-        }
-        this.ssh = config.http().sshPort() < 0 || shell.isEmpty() ? null : new SshGateway(config.http().host(),
-                config.http().sshPort(), config.dataDir().resolve("ssh_host_key"), sshAccess, shell.get(), activity);
+        this.ssh = sshGateway(runtime.capability(InstanceShell.class), sshAccess, activity);
         var census = new SqlCensus(database);
         var notebookViews = new NotebookViews(images, reads, pools, gateway::publicUrl, this::sshUri, clock);
-        // Javalin tries routes in the order they were added, each by a regular expression: notebook traffic, most
-        // of all requests, is matched first, where it came after about fifty API routes
-        this.http = new HttpApi(config.http().host(), config.http().port(), authenticator, identity, List.of(
-                gateway, new HealthRoutes(() -> ready, parts.capabilities(), List.of(
-                        new HealthRoutes.Check("database", database::ping),
-                        new HealthRoutes.Check("runtime", () -> {
-                            runtime.instancesOnHost(); // a question its engine must answer
-                            return config.engine().kind() + " answers";
-                        }),
-                        new HealthRoutes.Check("disk", () -> DataDirSpace.check(config.dataDir())))),
-                new NotebookRoutes(instances, catalog, storage, sshAccess, notebookViews, pools),
-                new ImageRoutes(images), new EventRoutes(events, instances),
-                new LegacyRoutes(instances, images, catalog, identity, clock, gateway::publicUrl, pools),
-                new ClusterRoutes(pools, catalog), new WorkspaceRoutes(workspaces),
-                new QuotaRoutes(quotas, identity),
-                new IdentityRoutes(identity, id.signIns()), new KeyPairRoutes(sshAccess),
-                new MetricsRoutes(metrics::scrape, config.http().metricsToken(), authenticator),
-                new ApiDocsRoutes(),
-                new ConsoleRoutes(new ConsoleServices(authenticator, identity, id.signIns(), secrets.derive("console-csrf"),
-                        instances, notebookViews, catalog, images, storage, pools, sshAccess, events, census, clock),
-                        Database::unavailable)),
+        this.http = new HttpApi(config.http().host(), config.http().port(), authenticator, identity,
+                routes(new Wired(id, instances, images, catalog, pools, storage, quotas, workspaces, sshAccess,
+                        authenticator, notebookViews, census, clock), parts, runtime),
                 Database::unavailable, metrics::answered, config.http().slowRequest());
         metrics.counting(census, pools.all().stream().map(dev.atelier.core.model.Pool::id).toList())
                 .reconcilerQueue(reconciler::queueDepth).gateway(gateway.traffic()::bytesToInstances,
@@ -193,6 +170,51 @@ public final class Atelier implements AutoCloseable {
         if (ssh != null) {
             metrics.ssh(ssh::openSessions);
         }
+    }
+
+    /** The SSH gateway, unless it is off or the runtime cannot open sessions inside instances. */
+    private SshGateway sshGateway(java.util.Optional<InstanceShell> shell, SshAccess sshAccess, Activity activity) {
+        if (config.http().sshPort() >= 0 && shell.isEmpty()) {
+            log.warn("SSH is off: this runtime cannot open sessions inside instances");
+        }
+        return config.http().sshPort() < 0 || shell.isEmpty() ? null : new SshGateway(config.http().host(),
+                config.http().sshPort(), config.dataDir().resolve("ssh_host_key"), sshAccess, shell.get(), activity);
+    }
+
+    /** The core's services the HTTP views are built on. */
+    private record Wired(IdentityParts id, InstanceService instances, ImageService images, Catalog catalog, Pools pools,
+                         StorageService storage, Quotas quotas, WorkspaceService workspaces, SshAccess sshAccess,
+                         Authenticator authenticator, NotebookViews views, SqlCensus census, Clock clock) {
+    }
+
+    /**
+     * The HTTP views, in the order Javalin tries them (each route by a regular expression): notebook traffic, most
+     * of all requests, first, where it came after about fifty API routes.
+     */
+    private List<dev.atelier.api.http.RouteModule> routes(Wired w, RuntimeParts parts,
+                                                         dev.atelier.core.port.InstanceRuntime runtime) {
+        IdentityService identity = w.id().service();
+        return List.of(
+                gateway, new HealthRoutes(() -> ready, parts.capabilities(), List.of(
+                        new HealthRoutes.Check("database", database::ping),
+                        new HealthRoutes.Check("runtime", () -> {
+                            runtime.instancesOnHost(); // a question its engine must answer
+                            return config.engine().kind() + " answers";
+                        }),
+                        new HealthRoutes.Check("disk", () -> DataDirSpace.check(config.dataDir())))),
+                new NotebookRoutes(w.instances(), w.catalog(), w.storage(), w.sshAccess(), w.views(), w.pools()),
+                new ImageRoutes(w.images()), new EventRoutes(events, w.instances()),
+                new LegacyRoutes(w.instances(), w.images(), w.catalog(), identity, w.clock(), gateway::publicUrl,
+                        w.pools()),
+                new ClusterRoutes(w.pools(), w.catalog()), new WorkspaceRoutes(w.workspaces()),
+                new QuotaRoutes(w.quotas(), identity),
+                new IdentityRoutes(identity, w.id().signIns()), new KeyPairRoutes(w.sshAccess()),
+                new MetricsRoutes(metrics::scrape, config.http().metricsToken(), w.authenticator()),
+                new ApiDocsRoutes(),
+                new ConsoleRoutes(new ConsoleServices(w.authenticator(), identity, w.id().signIns(),
+                        w.id().secrets().derive("console-csrf"), w.instances(), w.views(), w.catalog(), w.images(),
+                        w.storage(), w.pools(), w.sshAccess(), events, w.census(), w.clock()),
+                        Database::unavailable));
     }
 
     /** {@code e}, once what was opened for a start it refuses is closed again. */
