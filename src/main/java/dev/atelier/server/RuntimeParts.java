@@ -12,6 +12,7 @@ import dev.atelier.runtime.docker.DockerRuntime;
 import dev.atelier.runtime.host.HostRoom;
 import dev.atelier.runtime.host.InstallationId;
 import dev.atelier.runtime.host.WarmPool;
+import dev.atelier.runtime.host.DescriptorGuard;
 import dev.atelier.runtime.host.WarmRuntime;
 import dev.atelier.runtime.kubernetes.ClusterImages;
 import dev.atelier.runtime.kubernetes.KubernetesCluster;
@@ -74,7 +75,10 @@ record RuntimeParts(InstanceRuntime runtime, ImageBuilder images, String builtIn
      * for orphans.
      */
     private static RuntimeParts withWarmPool(ServerConfig config, RuntimeParts parts, WarmRuntime.Engine engine) {
-        WarmRuntime warm = new WarmRuntime(parts.runtime(), engine, config.dataDir().resolve("warm"));
+        // the pool looks at its servers through the guard too: a server "failed" for want of descriptors is not
+        // thrown away (which would fail as well, and leave it running)
+        WarmRuntime warm = new WarmRuntime(new DescriptorGuard(parts.runtime()), engine,
+                config.dataDir().resolve("warm"));
         Supplier<Map<String, Object>> capabilities = () -> {
             Map<String, Object> c = new java.util.LinkedHashMap<>(parts.capabilities().get());
             warm.describe().ifPresent(d -> c.put("warm_pool", d));
@@ -102,7 +106,7 @@ record RuntimeParts(InstanceRuntime runtime, ImageBuilder images, String builtIn
         var nodes = new NodeResources(cluster);
         var images = ClusterImages.of(runtime, config.engine().registry(), config.engine().registryUser(),
                 config.engine().registryPassword(), config.dataDir().resolve("tmp"));
-        return new RuntimeParts(runtime, images, BaseImage.REFERENCE, nodes::offers,
+        return new RuntimeParts(new DescriptorGuard(runtime), images, BaseImage.REFERENCE, nodes::offers,
                 pool -> nodes.room(pool.placement()), runtime::capabilities, runtime);
     }
 

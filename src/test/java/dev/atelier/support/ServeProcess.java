@@ -22,7 +22,14 @@ public record ServeProcess(Process process, String url, List<String> output) {
     /** Runs {@code atelier <args>} (output and errors merged) in {@code workingDir} with extra environment. */
     public static Process java(Path workingDir, Map<String, String> env, boolean mergeStderr, List<String> args)
             throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        return java(workingDir, env, mergeStderr, List.of(), args);
+    }
+
+    /** As above, run through {@code wrapper} (a command that runs the rest, such as {@code prlimit ... --}). */
+    public static Process java(Path workingDir, Map<String, String> env, boolean mergeStderr, List<String> wrapper,
+                               List<String> args) throws IOException {
+        List<String> cmd = new ArrayList<>(wrapper);
+        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                 "dev.atelier.server.Main"));
         cmd.addAll(args);
@@ -33,6 +40,12 @@ public record ServeProcess(Process process, String url, List<String> output) {
 
     /** Starts {@code atelier serve <args>} and waits until it has printed its whole welcome, API URL included. */
     public static ServeProcess start(Path workingDir, Map<String, String> env, List<String> args) throws IOException {
+        return start(workingDir, env, List.of(), args);
+    }
+
+    /** As above, run through {@code wrapper} (see {@link #java(Path, Map, boolean, List, List)}). */
+    public static ServeProcess start(Path workingDir, Map<String, String> env, List<String> wrapper, List<String> args)
+            throws IOException {
         List<String> all = new ArrayList<>(List.of("serve"));
         all.addAll(args);
         if (!args.contains("--ssh-port")) {
@@ -41,7 +54,7 @@ public record ServeProcess(Process process, String url, List<String> output) {
         if (!args.contains("--warm-pool")) {
             all.addAll(List.of("--warm-pool", "0")); // servers kept warm only where a test is about them
         }
-        Process p = java(workingDir, env, true, all);
+        Process p = java(workingDir, env, true, wrapper, all);
         List<String> lines = Collections.synchronizedList(new ArrayList<>());
         Thread.ofVirtual().start(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {

@@ -119,7 +119,19 @@ public final class HttpApi {
         cfg.http.compressionStrategy = compression();
         // every answer is JSON, Jetty's own too (a request it cannot parse, headers or a URI over the limit)
         cfg.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
-        cfg.jetty.modifyServletContextHandler(context -> context.setErrorHandler(new JsonErrorHandler()));
+        cfg.jetty.modifyServletContextHandler(context -> {
+            context.setErrorHandler(new JsonErrorHandler());
+            // Javalin opens a servlet session for every WebSocket upgrade it is asked for, answered or refused,
+            // and Jetty kept each until it expired: anonymous upgrade requests filled the heap. Nothing here keeps
+            // state in sessions (the console and the gateway have cookies of their own), so none is kept or sent
+            var sessions = context.getSessionHandler();
+            if (sessions != null) {
+                var none = new org.eclipse.jetty.session.NullSessionCache(sessions);
+                none.setSessionDataStore(new org.eclipse.jetty.session.NullSessionDataStore());
+                sessions.setSessionCache(none);
+                sessions.setUsingCookies(false);
+            }
+        });
         cfg.jetty.modifyHttpConfiguration(http -> {
             // a body trickled byte by byte holds a connection and a thread: below this rate it is cut off
             http.setMinRequestDataRate(MIN_REQUEST_BYTES_PER_SECOND);
@@ -127,6 +139,13 @@ public final class HttpApi {
             http.setSendServerVersion(false);
         });
         cfg.jetty.modifyServer(SlowHeaders::watch);
+        // past its share of file descriptors the server stops accepting until connections close, and closes idle
+        // ones sooner meanwhile (dev.atelier.api.Connections)
+        cfg.jetty.modifyServer(server -> {
+            var limit = new org.eclipse.jetty.server.NetworkConnectionLimit(dev.atelier.api.Connections.http(), server);
+            limit.setEndPointIdleTimeout(dev.atelier.api.Connections.CROWDED_IDLE_TIMEOUT_MS);
+            server.addBean(limit);
+        });
         // notebook traffic through the gateway: kernel messages carry outputs (images, tables) of many MB
         cfg.jetty.modifyWebSocketServletFactory(ws -> {
             ws.setMaxTextMessageSize(64L * 1024 * 1024);

@@ -67,6 +67,10 @@ public final class SshGateway implements AutoCloseable {
         keys.setAlgorithm("EC");
         keys.setKeySize(256);
         server.setKeyPairProvider(keys);
+        // sessions that never sign in are bounded per address and in all, and closed after 30 s
+        server.addSessionListener(new SessionCaps(dev.atelier.api.Connections.ssh(),
+                dev.atelier.api.Connections.SSH_UNAUTHENTICATED_PER_ADDRESS));
+        org.apache.sshd.core.CoreModuleProperties.AUTH_TIMEOUT.set(server, java.time.Duration.ofSeconds(30));
         server.setPasswordAuthenticator(null);
         server.setKeyboardInteractiveAuthenticator(null);
         server.setGSSAuthenticator(null);
