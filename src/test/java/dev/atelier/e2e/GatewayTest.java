@@ -260,6 +260,47 @@ abstract class GatewayTest {
     }
 
     @Test
+    void aRefusedUpgradeIsAnsweredWithAJsonErrorAndNoRequestOpensAServletSession() throws Exception {
+        // a page is no WebSocket: a client error, said in the body, not a 502 to retry
+        String page = upgrade("/notebook/" + a + "/tree?token=" + tokenA);
+        assertThat(page).startsWith("HTTP/1.1 400").contains("X-Request-Id: ").contains("\"error_code\"")
+                .contains("no WebSocket at this path").doesNotContain("Retry-After");
+        String unknown = upgrade("/notebook/" + java.util.UUID.randomUUID() + "/api/kernels/k/channels");
+        assertThat(unknown).startsWith("HTTP/1.1 404").contains("\"error_code\"");
+        for (String path : List.of("/v1/x", "/console/", "/notebook/" + a + "/api/status")) {
+            assertThat(upgrade(path)).as(path).doesNotContainIgnoringCase("JSESSIONID");
+        }
+    }
+
+    /** What the server answers a WebSocket upgrade of {@code path}, status line, headers and body. */
+    static String upgrade(String path) throws Exception {
+        URI url = URI.create(server.url());
+        try (java.net.Socket s = new java.net.Socket(url.getHost(), url.getPort())) {
+            s.setSoTimeout(20_000);
+            s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: " + url.getAuthority() + "\r\n"
+                    + "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nConnection: close\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            StringBuilder answer = new StringBuilder();
+            byte[] buf = new byte[8192];
+            try {
+                for (int n; (n = s.getInputStream().read(buf)) > 0; ) {
+                    answer.append(new String(buf, 0, n, java.nio.charset.StandardCharsets.UTF_8));
+                    int head = answer.indexOf("\r\n\r\n");
+                    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)content-length: (\\d+)")
+                            .matcher(answer);
+                    if (head > 0 && m.find() && answer.length() >= head + 4 + Integer.parseInt(m.group(1))) {
+                        break;
+                    }
+                }
+            } catch (java.net.SocketTimeoutException e) {
+                // what came is the answer
+            }
+            return answer.toString();
+        }
+    }
+
+    @Test
     void aStopOrDeletionReachesTheGatewayBeforeItsCallReturns() throws Exception {
         String c = api.post("/v1/{project_id}/notebooks", TestServer.createBody("gw-c")).json().get("id").asText();
         String tokenC = running(c).get("token").asText();

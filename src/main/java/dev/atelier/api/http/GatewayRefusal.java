@@ -43,8 +43,35 @@ final class GatewayRefusal extends RuntimeException {
                     + "</h1><p>" + escape(r.getMessage()) + "</p></body></html>");
             return;
         }
+        boolean upgrade = "websocket".equalsIgnoreCase(ctx.header("Upgrade"));
+        if (upgrade && ctx.attribute("request-id") == null) { // the API's filters do not run before an upgrade
+            String id = HttpApi.requestId();
+            ctx.attribute("request-id", id);
+            ctx.header("X-Request-Id", id);
+        }
         HttpApi.writeError(ctx, r.code, r.getMessage());
         ctx.status(r.status);
+        if (upgrade) {
+            writeNow(ctx);
+        }
+    }
+
+    /**
+     * Writes the answer's body itself: Javalin sends the status and headers of a WebSocket upgrade it refuses, but
+     * not the body its handler left.
+     */
+    private static void writeNow(Context ctx) {
+        try (java.io.InputStream in = ctx.resultInputStream()) {
+            if (in == null) {
+                return;
+            }
+            byte[] body = in.readAllBytes();
+            ctx.res().setContentLength(body.length);
+            ctx.res().getOutputStream().write(body);
+            ctx.res().flushBuffer();
+        } catch (java.io.IOException e) {
+            // the client has gone
+        }
     }
 
     private static String escape(String s) {

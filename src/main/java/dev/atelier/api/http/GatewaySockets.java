@@ -62,7 +62,10 @@ final class GatewaySockets {
             int status = e.getCause() instanceof java.net.http.WebSocketHandshakeException h
                     ? h.getResponse().statusCode() : 502;
             log.debug("gateway: the notebook server refused {}: {}", upstream, e.getCause().toString());
-            refuseUpgrade(ctx, status >= 400 && status < 500
+            refuseUpgrade(ctx, status < 400 // answered as a page or a redirect: nothing there speaks WebSocket
+                    ? new GatewayRefusal(400, ErrorCode.INVALID_PARAMETER, "the notebook server has no WebSocket at "
+                            + "this path")
+                    : status < 500
                     ? new GatewayRefusal(status, status == 404 ? ErrorCode.ROUTE_NOT_FOUND : ErrorCode.FORBIDDEN,
                             "the notebook server refused this WebSocket (" + status + ")")
                     : new GatewayRefusal(502, ErrorCode.UNAVAILABLE, "the notebook server of instance " + inst.id()
