@@ -94,6 +94,8 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
     private final Map<String, Long> failedUntil = new java.util.HashMap<>();
     /** Claimed servers being stopped (a lapsed claim, a create given up). Guarded by this. */
     private final java.util.Set<String> abandoning = new java.util.HashSet<>();
+    /** Servers whose removal failed (the host out of descriptors, say), by id: tried again. Guarded by this. */
+    private final Map<String, Map<String, String>> leftOver = new LinkedHashMap<>();
     private long lastDemand = System.nanoTime();
     private long lastClaim = System.nanoTime() - Duration.ofDays(1).toNanos();
     private final java.util.concurrent.atomic.AtomicLong hits = new java.util.concurrent.atomic.AtomicLong();
@@ -208,7 +210,7 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
 
     /** Whether the pool holds a server under this id, or is stopping one: nothing else may start under it now. */
     public synchronized boolean busyWith(String id) {
-        return slots.containsKey(id) || abandoning.contains(id);
+        return slots.containsKey(id) || abandoning.contains(id) || leftOver.containsKey(id);
     }
 
     /**
@@ -221,7 +223,7 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
 
     /** Whether the id is a server of the pool's (it has traces on the host, and no record yet). */
     public synchronized boolean holds(String id) {
-        return slots.containsKey(id);
+        return slots.containsKey(id) || leftOver.containsKey(id);
     }
 
     /** Whether the id is a server of the pool's that no create claimed: no instance can have its id. */
@@ -257,6 +259,7 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
             try {
                 Image next = nextToStart();
                 if (next == null) {
+                    removeLeftOver();
                     giveUpSpare();
                     dropDead();
                     double free = freeMemory.getAsDouble();
@@ -463,11 +466,34 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
     }
 
     private void discardStarted(Slot slot) {
+        Map<String, String> state = slot.launch == null ? Map.of() : slot.launch.state();
         try {
-            servers.discard(slot.id, slot.launch == null ? Map.of() : slot.launch.state());
+            servers.discard(slot.id, state);
         } catch (RuntimeException e) {
-            log.warn("warm pool: cannot remove server {}: {}", slot.id, e.getMessage());
+            log.warn("warm pool: cannot remove server {} ({}); trying again", slot.id, e.getMessage());
+            synchronized (this) {
+                leftOver.put(slot.id, state);
+            }
         }
+    }
+
+    /** Tries again to remove the servers whose removal failed; those that fail again stay for the next round. */
+    private void removeLeftOver() {
+        Map<String, Map<String, String>> again;
+        synchronized (this) {
+            again = new LinkedHashMap<>(leftOver);
+        }
+        again.forEach((id, state) -> {
+            try {
+                servers.discard(id, state);
+                synchronized (this) {
+                    leftOver.remove(id);
+                }
+                log.info("warm pool: removed server {}", id);
+            } catch (RuntimeException e) {
+                log.debug("warm pool: server {} cannot be removed yet: {}", id, e.getMessage());
+            }
+        });
     }
 
     /** Stops refilling and removes every server not claimed (claimed ones are their instances'). */
@@ -490,5 +516,6 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
             spare.forEach(s -> slots.remove(s.id));
         }
         spare.forEach(this::discardStarted);
+        removeLeftOver(); // what still fails is marked on the host: the next start's sweep removes it
     }
 }

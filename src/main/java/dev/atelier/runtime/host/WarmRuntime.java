@@ -85,12 +85,9 @@ public final class WarmRuntime implements InstanceRuntime, AutoCloseable {
 
             @Override
             public void discard(String id, Map<String, String> state) {
-                try {
-                    runtime.stop(id, state);
-                    runtime.release(id);
-                } finally {
-                    marks.unmark(id);
-                }
+                runtime.stop(id, state);
+                runtime.release(id);
+                marks.unmark(id); // only once it is gone: a server whose removal failed stays the pool's
             }
 
             @Override

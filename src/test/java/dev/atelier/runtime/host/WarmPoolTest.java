@@ -37,6 +37,7 @@ class WarmPoolTest {
     private final Set<String> abandoned = ConcurrentHashMap.newKeySet();
     private final AtomicReference<Double> freeMemory = new AtomicReference<>(0.9);
     private volatile boolean startsFail;
+    private volatile boolean removalsFail;
     private WarmPool pool;
 
     private final WarmServers servers = new WarmServers() {
@@ -56,6 +57,9 @@ class WarmPoolTest {
 
         @Override
         public void discard(String id, Map<String, String> state) {
+            if (removalsFail) {
+                throw new dev.atelier.core.port.InstanceRuntime.RuntimeFailure("Too many open files");
+            }
             running.remove(id);
             discarded.add(id);
         }
@@ -174,6 +178,22 @@ class WarmPoolTest {
         failing.add(dead);
         await().atMost(Duration.ofSeconds(15)).until(() -> discarded.contains(dead) && pool.count(true) == 1);
         assertThat(pool.claim(IMAGE, CPU, FIVE).orElseThrow()).isNotEqualTo(dead);
+    }
+
+    @Test
+    void aServerWhoseRemovalFailsStaysThePoolsAndIsRemovedOnceItCanBe() {
+        pool(1);
+        await().until(() -> pool.count(true) == 1);
+        String dead = running.keySet().iterator().next();
+        removalsFail = true;
+        failing.add(dead);
+        await().atMost(Duration.ofSeconds(15)).until(() -> !pool.holdsUnclaimed(dead) && pool.holds(dead));
+        assertThat(running).as("still on the host").containsKey(dead);
+        assertThat(pool.busyWith(dead)).as("no launch may start under its id").isTrue();
+        removalsFail = false;
+        await().atMost(Duration.ofSeconds(15)).until(() -> discarded.contains(dead));
+        assertThat(running).doesNotContainKey(dead);
+        assertThat(pool.holds(dead)).isFalse();
     }
 
     @Test
