@@ -45,6 +45,9 @@ class BadInputTest extends SharedServer {
                         + "\",\"volume\":{\"category\":\"EVS\",\"ownership\":\"MANAGED\",\"capacity\":5000}}",
                         "ModelArts.6331", "volume.capacity"),
                 Arguments.of("{\"name\":\"a\",\"flavor\":\"modelarts.vm.cpu.2u\",\"image_id\":\"" + IMAGE
+                        + "\",\"volume\":{\"category\":\"EVS\",\"ownership\":\"MANAGED\",\"capacity\":99999999999999}}",
+                        "ModelArts.6331", "volume.capacity"),
+                Arguments.of("{\"name\":\"a\",\"flavor\":\"modelarts.vm.cpu.2u\",\"image_id\":\"" + IMAGE
                         + "\",\"volume\":{\"ownership\":\"MANAGED\"}}", "ModelArts.6335", "volume.category"),
                 Arguments.of("{\"name\":\"a\"," + ok + ",\"duration\":60000}", "ModelArts.6349", "duration"),
                 Arguments.of("{\"name\":\"a\"," + ok + ",\"lease\":{\"type\":\"sometimes\"}}", "ModelArts.6336",
@@ -110,7 +113,8 @@ class BadInputTest extends SharedServer {
     @Test
     void badListParametersAreRefused() {
         for (String query : new String[] {"limit=0", "limit=abc", "offset=-1", "status=SLEEPING", "owner=a%00b",
-                "name=" + "x".repeat(129)}) {
+                "name=" + "x".repeat(129),
+                "limit=%EF%BC%91", "offset=%D9%A3&limit=%D9%A1"}) { // a full-width 1, Arabic-Indic 3 and 1
             Response r = api.get("/v1/{project_id}/notebooks?" + query);
             assertThat(r.status()).as(query).isEqualTo(400);
             assertThat(r.errorCode()).as(query).isEqualTo("ModelArts.0107");

@@ -140,6 +140,10 @@ public class CrossApiTest {
                     "{\"type\":\"obs\",\"location\":{\"path\":\"/bucket/\"}}")).errorCode()).isEqualTo("ModelArts.6358");
             assertThat(api.post(base, ok.replace("{\"type\":\"evs\",\"location\":{\"volume_size\":5}}",
                     "{\"type\":\"obs\",\"location\":{\"path\":\"/bucket/dir/\"}}")).errorCode()).isEqualTo("ModelArts.6324");
+            assertThat(api.post(base, ok.replace("{\"volume_size\":5}", "{\"volume_size\":99999999999999}")).errorCode())
+                    .as("a size past any int is out of range, not of the wrong type").isEqualTo("ModelArts.6331");
+            assertThat(api.get(base + "?de_type=Notebook&limit=%D9%A1").errorCode()).as("Arabic-Indic 1")
+                    .isEqualTo("ModelArts.0104");
             assertThat(api.post(base, ok.replace("\"duration\":7200,", "")).errorCode()).isEqualTo("ModelArts.6348");
             assertThat(api.post(base, ok.replace("7200", "100")).errorCode()).isEqualTo("ModelArts.6349");
             assertThat(api.post(base, ok.replace("Python3", "Python2-gpu")).errorCode()).isEqualTo("ModelArts.6797");

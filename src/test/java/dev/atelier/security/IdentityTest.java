@@ -387,6 +387,13 @@ class IdentityTest {
                     .get("events");
             assertThat(scoped.size()).isPositive();
             scoped.forEach(e -> assertThat(e.get("project_id").asText()).isEqualTo(project));
+            // changes to the project's members are its history too, whether it is named by id or by name
+            root.send("PUT", "/admin/v1/projects/default/members/gina", "{\"role\":\"admin\"}");
+            List<String> theirs = new ArrayList<>();
+            PlainClient.token(server.url(), ginaToken).send("GET", "/admin/v1/audit", null).json().get("events")
+                    .forEach(e -> theirs.add(e.get("method").asText() + " " + e.get("path").asText()));
+            assertThat(theirs).contains("PUT /admin/v1/projects/" + project + "/members/gina",
+                    "PUT /admin/v1/projects/default/members/gina");
         }
     }
 

@@ -31,6 +31,7 @@ public final class HttpApi {
     static final String AUDIT_USER = "atelier.audit.user";
     /** The project of a request whose path names none (the console's). */
     private static final String AUDIT_PROJECT = "atelier.audit.project";
+    private static final String ADMIN_PROJECTS = "/admin/v1/projects/";
     static final String IDENTITY = "atelier.identity";
     static final String PROJECT_CHECKED = "atelier.project-checked";
     /** The instance a route of one instance was authorised for (set by {@link #ownInstance}). */
@@ -236,6 +237,11 @@ public final class HttpApi {
             String project = projectSegment(path);
             if (project != null) {
                 Requests.checkProject(ctx, caller, project);
+            } else if (path.startsWith(ADMIN_PROJECTS) && !READ_ONLY.contains(ctx.method().name())) {
+                // a change to a project's members or quotas is that project's history: its administrators read it.
+                // Named before the change, which may delete the project
+                String named = segment(path, ADMIN_PROJECTS.length());
+                identity.projectId(named).ifPresent(id -> ctx.attribute(AUDIT_PROJECT, id));
             }
         });
         // every state-changing call is audited, whatever its outcome (after-handlers run after errors too); refused
@@ -269,7 +275,13 @@ public final class HttpApi {
         if (end <= 4) {
             return null;
         }
-        String raw = path.substring(4, end);
+        return segment(path, 4);
+    }
+
+    /** The path's segment that starts at {@code start}, decoded as Javalin decodes path parameters. */
+    static String segment(String path, int start) {
+        int end = path.indexOf('/', start);
+        String raw = path.substring(start, end < 0 ? path.length() : end);
         return raw.indexOf('%') < 0 ? raw : java.net.URLDecoder.decode(raw.replace("+", "%2B"),
                 java.nio.charset.StandardCharsets.UTF_8);
     }

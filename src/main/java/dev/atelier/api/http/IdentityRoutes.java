@@ -150,7 +150,7 @@ public final class IdentityRoutes implements RouteModule {
             return null;
         }
         try {
-            return v.chars().allMatch(Character::isDigit) ? Long.parseLong(v) : Instant.parse(v).toEpochMilli();
+            return dev.atelier.core.AsciiNumbers.digits(v) ? dev.atelier.core.AsciiNumbers.parseLong(v) : Instant.parse(v).toEpochMilli();
         } catch (RuntimeException e) {
             throw new AtelierException(ErrorCode.INVALID_PARAMETER, name + " must be milliseconds since the epoch "
                     + "or an ISO-8601 instant such as 2026-01-31T12:00:00Z");

@@ -315,7 +315,7 @@ public final class LegacyRoutes implements RouteModule {
             return 0;
         }
         try {
-            int v = Integer.parseInt(raw);
+            int v = dev.atelier.core.AsciiNumbers.parseInt(raw);
             if (v < 0) {
                 throw new NumberFormatException();
             }

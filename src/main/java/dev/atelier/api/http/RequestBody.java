@@ -83,13 +83,20 @@ final class RequestBody {
         return v.textValue();
     }
 
+    /**
+     * An integer field; one beyond an int's range is the nearest int, so that the field's own range check refuses it
+     * with its own message ("between 5 and 4096"), not as a number of the wrong type.
+     */
     Integer integer(String field) {
         JsonNode v = value(field);
         if (v == null) {
             return null;
         }
-        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+        if (!v.isIntegralNumber()) {
             throw wrongType(field, "an integer", v);
+        }
+        if (!v.canConvertToInt()) {
+            return v.bigIntegerValue().signum() > 0 ? Integer.MAX_VALUE : Integer.MIN_VALUE;
         }
         return v.intValue();
     }

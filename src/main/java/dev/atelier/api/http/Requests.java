@@ -144,7 +144,7 @@ final class Requests {
             return null;
         }
         try {
-            return Long.parseLong(raw);
+            return dev.atelier.core.AsciiNumbers.parseLong(raw);
         } catch (NumberFormatException e) {
             throw new AtelierException(ErrorCode.INVALID_PARAMETER, name + " must be an integer");
         }
@@ -156,7 +156,7 @@ final class Requests {
             return defaultValue;
         }
         try {
-            int v = Integer.parseInt(raw);
+            int v = dev.atelier.core.AsciiNumbers.parseInt(raw);
             if (v < min || v > max) {
                 throw new NumberFormatException();
             }

@@ -313,7 +313,7 @@ public final class SshGateway implements AutoCloseable {
         /** A size the client sent; 0 (the runtime's default) when it is not a number. */
         private static int number(String v) {
             try {
-                return Integer.parseInt(v);
+                return dev.atelier.core.AsciiNumbers.parseInt(v);
             } catch (NumberFormatException ex) {
                 return 0;
             }

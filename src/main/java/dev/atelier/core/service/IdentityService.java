@@ -219,6 +219,12 @@ public final class IdentityService {
         return store.userNames(userIds);
     }
 
+    /** The id of the project of this id or name, if there is one; no authorisation (the audit log names it). */
+    public java.util.Optional<String> projectId(String idOrName) {
+        return idOrName == null || idOrName.isEmpty() ? java.util.Optional.empty()
+                : store.project(idOrName).map(Project::id);
+    }
+
     public boolean projectExists(String projectId) {
         return store.project(projectId).filter(p -> p.id().equals(projectId)).isPresent();
     }

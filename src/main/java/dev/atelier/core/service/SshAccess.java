@@ -173,7 +173,7 @@ public final class SshAccess {
         try {
             InetAddress a = InetAddress.getByName(parts[0]);
             int max = a.getAddress().length * 8;
-            int prefix = parts.length == 2 ? Integer.parseInt(parts[1]) : max;
+            int prefix = parts.length == 2 ? dev.atelier.core.AsciiNumbers.parseInt(parts[1]) : max;
             return prefix < 0 || prefix > max ? null : new Object[] {a, prefix};
         } catch (UnknownHostException | NumberFormatException e) {
             return null;

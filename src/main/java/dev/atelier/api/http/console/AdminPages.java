@@ -128,8 +128,8 @@ final class AdminPages {
         }
         int page = 1;
         try {
-            page = Math.max(1, Math.min(1_000_000, Integer.parseInt(ctx.queryParam("page") == null ? "1"
-                    : ctx.queryParam("page"))));
+            String asked = ctx.queryParam("page");
+            page = Math.max(1, Math.min(1_000_000, dev.atelier.core.AsciiNumbers.parseInt(asked == null ? "1" : asked)));
         } catch (NumberFormatException e) {
             page = 1;
         }

@@ -305,7 +305,7 @@ final class NotebookPages {
         int storage = 5;
         if (posted) {
             try {
-                storage = Integer.parseInt(ctx.formParam("storage_gb"));
+                storage = dev.atelier.core.AsciiNumbers.parseInt(ctx.formParam("storage_gb"));
             } catch (NumberFormatException e) {
                 storage = 5;
             }
@@ -341,7 +341,7 @@ final class NotebookPages {
 
     private static int intOr(String v, int otherwise) {
         try {
-            return v == null ? otherwise : Integer.parseInt(v);
+            return v == null ? otherwise : dev.atelier.core.AsciiNumbers.parseInt(v);
         } catch (NumberFormatException e) {
             return otherwise;
         }
