@@ -696,7 +696,7 @@ abstract class InstanceStoreContractTest {
         assertThatThrownBy(() -> ids.addMember("p1", "u1", "member", true))
                 .isInstanceOf(IdentityStore.LastAdministrator.class);
         assertThatThrownBy(() -> ids.removeMember("p1", "u1", true)).isInstanceOf(IdentityStore.LastAdministrator.class);
-        assertThatThrownBy(() -> ids.deleteUser("u1", java.util.List.of("p1")))
+        assertThatThrownBy(() -> ids.deleteUser("u1", true))
                 .isInstanceOf(IdentityStore.LastAdministrator.class);
         assertThat(ids.rolesOf("u1")).containsExactly(java.util.Map.entry("p1", "admin"));
         assertThat(ids.user("u1")).isPresent();

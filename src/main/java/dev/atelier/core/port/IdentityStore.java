@@ -25,10 +25,11 @@ public interface IdentityStore {
     void setServiceAdmin(String userId, boolean serviceAdmin);
 
     /**
-     * Removes the user with their memberships, access keys and tokens; refused with {@link LastAdministrator}
-     * (nothing changed) when one of {@code keepAdministratorOf} would be left without an enabled administrator.
+     * Removes the user with their memberships, access keys and tokens; with {@code keepAdministrators}, refused with
+     * {@link LastAdministrator} (nothing changed) when a project they administer would be left without an enabled
+     * administrator, in one step as above.
      */
-    void deleteUser(String userId, java.util.Collection<String> keepAdministratorOf);
+    void deleteUser(String userId, boolean keepAdministrators);
 
     void createProject(String id, String name, long now);
 
@@ -45,9 +46,10 @@ public interface IdentityStore {
     }
 
     /**
-     * Adds the user to the project, or changes their role there; with {@code keepAdministrator}, refused with
-     * {@link LastAdministrator} (nothing changed) when the project would be left without an enabled administrator.
-     * The check and the change are one step: two changes at the same moment cannot both pass it.
+     * Adds the user to the project, or changes their role there; with {@code keepAdministrator}, a change that takes
+     * an administrator's role away is refused with {@link LastAdministrator} (nothing changed) when the project would
+     * be left without an enabled administrator. The role it had, the check and the change are one step: two
+     * changes at the same moment cannot both pass it.
      */
     void addMember(String projectId, String userId, String role, boolean keepAdministrator);
 

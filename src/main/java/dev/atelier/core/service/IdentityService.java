@@ -165,8 +165,6 @@ public final class IdentityService {
                     + "administrator; make another one first");
         }
         Map<String, String> roles = store.rolesOf(u.id());
-        List<String> administered = roles.entrySet().stream()
-                .filter(r -> Caller.PROJECT_ADMIN.equals(r.getValue())).map(Map.Entry::getKey).toList();
         for (String project : roles.keySet()) {
             long owned = instances.list(InstanceStore.InstanceQuery.in(project).owner(u.id()).page(0, 1).build()).total();
             if (owned > 0) {
@@ -174,7 +172,7 @@ public final class IdentityService {
                         + "project " + project + ": delete them, or disable the user instead");
             }
         }
-        keepingAdministrator(null, u, () -> store.deleteUser(u.id(), administered));
+        keepingAdministrator(null, u, () -> store.deleteUser(u.id(), true));
         return u;
     }
 
@@ -274,8 +272,7 @@ public final class IdentityService {
             throw new AtelierException(ErrorCode.INVALID_VALUE, "role must be admin or member");
         }
         User u = existingUser(user);
-        boolean demoted = Caller.MEMBER.equals(role) && isAdministrator(p, u);
-        keepingAdministrator(p, u, () -> store.addMember(p.id(), u.id(), role, demoted));
+        keepingAdministrator(p, u, () -> store.addMember(p.id(), u.id(), role, true));
         return new Member(p.id(), u.id(), u.name(), role);
     }
 
@@ -284,15 +281,10 @@ public final class IdentityService {
         caller.requireProjectAdministrator(p.id(), "change its members");
         User u = existingUser(user);
         String role = store.rolesOf(u.id()).get(p.id());
-        boolean admin = Caller.PROJECT_ADMIN.equals(role);
-        if (role == null || !keepingAdministrator(p, u, () -> store.removeMember(p.id(), u.id(), admin))) {
+        if (role == null || !keepingAdministrator(p, u, () -> store.removeMember(p.id(), u.id(), true))) {
             throw new AtelierException(ErrorCode.NOT_FOUND, u.name() + " is not a member of project " + p.name());
         }
         return new Member(p.id(), u.id(), u.name(), role);
-    }
-
-    private boolean isAdministrator(Project p, User u) {
-        return Caller.PROJECT_ADMIN.equals(store.rolesOf(u.id()).get(p.id()));
     }
 
     /**

@@ -150,14 +150,17 @@ public final class SqlIdentityStore implements IdentityStore {
     }
 
     @Override
-    public void deleteUser(String userId, java.util.Collection<String> keepAdministratorOf) {
+    public void deleteUser(String userId, boolean keepAdministrators) {
         write(h -> {
-            lockProjects(h, keepAdministratorOf);
+            List<String> administered = keepAdministrators ? h.createQuery("SELECT project_id FROM project_members "
+                    + "WHERE user_id = :u AND role = :admin").bind("u", userId)
+                    .bind("admin", dev.atelier.core.auth.Caller.PROJECT_ADMIN).mapTo(String.class).list() : List.of();
+            lockProjects(h, administered);
             for (String table : List.of("tokens", "access_keys", "project_members")) {
                 h.createUpdate("DELETE FROM " + table + " WHERE user_id = :u").bind("u", userId).execute();
             }
             h.createUpdate("DELETE FROM users WHERE id = :u").bind("u", userId).execute();
-            requireAdministrators(h, keepAdministratorOf);
+            requireAdministrators(h, administered);
         });
     }
 
@@ -170,6 +173,18 @@ public final class SqlIdentityStore implements IdentityStore {
         for (String p : new java.util.TreeSet<>(projectIds)) { // one order: two changes cannot wait on each other
             h.createUpdate("UPDATE projects SET name = name WHERE id = :p").bind("p", p).execute();
         }
+    }
+
+    /**
+     * The project, locked, when the user administers it (read once it is locked, so that what it says holds until
+     * the change is made); else nothing.
+     */
+    private static List<String> administeredBy(Handle h, String projectId, String userId) {
+        lockProjects(h, List.of(projectId));
+        boolean admin = h.createQuery("SELECT COUNT(*) FROM project_members WHERE project_id = :p AND user_id = :u "
+                + "AND role = :admin").bind("p", projectId).bind("u", userId)
+                .bind("admin", dev.atelier.core.auth.Caller.PROJECT_ADMIN).mapTo(Long.class).one() > 0;
+        return admin ? List.of(projectId) : List.of();
     }
 
     /** Throws {@link LastAdministrator}, which rolls the transaction back, for a project left without one. */
@@ -226,9 +241,9 @@ public final class SqlIdentityStore implements IdentityStore {
 
     @Override
     public void addMember(String projectId, String userId, String role, boolean keepAdministrator) {
-        List<String> kept = keepAdministrator ? List.of(projectId) : List.of();
         write(h -> {
-            lockProjects(h, kept);
+            List<String> kept = keepAdministrator && !dev.atelier.core.auth.Caller.PROJECT_ADMIN.equals(role)
+                    ? administeredBy(h, projectId, userId) : List.of();
             int changed = h.createUpdate("UPDATE project_members SET role = :r WHERE project_id = :p AND user_id = :u")
                     .bind("p", projectId).bind("u", userId).bind("r", role).execute();
             if (changed == 0) {
@@ -241,9 +256,8 @@ public final class SqlIdentityStore implements IdentityStore {
 
     @Override
     public boolean removeMember(String projectId, String userId, boolean keepAdministrator) {
-        List<String> kept = keepAdministrator ? List.of(projectId) : List.of();
         return writeReturning(h -> {
-            lockProjects(h, kept);
+            List<String> kept = keepAdministrator ? administeredBy(h, projectId, userId) : List.of();
             h.createUpdate("DELETE FROM tokens WHERE project_id = :p AND user_id = :u").bind("p", projectId)
                     .bind("u", userId).execute();
             boolean removed = h.createUpdate("DELETE FROM project_members WHERE project_id = :p AND user_id = :u")
