@@ -12,8 +12,12 @@ public final class Connections {
     static final long RESERVE = 1024;
     /** SSH sessions of one address that have not signed in yet: an SSH client opens a handful at most. */
     public static final int SSH_UNAUTHENTICATED_PER_ADDRESS = 10;
-    /** How soon idle HTTP connections are closed while the server holds its most. */
-    public static final long CROWDED_IDLE_TIMEOUT_MS = 2_000;
+    /**
+     * Connections the kernel holds for the server to accept (the listen backlog; the host's
+     * {@code net.core.somaxconn} caps it): those past the limit wait there, rather than having their first
+     * packets dropped and resent seconds later.
+     */
+    public static final int ACCEPT_QUEUE = 1024;
 
     private Connections() {
     }

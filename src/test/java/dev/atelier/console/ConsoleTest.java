@@ -173,6 +173,20 @@ class ConsoleTest extends SharedServerWithoutNotebooks {
         c.submit("/console/keypairs", Map.of("name", "audited", "public_key", "not a key"));
         var audit = api.get("/admin/v1/audit?project=" + api.projectId() + "&limit=1000").json();
         assertThat(audit.get("events").toString()).contains("\"path\":\"/console/keypairs\"");
+
+        // a change to another project's members is that project's history; one to a user, nobody's project's
+        // (named to sort after "default": a sign-in that names no project takes the first by name)
+        String other = api.send("POST", "/admin/v1/projects", "{\"name\":\"zz-audited-elsewhere\"}").json()
+                .get("id").asText();
+        c.get("/console/admin");
+        c.submit("/console/admin/users", Map.of("name", "audited-user", "password", "audited-pass-1"));
+        c.submit("/console/admin/projects/" + other + "/members", Map.of("user", "audited-user", "role", "member"));
+        java.util.Map<String, String> projectOf = new java.util.HashMap<>();
+        api.get("/admin/v1/audit?limit=1000").json().get("events").forEach(e -> projectOf.putIfAbsent(
+                e.get("path").asText(), e.path("project_id").asText("none")));
+        assertThat(projectOf).containsEntry("/console/admin/projects/" + other + "/members", other)
+                .containsEntry("/console/admin/users", "none");
+        api.delete("/admin/v1/projects/" + other);
     }
 
     @Test

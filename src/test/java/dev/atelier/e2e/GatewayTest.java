@@ -267,19 +267,23 @@ abstract class GatewayTest {
                 .contains("no WebSocket at this path").doesNotContain("Retry-After");
         String unknown = upgrade("/notebook/" + java.util.UUID.randomUUID() + "/api/kernels/k/channels");
         assertThat(unknown).startsWith("HTTP/1.1 404").contains("\"error_code\"");
+        String asPage = upgrade("/notebook/" + java.util.UUID.randomUUID() + "/api/kernels/k/channels",
+                "Accept: text/html");
+        assertThat(asPage).startsWith("HTTP/1.1 404").contains("<h1>Not available</h1>");
         for (String path : List.of("/v1/x", "/console/", "/notebook/" + a + "/api/status")) {
             assertThat(upgrade(path)).as(path).doesNotContainIgnoringCase("JSESSIONID");
         }
     }
 
     /** What the server answers a WebSocket upgrade of {@code path}, status line, headers and body. */
-    static String upgrade(String path) throws Exception {
+    static String upgrade(String path, String... headers) throws Exception {
         URI url = URI.create(server.url());
         try (java.net.Socket s = new java.net.Socket(url.getHost(), url.getPort())) {
             s.setSoTimeout(20_000);
             s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: " + url.getAuthority() + "\r\n"
                     + "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
-                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nConnection: close\r\n\r\n")
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nConnection: close\r\n"
+                    + String.join("", java.util.Arrays.stream(headers).map(h -> h + "\r\n").toList()) + "\r\n")
                     .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
             StringBuilder answer = new StringBuilder();
             byte[] buf = new byte[8192];

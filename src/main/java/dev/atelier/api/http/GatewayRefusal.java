@@ -30,6 +30,16 @@ final class GatewayRefusal extends RuntimeException {
 
     /** A JSON error for API clients, a short page for browsers; never a hang. */
     static void answer(Context ctx, GatewayRefusal r) {
+        answer(ctx, r, false);
+    }
+
+    /** As above; {@code upgrade}: the request asks for a WebSocket, whose refusal Javalin sends without its body. */
+    static void answer(Context ctx, GatewayRefusal r, boolean upgrade) {
+        if (upgrade && ctx.attribute("request-id") == null) { // the API's filters do not run before an upgrade
+            String id = HttpApi.requestId();
+            ctx.attribute("request-id", id);
+            ctx.header("X-Request-Id", id);
+        }
         if (r.retryAfter > 0) {
             ctx.header("Retry-After", Integer.toString(r.retryAfter));
         }
@@ -41,15 +51,9 @@ final class GatewayRefusal extends RuntimeException {
             ctx.status(r.status).contentType("text/html; charset=utf-8").result("<!doctype html><html><head>"
                     + "<meta charset=\"utf-8\">" + refresh + "<title>" + title + "</title></head><body><h1>" + title
                     + "</h1><p>" + escape(r.getMessage()) + "</p></body></html>");
-            return;
+        } else {
+            HttpApi.writeError(ctx, r.code, r.getMessage());
         }
-        boolean upgrade = "websocket".equalsIgnoreCase(ctx.header("Upgrade"));
-        if (upgrade && ctx.attribute("request-id") == null) { // the API's filters do not run before an upgrade
-            String id = HttpApi.requestId();
-            ctx.attribute("request-id", id);
-            ctx.header("X-Request-Id", id);
-        }
-        HttpApi.writeError(ctx, r.code, r.getMessage());
         ctx.status(r.status);
         if (upgrade) {
             writeNow(ctx);

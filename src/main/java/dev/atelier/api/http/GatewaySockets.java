@@ -84,7 +84,7 @@ final class GatewaySockets {
     }
 
     private static void refuseUpgrade(Context ctx, GatewayRefusal r) {
-        GatewayRefusal.answer(ctx, r);
+        GatewayRefusal.answer(ctx, r, true);
         ctx.skipRemainingHandlers();
     }
 

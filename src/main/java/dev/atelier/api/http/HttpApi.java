@@ -140,12 +140,22 @@ public final class HttpApi {
             http.setSendServerVersion(false);
         });
         cfg.jetty.modifyServer(SlowHeaders::watch);
-        // past its share of file descriptors the server stops accepting until connections close, and closes idle
-        // ones sooner meanwhile (dev.atelier.api.Connections)
+        // past its share of file descriptors the server stops accepting until connections close; those waiting
+        // queue in the kernel (dev.atelier.api.Connections). Open connections keep their idle timeouts: the
+        // limit's own option to shorten them would apply to notebooks' WebSockets as well, and not restore them
         cfg.jetty.modifyServer(server -> {
-            var limit = new org.eclipse.jetty.server.NetworkConnectionLimit(dev.atelier.api.Connections.http(), server);
-            limit.setEndPointIdleTimeout(dev.atelier.api.Connections.CROWDED_IDLE_TIMEOUT_MS);
-            server.addBean(limit);
+            server.addBean(new org.eclipse.jetty.server.NetworkConnectionLimit(dev.atelier.api.Connections.http(),
+                    server));
+            server.addEventListener(new org.eclipse.jetty.util.component.LifeCycle.Listener() {
+                @Override
+                public void lifeCycleStarting(org.eclipse.jetty.util.component.LifeCycle event) {
+                    for (var c : server.getConnectors()) { // before they open their sockets
+                        if (c instanceof org.eclipse.jetty.server.ServerConnector sc) {
+                            sc.setAcceptQueueSize(dev.atelier.api.Connections.ACCEPT_QUEUE);
+                        }
+                    }
+                }
+            });
         });
         // notebook traffic through the gateway: kernel messages carry outputs (images, tables) of many MB
         cfg.jetty.modifyWebSocketServletFactory(ws -> {
@@ -279,7 +289,7 @@ public final class HttpApi {
     }
 
     /** The path's segment that starts at {@code start}, decoded as Javalin decodes path parameters. */
-    static String segment(String path, int start) {
+    public static String segment(String path, int start) {
         int end = path.indexOf('/', start);
         String raw = path.substring(start, end < 0 ? path.length() : end);
         return raw.indexOf('%') < 0 ? raw : java.net.URLDecoder.decode(raw.replace("+", "%2B"),

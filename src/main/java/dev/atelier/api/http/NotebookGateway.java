@@ -277,9 +277,10 @@ public final class NotebookGateway implements RouteModule, AutoCloseable {
         try {
             return admit(ctx, webSocket);
         } catch (GatewayRefusal r) {
-            GatewayRefusal.answer(ctx, r);
+            GatewayRefusal.answer(ctx, r, webSocket);
         } catch (AtelierException e) { // from the owner's credentials
-            GatewayRefusal.answer(ctx, new GatewayRefusal(WireCodes.v1(e.errorCode()).status(), e.errorCode(), e.getMessage()));
+            GatewayRefusal.answer(ctx, new GatewayRefusal(WireCodes.v1(e.errorCode()).status(), e.errorCode(),
+                    e.getMessage()), webSocket);
         }
         return null;
     }
@@ -300,7 +301,7 @@ public final class NotebookGateway implements RouteModule, AutoCloseable {
             ctx.redirect(ctx.path() + (query == null ? "" : "?" + query));
             return;
         }
-        String base = reachable(ctx, inst);
+        String base = reachable(ctx, inst, false);
         if (base == null) {
             return;
         }
@@ -345,11 +346,11 @@ public final class NotebookGateway implements RouteModule, AutoCloseable {
     }
 
     /** The notebook's base URL; or null, once the refusal (it cannot be reached) has been answered. */
-    private String reachable(Context ctx, Instance inst) {
+    private String reachable(Context ctx, Instance inst, boolean webSocket) {
         try {
             return upstreamBase(inst);
         } catch (GatewayRefusal r) {
-            GatewayRefusal.answer(ctx, r);
+            GatewayRefusal.answer(ctx, r, webSocket);
             return null;
         }
     }
@@ -410,7 +411,7 @@ public final class NotebookGateway implements RouteModule, AutoCloseable {
             return;
         }
         String query = queryWithoutToken(ctx);
-        String base = reachable(ctx, inst);
+        String base = reachable(ctx, inst, true);
         if (base == null) {
             ctx.skipRemainingHandlers();
             return;

@@ -19,12 +19,13 @@ import org.slf4j.LoggerFactory;
 final class SessionCaps implements SessionListener {
     private static final Logger log = LoggerFactory.getLogger(SessionCaps.class);
     /** Set on a session while it counts against its address. */
-    private static final AttributeRepository.AttributeKey<InetAddress> WAITING = new AttributeRepository.AttributeKey<>();
+    private static final AttributeRepository.AttributeKey<String> WAITING = new AttributeRepository.AttributeKey<>();
 
     private final int total;
     private final int perAddress;
     private final AtomicInteger open = new AtomicInteger();
-    private final ConcurrentHashMap<InetAddress, AtomicInteger> waiting = new ConcurrentHashMap<>();
+    /** Sessions not signed in yet, by {@link #source}. */
+    private final ConcurrentHashMap<String, Integer> waiting = new ConcurrentHashMap<>();
     /** Sessions closed since the last line about them, and when that was: one line a minute at most. */
     private final AtomicInteger refusedSinceLog = new AtomicInteger();
     private final java.util.concurrent.atomic.AtomicLong lastLog = new java.util.concurrent.atomic.AtomicLong(
@@ -39,12 +40,12 @@ final class SessionCaps implements SessionListener {
     @Override
     public void sessionCreated(Session session) {
         int now = open.incrementAndGet();
-        InetAddress address = address(session.getIoSession().getRemoteAddress());
+        String address = source(session.getIoSession().getRemoteAddress());
         boolean tooMany = now > total;
         if (!tooMany && address != null) {
-            AtomicInteger n = waiting.computeIfAbsent(address, a -> new AtomicInteger());
+            int n = waiting.merge(address, 1, Integer::sum); // counted and read in one step
             session.setAttribute(WAITING, address);
-            tooMany = n.incrementAndGet() > perAddress;
+            tooMany = n > perAddress;
         }
         if (tooMany) {
             int refused = refusedSinceLog.incrementAndGet();
@@ -75,9 +76,9 @@ final class SessionCaps implements SessionListener {
 
     /** The session no longer counts against its address (signed in, or gone). */
     private void release(Session session) {
-        InetAddress address = session.removeAttribute(WAITING);
+        String address = session.removeAttribute(WAITING);
         if (address != null) {
-            waiting.computeIfPresent(address, (a, n) -> n.decrementAndGet() <= 0 ? null : n);
+            waiting.computeIfPresent(address, (a, n) -> n <= 1 ? null : n - 1);
         }
     }
 
@@ -86,7 +87,19 @@ final class SessionCaps implements SessionListener {
         return open.get();
     }
 
-    private static InetAddress address(SocketAddress a) {
-        return a instanceof InetSocketAddress i ? i.getAddress() : null;
+    /**
+     * Where a session comes from, as far as the bound goes: an IPv4 address, or an IPv6 address's /64, which one
+     * client holds whole and could otherwise spread its sessions over.
+     */
+    static String source(SocketAddress a) {
+        if (!(a instanceof InetSocketAddress i) || i.getAddress() == null) {
+            return null;
+        }
+        InetAddress address = i.getAddress();
+        if (address instanceof java.net.Inet6Address) {
+            byte[] b = address.getAddress();
+            return "v6:" + java.util.HexFormat.of().formatHex(b, 0, 8);
+        }
+        return address.getHostAddress();
     }
 }

@@ -173,6 +173,9 @@ public final class SshAccess {
         try {
             InetAddress a = InetAddress.getByName(parts[0]);
             int max = a.getAddress().length * 8;
+            if (parts.length == 2 && !dev.atelier.core.AsciiNumbers.digits(parts[1])) {
+                return null; // "/-0" or "/+0" would be /0: every address
+            }
             int prefix = parts.length == 2 ? dev.atelier.core.AsciiNumbers.parseInt(parts[1]) : max;
             return prefix < 0 || prefix > max ? null : new Object[] {a, prefix};
         } catch (UnknownHostException | NumberFormatException e) {

@@ -94,8 +94,15 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
     private final Map<String, Long> failedUntil = new java.util.HashMap<>();
     /** Claimed servers being stopped (a lapsed claim, a create given up). Guarded by this. */
     private final java.util.Set<String> abandoning = new java.util.HashSet<>();
-    /** Servers whose removal failed (the host out of descriptors, say), by id: tried again. Guarded by this. */
-    private final Map<String, Map<String, String>> leftOver = new LinkedHashMap<>();
+    /**
+     * Servers whose removal (or, for a claimed one, whose stop) failed, the host out of descriptors say: tried
+     * again. By id. Guarded by this.
+     */
+    private final Map<String, LeftOver> leftOver = new LinkedHashMap<>();
+
+    /** {@code stopOnly}: a claimed server's, whose files may be its instance's; stopped, not removed. */
+    private record LeftOver(Map<String, String> state, boolean stopOnly) {
+    }
     private long lastDemand = System.nanoTime();
     private long lastClaim = System.nanoTime() - Duration.ofDays(1).toNanos();
     private final java.util.concurrent.atomic.AtomicLong hits = new java.util.concurrent.atomic.AtomicLong();
@@ -457,7 +464,10 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
         try {
             servers.abandon(slot.id, slot.launch.state());
         } catch (RuntimeException e) {
-            log.warn("warm pool: cannot stop server {}: {}", slot.id, e.getMessage());
+            log.warn("warm pool: cannot stop server {} ({}); trying again", slot.id, e.getMessage());
+            synchronized (this) {
+                leftOver.put(slot.id, new LeftOver(slot.launch.state(), true));
+            }
         } finally {
             synchronized (this) {
                 abandoning.remove(slot.id);
@@ -472,20 +482,24 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
         } catch (RuntimeException e) {
             log.warn("warm pool: cannot remove server {} ({}); trying again", slot.id, e.getMessage());
             synchronized (this) {
-                leftOver.put(slot.id, state);
+                leftOver.put(slot.id, new LeftOver(state, false));
             }
         }
     }
 
     /** Tries again to remove the servers whose removal failed; those that fail again stay for the next round. */
     private void removeLeftOver() {
-        Map<String, Map<String, String>> again;
+        Map<String, LeftOver> again;
         synchronized (this) {
             again = new LinkedHashMap<>(leftOver);
         }
-        again.forEach((id, state) -> {
+        again.forEach((id, left) -> {
             try {
-                servers.discard(id, state);
+                if (left.stopOnly()) {
+                    servers.abandon(id, left.state());
+                } else {
+                    servers.discard(id, left.state());
+                }
                 synchronized (this) {
                     leftOver.remove(id);
                 }

@@ -92,11 +92,8 @@ public final class WarmRuntime implements InstanceRuntime, AutoCloseable {
 
             @Override
             public void abandon(String id, Map<String, String> state) {
-                try {
-                    runtime.stop(id, state);
-                } finally {
-                    marks.unmark(id); // its files are its instance's to reuse, or an orphan's to remove
-                }
+                runtime.stop(id, state);
+                marks.unmark(id); // once stopped: its files are its instance's to reuse, or an orphan's to remove
             }
         }, targets, flavor, capacityGb, settings, HostRoom::freeMemoryShare).start();
     }

@@ -18,16 +18,20 @@ import org.junit.jupiter.api.Test;
  */
 class DescriptorGuardTest {
     private final AtomicBoolean out = new AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong();
 
     @Test
     void aServerFoundExitedOrSilentWhileDescriptorsAreOutIsUnreachableNotFailed() {
         for (var found : java.util.List.of(InstanceRuntime.Health.failed("the notebook server exited"),
                 InstanceRuntime.Health.starting())) {
-            var guard = new DescriptorGuard(answering(() -> found), out::get);
+            var guard = new DescriptorGuard(answering(() -> found), out::get, clock::get);
             out.set(true);
             assertThat(guard.poll("i", "t", Map.of()).phase()).isEqualTo(InstanceRuntime.Phase.UNREACHABLE);
             assertThat(guard.poll("i", "t", Map.of()).reason()).contains("file descriptors");
             out.set(false);
+            assertThat(guard.poll("i", "t", Map.of()).phase()).as("descriptors back for a moment: not yet believed")
+                    .isEqualTo(InstanceRuntime.Phase.UNREACHABLE);
+            clock.addAndGet(DescriptorGuard.SETTLE);
             assertThat(guard.poll("i", "t", Map.of())).isEqualTo(found);
         }
     }
@@ -36,25 +40,26 @@ class DescriptorGuardTest {
     void aReadyServerIsReadyWhateverTheDescriptors() {
         var ready = InstanceRuntime.Health.ready(false, null);
         out.set(true);
-        assertThat(new DescriptorGuard(answering(() -> ready), out::get).poll("i", "t", Map.of())).isEqualTo(ready);
+        assertThat(new DescriptorGuard(answering(() -> ready), out::get, clock::get).poll("i", "t", Map.of()))
+                .isEqualTo(ready);
     }
 
     @Test
     void aLookThatFailsForWantOfDescriptorsIsUnreachableAndAnyOtherFailureIsThrown() {
         var emfile = new DescriptorGuard(answering(() -> {
             throw new UncheckedIOException(new IOException("/proc/42/stat: Too many open files"));
-        }), () -> false);
+        }), () -> false, clock::get);
         assertThat(emfile.poll("i", "t", Map.of()).phase()).isEqualTo(InstanceRuntime.Phase.UNREACHABLE);
         var other = new DescriptorGuard(answering(() -> {
             throw new IllegalStateException("broken");
-        }), () -> false);
+        }), () -> false, clock::get);
         assertThatThrownBy(() -> other.poll("i", "t", Map.of())).hasMessage("broken");
     }
 
     @Test
     void whatTheHostHoldsIsNotListedWhileDescriptorsAreOut() {
-        var guard = new DescriptorGuard(answering(InstanceRuntime.Health::starting), out::get);
-        assertThat(guard.instancesOnHost()).containsExactly("running");
+        var guard = new DescriptorGuard(answering(InstanceRuntime.Health::starting), out::get, clock::get);
+        assertThat(guard.instancesOnHost()).as("never out").containsExactly("running");
         out.set(true);
         assertThatThrownBy(guard::instancesOnHost).isInstanceOf(InstanceRuntime.RuntimeFailure.class);
     }

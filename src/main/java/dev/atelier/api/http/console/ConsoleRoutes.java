@@ -29,6 +29,7 @@ public final class ConsoleRoutes implements RouteModule {
     private static final int MAX_SIGN_IN_BYTES = 16 * 1024;
 
     private final Sessions sessions;
+    private final dev.atelier.core.service.IdentityService identity;
     private final Pages pages;
     private final Predicate<Throwable> storeUnavailable;
     private final NotebookPages notebooks;
@@ -44,6 +45,7 @@ public final class ConsoleRoutes implements RouteModule {
 
     public ConsoleRoutes(ConsoleServices services, Predicate<Throwable> storeUnavailable) {
         this.pages = new Pages(services.identity());
+        this.identity = services.identity();
         this.sessions = new Sessions(services.authenticator(), services.signIns(), services.csrfKey());
         this.storeUnavailable = storeUnavailable;
         this.notebooks = new NotebookPages(services, pages);
@@ -124,12 +126,25 @@ public final class ConsoleRoutes implements RouteModule {
                 if (access != Access.ANY_PROJECT) {
                     s.caller().requireProject(s.projectId()); // removed from it since signing in: no more
                 }
-                HttpApi.actingAs(ctx, s.caller(), s.projectId());
+                HttpApi.actingAs(ctx, s.caller(), auditProject(ctx, s));
                 page.handle(ctx, s);
             } catch (Exception e) {
                 fail(ctx, s, e);
             }
         };
+    }
+
+    /**
+     * The project a request belongs to in the audit log: the one named in the path for a project's members, none
+     * for users, access keys and the account, which belong to no project, else the session's.
+     */
+    private String auditProject(Context ctx, Session s) {
+        String path = ctx.path();
+        String projects = PREFIX + "/admin/projects/";
+        if (path.startsWith(projects)) {
+            return identity.projectId(HttpApi.segment(path, projects.length())).orElse(null);
+        }
+        return path.startsWith(PREFIX + "/admin/") || path.startsWith(PREFIX + "/account") ? null : s.projectId();
     }
 
     /**
