@@ -57,7 +57,13 @@ record RuntimeParts(InstanceRuntime runtime, ImageBuilder images, String builtIn
             var runtime = new DockerRuntime(docker, config.dataDir(), config.objectStoreDir(),
                     config.instances().stopGrace());
             return withWarmPool(config, new RuntimeParts(runtime, new DockerImages(docker), BaseImage.REFERENCE,
-                    RuntimeParts::hostOffers, hostRoom(config), runtime::capabilities, () -> docker.client().close()),
+                    RuntimeParts::hostOffers, hostRoom(config), runtime::capabilities, () -> {
+                        try {
+                            runtime.close();
+                        } finally {
+                            docker.client().close();
+                        }
+                    }),
                     runtime);
         }
         var runtime = new LocalProcessRuntime(config.dataDir(), config.objectStoreDir(),

@@ -7,7 +7,6 @@ import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.Frame;
-import com.github.dockerjava.api.model.Network;
 import dev.atelier.core.model.StepStatus;
 import dev.atelier.core.port.InstanceRuntime;
 import dev.atelier.core.port.InstanceShell;
@@ -44,6 +43,7 @@ public final class DockerRuntime implements InstanceRuntime, dev.atelier.runtime
     private static final int LOG_TAIL_LINES = 15;
 
     private final DockerEngine engine;
+    private final InstanceNetworks networks;
     private final ContainerFiles files;
     /** Where the built-in image's files are put together. */
     private final Path scratchDir;
@@ -59,6 +59,7 @@ public final class DockerRuntime implements InstanceRuntime, dev.atelier.runtime
 
     public DockerRuntime(DockerEngine engine, Path dataDir, Path objectStoreDir, Duration stopGrace) {
         this.engine = engine;
+        this.networks = new InstanceNetworks(engine);
         Path data = dataDir.toAbsolutePath().normalize();
         this.files = new ContainerFiles(data);
         this.scratchDir = data.resolve("tmp");
@@ -84,7 +85,7 @@ public final class DockerRuntime implements InstanceRuntime, dev.atelier.runtime
             c.put("engine_problem", problem);
         }
         c.put("installation", engine.installation());
-        c.put("network", "a bridge network per instance; Jupyter published on 127.0.0.1 only");
+        c.put("network", networks.describe() + "; Jupyter published on 127.0.0.1 only");
         c.put("volumes", files.loopVolumes() ? "loop-mounted ext4 (capacity enforced)" : "directories (capacity not enforced)");
         c.put("registry", engine.registry() == null ? "none" : engine.registry());
         return c;
@@ -100,7 +101,7 @@ public final class DockerRuntime implements InstanceRuntime, dev.atelier.runtime
         String image = dev.atelier.runtime.host.NotebookContainer.reference(spec.image());
         long t0 = System.nanoTime();
         try (var background = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
-            var network = java.util.concurrent.CompletableFuture.supplyAsync(() -> ensureNetwork(id), background);
+            var network = java.util.concurrent.CompletableFuture.supplyAsync(() -> networks.ensure(id), background);
             Path secret = files.prepare(spec);
             var storage = java.util.concurrent.CompletableFuture.runAsync(() -> files.prepareStorage(spec), background);
             boolean[] storageReported = {false};
@@ -179,6 +180,14 @@ public final class DockerRuntime implements InstanceRuntime, dev.atelier.runtime
                 // name is a launch's that a crash cut off before it was recorded; it goes, and this one is made
                 removeContainer(id);
                 return createCmd(id, image, plan).exec().getId();
+            } catch (NotFoundException e) {
+                if (!networks.shared()) {
+                    throw e;
+                }
+                // the shared network was removed outside Atelier since it was made: made again
+                networks.forget();
+                plan.hostConfig().withNetworkMode(networks.ensure(id));
+                return createCmd(id, image, plan).exec().getId();
             }
         } catch (RuntimeException e) {
             removeContainer(id);
@@ -209,24 +218,6 @@ public final class DockerRuntime implements InstanceRuntime, dev.atelier.runtime
             return work.join();
         } catch (java.util.concurrent.CompletionException e) {
             throw e.getCause() instanceof RuntimeException r ? r : e;
-        }
-    }
-
-    /** The instance's own bridge network: other instances and the rest of the host's containers are not on it. */
-    private String ensureNetwork(String instanceId) {
-        String name = engine.nameOf(instanceId);
-        try {
-            // one request: the engine refuses a second network of the name (it is there already, from a launch
-            // before), where asking first would cost a round trip on every launch
-            engine.client().createNetworkCmd().withName(name).withDriver("bridge").withCheckDuplicate(true)
-                    .withLabels(Map.of(DockerEngine.INSTALLATION_LABEL, engine.installation(),
-                            DockerEngine.INSTANCE_LABEL, instanceId))
-                    .withOptions(Map.of("com.docker.network.bridge.enable_icc", "false")).exec();
-            return name;
-        } catch (ConflictException e) {
-            return name; // there already
-        } catch (RuntimeException e) {
-            throw engine.failure("cannot make the instance's network", e);
         }
     }
 
@@ -343,7 +334,7 @@ public final class DockerRuntime implements InstanceRuntime, dev.atelier.runtime
             throw engine.failure("cannot stop the container", e);
         }
         removeContainer(instanceId);
-        removeNetwork(instanceId);
+        networks.remove(instanceId);
         files.unmount(instanceId);
     }
 
@@ -360,16 +351,6 @@ public final class DockerRuntime implements InstanceRuntime, dev.atelier.runtime
         }
     }
 
-    private void removeNetwork(String instanceId) {
-        try {
-            engine.client().removeNetworkCmd(engine.nameOf(instanceId)).exec();
-        } catch (NotFoundException e) {
-            // none
-        } catch (RuntimeException e) {
-            log.warn("instance {}: cannot remove its network: {}", instanceId, DockerEngine.rootMessage(e));
-        }
-    }
-
     @Override
     public Set<String> instancesOnHost() {
         Set<String> ids = new TreeSet<>();
@@ -381,13 +362,7 @@ public final class DockerRuntime implements InstanceRuntime, dev.atelier.runtime
                     ids.add(id);
                 }
             }
-            for (Network n : engine.client().listNetworksCmd()
-                    .withFilter("label", List.of(DockerEngine.INSTALLATION_LABEL + "=" + engine.installation())).exec()) {
-                String id = n.getLabels() == null ? null : n.getLabels().get(DockerEngine.INSTANCE_LABEL);
-                if (id != null) {
-                    ids.add(id);
-                }
-            }
+            networks.instancesWithNetworks(ids);
         } catch (RuntimeException e) {
             log.warn("cannot list this installation's containers: {}", DockerEngine.rootMessage(e));
         }
@@ -399,6 +374,11 @@ public final class DockerRuntime implements InstanceRuntime, dev.atelier.runtime
     public void release(String instanceId) {
         stop(instanceId, Map.of());
         files.delete(instanceId);
+    }
+
+    /** Called as the server stops: the shared network goes where no instance is left on it. */
+    public void close() {
+        networks.removeSharedIfUnused();
     }
 
     /** The running container of an instance, for sessions inside it. */
