@@ -45,7 +45,13 @@ final class LoginCommand implements Callable<Integer> {
             System.err.println("atelier: no password: run in a terminal, or give --password-stdin");
             return NotebookCommands.UNREACHABLE;
         }
-        String base = url.replaceAll("/+$", "");
+        String base;
+        try {
+            base = ApiClient.checkedBase(url);
+        } catch (IllegalArgumentException e) {
+            System.err.println("atelier: " + e.getMessage());
+            return NotebookCommands.UNREACHABLE;
+        }
         ObjectNode auth = JSON.createObjectNode();
         ObjectNode identity = auth.putObject("auth").putObject("identity");
         identity.putArray("methods").add("password");
@@ -77,8 +83,14 @@ final class LoginCommand implements Callable<Integer> {
             }
             JsonNode k = JSON.readTree(key.body());
             var file = Profiles.file(System.getenv());
-            Profiles.write(file, profile, new Profiles.Profile(base, token.path("project").path("id").asText(),
-                    k.path("access_key").asText(), k.path("secret_key").asText(), user));
+            try {
+                Profiles.write(file, profile, new Profiles.Profile(base, token.path("project").path("id").asText(),
+                        k.path("access_key").asText(), k.path("secret_key").asText(), user));
+            } catch (java.io.IOException e) { // the key is made; an administrator may remove it
+                System.err.println("atelier: " + e.getMessage() + " (access key " + k.path("access_key").asText()
+                        + " was made for it)");
+                return NotebookCommands.UNREACHABLE;
+            }
             System.out.println("signed in as " + user + " in project " + token.path("project").path("name").asText()
                     + "; profile " + profile + " written to " + file + " (access key "
                     + k.path("access_key").asText() + ")");

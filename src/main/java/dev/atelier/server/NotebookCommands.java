@@ -129,7 +129,8 @@ final class NotebookCommands {
     static final class Waiting {
         @Option(names = "--wait", description = "Wait until the work is done, showing its progress.")
         boolean wait;
-        @Option(names = "--timeout", defaultValue = "600", description = "Seconds to wait at most (default ${DEFAULT-VALUE}).")
+        @Option(names = "--timeout", defaultValue = "600", converter = Whole.Seconds.class,
+                description = "Seconds to wait at most (default ${DEFAULT-VALUE}).")
         long timeoutSeconds;
 
         /** One look at the work: the line to show of it, its status, and how it ended (null: not yet). */
@@ -353,7 +354,8 @@ final class NotebookCommands {
         Connection c;
         @Parameters(index = "0", description = "Instance id.")
         String id;
-        @Option(names = "--hours", defaultValue = "1", description = "From now, this many hours (1 to 72; default ${DEFAULT-VALUE}).")
+        @Option(names = "--hours", defaultValue = "1", converter = Whole.Hours.class,
+                description = "From now, this many hours (1 to 72; default ${DEFAULT-VALUE}).")
         int hours;
 
         @Override
@@ -492,6 +494,40 @@ final class NotebookCommands {
             return JSON.writeValueAsString(node);
         } catch (java.io.IOException e) {
             return String.valueOf(node);
+        }
+    }
+
+    /** Whole numbers of options, refused before anything is sent when out of range, in the option's own unit. */
+    static final class Whole {
+        private Whole() {
+        }
+
+        static long parse(String value, long min, long max, String what) {
+            try {
+                long v = dev.atelier.core.AsciiNumbers.parseLong(value);
+                if (v >= min && v <= max) {
+                    return v;
+                }
+            } catch (NumberFormatException e) {
+                // said below
+            }
+            throw new picocli.CommandLine.TypeConversionException("must be " + what + ", not '" + value + "'");
+        }
+
+        /** Seconds to wait: 1 or more. */
+        static final class Seconds implements picocli.CommandLine.ITypeConverter<Long> {
+            @Override
+            public Long convert(String value) {
+                return parse(value, 1, 365L * 24 * 3600, "a whole number of seconds, 1 or more");
+            }
+        }
+
+        /** Hours of a lease: 1 to 72, as the API's duration allows. */
+        static final class Hours implements picocli.CommandLine.ITypeConverter<Integer> {
+            @Override
+            public Integer convert(String value) {
+                return (int) parse(value, 1, 72, "a whole number of hours from 1 to 72");
+            }
         }
     }
 }

@@ -38,6 +38,11 @@ class ImagesTest {
             assertThat(missing.errorCode()).isEqualTo("ModelArts.6335");
             assertThat(api.post("/v1/{project_id}/images", "{\"swr_path\":\"a/b:c\"}").errorCode())
                     .isEqualTo("ModelArts.6336");
+            for (String odd : java.util.List.of("../../etc/passwd:1", "http://evil.com/a/b:1", "aaa/bbb/ccc/ddd/eee:1",
+                    "not_a_host/team/pyenv:1.0")) {
+                assertThat(api.post("/v1/{project_id}/images", "{\"swr_path\":\"" + odd + "\"}").errorCode())
+                        .as(odd).isEqualTo("ModelArts.6336");
+            }
             assertThat(api.post("/v1/{project_id}/images", "{\"swr_path\":\"swr.example.com/team/pyenv:1.0\","
                     + "\"visibility\":\"SECRET\"}").errorCode()).isEqualTo("ModelArts.6336");
 

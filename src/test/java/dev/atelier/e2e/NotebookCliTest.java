@@ -172,6 +172,45 @@ class NotebookCliTest {
     }
 
     @Test
+    void aBrokenOrExposedProfilesFileAndABadLoginAddressAreEachSaidInOneSentence() throws Exception {
+        Path config = dir.resolve("broken/profiles.json");
+        java.nio.file.Files.createDirectories(config.getParent());
+        String key = "\"url\":\"http://127.0.0.1:1\",\"project_id\":\"p\",\"access_key\":\"A\",\"secret_key\":\"S\"";
+        Map<String, String> cases = new java.util.LinkedHashMap<>();
+        cases.put("{\"profiles\":", "is not valid JSON");
+        cases.put("{\"profiles\":{\"default\":{\"url\":\"http://127.0.0.1:1\"}}}", "lacks its url, access_key or secret_key");
+        cases.put("{\"profiles\":{\"default\":{" + key + "}}}", "others may read it");
+        for (var c : cases.entrySet()) {
+            java.nio.file.Files.writeString(config, c.getKey());
+            java.nio.file.Files.setPosixFilePermissions(config, java.nio.file.attribute.PosixFilePermissions
+                    .fromString(c.getValue().contains("others") ? "rw-r--r--" : "rw-------"));
+            Process list = ServeProcess.java(dir, Map.of("ATELIER_CONFIG", config.toString()), false, List.of(
+                    "notebook", "list", "--data-dir", dir.resolve("nowhere").toString()));
+            String err = new String(list.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(list.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(list.exitValue()).as(err).isEqualTo(2);
+            assertThat(err).as(c.getKey()).startsWith("atelier: the profiles file").contains(c.getValue())
+                    .doesNotContain("Exception").doesNotContain("Source:").doesNotContain("\tat ");
+        }
+        Process login = ServeProcess.java(dir, Map.of("ATELIER_CONFIG", config.toString()), false, List.of("login",
+                "--url", "not a url", "--user", "u", "--project", "p", "--password-stdin"));
+        login.getOutputStream().write("pw\n".getBytes(StandardCharsets.UTF_8));
+        login.getOutputStream().close();
+        String err = new String(login.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(login.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(login.exitValue()).isEqualTo(2);
+        assertThat(err).contains("must be http:// or https:// with a host").doesNotContain("Illegal character");
+        for (List<String> odd : List.of(List.of("notebook", "renew", "x", "--hours", "1000"),
+                List.of("notebook", "delete", "x", "--wait", "--timeout", "-5"))) {
+            Process p = ServeProcess.java(dir, Map.of(), false, odd);
+            String said = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).as("refused before anything is sent: " + odd).isEqualTo(2);
+            assertThat(said).contains("must be a whole number of");
+        }
+    }
+
+    @Test
     void loginKeepsAnOwnerOnlyProfileThatTheOtherCommandsUse() throws Exception {
         try (TestServer server = TestServer.sqlite(dir.resolve("data"))) {
             Path config = dir.resolve("config/profiles.json");

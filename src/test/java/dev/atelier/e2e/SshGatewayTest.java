@@ -421,6 +421,10 @@ abstract class SshGatewayTest {
                 + "\"ssh-rsa bm90IGEga2V5\"}}");
         assertThat(bad.status()).isEqualTo(400);
         assertThat(bad.errorCode()).isEqualTo("ModelArts.6336");
+        String one = readUnchecked(keys.resolve("other.pub")).trim();
+        Response two = api.post("/v3/{project_id}/keypairs", "{\"keypair\":{\"name\":\"two\",\"public_key\":\""
+                + one + "\\n" + one + "\"}}");
+        assertThat(two.errorCode()).as("two keys in one pair").isEqualTo("ModelArts.6336");
         Response dup = api.post("/v3/{project_id}/keypairs", "{\"keypair\":{\"name\":\"laptop\",\"public_key\":\""
                 + readUnchecked(keys.resolve("other.pub")) + "\"}}");
         assertThat(dup.status()).isEqualTo(400);

@@ -21,6 +21,10 @@ import java.util.regex.Pattern;
 
 /** Images: the built-in ones, and those users register or save (reference §2.13, §2.15–2.20). */
 public final class ImageService {
+    /** A registry as the first part of an image reference: a host with a dot or a port, or localhost. */
+    private static final java.util.regex.Pattern REGISTRY = java.util.regex.Pattern.compile(
+            "(localhost|[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+)(:[0-9]{1,5})?|[A-Za-z0-9-]+:[0-9]{1,5}");
+
     private static final Pattern IMAGE_NAME = Pattern.compile("[a-z0-9]([a-z0-9._-]{0,126}[a-z0-9])?");
     private static final Pattern NAMESPACE = Pattern.compile("[a-z][A-Za-z0-9._-]{0,63}");
     private static final Pattern TAG = Pattern.compile("[A-Za-z0-9._-]{1,64}");
@@ -100,10 +104,11 @@ public final class ImageService {
         int colon = swrPath.lastIndexOf(':');
         String tag = colon > slash ? swrPath.substring(colon + 1) : "latest";
         String path = colon > slash ? swrPath.substring(0, colon) : swrPath;
-        String[] parts = path.split("/");
-        if (parts.length < 2) {
+        String[] parts = path.split("/", -1);
+        if (parts.length < 2 || parts.length > 3 || parts.length == 3 && !REGISTRY.matcher(parts[0]).matches()) {
             throw new AtelierException(ErrorCode.INVALID_VALUE,
-                    "swr_path must look like [registry/]namespace/name:tag");
+                    "swr_path must look like [registry/]namespace/name:tag, the registry a host name with a dot or "
+                            + "a port (or localhost)");
         }
         String name = parts[parts.length - 1];
         String namespace = parts[parts.length - 2];

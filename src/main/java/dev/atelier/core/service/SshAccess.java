@@ -58,6 +58,11 @@ public final class SshAccess {
                     + "imports public keys and never makes or holds private keys");
         }
         String line = publicKey.trim();
+        if (line.indexOf('\n') >= 0 || line.indexOf('\r') >= 0) {
+            // one key a pair: more would be stored and shown as one, and only the first would ever sign anyone in
+            throw new AtelierException(ErrorCode.INVALID_VALUE, "keypair.public_key must be one OpenSSH public key, "
+                    + "on one line");
+        }
         String fingerprint = fingerprint(line);
         if (store.get(projectId, name).isPresent()) {
             throw new AtelierException(ErrorCode.NAME_TAKEN, "a key pair named " + name + " exists in the project");
