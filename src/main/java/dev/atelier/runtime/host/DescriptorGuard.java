@@ -71,7 +71,7 @@ public final class DescriptorGuard implements InstanceRuntime {
     static boolean isExhaustion(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             String m = t.getMessage();
-            if (m != null && (m.contains("Too many open files") || m.contains("Too many open files in system"))) {
+            if (m != null && m.contains("Too many open files")) { // EMFILE, and ENFILE's "... in system"
                 return true;
             }
         }
