@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Bad input gets a 4xx with a ModelArts error that names the field: never a 500, never a stack trace. */
 class BadInputTest extends SharedServer {
@@ -55,6 +56,8 @@ class BadInputTest extends SharedServer {
                 Arguments.of("{\"name\":\"a\"," + ok + ",\"workspace_id\":\"NOT-A-WORKSPACE\"}", "ModelArts.6336",
                         "workspace_id"),
                 Arguments.of("{\"name\":\"a\"," + ok + ",\"feature\":\"GRATIS\"}", "ModelArts.6336", "feature"),
+                Arguments.of("{\"name\":\"a\"," + ok + ",\"custom_spec\":{\"cpu\":2}}", "ModelArts.6336",
+                        "custom_spec: custom resource specifications are not offered"),
                 Arguments.of("{\"name\":\"a\"," + ok + ",\"description\":\"x\\u0000y\"}", "ModelArts.6336",
                         "description must not contain a NUL"));
     }
@@ -101,13 +104,23 @@ class BadInputTest extends SharedServer {
         api.delete("/v1/{project_id}/notebooks/" + r.json().get("id").asText());
     }
 
-    @Test
-    void anUpdateThatNamesEndpointsSaysTheyAreSetAtCreate() {
-        Response r = api.send("PUT", "/v1/{project_id}/notebooks/7f1d1f2e-0000-4000-8000-000000000000",
-                "{\"endpoints\":[{\"service\":\"SSH\",\"key_pair_names\":[\"laptop\"]}]}");
+    @ParameterizedTest
+    @ValueSource(strings = {"{\"endpoints\":[{\"service\":\"SSH\",\"key_pair_names\":[\"laptop\"]}]}",
+            "{\"endpoints\":[]}", "{\"name\":\"kept\",\"endpoints\":[]}"})
+    void anUpdateThatNamesEndpointsSaysTheyAreSetAtCreate(String body) {
+        Response r = api.send("PUT", "/v1/{project_id}/notebooks/7f1d1f2e-0000-4000-8000-000000000000", body);
         assertThat(r.status()).isEqualTo(400);
         assertThat(r.errorCode()).isEqualTo("ModelArts.6336");
         assertThat(r.json().get("error_msg").asText()).contains("only be set when the instance is created");
+    }
+
+    @Test
+    void anUpdateWithACustomSpecIsRefusedNotIgnored() {
+        Response r = api.send("PUT", "/v1/{project_id}/notebooks/7f1d1f2e-0000-4000-8000-000000000000",
+                "{\"custom_spec\":{\"cpu\":4,\"memory\":8}}");
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.errorCode()).isEqualTo("ModelArts.6336");
+        assertThat(r.json().get("error_msg").asText()).contains("custom_spec").contains("choose a flavor");
     }
 
     @Test

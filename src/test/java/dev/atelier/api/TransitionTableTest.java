@@ -28,22 +28,25 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class TransitionTableTest extends SharedServerWithoutNotebooks {
     enum Op {
-        START("POST", "/start", null),
-        STOP("POST", "/stop", null),
-        DELETE("DELETE", "", null),
-        RENAME("PUT", "", "{\"name\":\"renamed\"}"),
-        SWITCH_FLAVOR("PUT", "", "{\"flavor\":\"modelarts.vm.cpu.8u\"}"),
-        RESIZE("PUT", "", "{\"storage_new_size\":10}"),
-        RENEW_LEASE("PATCH", "/lease", null);
+        START("POST", "/start", null, "cannot start instance"),
+        STOP("POST", "/stop", null, "cannot stop instance"),
+        DELETE("DELETE", "", null, "cannot delete instance"),
+        RENAME("PUT", "", "{\"name\":\"renamed\"}", "cannot update instance"),
+        SWITCH_FLAVOR("PUT", "", "{\"flavor\":\"modelarts.vm.cpu.8u\"}", "cannot change the flavor or image of instance"),
+        RESIZE("PUT", "", "{\"storage_new_size\":10}", "cannot resize the volume of instance"),
+        RENEW_LEASE("PATCH", "/lease", null, "instance");
 
         final String method;
         final String suffix;
         final String body;
+        /** What the refusal says is refused. */
+        final String refusal;
 
-        Op(String method, String suffix, String body) {
+        Op(String method, String suffix, String body, String refusal) {
             this.method = method;
             this.suffix = suffix;
             this.body = body;
+            this.refusal = refusal;
         }
     }
 
@@ -85,7 +88,7 @@ class TransitionTableTest extends SharedServerWithoutNotebooks {
         } else {
             assertThat(r.status()).as(r.body()).isEqualTo(400);
             assertThat(r.errorCode()).isEqualTo("ModelArts." + expected);
-            assertThat(r.json().get("error_msg").asText()).contains(status.name());
+            assertThat(r.json().get("error_msg").asText()).contains(status.name()).contains(op.refusal);
         }
     }
 

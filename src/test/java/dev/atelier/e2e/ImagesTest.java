@@ -60,7 +60,9 @@ class ImagesTest {
             assertThat(image.get("arch").asText()).isEqualTo("x86_64");
             assertThat(image.get("dev_services")).hasSize(2);
             assertThat(image.get("status").asText()).isEqualTo("ERROR");
-            assertThat(image.get("status_message").asText()).contains("images/team/pyenv/1.0");
+            assertThat(image.get("status_message").asText()).contains("<data-dir>/images/team/pyenv/1.0")
+                    .as("where the data dir is on the host is not the project's to know")
+                    .doesNotContain(server.dataDir().toAbsolutePath().toString());
             assertThat(api.post("/v1/{project_id}/images", "{\"swr_path\":\"swr.example.com/team/pyenv:1.0\"}")
                     .errorCode()).isEqualTo("ModelArts.6737");
             Response unusable = api.post("/v1/{project_id}/notebooks", TestServer.createBody("x")
@@ -139,8 +141,15 @@ class ImagesTest {
             SignedClient again = server.client();
             await().atMost(Duration.ofSeconds(30)).until(() ->
                     again.get("/v1/{project_id}/images/" + imageId).json(), i -> i.get("status").asText().equals("ACTIVE"));
-            assertThat(server.dataDir().resolve("images/saved").resolve(imageId).resolve("home")).isDirectory();
+            Path saved = server.dataDir().resolve("images/saved").resolve(imageId).resolve("home");
+            assertThat(saved).isDirectory();
             awaitStatus(again, id, "RUNNING");
+
+            dev.atelier.runtime.host.Trees.delete(saved); // the operator removed it
+            JsonNode gone = again.post("/v1/{project_id}/images/" + imageId + "/sync", null).json();
+            assertThat(gone.get("status").asText()).isEqualTo("ERROR");
+            assertThat(gone.get("status_message").asText()).contains("the saved contents are gone")
+                    .doesNotContain(server.dataDir().toAbsolutePath().toString());
             again.delete("/v1/{project_id}/notebooks/" + id);
         }
     }

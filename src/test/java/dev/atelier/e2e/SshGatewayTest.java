@@ -425,6 +425,11 @@ abstract class SshGatewayTest {
         Response two = api.post("/v3/{project_id}/keypairs", "{\"keypair\":{\"name\":\"two\",\"public_key\":\""
                 + one + "\\n" + one + "\"}}");
         assertThat(two.errorCode()).as("two keys in one pair").isEqualTo("ModelArts.6336");
+        Response optionLike = api.post("/v3/{project_id}/keypairs", "{\"keypair\":{\"name\":\"-rf\",\"public_key\":\""
+                + one + "\"}}");
+        assertThat(optionLike.errorCode()).as("a name that command lines would take for an option")
+                .isEqualTo("ModelArts.6336");
+        assertThat(optionLike.json().get("error_msg").asText()).contains("not starting with '-'");
         Response dup = api.post("/v3/{project_id}/keypairs", "{\"keypair\":{\"name\":\"laptop\",\"public_key\":\""
                 + readUnchecked(keys.resolve("other.pub")) + "\"}}");
         assertThat(dup.status()).isEqualTo(400);

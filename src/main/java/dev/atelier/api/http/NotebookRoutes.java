@@ -92,6 +92,7 @@ public final class NotebookRoutes implements RouteModule {
         String poolId = body.string("pool_id");
         RequestBody volume = body.object("volume");
         Long duration = body.longValue("duration");
+        refuseCustomSpec(body);
         RequestBody lease = body.object("lease");
         String leaseType = null;
         if (duration == null && lease != null) {
@@ -118,6 +119,14 @@ public final class NotebookRoutes implements RouteModule {
                 volume == null ? null : volume.string("ownership"), volume == null ? null : volume.integer("capacity"),
                 duration, leaseType, poolId, ssh, false);
         ctx.json(view(instances.create(caller, ctx.pathParam("project_id"), req)));
+    }
+
+    /** Custom specs of dedicated pools are not offered: a flavor says what an instance gets, never ignored. */
+    private static void refuseCustomSpec(RequestBody body) {
+        if (body.has("custom_spec")) {
+            throw new AtelierException(ErrorCode.INVALID_VALUE, "custom_spec: custom resource specifications are not "
+                    + "offered here; choose a flavor (GET .../notebooks/flavors)");
+        }
     }
 
     private void list(Context ctx, InstanceService.Scope scope) {
@@ -148,7 +157,8 @@ public final class NotebookRoutes implements RouteModule {
         UpdateInstance req = UpdateInstance.of().name(body.string("name")).description(body.string("description"))
                 .flavor(body.string("flavor")).image(body.string("image_id"))
                 .storageNewSizeGb(body.integer("storage_new_size"))
-                .endpointsGiven(!body.objects("endpoints").isEmpty()).build();
+                .endpointsGiven(body.has("endpoints")).build(); // [] too: it would replace them with none
+        refuseCustomSpec(body);
         ctx.json(view(instances.update(Requests.caller(ctx), ctx.pathParam("project_id"), Requests.instanceId(ctx),
                 req)));
     }

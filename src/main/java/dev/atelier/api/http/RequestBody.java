@@ -112,6 +112,11 @@ final class RequestBody {
         return v.booleanValue();
     }
 
+    /** Whether the field is given, with a value other than null. */
+    boolean has(String field) {
+        return value(field) != null;
+    }
+
     /** The names of this object's fields, in their order. */
     java.util.List<String> fieldNames() {
         java.util.List<String> names = new java.util.ArrayList<>();

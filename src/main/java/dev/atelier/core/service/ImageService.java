@@ -218,8 +218,8 @@ public final class ImageService {
         Image synced;
         if (image.skeleton() != null) {
             boolean there = java.nio.file.Files.isDirectory(java.nio.file.Path.of(image.skeleton()));
-            synced = image.withState(there ? ImageStatus.ACTIVE : ImageStatus.ERROR, there ? null : "the saved contents are gone: "
-                    + image.skeleton(), image.sizeKb(), image.skeleton(), image.runnable(), clock.millis());
+            synced = image.withState(there ? ImageStatus.ACTIVE : ImageStatus.ERROR, there ? null
+                    : "the saved contents are gone from the server's data dir (images/saved/" + image.id() + ")", image.sizeKb(), image.skeleton(), image.runnable(), clock.millis());
         } else if (image.origin().equals("IMAGE_SAVE") && (image.status() != ImageStatus.ACTIVE
                 || image.runnable() == null)) {
             return image; // a failed save stays failed

@@ -29,7 +29,8 @@ import java.util.regex.Pattern;
  */
 public final class SshAccess {
     public static final int MAX_ALLOWED_IPS = 5;
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+    /** Not starting with '-': a name is an argument of command lines (the CLI's, scripts'), never an option. */
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_-]{0,63}");
     private static final Set<String> KEY_TYPES = Set.of("ssh-rsa", "ssh-ed25519", "ecdsa-sha2-nistp256",
             "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521");
 
@@ -51,7 +52,7 @@ public final class SshAccess {
         caller.requireProject(projectId);
         if (name == null || !NAME.matcher(name).matches()) {
             throw new AtelierException(ErrorCode.INVALID_VALUE, "keypair.name must be 1 to 64 letters, digits, "
-                    + "'-' or '_'");
+                    + "'-' or '_', not starting with '-'");
         }
         if (publicKey == null || publicKey.isBlank()) {
             throw new AtelierException(ErrorCode.MISSING_PROPERTY, "keypair.public_key is required: this server "

@@ -60,8 +60,13 @@ public final class Transitions {
         if (op.allowedIn(s)) {
             return;
         }
-        String verb = op == Operation.DELETE_STOPPED ? "delete"
-                : op.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
+        String verb = switch (op) {
+            case DELETE_STOPPED -> "delete";
+            case UPDATE_DESCRIPTION -> "update";
+            case UPDATE_SPEC -> "change the flavor or image of";
+            case RESIZE_VOLUME -> "resize the volume of";
+            default -> op.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
+        };
         String what = "cannot " + verb + " instance " + instance.id() + " while it is " + s
                 + (op == Operation.DELETE_STOPPED && (s == RUNNING || s == STARTING) ? "; stop it first" : "");
         if (s == InstanceStatus.FROZEN) {

@@ -37,7 +37,9 @@ public final class LocalImages implements ImageBuilder {
         }
         Path server = env.resolve("bin/jupyter-server");
         return Files.isExecutable(server) ? Located.found(server.toString())
-                : Located.missing("no environment with bin/jupyter-server at " + env + " on this host");
+                // the data dir's place on the host is the operator's to know, not every project member's
+                : Located.missing("no environment with bin/jupyter-server at <data-dir>/images/"
+                        + imagesDir.relativize(env) + " on this server");
     }
 
     @Override
