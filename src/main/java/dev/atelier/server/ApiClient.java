@@ -30,12 +30,17 @@ public final class ApiClient implements AutoCloseable {
             return status < 400;
         }
 
+        /** A page, not JSON: whatever answered is likely not the API (an address off by a path, another server). */
+        public boolean notTheApi() {
+            return json == null && !text.isBlank();
+        }
+
         /** What the server said went wrong, in its own words. */
         public String problem() {
             if (json != null && json.hasNonNull("error_msg")) {
                 return json.get("error_msg").asText() + " (" + json.path("error_code").asText() + ")";
             }
-            if (json == null && !text.isBlank()) { // a page, not the API: the address is likely not the server's
+            if (notTheApi()) {
                 return "HTTP " + status + ", and not an answer of the Atelier API: is the address the server's?";
             }
             return "HTTP " + status + (text.isBlank() ? "" : ": " + text);

@@ -64,7 +64,7 @@ final class LoginCommand implements Callable<Integer> {
             if (signedIn == null) {
                 return NotebookCommands.UNREACHABLE;
             }
-            if (signedIn.statusCode() != 201) {
+            if (signedIn.statusCode() != 201 || !signedIn.headers().firstValue("X-Subject-Token").isPresent()) {
                 return refused(signedIn);
             }
             JsonNode token = JSON.readTree(signedIn.body()).path("token");
@@ -124,7 +124,8 @@ final class LoginCommand implements Callable<Integer> {
     }
 
     private static int refused(HttpResponse<String> r) {
-        System.err.println("atelier: " + ApiClient.response(r.statusCode(), r.body()).problem());
-        return NotebookCommands.REFUSED;
+        ApiClient.Response answer = ApiClient.response(r.statusCode(), r.body());
+        System.err.println("atelier: " + answer.problem());
+        return NotebookCommands.refusal(answer);
     }
 }

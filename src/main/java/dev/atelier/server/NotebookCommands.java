@@ -35,6 +35,11 @@ import picocli.CommandLine.Parameters;
 final class NotebookCommands {
     static final int REFUSED = 1;
     static final int UNREACHABLE = 2;
+
+    /** The exit code of a refusal: an answer that is not the API's says the API was not reached. */
+    static int refusal(ApiClient.Response r) {
+        return r.notTheApi() ? UNREACHABLE : REFUSED;
+    }
     static final int FAILED = 3;
     static final int TIMED_OUT = 4;
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -108,9 +113,9 @@ final class NotebookCommands {
 
         /** Prints the answer (or the API's refusal); its exit code. */
         int print(ApiClient.Response r, java.util.function.Consumer<JsonNode> table) {
-            if (!r.ok()) {
+            if (!r.ok() || r.notTheApi()) {
                 err.println("atelier: " + r.problem());
-                return REFUSED;
+                return refusal(r);
             }
             if (json()) {
                 out.println(pretty(r.json()));
@@ -182,7 +187,7 @@ final class NotebookCommands {
                     return new Look(id + ": deleted", "DELETED", 0);
                 }
                 if (!r.ok()) {
-                    return new Look("atelier: " + r.problem(), null, REFUSED);
+                    return new Look("atelier: " + r.problem(), null, refusal(r));
                 }
                 JsonNode nb = r.json();
                 String status = nb.path("status").asText();
@@ -380,7 +385,7 @@ final class NotebookCommands {
         public Integer call() {
             return c.run(api -> {
                 ApiClient.Response r = api.send("GET", NOTEBOOKS + "/" + AdminCommands.enc(id), null);
-                if (r.ok() && !"RUNNING".equals(r.json().path("status").asText())) {
+                if (r.ok() && !r.notTheApi() && !"RUNNING".equals(r.json().path("status").asText())) {
                     c.err.println("atelier: " + id + " is " + r.json().path("status").asText()
                             + ", not RUNNING: start it first (atelier notebook start " + id + " --wait)");
                     return REFUSED;

@@ -54,7 +54,8 @@ final class NotebookSaveImage implements Callable<Integer> {
         return w.poll(c, () -> {
             ApiClient.Response r = api.send("GET", "/v1/{project_id}/images/" + AdminCommands.enc(imageId), null);
             if (!r.ok()) {
-                return new NotebookCommands.Waiting.Look("atelier: " + r.problem(), null, NotebookCommands.REFUSED);
+                return new NotebookCommands.Waiting.Look("atelier: " + r.problem(), null,
+                        NotebookCommands.refusal(r));
             }
             JsonNode image = r.json();
             String status = image.path("status").asText();

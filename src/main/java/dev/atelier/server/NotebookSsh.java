@@ -33,9 +33,9 @@ final class NotebookSsh implements Callable<Integer> {
     public Integer call() {
         return c.run(api -> {
             ApiClient.Response r = api.send("GET", "/v1/{project_id}/notebooks/" + AdminCommands.enc(id), null);
-            if (!r.ok()) {
+            if (!r.ok() || r.notTheApi()) {
                 c.err.println("atelier: " + r.problem());
-                return NotebookCommands.REFUSED;
+                return NotebookCommands.refusal(r);
             }
             String uri = null;
             for (JsonNode e : r.json().path("endpoints")) {

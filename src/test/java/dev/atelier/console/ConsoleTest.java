@@ -208,12 +208,19 @@ class ConsoleTest extends SharedServerWithoutNotebooks {
     @Test
     void afterSigningInOnlyConsolePagesAreFollowed() {
         for (String next : new String[] {"https://evil.example/", "//evil.example/x", "/console/\\evil",
-                "/v1/x/notebooks", "/console/sign-out"}) {
+                "/v1/x/notebooks", "/console/sign-out", "/console/../v1/x/notebooks", "/console/./../api-docs/",
+                "/console/%2e%2e/v1", "/console/notebooks/..", "/console//evil.example", "/console/a b",
+                "/console/notebooks?x=\\evil"}) {
             ConsoleClient c = new ConsoleClient(server.url());
             var p = c.post("/console/sign-in", Map.of("user", "admin", "password", adminPassword(), "next", next),
                     null);
             assertThat(p.location()).as(next).isEqualTo("/console/notebooks");
         }
+        ConsoleClient c = new ConsoleClient(server.url());
+        var p = c.post("/console/sign-in", Map.of("user", "admin", "password", adminPassword(), "next",
+                "/console/notebooks?name=x.y&limit=5"), null);
+        assertThat(p.location()).as("a console page with a query is followed").isEqualTo(
+                "/console/notebooks?name=x.y&limit=5");
     }
 
     @Test

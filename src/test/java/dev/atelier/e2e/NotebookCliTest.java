@@ -248,6 +248,17 @@ class NotebookCliTest {
             assertThat(wrong.exitValue()).isEqualTo(1);
             assertThat(refused).startsWith("atelier: ").doesNotContain("\tat ");
             assertThat(java.nio.file.Files.readString(config)).as("a failed login changes nothing").isEqualTo(kept);
+
+            Process elsewhere = ServeProcess.java(dir, Map.of("ATELIER_CONFIG", config.toString()), false, List.of(
+                    "login", "--url", server.url() + "/console", "--user", creds.get("user_name").asText(),
+                    "--project", creds.get("project_name").asText(), "--password-stdin"));
+            elsewhere.getOutputStream().write((creds.get("password").asText() + "\n").getBytes(StandardCharsets.UTF_8));
+            elsewhere.getOutputStream().close();
+            String notApi = new String(elsewhere.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(elsewhere.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(elsewhere.exitValue()).as("an address that is not the API's is not a refusal: " + notApi)
+                    .isEqualTo(2);
+            assertThat(notApi).contains("not an answer of the Atelier API").doesNotContain("<html");
         }
     }
 
@@ -290,6 +301,9 @@ class NotebookCliTest {
                 String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
                 assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
                 assertThat(p.exitValue()).as(commands.get(i).toString()).isIn(1, 2);
+                if (said.get(i).startsWith("not an answer")) {
+                    assertThat(p.exitValue()).as("the API was not reached").isEqualTo(2);
+                }
                 assertThat(err.strip()).as(commands.get(i).toString()).startsWith("atelier: ").contains(said.get(i))
                         .doesNotContain("\n").doesNotContain("Exception").doesNotContain("<html");
                 assertThat(out).isEmpty();

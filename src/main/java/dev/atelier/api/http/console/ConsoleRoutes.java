@@ -228,12 +228,18 @@ public final class ConsoleRoutes implements RouteModule {
 
     /** Where to go after signing in: a console page only, never another site. */
     static String safeNext(String next) {
-        if (next == null || !next.startsWith(PREFIX + "/") || next.startsWith("//") || next.contains("\\")
-                || next.contains("://") || next.startsWith(PREFIX + "/sign-")) {
+        if (next == null || !SAFE_NEXT.matcher(next).matches() || next.startsWith(PREFIX + "/sign-")) {
             return PREFIX + "/notebooks";
         }
         return next;
     }
+
+    /**
+     * A console page: its path of plain segments (none {@code .} or {@code ..}, nothing escaped, which a browser
+     * would resolve out of the console), then any query of printable characters other than a backslash.
+     */
+    private static final java.util.regex.Pattern SAFE_NEXT = java.util.regex.Pattern.compile(
+            java.util.regex.Pattern.quote(PREFIX) + "(/(?!\\.{1,2}(/|\\?|$))[A-Za-z0-9_.-]+)+/?(\\?[!-\\[\\]-~]*)?");
 
     /** A failure as a page: what the user can do about it, or the request id to quote when it was the server's. */
     void fail(Context ctx, Session s, Exception e) {
