@@ -440,6 +440,42 @@ abstract class SshGatewayTest {
         assertThat(api.get("/v3/{project_id}/keypairs/spare").status()).isEqualTo(400);
     }
 
+    @Test
+    void refusedSignInsCannotForgeOrFloodLogLines() throws Exception {
+        var logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                dev.atelier.api.ssh.SshGateway.class);
+        var seen = new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
+        seen.start();
+        logger.addAppender(seen);
+        var before = logger.getLevel();
+        logger.setLevel(ch.qos.logback.classic.Level.DEBUG);
+        var generator = java.security.KeyPairGenerator.getInstance("EC");
+        generator.initialize(256);
+        java.security.KeyPair stranger = generator.generateKeyPair();
+        try (var client = org.apache.sshd.client.SshClient.setUpDefaultClient()) {
+            client.setServerKeyVerifier(org.apache.sshd.client.keyverifier.AcceptAllServerKeyVerifier.INSTANCE);
+            client.start();
+            for (int i = 0; i < 5; i++) {
+                String user = id + "\n23:00:00.000 INFO  d.a.server.Atelier - FORGED " + i + "\r" + "y".repeat(20_000);
+                try (var session = client.connect(user, "127.0.0.1", server.sshPort()).verify(Duration.ofSeconds(10))
+                        .getSession()) {
+                    session.addPublicKeyIdentity(stranger);
+                    session.auth().await(Duration.ofSeconds(10));
+                    assertThat(session.isAuthenticated()).isFalse();
+                }
+            }
+        } finally {
+            logger.detachAppender(seen);
+            logger.setLevel(before);
+        }
+        var refusals = seen.list.stream().filter(e -> e.getFormattedMessage().startsWith("ssh: refused")).toList();
+        assertThat(refusals).hasSizeGreaterThanOrEqualTo(5);
+        assertThat(refusals).allSatisfy(e -> assertThat(e.getFormattedMessage()).as("one line, short")
+                .doesNotContain("\n").doesNotContain("\r").hasSizeLessThan(1_000).contains("\\u000a23:00:00.000"));
+        assertThat(refusals.stream().filter(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.INFO)))
+                .as("refusals are summed up once a minute, not logged one by one").hasSizeLessThanOrEqualTo(1);
+    }
+
     static String readUnchecked(Path p) {
         try {
             return Files.readString(p).trim();

@@ -1,8 +1,6 @@
 package dev.atelier.api.http;
 
 import dev.atelier.core.ErrorCode;
-import java.util.concurrent.atomic.AtomicLong;
-import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -12,7 +10,16 @@ import org.slf4j.LoggerFactory;
  * history out of the logs.
  */
 public record ClientFault(ErrorCode code, String message) {
-    static final Log LOG = new Log(60_000);
+    static final Log LOG = new Log(new dev.atelier.api.SummedLog(LoggerFactory.getLogger(ClientFault.class),
+            "malformed request(s)", 60_000));
+
+    /** Malformed requests, summed up in the log. */
+    record Log(dev.atelier.api.SummedLog log) {
+        void refused(String address, String method, String why) {
+            log.refused("refused a malformed " + method + " request from " + address + ": "
+                    + dev.atelier.api.SummedLog.printable(why, 200));
+        }
+    }
 
     /** The client's fault behind {@code e} (or one of its causes), or null when it is the server's. */
     public static ClientFault of(Throwable e) {
@@ -68,34 +75,5 @@ public record ClientFault(ErrorCode code, String message) {
             }
         }
         return false;
-    }
-
-    /** At most one line a minute at INFO, counting what it left out; each fault itself at DEBUG. */
-    static final class Log {
-        private static final Logger log = LoggerFactory.getLogger(ClientFault.class);
-        private final long intervalMs;
-        private final AtomicLong windowStart = new AtomicLong();
-        private final AtomicLong count = new AtomicLong();
-
-        Log(long intervalMs) {
-            this.intervalMs = intervalMs;
-        }
-
-        void refused(String address, String method, String why) {
-            log.debug("refused a malformed {} request from {}: {}", method, address, why);
-            long n = count.incrementAndGet();
-            long now = System.currentTimeMillis();
-            long start = windowStart.get();
-            if (now - start >= intervalMs && windowStart.compareAndSet(start, now)) {
-                count.addAndGet(-n);
-                if (start == 0) {
-                    log.info("refused a malformed {} request from {}: {} (from now on such refusals are summed up "
-                            + "once a minute)", method, address, why);
-                } else {
-                    log.info("refused {} malformed request(s) in the last {} s; the latest, a {} from {}: {}", n,
-                            (now - start) / 1000, method, address, why);
-                }
-            }
-        }
     }
 }

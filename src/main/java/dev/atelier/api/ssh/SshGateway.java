@@ -1,5 +1,6 @@
 package dev.atelier.api.ssh;
 
+import dev.atelier.api.SummedLog;
 import dev.atelier.core.model.Instance;
 import dev.atelier.core.port.InstanceShell;
 import dev.atelier.core.service.Activity;
@@ -38,6 +39,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class SshGateway implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SshGateway.class);
+    /** Sign-ins and forwardings refused: clients choose how many, and what they name. */
+    private static final SummedLog REFUSALS = new SummedLog(log, "SSH refusals", 60_000);
     private static final AttributeRepository.AttributeKey<Instance> INSTANCE = new AttributeRepository.AttributeKey<>();
     private static final String SFTP_SERVER = "/usr/lib/openssh/sftp-server";
 
@@ -82,7 +85,8 @@ public final class SshGateway implements AutoCloseable {
                     ((InetSocketAddress) session.getClientAddress()).getAddress());
             Optional<Instance> inst = login.check(access, refusal);
             if (inst.isEmpty()) {
-                log.info("ssh: refused {} from {}: {}", user, session.getClientAddress(), String.join("; ", refusal));
+                REFUSALS.refused("ssh: refused " + SummedLog.printable(user, 80) + " from "
+                        + session.getClientAddress() + ": " + SummedLog.printable(String.join("; ", refusal), 300));
                 return false;
             }
             session.setAttribute(INSTANCE, inst.get());
@@ -130,7 +134,8 @@ public final class SshGateway implements AutoCloseable {
                 boolean ok = type == TcpForwardingFilter.Type.Direct && inst != null && loopback
                         && runtime.servesPort(inst.id(), address.getPort());
                 if (!ok) {
-                    log.info("ssh: refused forwarding to {} for {}", address, inst == null ? "?" : inst.id());
+                    REFUSALS.refused("ssh: refused forwarding to " + SummedLog.printable(String.valueOf(address), 120)
+                            + " for " + (inst == null ? "?" : inst.id()));
                 }
                 return ok;
             }
