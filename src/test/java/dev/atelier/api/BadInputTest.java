@@ -56,6 +56,10 @@ class BadInputTest extends SharedServer {
                 Arguments.of("{\"name\":\"a\"," + ok + ",\"workspace_id\":\"NOT-A-WORKSPACE\"}", "ModelArts.6336",
                         "workspace_id"),
                 Arguments.of("{\"name\":\"a\"," + ok + ",\"feature\":\"GRATIS\"}", "ModelArts.6336", "feature"),
+                Arguments.of("{\"name\":\"a\"," + ok + ",\"description\":\"\\ud800\"}", "ModelArts.6336",
+                        "not valid Unicode"),
+                Arguments.of("{\"name\":\"a\"," + ok + ",\"description\":\"" + "\uD83C\uDF89".repeat(513) + "\"}",
+                        "ModelArts.6336", "at most 512 characters"),
                 Arguments.of("{\"name\":\"a\"," + ok + ",\"custom_spec\":{\"cpu\":2}}", "ModelArts.6336",
                         "custom_spec: custom resource specifications are not offered"),
                 Arguments.of("{\"name\":\"a\"," + ok + ",\"description\":\"x\\u0000y\"}", "ModelArts.6336",
@@ -95,6 +99,16 @@ class BadInputTest extends SharedServer {
     }
 
     @Test
+    void aDescriptionIsCountedInCharactersNotInUtf16Units() {
+        String party = "\uD83C\uDF89".repeat(300); // 300 characters, 600 UTF-16 units
+        Response r = api.post("/v1/{project_id}/notebooks", "{\"name\":\"festive\",\"flavor\":\"modelarts.vm.cpu.2u\","
+                + "\"image_id\":\"" + IMAGE + "\",\"description\":\"" + party + "\"," + VOLUME + "}");
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        assertThat(r.json().get("description").asText()).isEqualTo(party);
+        api.delete("/v1/{project_id}/notebooks/" + r.json().get("id").asText());
+    }
+
+    @Test
     void unknownFieldsAndLowerCaseEnumsAreAccepted() {
         Response r = api.post("/v1/{project_id}/notebooks", "{\"name\":\"tolerant\",\"flavor\":\"modelarts.vm.cpu.2u\","
                 + "\"image_id\":\"" + IMAGE + "\",\"feature\":\"notebook\",\"env_variables\":{\"A\":\"b\"},"
@@ -114,13 +128,15 @@ class BadInputTest extends SharedServer {
         assertThat(r.json().get("error_msg").asText()).contains("only be set when the instance is created");
     }
 
-    @Test
-    void anUpdateWithACustomSpecIsRefusedNotIgnored() {
-        Response r = api.send("PUT", "/v1/{project_id}/notebooks/7f1d1f2e-0000-4000-8000-000000000000",
-                "{\"custom_spec\":{\"cpu\":4,\"memory\":8}}");
+    @ParameterizedTest
+    @ValueSource(strings = {"{\"custom_spec\":{\"cpu\":4,\"memory\":8}}", "{\"hooks\":{}}", "{\"affinity\":{}}",
+            "{\"data_volumes\":[]}", "{\"name\":\"x\",\"dew_secret_name\":\"s\"}"})
+    void anUpdateOfWhatIsNotOfferedIsRefusedNotIgnored(String body) {
+        Response r = api.send("PUT", "/v1/{project_id}/notebooks/7f1d1f2e-0000-4000-8000-000000000000", body);
         assertThat(r.status()).isEqualTo(400);
         assertThat(r.errorCode()).isEqualTo("ModelArts.6336");
-        assertThat(r.json().get("error_msg").asText()).contains("custom_spec").contains("choose a flavor");
+        String field = body.replaceAll(".*\"(custom_spec|hooks|affinity|data_volumes|dew_secret_name)\".*", "$1");
+        assertThat(r.json().get("error_msg").asText()).startsWith(field + ": ");
     }
 
     @Test

@@ -67,7 +67,10 @@ public class CrossApiTest {
             assertThat(stop.toString()).isEqualTo("{\"current_status\":\"STOPPING\",\"previous_state\":\"RUNNING\"}");
             await().atMost(Duration.ofSeconds(20)).until(() -> v1Status(api, v1Id).equals("STOPPED"));
             assertThat(api.post("/v1/{project_id}/demanager/instances/" + legacyId + "/action",
-                    "{\"action\":\"stop\"}").errorCode()).isEqualTo("ModelArts.6307");
+                    "{\"action\":\"STOP\"}").errorCode()).as("an action in upper case is the same action")
+                    .isEqualTo("ModelArts.6307");
+            assertThat(api.get("/v1/{project_id}/demanager/instances?de_type=Notebook&status=stopped").json()
+                    .get("instances").findValuesAsText("id")).as("a status filter in lower case").contains(legacyId);
 
             JsonNode v1Start = api.post("/v1/{project_id}/notebooks/" + legacyId + "/start", null).json();
             assertThat(v1Start.get("status").asText()).isEqualTo("STARTING");

@@ -137,7 +137,8 @@ public final class LegacyRoutes implements RouteModule {
         if (provision != null && !provision.equals("Docker")) {
             throw legacyParameter("provision_type must be Docker");
         }
-        String status = Requests.query(ctx, "status");
+        String asked = Requests.query(ctx, "status");
+        String status = asked == null ? null : asked.toUpperCase(java.util.Locale.ROOT); // enums in any case
         List<InstanceStatus> statuses = null;
         // an instance waiting in its pool's queue shows as *_QUEUING, one that does not as CREATING or STARTING
         Boolean waiting = status == null ? null : switch (status) {
@@ -213,10 +214,11 @@ public final class LegacyRoutes implements RouteModule {
 
     private void action(Context ctx) {
         Instance current = current(ctx);
-        String action = RequestBody.parse(mapper, ctx.bodyAsBytes()).string("action");
-        if (action == null) {
+        String asked = RequestBody.parse(mapper, ctx.bodyAsBytes()).string("action");
+        if (asked == null) {
             throw new AtelierException(ErrorCode.MISSING_PROPERTY, "action is required");
         }
+        String action = asked.toLowerCase(java.util.Locale.ROOT); // enums in any case
         String projectId = ctx.pathParam("project_id");
         Instance after = switch (action) {
             case "start" -> {

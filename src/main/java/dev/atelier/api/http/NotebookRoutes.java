@@ -159,6 +159,12 @@ public final class NotebookRoutes implements RouteModule {
                 .storageNewSizeGb(body.integer("storage_new_size"))
                 .endpointsGiven(body.has("endpoints")).build(); // [] too: it would replace them with none
         refuseCustomSpec(body);
+        for (String field : List.of("hooks", "affinity", "data_volumes", "dew_secret_name")) {
+            if (body.has(field)) { // a change the client would believe made
+                throw new AtelierException(ErrorCode.INVALID_VALUE, field + ": not offered here, so an update cannot "
+                        + "change it" + (field.equals("data_volumes") ? "; attach storage with POST .../storage" : ""));
+            }
+        }
         ctx.json(view(instances.update(Requests.caller(ctx), ctx.pathParam("project_id"), Requests.instanceId(ctx),
                 req)));
     }

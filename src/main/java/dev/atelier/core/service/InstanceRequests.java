@@ -94,8 +94,13 @@ final class InstanceRequests {
     }
 
     static String description(String description) {
-        if (description.length() > 512) {
+        if (description.codePointCount(0, description.length()) > 512) { // characters, not UTF-16 units
             throw new AtelierException(ErrorCode.INVALID_VALUE, "description must be at most 512 characters");
+        }
+        if (description.codePoints().anyMatch(c -> c >= Character.MIN_SURROGATE && c <= Character.MAX_SURROGATE)) {
+            // half of a pair (JSON's "\ud800" alone) is no character: it would be stored as '?'
+            throw new AtelierException(ErrorCode.INVALID_VALUE, "description is not valid Unicode text (an unpaired "
+                    + "surrogate)");
         }
         if (FORBIDDEN_IN_DESCRIPTION.matcher(description).find()) {
             throw new AtelierException(ErrorCode.ILLEGAL_CHARACTER,
