@@ -92,17 +92,8 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
     /** By id, in the order they were started. Guarded by this. */
     private final Map<String, Slot> slots = new LinkedHashMap<>();
     private final Map<String, Long> failedUntil = new java.util.HashMap<>();
-    /** Claimed servers being stopped (a lapsed claim, a create given up). Guarded by this. */
-    private final java.util.Set<String> abandoning = new java.util.HashSet<>();
-    /**
-     * Servers whose removal (or, for a claimed one, whose stop) failed, the host out of descriptors say: tried
-     * again. By id. Guarded by this.
-     */
-    private final Map<String, LeftOver> leftOver = new LinkedHashMap<>();
-
-    /** {@code stopOnly}: a claimed server's, whose files may be its instance's; stopped, not removed. */
-    private record LeftOver(Map<String, String> state, boolean stopOnly) {
-    }
+    /** Servers on their way out. */
+    private final WarmRemovals removals;
     private long lastDemand = System.nanoTime();
     private long lastClaim = System.nanoTime() - Duration.ofDays(1).toNanos();
     private final java.util.concurrent.atomic.AtomicLong hits = new java.util.concurrent.atomic.AtomicLong();
@@ -122,6 +113,7 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
     public WarmPool(WarmServers servers, Map<Image, Integer> targets, Flavor flavor, int capacityGb, Settings settings,
                     java.util.function.DoubleSupplier freeMemory) {
         this.servers = servers;
+        this.removals = new WarmRemovals(servers);
         targets.forEach((image, count) -> {
             if (count > 0) {
                 this.images.put(image.id(), image);
@@ -210,14 +202,14 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
         Optional<Slot> s;
         synchronized (this) {
             s = removeClaimed(instanceId);
-            s.ifPresent(slot -> abandoning.add(slot.id));
+            s.ifPresent(slot -> removals.abandoning(slot.id));
         }
         s.ifPresent(this::abandon);
     }
 
     /** Whether the pool holds a server under this id, or is stopping one: nothing else may start under it now. */
     public synchronized boolean busyWith(String id) {
-        return slots.containsKey(id) || abandoning.contains(id) || leftOver.containsKey(id);
+        return slots.containsKey(id) || removals.busyWith(id);
     }
 
     /**
@@ -230,7 +222,7 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
 
     /** Whether the id is a server of the pool's (it has traces on the host, and no record yet). */
     public synchronized boolean holds(String id) {
-        return slots.containsKey(id) || leftOver.containsKey(id);
+        return slots.containsKey(id) || removals.leftOver(id);
     }
 
     /** Whether the id is a server of the pool's that no create claimed: no instance can have its id. */
@@ -266,7 +258,7 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
             try {
                 Image next = nextToStart();
                 if (next == null) {
-                    removeLeftOver();
+                    removals.retry();
                     giveUpSpare();
                     dropDead();
                     double free = freeMemory.getAsDouble();
@@ -396,7 +388,7 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
             }
             lapsed.forEach(s -> {
                 slots.remove(s.id);
-                abandoning.add(s.id);
+                removals.abandoning(s.id);
             });
         }
         for (Slot s : lapsed) {
@@ -461,53 +453,11 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
     }
 
     private void abandon(Slot slot) {
-        try {
-            servers.abandon(slot.id, slot.launch.state());
-        } catch (RuntimeException e) {
-            log.warn("warm pool: cannot stop server {} ({}); trying again", slot.id, e.getMessage());
-            synchronized (this) {
-                leftOver.put(slot.id, new LeftOver(slot.launch.state(), true));
-            }
-        } finally {
-            synchronized (this) {
-                abandoning.remove(slot.id);
-            }
-        }
+        removals.abandon(slot.id, slot.launch.state());
     }
 
     private void discardStarted(Slot slot) {
-        Map<String, String> state = slot.launch == null ? Map.of() : slot.launch.state();
-        try {
-            servers.discard(slot.id, state);
-        } catch (RuntimeException e) {
-            log.warn("warm pool: cannot remove server {} ({}); trying again", slot.id, e.getMessage());
-            synchronized (this) {
-                leftOver.put(slot.id, new LeftOver(state, false));
-            }
-        }
-    }
-
-    /** Tries again to remove the servers whose removal failed; those that fail again stay for the next round. */
-    private void removeLeftOver() {
-        Map<String, LeftOver> again;
-        synchronized (this) {
-            again = new LinkedHashMap<>(leftOver);
-        }
-        again.forEach((id, left) -> {
-            try {
-                if (left.stopOnly()) {
-                    servers.abandon(id, left.state());
-                } else {
-                    servers.discard(id, left.state());
-                }
-                synchronized (this) {
-                    leftOver.remove(id);
-                }
-                log.info("warm pool: removed server {}", id);
-            } catch (RuntimeException e) {
-                log.debug("warm pool: server {} cannot be removed yet: {}", id, e.getMessage());
-            }
-        });
+        removals.discard(slot.id, slot.launch == null ? Map.of() : slot.launch.state());
     }
 
     /** Stops refilling and removes every server not claimed (claimed ones are their instances'). */
@@ -530,6 +480,6 @@ public final class WarmPool implements WarmStarts, AutoCloseable {
             spare.forEach(s -> slots.remove(s.id));
         }
         spare.forEach(this::discardStarted);
-        removeLeftOver(); // what still fails is marked on the host: the next start's sweep removes it
+        removals.retry(); // what still fails is marked on the host: the next start's sweep removes it
     }
 }
