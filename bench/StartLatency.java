@@ -55,7 +55,8 @@ public class StartLatency {
                 "{\"pools\": [{\"id\": \"pool-managed\", \"room\": {}}]}");
         Atelier atelier = Atelier.start(ServerConfig.defaults(dir.resolve("data"), "127.0.0.1", 0, null)
                 .withIsolation(sandbox, false, network)
-                .withEngine(new ServerConfig.Engine(DOCKER ? "docker" : "local", null, null, null, null)));
+                .withEngine(new ServerConfig.Engine(DOCKER ? "docker" : "local", null, null, null, null)
+                        .withDockerNetwork(System.getenv("ATELIER_DOCKER_NETWORK"))));
         System.out.println("runtime=" + (DOCKER ? "docker" : "local"));
         try {
             var creds = new com.fasterxml.jackson.databind.ObjectMapper()

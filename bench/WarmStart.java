@@ -39,7 +39,8 @@ public class WarmStart {
         Atelier atelier = Atelier.start(ServerConfig.defaults(dir.resolve("data"), "127.0.0.1", 0, null)
                 .withIsolation(true, false, ServerConfig.DEFAULT_INSTANCE_NETWORK)
                 .withWarmPool(Map.of(dev.atelier.core.service.Catalog.DEBIAN_JUPYTER_IMAGE_ID, pool))
-                .withEngine(new ServerConfig.Engine(StartLatency.DOCKER ? "docker" : "local", null, null, null, null)));
+                .withEngine(new ServerConfig.Engine(StartLatency.DOCKER ? "docker" : "local", null, null, null, null)
+                        .withDockerNetwork(System.getenv("ATELIER_DOCKER_NETWORK"))));
         System.out.println("runtime=" + (StartLatency.DOCKER ? "docker" : "local"));
         try {
             var creds = StartLatency.JSON.readTree(dir.resolve("data/credentials.json").toFile());

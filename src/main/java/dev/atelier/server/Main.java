@@ -103,6 +103,13 @@ public final class Main {
                         + "${DEFAULT-VALUE}).")
         String dockerHost;
 
+        @Option(names = "--docker-network", defaultValue = "${env:ATELIER_DOCKER_NETWORK:-auto}",
+                description = "Which bridge networks --runtime docker puts instances on, traffic between instances "
+                        + "dropped on each: bridge (the engine's default one; needs dockerd --icc=false), shared (one "
+                        + "of the installation's), per-instance, or auto, the first of these that keeps instances apart "
+                        + "on this host (env ATELIER_DOCKER_NETWORK; default ${DEFAULT-VALUE}).")
+        String dockerNetwork;
+
         @Option(names = "--registry", defaultValue = "${env:ATELIER_REGISTRY}",
                 description = "An image registry, HOST:PORT: saved images are pushed there, registered references "
                         + "pulled from there (env ATELIER_REGISTRY; credentials in ATELIER_REGISTRY_USER and "
@@ -209,7 +216,8 @@ public final class Main {
                         .withEngine(new ServerConfig.Engine(runtime, dockerHost, registry,
                                 System.getenv("ATELIER_REGISTRY_USER"), System.getenv("ATELIER_REGISTRY_PASSWORD"),
                                 new ServerConfig.Cluster(kubeconfig, namespace, installation, storageClass,
-                                        ServerConfig.Cluster.names(pullSecrets), clusterAccess, namespaceSource))));
+                                        ServerConfig.Cluster.names(pullSecrets), clusterAccess, namespaceSource),
+                                dockerNetwork)));
             } catch (RuntimeException e) {
                 System.err.println("atelier: cannot start: " + rootMessage(e));
                 return 1;

@@ -55,7 +55,7 @@ record RuntimeParts(InstanceRuntime runtime, ImageBuilder images, String builtIn
                 BaseImage.ensure(docker, config.dataDir().resolve("tmp"), line -> log.info("{}", line));
             }
             var runtime = new DockerRuntime(docker, config.dataDir(), config.objectStoreDir(),
-                    config.instances().stopGrace());
+                    config.instances().stopGrace(), engine.dockerNetwork());
             return withWarmPool(config, new RuntimeParts(runtime, new DockerImages(docker), BaseImage.REFERENCE,
                     RuntimeParts::hostOffers, hostRoom(config), runtime::capabilities, () -> {
                         try {

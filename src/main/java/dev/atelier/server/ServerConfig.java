@@ -40,13 +40,18 @@ public record ServerConfig(Path dataDir, String databaseUrl, Http http, Instance
      * pulled from, with {@code registryUser} and {@code registryPassword} when it asks for them.
      */
     public record Engine(String kind, String dockerHost, String registry, String registryUser,
-                         String registryPassword, Cluster cluster) {
+                         String registryPassword, Cluster cluster, String dockerNetwork) {
         private static final Set<String> KINDS = Set.of("local", "docker", "kubernetes");
         public static final String DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock";
         public static final Engine LOCAL = new Engine("local", null, null, null, null);
 
         public Engine(String kind, String dockerHost, String registry, String registryUser, String registryPassword) {
             this(kind, dockerHost, registry, registryUser, registryPassword, Cluster.DEFAULT);
+        }
+
+        public Engine(String kind, String dockerHost, String registry, String registryUser, String registryPassword,
+                      Cluster cluster) {
+            this(kind, dockerHost, registry, registryUser, registryPassword, cluster, null);
         }
 
         public Engine {
@@ -67,6 +72,12 @@ public record ServerConfig(Path dataDir, String databaseUrl, Http http, Instance
                 throw new IllegalArgumentException("a registry user needs a registry password, and the other way round");
             }
             cluster = cluster == null ? Cluster.DEFAULT : cluster;
+            dockerNetwork = dockerNetwork == null || dockerNetwork.isBlank() ? "auto"
+                    : dockerNetwork.trim().toLowerCase(Locale.ROOT);
+            if (!Set.of("auto", "bridge", "shared", "per-instance").contains(dockerNetwork)) {
+                throw new IllegalArgumentException("--docker-network must be auto, bridge, shared or per-instance, "
+                        + "not " + dockerNetwork);
+            }
         }
 
         public boolean docker() {
@@ -78,7 +89,11 @@ public record ServerConfig(Path dataDir, String databaseUrl, Http http, Instance
         }
 
         public Engine withCluster(Cluster value) {
-            return new Engine(kind, dockerHost, registry, registryUser, registryPassword, value);
+            return new Engine(kind, dockerHost, registry, registryUser, registryPassword, value, dockerNetwork);
+        }
+
+        public Engine withDockerNetwork(String value) {
+            return new Engine(kind, dockerHost, registry, registryUser, registryPassword, cluster, value);
         }
 
         @Override

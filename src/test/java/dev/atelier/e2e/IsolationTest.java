@@ -504,8 +504,46 @@ class ContainerIsolationTest extends IsolationTest {
                 assertThat(bindings).allSatisfy(b -> assertThat(b.getHostIp()).isEqualTo("127.0.0.1")));
     }
 
-    private com.github.dockerjava.api.command.InspectContainerResponse container(String instanceId) {
+    @Test
+    void instancesAreOnTheNetworkTheirModeGives() throws Exception {
+        String name = TestRuntime.docker().inspectNetworkCmd().withNetworkId(container(tiny).getHostConfig()
+                .getNetworkMode()).exec().getName();
+        assertNetwork(name);
+    }
+
+    /** auto: the default bridge where the engine drops traffic between its containers, else the installation's. */
+    void assertNetwork(String name) throws Exception {
+        boolean drops = "false".equals(TestRuntime.docker().inspectNetworkCmd().withNetworkId("bridge").exec()
+                .getOptions().get("com.docker.network.bridge.enable_icc"));
+        boolean filtered = java.nio.file.Files.readString(java.nio.file.Path.of(
+                "/proc/sys/net/bridge/bridge-nf-call-iptables")).strip().equals("1");
+        if (!filtered) {
+            assertThat(name).endsWith(tiny);
+        } else if (drops) {
+            assertThat(name).isEqualTo("bridge");
+        } else {
+            assertThat(name).startsWith("atelier-").endsWith("-instances");
+        }
+    }
+
+    com.github.dockerjava.api.command.InspectContainerResponse container(String instanceId) {
         return TestRuntime.docker().inspectContainerCmd(runtime().servers(instanceId).get(0)).exec();
+    }
+}
+
+/**
+ * The container suite with instances on the installation's own network ({@code --docker-network shared}), as auto
+ * chooses where the engine lets containers on its default bridge reach each other.
+ */
+class SharedNetworkContainerIsolationTest extends ContainerIsolationTest {
+    @Override
+    TestServer startServer(Path dataDir) {
+        return TestServer.onDockerNetwork(dataDir, "shared");
+    }
+
+    @Override
+    void assertNetwork(String name) {
+        assertThat(name).startsWith("atelier-").endsWith("-instances");
     }
 }
 

@@ -129,6 +129,14 @@ public final class TestServer implements AutoCloseable {
         return s.start();
     }
 
+    /** A server whose instances run on the local Docker engine, on the networks {@code --docker-network} says. */
+    public static TestServer onDockerNetwork(Path dataDir, String network) {
+        TestRuntime.DOCKER.assumeAvailable();
+        TestServer s = new TestServer(dataDir, null, ServerConfig.DEFAULT_JUPYTER, false);
+        s.engine = TestRuntime.DOCKER.engine().withDockerNetwork(network);
+        return s.start();
+    }
+
     /** A server whose instances run on the Docker engine at {@code dockerHost} ({@code tcp://...}, {@code unix://...}). */
     public static TestServer onDocker(Path dataDir, String dockerHost) {
         return onDocker(dataDir, dockerHost, null);

@@ -57,9 +57,10 @@ public final class DockerRuntime implements InstanceRuntime, dev.atelier.runtime
     private final DockerShell shell;
     private final DockerStorage storage;
 
-    public DockerRuntime(DockerEngine engine, Path dataDir, Path objectStoreDir, Duration stopGrace) {
+    /** {@code network}: which networks instances are on, {@code auto}, {@code bridge}, {@code shared} or {@code per-instance}. */
+    public DockerRuntime(DockerEngine engine, Path dataDir, Path objectStoreDir, Duration stopGrace, String network) {
         this.engine = engine;
-        this.networks = new InstanceNetworks(engine);
+        this.networks = new InstanceNetworks(engine, InstanceNetworks.Mode.of(network));
         Path data = dataDir.toAbsolutePath().normalize();
         this.files = new ContainerFiles(data);
         this.scratchDir = data.resolve("tmp");
