@@ -41,19 +41,12 @@ public final class HostMounts {
             }
             long size = capacityGb * GB;
             if (!Files.exists(image)) {
-                // made under another name and renamed once complete: a crash half-way leaves only the other name,
-                // which the next try makes anew, never a half-made volume under the real one
-                Path partial = image.resolveSibling(image.getFileName() + ".partial");
-                Files.deleteIfExists(partial);
-                try (RandomAccessFile f = new RandomAccessFile(partial.toFile(), "rw")) {
-                    f.setLength(size); // sparse: only what is written takes disk space
+                if (SpareVolumes.take(image, capacityGb)) {
+                    dev.atelier.core.CrashPoints.reach("volume.allocated");
+                } else {
+                    makeImage(image, capacityGb, uid, false);
                 }
-                dev.atelier.core.CrashPoints.reach("volume.allocated");
-                run("mkfs.ext4", "-F", "-q", "-m", "0", "-E", "root_owner=" + uid + ":" + uid, partial.toString());
-                try (var channel = java.nio.channels.FileChannel.open(partial, java.nio.file.StandardOpenOption.WRITE)) {
-                    channel.force(true);
-                }
-                Files.move(partial, image, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                SpareVolumes.replace(image.getParent(), capacityGb);
             } else if (Files.size(image) < size && !mounted(work)) {
                 try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
                     f.setLength(size);
@@ -67,6 +60,31 @@ public final class HostMounts {
         } catch (IOException e) {
             throw new RuntimeFailure("cannot prepare the volume: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Makes an empty ext4 volume image of {@code capacityGb} (sparse: only what is written takes disk space), its
+     * root owned by {@code uid}: made under another name and renamed once complete, so a crash half-way leaves only
+     * the other name, which the next try makes anew, never a half-made volume under the real one. {@code background}:
+     * at the lowest CPU priority.
+     */
+    static void makeImage(Path image, int capacityGb, int uid, boolean background) throws IOException {
+        Path partial = image.resolveSibling(image.getFileName() + ".partial");
+        Files.deleteIfExists(partial);
+        try (RandomAccessFile f = new RandomAccessFile(partial.toFile(), "rw")) {
+            f.setLength(capacityGb * GB);
+        }
+        if (!background) { // an instance's: its image is there, its file system is not
+            dev.atelier.core.CrashPoints.reach("volume.allocated");
+        }
+        List<String> mkfs = new ArrayList<>(background ? List.of("nice", "-n", "19") : List.of());
+        mkfs.addAll(List.of("mkfs.ext4", "-F", "-q", "-m", "0", "-E", "root_owner=" + uid + ":" + uid,
+                partial.toString()));
+        run(mkfs.toArray(String[]::new));
+        try (var channel = java.nio.channels.FileChannel.open(partial, java.nio.file.StandardOpenOption.WRITE)) {
+            channel.force(true);
+        }
+        Files.move(partial, image, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** Makes {@code dir} a shared mount point: what is mounted below it later reaches sandboxes started before. */
