@@ -99,6 +99,26 @@ class BadInputTest extends SharedServer {
     }
 
     @Test
+    void oversizedBodiesAreRefusedWithoutALogLineOfTheirOwn() {
+        var root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        var seen = new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
+        seen.start();
+        root.addAppender(seen);
+        try {
+            String big = "{\"description\":\"" + "x".repeat(1_100_000) + "\"}";
+            for (int i = 0; i < 3; i++) {
+                Response r = api.send("PUT", "/v1/{project_id}/notebooks/7f1d1f2e-0000-4000-8000-000000000000", big);
+                assertThat(r.status()).isEqualTo(413);
+            }
+        } finally {
+            root.detachAppender(seen);
+        }
+        assertThat(seen.list).as("a client chooses how many; they are summed up with the other malformed requests")
+                .noneMatch(e -> e.getLoggerName().startsWith("io.javalin")
+                        && e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.WARN));
+    }
+
+    @Test
     void aDescriptionIsCountedInCharactersNotInUtf16Units() {
         String party = "\uD83C\uDF89".repeat(300); // 300 characters, 600 UTF-16 units
         Response r = api.post("/v1/{project_id}/notebooks", "{\"name\":\"festive\",\"flavor\":\"modelarts.vm.cpu.2u\","
