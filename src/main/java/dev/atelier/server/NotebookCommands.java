@@ -186,7 +186,7 @@ final class NotebookCommands {
                         : r.json().path("error_code").asText())) {
                     return new Look(id + ": deleted", "DELETED", 0);
                 }
-                if (!r.ok()) {
+                if (!r.ok() || r.notTheApi()) {
                     return new Look("atelier: " + r.problem(), null, refusal(r));
                 }
                 JsonNode nb = r.json();

@@ -53,7 +53,7 @@ final class NotebookSaveImage implements Callable<Integer> {
     private int until(ApiClient api, String imageId) throws ApiClient.Unreachable {
         return w.poll(c, () -> {
             ApiClient.Response r = api.send("GET", "/v1/{project_id}/images/" + AdminCommands.enc(imageId), null);
-            if (!r.ok()) {
+            if (!r.ok() || r.notTheApi()) {
                 return new NotebookCommands.Waiting.Look("atelier: " + r.problem(), null,
                         NotebookCommands.refusal(r));
             }

@@ -34,7 +34,7 @@ class TransitionTableTest extends SharedServerWithoutNotebooks {
         RENAME("PUT", "", "{\"name\":\"renamed\"}", "cannot update instance"),
         SWITCH_FLAVOR("PUT", "", "{\"flavor\":\"modelarts.vm.cpu.8u\"}", "cannot change the flavor or image of instance"),
         RESIZE("PUT", "", "{\"storage_new_size\":10}", "cannot resize the volume of instance"),
-        RENEW_LEASE("PATCH", "/lease", null, "instance");
+        RENEW_LEASE("PATCH", "/lease", null, "cannot renew lease");
 
         final String method;
         final String suffix;

@@ -73,6 +73,13 @@ abstract class CrashPointsTest {
     @ParameterizedTest(name = "killed at {0} during a {1}")
     @MethodSource("points")
     void aKillAtAnyStepLosesNothingAndDuplicatesNothing(String point, String operation) throws Exception {
+        if (point.equals("volume.allocated")) { // a volume made at launch, half-made: not the spare made ahead
+            try (var spares = Files.list(Files.createDirectories(dataDir.resolve("volumes")))) {
+                for (Path spare : spares.filter(p -> p.getFileName().toString().startsWith(".spare-")).toList()) {
+                    Files.delete(spare);
+                }
+            }
+        }
         server = serve(Map.of(CrashPoints.VARIABLE, point));
         SignedClient api = client(server);
         String id = null;

@@ -538,7 +538,16 @@ class ContainerIsolationTest extends IsolationTest {
 class SharedNetworkContainerIsolationTest extends ContainerIsolationTest {
     @Override
     TestServer startServer(Path dataDir) {
+        Assumptions.assumeTrue(bridgeNetfilter(), "a shared network keeps instances apart only with bridge netfilter on");
         return TestServer.onDockerNetwork(dataDir, "shared");
+    }
+
+    static boolean bridgeNetfilter() {
+        try {
+            return Files.readString(Path.of("/proc/sys/net/bridge/bridge-nf-call-iptables")).strip().equals("1");
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 
     @Override

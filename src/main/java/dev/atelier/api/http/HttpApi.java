@@ -321,8 +321,11 @@ public final class HttpApi {
                         "no such API: " + ctx.method() + " " + ctx.path());
                 case 405 -> writeError(ctx, ErrorCode.METHOD_NOT_ALLOWED,
                         ctx.method() + " is not allowed on " + ctx.path());
-                case 413 -> writeError(ctx, ErrorCode.PAYLOAD_TOO_LARGE,
-                        "the request body is larger than " + MAX_BODY_BYTES + " bytes");
+                case 413 -> { // a client's mistake, summed up in the log with the others
+                    String message = "the request body is larger than " + MAX_BODY_BYTES + " bytes";
+                    ClientFault.LOG.refused(ctx.ip(), ctx.method().name(), message);
+                    writeError(ctx, ErrorCode.PAYLOAD_TOO_LARGE, message);
+                }
                 default -> writeError(ctx, ErrorCode.INVALID_PAYLOAD, e.getMessage());
             }
         });

@@ -156,7 +156,24 @@ final class InstanceNetworks {
     /** The network the instance's container is to be on, made if it is not there. */
     String ensure(String instanceId) {
         return switch (mode()) {
-            case BRIDGE -> DEFAULT_BRIDGE;
+            case BRIDGE -> {
+                // looked at again at every launch: an engine restarted without --icc=false lets containers on its
+                // default bridge reach each other, and no instance may go there then
+                if (!defaultBridgeDropsTraffic()) {
+                    if (asked == Mode.BRIDGE) {
+                        mode = null; // said again at each launch until the engine drops that traffic again
+                        throw new dev.atelier.core.port.InstanceRuntime.RuntimeFailure("--docker-network bridge no "
+                                + "longer keeps instances apart: the engine now lets containers on its default "
+                                + "bridge reach each other (start dockerd with --icc=false)");
+                    }
+                    log.warn("the engine's default bridge no longer drops traffic between containers (dockerd without "
+                            + "--icc=false): instances go on the installation's own network from now on");
+                    mode = Mode.SHARED;
+                    String id = made;
+                    yield id != null ? id : sharedNetwork();
+                }
+                yield DEFAULT_BRIDGE;
+            }
             case SHARED -> {
                 String id = made;
                 yield id != null ? id : sharedNetwork();
@@ -237,11 +254,11 @@ final class InstanceNetworks {
      */
     void removeSharedIfUnused() {
         String network = made;
-        if (network == null && mode == Mode.SHARED) {
-            return; // not made by this server, and not left by one that shared it before another mode was asked for
+        if (network == null) {
+            return; // not used by this server: another replica's may be on it
         }
         try {
-            engine.client().removeNetworkCmd(network != null ? network : sharedName()).exec();
+            engine.client().removeNetworkCmd(network).exec();
             made = null;
         } catch (RuntimeException e) {
             log.debug("the instances' network stays: {}", DockerEngine.rootMessage(e)); // in use, or gone

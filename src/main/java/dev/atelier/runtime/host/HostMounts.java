@@ -40,8 +40,10 @@ public final class HostMounts {
                         java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
             }
             long size = capacityGb * GB;
+            boolean spare = false;
             if (!Files.exists(image)) {
-                if (SpareVolumes.take(image, capacityGb)) {
+                spare = SpareVolumes.take(image, capacityGb);
+                if (spare) {
                     dev.atelier.core.CrashPoints.reach("volume.allocated");
                 } else {
                     makeImage(image, capacityGb, uid, false);
@@ -57,6 +59,10 @@ public final class HostMounts {
             if (!mounted(work)) {
                 run("mount", "-o", "loop,nosuid,nodev", image.toString(), work.toString());
             }
+            if (spare) { // formatted for no one in particular: its root is the instance's, as a new image's is
+                Files.setAttribute(work, "unix:uid", uid, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                Files.setAttribute(work, "unix:gid", uid, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            }
         } catch (IOException e) {
             throw new RuntimeFailure("cannot prepare the volume: " + e.getMessage(), e);
         }
@@ -69,22 +75,26 @@ public final class HostMounts {
      * at the lowest CPU priority.
      */
     static void makeImage(Path image, int capacityGb, int uid, boolean background) throws IOException {
-        Path partial = image.resolveSibling(image.getFileName() + ".partial");
+        Path partial = background ? SpareVolumes.partial(image) : image.resolveSibling(image.getFileName() + ".partial");
         Files.deleteIfExists(partial);
-        try (RandomAccessFile f = new RandomAccessFile(partial.toFile(), "rw")) {
-            f.setLength(capacityGb * GB);
+        try {
+            try (RandomAccessFile f = new RandomAccessFile(partial.toFile(), "rw")) {
+                f.setLength(capacityGb * GB);
+            }
+            if (!background) { // an instance's: its image is there, its file system is not
+                dev.atelier.core.CrashPoints.reach("volume.allocated");
+            }
+            List<String> mkfs = new ArrayList<>(background ? List.of("nice", "-n", "19") : List.of());
+            mkfs.addAll(List.of("mkfs.ext4", "-F", "-q", "-m", "0", "-E", "root_owner=" + uid + ":" + uid,
+                    partial.toString()));
+            run(mkfs.toArray(String[]::new));
+            try (var channel = java.nio.channels.FileChannel.open(partial, java.nio.file.StandardOpenOption.WRITE)) {
+                channel.force(true);
+            }
+            Files.move(partial, image, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(partial); // left only where a step failed
         }
-        if (!background) { // an instance's: its image is there, its file system is not
-            dev.atelier.core.CrashPoints.reach("volume.allocated");
-        }
-        List<String> mkfs = new ArrayList<>(background ? List.of("nice", "-n", "19") : List.of());
-        mkfs.addAll(List.of("mkfs.ext4", "-F", "-q", "-m", "0", "-E", "root_owner=" + uid + ":" + uid,
-                partial.toString()));
-        run(mkfs.toArray(String[]::new));
-        try (var channel = java.nio.channels.FileChannel.open(partial, java.nio.file.StandardOpenOption.WRITE)) {
-            channel.force(true);
-        }
-        Files.move(partial, image, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** Makes {@code dir} a shared mount point: what is mounted below it later reaches sandboxes started before. */

@@ -12,17 +12,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * An empty volume image of each capacity asked for, formatted ahead and kept beside the instances' volumes as
- * {@code .spare-<N>g.ext4} (about 67 MB of disk for 5 GB): a launch that needs a new volume renames it, instead of
- * waiting for {@code mkfs} and its sync (30–60 ms on a small host, on the path to the instance's start). It is
- * made again in the background once {@link #PAUSE} has passed (the instance that took one is starting then), at
- * the lowest CPU priority. A spare is only ever complete: it is made under another name and renamed, so a server
- * killed half-way leaves a partial file that the next making replaces. Spares outlive the server and are taken by
- * the next one on the data dir.
+ * An empty volume image of the default capacity ({@link #CAPACITY_GB}, the one most creates ask for), formatted
+ * ahead and kept beside the instances' volumes as {@code .spare-5g.ext4} (about 67 MB of disk): a launch that needs
+ * a new volume of that capacity renames it, instead of waiting for {@code mkfs} and its sync (30–60 ms on a small
+ * host, on the path to the instance's start). It is made again in the background once {@link #PAUSE} has passed
+ * (the instance that took one is starting then), at the lowest CPU priority. A spare is only ever complete: each
+ * maker formats a file of its own name ({@code .spare-5g.ext4.<pid>-<random>.partial}) and renames it, so two
+ * servers on one data dir never share a half-made file, and what a killed server left half-made is removed once it
+ * is an hour old. Spares outlive the server and are taken by the next one on the data dir.
  */
 final class SpareVolumes {
     private static final Logger log = LoggerFactory.getLogger(SpareVolumes.class);
     static final Duration PAUSE = Duration.ofSeconds(3);
+    /** The capacity spares are kept of: other capacities are made at launch, and leave nothing behind. */
+    static final int CAPACITY_GB = 5;
+    /** A partial spare this old is a killed maker's. */
+    static final Duration STALE = Duration.ofHours(1);
     /** Spares being made by this process, by path. */
     private static final Set<Path> MAKING = ConcurrentHashMap.newKeySet();
 
@@ -31,6 +36,25 @@ final class SpareVolumes {
 
     static Path of(Path volumesDir, int capacityGb) {
         return volumesDir.resolve(".spare-" + capacityGb + "g.ext4");
+    }
+
+    /** Where this process formats a spare before renaming it: a name no other maker uses. */
+    static Path partial(Path spare) {
+        return spare.resolveSibling(spare.getFileName() + "." + ProcessHandle.current().pid() + "-"
+                + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong()) + ".partial");
+    }
+
+    /** Removes half-made spares of makers killed long ago. */
+    static void removeStale(Path volumesDir) throws IOException {
+        long before = System.currentTimeMillis() - STALE.toMillis();
+        try (var entries = Files.list(volumesDir)) {
+            for (Path p : entries.filter(p -> p.getFileName().toString().matches("\\.spare-\\d+g\\.ext4\\..*\\.partial"))
+                    .toList()) {
+                if (Files.getLastModifiedTime(p).toMillis() < before) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
     }
 
     /** Renames the spare of this capacity to {@code image}; false when there is none to take. */
@@ -49,12 +73,13 @@ final class SpareVolumes {
     /** Makes the spare of this capacity, after {@link #PAUSE}, unless it is there or being made. */
     static void replace(Path volumesDir, int capacityGb) {
         Path spare = of(volumesDir, capacityGb);
-        if (!MAKING.add(spare)) {
+        if (capacityGb != CAPACITY_GB || !MAKING.add(spare)) {
             return;
         }
         Thread.ofVirtual().name("spare-volume-" + capacityGb + "g").start(() -> {
             try {
                 Thread.sleep(PAUSE);
+                removeStale(volumesDir);
                 if (!Files.exists(spare)) {
                     HostMounts.makeImage(spare, capacityGb, 0, true);
                 }
