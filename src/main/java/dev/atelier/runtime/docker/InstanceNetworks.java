@@ -32,7 +32,9 @@ import org.slf4j.LoggerFactory;
 final class InstanceNetworks {
     private static final Logger log = LoggerFactory.getLogger(InstanceNetworks.class);
     static final Path BRIDGE_NETFILTER = Path.of("/proc/sys/net/bridge/bridge-nf-call-iptables");
-    private static final Map<String, String> NO_ICC = Map.of("com.docker.network.bridge.enable_icc", "false");
+    /** A bridge network's option that says whether its containers may reach each other. */
+    private static final String ICC = "com.docker.network.bridge.enable_icc";
+    private static final Map<String, String> NO_ICC = Map.of(ICC, "false");
 
     /** The engine's default bridge network. */
     static final String DEFAULT_BRIDGE = "bridge";
@@ -108,7 +110,7 @@ final class InstanceNetworks {
         try {
             Map<String, String> options = engine.client().inspectNetworkCmd().withNetworkId(DEFAULT_BRIDGE).exec()
                     .getOptions();
-            return options != null && "false".equals(options.get(NO_ICC.keySet().iterator().next()));
+            return options != null && "false".equals(options.get(ICC));
         } catch (NotFoundException e) {
             return false;
         } catch (RuntimeException e) {
